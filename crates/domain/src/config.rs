@@ -1,0 +1,97 @@
+//! Every number the rules use, with the defaults of SPEC.md. Operators change them in
+//! configuration; nothing else in `domain` hard-codes a limit.
+
+use crate::risk::RiskPolicy;
+
+#[derive(Clone, Debug)]
+pub struct Policy {
+    /// Shown in messages and in the otpauth URI ("ninsho" unless configured).
+    pub issuer: String,
+    /// The host of the origin-bound SMS line `@host #code` (F-OTP-7).
+    pub origin_host: String,
+    /// Public base URL, for links in messages.
+    pub public_url: String,
+    pub codes: CodePolicy,
+    pub quotas: QuotaPolicy,
+    pub risk: RiskPolicy,
+    pub password: PasswordPolicy,
+    /// How long a step-up lasts before the next sensitive change needs a fresh code.
+    pub step_up_secs: i64,
+    pub session_secs: i64,
+    pub trusted_browser_secs: i64,
+    /// How long a sign-in challenge stays open (the code inside expires sooner).
+    pub challenge_secs: i64,
+    pub max_phones: usize,
+    pub backup_code_count: usize,
+}
+
+#[derive(Clone, Debug)]
+pub struct CodePolicy {
+    /// F-OTP-1: a sent code is valid this long.
+    pub sent_code_ttl_secs: i64,
+    /// F-OTP-3: wrong entries before the challenge is dead.
+    pub max_attempts_per_challenge: i64,
+    /// F-OTP-6: consecutive failures before a method is disabled (at most 100).
+    pub method_failure_ceiling: i64,
+    /// F-OTP-5: accepted TOTP clock skew, in 30-second steps either side.
+    pub totp_skew_steps: i64,
+}
+
+/// F-LIMIT-1: send quotas, each a fixed window. Failed sends are given back.
+#[derive(Clone, Debug)]
+pub struct QuotaPolicy {
+    pub per_account: Quota,
+    pub per_destination: Quota,
+    pub per_address: Quota,
+}
+
+#[derive(Clone, Copy, Debug)]
+pub struct Quota {
+    pub limit: i64,
+    pub window_secs: i64,
+}
+
+#[derive(Clone, Debug)]
+pub struct PasswordPolicy {
+    pub min_chars: usize,
+    /// Refused before hashing: argon2 work is bounded by this.
+    pub max_bytes: usize,
+    pub argon2_m_kib: u32,
+    pub argon2_t: u32,
+    pub argon2_p: u32,
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Policy {
+            issuer: "ninsho".into(),
+            origin_host: "localhost".into(),
+            public_url: "http://127.0.0.1:8080".into(),
+            codes: CodePolicy {
+                sent_code_ttl_secs: 600,
+                max_attempts_per_challenge: 5,
+                method_failure_ceiling: 100,
+                totp_skew_steps: 1,
+            },
+            quotas: QuotaPolicy {
+                per_account: Quota { limit: 10, window_secs: 24 * 3600 },
+                per_destination: Quota { limit: 10, window_secs: 24 * 3600 },
+                per_address: Quota { limit: 50, window_secs: 3600 },
+            },
+            risk: RiskPolicy::default(),
+            password: PasswordPolicy {
+                min_chars: 12,
+                max_bytes: 1024,
+                argon2_m_kib: 19456,
+                argon2_t: 2,
+                argon2_p: 1,
+            },
+            step_up_secs: 600,
+            session_secs: 30 * 24 * 3600,
+            trusted_browser_secs: 180 * 24 * 3600,
+            challenge_secs: 1800,
+            max_phones: 2,
+            backup_code_count: 10,
+        }
+    }
+}

@@ -1,0 +1,64 @@
+//! Every error a use case can return, each with a stable dotted code that clients may
+//! match on. Internals (database messages, key material) never reach `Display`.
+
+use crate::types::UnixMillis;
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("{message}")]
+    Invalid { code: &'static str, field: &'static str, message: String },
+    #[error("the e-mail address or password is not right")]
+    InvalidCredentials,
+    #[error("this code is not right, or it has expired")]
+    InvalidCode,
+    #[error("this challenge can no longer be used; start again")]
+    ChallengeClosed,
+    #[error("you need to sign in")]
+    Unauthenticated,
+    #[error("confirm it is you with a fresh code first")]
+    StepUpRequired,
+    #[error("not found")]
+    NotFound,
+    #[error("{message}")]
+    Conflict { code: &'static str, message: String },
+    #[error("request limit reached; try again later")]
+    RateLimited { code: &'static str, retry_at: UnixMillis, now: UnixMillis },
+    #[error("this method is disabled after too many failed codes; set it up again")]
+    MethodDisabled,
+    #[error("the server is busy; try again")]
+    Busy,
+    #[error("internal error")]
+    Internal(String),
+}
+
+impl Error {
+    pub fn invalid(code: &'static str, field: &'static str, message: impl Into<String>) -> Self {
+        Error::Invalid { code, field, message: message.into() }
+    }
+    pub fn conflict(code: &'static str, message: impl Into<String>) -> Self {
+        Error::Conflict { code, message: message.into() }
+    }
+    pub fn internal(what: impl std::fmt::Display) -> Self {
+        Error::Internal(what.to_string())
+    }
+
+    /// The stable machine-readable code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::Invalid { code, .. } => code,
+            Error::InvalidCredentials => "auth.invalid_credentials",
+            Error::InvalidCode => "code.invalid",
+            Error::ChallengeClosed => "challenge.closed",
+            Error::Unauthenticated => "auth.required",
+            Error::StepUpRequired => "auth.step_up_required",
+            Error::NotFound => "not_found",
+            Error::Conflict { code, .. } => code,
+            Error::RateLimited { code, .. } => code,
+            Error::MethodDisabled => "method.disabled",
+            Error::Busy => "server.busy",
+            Error::Internal(_) => "server.internal",
+        }
+    }
+}

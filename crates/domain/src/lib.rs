@@ -1,0 +1,22 @@
+//! The rules of ninsho: what an account, a method, a challenge and a session are, and
+//! the use cases (`service`) that every adapter (HTTP API, pages, CLI) calls.
+//!
+//! Nothing here opens a socket or speaks SQL: storage is reached through the `Store`
+//! port, time through `Clock`, so every security rule tests in milliseconds.
+
+pub mod config;
+pub mod crypto;
+pub mod email;
+pub mod error;
+pub mod messages;
+pub mod otp;
+pub mod password;
+pub mod phone;
+pub mod ports;
+pub mod risk;
+pub mod service;
+pub mod types;
+
+pub use config::Policy;
+pub use error::{Error, Result};
+pub use service::Services;

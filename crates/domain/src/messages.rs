@@ -1,0 +1,114 @@
+//! Message intents: what the domain wants said, to whom, in which language. The
+//! `delivery` crate renders and sends them; here they are sealed into an outbox row
+//! in the same transaction as the change they announce.
+
+use crate::crypto::KeyRing;
+use crate::error::{Error, Result};
+use crate::ports::{OutboxMessage, Write};
+use crate::types::*;
+use std::collections::BTreeMap;
+use zeroize::Zeroizing;
+
+/// Every kind of message ninsho sends.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Template {
+    VerifyEmailCode,
+    SignInCode,
+    StepUpCode,
+    EnrollCode,
+    /// Someone tried to sign up with an address that already has an account.
+    AccountExists,
+    PasswordChanged,
+    MethodAdded,
+    MethodRemoved,
+    TwoSvEnabled,
+    TwoSvDisabled,
+}
+
+impl Template {
+    pub const ALL: [Template; 10] = [
+        Template::VerifyEmailCode,
+        Template::SignInCode,
+        Template::StepUpCode,
+        Template::EnrollCode,
+        Template::AccountExists,
+        Template::PasswordChanged,
+        Template::MethodAdded,
+        Template::MethodRemoved,
+        Template::TwoSvEnabled,
+        Template::TwoSvDisabled,
+    ];
+    pub fn id(self) -> &'static str {
+        match self {
+            Template::VerifyEmailCode => "verify-email-code",
+            Template::SignInCode => "sign-in-code",
+            Template::StepUpCode => "step-up-code",
+            Template::EnrollCode => "enroll-code",
+            Template::AccountExists => "account-exists",
+            Template::PasswordChanged => "password-changed",
+            Template::MethodAdded => "method-added",
+            Template::MethodRemoved => "method-removed",
+            Template::TwoSvEnabled => "twosv-enabled",
+            Template::TwoSvDisabled => "twosv-disabled",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|t| t.id() == s)
+    }
+    pub fn carries_code(self) -> bool {
+        matches!(self, Template::VerifyEmailCode | Template::SignInCode | Template::StepUpCode | Template::EnrollCode)
+    }
+}
+
+pub struct Intent {
+    pub account: Option<AccountId>,
+    pub template: Template,
+    pub channel: Channel,
+    pub destination: String,
+    pub locale: Locale,
+    pub vars: BTreeMap<&'static str, String>,
+    pub quota_keys: Vec<String>,
+}
+
+impl Intent {
+    pub fn new(template: Template, channel: Channel, destination: impl Into<String>, locale: Locale) -> Self {
+        Intent { account: None, template, channel, destination: destination.into(), locale, vars: BTreeMap::new(), quota_keys: vec![] }
+    }
+    pub fn account(mut self, a: AccountId) -> Self {
+        self.account = Some(a);
+        self
+    }
+    pub fn var(mut self, k: &'static str, v: impl Into<String>) -> Self {
+        self.vars.insert(k, v.into());
+        self
+    }
+
+    /// Seals the variables (they may hold a code) into an outbox write.
+    pub fn into_write(self, keys: &KeyRing, now: UnixMillis) -> Result<Write> {
+        let id = MessageId::new();
+        let json = Zeroizing::new(serde_json::to_vec(&self.vars).map_err(Error::internal)?);
+        let payload = keys.seal(&payload_aad(id), &json)?;
+        Ok(Write::InsertOutbox(OutboxMessage {
+            id,
+            account_id: self.account,
+            template: self.template.id().to_string(),
+            channel: self.channel,
+            destination: self.destination,
+            locale: self.locale,
+            payload,
+            created_at: now,
+            quota_keys: self.quota_keys,
+            attempts: 0,
+        }))
+    }
+}
+
+pub fn payload_aad(id: MessageId) -> String {
+    format!("outbox|{id}|payload")
+}
+
+/// Opens a message's variables for rendering.
+pub fn open_vars(keys: &KeyRing, m: &OutboxMessage) -> Result<BTreeMap<String, String>> {
+    let json = keys.open(&payload_aad(m.id), &m.payload)?;
+    serde_json::from_slice(&json).map_err(Error::internal)
+}

@@ -1,0 +1,291 @@
+//! The ports `domain` needs from the outside: a `Store` for state, an `OutboxStore` for
+//! the delivery worker, and a `Clock`. The records here are what the store keeps.
+//!
+//! Writes are described, not performed: a use case builds a list of `Write`s and the
+//! store applies the whole list in one transaction, so a change and the message that
+//! announces it, or a code consumption and the session it creates, land together or
+//! not at all. Guarded writes (consume, charge a quota) abort the list when their
+//! condition does not hold; each is one atomic statement on every backend.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
+
+use crate::email::Email;
+use crate::error::Error;
+use crate::phone::PhoneE164;
+use crate::types::*;
+
+pub trait Clock: Send + Sync + 'static {
+    fn now(&self) -> UnixMillis;
+}
+
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> UnixMillis {
+        let d = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+        UnixMillis(d.as_millis() as i64)
+    }
+}
+
+/// A clock tests move by hand.
+#[derive(Clone)]
+pub struct FakeClock(Arc<AtomicI64>);
+
+impl FakeClock {
+    pub fn at(t: UnixMillis) -> Self {
+        FakeClock(Arc::new(AtomicI64::new(t.0)))
+    }
+    pub fn advance_secs(&self, secs: i64) {
+        self.0.fetch_add(secs * 1000, Ordering::SeqCst);
+    }
+}
+
+impl Clock for FakeClock {
+    fn now(&self) -> UnixMillis {
+        UnixMillis(self.0.load(Ordering::SeqCst))
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Account {
+    pub id: AccountId,
+    pub email: Email,
+    pub password_hash: String,
+    pub locale: Locale,
+    pub created_at: UnixMillis,
+    pub email_verified_at: Option<UnixMillis>,
+    pub last_sign_in_at: Option<UnixMillis>,
+    pub credentials_changed_at: Option<UnixMillis>,
+    pub twosv_enabled_at: Option<UnixMillis>,
+    pub preferred_factor: Option<FactorId>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Factor {
+    pub id: FactorId,
+    pub account_id: AccountId,
+    pub kind: FactorKind,
+    pub phone: Option<PhoneE164>,
+    /// For phones: SMS or voice.
+    pub channel: Option<Channel>,
+    /// For TOTP: the sealed seed.
+    pub secret: Option<Vec<u8>>,
+    pub created_at: UnixMillis,
+    pub verified_at: Option<UnixMillis>,
+    pub last_used_step: Option<i64>,
+    pub failed_count: i64,
+    pub disabled_at: Option<UnixMillis>,
+    /// A pending factor that, once verified, takes the place of this one (F-2SV-6).
+    pub replaces: Option<FactorId>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Challenge {
+    pub id: ChallengeId,
+    pub account_id: AccountId,
+    pub purpose: Purpose,
+    /// The method whose code is expected (the last one a code was sent through).
+    pub factor_id: Option<FactorId>,
+    pub code_hash: Option<Vec<u8>>,
+    pub code_expires_at: Option<UnixMillis>,
+    pub created_at: UnixMillis,
+    pub expires_at: UnixMillis,
+    pub attempts: i64,
+    pub consumed_at: Option<UnixMillis>,
+    pub cancelled_at: Option<UnixMillis>,
+    /// For step-up: the session that asked.
+    pub session_id: Option<SessionId>,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+    pub device_name: Option<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Session {
+    pub id: SessionId,
+    pub account_id: AccountId,
+    pub token_hash: Vec<u8>,
+    pub created_at: UnixMillis,
+    pub last_seen_at: UnixMillis,
+    pub expires_at: UnixMillis,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+    pub device_name: Option<String>,
+    pub stepped_up_at: Option<UnixMillis>,
+    pub revoked_at: Option<UnixMillis>,
+}
+
+#[derive(Clone, Debug)]
+pub struct TrustedBrowser {
+    pub id: TrustedBrowserId,
+    pub account_id: AccountId,
+    pub token_hash: Vec<u8>,
+    /// Keyed hash of the browser's identity (user agent): a token copied to another
+    /// browser does not count.
+    pub device_hash: Vec<u8>,
+    pub user_agent: Option<String>,
+    pub created_at: UnixMillis,
+    pub expires_at: UnixMillis,
+    pub last_used_at: Option<UnixMillis>,
+    pub revoked_at: Option<UnixMillis>,
+}
+
+/// One line of the security log; the user's sign-in history is the subset with an
+/// account and a history kind (F-DEV-3).
+#[derive(Clone, Debug)]
+pub struct Event {
+    pub id: EventId,
+    pub account_id: Option<AccountId>,
+    pub at: UnixMillis,
+    pub kind: String,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+    pub device_hash: Option<Vec<u8>>,
+    /// Never a secret: method kinds, masked destinations, rule names.
+    pub detail: String,
+    pub unfamiliar: bool,
+}
+
+#[derive(Clone, Debug)]
+pub struct OutboxMessage {
+    pub id: MessageId,
+    pub account_id: Option<AccountId>,
+    pub template: String,
+    pub channel: Channel,
+    pub destination: String,
+    pub locale: Locale,
+    /// Sealed JSON object of template variables (it may hold a code).
+    pub payload: Vec<u8>,
+    pub created_at: UnixMillis,
+    /// Quota keys charged for this send, given back if it finally fails.
+    pub quota_keys: Vec<String>,
+    pub attempts: i64,
+}
+
+#[derive(Clone, Debug)]
+pub enum Write {
+    InsertAccount(Account),
+    SetLocale { account: AccountId, locale: Locale },
+    SetPassword { account: AccountId, hash: String, now: UnixMillis },
+    MarkEmailVerified { account: AccountId, now: UnixMillis },
+    SetTwoSv { account: AccountId, enabled_at: Option<UnixMillis> },
+    SetPreferred { account: AccountId, factor: Option<FactorId> },
+    TouchSignIn { account: AccountId, now: UnixMillis },
+    CredentialsChanged { account: AccountId, now: UnixMillis },
+    InsertFactor(Factor),
+    /// Guard: the factor is still pending.
+    VerifyFactor { factor: FactorId, now: UnixMillis },
+    DeleteFactor { account: AccountId, factor: FactorId },
+    DeleteFactorsOf { account: AccountId },
+    ReplaceBackupCodes { account: AccountId, hashes: Vec<Vec<u8>> },
+    InsertChallenge(Challenge),
+    /// Guard: the challenge is open. Replaces any earlier code (F-OTP-2).
+    SetChallengeCode { challenge: ChallengeId, factor: Option<FactorId>, code_hash: Vec<u8>, code_expires_at: UnixMillis, now: UnixMillis },
+    /// Guard: open, code unexpired, attempts below the limit, hash equal.
+    ConsumeChallengeCode { challenge: ChallengeId, code_hash: Vec<u8>, now: UnixMillis, max_attempts: i64 },
+    /// Guard: open and attempts below the limit (TOTP and backup codes).
+    ConsumeChallenge { challenge: ChallengeId, now: UnixMillis, max_attempts: i64 },
+    CancelChallenge { challenge: ChallengeId, now: UnixMillis },
+    /// Guard: the step is newer than the last one used (F-OTP-5).
+    AdvanceTotpStep { factor: FactorId, step: i64 },
+    /// Guard: the code exists for this account and is unused.
+    ConsumeBackupCode { account: AccountId, code_hash: Vec<u8>, now: UnixMillis },
+    ResetFactorFailures { factor: FactorId },
+    InsertSession(Session),
+    RevokeSession { account: AccountId, session: SessionId, now: UnixMillis },
+    RevokeSessionsOf { account: AccountId, except: Option<SessionId>, now: UnixMillis },
+    SetSteppedUp { session: SessionId, now: UnixMillis },
+    TouchSession { session: SessionId, now: UnixMillis },
+    InsertTrustedBrowser(TrustedBrowser),
+    RevokeTrustedBrowser { account: AccountId, browser: TrustedBrowserId, now: UnixMillis },
+    RevokeTrustedBrowsersOf { account: AccountId, now: UnixMillis },
+    TouchTrustedBrowser { browser: TrustedBrowserId, now: UnixMillis },
+    InsertEvent(Event),
+    InsertOutbox(OutboxMessage),
+    /// Guard: fewer than `limit` sends in the current window of `window_secs`.
+    ChargeQuota { key: String, limit: i64, window_secs: i64, now: UnixMillis },
+}
+
+#[derive(Debug)]
+pub enum CommitError {
+    /// The guarded write at this index did not hold; nothing was written.
+    Guard(usize),
+    /// A unique constraint refused an insert (e.g. the e-mail is taken).
+    Unique,
+    Store(Error),
+}
+
+impl From<Error> for CommitError {
+    fn from(e: Error) -> Self {
+        CommitError::Store(e)
+    }
+}
+
+/// What a wrong code did to its challenge and method (F-OTP-3, F-OTP-6).
+#[derive(Clone, Copy, Debug)]
+pub struct FailureCount {
+    pub challenge_attempts: i64,
+    pub factor_failures: i64,
+    pub factor_disabled: bool,
+}
+
+type R<T> = Result<T, Error>;
+
+pub trait Store: Clone + Send + Sync + 'static {
+    fn commit(&self, writes: Vec<Write>) -> impl Future<Output = Result<(), CommitError>> + Send;
+
+    fn account(&self, id: AccountId) -> impl Future<Output = R<Option<Account>>> + Send;
+    fn account_by_email(&self, email: &Email) -> impl Future<Output = R<Option<Account>>> + Send;
+    fn factors(&self, account: AccountId) -> impl Future<Output = R<Vec<Factor>>> + Send;
+    fn challenge(&self, id: ChallengeId) -> impl Future<Output = R<Option<Challenge>>> + Send;
+    /// The newest open challenge of this purpose (device sign-in keeps no id on the device).
+    fn open_challenge(&self, account: AccountId, purpose: Purpose, now: UnixMillis) -> impl Future<Output = R<Option<Challenge>>> + Send;
+    fn session_by_token(&self, token_hash: &[u8]) -> impl Future<Output = R<Option<Session>>> + Send;
+    fn sessions(&self, account: AccountId) -> impl Future<Output = R<Vec<Session>>> + Send;
+    fn trusted_browser_by_token(&self, token_hash: &[u8]) -> impl Future<Output = R<Option<TrustedBrowser>>> + Send;
+    fn trusted_browsers(&self, account: AccountId) -> impl Future<Output = R<Vec<TrustedBrowser>>> + Send;
+    fn events(&self, account: AccountId, limit: i64) -> impl Future<Output = R<Vec<Event>>> + Send;
+    fn known_device(&self, account: AccountId, device_hash: &[u8]) -> impl Future<Output = R<bool>> + Send;
+    fn failed_passwords_since(&self, account: AccountId, since: UnixMillis) -> impl Future<Output = R<i64>> + Send;
+    fn backup_codes_left(&self, account: AccountId) -> impl Future<Output = R<i64>> + Send;
+    /// When the window of a quota key ends, if it exists.
+    fn quota_window_start(&self, key: &str) -> impl Future<Output = R<Option<UnixMillis>>> + Send;
+
+    /// One wrong code: counts it on the challenge and on the method, and disables the
+    /// method at the ceiling, in one transaction.
+    fn record_code_failure(
+        &self,
+        challenge: ChallengeId,
+        factor: Option<FactorId>,
+        ceiling: i64,
+        now: UnixMillis,
+    ) -> impl Future<Output = R<FailureCount>> + Send;
+
+    /// Deletes quota counters whose key starts with `prefix` (support lifting a limit,
+    /// F-LIMIT-2). Returns how many were lifted.
+    fn release_quotas(&self, prefix: &str) -> impl Future<Output = R<u64>> + Send;
+}
+
+/// What the delivery worker needs.
+pub trait OutboxStore: Clone + Send + Sync + 'static {
+    /// Leases up to `limit` due messages for `lease_ms`; another instance will not take
+    /// them until the lease runs out.
+    fn claim_outbox(&self, now: UnixMillis, lease_ms: i64, limit: i64) -> impl Future<Output = R<Vec<OutboxMessage>>> + Send;
+    fn mark_sent(&self, id: MessageId, now: UnixMillis) -> impl Future<Output = R<()>> + Send;
+    fn mark_retry(&self, id: MessageId, next_at: UnixMillis, error: &str) -> impl Future<Output = R<()>> + Send;
+    /// Gives up on a message and gives its quota back (failed sends do not count).
+    fn mark_failed(&self, id: MessageId, now: UnixMillis, error: &str) -> impl Future<Output = R<()>> + Send;
+    fn dev_inbox_put(&self, message: MessageId, channel: Channel, destination: &str, body: &str, now: UnixMillis) -> impl Future<Output = R<()>> + Send;
+    fn dev_inbox(&self, limit: i64) -> impl Future<Output = R<Vec<DevInboxEntry>>> + Send;
+}
+
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct DevInboxEntry {
+    pub message_id: MessageId,
+    pub channel: Channel,
+    pub destination: String,
+    pub body: String,
+    pub at: UnixMillis,
+}

@@ -1,0 +1,143 @@
+//! The signed-in account: its language (F-ACC-4), password (F-ACC-3), sessions and
+//! devices (F-DEV-1), trusted browsers (F-DEV-2) and sign-in history (F-DEV-3).
+
+use secrecy::SecretString;
+
+use super::*;
+use crate::messages::Template;
+use crate::password;
+
+/// Event kinds the user sees in their sign-in history.
+pub const HISTORY_KINDS: &[&str] =
+    &["sign_in", "wrong_password", "wrong_code", "code_sent", "denied", "step_up", "method_disabled", "sign_up"];
+
+impl<S: Store> Services<S> {
+    pub async fn account_view(&self, a: &Authed) -> Result<AccountView> {
+        let factors = self.store.factors(a.account.id).await?;
+        Ok(AccountView {
+            id: a.account.id,
+            email: a.account.email.as_str().to_string(),
+            locale: a.account.locale,
+            two_step_enabled: a.account.twosv_enabled_at.is_some(),
+            email_verified: a.account.email_verified_at.is_some(),
+            created_at: a.account.created_at,
+            methods: factors.iter().filter(|f| f.verified_at.is_some()).map(|f| MethodView::of(f, &a.account)).collect(),
+            backup_codes_left: self.store.backup_codes_left(a.account.id).await?,
+        })
+    }
+
+    pub async fn set_locale(&self, a: &Authed, locale: Locale) -> Result<()> {
+        self.commit(vec![Write::SetLocale { account: a.account.id, locale }]).await
+    }
+
+    /// F-ACC-3: needs a step-up and the current password; may sign out every other
+    /// session; revokes trusted browsers; notifies every address on file.
+    pub async fn change_password(&self, a: &Authed, current: SecretString, new: SecretString, sign_out_others: bool, client: &ClientInfo) -> Result<()> {
+        self.require_step_up(a)?;
+        password::check_size(&self.policy.password, &current)?;
+        if !self.hasher.verify(&current, Some(&a.account.password_hash)).await? {
+            self.commit(vec![self.event(Some(a.account.id), "wrong_password", client, "password_change")]).await?;
+            return Err(Error::invalid("password.current_wrong", "current_password", "the current password is not right"));
+        }
+        password::check_new(&self.policy.password, &new, &a.account.email)?;
+        let hash = self.hasher.hash(&new).await?;
+        let now = self.now();
+        let factors = self.store.factors(a.account.id).await?;
+        let mut writes = vec![Write::SetPassword { account: a.account.id, hash, now }];
+        writes.extend(self.credential_change_writes(&a.account, now));
+        if sign_out_others {
+            writes.push(Write::RevokeSessionsOf { account: a.account.id, except: Some(a.session.id), now });
+        }
+        writes.extend(self.notify_all(&a.account, &factors, Template::PasswordChanged, "")?);
+        writes.push(self.event(Some(a.account.id), "password_changed", client, if sign_out_others { "signed_out_others" } else { "" }));
+        self.commit(writes).await
+    }
+
+    pub async fn list_sessions(&self, a: &Authed) -> Result<Vec<SessionView>> {
+        let now = self.now();
+        Ok(self
+            .store
+            .sessions(a.account.id)
+            .await?
+            .iter()
+            .filter(|s| s.revoked_at.is_none() && s.expires_at > now)
+            .map(|s| SessionView::of(s, a.session.id))
+            .collect())
+    }
+
+    pub async fn sign_out(&self, a: &Authed, session: SessionId, client: &ClientInfo) -> Result<()> {
+        let sessions = self.store.sessions(a.account.id).await?;
+        if !sessions.iter().any(|s| s.id == session && s.revoked_at.is_none()) {
+            return Err(Error::NotFound);
+        }
+        let now = self.now();
+        self.commit(vec![Write::RevokeSession { account: a.account.id, session, now }, self.event(Some(a.account.id), "signed_out", client, "")]).await
+    }
+
+    /// Signs out every session; `keep_current` keeps the caller's.
+    pub async fn sign_out_all(&self, a: &Authed, keep_current: bool, client: &ClientInfo) -> Result<()> {
+        let now = self.now();
+        let except = keep_current.then_some(a.session.id);
+        self.commit(vec![Write::RevokeSessionsOf { account: a.account.id, except, now }, self.event(Some(a.account.id), "signed_out_all", client, "")]).await
+    }
+
+    pub async fn list_trusted_browsers(&self, a: &Authed) -> Result<Vec<TrustedBrowserView>> {
+        let now = self.now();
+        Ok(self
+            .store
+            .trusted_browsers(a.account.id)
+            .await?
+            .iter()
+            .filter(|t| t.revoked_at.is_none() && t.expires_at > now)
+            .map(TrustedBrowserView::of)
+            .collect())
+    }
+
+    pub async fn revoke_trusted_browser(&self, a: &Authed, id: TrustedBrowserId, client: &ClientInfo) -> Result<()> {
+        let list = self.store.trusted_browsers(a.account.id).await?;
+        if !list.iter().any(|t| t.id == id && t.revoked_at.is_none()) {
+            return Err(Error::NotFound);
+        }
+        let now = self.now();
+        self.commit(vec![Write::RevokeTrustedBrowser { account: a.account.id, browser: id, now }, self.event(Some(a.account.id), "trusted_browser_removed", client, "")]).await
+    }
+
+    pub async fn history(&self, a: &Authed, limit: i64) -> Result<Vec<HistoryEntry>> {
+        let events = self.store.events(a.account.id, limit.clamp(1, 500)).await?;
+        Ok(events.iter().filter(|e| HISTORY_KINDS.contains(&e.kind.as_str())).map(HistoryEntry::of).collect())
+    }
+
+    /// F-LIMIT-2: support lifts a send limit after checking identity.
+    pub async fn release_limits(&self, target: LimitTarget<'_>) -> Result<u64> {
+        let prefix = match target {
+            LimitTarget::Account(email) => {
+                let e = crate::email::Email::parse(email)?;
+                let a = self.store.account_by_email(&e).await?.ok_or(Error::NotFound)?;
+                format!("acct:{}", a.id)
+            }
+            LimitTarget::Destination(d) => {
+                let dest = match crate::phone::parse(d, &self.default_region) {
+                    Ok(p) => p.e164.as_str().to_string(),
+                    Err(_) => crate::email::Email::parse(d)?.as_str().to_string(),
+                };
+                format!("dest:{dest}")
+            }
+            LimitTarget::Address(ip) => {
+                let ip: std::net::IpAddr = ip.parse().map_err(|_| Error::invalid("address.invalid", "address", "not an IP address"))?;
+                format!("addr:{ip}")
+            }
+            LimitTarget::All => String::new(),
+        };
+        let n = self.store.release_quotas(&prefix).await?;
+        let detail = if prefix.is_empty() { "all".to_string() } else { prefix.split(':').next().unwrap_or("").to_string() };
+        self.commit(vec![self.event(None, "limits_released", &ClientInfo::default(), detail)]).await?;
+        Ok(n)
+    }
+}
+
+pub enum LimitTarget<'a> {
+    Account(&'a str),
+    Destination(&'a str),
+    Address(&'a str),
+    All,
+}

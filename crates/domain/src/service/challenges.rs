@@ -1,0 +1,302 @@
+//! Entering a code (F-OTP-1…6): every kind of code ends in one guarded commit that
+//! consumes the challenge and writes what it unlocks, so of many concurrent tries with
+//! the right code exactly one succeeds.
+
+use secrecy::{ExposeSecret, SecretString};
+
+use super::delivery::{SentVia, Target};
+use super::*;
+use crate::messages::Template;
+use crate::otp::{backup_codes, sent_code, totp};
+use crate::ports::{Challenge, TrustedBrowser};
+
+pub struct VerifyInput {
+    pub code: SecretString,
+    /// The method the code comes from; the challenge's current method if absent.
+    pub method: Option<FactorId>,
+    /// F-2SV-4 / F-SIGNIN-2: "don't require codes on this browser".
+    pub trust_browser: bool,
+}
+
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Verified {
+    pub purpose: Purpose,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub session_id: Option<SessionId>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub session_token: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub trusted_browser_token: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub method_id: Option<FactorId>,
+}
+
+#[derive(Clone, Debug, serde::Serialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum StepUpStarted {
+    /// The session is stepped up (accounts without 2SV, by password).
+    Done,
+    CodeRequired { challenge_id: ChallengeId, method: MethodView, methods: Vec<MethodView>, #[serde(skip_serializing_if = "Option::is_none")] sent: Option<SentVia> },
+}
+
+fn is_open(c: &Challenge, now: UnixMillis, max_attempts: i64) -> bool {
+    c.consumed_at.is_none() && c.cancelled_at.is_none() && c.expires_at > now && c.attempts < max_attempts
+}
+
+impl<S: Store> Services<S> {
+    async fn open_challenge_checked(&self, id: ChallengeId) -> Result<(Challenge, Account, Vec<Factor>)> {
+        let now = self.now();
+        // An unknown id answers like a wrong code: sign-up hands out such ids for taken
+        // addresses (F-SIGNIN-5).
+        let ch = self.store.challenge(id).await?.ok_or(Error::InvalidCode)?;
+        if !is_open(&ch, now, self.policy.codes.max_attempts_per_challenge) {
+            return Err(Error::ChallengeClosed);
+        }
+        let account = self.store.account(ch.account_id).await?.ok_or(Error::InvalidCode)?;
+        let factors = self.store.factors(account.id).await?;
+        Ok((ch, account, factors))
+    }
+
+    /// Which methods may answer a challenge of this purpose.
+    fn method_for<'f>(&self, ch: &Challenge, account: &Account, factors: &'f [Factor], method: Option<FactorId>) -> Result<Option<&'f Factor>> {
+        let wrong_method = || Error::invalid("method.not_allowed", "method_id", "this method cannot be used here");
+        let id = method.or(ch.factor_id);
+        let factor = match id {
+            Some(id) => Some(factors.iter().find(|f| f.id == id).ok_or_else(wrong_method)?),
+            None => None,
+        };
+        if let Some(f) = factor
+            && f.disabled_at.is_some()
+        {
+            return Err(Error::MethodDisabled);
+        }
+        let ok = match (ch.purpose, factor) {
+            (Purpose::VerifyEmail, None) => true,
+            (Purpose::Enroll, Some(f)) => Some(f.id) == ch.factor_id,
+            // Accounts without 2SV get e-mailed codes in high-risk sign-ins.
+            (Purpose::SignIn | Purpose::DeviceSignIn, None) => account.twosv_enabled_at.is_none(),
+            (Purpose::SignIn, Some(f)) => f.verified_at.is_some(),
+            (Purpose::DeviceSignIn, Some(f)) => f.verified_at.is_some() && f.kind != FactorKind::BackupCodes,
+            // SECURITY.md: an e-mailed code never satisfies a step-up.
+            (Purpose::StepUp, Some(f)) => f.verified_at.is_some() && f.kind != FactorKind::Email,
+            _ => false,
+        };
+        if !ok {
+            return Err(wrong_method());
+        }
+        Ok(factor)
+    }
+
+    pub async fn verify(&self, id: ChallengeId, input: VerifyInput, client: &ClientInfo) -> Result<Verified> {
+        let (ch, account, factors) = self.open_challenge_checked(id).await?;
+        let factor = self.method_for(&ch, &account, &factors, input.method)?;
+        let now = self.now();
+        let max = self.policy.codes.max_attempts_per_challenge;
+        let code = input.code.expose_secret();
+        if code.len() > 64 {
+            return Err(Error::invalid("code.malformed", "code", "a code has at most 64 characters"));
+        }
+
+        let mut writes = Vec::new();
+        match factor.map(|f| f.kind) {
+            None | Some(FactorKind::Phone) | Some(FactorKind::Email) => {
+                // Only the method the latest code went through counts (F-OTP-2).
+                let normalized = sent_code::normalize(code, sent_code::DIGITS);
+                match normalized {
+                    Some(c) if factor.map(|f| f.id) == ch.factor_id => {
+                        writes.push(Write::ConsumeChallengeCode { challenge: ch.id, code_hash: sent_code::hash(&self.keys, ch.id, &c), now, max_attempts: max })
+                    }
+                    _ => return Err(self.fail(&ch, factor, &account, client).await?),
+                }
+            }
+            Some(FactorKind::Totp) => {
+                let Some(f) = factor else { unreachable!() };
+                let seed = self.keys.open(&totp_aad(f.id), f.secret.as_deref().unwrap_or_default())?;
+                let step = sent_code::normalize(code, 6)
+                    .and_then(|c| totp::verify(&totp::APP_DEFAULT, &seed, &c, now.as_secs(), self.policy.codes.totp_skew_steps));
+                match step {
+                    Some(step) => {
+                        writes.push(Write::AdvanceTotpStep { factor: f.id, step });
+                        writes.push(Write::ConsumeChallenge { challenge: ch.id, now, max_attempts: max });
+                    }
+                    None => return Err(self.fail(&ch, factor, &account, client).await?),
+                }
+            }
+            Some(FactorKind::BackupCodes) => match backup_codes::normalize(code) {
+                Some(c) => {
+                    writes.push(Write::ConsumeBackupCode { account: account.id, code_hash: backup_codes::hash(&self.keys, account.id, &c), now });
+                    writes.push(Write::ConsumeChallenge { challenge: ch.id, now, max_attempts: max });
+                }
+                None => return Err(self.fail(&ch, factor, &account, client).await?),
+            },
+        }
+        if let Some(f) = factor {
+            writes.push(Write::ResetFactorFailures { factor: f.id });
+        }
+
+        let mut out = Verified { purpose: ch.purpose, session_id: None, session_token: None, trusted_browser_token: None, method_id: factor.map(|f| f.id) };
+        let how = factor.map(|f| f.kind.as_str()).unwrap_or("email");
+        match ch.purpose {
+            Purpose::VerifyEmail | Purpose::SignIn | Purpose::DeviceSignIn => {
+                if ch.purpose == Purpose::VerifyEmail {
+                    writes.push(Write::MarkEmailVerified { account: account.id, now });
+                }
+                let known = self.store.known_device(account.id, &self.device_hash(client)).await?;
+                // A fresh code from a real method counts as a step-up; an e-mailed one does not.
+                let strong = factor.is_some_and(|f| f.kind != FactorKind::Email);
+                let (w, sid, token) = self.sign_in_writes(&account, client, known, how, strong)?;
+                writes.extend(w);
+                out.session_id = Some(sid);
+                out.session_token = Some(token);
+                // Devices without a second screen are never trusted (F-SIGNIN-6).
+                if input.trust_browser && ch.purpose == Purpose::SignIn && account.twosv_enabled_at.is_some() {
+                    let (w, token) = self.trust_browser_write(account.id, client)?;
+                    writes.push(w);
+                    out.trusted_browser_token = Some(token);
+                }
+            }
+            Purpose::StepUp => {
+                let session = ch.session_id.ok_or_else(|| Error::internal("step-up without session"))?;
+                writes.push(Write::SetSteppedUp { session, now });
+                writes.push(self.event(Some(account.id), "step_up", client, how));
+            }
+            Purpose::Enroll => {
+                let Some(f) = factor else { unreachable!() };
+                writes.push(Write::VerifyFactor { factor: f.id, now });
+                let mut remaining: Vec<Factor> = factors.iter().filter(|g| Some(g.id) != f.replaces).cloned().collect();
+                if let Some(old) = f.replaces {
+                    writes.push(Write::DeleteFactor { account: account.id, factor: old });
+                }
+                if account.preferred_factor.is_none() || account.preferred_factor == f.replaces {
+                    writes.push(Write::SetPreferred { account: account.id, factor: Some(f.id) });
+                }
+                writes.extend(self.credential_change_writes(&account, now));
+                if let Some(g) = remaining.iter_mut().find(|g| g.id == f.id) {
+                    g.verified_at = Some(now);
+                }
+                writes.extend(self.notify_all(&account, &remaining, Template::MethodAdded, f.kind.as_str())?);
+                writes.push(self.event(Some(account.id), "method_added", client, f.kind.as_str()));
+            }
+        }
+
+        match self.commit_guarded(writes).await? {
+            Ok(()) => Ok(out),
+            Err(_) => {
+                // Lost a race, or the code was wrong: tell which without guessing.
+                match self.store.challenge(ch.id).await? {
+                    Some(c) if is_open(&c, self.now(), max) => Err(self.fail(&c, factor, &account, client).await?),
+                    _ => Err(Error::ChallengeClosed),
+                }
+            }
+        }
+    }
+
+    /// Counts a wrong code on the challenge and the method (F-OTP-3, F-OTP-6).
+    async fn fail(&self, ch: &Challenge, factor: Option<&Factor>, account: &Account, client: &ClientInfo) -> Result<Error> {
+        let now = self.now();
+        // Backup codes are a list, not a method that can be guessed into lock-out.
+        let counted = factor.filter(|f| f.kind != FactorKind::BackupCodes).map(|f| f.id);
+        let n = self.store.record_code_failure(ch.id, counted, self.policy.codes.method_failure_ceiling, now).await?;
+        let mut writes = vec![self.event(Some(account.id), "wrong_code", client, factor.map(|f| f.kind.as_str()).unwrap_or("email"))];
+        if n.factor_disabled {
+            writes.push(self.event(Some(account.id), "method_disabled", client, factor.map(|f| f.kind.as_str()).unwrap_or("")));
+        }
+        self.commit(writes).await?;
+        Ok(if n.factor_disabled { Error::MethodDisabled } else { Error::InvalidCode })
+    }
+
+    pub(crate) fn trust_browser_write(&self, account: AccountId, client: &ClientInfo) -> Result<(Write, String)> {
+        let now = self.now();
+        let token = crate::crypto::random_token()?;
+        Ok((
+            Write::InsertTrustedBrowser(TrustedBrowser {
+                id: TrustedBrowserId::new(),
+                account_id: account,
+                token_hash: self.keys.hash_token(&token),
+                device_hash: self.device_hash(client),
+                user_agent: client.user_agent.clone(),
+                created_at: now,
+                expires_at: now.plus_secs(self.policy.trusted_browser_secs),
+                last_used_at: None,
+                revoked_at: None,
+            }),
+            token,
+        ))
+    }
+
+    /// Every credential change: trusted browsers lose their trust (SECURITY.md) and the
+    /// risk rules see the change (F-SIGNIN-3).
+    pub(crate) fn credential_change_writes(&self, account: &Account, now: UnixMillis) -> Vec<Write> {
+        vec![Write::CredentialsChanged { account: account.id, now }, Write::RevokeTrustedBrowsersOf { account: account.id, now }]
+    }
+
+    /// "Didn't get a code?": a new code through the same or another method; the earlier
+    /// code stops working (F-OTP-2).
+    pub async fn resend(&self, id: ChallengeId, method: Option<FactorId>, client: &ClientInfo) -> Result<SentVia> {
+        let (ch, account, factors) = self.open_challenge_checked(id).await?;
+        let factor = self.method_for(&ch, &account, &factors, method)?;
+        let target = match factor {
+            Some(f) => Target::Factor(f),
+            None => Target::AccountEmail,
+        };
+        self.send_code(&account, ch.id, ch.purpose, target, client, vec![]).await
+    }
+
+    /// F-MSG-4: the signed link in a code message cancels its challenge.
+    pub async fn deny(&self, token: &str, client: &ClientInfo) -> Result<()> {
+        let bad = || Error::invalid("deny.invalid_link", "token", "this link is not valid");
+        let (id, sig) = token.split_once('.').ok_or_else(bad)?;
+        let id = uuid::Uuid::try_parse(id).map_err(|_| bad())?;
+        let sig = data_encoding::BASE64URL_NOPAD.decode(sig.as_bytes()).map_err(|_| bad())?;
+        let full = self.keys.sign_link(id.as_bytes());
+        if sig.len() != 16 || !crate::crypto::ct_eq(&full[..16], &sig) {
+            return Err(bad());
+        }
+        let ch = self.store.challenge(ChallengeId(id)).await?.ok_or_else(bad)?;
+        let now = self.now();
+        if ch.consumed_at.is_none() && ch.cancelled_at.is_none() {
+            self.commit(vec![Write::CancelChallenge { challenge: ch.id, now }, self.event(Some(ch.account_id), "denied", client, ch.purpose.as_str())]).await?;
+        }
+        Ok(())
+    }
+
+    /// F-SIGNIN-4: begin a step-up for this session.
+    pub async fn start_step_up(&self, a: &Authed, method: Option<FactorId>, password: Option<SecretString>, client: &ClientInfo) -> Result<StepUpStarted> {
+        if a.account.twosv_enabled_at.is_none() {
+            let pw = password.ok_or_else(|| Error::invalid("step_up.password_required", "password", "enter your password"))?;
+            crate::password::check_size(&self.policy.password, &pw)?;
+            if !self.hasher.verify(&pw, Some(&a.account.password_hash)).await? {
+                self.commit(vec![self.event(Some(a.account.id), "wrong_password", client, "step_up")]).await?;
+                return Err(Error::InvalidCredentials);
+            }
+            let now = self.now();
+            self.commit(vec![Write::SetSteppedUp { session: a.session.id, now }, self.event(Some(a.account.id), "step_up", client, "password")]).await?;
+            return Ok(StepUpStarted::Done);
+        }
+        let usable: Vec<Factor> = Self::usable(&self.store.factors(a.account.id).await?).into_iter().filter(|f| f.kind != FactorKind::Email).collect();
+        let chosen = match method {
+            Some(m) => Some(usable.iter().find(|f| f.id == m).cloned().ok_or_else(|| Error::invalid("method.not_allowed", "method_id", "this method cannot be used here"))?),
+            None => Self::pick_method(&a.account, &usable, |f| f.kind != FactorKind::BackupCodes).or_else(|| usable.first().cloned()),
+        };
+        let chosen = chosen.ok_or_else(|| Error::conflict("method.none", "no method can confirm this; add one first"))?;
+        let mut ch = self.new_challenge(a.account.id, Purpose::StepUp, Some(a.session.id), client);
+        ch.factor_id = Some(chosen.id);
+        let id = ch.id;
+        let sent = if chosen.kind == FactorKind::Phone {
+            Some(self.send_code(&a.account, id, Purpose::StepUp, Target::Factor(&chosen), client, vec![Write::InsertChallenge(ch)]).await?)
+        } else {
+            self.commit(vec![Write::InsertChallenge(ch)]).await?;
+            None
+        };
+        Ok(StepUpStarted::CodeRequired {
+            challenge_id: id,
+            method: MethodView::of(&chosen, &a.account),
+            methods: usable.iter().map(|f| MethodView::of(f, &a.account)).collect(),
+            sent,
+        })
+    }
+}
+
+pub(crate) fn totp_aad(id: FactorId) -> String {
+    format!("factors|{id}|totp-seed")
+}

@@ -1,0 +1,193 @@
+//! The use cases. Every adapter (JSON API, pages, CLI, benchmark) calls these and
+//! nothing else, so a rule enforced here holds everywhere.
+//!
+//! Shape of a use case: read what is needed, decide with pure rules, then describe the
+//! change as a list of `Write`s committed in one transaction.
+
+mod account;
+mod challenges;
+mod delivery;
+mod methods;
+mod signin;
+mod signup;
+mod views;
+
+pub use account::*;
+pub use challenges::*;
+pub use methods::*;
+pub use signin::*;
+pub use signup::*;
+pub use views::*;
+
+use std::sync::Arc;
+
+use tokio::sync::Notify;
+
+use crate::config::Policy;
+use crate::crypto::KeyRing;
+use crate::error::{Error, Result};
+use crate::password::Hasher;
+use crate::ports::{Account, Clock, CommitError, Event, Factor, Session, Store, Write};
+use crate::types::*;
+
+pub struct Services<S: Store> {
+    pub store: S,
+    pub keys: Arc<KeyRing>,
+    pub hasher: Hasher,
+    pub policy: Arc<Policy>,
+    pub clock: Arc<dyn Clock>,
+    /// ISO region for phone numbers typed without a country code.
+    pub default_region: String,
+    /// Woken after every commit that wrote an outbox row, so the dispatcher sends at
+    /// once instead of at its next poll.
+    pub outbox_signal: Arc<Notify>,
+}
+
+impl<S: Store> Clone for Services<S> {
+    fn clone(&self) -> Self {
+        Services {
+            store: self.store.clone(),
+            keys: self.keys.clone(),
+            hasher: self.hasher.clone(),
+            policy: self.policy.clone(),
+            clock: self.clock.clone(),
+            default_region: self.default_region.clone(),
+            outbox_signal: self.outbox_signal.clone(),
+        }
+    }
+}
+
+/// A signed-in caller, as `authenticate` found them.
+#[derive(Clone, Debug)]
+pub struct Authed {
+    pub session: Session,
+    pub account: Account,
+}
+
+impl<S: Store> Services<S> {
+    pub fn now(&self) -> UnixMillis {
+        self.clock.now()
+    }
+
+    /// Keyed hash of the browser's identity; never the user agent itself in an index.
+    pub(crate) fn device_hash(&self, client: &ClientInfo) -> Vec<u8> {
+        self.keys.hash_code(b"device", client.user_agent.as_deref().unwrap_or(""))
+    }
+
+    pub(crate) fn event(&self, account: Option<AccountId>, kind: &str, client: &ClientInfo, detail: impl Into<String>) -> Write {
+        Write::InsertEvent(Event {
+            id: EventId::new(),
+            account_id: account,
+            at: self.now(),
+            kind: kind.to_string(),
+            ip: client.ip.clone(),
+            user_agent: client.user_agent.clone(),
+            device_hash: Some(self.device_hash(client)),
+            detail: detail.into(),
+            unfamiliar: false,
+        })
+    }
+
+    /// Commits writes that hold no guard.
+    pub(crate) async fn commit(&self, writes: Vec<Write>) -> Result<()> {
+        let wakes = writes.iter().any(|w| matches!(w, Write::InsertOutbox(_)));
+        match self.store.commit(writes).await {
+            Ok(()) => {
+                if wakes {
+                    self.outbox_signal.notify_waiters();
+                }
+                Ok(())
+            }
+            Err(CommitError::Store(e)) => Err(e),
+            Err(CommitError::Unique) => Err(Error::conflict("conflict", "this was changed at the same time; try again")),
+            Err(CommitError::Guard(_)) => Err(Error::conflict("conflict", "this was changed at the same time; try again")),
+        }
+    }
+
+    /// Commits and reports which guard refused, for use cases that have guards.
+    pub(crate) async fn commit_guarded(&self, writes: Vec<Write>) -> Result<Result<(), usize>> {
+        let wakes = writes.iter().any(|w| matches!(w, Write::InsertOutbox(_)));
+        match self.store.commit(writes).await {
+            Ok(()) => {
+                if wakes {
+                    self.outbox_signal.notify_waiters();
+                }
+                Ok(Ok(()))
+            }
+            Err(CommitError::Guard(i)) => Ok(Err(i)),
+            Err(CommitError::Store(e)) => Err(e),
+            Err(CommitError::Unique) => Err(Error::conflict("conflict", "this was changed at the same time; try again")),
+        }
+    }
+
+    /// The caller behind a session token, or `Unauthenticated`.
+    pub async fn authenticate(&self, token: &str) -> Result<Authed> {
+        if token.is_empty() || token.len() > 200 {
+            return Err(Error::Unauthenticated);
+        }
+        let now = self.now();
+        let session = self.store.session_by_token(&self.keys.hash_token(token)).await?.ok_or(Error::Unauthenticated)?;
+        if session.revoked_at.is_some() || session.expires_at <= now {
+            return Err(Error::Unauthenticated);
+        }
+        let account = self.store.account(session.account_id).await?.ok_or(Error::Unauthenticated)?;
+        // Last use is shown in the device list; once a minute is precise enough and
+        // keeps reads from turning into writes.
+        if now.0 - session.last_seen_at.0 > 60_000 {
+            self.commit(vec![Write::TouchSession { session: session.id, now }]).await?;
+        }
+        Ok(Authed { session, account })
+    }
+
+    /// F-SIGNIN-4: sensitive changes need a code entered within the step-up window.
+    pub fn require_step_up(&self, a: &Authed) -> Result<()> {
+        match a.session.stepped_up_at {
+            Some(t) if self.now().0 - t.0 <= self.policy.step_up_secs * 1000 => Ok(()),
+            _ => Err(Error::StepUpRequired),
+        }
+    }
+
+    /// Methods that can be used now: verified and not disabled.
+    pub(crate) fn usable(factors: &[Factor]) -> Vec<Factor> {
+        factors.iter().filter(|f| f.verified_at.is_some() && f.disabled_at.is_none()).cloned().collect()
+    }
+
+    /// The method a code is asked from first: the preferred one if usable, else the
+    /// strongest (app, then phone, then e-mail, then backup codes).
+    pub(crate) fn pick_method(account: &Account, usable: &[Factor], allow: impl Fn(&Factor) -> bool) -> Option<Factor> {
+        let allowed: Vec<&Factor> = usable.iter().filter(|f| allow(f)).collect();
+        if let Some(p) = account.preferred_factor
+            && let Some(f) = allowed.iter().find(|f| f.id == p)
+        {
+            return Some((*f).clone());
+        }
+        let rank = |k: FactorKind| match k {
+            FactorKind::Totp => 0,
+            FactorKind::Phone => 1,
+            FactorKind::Email => 2,
+            FactorKind::BackupCodes => 3,
+        };
+        allowed.into_iter().min_by_key(|f| rank(f.kind)).cloned()
+    }
+
+    /// A new session for the account; returns the write and the bearer token.
+    pub(crate) fn new_session(&self, account: AccountId, client: &ClientInfo, stepped_up: bool) -> Result<(Write, SessionId, String)> {
+        let now = self.now();
+        let token = crate::crypto::random_token()?;
+        let id = SessionId::new();
+        let w = Write::InsertSession(Session {
+            id,
+            account_id: account,
+            token_hash: self.keys.hash_token(&token),
+            created_at: now,
+            last_seen_at: now,
+            expires_at: now.plus_secs(self.policy.session_secs),
+            ip: client.ip.clone(),
+            user_agent: client.user_agent.clone(),
+            device_name: client.device_name.clone(),
+            stepped_up_at: stepped_up.then_some(now),
+            revoked_at: None,
+        });
+        Ok((w, id, token))
+    }
+}

@@ -1,0 +1,256 @@
+//! Sign-in (F-SIGNIN-1…3, 5, 6): password first, then — unless a trusted browser and
+//! calm risk rules say otherwise — a code from the preferred method.
+
+use secrecy::{ExposeSecret, SecretString};
+
+use super::delivery::{SentVia, Target};
+use super::*;
+use crate::email::Email;
+use crate::password;
+use crate::risk::{RiskAssessment, RiskFacts};
+
+#[derive(Clone, Debug, serde::Serialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum SignInOutcome {
+    SignedIn {
+        session_id: SessionId,
+        session_token: String,
+    },
+    CodeRequired {
+        challenge_id: ChallengeId,
+        /// The method the code is expected from.
+        method: MethodView,
+        /// Every usable method: "didn't get a code?" offers all of them.
+        methods: Vec<MethodView>,
+        /// Where the code went, if it was sent (an app's code is not sent).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        sent: Option<SentVia>,
+        /// Why sending failed; the challenge stays usable through another method.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        send_error: Option<&'static str>,
+    },
+}
+
+/// F-SIGNIN-6: what a device without a second screen is told.
+#[derive(Clone, Debug, serde::Serialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum DeviceSignInOutcome {
+    SignedIn { session_id: SessionId, session_token: String },
+    /// Sign in again with the code appended to the password.
+    AppendCode {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        sent: Option<SentVia>,
+    },
+}
+
+impl<S: Store> Services<S> {
+    async fn check_password(&self, email: &str, password: &SecretString, client: &ClientInfo) -> Result<Option<Account>> {
+        password::check_size(&self.policy.password, password)?;
+        let account = match Email::parse(email) {
+            Ok(e) => self.store.account_by_email(&e).await?,
+            Err(_) => None,
+        };
+        let ok = self.hasher.verify(password, account.as_ref().map(|a| a.password_hash.as_str())).await?;
+        match account {
+            Some(a) if ok => Ok(Some(a)),
+            Some(a) => {
+                self.commit(vec![self.event(Some(a.id), "wrong_password", client, "")]).await?;
+                Ok(None)
+            }
+            None => Ok(None),
+        }
+    }
+
+    async fn assess(&self, account: &Account, client: &ClientInfo) -> Result<(RiskAssessment, bool)> {
+        let now = self.now();
+        let known = self.store.known_device(account.id, &self.device_hash(client)).await?;
+        let since = now.minus_secs(self.policy.risk.failure_window_minutes * 60);
+        let facts = RiskFacts {
+            now,
+            known_device: known,
+            last_sign_in_at: account.last_sign_in_at,
+            credentials_changed_at: account.credentials_changed_at,
+            recent_failed_passwords: self.store.failed_passwords_since(account.id, since).await?,
+        };
+        Ok((self.policy.risk.assess(&facts), known))
+    }
+
+    /// Is this token a live trust mark for this account in this browser?
+    async fn trusted(&self, account: &Account, token: Option<&str>, client: &ClientInfo) -> Result<Option<TrustedBrowserId>> {
+        let Some(token) = token.filter(|t| !t.is_empty() && t.len() <= 200) else { return Ok(None) };
+        let Some(t) = self.store.trusted_browser_by_token(&self.keys.hash_token(token)).await? else { return Ok(None) };
+        let live = t.account_id == account.id
+            && t.revoked_at.is_none()
+            && t.expires_at > self.now()
+            && crate::crypto::ct_eq(&t.device_hash, &self.device_hash(client))
+            && account.credentials_changed_at.is_none_or(|c| c < t.created_at);
+        Ok(live.then_some(t.id))
+    }
+
+    pub(crate) fn sign_in_writes(&self, account: &Account, client: &ClientInfo, known_device: bool, how: &str, stepped_up: bool) -> Result<(Vec<Write>, SessionId, String)> {
+        let (w, id, token) = self.new_session(account.id, client, stepped_up)?;
+        let mut ev = self.event(Some(account.id), "sign_in", client, how);
+        if let Write::InsertEvent(e) = &mut ev {
+            e.unfamiliar = !known_device;
+        }
+        Ok((vec![w, Write::TouchSignIn { account: account.id, now: self.now() }, ev], id, token))
+    }
+
+    pub async fn sign_in(&self, email: &str, password: SecretString, trusted_token: Option<&str>, client: &ClientInfo) -> Result<SignInOutcome> {
+        let account = self.check_password(email, &password, client).await?.ok_or(Error::InvalidCredentials)?;
+        let (risk, known) = self.assess(&account, client).await?;
+        let factors = self.store.factors(account.id).await?;
+        let usable = Self::usable(&factors);
+
+        if account.email_verified_at.is_none() {
+            return self.ask_code(&account, Purpose::VerifyEmail, None, &usable, client).await;
+        }
+        if account.twosv_enabled_at.is_some() && !usable.is_empty() {
+            if let Some(tb) = self.trusted(&account, trusted_token, client).await?
+                && risk.fired.is_empty()
+            {
+                let (mut writes, session_id, session_token) = self.sign_in_writes(&account, client, known, "trusted_browser", false)?;
+                writes.push(Write::TouchTrustedBrowser { browser: tb, now: self.now() });
+                self.commit(writes).await?;
+                return Ok(SignInOutcome::SignedIn { session_id, session_token });
+            }
+            let first = Self::pick_method(&account, &usable, |f| f.kind != FactorKind::BackupCodes)
+                .or_else(|| Self::pick_method(&account, &usable, |_| true));
+            return self.ask_code(&account, Purpose::SignIn, first, &usable, client).await;
+        }
+        if risk.high {
+            // Seed 000: accounts without 2SV still get an e-mailed code when risk is high.
+            return self.ask_code(&account, Purpose::SignIn, None, &usable, client).await;
+        }
+        let (writes, session_id, session_token) = self.sign_in_writes(&account, client, known, "password", true)?;
+        self.commit(writes).await?;
+        Ok(SignInOutcome::SignedIn { session_id, session_token })
+    }
+
+    /// Opens a challenge and, for methods that are sent, sends the first code. The
+    /// challenge is committed before the send so a refused or failed send leaves it
+    /// usable through another method.
+    async fn ask_code(&self, account: &Account, purpose: Purpose, method: Option<Factor>, usable: &[Factor], client: &ClientInfo) -> Result<SignInOutcome> {
+        let mut challenge = self.new_challenge(account.id, purpose, None, client);
+        challenge.factor_id = method.as_ref().map(|f| f.id);
+        let id = challenge.id;
+        self.commit(vec![Write::InsertChallenge(challenge)]).await?;
+        let target = match &method {
+            Some(f) if matches!(f.kind, FactorKind::Totp | FactorKind::BackupCodes) => None,
+            Some(f) => Some(Target::Factor(f)),
+            None => Some(Target::AccountEmail),
+        };
+        let (sent, send_error) = match target {
+            None => (None, None),
+            Some(t) => match self.send_code(account, id, purpose, t, client, vec![]).await {
+                Ok(s) => (Some(s), None),
+                Err(e @ (Error::RateLimited { .. } | Error::MethodDisabled)) => (None, Some(e.code())),
+                Err(e) => return Err(e),
+            },
+        };
+        let method_view = match &method {
+            Some(f) => MethodView::of(f, account),
+            None => email_method_view(account),
+        };
+        Ok(SignInOutcome::CodeRequired {
+            challenge_id: id,
+            method: method_view,
+            methods: usable.iter().map(|f| MethodView::of(f, account)).collect(),
+            sent,
+            send_error,
+        })
+    }
+
+    /// F-SIGNIN-6: the password with the current code appended. Never trusted.
+    pub async fn sign_in_device(&self, email: &str, password_with_code: SecretString, client: &ClientInfo) -> Result<DeviceSignInOutcome> {
+        password::check_size(&self.policy.password, &password_with_code)?;
+        let full = password_with_code.expose_secret();
+        let split = full
+            .len()
+            .checked_sub(crate::otp::sent_code::DIGITS)
+            .filter(|&i| full.is_char_boundary(i) && full[i..].bytes().all(|b| b.is_ascii_digit()));
+        let account = match Email::parse(email) {
+            Ok(e) => self.store.account_by_email(&e).await?,
+            Err(_) => None,
+        };
+        let twosv = account.as_ref().is_some_and(|a| a.twosv_enabled_at.is_some());
+        if let (Some(i), Some(a)) = (split, account.as_ref().filter(|_| twosv)) {
+            let prefix = SecretString::from(full[..i].to_string());
+            if self.hasher.verify(&prefix, Some(&a.password_hash)).await? {
+                let code = SecretString::from(full[i..].to_string());
+                return self.device_code(a, code, client).await;
+            }
+        } else if split.is_some() && account.is_none() {
+            // Same number of hashes as a 2SV account with a code appended.
+            self.hasher.verify(&password_with_code, None).await?;
+        }
+        let Some(account) = self.check_password(email, &password_with_code, client).await? else {
+            return Err(Error::InvalidCredentials);
+        };
+        let (_, known) = self.assess(&account, client).await?;
+        if account.twosv_enabled_at.is_none() && account.email_verified_at.is_some() {
+            let (writes, session_id, session_token) = self.sign_in_writes(&account, client, known, "password_device", true)?;
+            self.commit(writes).await?;
+            return Ok(DeviceSignInOutcome::SignedIn { session_id, session_token });
+        }
+        let usable = Self::usable(&self.store.factors(account.id).await?);
+        let method = Self::pick_method(&account, &usable, |f| f.kind != FactorKind::BackupCodes);
+        let purpose = if account.email_verified_at.is_none() { Purpose::VerifyEmail } else { Purpose::DeviceSignIn };
+        let mut challenge = self.new_challenge(account.id, Purpose::DeviceSignIn, None, client);
+        challenge.purpose = purpose;
+        challenge.factor_id = method.as_ref().map(|f| f.id);
+        let id = challenge.id;
+        let target = match &method {
+            Some(f) if f.kind == FactorKind::Totp => None,
+            Some(f) => Some(Target::Factor(f)),
+            None => Some(Target::AccountEmail),
+        };
+        let sent = match target {
+            None => {
+                self.commit(vec![Write::InsertChallenge(challenge)]).await?;
+                None
+            }
+            Some(t) => Some(self.send_code(&account, id, Purpose::DeviceSignIn, t, client, vec![Write::InsertChallenge(challenge)]).await?),
+        };
+        Ok(DeviceSignInOutcome::AppendCode { sent })
+    }
+
+    async fn device_code(&self, account: &Account, code: SecretString, client: &ClientInfo) -> Result<DeviceSignInOutcome> {
+        let now = self.now();
+        // An app's code needs no challenge on the device; open one to consume.
+        let open = self.store.open_challenge(account.id, Purpose::DeviceSignIn, now).await?;
+        let usable = Self::usable(&self.store.factors(account.id).await?);
+        let challenge = match open {
+            Some(c) => c,
+            None => {
+                let mut c = self.new_challenge(account.id, Purpose::DeviceSignIn, None, client);
+                c.factor_id = Self::pick_method(account, &usable, |f| f.kind == FactorKind::Totp).map(|f| f.id);
+                self.commit(vec![Write::InsertChallenge(c.clone())]).await?;
+                c
+            }
+        };
+        let method = match challenge.factor_id.and_then(|id| usable.iter().find(|f| f.id == id)) {
+            Some(f) if f.kind == FactorKind::Phone || f.kind == FactorKind::Email => Some(f.id),
+            _ => Self::pick_method(account, &usable, |f| f.kind == FactorKind::Totp).map(|f| f.id),
+        };
+        let v = self.verify(challenge.id, VerifyInput { code, method, trust_browser: false }, client).await?;
+        match (v.session_id, v.session_token) {
+            (Some(session_id), Some(session_token)) => Ok(DeviceSignInOutcome::SignedIn { session_id, session_token }),
+            _ => Err(Error::internal("device sign-in made no session")),
+        }
+    }
+}
+
+pub(crate) fn email_method_view(account: &Account) -> MethodView {
+    MethodView {
+        id: FactorId(uuid::Uuid::nil()),
+        kind: FactorKind::Email,
+        channel: Some(Channel::Email),
+        destination: Some(account.email.masked()),
+        verified: account.email_verified_at.is_some(),
+        disabled: false,
+        preferred: false,
+        restricted: false,
+        created_at: account.created_at,
+    }
+}

@@ -1,0 +1,80 @@
+//! Sign-up (F-ACC-1) without revealing whether an address already has an account
+//! (F-SIGNIN-5): both cases answer the same and take the same time; the owner of a
+//! taken address gets a notice instead of a code.
+
+use secrecy::SecretString;
+
+use super::delivery::Target;
+use super::*;
+use crate::email::Email;
+use crate::messages::{Intent, Template};
+use crate::password;
+use crate::ports::Challenge;
+
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct SignUpStarted {
+    /// Verify the e-mailed code against this challenge to finish.
+    pub challenge_id: ChallengeId,
+}
+
+impl<S: Store> Services<S> {
+    pub async fn sign_up(&self, email: &str, password: SecretString, locale: Locale, client: &ClientInfo) -> Result<SignUpStarted> {
+        let email = Email::parse(email)?;
+        password::check_new(&self.policy.password, &password, &email)?;
+        let hash = self.hasher.hash(&password).await?;
+        let now = self.now();
+
+        if let Some(existing) = self.store.account_by_email(&email).await? {
+            let notice = Intent::new(Template::AccountExists, Channel::Email, email.as_str(), existing.locale)
+                .account(existing.id)
+                .var("issuer", &self.policy.issuer)
+                .var("url", &self.policy.public_url);
+            self.commit(vec![notice.into_write(&self.keys, now)?, self.event(Some(existing.id), "sign_up_existing", client, "")]).await?;
+            // An id that matches no challenge: verifying it fails like a wrong code.
+            return Ok(SignUpStarted { challenge_id: ChallengeId::new() });
+        }
+
+        let account = Account {
+            id: AccountId::new(),
+            email,
+            password_hash: hash,
+            locale,
+            created_at: now,
+            email_verified_at: None,
+            last_sign_in_at: None,
+            credentials_changed_at: None,
+            twosv_enabled_at: None,
+            preferred_factor: None,
+        };
+        let challenge = self.new_challenge(account.id, Purpose::VerifyEmail, None, client);
+        let id = challenge.id;
+        let prefix = vec![Write::InsertAccount(account.clone()), Write::InsertChallenge(challenge), self.event(Some(account.id), "sign_up", client, "")];
+        match self.send_code(&account, id, Purpose::VerifyEmail, Target::AccountEmail, client, prefix).await {
+            Ok(_) => Ok(SignUpStarted { challenge_id: id }),
+            // Two sign-ups raced for one address: the loser looks like the taken case.
+            Err(Error::Conflict { .. }) => Ok(SignUpStarted { challenge_id: ChallengeId::new() }),
+            Err(e) => Err(e),
+        }
+    }
+
+    pub(crate) fn new_challenge(&self, account: AccountId, purpose: Purpose, session: Option<SessionId>, client: &ClientInfo) -> Challenge {
+        let now = self.now();
+        Challenge {
+            id: ChallengeId::new(),
+            account_id: account,
+            purpose,
+            factor_id: None,
+            code_hash: None,
+            code_expires_at: None,
+            created_at: now,
+            expires_at: now.plus_secs(self.policy.challenge_secs),
+            attempts: 0,
+            consumed_at: None,
+            cancelled_at: None,
+            session_id: session,
+            ip: client.ip.clone(),
+            user_agent: client.user_agent.clone(),
+            device_name: client.device_name.clone(),
+        }
+    }
+}

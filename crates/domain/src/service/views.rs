@@ -1,0 +1,117 @@
+//! What use cases hand back to adapters: plain data, secrets already masked.
+
+use serde::Serialize;
+
+use crate::ports::{Account, Event, Factor, Session, TrustedBrowser};
+use crate::types::*;
+
+#[derive(Clone, Debug, Serialize)]
+pub struct MethodView {
+    pub id: FactorId,
+    pub kind: FactorKind,
+    /// For phones: SMS or voice.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub channel: Option<Channel>,
+    /// A masked phone number or e-mail address.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub destination: Option<String>,
+    pub verified: bool,
+    pub disabled: bool,
+    pub preferred: bool,
+    /// SMS and voice are "restricted" authenticators (NIST SP 800-63B-4).
+    pub restricted: bool,
+    pub created_at: UnixMillis,
+}
+
+impl MethodView {
+    pub fn of(f: &Factor, account: &Account) -> Self {
+        let destination = match f.kind {
+            FactorKind::Phone => f.phone.as_ref().map(|p| p.masked()),
+            FactorKind::Email => Some(account.email.masked()),
+            _ => None,
+        };
+        MethodView {
+            id: f.id,
+            kind: f.kind,
+            channel: f.channel,
+            destination,
+            verified: f.verified_at.is_some(),
+            disabled: f.disabled_at.is_some(),
+            preferred: account.preferred_factor == Some(f.id),
+            restricted: f.kind == FactorKind::Phone,
+            created_at: f.created_at,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct AccountView {
+    pub id: AccountId,
+    pub email: String,
+    pub locale: Locale,
+    pub two_step_enabled: bool,
+    pub email_verified: bool,
+    pub created_at: UnixMillis,
+    pub methods: Vec<MethodView>,
+    pub backup_codes_left: i64,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct SessionView {
+    pub id: SessionId,
+    pub current: bool,
+    pub device_name: Option<String>,
+    pub user_agent: Option<String>,
+    pub ip: Option<String>,
+    /// No geolocation database ships with ninsho; operators may add one.
+    pub place: Option<String>,
+    pub created_at: UnixMillis,
+    pub last_seen_at: UnixMillis,
+}
+
+impl SessionView {
+    pub fn of(s: &Session, current: SessionId) -> Self {
+        SessionView {
+            id: s.id,
+            current: s.id == current,
+            device_name: s.device_name.clone(),
+            user_agent: s.user_agent.clone(),
+            ip: s.ip.clone(),
+            place: None,
+            created_at: s.created_at,
+            last_seen_at: s.last_seen_at,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct TrustedBrowserView {
+    pub id: TrustedBrowserId,
+    pub user_agent: Option<String>,
+    pub created_at: UnixMillis,
+    pub expires_at: UnixMillis,
+    pub last_used_at: Option<UnixMillis>,
+}
+
+impl TrustedBrowserView {
+    pub fn of(t: &TrustedBrowser) -> Self {
+        TrustedBrowserView { id: t.id, user_agent: t.user_agent.clone(), created_at: t.created_at, expires_at: t.expires_at, last_used_at: t.last_used_at }
+    }
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct HistoryEntry {
+    pub at: UnixMillis,
+    pub kind: String,
+    pub detail: String,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+    /// From a device this account had never signed in from before (F-DEV-3).
+    pub unfamiliar: bool,
+}
+
+impl HistoryEntry {
+    pub fn of(e: &Event) -> Self {
+        HistoryEntry { at: e.at, kind: e.kind.clone(), detail: e.detail.clone(), ip: e.ip.clone(), user_agent: e.user_agent.clone(), unfamiliar: e.unfamiliar }
+    }
+}

@@ -1,0 +1,179 @@
+//! Small value types shared by every crate. Identifiers are UUID v7 (time-ordered, so
+//! they index well); times are milliseconds since the Unix epoch, one integer column on
+//! every database.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+macro_rules! id_type {
+    ($($name:ident),*) => {$(
+        #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[serde(transparent)]
+        pub struct $name(pub uuid::Uuid);
+        impl $name {
+            pub fn new() -> Self { Self(uuid::Uuid::now_v7()) }
+            pub fn parse(s: &str) -> Option<Self> { uuid::Uuid::parse_str(s).ok().map(Self) }
+        }
+        impl Default for $name { fn default() -> Self { Self::new() } }
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result { self.0.fmt(f) }
+        }
+        impl fmt::Debug for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result { write!(f, "{}({})", stringify!($name), self.0) }
+        }
+    )*};
+}
+id_type!(AccountId, FactorId, ChallengeId, SessionId, TrustedBrowserId, EventId, MessageId);
+
+/// Milliseconds since the Unix epoch.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct UnixMillis(pub i64);
+
+impl UnixMillis {
+    pub fn plus_secs(self, secs: i64) -> Self {
+        Self(self.0.saturating_add(secs.saturating_mul(1000)))
+    }
+    pub fn minus_secs(self, secs: i64) -> Self {
+        Self(self.0.saturating_sub(secs.saturating_mul(1000)))
+    }
+    pub fn as_secs(self) -> i64 {
+        self.0.div_euclid(1000)
+    }
+}
+
+/// The languages every message and page exists in (F-ACC-4).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Locale {
+    #[default]
+    En,
+    Ja,
+    Zh,
+    Fr,
+}
+
+impl Locale {
+    pub const ALL: [Locale; 4] = [Locale::En, Locale::Ja, Locale::Zh, Locale::Fr];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Locale::En => "en",
+            Locale::Ja => "ja",
+            Locale::Zh => "zh",
+            Locale::Fr => "fr",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        // Accept tags such as "ja-JP" or "zh-Hans": the primary subtag decides.
+        let primary = s.split(['-', '_']).next()?.to_ascii_lowercase();
+        Self::ALL.into_iter().find(|l| l.as_str() == primary)
+    }
+}
+
+/// How a code reaches a person.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Channel {
+    Sms,
+    Voice,
+    Email,
+}
+
+impl Channel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Channel::Sms => "sms",
+            Channel::Voice => "voice",
+            Channel::Email => "email",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "sms" => Some(Channel::Sms),
+            "voice" => Some(Channel::Voice),
+            "email" => Some(Channel::Email),
+            _ => None,
+        }
+    }
+}
+
+/// The kinds of second-step method an account can register (F-2SV-2…5).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FactorKind {
+    /// A phone number: SMS for mobiles, a voice call for landlines.
+    Phone,
+    /// An authenticator app (TOTP, RFC 6238).
+    Totp,
+    /// The account's e-mail address as a delivery channel.
+    Email,
+    /// A set of one-time recovery codes.
+    BackupCodes,
+}
+
+impl FactorKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FactorKind::Phone => "phone",
+            FactorKind::Totp => "totp",
+            FactorKind::Email => "email",
+            FactorKind::BackupCodes => "backup_codes",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "phone" => Some(FactorKind::Phone),
+            "totp" => Some(FactorKind::Totp),
+            "email" => Some(FactorKind::Email),
+            "backup_codes" => Some(FactorKind::BackupCodes),
+            _ => None,
+        }
+    }
+}
+
+/// What a challenge, once passed, unlocks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Purpose {
+    /// Proves the e-mail address given at sign-up.
+    VerifyEmail,
+    /// The second step of a sign-in.
+    SignIn,
+    /// A fresh code before a sensitive change (F-SIGNIN-4).
+    StepUp,
+    /// Proves a newly added method before it counts (F-2SV-2, F-2SV-3).
+    Enroll,
+    /// A device without a second screen: the code is appended to the password (F-SIGNIN-6).
+    DeviceSignIn,
+}
+
+impl Purpose {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Purpose::VerifyEmail => "verify_email",
+            Purpose::SignIn => "sign_in",
+            Purpose::StepUp => "step_up",
+            Purpose::Enroll => "enroll",
+            Purpose::DeviceSignIn => "device_sign_in",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "verify_email" => Some(Purpose::VerifyEmail),
+            "sign_in" => Some(Purpose::SignIn),
+            "step_up" => Some(Purpose::StepUp),
+            "enroll" => Some(Purpose::Enroll),
+            "device_sign_in" => Some(Purpose::DeviceSignIn),
+            _ => None,
+        }
+    }
+}
+
+/// Where a request came from, as the adapter saw it.
+#[derive(Clone, Debug, Default)]
+pub struct ClientInfo {
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+    /// A name the user or the app gave the device ("Living-room TV").
+    pub device_name: Option<String>,
+}
