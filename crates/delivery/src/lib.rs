@@ -1,1 +1,11 @@
-//! placeholder
+//! Delivery: the outbox dispatcher and the channel providers. The domain writes a
+//! message intent into the outbox in the same transaction as the change it announces;
+//! the dispatcher leases it, renders it in the account's language and hands it to the
+//! provider for its channel, retrying with back-off until it is sent or too old.
+
+pub mod dispatcher;
+pub mod providers;
+pub mod render;
+
+pub use dispatcher::{DispatchConfig, Dispatcher};
+pub use providers::Provider;

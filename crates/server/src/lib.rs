@@ -1,1 +1,13 @@
-//! placeholder
+//! The `ninsho` server: configuration, the HTTP API, the CLI and the benchmark, around
+//! the domain's `Services`. `App::start` is the one way to run it — for `serve`, for
+//! the tests and for the benchmark.
+
+pub mod api;
+pub mod app;
+pub mod bench;
+pub mod cli;
+pub mod config;
+pub mod logging;
+
+pub use app::{App, Running};
+pub use config::Config;

@@ -1,1 +1,180 @@
-//! placeholder
+//! State on SQLite (one file, the default) or PostgreSQL (many instances). The SQL and
+//! row mapping are written once in `store_impl.rs` and compiled per driver; the few
+//! statements that differ are constants per dialect. `Db` picks one at run time.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use ninsho_domain::email::Email;
+use ninsho_domain::error::Error;
+use ninsho_domain::ports::*;
+use ninsho_domain::types::*;
+
+pub mod migrate;
+
+pub mod sqlite {
+    //! SQLite: WAL, `synchronous=FULL` (an acknowledged code consumption survives a
+    //! crash), one writer connection, `BEGIN IMMEDIATE` for every write.
+    type DB = sqlx::Sqlite;
+    const BEGIN_WRITE: &str = "BEGIN IMMEDIATE";
+    const CLAIM_OUTBOX: &str = "update outbox set lease_until = $2, attempts = attempts + 1 \
+        where id in (select id from outbox where status = 'pending' and next_attempt_at <= $1 and (lease_until is null or lease_until < $1) order by next_attempt_at limit $3) \
+        returning id, account_id, template, channel, destination, locale, payload, created_at, quota_keys, attempts";
+    include!("store_impl.rs");
+}
+
+pub mod postgres {
+    //! PostgreSQL: several instances share one database; the outbox is claimed with
+    //! `for update skip locked` so two dispatchers never take the same message.
+    type DB = sqlx::Postgres;
+    const BEGIN_WRITE: &str = "BEGIN";
+    const CLAIM_OUTBOX: &str = "update outbox set lease_until = $2, attempts = attempts + 1 \
+        where id in (select id from outbox where status = 'pending' and next_attempt_at <= $1 and (lease_until is null or lease_until < $1) order by next_attempt_at limit $3 for update skip locked) \
+        returning id, account_id, template, channel, destination, locale, payload, created_at, quota_keys, attempts";
+    include!("store_impl.rs");
+}
+
+pub(crate) fn db_err(e: sqlx::Error) -> Error {
+    match &e {
+        sqlx::Error::PoolTimedOut => Error::Busy,
+        _ => Error::internal(format!("database: {e}")),
+    }
+}
+
+pub(crate) fn is_unique(e: &sqlx::Error) -> bool {
+    matches!(e, sqlx::Error::Database(d) if d.is_unique_violation())
+}
+
+/// The store the server runs on, chosen by the database URL.
+#[derive(Clone, Debug)]
+pub enum Db {
+    Sqlite(sqlite::Store),
+    Postgres(postgres::Store),
+}
+
+impl Db {
+    /// `sqlite://path/to/file.db` (created if missing) or `postgres://…`. Runs the
+    /// migrations before returning.
+    pub async fn connect(url: &str) -> Result<Db, Error> {
+        let db = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let opts = sqlx::postgres::PgConnectOptions::from_str(url).map_err(|e| Error::internal(format!("database URL: {e}")))?;
+            let pool = sqlx::postgres::PgPoolOptions::new()
+                .max_connections(16)
+                .acquire_timeout(Duration::from_secs(30))
+                .connect_with(opts)
+                .await
+                .map_err(|e| Error::internal(format!("cannot reach PostgreSQL: {e}")))?;
+            migrate::postgres(&pool).await?;
+            Db::Postgres(postgres::Store { write: pool.clone(), read: pool })
+        } else if let Some(path) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
+            use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+            let opts = SqliteConnectOptions::new()
+                .filename(path)
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Full)
+                .busy_timeout(Duration::from_secs(10))
+                .foreign_keys(true);
+            let write = SqlitePoolOptions::new()
+                .max_connections(1)
+                .acquire_timeout(Duration::from_secs(30))
+                .connect_with(opts.clone())
+                .await
+                .map_err(|e| Error::internal(format!("cannot open SQLite file {path}: {e}")))?;
+            migrate::sqlite(&write).await?;
+            let read = SqlitePoolOptions::new()
+                .max_connections(4)
+                .acquire_timeout(Duration::from_secs(30))
+                .connect_with(opts)
+                .await
+                .map_err(|e| Error::internal(format!("cannot open SQLite file {path}: {e}")))?;
+            Db::Sqlite(sqlite::Store { write, read })
+        } else {
+            return Err(Error::internal("the database URL must start with sqlite:// or postgres://"));
+        };
+        Ok(db)
+    }
+
+    pub fn backend(&self) -> &'static str {
+        match self {
+            Db::Sqlite(_) => "sqlite",
+            Db::Postgres(_) => "postgres",
+        }
+    }
+
+    pub async fn raw_commit(&self, now: UnixMillis) -> Result<(), Error> {
+        match self {
+            Db::Sqlite(s) => s.raw_commit(now).await,
+            Db::Postgres(s) => s.raw_commit(now).await,
+        }
+    }
+    pub async fn ping(&self) -> Result<(), Error> {
+        match self {
+            Db::Sqlite(s) => s.ping().await,
+            Db::Postgres(s) => s.ping().await,
+        }
+    }
+    pub async fn close(&self) {
+        match self {
+            Db::Sqlite(s) => s.close().await,
+            Db::Postgres(s) => s.close().await,
+        }
+    }
+    pub async fn count_sessions(&self, account: AccountId) -> Result<i64, Error> {
+        match self {
+            Db::Sqlite(s) => s.count_sessions(account).await,
+            Db::Postgres(s) => s.count_sessions(account).await,
+        }
+    }
+    pub async fn count_outbox(&self, status: &str) -> Result<i64, Error> {
+        match self {
+            Db::Sqlite(s) => s.count_outbox(status).await,
+            Db::Postgres(s) => s.count_outbox(status).await,
+        }
+    }
+}
+
+/// Forwards each port method to the driver's store.
+macro_rules! delegate {
+    ($trait:ident { $( fn $name:ident(&self $(, $arg:ident : $ty:ty)*) -> $ret:ty; )* }) => {
+        impl $trait for Db {
+            $( async fn $name(&self $(, $arg: $ty)*) -> $ret {
+                match self {
+                    Db::Sqlite(s) => s.$name($($arg),*).await,
+                    Db::Postgres(s) => s.$name($($arg),*).await,
+                }
+            } )*
+        }
+    };
+}
+
+type R<T> = Result<T, Error>;
+
+delegate!(Store {
+    fn commit(&self, writes: Vec<Write>) -> Result<(), CommitError>;
+    fn account(&self, id: AccountId) -> R<Option<Account>>;
+    fn account_by_email(&self, email: &Email) -> R<Option<Account>>;
+    fn factors(&self, account: AccountId) -> R<Vec<Factor>>;
+    fn challenge(&self, id: ChallengeId) -> R<Option<Challenge>>;
+    fn open_challenge(&self, account: AccountId, purpose: Purpose, now: UnixMillis) -> R<Option<Challenge>>;
+    fn session_by_token(&self, token_hash: &[u8]) -> R<Option<Session>>;
+    fn sessions(&self, account: AccountId) -> R<Vec<Session>>;
+    fn trusted_browser_by_token(&self, token_hash: &[u8]) -> R<Option<TrustedBrowser>>;
+    fn trusted_browsers(&self, account: AccountId) -> R<Vec<TrustedBrowser>>;
+    fn events(&self, account: AccountId, limit: i64) -> R<Vec<Event>>;
+    fn known_device(&self, account: AccountId, device_hash: &[u8]) -> R<bool>;
+    fn failed_passwords_since(&self, account: AccountId, since: UnixMillis) -> R<i64>;
+    fn backup_codes_left(&self, account: AccountId) -> R<i64>;
+    fn quota_window_start(&self, key: &str) -> R<Option<UnixMillis>>;
+    fn record_code_failure(&self, challenge: ChallengeId, factor: Option<FactorId>, ceiling: i64, now: UnixMillis) -> R<FailureCount>;
+    fn release_quotas(&self, prefix: &str) -> R<u64>;
+});
+
+delegate!(OutboxStore {
+    fn claim_outbox(&self, now: UnixMillis, lease_ms: i64, limit: i64) -> R<Vec<OutboxMessage>>;
+    fn mark_sent(&self, id: MessageId, now: UnixMillis) -> R<()>;
+    fn mark_retry(&self, id: MessageId, next_at: UnixMillis, error: &str) -> R<()>;
+    fn mark_failed(&self, id: MessageId, now: UnixMillis, error: &str) -> R<()>;
+    fn dev_inbox_put(&self, message: MessageId, channel: Channel, destination: &str, body: &str, now: UnixMillis) -> R<()>;
+    fn dev_inbox(&self, limit: i64) -> R<Vec<DevInboxEntry>>;
+});

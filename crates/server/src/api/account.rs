@@ -1,0 +1,87 @@
+//! The account, its sessions, trusted browsers and history.
+
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use ninsho_domain::types::{SessionId, TrustedBrowserId};
+use secrecy::SecretString;
+use serde::Deserialize;
+
+use super::auth::{parse_id, parse_locale};
+use super::error::ApiResult;
+use super::extract::{Auth, Client, Json, JsonOrDefault};
+use crate::app::AppState;
+
+pub async fn get_account(State(s): State<AppState>, Auth(a): Auth) -> ApiResult<Response> {
+    Ok(axum::Json(s.services.account_view(&a).await?).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PatchAccount {
+    locale: String,
+}
+
+pub async fn patch_account(State(s): State<AppState>, Auth(a): Auth, Json(b): Json<PatchAccount>) -> ApiResult<Response> {
+    let locale = parse_locale(Some(&b.locale))?;
+    s.services.set_locale(&a, locale).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChangePassword {
+    current_password: SecretString,
+    new_password: SecretString,
+    #[serde(default)]
+    sign_out_others: bool,
+}
+
+pub async fn change_password(State(s): State<AppState>, Auth(a): Auth, Client(c): Client, Json(b): Json<ChangePassword>) -> ApiResult<Response> {
+    s.services.change_password(&a, b.current_password, b.new_password, b.sign_out_others, &c).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+pub async fn sessions(State(s): State<AppState>, Auth(a): Auth) -> ApiResult<Response> {
+    Ok(axum::Json(serde_json::json!({ "sessions": s.services.list_sessions(&a).await? })).into_response())
+}
+
+pub async fn sign_out_one(State(s): State<AppState>, Auth(a): Auth, Client(c): Client, Path(id): Path<String>) -> ApiResult<Response> {
+    s.services.sign_out(&a, parse_id(&id, SessionId)?, &c).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+pub async fn sign_out_current(State(s): State<AppState>, Auth(a): Auth, Client(c): Client) -> ApiResult<Response> {
+    s.services.sign_out(&a, a.session.id, &c).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct SignOutAll {
+    #[serde(default)]
+    keep_current: bool,
+}
+
+pub async fn sign_out_all(State(s): State<AppState>, Auth(a): Auth, Client(c): Client, JsonOrDefault(b): JsonOrDefault<SignOutAll>) -> ApiResult<Response> {
+    s.services.sign_out_all(&a, b.keep_current, &c).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+pub async fn trusted_browsers(State(s): State<AppState>, Auth(a): Auth) -> ApiResult<Response> {
+    Ok(axum::Json(serde_json::json!({ "trusted_browsers": s.services.list_trusted_browsers(&a).await? })).into_response())
+}
+
+pub async fn revoke_trusted_browser(State(s): State<AppState>, Auth(a): Auth, Client(c): Client, Path(id): Path<String>) -> ApiResult<Response> {
+    s.services.revoke_trusted_browser(&a, parse_id(&id, TrustedBrowserId)?, &c).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+#[derive(Deserialize)]
+pub struct HistoryQuery {
+    limit: Option<i64>,
+}
+
+pub async fn history(State(s): State<AppState>, Auth(a): Auth, Query(q): Query<HistoryQuery>) -> ApiResult<Response> {
+    Ok(axum::Json(serde_json::json!({ "history": s.services.history(&a, q.limit.unwrap_or(100)).await? })).into_response())
+}

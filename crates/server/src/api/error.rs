@@ -1,0 +1,71 @@
+//! One error type for every handler: the domain's error, answered as
+//! `application/problem+json` (RFC 9457) with the stable dotted code. Internal details
+//! are logged, never sent.
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use ninsho_domain::Error;
+use serde_json::json;
+
+pub struct ApiError(pub Error);
+
+impl From<Error> for ApiError {
+    fn from(e: Error) -> Self {
+        ApiError(e)
+    }
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;
+
+pub fn status_of(e: &Error) -> StatusCode {
+    match e {
+        Error::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+        Error::InvalidCredentials | Error::Unauthenticated => StatusCode::UNAUTHORIZED,
+        Error::InvalidCode | Error::MethodDisabled => StatusCode::UNAUTHORIZED,
+        Error::ChallengeClosed => StatusCode::GONE,
+        Error::StepUpRequired => StatusCode::FORBIDDEN,
+        Error::NotFound => StatusCode::NOT_FOUND,
+        Error::Conflict { .. } => StatusCode::CONFLICT,
+        Error::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+        Error::Busy => StatusCode::SERVICE_UNAVAILABLE,
+        Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
+pub fn problem(status: StatusCode, code: &str, detail: &str, field: Option<&str>) -> Response {
+    let mut body = json!({
+        "type": format!("https://ninsho.dev/problems/{code}"),
+        "title": status.canonical_reason().unwrap_or("error"),
+        "status": status.as_u16(),
+        "code": code,
+        "detail": detail,
+    });
+    if let Some(f) = field {
+        body["field"] = json!(f);
+    }
+    let mut res = (status, body.to_string()).into_response();
+    res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
+    res
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let e = self.0;
+        let status = status_of(&e);
+        if let Error::Internal(detail) = &e {
+            tracing::error!(error = %detail, "internal error");
+        }
+        let field = match &e {
+            Error::Invalid { field, .. } => Some(*field),
+            _ => None,
+        };
+        let mut res = problem(status, e.code(), &e.to_string(), field);
+        if let Error::RateLimited { retry_at, now, .. } = &e {
+            let secs = ((retry_at.0 - now.0).max(0) + 999) / 1000;
+            if let Ok(v) = HeaderValue::from_str(&secs.max(1).to_string()) {
+                res.headers_mut().insert(header::RETRY_AFTER, v);
+            }
+        }
+        res
+    }
+}

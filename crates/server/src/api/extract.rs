@@ -1,0 +1,99 @@
+//! Request extractors: JSON bodies whose rejections are problem documents, the
+//! caller's address and browser, and the signed-in session.
+
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use ninsho_domain::service::Authed;
+use ninsho_domain::types::ClientInfo;
+use serde::de::DeserializeOwned;
+
+use super::error::{ApiError, problem};
+use crate::app::AppState;
+
+/// `axum::Json`, but a bad body is a 400/415 problem document, not plain text.
+pub struct Json<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Json<T> {
+    type Rejection = Response;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::Json::<T>::from_request(req, state).await {
+            Ok(axum::Json(v)) => Ok(Json(v)),
+            Err(rej) => {
+                use axum::extract::rejection::JsonRejection::*;
+                let (status, code) = match &rej {
+                    MissingJsonContentType(_) => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "request.content_type"),
+                    JsonDataError(_) => (StatusCode::UNPROCESSABLE_ENTITY, "request.invalid_fields"),
+                    JsonSyntaxError(_) => (StatusCode::BAD_REQUEST, "request.invalid_json"),
+                    BytesRejection(_) => (StatusCode::PAYLOAD_TOO_LARGE, "request.too_large"),
+                    _ => (StatusCode::BAD_REQUEST, "request.invalid"),
+                };
+                // serde's message names the field and the expected type, never the value.
+                Err(problem(status, code, &rej.body_text(), None))
+            }
+        }
+    }
+}
+
+pub struct Client(pub ClientInfo);
+
+impl FromRequestParts<AppState> for Client {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let header_str = |name: &str| parts.headers.get(name).and_then(|v| v.to_str().ok()).map(|s| s.chars().take(256).collect::<String>());
+        let forwarded = state
+            .config
+            .trust_forwarded
+            .then(|| header_str("x-forwarded-for").and_then(|v| v.split(',').next().map(|s| s.trim().to_string())))
+            .flatten()
+            .filter(|s| s.parse::<std::net::IpAddr>().is_ok());
+        let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string());
+        Ok(Client(ClientInfo {
+            ip: forwarded.or(peer),
+            user_agent: header_str(header::USER_AGENT.as_str()),
+            device_name: header_str("x-device-name"),
+        }))
+    }
+}
+
+/// The caller's session, from `Authorization: Bearer <token>`.
+pub struct Auth(pub Authed);
+
+impl FromRequestParts<AppState> for Auth {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let token = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(str::trim)
+            .unwrap_or("");
+        state.services.authenticate(token).await.map(Auth).map_err(|e| ApiError(e).into_response())
+    }
+}
+
+/// An optional JSON body: empty means `T::default()`.
+pub struct JsonOrDefault<T>(pub T);
+
+impl<T: DeserializeOwned + Default, S: Send + Sync> FromRequest<S> for JsonOrDefault<T> {
+    type Rejection = Response;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let bytes = axum::body::Bytes::from_request(req, state)
+            .await
+            .map_err(|_| problem(StatusCode::PAYLOAD_TOO_LARGE, "request.too_large", "the request body is too large", None))?;
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            return Ok(JsonOrDefault(T::default()));
+        }
+        serde_json::from_slice(&bytes)
+            .map(JsonOrDefault)
+            .map_err(|e| problem(StatusCode::UNPROCESSABLE_ENTITY, "request.invalid_fields", &format!("{e}"), None))
+    }
+}

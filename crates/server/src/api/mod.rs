@@ -1,0 +1,99 @@
+//! The JSON API under `/api/v1`, described by `/api/openapi.json`. Handlers only
+//! translate HTTP to `Services` calls and back; rules live in `domain`.
+
+mod account;
+mod auth;
+mod dev;
+mod error;
+mod extract;
+mod methods;
+
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
+use axum::http::{HeaderName, HeaderValue, header};
+use axum::response::IntoResponse;
+use axum::routing::{delete, get, post, put};
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+pub use error::{ApiError, ApiResult, problem};
+
+use crate::app::AppState;
+
+pub const OPENAPI: &str = include_str!("openapi.json");
+
+pub fn router(state: AppState) -> Router {
+    let v1 = Router::new()
+        .route("/sign-up", post(auth::sign_up))
+        .route("/sign-in", post(auth::sign_in))
+        .route("/sign-in/device", post(auth::sign_in_device))
+        .route("/challenges/{id}/verify", post(auth::verify))
+        .route("/challenges/{id}/resend", post(auth::resend))
+        .route("/deny", post(auth::deny))
+        .route("/step-up", post(auth::step_up))
+        .route("/sign-out", post(account::sign_out_current))
+        .route("/account", get(account::get_account).patch(account::patch_account))
+        .route("/account/password", post(account::change_password))
+        .route("/methods", get(methods::list))
+        .route("/methods/phone", post(methods::add_phone))
+        .route("/methods/totp", post(methods::add_totp))
+        .route("/methods/email", post(methods::add_email))
+        .route("/methods/backup-codes", post(methods::backup_codes))
+        .route("/methods/preferred", put(methods::set_preferred))
+        .route("/methods/{id}", delete(methods::remove))
+        .route("/two-step/enable", post(methods::enable))
+        .route("/two-step/disable", post(methods::disable))
+        .route("/sessions", get(account::sessions))
+        .route("/sessions/sign-out-all", post(account::sign_out_all))
+        .route("/sessions/{id}", delete(account::sign_out_one))
+        .route("/trusted-browsers", get(account::trusted_browsers))
+        .route("/trusted-browsers/{id}", delete(account::revoke_trusted_browser))
+        .route("/history", get(account::history));
+
+    let mut app = Router::new()
+        .route("/health", get(health))
+        .route("/api/openapi.json", get(openapi))
+        .nest("/api/v1", v1);
+    if state.config.dev_inbox {
+        app = app.route("/dev/inbox", get(dev::inbox));
+    }
+    let max_body = state.config.max_body_bytes;
+    let request_id = HeaderName::from_static("x-request-id");
+    app.fallback(not_found)
+        .with_state(state)
+        // Bodies are refused past the limit before any handler (or password hash) runs.
+        .layer(DefaultBodyLimit::max(max_body))
+        .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::SERVICE_UNAVAILABLE, Duration::from_secs(30)))
+        .layer(SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
+        .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
+        .layer(
+            // The span names the route template, never the raw path or a body: a deny
+            // token or an e-mail address in a URL stays out of the log.
+            TraceLayer::new_for_http().make_span_with(|req: &Request| {
+                let route = req.extensions().get::<MatchedPath>().map(|m| m.as_str().to_owned()).unwrap_or_else(|| "unmatched".into());
+                let id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
+                tracing::info_span!("http", method = %req.method(), route = %route, request_id = %id)
+            }),
+        )
+        .layer(PropagateRequestIdLayer::new(request_id.clone()))
+        .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+}
+
+async fn health(axum::extract::State(s): axum::extract::State<AppState>) -> axum::response::Response {
+    match s.db.ping().await {
+        Ok(()) => axum::Json(serde_json::json!({"status": "ok", "backend": s.db.backend()})).into_response(),
+        Err(e) => ApiError(e).into_response(),
+    }
+}
+
+async fn openapi() -> impl IntoResponse {
+    ([(header::CONTENT_TYPE, "application/json")], OPENAPI)
+}
+
+async fn not_found() -> axum::response::Response {
+    problem(axum::http::StatusCode::NOT_FOUND, "not_found", "no such resource", None)
+}

@@ -1,0 +1,95 @@
+//! `App::start(config)`: opens the store, starts the outbox dispatcher and the HTTP
+//! server, and answers `GET /health` once all of that is up.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use anyhow::Context;
+use ninsho_delivery::{Dispatcher, Provider};
+use ninsho_domain::password::Hasher;
+use ninsho_domain::Services;
+use ninsho_storage::Db;
+use tokio::sync::{Notify, watch};
+use tokio::task::JoinHandle;
+
+use crate::api;
+use crate::config::Config;
+
+pub struct App;
+
+/// A started server. Dropping it does not stop it; call `shutdown`.
+pub struct Running {
+    pub addr: SocketAddr,
+    pub services: Services<Db>,
+    pub db: Db,
+    shutdown: watch::Sender<bool>,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+#[derive(Clone)]
+pub struct AppState {
+    pub services: Services<Db>,
+    pub db: Db,
+    pub config: Arc<Config>,
+}
+
+impl App {
+    pub async fn start(config: Config) -> anyhow::Result<Running> {
+        let keys = Arc::new(config.key_ring()?);
+        let db = Db::connect(&config.database_url).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+        let hasher = Hasher::new(&config.policy.password, config.hash_parallelism).map_err(|e| anyhow::anyhow!("{e}"))?;
+        let signal = Arc::new(Notify::new());
+        let services = Services {
+            store: db.clone(),
+            keys: keys.clone(),
+            hasher,
+            policy: Arc::new(config.policy.clone()),
+            clock: config.clock.clone(),
+            default_region: config.default_region.clone(),
+            outbox_signal: signal.clone(),
+        };
+        let (shutdown, rx) = watch::channel(false);
+        let mut tasks = Vec::new();
+
+        let dispatcher = Dispatcher {
+            store: db.clone(),
+            keys,
+            clock: config.clock.clone(),
+            signal,
+            provider: Provider::DevInbox,
+            config: config.dispatch.clone(),
+        };
+        tasks.push(tokio::spawn(dispatcher.run(rx.clone())));
+
+        let listener = tokio::net::TcpListener::bind(config.listen).await.with_context(|| format!("cannot listen on {}", config.listen))?;
+        let addr = listener.local_addr()?;
+        let state = AppState { services: services.clone(), db: db.clone(), config: Arc::new(config) };
+        let router = api::router(state);
+        let mut rx_http = rx.clone();
+        tasks.push(tokio::spawn(async move {
+            let serve = axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
+                .with_graceful_shutdown(async move {
+                    let _ = rx_http.wait_for(|stop| *stop).await;
+                });
+            if let Err(e) = serve.await {
+                tracing::error!(error = %e, "http server stopped");
+            }
+        }));
+        tracing::info!(%addr, backend = db.backend(), "ninsho listening");
+        Ok(Running { addr, services, db, shutdown, tasks })
+    }
+}
+
+impl Running {
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    pub async fn shutdown(self) {
+        let _ = self.shutdown.send(true);
+        for t in self.tasks {
+            let _ = t.await;
+        }
+        self.db.close().await;
+    }
+}

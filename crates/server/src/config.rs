@@ -1,0 +1,100 @@
+//! Settings: defaults, overridden by `NINSHO_…` environment variables or flags (clap
+//! reads both), secrets also from `*_FILE`. `ninsho serve` with none of them runs on
+//! an SQLite file under `./ninsho-data/` with a generated master key.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use anyhow::{Context, bail};
+use ninsho_delivery::DispatchConfig;
+use ninsho_domain::config::Quota;
+use ninsho_domain::crypto::{KeyRing, generate_master_key};
+use ninsho_domain::ports::{Clock, SystemClock};
+use ninsho_domain::Policy;
+use secrecy::{ExposeSecret, SecretString};
+
+#[derive(Clone)]
+pub struct Config {
+    pub listen: SocketAddr,
+    pub database_url: String,
+    pub data_dir: PathBuf,
+    pub master_key: Option<SecretString>,
+    pub policy: Policy,
+    pub default_region: String,
+    /// Messages go to the development inbox (`/dev/inbox`).
+    pub dev_inbox: bool,
+    /// Take the client address from `X-Forwarded-For` (only behind a trusted proxy).
+    pub trust_forwarded: bool,
+    pub hash_parallelism: usize,
+    pub max_body_bytes: usize,
+    pub clock: Arc<dyn Clock>,
+    pub dispatch: DispatchConfig,
+}
+
+impl Config {
+    /// Everything at its default, for a given address and database.
+    pub fn new(listen: SocketAddr, database_url: Option<String>, data_dir: PathBuf) -> Config {
+        let database_url = database_url.unwrap_or_else(|| format!("sqlite://{}", data_dir.join("ninsho.db").display()));
+        Config {
+            listen,
+            database_url,
+            data_dir,
+            master_key: None,
+            policy: Policy::default(),
+            default_region: "JP".into(),
+            dev_inbox: true,
+            trust_forwarded: false,
+            hash_parallelism: std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2),
+            max_body_bytes: 16 * 1024,
+            clock: Arc::new(SystemClock),
+            dispatch: DispatchConfig::default(),
+        }
+    }
+
+    /// The key ring from the configured master key, or from `data_dir/master.key`,
+    /// generated there (mode 0600) on first run.
+    pub fn key_ring(&self) -> anyhow::Result<KeyRing> {
+        if let Some(k) = &self.master_key {
+            return KeyRing::from_hex(k.expose_secret()).map_err(|e| anyhow::anyhow!("NINSHO_MASTER_KEY: {e}"));
+        }
+        let path = self.data_dir.join("master.key");
+        if path.exists() {
+            let hex = SecretString::from(std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?);
+            return KeyRing::from_hex(hex.expose_secret()).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()));
+        }
+        let key = generate_master_key()?;
+        write_private(&path, &data_encoding::HEXLOWER.encode(key.as_slice()))?;
+        tracing::warn!(path = %path.display(), "generated a new master key; back it up: without it, stored secrets cannot be read");
+        Ok(KeyRing::new(*key))
+    }
+}
+
+fn write_private(path: &Path, contents: &str) -> anyhow::Result<()> {
+    use std::io::Write;
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    }
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    let mut f = opts.open(path).with_context(|| format!("creating {}", path.display()))?;
+    f.write_all(contents.as_bytes())?;
+    f.sync_all()?;
+    Ok(())
+}
+
+/// Parses `LIMIT/WINDOW_SECS`, e.g. `10/86400`.
+pub fn parse_quota(s: &str) -> anyhow::Result<Quota> {
+    let (l, w) = s.split_once('/').context("a quota is LIMIT/WINDOW_SECONDS, e.g. 10/86400")?;
+    let limit: i64 = l.trim().parse().context("quota limit is not a number")?;
+    let window_secs: i64 = w.trim().parse().context("quota window is not a number of seconds")?;
+    if limit < 1 || window_secs < 1 {
+        bail!("quota limit and window must be at least 1");
+    }
+    Ok(Quota { limit, window_secs })
+}

@@ -1,0 +1,67 @@
+//! Schema migrations, embedded in the binary. SQLite and PostgreSQL have files with the
+//! same numbers; a test checks they stay in step. Applied migrations are never edited.
+
+use ninsho_domain::error::Error;
+use sqlx::{Pool, Postgres, Sqlite};
+
+use crate::db_err;
+
+pub struct Migration {
+    pub version: i64,
+    pub name: &'static str,
+    pub sql: &'static str,
+}
+
+pub const SQLITE: &[Migration] = &[Migration { version: 1, name: "core", sql: include_str!("../migrations/sqlite/0001_core.sql") }];
+pub const POSTGRES: &[Migration] = &[Migration { version: 1, name: "core", sql: include_str!("../migrations/postgres/0001_core.sql") }];
+
+const LEDGER: &str = "create table if not exists ninsho_migrations (version bigint primary key, name text not null, applied_at bigint not null)";
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
+}
+
+pub async fn sqlite(pool: &Pool<Sqlite>) -> Result<(), Error> {
+    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await.map_err(db_err)?;
+    sqlx::raw_sql(LEDGER).execute(&mut *tx).await.map_err(db_err)?;
+    for m in SQLITE {
+        let done = sqlx::query("select 1 from ninsho_migrations where version = $1").bind(m.version).fetch_optional(&mut *tx).await.map_err(db_err)?;
+        if done.is_none() {
+            sqlx::raw_sql(m.sql).execute(&mut *tx).await.map_err(|e| Error::internal(format!("migration {} ({}): {e}", m.version, m.name)))?;
+            sqlx::query("insert into ninsho_migrations (version, name, applied_at) values ($1, $2, $3)").bind(m.version).bind(m.name).bind(now_ms()).execute(&mut *tx).await.map_err(db_err)?;
+        }
+    }
+    tx.commit().await.map_err(db_err)
+}
+
+pub async fn postgres(pool: &Pool<Postgres>) -> Result<(), Error> {
+    let mut tx = pool.begin().await.map_err(db_err)?;
+    // Instances starting together migrate one at a time.
+    sqlx::query("select pg_advisory_xact_lock(7361827)").execute(&mut *tx).await.map_err(db_err)?;
+    sqlx::raw_sql(LEDGER).execute(&mut *tx).await.map_err(db_err)?;
+    for m in POSTGRES {
+        let done = sqlx::query("select 1 from ninsho_migrations where version = $1").bind(m.version).fetch_optional(&mut *tx).await.map_err(db_err)?;
+        if done.is_none() {
+            sqlx::raw_sql(m.sql).execute(&mut *tx).await.map_err(|e| Error::internal(format!("migration {} ({}): {e}", m.version, m.name)))?;
+            sqlx::query("insert into ninsho_migrations (version, name, applied_at) values ($1, $2, $3)").bind(m.version).bind(m.name).bind(now_ms()).execute(&mut *tx).await.map_err(db_err)?;
+        }
+    }
+    tx.commit().await.map_err(db_err)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn f_ops_2_sqlite_and_postgres_migrations_are_in_step() {
+        let a: Vec<_> = super::SQLITE.iter().map(|m| (m.version, m.name)).collect();
+        let b: Vec<_> = super::POSTGRES.iter().map(|m| (m.version, m.name)).collect();
+        assert_eq!(a, b);
+        let files = |d: &str| {
+            let mut v: Vec<String> = std::fs::read_dir(format!("{}/migrations/{d}", env!("CARGO_MANIFEST_DIR"))).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
+            v.sort();
+            v
+        };
+        assert_eq!(files("sqlite"), files("postgres"));
+        assert_eq!(files("sqlite").len(), a.len(), "every migration file is embedded");
+    }
+}

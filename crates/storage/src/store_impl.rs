@@ -1,0 +1,482 @@
+// The store, written once. `lib.rs` includes this file in one module per driver,
+// after defining `DB`, `BEGIN_WRITE` and `CLAIM_OUTBOX`, so both drivers are
+// type-checked against the same SQL and the same row mapping.
+
+use ninsho_domain::email::Email;
+use ninsho_domain::error::Error;
+use ninsho_domain::phone::PhoneE164;
+use ninsho_domain::ports::*;
+use ninsho_domain::types::*;
+use sqlx::{Pool, Row};
+use uuid::Uuid;
+
+use crate::{db_err, is_unique};
+
+type R<T> = Result<T, Error>;
+type DbRow = <DB as sqlx::Database>::Row;
+type Tx = sqlx::Transaction<'static, DB>;
+
+/// Writes go through `write`; on SQLite it has one connection, so writers queue in
+/// the pool instead of spinning on the file lock. Reads use `read`.
+#[derive(Clone, Debug)]
+pub struct Store {
+    pub(crate) write: Pool<DB>,
+    pub(crate) read: Pool<DB>,
+}
+
+fn parse_enum<T>(v: Option<T>, what: &str) -> R<T> {
+    v.ok_or_else(|| Error::internal(format!("stored {what} is not recognised")))
+}
+
+fn opt_ms(v: Option<i64>) -> Option<UnixMillis> {
+    v.map(UnixMillis)
+}
+
+fn account_row(r: &DbRow) -> R<Account> {
+    Ok(Account {
+        id: AccountId(r.try_get("id").map_err(db_err)?),
+        email: Email::from_stored(r.try_get("email").map_err(db_err)?),
+        password_hash: r.try_get("password_hash").map_err(db_err)?,
+        locale: parse_enum(Locale::parse(r.try_get::<&str, _>("locale").map_err(db_err)?), "locale")?,
+        created_at: UnixMillis(r.try_get("created_at").map_err(db_err)?),
+        email_verified_at: opt_ms(r.try_get("email_verified_at").map_err(db_err)?),
+        last_sign_in_at: opt_ms(r.try_get("last_sign_in_at").map_err(db_err)?),
+        credentials_changed_at: opt_ms(r.try_get("credentials_changed_at").map_err(db_err)?),
+        twosv_enabled_at: opt_ms(r.try_get("twosv_enabled_at").map_err(db_err)?),
+        preferred_factor: r.try_get::<Option<Uuid>, _>("preferred_factor").map_err(db_err)?.map(FactorId),
+    })
+}
+
+fn factor_row(r: &DbRow) -> R<Factor> {
+    let channel: Option<String> = r.try_get("channel").map_err(db_err)?;
+    Ok(Factor {
+        id: FactorId(r.try_get("id").map_err(db_err)?),
+        account_id: AccountId(r.try_get("account_id").map_err(db_err)?),
+        kind: parse_enum(FactorKind::parse(r.try_get::<&str, _>("kind").map_err(db_err)?), "method kind")?,
+        phone: r.try_get::<Option<String>, _>("phone").map_err(db_err)?.map(PhoneE164::from_stored),
+        channel: match channel {
+            Some(c) => Some(parse_enum(Channel::parse(&c), "channel")?),
+            None => None,
+        },
+        secret: r.try_get("secret").map_err(db_err)?,
+        created_at: UnixMillis(r.try_get("created_at").map_err(db_err)?),
+        verified_at: opt_ms(r.try_get("verified_at").map_err(db_err)?),
+        last_used_step: r.try_get("last_used_step").map_err(db_err)?,
+        failed_count: r.try_get("failed_count").map_err(db_err)?,
+        disabled_at: opt_ms(r.try_get("disabled_at").map_err(db_err)?),
+        replaces: r.try_get::<Option<Uuid>, _>("replaces").map_err(db_err)?.map(FactorId),
+    })
+}
+
+fn challenge_row(r: &DbRow) -> R<Challenge> {
+    Ok(Challenge {
+        id: ChallengeId(r.try_get("id").map_err(db_err)?),
+        account_id: AccountId(r.try_get("account_id").map_err(db_err)?),
+        purpose: parse_enum(Purpose::parse(r.try_get::<&str, _>("purpose").map_err(db_err)?), "purpose")?,
+        factor_id: r.try_get::<Option<Uuid>, _>("factor_id").map_err(db_err)?.map(FactorId),
+        code_hash: r.try_get("code_hash").map_err(db_err)?,
+        code_expires_at: opt_ms(r.try_get("code_expires_at").map_err(db_err)?),
+        created_at: UnixMillis(r.try_get("created_at").map_err(db_err)?),
+        expires_at: UnixMillis(r.try_get("expires_at").map_err(db_err)?),
+        attempts: r.try_get("attempts").map_err(db_err)?,
+        consumed_at: opt_ms(r.try_get("consumed_at").map_err(db_err)?),
+        cancelled_at: opt_ms(r.try_get("cancelled_at").map_err(db_err)?),
+        session_id: r.try_get::<Option<Uuid>, _>("session_id").map_err(db_err)?.map(SessionId),
+        ip: r.try_get("ip").map_err(db_err)?,
+        user_agent: r.try_get("user_agent").map_err(db_err)?,
+        device_name: r.try_get("device_name").map_err(db_err)?,
+    })
+}
+
+fn session_row(r: &DbRow) -> R<Session> {
+    Ok(Session {
+        id: SessionId(r.try_get("id").map_err(db_err)?),
+        account_id: AccountId(r.try_get("account_id").map_err(db_err)?),
+        token_hash: r.try_get("token_hash").map_err(db_err)?,
+        created_at: UnixMillis(r.try_get("created_at").map_err(db_err)?),
+        last_seen_at: UnixMillis(r.try_get("last_seen_at").map_err(db_err)?),
+        expires_at: UnixMillis(r.try_get("expires_at").map_err(db_err)?),
+        ip: r.try_get("ip").map_err(db_err)?,
+        user_agent: r.try_get("user_agent").map_err(db_err)?,
+        device_name: r.try_get("device_name").map_err(db_err)?,
+        stepped_up_at: opt_ms(r.try_get("stepped_up_at").map_err(db_err)?),
+        revoked_at: opt_ms(r.try_get("revoked_at").map_err(db_err)?),
+    })
+}
+
+fn trusted_row(r: &DbRow) -> R<TrustedBrowser> {
+    Ok(TrustedBrowser {
+        id: TrustedBrowserId(r.try_get("id").map_err(db_err)?),
+        account_id: AccountId(r.try_get("account_id").map_err(db_err)?),
+        token_hash: r.try_get("token_hash").map_err(db_err)?,
+        device_hash: r.try_get("device_hash").map_err(db_err)?,
+        user_agent: r.try_get("user_agent").map_err(db_err)?,
+        created_at: UnixMillis(r.try_get("created_at").map_err(db_err)?),
+        expires_at: UnixMillis(r.try_get("expires_at").map_err(db_err)?),
+        last_used_at: opt_ms(r.try_get("last_used_at").map_err(db_err)?),
+        revoked_at: opt_ms(r.try_get("revoked_at").map_err(db_err)?),
+    })
+}
+
+fn event_row(r: &DbRow) -> R<Event> {
+    Ok(Event {
+        id: EventId(r.try_get("id").map_err(db_err)?),
+        account_id: r.try_get::<Option<Uuid>, _>("account_id").map_err(db_err)?.map(AccountId),
+        at: UnixMillis(r.try_get("at").map_err(db_err)?),
+        kind: r.try_get("kind").map_err(db_err)?,
+        ip: r.try_get("ip").map_err(db_err)?,
+        user_agent: r.try_get("user_agent").map_err(db_err)?,
+        device_hash: r.try_get("device_hash").map_err(db_err)?,
+        detail: r.try_get("detail").map_err(db_err)?,
+        unfamiliar: r.try_get("unfamiliar").map_err(db_err)?,
+    })
+}
+
+fn outbox_row(r: &DbRow) -> R<OutboxMessage> {
+    let keys: String = r.try_get("quota_keys").map_err(db_err)?;
+    Ok(OutboxMessage {
+        id: MessageId(r.try_get("id").map_err(db_err)?),
+        account_id: r.try_get::<Option<Uuid>, _>("account_id").map_err(db_err)?.map(AccountId),
+        template: r.try_get("template").map_err(db_err)?,
+        channel: parse_enum(Channel::parse(r.try_get::<&str, _>("channel").map_err(db_err)?), "channel")?,
+        destination: r.try_get("destination").map_err(db_err)?,
+        locale: parse_enum(Locale::parse(r.try_get::<&str, _>("locale").map_err(db_err)?), "locale")?,
+        payload: r.try_get("payload").map_err(db_err)?,
+        created_at: UnixMillis(r.try_get("created_at").map_err(db_err)?),
+        quota_keys: keys.lines().filter(|l| !l.is_empty()).map(str::to_owned).collect(),
+        attempts: r.try_get("attempts").map_err(db_err)?,
+    })
+}
+
+/// Applies one write; `Ok(false)` when a guarded write's condition did not hold.
+async fn apply(tx: &mut Tx, w: &Write) -> Result<bool, sqlx::Error> {
+    use sqlx::query as q;
+    let c = &mut **tx;
+    let n = match w {
+        Write::InsertAccount(a) => q("insert into accounts (id, email, password_hash, locale, created_at, email_verified_at, last_sign_in_at, credentials_changed_at, twosv_enabled_at, preferred_factor) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)")
+            .bind(a.id.0).bind(a.email.as_str()).bind(&a.password_hash).bind(a.locale.as_str()).bind(a.created_at.0)
+            .bind(a.email_verified_at.map(|t| t.0)).bind(a.last_sign_in_at.map(|t| t.0)).bind(a.credentials_changed_at.map(|t| t.0))
+            .bind(a.twosv_enabled_at.map(|t| t.0)).bind(a.preferred_factor.map(|f| f.0))
+            .execute(c).await?.rows_affected(),
+        Write::SetLocale { account, locale } => q("update accounts set locale = $2 where id = $1").bind(account.0).bind(locale.as_str()).execute(c).await?.rows_affected(),
+        Write::SetPassword { account, hash, .. } => q("update accounts set password_hash = $2 where id = $1").bind(account.0).bind(hash).execute(c).await?.rows_affected(),
+        Write::MarkEmailVerified { account, now } => {
+            q("update accounts set email_verified_at = $2 where id = $1 and email_verified_at is null").bind(account.0).bind(now.0).execute(c).await?;
+            1
+        }
+        Write::SetTwoSv { account, enabled_at } => q("update accounts set twosv_enabled_at = $2 where id = $1").bind(account.0).bind(enabled_at.map(|t| t.0)).execute(c).await?.rows_affected(),
+        Write::SetPreferred { account, factor } => q("update accounts set preferred_factor = $2 where id = $1").bind(account.0).bind(factor.map(|f| f.0)).execute(c).await?.rows_affected(),
+        Write::TouchSignIn { account, now } => q("update accounts set last_sign_in_at = $2 where id = $1").bind(account.0).bind(now.0).execute(c).await?.rows_affected(),
+        Write::CredentialsChanged { account, now } => q("update accounts set credentials_changed_at = $2 where id = $1").bind(account.0).bind(now.0).execute(c).await?.rows_affected(),
+        Write::InsertFactor(f) => q("insert into factors (id, account_id, kind, phone, channel, secret, created_at, verified_at, last_used_step, failed_count, disabled_at, replaces) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)")
+            .bind(f.id.0).bind(f.account_id.0).bind(f.kind.as_str()).bind(f.phone.as_ref().map(|p| p.as_str().to_string()))
+            .bind(f.channel.map(|c| c.as_str())).bind(f.secret.clone()).bind(f.created_at.0).bind(f.verified_at.map(|t| t.0))
+            .bind(f.last_used_step).bind(f.failed_count).bind(f.disabled_at.map(|t| t.0)).bind(f.replaces.map(|r| r.0))
+            .execute(c).await?.rows_affected(),
+        Write::VerifyFactor { factor, now } => q("update factors set verified_at = $2 where id = $1 and verified_at is null").bind(factor.0).bind(now.0).execute(c).await?.rows_affected(),
+        Write::DeleteFactor { account, factor } => {
+            q("delete from factors where id = $2 and account_id = $1").bind(account.0).bind(factor.0).execute(c).await?;
+            1
+        }
+        Write::DeleteFactorsOf { account } => {
+            q("delete from factors where account_id = $1").bind(account.0).execute(c).await?;
+            1
+        }
+        Write::ReplaceBackupCodes { account, hashes } => {
+            q("delete from backup_codes where account_id = $1").bind(account.0).execute(&mut **tx).await?;
+            for h in hashes {
+                q("insert into backup_codes (account_id, code_hash, used_at) values ($1, $2, null)").bind(account.0).bind(h.as_slice()).execute(&mut **tx).await?;
+            }
+            1
+        }
+        Write::InsertChallenge(ch) => q("insert into challenges (id, account_id, purpose, factor_id, code_hash, code_expires_at, created_at, expires_at, attempts, consumed_at, cancelled_at, session_id, ip, user_agent, device_name) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)")
+            .bind(ch.id.0).bind(ch.account_id.0).bind(ch.purpose.as_str()).bind(ch.factor_id.map(|f| f.0)).bind(ch.code_hash.clone())
+            .bind(ch.code_expires_at.map(|t| t.0)).bind(ch.created_at.0).bind(ch.expires_at.0).bind(ch.attempts)
+            .bind(ch.consumed_at.map(|t| t.0)).bind(ch.cancelled_at.map(|t| t.0)).bind(ch.session_id.map(|s| s.0))
+            .bind(ch.ip.clone()).bind(ch.user_agent.clone()).bind(ch.device_name.clone())
+            .execute(c).await?.rows_affected(),
+        Write::SetChallengeCode { challenge, factor, code_hash, code_expires_at, now } => q("update challenges set code_hash = $2, factor_id = $3, code_expires_at = $4 where id = $1 and consumed_at is null and cancelled_at is null and expires_at > $5")
+            .bind(challenge.0).bind(code_hash.as_slice()).bind(factor.map(|f| f.0)).bind(code_expires_at.0).bind(now.0)
+            .execute(c).await?.rows_affected(),
+        Write::ConsumeChallengeCode { challenge, code_hash, now, max_attempts } => q("update challenges set consumed_at = $3 where id = $1 and consumed_at is null and cancelled_at is null and expires_at > $3 and code_expires_at > $3 and attempts < $4 and code_hash = $2")
+            .bind(challenge.0).bind(code_hash.as_slice()).bind(now.0).bind(*max_attempts)
+            .execute(c).await?.rows_affected(),
+        Write::ConsumeChallenge { challenge, now, max_attempts } => q("update challenges set consumed_at = $2 where id = $1 and consumed_at is null and cancelled_at is null and expires_at > $2 and attempts < $3")
+            .bind(challenge.0).bind(now.0).bind(*max_attempts)
+            .execute(c).await?.rows_affected(),
+        Write::CancelChallenge { challenge, now } => {
+            q("update challenges set cancelled_at = $2 where id = $1 and consumed_at is null and cancelled_at is null").bind(challenge.0).bind(now.0).execute(c).await?;
+            1
+        }
+        Write::AdvanceTotpStep { factor, step } => q("update factors set last_used_step = $2 where id = $1 and (last_used_step is null or last_used_step < $2)")
+            .bind(factor.0).bind(*step).execute(c).await?.rows_affected(),
+        Write::ConsumeBackupCode { account, code_hash, now } => q("update backup_codes set used_at = $3 where account_id = $1 and code_hash = $2 and used_at is null")
+            .bind(account.0).bind(code_hash.as_slice()).bind(now.0).execute(c).await?.rows_affected(),
+        Write::ResetFactorFailures { factor } => {
+            q("update factors set failed_count = 0 where id = $1").bind(factor.0).execute(c).await?;
+            1
+        }
+        Write::InsertSession(s) => q("insert into sessions (id, account_id, token_hash, created_at, last_seen_at, expires_at, ip, user_agent, device_name, stepped_up_at, revoked_at) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)")
+            .bind(s.id.0).bind(s.account_id.0).bind(s.token_hash.as_slice()).bind(s.created_at.0).bind(s.last_seen_at.0).bind(s.expires_at.0)
+            .bind(s.ip.clone()).bind(s.user_agent.clone()).bind(s.device_name.clone()).bind(s.stepped_up_at.map(|t| t.0)).bind(s.revoked_at.map(|t| t.0))
+            .execute(c).await?.rows_affected(),
+        Write::RevokeSession { account, session, now } => {
+            q("update sessions set revoked_at = $3 where id = $2 and account_id = $1 and revoked_at is null").bind(account.0).bind(session.0).bind(now.0).execute(c).await?;
+            1
+        }
+        Write::RevokeSessionsOf { account, except, now } => {
+            match except {
+                Some(keep) => q("update sessions set revoked_at = $2 where account_id = $1 and revoked_at is null and id <> $3").bind(account.0).bind(now.0).bind(keep.0).execute(c).await?,
+                None => q("update sessions set revoked_at = $2 where account_id = $1 and revoked_at is null").bind(account.0).bind(now.0).execute(c).await?,
+            };
+            1
+        }
+        Write::SetSteppedUp { session, now } => q("update sessions set stepped_up_at = $2 where id = $1").bind(session.0).bind(now.0).execute(c).await?.rows_affected(),
+        Write::TouchSession { session, now } => {
+            q("update sessions set last_seen_at = $2 where id = $1").bind(session.0).bind(now.0).execute(c).await?;
+            1
+        }
+        Write::InsertTrustedBrowser(t) => q("insert into trusted_browsers (id, account_id, token_hash, device_hash, user_agent, created_at, expires_at, last_used_at, revoked_at) values ($1, $2, $3, $4, $5, $6, $7, $8, $9)")
+            .bind(t.id.0).bind(t.account_id.0).bind(t.token_hash.as_slice()).bind(t.device_hash.as_slice()).bind(t.user_agent.clone())
+            .bind(t.created_at.0).bind(t.expires_at.0).bind(t.last_used_at.map(|x| x.0)).bind(t.revoked_at.map(|x| x.0))
+            .execute(c).await?.rows_affected(),
+        Write::RevokeTrustedBrowser { account, browser, now } => {
+            q("update trusted_browsers set revoked_at = $3 where id = $2 and account_id = $1 and revoked_at is null").bind(account.0).bind(browser.0).bind(now.0).execute(c).await?;
+            1
+        }
+        Write::RevokeTrustedBrowsersOf { account, now } => {
+            q("update trusted_browsers set revoked_at = $2 where account_id = $1 and revoked_at is null").bind(account.0).bind(now.0).execute(c).await?;
+            1
+        }
+        Write::TouchTrustedBrowser { browser, now } => {
+            q("update trusted_browsers set last_used_at = $2 where id = $1").bind(browser.0).bind(now.0).execute(c).await?;
+            1
+        }
+        Write::InsertEvent(e) => q("insert into events (id, account_id, at, kind, ip, user_agent, device_hash, detail, unfamiliar) values ($1, $2, $3, $4, $5, $6, $7, $8, $9)")
+            .bind(e.id.0).bind(e.account_id.map(|a| a.0)).bind(e.at.0).bind(&e.kind).bind(e.ip.clone()).bind(e.user_agent.clone())
+            .bind(e.device_hash.clone()).bind(&e.detail).bind(e.unfamiliar)
+            .execute(c).await?.rows_affected(),
+        Write::InsertOutbox(m) => q("insert into outbox (id, account_id, template, channel, destination, locale, payload, created_at, quota_keys, status, attempts, next_attempt_at) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'pending', 0, $8)")
+            .bind(m.id.0).bind(m.account_id.map(|a| a.0)).bind(&m.template).bind(m.channel.as_str()).bind(&m.destination)
+            .bind(m.locale.as_str()).bind(m.payload.as_slice()).bind(m.created_at.0).bind(m.quota_keys.join("\n"))
+            .execute(c).await?.rows_affected(),
+        // Fixed window: a new window starts when the old one has run out; inside a
+        // window the count grows only while below the limit. No row back = limited.
+        Write::ChargeQuota { key, limit, window_secs, now } => q("insert into send_quota (key, window_start, count) values ($1, $2, 1) \
+                on conflict (key) do update set \
+                  window_start = case when send_quota.window_start + $3 <= $2 then $2 else send_quota.window_start end, \
+                  count = case when send_quota.window_start + $3 <= $2 then 1 else send_quota.count + 1 end \
+                where send_quota.window_start + $3 <= $2 or send_quota.count < $4")
+            .bind(key).bind(now.0).bind(window_secs * 1000).bind(*limit)
+            .execute(c).await?.rows_affected(),
+    };
+    Ok(n > 0)
+}
+
+impl Store {
+    /// One durable commit of one tiny row: the benchmark's baseline.
+    pub async fn raw_commit(&self, now: UnixMillis) -> R<()> {
+        let mut tx = self.write.begin_with(BEGIN_WRITE).await.map_err(db_err)?;
+        sqlx::query("insert into bench_commits (at) values ($1)").bind(now.0).execute(&mut *tx).await.map_err(db_err)?;
+        tx.commit().await.map_err(db_err)
+    }
+
+    /// Waits until the database answers (a server may still be starting).
+    pub async fn ping(&self) -> R<()> {
+        sqlx::query("select 1").execute(&self.read).await.map_err(db_err)?;
+        Ok(())
+    }
+
+    pub async fn close(&self) {
+        self.write.close().await;
+        self.read.close().await;
+    }
+
+    /// Test support: how many sessions an account has, live or not.
+    pub async fn count_sessions(&self, account: AccountId) -> R<i64> {
+        sqlx::query("select count(*) from sessions where account_id = $1").bind(account.0).fetch_one(&self.read).await.and_then(|r| r.try_get::<i64, _>(0)).map_err(db_err)
+    }
+
+    pub async fn count_outbox(&self, status: &str) -> R<i64> {
+        sqlx::query("select count(*) from outbox where status = $1").bind(status).fetch_one(&self.read).await.and_then(|r| r.try_get::<i64, _>(0)).map_err(db_err)
+    }
+}
+
+impl ninsho_domain::ports::Store for Store {
+    async fn commit(&self, writes: Vec<Write>) -> Result<(), CommitError> {
+        let mut tx = self.write.begin_with(BEGIN_WRITE).await.map_err(db_err)?;
+        for (i, w) in writes.iter().enumerate() {
+            match apply(&mut tx, w).await {
+                Ok(true) => {}
+                Ok(false) => {
+                    let _ = tx.rollback().await;
+                    return Err(CommitError::Guard(i));
+                }
+                Err(e) if is_unique(&e) => {
+                    let _ = tx.rollback().await;
+                    return Err(CommitError::Unique);
+                }
+                Err(e) => return Err(CommitError::Store(db_err(e))),
+            }
+        }
+        tx.commit().await.map_err(db_err)?;
+        Ok(())
+    }
+
+    async fn account(&self, id: AccountId) -> R<Option<Account>> {
+        let r = sqlx::query("select * from accounts where id = $1").bind(id.0).fetch_optional(&self.read).await.map_err(db_err)?;
+        r.as_ref().map(account_row).transpose()
+    }
+
+    async fn account_by_email(&self, email: &Email) -> R<Option<Account>> {
+        let r = sqlx::query("select * from accounts where email = $1").bind(email.as_str()).fetch_optional(&self.read).await.map_err(db_err)?;
+        r.as_ref().map(account_row).transpose()
+    }
+
+    async fn factors(&self, account: AccountId) -> R<Vec<Factor>> {
+        let rows = sqlx::query("select * from factors where account_id = $1 order by created_at, id").bind(account.0).fetch_all(&self.read).await.map_err(db_err)?;
+        rows.iter().map(factor_row).collect()
+    }
+
+    async fn challenge(&self, id: ChallengeId) -> R<Option<Challenge>> {
+        let r = sqlx::query("select * from challenges where id = $1").bind(id.0).fetch_optional(&self.read).await.map_err(db_err)?;
+        r.as_ref().map(challenge_row).transpose()
+    }
+
+    async fn open_challenge(&self, account: AccountId, purpose: Purpose, now: UnixMillis) -> R<Option<Challenge>> {
+        let r = sqlx::query("select * from challenges where account_id = $1 and purpose = $2 and consumed_at is null and cancelled_at is null and expires_at > $3 order by created_at desc limit 1")
+            .bind(account.0).bind(purpose.as_str()).bind(now.0).fetch_optional(&self.read).await.map_err(db_err)?;
+        r.as_ref().map(challenge_row).transpose()
+    }
+
+    async fn session_by_token(&self, token_hash: &[u8]) -> R<Option<Session>> {
+        let r = sqlx::query("select * from sessions where token_hash = $1").bind(token_hash).fetch_optional(&self.read).await.map_err(db_err)?;
+        r.as_ref().map(session_row).transpose()
+    }
+
+    async fn sessions(&self, account: AccountId) -> R<Vec<Session>> {
+        let rows = sqlx::query("select * from sessions where account_id = $1 order by last_seen_at desc").bind(account.0).fetch_all(&self.read).await.map_err(db_err)?;
+        rows.iter().map(session_row).collect()
+    }
+
+    async fn trusted_browser_by_token(&self, token_hash: &[u8]) -> R<Option<TrustedBrowser>> {
+        let r = sqlx::query("select * from trusted_browsers where token_hash = $1").bind(token_hash).fetch_optional(&self.read).await.map_err(db_err)?;
+        r.as_ref().map(trusted_row).transpose()
+    }
+
+    async fn trusted_browsers(&self, account: AccountId) -> R<Vec<TrustedBrowser>> {
+        let rows = sqlx::query("select * from trusted_browsers where account_id = $1 order by created_at desc").bind(account.0).fetch_all(&self.read).await.map_err(db_err)?;
+        rows.iter().map(trusted_row).collect()
+    }
+
+    async fn events(&self, account: AccountId, limit: i64) -> R<Vec<Event>> {
+        let rows = sqlx::query("select * from events where account_id = $1 order by at desc, id desc limit $2").bind(account.0).bind(limit).fetch_all(&self.read).await.map_err(db_err)?;
+        rows.iter().map(event_row).collect()
+    }
+
+    async fn known_device(&self, account: AccountId, device_hash: &[u8]) -> R<bool> {
+        let r = sqlx::query("select 1 from events where account_id = $1 and kind = 'sign_in' and device_hash = $2 limit 1")
+            .bind(account.0).bind(device_hash).fetch_optional(&self.read).await.map_err(db_err)?;
+        Ok(r.is_some())
+    }
+
+    async fn failed_passwords_since(&self, account: AccountId, since: UnixMillis) -> R<i64> {
+        sqlx::query("select count(*) from events where account_id = $1 and kind = 'wrong_password' and at >= $2")
+            .bind(account.0).bind(since.0).fetch_one(&self.read).await.and_then(|r| r.try_get::<i64, _>(0)).map_err(db_err)
+    }
+
+    async fn backup_codes_left(&self, account: AccountId) -> R<i64> {
+        sqlx::query("select count(*) from backup_codes where account_id = $1 and used_at is null")
+            .bind(account.0).fetch_one(&self.read).await.and_then(|r| r.try_get::<i64, _>(0)).map_err(db_err)
+    }
+
+    async fn quota_window_start(&self, key: &str) -> R<Option<UnixMillis>> {
+        let r = sqlx::query("select window_start from send_quota where key = $1").bind(key).fetch_optional(&self.read).await.map_err(db_err)?;
+        r.map(|r| r.try_get::<i64, _>(0).map(UnixMillis)).transpose().map_err(db_err)
+    }
+
+    async fn record_code_failure(&self, challenge: ChallengeId, factor: Option<FactorId>, ceiling: i64, now: UnixMillis) -> R<FailureCount> {
+        let mut tx = self.write.begin_with(BEGIN_WRITE).await.map_err(db_err)?;
+        let attempts = sqlx::query("update challenges set attempts = attempts + 1 where id = $1 and consumed_at is null returning attempts")
+            .bind(challenge.0).fetch_optional(&mut *tx).await.map_err(db_err)?
+            .map(|r| r.try_get::<i64, _>(0)).transpose().map_err(db_err)?.unwrap_or(0);
+        let mut out = FailureCount { challenge_attempts: attempts, factor_failures: 0, factor_disabled: false };
+        if let Some(f) = factor {
+            // At the ceiling the method is disabled until set up again (F-OTP-6).
+            let r = sqlx::query("update factors set failed_count = failed_count + 1, disabled_at = case when disabled_at is null and failed_count + 1 >= $2 then $3 else disabled_at end where id = $1 returning failed_count, disabled_at")
+                .bind(f.0).bind(ceiling).bind(now.0).fetch_optional(&mut *tx).await.map_err(db_err)?;
+            if let Some(r) = r {
+                out.factor_failures = r.try_get(0).map_err(db_err)?;
+                out.factor_disabled = r.try_get::<Option<i64>, _>(1).map_err(db_err)? == Some(now.0);
+            }
+        }
+        tx.commit().await.map_err(db_err)?;
+        Ok(out)
+    }
+
+    async fn release_quotas(&self, prefix: &str) -> R<u64> {
+        let r = if prefix.is_empty() {
+            sqlx::query("delete from send_quota").execute(&self.write).await
+        } else {
+            sqlx::query("delete from send_quota where key = $1").bind(prefix).execute(&self.write).await
+        };
+        Ok(r.map_err(db_err)?.rows_affected())
+    }
+}
+
+impl OutboxStore for Store {
+    async fn claim_outbox(&self, now: UnixMillis, lease_ms: i64, limit: i64) -> R<Vec<OutboxMessage>> {
+        let mut tx = self.write.begin_with(BEGIN_WRITE).await.map_err(db_err)?;
+        let rows = sqlx::query(CLAIM_OUTBOX).bind(now.0).bind(now.0 + lease_ms).bind(limit).fetch_all(&mut *tx).await.map_err(db_err)?;
+        tx.commit().await.map_err(db_err)?;
+        rows.iter().map(outbox_row).collect()
+    }
+
+    async fn mark_sent(&self, id: MessageId, now: UnixMillis) -> R<()> {
+        sqlx::query("update outbox set status = 'sent', sent_at = $2, lease_until = null, last_error = null where id = $1").bind(id.0).bind(now.0).execute(&self.write).await.map_err(db_err)?;
+        Ok(())
+    }
+
+    async fn mark_retry(&self, id: MessageId, next_at: UnixMillis, error: &str) -> R<()> {
+        sqlx::query("update outbox set next_attempt_at = $2, last_error = $3, lease_until = null where id = $1 and status = 'pending'")
+            .bind(id.0).bind(next_at.0).bind(error).execute(&self.write).await.map_err(db_err)?;
+        Ok(())
+    }
+
+    async fn mark_failed(&self, id: MessageId, now: UnixMillis, error: &str) -> R<()> {
+        let mut tx = self.write.begin_with(BEGIN_WRITE).await.map_err(db_err)?;
+        let r = sqlx::query("update outbox set status = 'failed', last_error = $3, lease_until = null, sent_at = null, next_attempt_at = $2 where id = $1 and status = 'pending' returning quota_keys, created_at")
+            .bind(id.0).bind(now.0).bind(error).fetch_optional(&mut *tx).await.map_err(db_err)?;
+        if let Some(r) = r {
+            let keys: String = r.try_get(0).map_err(db_err)?;
+            let created: i64 = r.try_get(1).map_err(db_err)?;
+            // Give the send back, but only to the window it was charged in.
+            for key in keys.lines().filter(|k| !k.is_empty()) {
+                sqlx::query("update send_quota set count = count - 1 where key = $1 and window_start <= $2 and count > 0")
+                    .bind(key).bind(created).execute(&mut *tx).await.map_err(db_err)?;
+            }
+        }
+        tx.commit().await.map_err(db_err)
+    }
+
+    async fn dev_inbox_put(&self, message: MessageId, channel: Channel, destination: &str, body: &str, now: UnixMillis) -> R<()> {
+        sqlx::query("insert into dev_inbox (message_id, channel, destination, body, at) values ($1, $2, $3, $4, $5) on conflict (message_id) do nothing")
+            .bind(message.0).bind(channel.as_str()).bind(destination).bind(body).bind(now.0).execute(&self.write).await.map_err(db_err)?;
+        Ok(())
+    }
+
+    async fn dev_inbox(&self, limit: i64) -> R<Vec<DevInboxEntry>> {
+        let rows = sqlx::query("select * from dev_inbox order by at desc, message_id desc limit $1").bind(limit).fetch_all(&self.read).await.map_err(db_err)?;
+        rows.iter()
+            .map(|r| {
+                Ok(DevInboxEntry {
+                    message_id: MessageId(r.try_get("message_id").map_err(db_err)?),
+                    channel: parse_enum(Channel::parse(r.try_get::<&str, _>("channel").map_err(db_err)?), "channel")?,
+                    destination: r.try_get("destination").map_err(db_err)?,
+                    body: r.try_get("body").map_err(db_err)?,
+                    at: UnixMillis(r.try_get("at").map_err(db_err)?),
+                })
+            })
+            .collect()
+    }
+}
