@@ -38,6 +38,8 @@ pub struct Dispatcher<S: OutboxStore> {
     pub signal: Arc<Notify>,
     pub provider: Provider,
     pub config: DispatchConfig,
+    /// Operators (and tests) can hold delivery; messages wait in the outbox.
+    pub paused: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl<S: OutboxStore> Dispatcher<S> {
@@ -48,7 +50,8 @@ impl<S: OutboxStore> Dispatcher<S> {
                 return;
             }
             let notified = self.signal.notified();
-            match self.run_once().await {
+            let paused = self.paused.load(std::sync::atomic::Ordering::SeqCst);
+            match if paused { Ok(0) } else { self.run_once().await } {
                 Ok(n) if n > 0 => continue,
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "outbox: claim failed"),

@@ -24,6 +24,7 @@ pub struct Running {
     pub db: Db,
     shutdown: watch::Sender<bool>,
     tasks: Vec<JoinHandle<()>>,
+    paused: Arc<std::sync::atomic::AtomicBool>,
 }
 
 #[derive(Clone)]
@@ -51,7 +52,9 @@ impl App {
         let (shutdown, rx) = watch::channel(false);
         let mut tasks = Vec::new();
 
+        let paused = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let dispatcher = Dispatcher {
+            paused: paused.clone(),
             store: db.clone(),
             keys,
             clock: config.clock.clone(),
@@ -76,13 +79,18 @@ impl App {
             }
         }));
         tracing::info!(%addr, backend = db.backend(), "ninsho listening");
-        Ok(Running { addr, services, db, shutdown, tasks })
+        Ok(Running { addr, services, db, shutdown, tasks, paused })
     }
 }
 
 impl Running {
     pub fn url(&self) -> String {
         format!("http://{}", self.addr)
+    }
+
+    /// Holds (or resumes) message delivery; messages wait in the outbox meanwhile.
+    pub fn pause_delivery(&self, paused: bool) {
+        self.paused.store(paused, std::sync::atomic::Ordering::SeqCst);
     }
 
     pub async fn shutdown(self) {

@@ -1,1 +1,251 @@
-//! placeholder
+//! Test support: start a real `App` on a fresh SQLite file or a fresh PostgreSQL
+//! database, talk to it over HTTP, and read codes from the development inbox.
+//!
+//! PostgreSQL tests run when `NINSHO_TEST_POSTGRES=1` (CI sets it; then a missing
+//! server is a failure) or when the server answers; otherwise they are skipped.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use ninsho_domain::Policy;
+use ninsho_server::{App, Config, Running};
+use serde_json::{Value, json};
+
+pub use ninsho_storage::Db;
+
+pub const PG_ADMIN_URL: &str = "postgres://postgres@127.0.0.1:5432/test";
+/// A fixed master key for tests: both instances of a shared-database test use it.
+pub const TEST_MASTER_KEY: &str = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// The backends this run tests: SQLite always, PostgreSQL when required or reachable.
+pub async fn backends() -> Vec<Backend> {
+    let required = std::env::var("NINSHO_TEST_POSTGRES").is_ok_and(|v| v == "1");
+    let reachable = tokio::time::timeout(Duration::from_secs(3), sqlx::PgPool::connect(PG_ADMIN_URL)).await.is_ok_and(|r| r.is_ok());
+    if required && !reachable {
+        panic!("NINSHO_TEST_POSTGRES=1 but PostgreSQL does not answer at {PG_ADMIN_URL}");
+    }
+    if reachable { vec![Backend::Sqlite, Backend::Postgres] } else { vec![Backend::Sqlite] }
+}
+
+/// A database URL for a fresh, empty database on this backend.
+pub struct TestDb {
+    pub url: String,
+    _dir: Option<TempDir>,
+}
+
+pub async fn fresh_db(backend: Backend) -> anyhow::Result<TestDb> {
+    match backend {
+        Backend::Sqlite => {
+            let dir = TempDir::new()?;
+            Ok(TestDb { url: format!("sqlite://{}", dir.path.join("ninsho.db").display()), _dir: Some(dir) })
+        }
+        Backend::Postgres => {
+            let name = format!("ninsho_t_{}", uuid::Uuid::new_v4().simple());
+            let pool = sqlx::PgPool::connect(PG_ADMIN_URL).await.context("PostgreSQL")?;
+            sqlx::query(sqlx::AssertSqlSafe(format!("create database {name}"))).execute(&pool).await?;
+            pool.close().await;
+            Ok(TestDb { url: format!("postgres://postgres@127.0.0.1:5432/{name}"), _dir: None })
+        }
+    }
+}
+
+pub struct TempDir {
+    pub path: PathBuf,
+}
+
+impl TempDir {
+    pub fn new() -> anyhow::Result<Self> {
+        let path = std::env::temp_dir().join(format!("ninsho-test-{}", uuid::Uuid::new_v4().simple()));
+        std::fs::create_dir_all(&path)?;
+        Ok(TempDir { path })
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.path);
+    }
+}
+
+/// A test configuration: loopback, any port, fast argon2 unless `real_argon`.
+pub fn test_config(db_url: &str, data_dir: PathBuf) -> Config {
+    let mut c = Config::new(SocketAddr::from(([127, 0, 0, 1], 0)), Some(db_url.to_string()), data_dir);
+    c.master_key = Some(secrecy::SecretString::from(TEST_MASTER_KEY.to_string()));
+    c.policy = Policy { issuer: "Shop".into(), origin_host: "shop.example".into(), public_url: "https://shop.example".into(), ..Policy::default() };
+    // Tests hash many passwords; the real parameters have their own test and the benchmark.
+    c.policy.password.argon2_m_kib = 256;
+    c.policy.password.argon2_t = 1;
+    c.dispatch.poll_ms = 50;
+    c
+}
+
+pub struct TestApp {
+    pub running: Running,
+    pub http: reqwest::Client,
+    pub url: String,
+    pub db: TestDb,
+    _data: TempDir,
+}
+
+pub async fn spawn_app(backend: Backend) -> TestApp {
+    spawn_app_with(backend, |_| {}).await
+}
+
+pub async fn spawn_app_with(backend: Backend, tweak: impl FnOnce(&mut Config)) -> TestApp {
+    let db = fresh_db(backend).await.expect("fresh database");
+    let data = TempDir::new().expect("temp dir");
+    let mut config = test_config(&db.url, data.path.clone());
+    tweak(&mut config);
+    let running = App::start(config).await.expect("app starts");
+    let url = running.url();
+    TestApp { running, http: client(), url, db, _data: data }
+}
+
+/// A second instance on the same database (F-OPS-2).
+pub async fn spawn_second(first: &TestApp) -> (Running, TempDir) {
+    let data = TempDir::new().expect("temp dir");
+    let running = App::start(test_config(&first.db.url, data.path.clone())).await.expect("second app starts");
+    (running, data)
+}
+
+pub fn client() -> reqwest::Client {
+    reqwest::Client::builder().user_agent("ninsho-tests/1.0 (Chromium-like)").timeout(Duration::from_secs(60)).build().expect("client")
+}
+
+pub struct Resp {
+    pub status: u16,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: Value,
+}
+
+impl TestApp {
+    pub async fn call(&self, method: &str, path: &str, token: Option<&str>, body: Option<Value>) -> Resp {
+        call(&self.http, &self.url, method, path, token, body).await
+    }
+
+    /// The newest message the dev provider delivered to `to`, waiting for the dispatcher.
+    pub async fn inbox_latest(&self, to: &str, after: usize) -> String {
+        inbox_wait(&self.http, &self.url, to, after).await.expect("a message arrives")
+    }
+
+    pub async fn inbox_count(&self, to: &str) -> usize {
+        inbox(&self.http, &self.url, to).await.map(|v| v.len()).unwrap_or(0)
+    }
+
+    /// Signs up and verifies the e-mail; returns the session token.
+    pub async fn signed_up(&self, email: &str, password: &str) -> String {
+        let before = self.inbox_count(email).await;
+        let r = self.call("POST", "/api/v1/sign-up", None, Some(json!({"email": email, "password": password, "locale": "en"}))).await;
+        assert_eq!(r.status, 202, "{:?}", r.body);
+        let cid = r.body["challenge_id"].as_str().expect("challenge id").to_string();
+        let code = code_in(&self.inbox_latest(email, before).await);
+        let v = self.call("POST", &format!("/api/v1/challenges/{cid}/verify"), None, Some(json!({"code": code}))).await;
+        assert_eq!(v.status, 200, "{:?}", v.body);
+        v.body["session_token"].as_str().expect("session").to_string()
+    }
+
+    pub async fn shutdown(self) {
+        self.running.shutdown().await;
+    }
+}
+
+pub async fn call(http: &reqwest::Client, base: &str, method: &str, path: &str, token: Option<&str>, body: Option<Value>) -> Resp {
+    let m = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
+    let mut req = http.request(m, format!("{base}{path}"));
+    if let Some(t) = token {
+        req = req.bearer_auth(t);
+    }
+    if let Some(b) = body {
+        req = req.json(&b);
+    }
+    let res = req.send().await.expect("request sent");
+    let status = res.status().as_u16();
+    let headers = res.headers().clone();
+    let text = res.text().await.unwrap_or_default();
+    let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
+    Resp { status, headers, body }
+}
+
+pub async fn inbox(http: &reqwest::Client, base: &str, to: &str) -> anyhow::Result<Vec<String>> {
+    let r: Value = http.get(format!("{base}/dev/inbox?limit=1000")).send().await?.json().await?;
+    let Some(list) = r["messages"].as_array() else { bail!("no inbox") };
+    // Newest first in the API; oldest first here.
+    Ok(list.iter().rev().filter(|m| m["destination"] == to).filter_map(|m| m["body"].as_str().map(str::to_owned)).collect())
+}
+
+/// Waits until `to` has more than `after` messages and returns the newest.
+pub async fn inbox_wait(http: &reqwest::Client, base: &str, to: &str, after: usize) -> anyhow::Result<String> {
+    for _ in 0..200 {
+        let msgs = inbox(http, base, to).await?;
+        if msgs.len() > after {
+            return Ok(msgs.last().cloned().unwrap_or_default());
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    bail!("no message for {to} after 5 s")
+}
+
+/// The code in a message: the origin-bound line's `#123456` for SMS, else the first
+/// run of six digits.
+pub fn code_in(body: &str) -> String {
+    if let Some(i) = body.rfind(" #") {
+        let c: String = body[i + 2..].chars().take_while(|c| c.is_ascii_digit()).collect();
+        if c.len() == 6 {
+            return c;
+        }
+    }
+    let bytes: Vec<char> = body.chars().collect();
+    for w in 0..bytes.len() {
+        let run: String = bytes[w..].iter().take_while(|c| c.is_ascii_digit()).collect();
+        if run.len() == 6 && (w == 0 || !bytes[w - 1].is_ascii_digit()) {
+            return run;
+        }
+    }
+    panic!("no code in message: {body}")
+}
+
+/// Runs `oathtool --totp -b KEY` (an independent TOTP implementation).
+pub fn oathtool(setup_key: &str) -> String {
+    let out = std::process::Command::new("oathtool").args(["--totp", "-b", setup_key]).output().expect("oathtool is installed");
+    assert!(out.status.success(), "oathtool failed: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+/// `oathtool` for the step `offset_steps` away from now.
+pub fn oathtool_at(setup_key: &str, offset_steps: i64) -> String {
+    let t = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("clock").as_secs() as i64 + offset_steps * 30;
+    let out = std::process::Command::new("oathtool").args(["--totp", "-b", "--now", &format!("@{t}"), setup_key]).output().expect("oathtool is installed");
+    assert!(out.status.success(), "oathtool failed: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+/// Decodes a QR code given as SVG with `rsvg-convert` + `zbarimg`.
+pub fn decode_qr_svg(svg: &str) -> String {
+    let dir = TempDir::new().expect("temp");
+    let svg_path = dir.path.join("qr.svg");
+    let png_path = dir.path.join("qr.png");
+    std::fs::write(&svg_path, svg).expect("write svg");
+    let st = std::process::Command::new("rsvg-convert").args(["-b", "white", "-o"]).arg(&png_path).arg(&svg_path).status().expect("rsvg-convert is installed");
+    assert!(st.success());
+    let out = std::process::Command::new("zbarimg").args(["--raw", "-q"]).arg(&png_path).output().expect("zbarimg is installed");
+    assert!(out.status.success(), "zbarimg found no QR code");
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+/// Waits for the next 30-second TOTP step when fewer than `margin` seconds are left in
+/// this one, so a code computed now is still current when it arrives.
+pub async fn totp_margin(margin: u64) {
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("clock").as_secs();
+    let left = 30 - now % 30;
+    if left < margin {
+        tokio::time::sleep(Duration::from_secs(left + 1)).await;
+    }
+}

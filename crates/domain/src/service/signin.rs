@@ -106,8 +106,10 @@ impl<S: Store> Services<S> {
             return self.ask_code(&account, Purpose::VerifyEmail, None, &usable, client).await;
         }
         if account.twosv_enabled_at.is_some() && !usable.is_empty() {
+            // A live trust mark is younger than the last credential change (every change
+            // revokes them), so that rule has been answered by the code given then.
             if let Some(tb) = self.trusted(&account, trusted_token, client).await?
-                && risk.fired.is_empty()
+                && risk.fired.iter().all(|r| *r == crate::risk::RiskRule::RecentCredentialChange)
             {
                 let (mut writes, session_id, session_token) = self.sign_in_writes(&account, client, known, "trusted_browser", false)?;
                 writes.push(Write::TouchTrustedBrowser { browser: tb, now: self.now() });

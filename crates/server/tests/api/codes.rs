@@ -1,0 +1,242 @@
+use super::*;
+use ninsho_domain::ports::FakeClock;
+use ninsho_domain::types::UnixMillis;
+use std::sync::Arc;
+
+const PHONE: &str = "+819012345678";
+
+/// Signs in from a new browser and returns (challenge id, code sent).
+async fn challenge_with_code(app: &TestApp, email: &str) -> (String, String) {
+    let before = app.inbox_count(PHONE).await;
+    let s = sign_in(app, &browser(UA_B), email, json!({})).await;
+    assert_eq!(s.body["status"], "code_required", "{:?}", s.body);
+    (s.body["challenge_id"].as_str().unwrap().to_string(), code_in(&app.inbox_latest(PHONE, before).await))
+}
+
+fn wrong(code: &str) -> String {
+    let d = (code.as_bytes()[0] - b'0' + 1) % 10;
+    format!("{d}{}", &code[1..])
+}
+
+#[tokio::test]
+async fn f_otp_2_resend_invalidates_the_previous_code() {
+    for b in backends().await {
+        let app = spawn_app(b).await;
+        let acct = two_sv_account(&app).await;
+        let (cid, first) = challenge_with_code(&app, &acct.email).await;
+        let before = app.inbox_count(PHONE).await;
+        let r = app.call("POST", &format!("/api/v1/challenges/{cid}/resend"), None, None).await;
+        assert_eq!(r.status, 200, "{:?}", r.body);
+        let second = code_in(&app.inbox_latest(PHONE, before).await);
+        if first != second {
+            let v = app.call("POST", &format!("/api/v1/challenges/{cid}/verify"), None, Some(json!({"code": first}))).await;
+            assert_eq!(v.status, 401, "the earlier code no longer counts");
+        }
+        let v = app.call("POST", &format!("/api/v1/challenges/{cid}/verify"), None, Some(json!({"code": second}))).await;
+        assert_eq!(v.status, 200, "{:?}", v.body);
+        let again = app.call("POST", &format!("/api/v1/challenges/{cid}/verify"), None, Some(json!({"code": second}))).await;
+        assert_eq!(again.body["code"], "challenge.closed", "single use");
+        app.shutdown().await;
+    }
+}
+
+#[tokio::test]
+async fn f_otp_3_five_wrong_entries_kill_the_challenge() {
+    for b in backends().await {
+        let app = spawn_app(b).await;
+        let acct = two_sv_account(&app).await;
+        let (cid, code) = challenge_with_code(&app, &acct.email).await;
+        for _ in 0..5 {
+            let v = app.call("POST", &format!("/api/v1/challenges/{cid}/verify"), None, Some(json!({"code": wrong(&code)}))).await;
+            assert_eq!(v.status, 401);
+        }
+        let v = app.call("POST", &format!("/api/v1/challenges/{cid}/verify"), None, Some(json!({"code": code}))).await;
+        assert_eq!(v.body["code"], "challenge.closed", "the right code is refused too");
+        let r = app.call("POST", &format!("/api/v1/challenges/{cid}/resend"), None, None).await;
+        assert_eq!(r.body["code"], "challenge.closed", "a dead challenge cannot be revived");
+        app.shutdown().await;
+    }
+}
+
+#[tokio::test]
+async fn f_otp_6_failures_count_per_method_across_challenges_and_disable_it() {
+    for b in backends().await {
+        let app = spawn_app_with(b, |c| c.policy.codes.method_failure_ceiling = 7).await;
+        let acct = two_sv_account(&app).await;
+        // 4 + resend + 3 across two challenges: a resend never resets the count.
+        let (cid, code) = challenge_with_code(&app, &acct.email).await;
+        for _ in 0..2 {
+            app.call("POST", &format!("/api/v1/challenges/{cid}/verify"), None, Some(json!({"code": wrong(&code)}))).await;
+        }
+        app.call("POST", &format!("/api/v1/challenges/{cid}/resend"), None, None).await;
+        for _ in 0..2 {
+            app.call("POST", &format!("/api/v1/challenges/{cid}/verify"), None, Some(json!({"code": "000000"}))).await;
+        }
+        let (cid2, _) = challenge_with_code(&app, &acct.email).await;
+        let mut last = Value::Null;
+        for _ in 0..3 {
+            last = app.call("POST", &format!("/api/v1/challenges/{cid2}/verify"), None, Some(json!({"code": "000001"}))).await.body;
+        }
+        assert_eq!(last["code"], "method.disabled", "{last:?}");
+        let methods = app.call("GET", "/api/v1/methods", Some(&acct.token), None).await;
+        let phone = methods.body["methods"].as_array().unwrap().iter().find(|m| m["kind"] == "phone").unwrap().clone();
+        assert_eq!(phone["disabled"], true);
+        // A disabled method sends nothing; another method still works.
+        let s = sign_in(&app, &browser(UA_B), &acct.email, json!({})).await;
+        let cid3 = s.body["challenge_id"].as_str().unwrap();
+        let v = app.call("POST", &format!("/api/v1/challenges/{cid3}/verify"), None, Some(json!({"code": acct.backup_codes[0], "method_id": backup_id(&methods.body)}))).await;
+        assert_eq!(v.status, 200, "{:?}", v.body);
+        app.shutdown().await;
+    }
+}
+
+pub fn backup_id(methods: &Value) -> String {
+    methods["methods"].as_array().unwrap().iter().find(|m| m["kind"] == "backup_codes").unwrap()["id"].as_str().unwrap().to_string()
+}
+
+#[tokio::test]
+async fn f_otp_1_sent_code_expires_after_ten_minutes() {
+    for b in backends().await {
+        let clock = FakeClock::at(UnixMillis(1_900_000_000_000));
+        let c2 = clock.clone();
+        let app = spawn_app_with(b, move |c| c.clock = Arc::new(c2)).await;
+        let acct = two_sv_account(&app).await;
+        let (cid, code) = challenge_with_code(&app, &acct.email).await;
+        clock.advance_secs(601);
+        let v = app.call("POST", &format!("/api/v1/challenges/{cid}/verify"), None, Some(json!({"code": code}))).await;
+        assert_eq!(v.status, 401, "{:?}", v.body);
+        let (cid, code) = challenge_with_code(&app, &acct.email).await;
+        clock.advance_secs(590);
+        let v = app.call("POST", &format!("/api/v1/challenges/{cid}/verify"), None, Some(json!({"code": code}))).await;
+        assert_eq!(v.status, 200, "{:?}", v.body);
+        app.shutdown().await;
+    }
+}
+
+#[tokio::test]
+async fn f_2sv_2_and_f_2sv_5_phone_rules_landline_voice_two_numbers_and_backup_required() {
+    for b in backends().await {
+        let app = spawn_app(b).await;
+        let token = app.signed_up(&unique_email(), PASSWORD).await;
+        step_up_password(&app, &token).await;
+        add_phone(&app, &token, "+81 90-1234-5678", PHONE).await;
+        let e = app.call("POST", "/api/v1/two-step/enable", Some(&token), None).await;
+        assert_eq!(e.body["code"], "twosv.backup_required", "a phone needs a backup method");
+        let dup = app.call("POST", "/api/v1/methods/phone", Some(&token), Some(json!({"phone": "09012345678"}))).await;
+        assert_eq!(dup.body["code"], "phone.duplicate");
+        // A landline gets its code by voice call.
+        let before = app.inbox_count("+81312345678").await;
+        let r = app.call("POST", "/api/v1/methods/phone", Some(&token), Some(json!({"phone": "03-1234-5678"}))).await;
+        assert_eq!(r.body["sent"]["channel"], "voice", "{:?}", r.body);
+        let call_script = app.inbox_latest("+81312345678", before).await;
+        let code = code_in(&call_script.replace(", ", ""));
+        let cid = r.body["challenge_id"].as_str().unwrap();
+        assert_eq!(app.call("POST", &format!("/api/v1/challenges/{cid}/verify"), Some(&token), Some(json!({"code": code}))).await.status, 200);
+        let third = app.call("POST", "/api/v1/methods/phone", Some(&token), Some(json!({"phone": "080-2222-3333"}))).await;
+        assert_eq!(third.body["code"], "phone.too_many");
+        let bad = app.call("POST", "/api/v1/methods/phone", Some(&token), Some(json!({"phone": "12"}))).await;
+        assert_eq!((bad.status, bad.body["code"].as_str(), bad.body["field"].as_str()), (422, Some("phone.invalid"), Some("phone")));
+        let e = app.call("POST", "/api/v1/two-step/enable", Some(&token), None).await;
+        assert_eq!(e.status, 200, "two phones: {:?}", e.body);
+        app.shutdown().await;
+    }
+}
+
+#[tokio::test]
+async fn f_2sv_6_changing_a_phone_keeps_the_old_until_the_new_is_verified() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let acct = two_sv_account(&app).await;
+    let t = &acct.token;
+    // Step-up on a 2SV account: a fresh SMS code.
+    let before = app.inbox_count(PHONE).await;
+    let s = app.call("POST", "/api/v1/step-up", Some(t), None).await;
+    assert_eq!(s.body["status"], "code_required", "{:?}", s.body);
+    let code = code_in(&app.inbox_latest(PHONE, before).await);
+    let cid = s.body["challenge_id"].as_str().unwrap();
+    assert_eq!(app.call("POST", &format!("/api/v1/challenges/{cid}/verify"), Some(t), Some(json!({"code": code}))).await.status, 200);
+    let r = app.call("POST", "/api/v1/methods/phone", Some(t), Some(json!({"phone": "080-9876-5432", "replaces": acct.phone_id}))).await;
+    assert_eq!(r.status, 201, "{:?}", r.body);
+    let phones = |v: &Value| v["methods"].as_array().unwrap().iter().filter(|m| m["kind"] == "phone").count();
+    assert_eq!(phones(&app.call("GET", "/api/v1/methods", Some(t), None).await.body), 1);
+    let code = code_in(&app.inbox_latest("+818098765432", 0).await);
+    let cid = r.body["challenge_id"].as_str().unwrap();
+    assert_eq!(app.call("POST", &format!("/api/v1/challenges/{cid}/verify"), Some(t), Some(json!({"code": code}))).await.status, 200);
+    let m = app.call("GET", "/api/v1/methods", Some(t), None).await.body;
+    let phone: Vec<_> = m["methods"].as_array().unwrap().iter().filter(|m| m["kind"] == "phone").collect();
+    assert_eq!(phone.len(), 1);
+    assert!(phone[0]["destination"].as_str().unwrap().ends_with("5432"));
+    assert_eq!(phone[0]["preferred"], true);
+    app.shutdown().await;
+}
+
+#[tokio::test]
+async fn f_signin_4_step_up_required_and_email_codes_never_satisfy_it() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let acct = two_sv_account(&app).await;
+    // A sign-in through a trusted browser gets no step-up.
+    let before = app.inbox_count(PHONE).await;
+    let s = sign_in(&app, &browser(UA_A), &acct.email, json!({})).await;
+    let code = code_in(&app.inbox_latest(PHONE, before).await);
+    let cid = s.body["challenge_id"].as_str().unwrap();
+    let v = call(&browser(UA_A), &app.url, "POST", &format!("/api/v1/challenges/{cid}/verify"), None, Some(json!({"code": code, "trust_browser": true}))).await;
+    let tb = v.body["trusted_browser_token"].as_str().unwrap().to_string();
+    let t = sign_in(&app, &browser(UA_A), &acct.email, json!({"trusted_browser_token": tb})).await;
+    assert_eq!(t.body["status"], "signed_in", "{:?}", t.body);
+    let tok = t.body["session_token"].as_str().unwrap();
+    let r = app.call("POST", "/api/v1/methods/backup-codes", Some(tok), None).await;
+    assert_eq!((r.status, r.body["code"].as_str()), (403, Some("auth.step_up_required")), "trust never skips a step-up");
+    // E-mail as a method exists for sign-in, but not for step-up.
+    step_up_sms(&app, &acct.token).await;
+    let em = app.call("POST", "/api/v1/methods/email", Some(&acct.token), None).await;
+    assert_eq!(em.status, 201, "{:?}", em.body);
+    let s = app.call("POST", "/api/v1/step-up", Some(tok), Some(json!({"method_id": em.body["id"]}))).await;
+    assert_eq!(s.body["code"], "method.not_allowed", "{:?}", s.body);
+    app.shutdown().await;
+}
+
+pub async fn step_up_sms(app: &TestApp, token: &str) {
+    let before = app.inbox_count(PHONE).await;
+    let s = app.call("POST", "/api/v1/step-up", Some(token), None).await;
+    let code = code_in(&app.inbox_latest(PHONE, before).await);
+    let cid = s.body["challenge_id"].as_str().unwrap();
+    assert_eq!(app.call("POST", &format!("/api/v1/challenges/{cid}/verify"), Some(token), Some(json!({"code": code}))).await.status, 200);
+}
+
+#[tokio::test]
+async fn f_2sv_5_backup_codes_are_single_use() {
+    for b in backends().await {
+        let app = spawn_app(b).await;
+        let acct = two_sv_account(&app).await;
+        let methods = app.call("GET", "/api/v1/methods", Some(&acct.token), None).await;
+        let bid = backup_id(&methods.body);
+        let s = sign_in(&app, &browser(UA_B), &acct.email, json!({})).await;
+        let cid = s.body["challenge_id"].as_str().unwrap();
+        let v = app.call("POST", &format!("/api/v1/challenges/{cid}/verify"), None, Some(json!({"code": acct.backup_codes[1].to_uppercase(), "method_id": bid}))).await;
+        assert_eq!(v.status, 200, "{:?}", v.body);
+        let s = sign_in(&app, &browser(UA_B), &acct.email, json!({})).await;
+        let cid = s.body["challenge_id"].as_str().unwrap();
+        let v = app.call("POST", &format!("/api/v1/challenges/{cid}/verify"), None, Some(json!({"code": acct.backup_codes[1], "method_id": bid}))).await;
+        assert_eq!(v.status, 401, "used once already");
+        let me = app.call("GET", "/api/v1/account", Some(&acct.token), None).await;
+        assert_eq!(me.body["backup_codes_left"], 9);
+        app.shutdown().await;
+    }
+}
+
+#[tokio::test]
+async fn f_msg_4_deny_link_cancels_the_challenge() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let acct = two_sv_account(&app).await;
+    let (cid, code) = challenge_with_code(&app, &acct.email).await;
+    let sms = app.inbox_latest(PHONE, 0).await;
+    let link = sms.split_whitespace().find(|w| w.contains("/deny/")).unwrap();
+    let token = link.rsplit('/').next().unwrap();
+    let forged = format!("{}A", &token[..token.len() - 1]);
+    assert_eq!(app.call("POST", "/api/v1/deny", None, Some(json!({"token": forged}))).await.body["code"], "deny.invalid_link");
+    assert_eq!(app.call("POST", "/api/v1/deny", None, Some(json!({"token": token}))).await.status, 200);
+    let v = app.call("POST", &format!("/api/v1/challenges/{cid}/verify"), None, Some(json!({"code": code}))).await;
+    assert_eq!(v.body["code"], "challenge.closed");
+    let h = app.call("GET", "/api/v1/history", Some(&acct.token), None).await;
+    assert!(h.body["history"].as_array().unwrap().iter().any(|e| e["kind"] == "denied"));
+    app.shutdown().await;
+}

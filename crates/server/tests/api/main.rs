@@ -1,0 +1,75 @@
+//! The API's integration tests: one binary (each extra test binary is another slow link
+//! on two cores). Every test runs on SQLite and, when available, PostgreSQL; names
+//! follow the SPEC feature they prove.
+
+mod codes;
+mod devices;
+mod limits;
+mod ops;
+mod races;
+mod signin;
+mod totp;
+
+use ninsho_testkit::*;
+use serde_json::{Value, json};
+
+pub const PASSWORD: &str = "correct horse battery staple";
+pub const UA_A: &str = "Mozilla/5.0 (X11; Linux x86_64) Chrome/156.0";
+pub const UA_B: &str = "Mozilla/5.0 (iPhone; CPU iPhone OS 19_0) Safari/605.1";
+
+pub fn unique_email() -> String {
+    format!("u{}@example.com", &uuid::Uuid::new_v4().simple().to_string()[..12])
+}
+
+/// A client with a given user agent (a "browser").
+pub fn browser(ua: &str) -> reqwest::Client {
+    reqwest::Client::builder().user_agent(ua).build().unwrap()
+}
+
+pub async fn step_up_password(app: &TestApp, token: &str) {
+    let r = app.call("POST", "/api/v1/step-up", Some(token), Some(json!({"password": PASSWORD}))).await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    assert_eq!(r.body["status"], "done");
+}
+
+/// Adds a phone and verifies it with the code from the dev inbox; returns its id.
+pub async fn add_phone(app: &TestApp, token: &str, phone: &str, e164: &str) -> String {
+    let before = app.inbox_count(e164).await;
+    let r = app.call("POST", "/api/v1/methods/phone", Some(token), Some(json!({"phone": phone}))).await;
+    assert_eq!(r.status, 201, "{:?}", r.body);
+    let code = code_in(&app.inbox_latest(e164, before).await);
+    let cid = r.body["challenge_id"].as_str().unwrap();
+    let v = app.call("POST", &format!("/api/v1/challenges/{cid}/verify"), Some(token), Some(json!({"code": code}))).await;
+    assert_eq!(v.status, 200, "{:?}", v.body);
+    r.body["method_id"].as_str().unwrap().to_string()
+}
+
+pub struct TwoSvAccount {
+    pub email: String,
+    pub token: String,
+    pub phone_id: String,
+    pub backup_codes: Vec<String>,
+}
+
+/// An account with 2SV on: a phone (SMS) and backup codes.
+pub async fn two_sv_account(app: &TestApp) -> TwoSvAccount {
+    let email = unique_email();
+    let token = app.signed_up(&email, PASSWORD).await;
+    step_up_password(app, &token).await;
+    let phone_id = add_phone(app, &token, "090-1234-5678", "+819012345678").await;
+    let b = app.call("POST", "/api/v1/methods/backup-codes", Some(&token), None).await;
+    assert_eq!(b.status, 201, "{:?}", b.body);
+    let backup_codes = b.body["codes"].as_array().unwrap().iter().map(|c| c.as_str().unwrap().to_string()).collect();
+    let e = app.call("POST", "/api/v1/two-step/enable", Some(&token), None).await;
+    assert_eq!(e.status, 200, "{:?}", e.body);
+    TwoSvAccount { email, token, phone_id, backup_codes }
+}
+
+/// Signs in with a password; returns the response body.
+pub async fn sign_in(app: &TestApp, http: &reqwest::Client, email: &str, extra: Value) -> Resp {
+    let mut body = json!({"email": email, "password": PASSWORD});
+    if let (Some(b), Some(e)) = (body.as_object_mut(), extra.as_object()) {
+        b.extend(e.clone());
+    }
+    call(http, &app.url, "POST", "/api/v1/sign-in", None, Some(body)).await
+}

@@ -1,0 +1,184 @@
+use super::*;
+use std::io::{BufRead, BufReader, Read};
+use std::process::{Command, Stdio};
+
+#[tokio::test]
+async fn f_ops_1_serve_with_no_configuration_and_no_secret_in_the_logs() {
+    let dir = TempDir::new().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ninsho"))
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .current_dir(&dir.path)
+        .env_remove("NINSHO_DATABASE_URL")
+        .env_remove("NINSHO_MASTER_KEY")
+        .env("NINSHO_LOG", "debug")
+        .stderr(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut log = String::new();
+    let mut addr = None;
+    for _ in 0..50 {
+        let mut line = String::new();
+        if stderr.read_line(&mut line).unwrap() == 0 {
+            break;
+        }
+        log.push_str(&line);
+        if line.contains("ninsho listening") {
+            let v: Value = serde_json::from_str(&line).unwrap();
+            addr = v["addr"].as_str().map(str::to_owned);
+            break;
+        }
+    }
+    let url = format!("http://{}", addr.expect("listening line"));
+    assert!(log.contains("generated a new master key"), "{log}");
+    assert!(dir.path.join("ninsho-data/ninsho.db").exists());
+    assert!(dir.path.join("ninsho-data/master.key").exists());
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(std::fs::metadata(dir.path.join("ninsho-data/master.key")).unwrap().permissions().mode() & 0o777, 0o600);
+    }
+    let http = client();
+    assert_eq!(http.get(format!("{url}/health")).send().await.unwrap().status(), 200);
+
+    // A full sign-up, app enrolment and sign-in with a code.
+    let email = unique_email();
+    let r = call(&http, &url, "POST", "/api/v1/sign-up", None, Some(json!({"email": email, "password": PASSWORD}))).await;
+    let email_code = code_in(&inbox_wait(&http, &url, &email, 0).await.unwrap());
+    let cid = r.body["challenge_id"].as_str().unwrap();
+    let token = call(&http, &url, "POST", &format!("/api/v1/challenges/{cid}/verify"), None, Some(json!({"code": email_code}))).await.body["session_token"].as_str().unwrap().to_string();
+    call(&http, &url, "POST", "/api/v1/step-up", Some(&token), Some(json!({"password": PASSWORD}))).await;
+    let t = call(&http, &url, "POST", "/api/v1/methods/totp", Some(&token), None).await;
+    let key = t.body["setup_key"].as_str().unwrap().to_string();
+    totp_margin(5).await;
+    let totp_code = oathtool(&key);
+    let cid = t.body["challenge_id"].as_str().unwrap();
+    assert_eq!(call(&http, &url, "POST", &format!("/api/v1/challenges/{cid}/verify"), Some(&token), Some(json!({"code": totp_code}))).await.status, 200);
+    assert_eq!(call(&http, &url, "POST", "/api/v1/two-step/enable", Some(&token), None).await.status, 200);
+    let s = call(&http, &url, "POST", "/api/v1/sign-in", None, Some(json!({"email": email, "password": PASSWORD}))).await;
+    tokio::time::sleep(std::time::Duration::from_secs(31)).await;
+    let code2 = oathtool(&key);
+    let cid = s.body["challenge_id"].as_str().unwrap();
+    let v = call(&http, &url, "POST", &format!("/api/v1/challenges/{cid}/verify"), None, Some(json!({"code": code2}))).await;
+    assert_eq!(v.status, 200, "{:?}", v.body);
+
+    let _ = Command::new("kill").arg("-TERM").arg(child.id().to_string()).status();
+    let _ = stderr.read_to_string(&mut log);
+    let _ = child.wait();
+    assert!(log.lines().count() > 10, "the log has the requests: {log}");
+    for secret in [PASSWORD, &email_code, &totp_code, &code2, &key, &token] {
+        assert!(!log.contains(secret), "a secret is in the log: {secret}");
+    }
+    // Every line is structured.
+    for line in log.lines().filter(|l| !l.trim().is_empty()) {
+        assert!(serde_json::from_str::<Value>(line).is_ok(), "not JSON: {line}");
+    }
+}
+
+#[tokio::test]
+async fn f_ops_2_two_instances_on_one_postgres_share_state_and_a_code_works_once() {
+    if !backends().await.contains(&Backend::Postgres) {
+        eprintln!("PostgreSQL not available; skipped");
+        return;
+    }
+    let app = spawn_app(Backend::Postgres).await;
+    let (second, _data) = spawn_second(&app).await;
+    let acct = two_sv_account(&app).await;
+    // Sign in through the second instance; the first delivers or the second does.
+    let before = app.inbox_count("+819012345678").await;
+    let s = call(&browser(UA_B), &second.url(), "POST", "/api/v1/sign-in", None, Some(json!({"email": acct.email, "password": PASSWORD}))).await;
+    assert_eq!(s.body["status"], "code_required");
+    let code = code_in(&app.inbox_latest("+819012345678", before).await);
+    let cid = s.body["challenge_id"].as_str().unwrap();
+    let path = format!("/api/v1/challenges/{cid}/verify");
+    let second_url = second.url();
+    let (a, b) = tokio::join!(
+        call(&app.http, &app.url, "POST", &path, None, Some(json!({"code": code}))),
+        call(&app.http, &second_url, "POST", &path, None, Some(json!({"code": code}))),
+    );
+    let mut statuses = [a.status, b.status];
+    statuses.sort();
+    assert_eq!(statuses, [200, 410], "exactly once across instances");
+    // A session made by one instance works on the other.
+    let tok = if a.status == 200 { a.body["session_token"].clone() } else { b.body["session_token"].clone() };
+    assert_eq!(call(&app.http, &second.url(), "GET", "/api/v1/account", tok.as_str(), None).await.status, 200);
+    assert_eq!(app.call("GET", "/api/v1/account", tok.as_str(), None).await.status, 200);
+    // Each outbox message went out once although two dispatchers ran.
+    let msgs = inbox(&app.http, &app.url, "+819012345678").await.unwrap();
+    let mut dedup = msgs.clone();
+    dedup.dedup();
+    assert_eq!(msgs.len(), dedup.len());
+    second.shutdown().await;
+    app.shutdown().await;
+}
+
+#[tokio::test]
+async fn f_ops_4_openapi_document_lists_every_route_and_each_answers() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let doc = app.call("GET", "/api/openapi.json", None, None).await;
+    assert_eq!(doc.body["openapi"], "3.1.0");
+    let paths = doc.body["paths"].as_object().unwrap();
+    assert!(paths.len() >= 25);
+    for (path, ops) in paths {
+        for method in ops.as_object().unwrap().keys() {
+            let p = path.replace("{id}", "0190f1e4-0000-7000-8000-000000000000");
+            let r = app.call(&method.to_uppercase(), &p, None, Some(json!({}))).await;
+            assert!(r.status != 404 || r.body["code"] != "not_found" || p.contains("0190f1e4"), "{method} {path} is not routed");
+            assert_ne!(r.status, 405, "{method} {path}");
+            assert!(r.status < 500, "{method} {path}: {:?}", r.body);
+        }
+    }
+    app.shutdown().await;
+}
+
+#[tokio::test]
+async fn f_ops_4_bad_input_gets_problem_details_never_a_5xx() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let raw = |body: &'static str, ct: &'static str, path: &'static str| {
+        let http = app.http.clone();
+        let url = format!("{}{path}", app.url);
+        async move { http.post(url).header("content-type", ct).body(body).send().await.unwrap() }
+    };
+    for (body, ct, path, status, code) in [
+        ("{not json", "application/json", "/api/v1/sign-in", 400, "request.invalid_json"),
+        ("{\"email\": 5, \"password\": \"x\"}", "application/json", "/api/v1/sign-in", 422, "request.invalid_fields"),
+        ("{\"email\": \"a@b.c\", \"password\": \"x\", \"extra\": 1}", "application/json", "/api/v1/sign-in", 422, "request.invalid_fields"),
+        ("email=a", "application/x-www-form-urlencoded", "/api/v1/sign-in", 415, "request.content_type"),
+        ("{\"code\": \"123456\"}", "application/json", "/api/v1/challenges/not-a-uuid/verify", 404, "not_found"),
+        ("{\"code\": \"12\\u0000\"}", "application/json", "/api/v1/challenges/0190f1e4-0000-7000-8000-000000000000/verify", 401, "code.invalid"),
+        ("{}", "application/json", "/api/v1/nope", 404, "not_found"),
+    ] {
+        let r = raw(body, ct, path).await;
+        assert_eq!(r.status().as_u16(), status, "{body}");
+        assert_eq!(r.headers()["content-type"], "application/problem+json", "{body}");
+        let v: Value = r.json().await.unwrap();
+        assert_eq!(v["code"], code, "{body}: {v}");
+    }
+    let r = app.call("GET", "/api/v1/account", Some("garbage"), None).await;
+    assert_eq!((r.status, r.body["code"].as_str()), (401, Some("auth.required")));
+    app.shutdown().await;
+}
+
+#[tokio::test]
+async fn f_ops_4_secrets_are_encrypted_or_hashed_at_rest() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let email = unique_email();
+    let token = app.signed_up(&email, PASSWORD).await;
+    step_up_password(&app, &token).await;
+    let t = app.call("POST", "/api/v1/methods/totp", Some(&token), None).await;
+    let key = t.body["setup_key"].as_str().unwrap();
+    let seed = data_encoding::BASE32_NOPAD.decode(key.as_bytes()).unwrap();
+    let file = app.db.url.trim_start_matches("sqlite://").to_string();
+    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{file}")).await.unwrap();
+    let secret: Vec<u8> = sqlx::query_scalar("select secret from factors").fetch_one(&pool).await.unwrap();
+    assert!(!secret.windows(seed.len()).any(|w| w == seed.as_slice()), "the TOTP seed is sealed");
+    let tokens: Vec<Vec<u8>> = sqlx::query_scalar("select token_hash from sessions").fetch_all(&pool).await.unwrap();
+    assert!(tokens.iter().all(|h| h.len() == 32 && !String::from_utf8_lossy(h).contains(&token)));
+    let payloads: Vec<Vec<u8>> = sqlx::query_scalar("select payload from outbox").fetch_all(&pool).await.unwrap();
+    let sent = app.inbox_latest(&email, 0).await;
+    let code = code_in(&sent);
+    assert!(payloads.iter().all(|p| !String::from_utf8_lossy(p).contains(&code)), "codes in the outbox are sealed");
+    pool.close().await;
+    app.shutdown().await;
+}
