@@ -466,7 +466,7 @@ impl OutboxStore for Store {
     }
 
     async fn dev_inbox(&self, limit: i64) -> R<Vec<DevInboxEntry>> {
-        let rows = sqlx::query("select * from dev_inbox order by at desc, message_id desc limit $1").bind(limit).fetch_all(&self.read).await.map_err(db_err)?;
+        let rows = sqlx::query("select * from dev_inbox order by message_id desc limit $1").bind(limit).fetch_all(&self.read).await.map_err(db_err)?;
         rows.iter()
             .map(|r| {
                 Ok(DevInboxEntry {

@@ -136,6 +136,24 @@ impl TestApp {
         inbox_wait(&self.http, &self.url, to, after).await.expect("a message arrives")
     }
 
+    /// The code of the newest message to `to` (after the first `after`) that carries one;
+    /// notices sent meanwhile are passed over.
+    pub async fn code_after(&self, to: &str, after: usize) -> String {
+        code_in(&self.code_message_after(to, after).await.replace(", ", ""))
+    }
+
+    /// The newest message to `to` (after the first `after`) that carries a code.
+    pub async fn code_message_after(&self, to: &str, after: usize) -> String {
+        for _ in 0..200 {
+            let msgs = inbox(&self.http, &self.url, to).await.expect("inbox");
+            if let Some(m) = msgs.iter().skip(after).rev().find(|m| has_code(m)) {
+                return m.clone();
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        panic!("no code for {to} after 5 s")
+    }
+
     pub async fn inbox_count(&self, to: &str) -> usize {
         inbox(&self.http, &self.url, to).await.map(|v| v.len()).unwrap_or(0)
     }
@@ -146,7 +164,7 @@ impl TestApp {
         let r = self.call("POST", "/api/v1/sign-up", None, Some(json!({"email": email, "password": password, "locale": "en"}))).await;
         assert_eq!(r.status, 202, "{:?}", r.body);
         let cid = r.body["challenge_id"].as_str().expect("challenge id").to_string();
-        let code = code_in(&self.inbox_latest(email, before).await);
+        let code = self.code_after(email, before).await;
         let v = self.call("POST", &format!("/api/v1/challenges/{cid}/verify"), None, Some(json!({"code": code}))).await;
         assert_eq!(v.status, 200, "{:?}", v.body);
         v.body["session_token"].as_str().expect("session").to_string()
@@ -191,6 +209,10 @@ pub async fn inbox_wait(http: &reqwest::Client, base: &str, to: &str, after: usi
         tokio::time::sleep(Duration::from_millis(25)).await;
     }
     bail!("no message for {to} after 5 s")
+}
+
+pub fn has_code(body: &str) -> bool {
+    std::panic::catch_unwind(|| code_in(&body.replace(", ", ""))).is_ok()
 }
 
 /// The code in a message: the origin-bound line's `#123456` for SMS, else the first

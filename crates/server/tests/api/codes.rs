@@ -10,7 +10,7 @@ async fn challenge_with_code(app: &TestApp, email: &str) -> (String, String) {
     let before = app.inbox_count(PHONE).await;
     let s = sign_in(app, &browser(UA_B), email, json!({})).await;
     assert_eq!(s.body["status"], "code_required", "{:?}", s.body);
-    (s.body["challenge_id"].as_str().unwrap().to_string(), code_in(&app.inbox_latest(PHONE, before).await))
+    (s.body["challenge_id"].as_str().unwrap().to_string(), app.code_after(PHONE, before).await)
 }
 
 fn wrong(code: &str) -> String {
@@ -27,7 +27,7 @@ async fn f_otp_2_resend_invalidates_the_previous_code() {
         let before = app.inbox_count(PHONE).await;
         let r = app.call("POST", &format!("/api/v1/challenges/{cid}/resend"), None, None).await;
         assert_eq!(r.status, 200, "{:?}", r.body);
-        let second = code_in(&app.inbox_latest(PHONE, before).await);
+        let second = app.code_after(PHONE, before).await;
         if first != second {
             let v = app.call("POST", &format!("/api/v1/challenges/{cid}/verify"), None, Some(json!({"code": first}))).await;
             assert_eq!(v.status, 401, "the earlier code no longer counts");
@@ -128,8 +128,7 @@ async fn f_2sv_2_and_f_2sv_5_phone_rules_landline_voice_two_numbers_and_backup_r
         let before = app.inbox_count("+81312345678").await;
         let r = app.call("POST", "/api/v1/methods/phone", Some(&token), Some(json!({"phone": "03-1234-5678"}))).await;
         assert_eq!(r.body["sent"]["channel"], "voice", "{:?}", r.body);
-        let call_script = app.inbox_latest("+81312345678", before).await;
-        let code = code_in(&call_script.replace(", ", ""));
+        let code = app.code_after("+81312345678", before).await;
         let cid = r.body["challenge_id"].as_str().unwrap();
         assert_eq!(app.call("POST", &format!("/api/v1/challenges/{cid}/verify"), Some(&token), Some(json!({"code": code}))).await.status, 200);
         let third = app.call("POST", "/api/v1/methods/phone", Some(&token), Some(json!({"phone": "080-2222-3333"}))).await;
@@ -151,14 +150,14 @@ async fn f_2sv_6_changing_a_phone_keeps_the_old_until_the_new_is_verified() {
     let before = app.inbox_count(PHONE).await;
     let s = app.call("POST", "/api/v1/step-up", Some(t), None).await;
     assert_eq!(s.body["status"], "code_required", "{:?}", s.body);
-    let code = code_in(&app.inbox_latest(PHONE, before).await);
+    let code = app.code_after(PHONE, before).await;
     let cid = s.body["challenge_id"].as_str().unwrap();
     assert_eq!(app.call("POST", &format!("/api/v1/challenges/{cid}/verify"), Some(t), Some(json!({"code": code}))).await.status, 200);
     let r = app.call("POST", "/api/v1/methods/phone", Some(t), Some(json!({"phone": "080-9876-5432", "replaces": acct.phone_id}))).await;
     assert_eq!(r.status, 201, "{:?}", r.body);
     let phones = |v: &Value| v["methods"].as_array().unwrap().iter().filter(|m| m["kind"] == "phone").count();
     assert_eq!(phones(&app.call("GET", "/api/v1/methods", Some(t), None).await.body), 1);
-    let code = code_in(&app.inbox_latest("+818098765432", 0).await);
+    let code = app.code_after("+818098765432", 0).await;
     let cid = r.body["challenge_id"].as_str().unwrap();
     assert_eq!(app.call("POST", &format!("/api/v1/challenges/{cid}/verify"), Some(t), Some(json!({"code": code}))).await.status, 200);
     let m = app.call("GET", "/api/v1/methods", Some(t), None).await.body;
@@ -176,7 +175,7 @@ async fn f_signin_4_step_up_required_and_email_codes_never_satisfy_it() {
     // A sign-in through a trusted browser gets no step-up.
     let before = app.inbox_count(PHONE).await;
     let s = sign_in(&app, &browser(UA_A), &acct.email, json!({})).await;
-    let code = code_in(&app.inbox_latest(PHONE, before).await);
+    let code = app.code_after(PHONE, before).await;
     let cid = s.body["challenge_id"].as_str().unwrap();
     let v = call(&browser(UA_A), &app.url, "POST", &format!("/api/v1/challenges/{cid}/verify"), None, Some(json!({"code": code, "trust_browser": true}))).await;
     let tb = v.body["trusted_browser_token"].as_str().unwrap().to_string();
@@ -197,7 +196,7 @@ async fn f_signin_4_step_up_required_and_email_codes_never_satisfy_it() {
 pub async fn step_up_sms(app: &TestApp, token: &str) {
     let before = app.inbox_count(PHONE).await;
     let s = app.call("POST", "/api/v1/step-up", Some(token), None).await;
-    let code = code_in(&app.inbox_latest(PHONE, before).await);
+    let code = app.code_after(PHONE, before).await;
     let cid = s.body["challenge_id"].as_str().unwrap();
     assert_eq!(app.call("POST", &format!("/api/v1/challenges/{cid}/verify"), Some(token), Some(json!({"code": code}))).await.status, 200);
 }
@@ -228,7 +227,7 @@ async fn f_msg_4_deny_link_cancels_the_challenge() {
     let app = spawn_app(Backend::Sqlite).await;
     let acct = two_sv_account(&app).await;
     let (cid, code) = challenge_with_code(&app, &acct.email).await;
-    let sms = app.inbox_latest(PHONE, 0).await;
+    let sms = app.code_message_after(PHONE, 0).await;
     let link = sms.split_whitespace().find(|w| w.contains("/deny/")).unwrap();
     let token = link.rsplit('/').next().unwrap();
     let forged = format!("{}A", &token[..token.len() - 1]);

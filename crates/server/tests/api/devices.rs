@@ -7,7 +7,7 @@ async fn sign_in_with_code(app: &TestApp, ua: &str, email: &str, trust: bool) ->
     let before = app.inbox_count(PHONE).await;
     let s = sign_in(app, &browser(ua), email, json!({})).await;
     assert_eq!(s.body["status"], "code_required", "{:?}", s.body);
-    let code = code_in(&app.inbox_latest(PHONE, before).await);
+    let code = app.code_after(PHONE, before).await;
     let cid = s.body["challenge_id"].as_str().unwrap();
     let v = call(&browser(ua), &app.url, "POST", &format!("/api/v1/challenges/{cid}/verify"), None, Some(json!({"code": code, "trust_browser": trust}))).await;
     assert_eq!(v.status, 200, "{:?}", v.body);

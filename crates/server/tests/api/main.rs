@@ -37,7 +37,7 @@ pub async fn add_phone(app: &TestApp, token: &str, phone: &str, e164: &str) -> S
     let before = app.inbox_count(e164).await;
     let r = app.call("POST", "/api/v1/methods/phone", Some(token), Some(json!({"phone": phone}))).await;
     assert_eq!(r.status, 201, "{:?}", r.body);
-    let code = code_in(&app.inbox_latest(e164, before).await);
+    let code = app.code_after(e164, before).await;
     let cid = r.body["challenge_id"].as_str().unwrap();
     let v = app.call("POST", &format!("/api/v1/challenges/{cid}/verify"), Some(token), Some(json!({"code": code}))).await;
     assert_eq!(v.status, 200, "{:?}", v.body);

@@ -1,5 +1,5 @@
 use super::*;
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 
 #[tokio::test]
@@ -15,22 +15,24 @@ async fn f_ops_1_serve_with_no_configuration_and_no_secret_in_the_logs() {
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
-    let mut stderr = BufReader::new(child.stderr.take().unwrap());
-    let mut log = String::new();
-    let mut addr = None;
-    for _ in 0..50 {
-        let mut line = String::new();
-        if stderr.read_line(&mut line).unwrap() == 0 {
-            break;
+    // Drain the log continuously: a full pipe would block the server.
+    let stderr = BufReader::new(child.stderr.take().unwrap());
+    let collected = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+    let (tx, rx) = std::sync::mpsc::channel();
+    let sink = collected.clone();
+    let reader = std::thread::spawn(move || {
+        for line in stderr.lines().map_while(Result::ok) {
+            if line.contains("ninsho listening")
+                && let Ok(v) = serde_json::from_str::<Value>(&line)
+            {
+                let _ = tx.send(v["addr"].as_str().unwrap_or_default().to_string());
+            }
+            sink.lock().unwrap().push_str(&(line + "\n"));
         }
-        log.push_str(&line);
-        if line.contains("ninsho listening") {
-            let v: Value = serde_json::from_str(&line).unwrap();
-            addr = v["addr"].as_str().map(str::to_owned);
-            break;
-        }
-    }
-    let url = format!("http://{}", addr.expect("listening line"));
+    });
+    let addr = rx.recv_timeout(std::time::Duration::from_secs(30)).expect("listening line");
+    let url = format!("http://{addr}");
+    let log = collected.lock().unwrap().clone();
     assert!(log.contains("generated a new master key"), "{log}");
     assert!(dir.path.join("ninsho-data/ninsho.db").exists());
     assert!(dir.path.join("ninsho-data/master.key").exists());
@@ -46,6 +48,7 @@ async fn f_ops_1_serve_with_no_configuration_and_no_secret_in_the_logs() {
     let email = unique_email();
     let r = call(&http, &url, "POST", "/api/v1/sign-up", None, Some(json!({"email": email, "password": PASSWORD}))).await;
     let email_code = code_in(&inbox_wait(&http, &url, &email, 0).await.unwrap());
+    let _ = &log;
     let cid = r.body["challenge_id"].as_str().unwrap();
     let token = call(&http, &url, "POST", &format!("/api/v1/challenges/{cid}/verify"), None, Some(json!({"code": email_code}))).await.body["session_token"].as_str().unwrap().to_string();
     call(&http, &url, "POST", "/api/v1/step-up", Some(&token), Some(json!({"password": PASSWORD}))).await;
@@ -64,8 +67,9 @@ async fn f_ops_1_serve_with_no_configuration_and_no_secret_in_the_logs() {
     assert_eq!(v.status, 200, "{:?}", v.body);
 
     let _ = Command::new("kill").arg("-TERM").arg(child.id().to_string()).status();
-    let _ = stderr.read_to_string(&mut log);
     let _ = child.wait();
+    let _ = reader.join();
+    let log = collected.lock().unwrap().clone();
     assert!(log.lines().count() > 10, "the log has the requests: {log}");
     for secret in [PASSWORD, &email_code, &totp_code, &code2, &key, &token] {
         assert!(!log.contains(secret), "a secret is in the log: {secret}");
@@ -89,7 +93,7 @@ async fn f_ops_2_two_instances_on_one_postgres_share_state_and_a_code_works_once
     let before = app.inbox_count("+819012345678").await;
     let s = call(&browser(UA_B), &second.url(), "POST", "/api/v1/sign-in", None, Some(json!({"email": acct.email, "password": PASSWORD}))).await;
     assert_eq!(s.body["status"], "code_required");
-    let code = code_in(&app.inbox_latest("+819012345678", before).await);
+    let code = app.code_after("+819012345678", before).await;
     let cid = s.body["challenge_id"].as_str().unwrap();
     let path = format!("/api/v1/challenges/{cid}/verify");
     let second_url = second.url();
@@ -176,7 +180,7 @@ async fn f_ops_4_secrets_are_encrypted_or_hashed_at_rest() {
     let tokens: Vec<Vec<u8>> = sqlx::query_scalar("select token_hash from sessions").fetch_all(&pool).await.unwrap();
     assert!(tokens.iter().all(|h| h.len() == 32 && !String::from_utf8_lossy(h).contains(&token)));
     let payloads: Vec<Vec<u8>> = sqlx::query_scalar("select payload from outbox").fetch_all(&pool).await.unwrap();
-    let sent = app.inbox_latest(&email, 0).await;
+    let sent = app.code_message_after(&email, 0).await;
     let code = code_in(&sent);
     assert!(payloads.iter().all(|p| !String::from_utf8_lossy(p).contains(&code)), "codes in the outbox are sealed");
     pool.close().await;

@@ -100,7 +100,7 @@ async fn f_acc_4_messages_use_the_account_language() {
     step_up_password(&app, &token).await;
     let before = app.inbox_count("+819012345678").await;
     app.call("POST", "/api/v1/methods/phone", Some(&token), Some(json!({"phone": "09012345678"}))).await;
-    let sms = app.inbox_latest("+819012345678", before).await;
+    let sms = app.code_message_after("+819012345678", before).await;
     assert!(sms.contains("誰にも教えないでください"), "{sms}");
     assert!(sms.ends_with(&format!("@shop.example #{}", code_in(&sms))), "{sms}");
     app.shutdown().await;
@@ -116,7 +116,7 @@ async fn f_signin_6_device_without_second_screen_appends_the_code() {
         let r = call(&tv, &app.url, "POST", "/api/v1/sign-in/device", None, Some(json!({"email": acct.email, "password": PASSWORD}))).await;
         assert_eq!(r.status, 200, "{:?}", r.body);
         assert_eq!(r.body["status"], "append_code");
-        let sms = app.inbox_latest("+819012345678", before).await;
+        let sms = app.code_message_after("+819012345678", before).await;
         let code = code_in(&sms);
         let wrong = call(&tv, &app.url, "POST", "/api/v1/sign-in/device", None, Some(json!({"email": acct.email, "password": format!("{PASSWORD}000000")}))).await;
         assert_eq!(wrong.status, 401);

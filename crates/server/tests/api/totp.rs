@@ -36,25 +36,21 @@ async fn f_2sv_3_app_enrolment_with_oathtool_and_the_qr_code_decoded_by_zbarimg(
         assert_eq!(s.body["method"]["id"], method.as_str());
         assert!(s.body.get("sent").is_none());
         let cid = s.body["challenge_id"].as_str().unwrap();
-        // ±2 steps refused, the code from one step ago accepted once, then no replay.
+        // ±2 steps refused; one step ahead accepted once, then no replay. (One step
+        // behind is refused here only because enrolment used the current step; the
+        // unit tests prove -1 on a fresh factor.)
         let v = app.call("POST", &format!("/api/v1/challenges/{cid}/verify"), None, Some(json!({"code": oathtool_at(&key, -2)}))).await;
         assert_eq!(v.status, 401);
         let v = app.call("POST", &format!("/api/v1/challenges/{cid}/verify"), None, Some(json!({"code": oathtool_at(&key, 2)}))).await;
         assert_eq!(v.status, 401);
         totp_margin(5).await;
-        let code = oathtool_at(&key, -1);
+        let code = oathtool_at(&key, 1);
         let v = app.call("POST", &format!("/api/v1/challenges/{cid}/verify"), None, Some(json!({"code": code}))).await;
         assert_eq!(v.status, 200, "{:?}", v.body);
         let s2 = sign_in(&app, &app.http, &email, json!({})).await;
         let cid2 = s2.body["challenge_id"].as_str().unwrap();
         let replay = app.call("POST", &format!("/api/v1/challenges/{cid2}/verify"), None, Some(json!({"code": code}))).await;
         assert_eq!(replay.status, 401, "a TOTP code is accepted once");
-        // The current code (a newer step) still works: ±1 skew.
-        let now_code = oathtool(&key);
-        if now_code != code {
-            let v = app.call("POST", &format!("/api/v1/challenges/{cid2}/verify"), None, Some(json!({"code": now_code}))).await;
-            assert_eq!(v.status, 200, "{:?}", v.body);
-        }
         app.shutdown().await;
     }
 }
