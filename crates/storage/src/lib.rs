@@ -65,7 +65,8 @@ impl Db {
                 .await
                 .map_err(|e| Error::internal(format!("cannot reach PostgreSQL: {e}")))?;
             migrate::postgres(&pool).await?;
-            Db::Postgres(postgres::Store { write: pool.clone(), read: pool })
+            // PostgreSQL already shares WAL flushes between concurrent commits.
+            Db::Postgres(postgres::Store { write: pool.clone(), read: pool, batcher: None })
         } else if let Some(path) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
             use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
             let opts = SqliteConnectOptions::new()
@@ -88,7 +89,9 @@ impl Db {
                 .connect_with(opts)
                 .await
                 .map_err(|e| Error::internal(format!("cannot open SQLite file {path}: {e}")))?;
-            Db::Sqlite(sqlite::Store { write, read })
+            let (tx, rx) = tokio::sync::mpsc::channel(1024);
+            tokio::spawn(sqlite::group_commit(write.clone(), rx));
+            Db::Sqlite(sqlite::Store { write, read, batcher: Some(tx) })
         } else {
             return Err(Error::internal("the database URL must start with sqlite:// or postgres://"));
         };

@@ -12,8 +12,14 @@ pub struct Migration {
     pub sql: &'static str,
 }
 
-pub const SQLITE: &[Migration] = &[Migration { version: 1, name: "core", sql: include_str!("../migrations/sqlite/0001_core.sql") }];
-pub const POSTGRES: &[Migration] = &[Migration { version: 1, name: "core", sql: include_str!("../migrations/postgres/0001_core.sql") }];
+pub const SQLITE: &[Migration] = &[
+    Migration { version: 1, name: "core", sql: include_str!("../migrations/sqlite/0001_core.sql") },
+    Migration { version: 2, name: "event_lookups", sql: include_str!("../migrations/sqlite/0002_event_lookups.sql") },
+];
+pub const POSTGRES: &[Migration] = &[
+    Migration { version: 1, name: "core", sql: include_str!("../migrations/postgres/0001_core.sql") },
+    Migration { version: 2, name: "event_lookups", sql: include_str!("../migrations/postgres/0002_event_lookups.sql") },
+];
 
 const LEDGER: &str = "create table if not exists ninsho_migrations (version bigint primary key, name text not null, applied_at bigint not null)";
 

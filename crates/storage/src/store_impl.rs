@@ -17,11 +17,93 @@ type DbRow = <DB as sqlx::Database>::Row;
 type Tx = sqlx::Transaction<'static, DB>;
 
 /// Writes go through `write`; on SQLite it has one connection, so writers queue in
-/// the pool instead of spinning on the file lock. Reads use `read`.
+/// the pool instead of spinning on the file lock. Reads use `read`. With a `batcher`
+/// (SQLite), concurrent commits share one transaction and one fsync (group commit).
 #[derive(Clone, Debug)]
 pub struct Store {
     pub(crate) write: Pool<DB>,
     pub(crate) read: Pool<DB>,
+    pub(crate) batcher: Option<tokio::sync::mpsc::Sender<Job>>,
+}
+
+/// One caller's list of writes waiting for the group commit.
+#[derive(Debug)]
+#[allow(dead_code)] // only the SQLite build groups commits
+pub(crate) struct Job {
+    writes: Vec<Write>,
+    reply: tokio::sync::oneshot::Sender<Result<(), CommitError>>,
+}
+
+/// The most commits one transaction carries.
+#[allow(dead_code)]
+const MAX_GROUP: usize = 64;
+
+/// Applies a whole list; stops at the first guard that does not hold.
+async fn apply_all(tx: &mut Tx, writes: &[Write]) -> Result<(), CommitError> {
+    for (i, w) in writes.iter().enumerate() {
+        match apply(tx, w).await {
+            Ok(true) => {}
+            Ok(false) => return Err(CommitError::Guard(i)),
+            Err(e) if is_unique(&e) => return Err(CommitError::Unique),
+            Err(e) => return Err(CommitError::Store(db_err(e))),
+        }
+    }
+    Ok(())
+}
+
+/// The group-commit loop: takes whatever commits are waiting, runs each inside its own
+/// savepoint (so one caller's refused guard undoes only its own writes), commits once,
+/// and answers every caller only after that commit is durable.
+#[allow(dead_code)]
+pub(crate) async fn group_commit(pool: Pool<DB>, mut rx: tokio::sync::mpsc::Receiver<Job>) {
+    while let Some(first) = rx.recv().await {
+        let mut jobs = vec![first];
+        while jobs.len() < MAX_GROUP {
+            match rx.try_recv() {
+                Ok(j) => jobs.push(j),
+                Err(_) => break,
+            }
+        }
+        let mut tx = match pool.begin_with(BEGIN_WRITE).await {
+            Ok(tx) => tx,
+            Err(e) => {
+                let msg = e.to_string();
+                for j in jobs {
+                    let _ = j.reply.send(Err(CommitError::Store(Error::internal(format!("database: {msg}")))));
+                }
+                continue;
+            }
+        };
+        let mut results = Vec::with_capacity(jobs.len());
+        for j in &jobs {
+            let r = match sqlx::query("SAVEPOINT ninsho_job").execute(&mut *tx).await {
+                Ok(_) => apply_all(&mut tx, &j.writes).await,
+                Err(e) => Err(CommitError::Store(db_err(e))),
+            };
+            let end = if r.is_ok() { "RELEASE SAVEPOINT ninsho_job" } else { "ROLLBACK TO SAVEPOINT ninsho_job" };
+            let mut r = r;
+            if let Err(e) = sqlx::query(end).execute(&mut *tx).await {
+                r = Err(CommitError::Store(db_err(e)));
+            }
+            if end.starts_with("ROLLBACK") {
+                let _ = sqlx::query("RELEASE SAVEPOINT ninsho_job").execute(&mut *tx).await;
+            }
+            results.push(r);
+        }
+        match tx.commit().await {
+            Ok(()) => {
+                for (j, r) in jobs.into_iter().zip(results) {
+                    let _ = j.reply.send(r);
+                }
+            }
+            Err(e) => {
+                let msg = e.to_string();
+                for j in jobs {
+                    let _ = j.reply.send(Err(CommitError::Store(Error::internal(format!("database commit: {msg}")))));
+                }
+            }
+        }
+    }
 }
 
 fn parse_enum<T>(v: Option<T>, what: &str) -> R<T> {
@@ -304,23 +386,22 @@ impl Store {
 
 impl ninsho_domain::ports::Store for Store {
     async fn commit(&self, writes: Vec<Write>) -> Result<(), CommitError> {
+        if let Some(batcher) = &self.batcher {
+            let (reply, answer) = tokio::sync::oneshot::channel();
+            batcher.send(Job { writes, reply }).await.map_err(|_| CommitError::Store(Error::internal("the writer has stopped")))?;
+            return answer.await.map_err(|_| CommitError::Store(Error::internal("the writer has stopped")))?;
+        }
         let mut tx = self.write.begin_with(BEGIN_WRITE).await.map_err(db_err)?;
-        for (i, w) in writes.iter().enumerate() {
-            match apply(&mut tx, w).await {
-                Ok(true) => {}
-                Ok(false) => {
-                    let _ = tx.rollback().await;
-                    return Err(CommitError::Guard(i));
-                }
-                Err(e) if is_unique(&e) => {
-                    let _ = tx.rollback().await;
-                    return Err(CommitError::Unique);
-                }
-                Err(e) => return Err(CommitError::Store(db_err(e))),
+        match apply_all(&mut tx, &writes).await {
+            Ok(()) => {
+                tx.commit().await.map_err(db_err)?;
+                Ok(())
+            }
+            Err(e) => {
+                let _ = tx.rollback().await;
+                Err(e)
             }
         }
-        tx.commit().await.map_err(db_err)?;
-        Ok(())
     }
 
     async fn account(&self, id: AccountId) -> R<Option<Account>> {

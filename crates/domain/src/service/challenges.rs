@@ -297,6 +297,6 @@ impl<S: Store> Services<S> {
     }
 }
 
-pub(crate) fn totp_aad(id: FactorId) -> String {
+pub fn totp_aad(id: FactorId) -> String {
     format!("factors|{id}|totp-seed")
 }

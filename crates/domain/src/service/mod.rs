@@ -5,7 +5,7 @@
 //! change as a list of `Write`s committed in one transaction.
 
 mod account;
-mod challenges;
+pub mod challenges;
 mod delivery;
 mod methods;
 mod signin;
