@@ -35,20 +35,25 @@ pub struct AppState {
 }
 
 impl App {
-    pub async fn start(config: Config) -> anyhow::Result<Running> {
+    /// The use cases on their store, without delivery or HTTP (for the CLI).
+    pub async fn services(config: &Config) -> anyhow::Result<Services<Db>> {
         let keys = Arc::new(config.key_ring()?);
-        let db = Db::connect(&config.database_url).await.map_err(|e| anyhow::anyhow!("{e}"))?;
-        let hasher = Hasher::new(&config.policy.password, config.hash_parallelism).map_err(|e| anyhow::anyhow!("{e}"))?;
-        let signal = Arc::new(Notify::new());
-        let services = Services {
-            store: db.clone(),
-            keys: keys.clone(),
+        let db = Db::connect(&config.database_url).await.map_err(crate::config::operator_error)?;
+        let hasher = Hasher::new(&config.policy.password, config.hash_parallelism).map_err(crate::config::operator_error)?;
+        Ok(Services {
+            store: db,
+            keys,
             hasher,
             policy: Arc::new(config.policy.clone()),
             clock: config.clock.clone(),
             default_region: config.default_region.clone(),
-            outbox_signal: signal.clone(),
-        };
+            outbox_signal: Arc::new(Notify::new()),
+        })
+    }
+
+    pub async fn start(config: Config) -> anyhow::Result<Running> {
+        let services = Self::services(&config).await?;
+        let (db, keys, signal) = (services.store.clone(), services.keys.clone(), services.outbox_signal.clone());
         let (shutdown, rx) = watch::channel(false);
         let mut tasks = Vec::new();
 

@@ -183,7 +183,7 @@ async fn measure(running: &crate::Running, a: &BenchArgs, cores: usize) -> anyho
     let http = reqwest::Client::new();
     let n = a.requests;
     let c = a.concurrency;
-    let e = |e: ninsho_domain::Error| anyhow::anyhow!("{e}");
+    let e = crate::config::operator_error;
 
     // Baseline: raw argon2id on every core, same parameters.
     let hashes = (n / 10).max(cores * 4);

@@ -207,7 +207,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Migrate(a) => {
             crate::logging::init(&a.log_format, &a.log);
             let c = a.config(SocketAddr::from(([127, 0, 0, 1], 0)))?;
-            let db = ninsho_storage::Db::connect(&c.database_url).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+            let db = ninsho_storage::Db::connect(&c.database_url).await.map_err(crate::config::operator_error)?;
             db.close().await;
             println!("migrations applied ({})", db.backend());
             Ok(())
@@ -215,7 +215,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Admin { what: Admin::Limits { what: Limits::Release(r) } } => {
             crate::logging::init(&r.common.log_format, "warn");
             let c = r.common.config(SocketAddr::from(([127, 0, 0, 1], 0)))?;
-            let running = crate::App::start(Config { listen: SocketAddr::from(([127, 0, 0, 1], 0)), ..c }).await?;
+            let services = crate::App::services(&c).await?;
             let t = &r.target;
             let target = if let Some(a) = &t.account {
                 LimitTarget::Account(a)
@@ -226,9 +226,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             } else {
                 LimitTarget::All
             };
-            let result = running.services.release_limits(target).await;
-            running.shutdown().await;
-            let n = result.map_err(|e| anyhow::anyhow!("{e}"))?;
+            let result = services.release_limits(target).await;
+            services.store.close().await;
+            let n = result.map_err(crate::config::operator_error)?;
             println!("released {n} limit(s)");
             Ok(())
         }

@@ -88,6 +88,15 @@ fn write_private(path: &Path, contents: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// For operators (CLI, start-up): a domain error with its internal detail, which the
+/// HTTP API never shows.
+pub fn operator_error(e: ninsho_domain::Error) -> anyhow::Error {
+    match e {
+        ninsho_domain::Error::Internal(detail) => anyhow::anyhow!(detail),
+        other => anyhow::anyhow!("{other}"),
+    }
+}
+
 /// Parses `LIMIT/WINDOW_SECS`, e.g. `10/86400`.
 pub fn parse_quota(s: &str) -> anyhow::Result<Quota> {
     let (l, w) = s.split_once('/').context("a quota is LIMIT/WINDOW_SECONDS, e.g. 10/86400")?;

@@ -154,8 +154,21 @@ impl TestApp {
         panic!("no code for {to} after 5 s")
     }
 
+    /// How many messages `to` has, once the dispatcher has delivered everything
+    /// already in the outbox (so a later "newest message" is really newer).
     pub async fn inbox_count(&self, to: &str) -> usize {
+        self.settle().await;
         inbox(&self.http, &self.url, to).await.map(|v| v.len()).unwrap_or(0)
+    }
+
+    /// Waits until no message is pending in the outbox.
+    pub async fn settle(&self) {
+        for _ in 0..400 {
+            if self.running.db.count_outbox("pending").await.unwrap_or(0) == 0 {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
     }
 
     /// Signs up and verifies the e-mail; returns the session token.
