@@ -12,7 +12,7 @@ use ninsho_domain::ports::{Clock, OutboxMessage, OutboxStore};
 use ninsho_domain::types::UnixMillis;
 use tokio::sync::{Notify, watch};
 
-use crate::providers::Provider;
+use crate::providers::Providers;
 use crate::render::render;
 
 #[derive(Clone, Debug)]
@@ -36,7 +36,7 @@ pub struct Dispatcher<S: OutboxStore> {
     pub keys: Arc<KeyRing>,
     pub clock: Arc<dyn Clock>,
     pub signal: Arc<Notify>,
-    pub provider: Provider,
+    pub providers: Providers,
     pub config: DispatchConfig,
     /// Operators (and tests) can hold delivery; messages wait in the outbox.
     pub paused: Arc<std::sync::atomic::AtomicBool>,
@@ -78,7 +78,7 @@ impl<S: OutboxStore> Dispatcher<S> {
         let outcome = match (Template::parse(&m.template), open_vars(&self.keys, m)) {
             (Some(t), Ok(vars)) => {
                 let rendered = render(t, m.locale, m.channel, &vars);
-                self.provider.send(&self.store, m, &rendered, self.clock.now()).await
+                self.providers.for_channel(m.channel).send(&self.store, m, &rendered, self.clock.now()).await
             }
             (None, _) => Err(format!("unknown template {}", m.template)),
             (_, Err(e)) => Err(format!("payload: {e}")),
@@ -86,7 +86,7 @@ impl<S: OutboxStore> Dispatcher<S> {
         let now = self.clock.now();
         let result = match outcome {
             Ok(()) => {
-                tracing::info!(message_id = %m.id, template = %m.template, channel = m.channel.as_str(), provider = self.provider.name(), "outbox: sent");
+                tracing::info!(message_id = %m.id, template = %m.template, channel = m.channel.as_str(), provider = self.providers.for_channel(m.channel).name(), "outbox: sent");
                 self.store.mark_sent(m.id, now).await
             }
             Err(err) if now.0 - m.created_at.0 >= self.config.give_up_after_secs * 1000 => {

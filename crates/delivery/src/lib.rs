@@ -8,4 +8,4 @@ pub mod providers;
 pub mod render;
 
 pub use dispatcher::{DispatchConfig, Dispatcher};
-pub use providers::Provider;
+pub use providers::{Provider, Providers};

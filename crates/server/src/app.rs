@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use anyhow::Context;
-use ninsho_delivery::{Dispatcher, Provider};
+use ninsho_delivery::Dispatcher;
 use ninsho_domain::password::Hasher;
 use ninsho_domain::Services;
 use ninsho_storage::Db;
@@ -64,7 +64,7 @@ impl App {
             keys,
             clock: config.clock.clone(),
             signal,
-            provider: Provider::DevInbox,
+            providers: config.providers.clone(),
             config: config.dispatch.clone(),
         };
         tasks.push(tokio::spawn(dispatcher.run(rx.clone())));

@@ -22,8 +22,8 @@ pub struct Config {
     pub master_key: Option<SecretString>,
     pub policy: Policy,
     pub default_region: String,
-    /// Messages go to the development inbox (`/dev/inbox`).
-    pub dev_inbox: bool,
+    /// Which provider sends each channel; the development inbox by default.
+    pub providers: ninsho_delivery::Providers,
     /// Take the client address from `X-Forwarded-For` (only behind a trusted proxy).
     pub trust_forwarded: bool,
     pub hash_parallelism: usize,
@@ -43,7 +43,7 @@ impl Config {
             master_key: None,
             policy: Policy::default(),
             default_region: "JP".into(),
-            dev_inbox: true,
+            providers: ninsho_delivery::Providers::dev(),
             trust_forwarded: false,
             hash_parallelism: std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2),
             max_body_bytes: 16 * 1024,

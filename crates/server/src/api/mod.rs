@@ -58,7 +58,7 @@ pub fn router(state: AppState) -> Router {
         .route("/health", get(health))
         .route("/api/openapi.json", get(openapi))
         .nest("/api/v1", v1);
-    if state.config.dev_inbox {
+    if state.config.providers.uses_dev_inbox() {
         app = app.route("/dev/inbox", get(dev::inbox));
     }
     let max_body = state.config.max_body_bytes;

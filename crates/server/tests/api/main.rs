@@ -3,6 +3,9 @@
 //! follow the SPEC feature they prove.
 
 mod codes;
+mod kannel;
+mod smtp;
+mod webhook;
 mod devices;
 mod limits;
 mod ops;

@@ -1,0 +1,75 @@
+//! Channel providers, one per channel, chosen by configuration: the development inbox
+//! (default), SMTP for e-mail, a Kannel gateway for SMS, HTTP webhooks for commercial
+//! SMS and voice gateways.
+//!
+//! A provider only transports text; rendering happened before. Errors are strings for
+//! the outbox's `last_error` and must never contain the message body (it may hold a
+//! code).
+
+pub mod dev_inbox;
+pub mod kannel;
+pub mod smtp;
+pub mod webhook;
+
+use ninsho_domain::ports::{OutboxMessage, OutboxStore};
+use ninsho_domain::types::{Channel, UnixMillis};
+
+use crate::render::Rendered;
+
+#[derive(Clone, Debug)]
+pub enum Provider {
+    DevInbox,
+    Smtp(smtp::SmtpProvider),
+    Kannel(kannel::KannelProvider),
+    Webhook(webhook::WebhookProvider),
+}
+
+impl Provider {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Provider::DevInbox => "dev-inbox",
+            Provider::Smtp(_) => "smtp",
+            Provider::Kannel(_) => "kannel",
+            Provider::Webhook(_) => "webhook",
+        }
+    }
+
+    /// Sends one message. The message id doubles as the idempotency key, so a retry
+    /// after a crash between send and `mark_sent` is recognisable downstream.
+    pub async fn send<S: OutboxStore>(&self, store: &S, m: &OutboxMessage, r: &Rendered, now: UnixMillis) -> Result<(), String> {
+        match self {
+            Provider::DevInbox => dev_inbox::send(store, m, r, now).await,
+            Provider::Smtp(p) => p.send(m, r).await,
+            Provider::Kannel(p) => p.send(m, r).await,
+            Provider::Webhook(p) => p.send(m, r).await,
+        }
+    }
+}
+
+/// Which provider serves which channel.
+#[derive(Clone, Debug)]
+pub struct Providers {
+    pub email: Provider,
+    pub sms: Provider,
+    pub voice: Provider,
+}
+
+impl Providers {
+    /// Everything to the development inbox.
+    pub fn dev() -> Self {
+        Providers { email: Provider::DevInbox, sms: Provider::DevInbox, voice: Provider::DevInbox }
+    }
+
+    pub fn for_channel(&self, c: Channel) -> &Provider {
+        match c {
+            Channel::Email => &self.email,
+            Channel::Sms => &self.sms,
+            Channel::Voice => &self.voice,
+        }
+    }
+
+    /// The development inbox is readable only while some channel uses it.
+    pub fn uses_dev_inbox(&self) -> bool {
+        [&self.email, &self.sms, &self.voice].iter().any(|p| matches!(p, Provider::DevInbox))
+    }
+}
