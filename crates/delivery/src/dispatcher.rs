@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use ninsho_domain::crypto::KeyRing;
-use ninsho_domain::messages::{Template, open_vars};
+use ninsho_domain::messages::{Template, body_aad, open_vars};
 use ninsho_domain::ports::{Clock, OutboxMessage, OutboxStore};
 use ninsho_domain::types::UnixMillis;
 use tokio::sync::{Notify, watch};
@@ -78,16 +78,24 @@ impl<S: OutboxStore> Dispatcher<S> {
         let outcome = match (Template::parse(&m.template), open_vars(&self.keys, m)) {
             (Some(t), Ok(vars)) => {
                 let rendered = render(t, m.locale, m.channel, &vars);
-                self.providers.for_channel(m.channel).send(&self.store, m, &rendered, self.clock.now()).await
+                let text = match &rendered.subject {
+                    Some(s) => format!("{s}\n\n{}", rendered.body),
+                    None => rendered.body.clone(),
+                };
+                // Sealed before sending: the record exists however the send ends.
+                match self.keys.seal(&body_aad(m.id), text.as_bytes()) {
+                    Ok(sealed) => self.providers.for_channel(m.channel).send(&self.store, m, &rendered, self.clock.now()).await.map(|()| sealed),
+                    Err(e) => Err(format!("sealing: {e}")),
+                }
             }
             (None, _) => Err(format!("unknown template {}", m.template)),
             (_, Err(e)) => Err(format!("payload: {e}")),
         };
         let now = self.clock.now();
         let result = match outcome {
-            Ok(()) => {
+            Ok(sealed) => {
                 tracing::info!(message_id = %m.id, template = %m.template, channel = m.channel.as_str(), provider = self.providers.for_channel(m.channel).name(), "outbox: sent");
-                self.store.mark_sent(m.id, now).await
+                self.store.mark_sent(m.id, now, &sealed).await
             }
             Err(err) if now.0 - m.created_at.0 >= self.config.give_up_after_secs * 1000 => {
                 tracing::warn!(message_id = %m.id, error = %err, "outbox: giving up");

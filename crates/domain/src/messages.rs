@@ -23,10 +23,14 @@ pub enum Template {
     MethodRemoved,
     TwoSvEnabled,
     TwoSvDisabled,
+    /// F-MSG-1: a sign-in from a browser or device not seen before.
+    NewSignIn,
+    /// F-MSG-4: the owner followed a deny link.
+    DenyConfirmation,
 }
 
 impl Template {
-    pub const ALL: [Template; 10] = [
+    pub const ALL: [Template; 12] = [
         Template::VerifyEmailCode,
         Template::SignInCode,
         Template::StepUpCode,
@@ -37,6 +41,8 @@ impl Template {
         Template::MethodRemoved,
         Template::TwoSvEnabled,
         Template::TwoSvDisabled,
+        Template::NewSignIn,
+        Template::DenyConfirmation,
     ];
     pub fn id(self) -> &'static str {
         match self {
@@ -50,6 +56,8 @@ impl Template {
             Template::MethodRemoved => "method-removed",
             Template::TwoSvEnabled => "twosv-enabled",
             Template::TwoSvDisabled => "twosv-disabled",
+            Template::NewSignIn => "new-sign-in",
+            Template::DenyConfirmation => "deny-confirmation",
         }
     }
     pub fn parse(s: &str) -> Option<Self> {
@@ -101,6 +109,11 @@ impl Intent {
             attempts: 0,
         }))
     }
+}
+
+/// AAD of the sent text kept for the message center.
+pub fn body_aad(id: MessageId) -> String {
+    format!("outbox|{id}|body")
 }
 
 pub fn payload_aad(id: MessageId) -> String {

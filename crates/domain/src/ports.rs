@@ -60,6 +60,8 @@ pub struct Account {
     pub credentials_changed_at: Option<UnixMillis>,
     pub twosv_enabled_at: Option<UnixMillis>,
     pub preferred_factor: Option<FactorId>,
+    /// F-MSG-1: tell the owner about sign-ins from a new browser or device.
+    pub signin_alerts: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -172,6 +174,7 @@ pub enum Write {
     MarkEmailVerified { account: AccountId, now: UnixMillis },
     SetTwoSv { account: AccountId, enabled_at: Option<UnixMillis> },
     SetPreferred { account: AccountId, factor: Option<FactorId> },
+    SetSigninAlerts { account: AccountId, on: bool },
     TouchSignIn { account: AccountId, now: UnixMillis },
     CredentialsChanged { account: AccountId, now: UnixMillis },
     InsertFactor(Factor),
@@ -250,6 +253,8 @@ pub trait Store: Clone + Send + Sync + 'static {
     fn known_device(&self, account: AccountId, device_hash: &[u8]) -> impl Future<Output = R<bool>> + Send;
     fn failed_passwords_since(&self, account: AccountId, since: UnixMillis) -> impl Future<Output = R<i64>> + Send;
     fn backup_codes_left(&self, account: AccountId) -> impl Future<Output = R<i64>> + Send;
+    /// The account's messages, newest first (F-MSG-2).
+    fn messages(&self, account: AccountId, limit: i64) -> impl Future<Output = R<Vec<ArchivedMessage>>> + Send;
     /// When the window of a quota key ends, if it exists.
     fn quota_window_start(&self, key: &str) -> impl Future<Output = R<Option<UnixMillis>>> + Send;
 
@@ -273,12 +278,28 @@ pub trait OutboxStore: Clone + Send + Sync + 'static {
     /// Leases up to `limit` due messages for `lease_ms`; another instance will not take
     /// them until the lease runs out.
     fn claim_outbox(&self, now: UnixMillis, lease_ms: i64, limit: i64) -> impl Future<Output = R<Vec<OutboxMessage>>> + Send;
-    fn mark_sent(&self, id: MessageId, now: UnixMillis) -> impl Future<Output = R<()>> + Send;
+    /// Records the send and keeps the sealed text as the message-center record (F-MSG-2).
+    fn mark_sent(&self, id: MessageId, now: UnixMillis, sealed_body: &[u8]) -> impl Future<Output = R<()>> + Send;
     fn mark_retry(&self, id: MessageId, next_at: UnixMillis, error: &str) -> impl Future<Output = R<()>> + Send;
     /// Gives up on a message and gives its quota back (failed sends do not count).
     fn mark_failed(&self, id: MessageId, now: UnixMillis, error: &str) -> impl Future<Output = R<()>> + Send;
     fn dev_inbox_put(&self, message: MessageId, channel: Channel, destination: &str, body: &str, now: UnixMillis) -> impl Future<Output = R<()>> + Send;
     fn dev_inbox(&self, limit: i64) -> impl Future<Output = R<Vec<DevInboxEntry>>> + Send;
+}
+
+/// A message as the message center keeps it.
+#[derive(Clone, Debug)]
+pub struct ArchivedMessage {
+    pub id: MessageId,
+    pub channel: Channel,
+    pub destination: String,
+    pub template: String,
+    pub created_at: UnixMillis,
+    pub sent_at: Option<UnixMillis>,
+    /// pending, sent or failed.
+    pub status: String,
+    /// The sealed text that was sent, once it was.
+    pub body: Option<Vec<u8>>,
 }
 
 #[derive(Clone, Debug, serde::Serialize)]

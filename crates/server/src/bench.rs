@@ -76,6 +76,7 @@ fn account(now: UnixMillis, hash: &str) -> Account {
         credentials_changed_at: None,
         twosv_enabled_at: None,
         preferred_factor: None,
+        signin_alerts: false,
     }
 }
 

@@ -30,6 +30,8 @@ pub struct Config {
     pub max_body_bytes: usize,
     pub clock: Arc<dyn Clock>,
     pub dispatch: DispatchConfig,
+    /// The shop's official senders and sites, for "is this message from us?" (F-MSG-3).
+    pub official: ninsho_domain::authenticity::OfficialSenders,
 }
 
 impl Config {
@@ -49,6 +51,7 @@ impl Config {
             max_body_bytes: 16 * 1024,
             clock: Arc::new(SystemClock),
             dispatch: DispatchConfig::default(),
+            official: ninsho_domain::authenticity::OfficialSenders::default(),
         }
     }
 

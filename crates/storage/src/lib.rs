@@ -168,6 +168,7 @@ delegate!(Store {
     fn known_device(&self, account: AccountId, device_hash: &[u8]) -> R<bool>;
     fn failed_passwords_since(&self, account: AccountId, since: UnixMillis) -> R<i64>;
     fn backup_codes_left(&self, account: AccountId) -> R<i64>;
+    fn messages(&self, account: AccountId, limit: i64) -> R<Vec<ArchivedMessage>>;
     fn quota_window_start(&self, key: &str) -> R<Option<UnixMillis>>;
     fn record_code_failure(&self, challenge: ChallengeId, factor: Option<FactorId>, ceiling: i64, now: UnixMillis) -> R<FailureCount>;
     fn release_quotas(&self, prefix: &str) -> R<u64>;
@@ -175,7 +176,7 @@ delegate!(Store {
 
 delegate!(OutboxStore {
     fn claim_outbox(&self, now: UnixMillis, lease_ms: i64, limit: i64) -> R<Vec<OutboxMessage>>;
-    fn mark_sent(&self, id: MessageId, now: UnixMillis) -> R<()>;
+    fn mark_sent(&self, id: MessageId, now: UnixMillis, sealed_body: &[u8]) -> R<()>;
     fn mark_retry(&self, id: MessageId, next_at: UnixMillis, error: &str) -> R<()>;
     fn mark_failed(&self, id: MessageId, now: UnixMillis, error: &str) -> R<()>;
     fn dev_inbox_put(&self, message: MessageId, channel: Channel, destination: &str, body: &str, now: UnixMillis) -> R<()>;

@@ -126,6 +126,7 @@ fn account_row(r: &DbRow) -> R<Account> {
         credentials_changed_at: opt_ms(r.try_get("credentials_changed_at").map_err(db_err)?),
         twosv_enabled_at: opt_ms(r.try_get("twosv_enabled_at").map_err(db_err)?),
         preferred_factor: r.try_get::<Option<Uuid>, _>("preferred_factor").map_err(db_err)?.map(FactorId),
+        signin_alerts: r.try_get("signin_alerts").map_err(db_err)?,
     })
 }
 
@@ -235,11 +236,12 @@ async fn apply(tx: &mut Tx, w: &Write) -> Result<bool, sqlx::Error> {
     use sqlx::query as q;
     let c = &mut **tx;
     let n = match w {
-        Write::InsertAccount(a) => q("insert into accounts (id, email, password_hash, locale, created_at, email_verified_at, last_sign_in_at, credentials_changed_at, twosv_enabled_at, preferred_factor) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)")
+        Write::InsertAccount(a) => q("insert into accounts (id, email, password_hash, locale, created_at, email_verified_at, last_sign_in_at, credentials_changed_at, twosv_enabled_at, preferred_factor, signin_alerts) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)")
             .bind(a.id.0).bind(a.email.as_str()).bind(&a.password_hash).bind(a.locale.as_str()).bind(a.created_at.0)
             .bind(a.email_verified_at.map(|t| t.0)).bind(a.last_sign_in_at.map(|t| t.0)).bind(a.credentials_changed_at.map(|t| t.0))
-            .bind(a.twosv_enabled_at.map(|t| t.0)).bind(a.preferred_factor.map(|f| f.0))
+            .bind(a.twosv_enabled_at.map(|t| t.0)).bind(a.preferred_factor.map(|f| f.0)).bind(a.signin_alerts)
             .execute(c).await?.rows_affected(),
+        Write::SetSigninAlerts { account, on } => q("update accounts set signin_alerts = $2 where id = $1").bind(account.0).bind(*on).execute(c).await?.rows_affected(),
         Write::SetLocale { account, locale } => q("update accounts set locale = $2 where id = $1").bind(account.0).bind(locale.as_str()).execute(c).await?.rows_affected(),
         Write::SetPassword { account, hash, .. } => q("update accounts set password_hash = $2 where id = $1").bind(account.0).bind(hash).execute(c).await?.rows_affected(),
         Write::MarkEmailVerified { account, now } => {
@@ -471,6 +473,25 @@ impl ninsho_domain::ports::Store for Store {
             .bind(account.0).fetch_one(&self.read).await.and_then(|r| r.try_get::<i64, _>(0)).map_err(db_err)
     }
 
+    async fn messages(&self, account: AccountId, limit: i64) -> R<Vec<ArchivedMessage>> {
+        let rows = sqlx::query("select id, channel, destination, template, created_at, sent_at, status, body from outbox where account_id = $1 order by created_at desc, id desc limit $2")
+            .bind(account.0).bind(limit).fetch_all(&self.read).await.map_err(db_err)?;
+        rows.iter()
+            .map(|r| {
+                Ok(ArchivedMessage {
+                    id: MessageId(r.try_get("id").map_err(db_err)?),
+                    channel: parse_enum(Channel::parse(r.try_get::<&str, _>("channel").map_err(db_err)?), "channel")?,
+                    destination: r.try_get("destination").map_err(db_err)?,
+                    template: r.try_get("template").map_err(db_err)?,
+                    created_at: UnixMillis(r.try_get("created_at").map_err(db_err)?),
+                    sent_at: opt_ms(r.try_get("sent_at").map_err(db_err)?),
+                    status: r.try_get("status").map_err(db_err)?,
+                    body: r.try_get("body").map_err(db_err)?,
+                })
+            })
+            .collect()
+    }
+
     async fn quota_window_start(&self, key: &str) -> R<Option<UnixMillis>> {
         let r = sqlx::query("select window_start from send_quota where key = $1").bind(key).fetch_optional(&self.read).await.map_err(db_err)?;
         r.map(|r| r.try_get::<i64, _>(0).map(UnixMillis)).transpose().map_err(db_err)
@@ -513,8 +534,9 @@ impl OutboxStore for Store {
         rows.iter().map(outbox_row).collect()
     }
 
-    async fn mark_sent(&self, id: MessageId, now: UnixMillis) -> R<()> {
-        sqlx::query("update outbox set status = 'sent', sent_at = $2, lease_until = null, last_error = null where id = $1").bind(id.0).bind(now.0).execute(&self.write).await.map_err(db_err)?;
+    async fn mark_sent(&self, id: MessageId, now: UnixMillis, sealed_body: &[u8]) -> R<()> {
+        sqlx::query("update outbox set status = 'sent', sent_at = $2, body = $3, lease_until = null, last_error = null where id = $1")
+            .bind(id.0).bind(now.0).bind(sealed_body).execute(&self.write).await.map_err(db_err)?;
         Ok(())
     }
 

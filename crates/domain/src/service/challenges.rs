@@ -255,7 +255,15 @@ impl<S: Store> Services<S> {
         let ch = self.store.challenge(ChallengeId(id)).await?.ok_or_else(bad)?;
         let now = self.now();
         if ch.consumed_at.is_none() && ch.cancelled_at.is_none() {
-            self.commit(vec![Write::CancelChallenge { challenge: ch.id, now }, self.event(Some(ch.account_id), "denied", client, ch.purpose.as_str())]).await?;
+            let account = self.store.account(ch.account_id).await?.ok_or_else(bad)?;
+            let mut writes = vec![Write::CancelChallenge { challenge: ch.id, now }, self.event(Some(ch.account_id), "denied", client, ch.purpose.as_str())];
+            // The owner is told, by e-mail, and pointed at the password change (F-MSG-4).
+            let intent = crate::messages::Intent::new(Template::DenyConfirmation, Channel::Email, account.email.as_str(), account.locale)
+                .account(account.id)
+                .var("issuer", &self.policy.issuer)
+                .var("url", format!("{}/account/password", self.policy.public_url.trim_end_matches('/')));
+            writes.push(intent.into_write(&self.keys, now)?);
+            self.commit(writes).await?;
         }
         Ok(())
     }

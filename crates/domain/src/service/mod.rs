@@ -5,6 +5,7 @@
 //! change as a list of `Write`s committed in one transaction.
 
 mod account;
+mod inbox;
 pub mod challenges;
 mod delivery;
 mod methods;
@@ -13,6 +14,7 @@ mod signup;
 mod views;
 
 pub use account::*;
+pub use inbox::*;
 pub use challenges::*;
 pub use methods::*;
 pub use signin::*;

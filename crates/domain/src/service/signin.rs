@@ -93,7 +93,19 @@ impl<S: Store> Services<S> {
         if let Write::InsertEvent(e) = &mut ev {
             e.unfamiliar = !known_device;
         }
-        Ok((vec![w, Write::TouchSignIn { account: account.id, now: self.now() }, ev], id, token))
+        let mut writes = vec![w, Write::TouchSignIn { account: account.id, now: self.now() }, ev];
+        // F-MSG-1: the alert commits with the session it is about.
+        if account.signin_alerts && !known_device {
+            let device = client.device_name.clone().or_else(|| client.user_agent.clone()).unwrap_or_else(|| "unknown device".into());
+            let where_from = client.ip.clone().unwrap_or_default();
+            let intent = crate::messages::Intent::new(crate::messages::Template::NewSignIn, Channel::Email, account.email.as_str(), account.locale)
+                .account(account.id)
+                .var("issuer", &self.policy.issuer)
+                .var("detail", format!("{device} {where_from}").trim().to_string())
+                .var("url", &self.policy.public_url);
+            writes.push(intent.into_write(&self.keys, self.now())?);
+        }
+        Ok((writes, id, token))
     }
 
     pub async fn sign_in(&self, email: &str, password: SecretString, trusted_token: Option<&str>, client: &ClientInfo) -> Result<SignInOutcome> {

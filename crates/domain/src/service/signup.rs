@@ -45,6 +45,7 @@ impl<S: Store> Services<S> {
             credentials_changed_at: None,
             twosv_enabled_at: None,
             preferred_factor: None,
+            signin_alerts: false,
         };
         let challenge = self.new_challenge(account.id, Purpose::VerifyEmail, None, client);
         let id = challenge.id;

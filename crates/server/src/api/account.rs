@@ -19,12 +19,20 @@ pub async fn get_account(State(s): State<AppState>, Auth(a): Auth) -> ApiResult<
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PatchAccount {
-    locale: String,
+    locale: Option<String>,
+    /// F-MSG-1: e-mail me when a new browser or device signs in.
+    signin_alerts: Option<bool>,
 }
 
-pub async fn patch_account(State(s): State<AppState>, Auth(a): Auth, Json(b): Json<PatchAccount>) -> ApiResult<Response> {
-    let locale = parse_locale(Some(&b.locale))?;
-    s.services.set_locale(&a, locale).await?;
+pub async fn patch_account(State(s): State<AppState>, Auth(a): Auth, Client(c): Client, Json(b): Json<PatchAccount>) -> ApiResult<Response> {
+    // Validate everything before changing anything.
+    let locale = b.locale.as_deref().map(|l| parse_locale(Some(l))).transpose()?;
+    if let Some(l) = locale {
+        s.services.set_locale(&a, l).await?;
+    }
+    if let Some(on) = b.signin_alerts {
+        s.services.set_signin_alerts(&a, on, &c).await?;
+    }
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 

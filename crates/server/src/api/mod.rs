@@ -6,6 +6,7 @@ mod auth;
 mod dev;
 mod error;
 mod extract;
+mod inbox;
 mod methods;
 
 use std::time::Duration;
@@ -52,7 +53,9 @@ pub fn router(state: AppState) -> Router {
         .route("/sessions/{id}", delete(account::sign_out_one))
         .route("/trusted-browsers", get(account::trusted_browsers))
         .route("/trusted-browsers/{id}", delete(account::revoke_trusted_browser))
-        .route("/history", get(account::history));
+        .route("/history", get(account::history))
+        .route("/messages", get(inbox::list))
+        .route("/messages/check", post(inbox::check));
 
     let mut app = Router::new()
         .route("/health", get(health))

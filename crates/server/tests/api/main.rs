@@ -8,6 +8,7 @@ mod smtp;
 mod webhook;
 mod devices;
 mod limits;
+mod messages;
 mod ops;
 mod races;
 mod signin;

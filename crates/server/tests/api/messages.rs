@@ -1,0 +1,103 @@
+//! The message center (F-MSG-2), sign-in alerts (F-MSG-1), the deny link's follow-up
+//! (F-MSG-4) and "is this message from us?" (F-MSG-3).
+
+use super::*;
+
+#[tokio::test]
+async fn f_msg_2_every_sent_message_is_archived_sealed_and_listed_to_its_owner() {
+    for b in backends().await {
+        let app = spawn_app(b).await;
+        let acct = two_sv_account(&app).await;
+        app.settle().await;
+        let list = app.call("GET", "/api/v1/messages", Some(&acct.token), None).await;
+        assert_eq!(list.status, 200);
+        let msgs = list.body["messages"].as_array().unwrap();
+        let kinds: Vec<&str> = msgs.iter().map(|m| m["kind"].as_str().unwrap()).collect();
+        for k in ["verify-email-code", "enroll-code", "method-added", "twosv-enabled"] {
+            assert!(kinds.contains(&k), "{k} in {kinds:?}");
+        }
+        for m in msgs {
+            assert_eq!(m["status"], "sent");
+            let to = m["to"].as_str().unwrap();
+            assert!(to.contains('•'), "masked: {to}");
+            assert!(m["text"].as_str().is_some_and(|t| !t.is_empty()));
+        }
+        // Another account sees none of them.
+        let other = app.signed_up(&unique_email(), PASSWORD).await;
+        let theirs = app.call("GET", "/api/v1/messages", Some(&other), None).await;
+        assert!(theirs.body["messages"].as_array().unwrap().iter().all(|m| m["kind"] == "verify-email-code"));
+        app.shutdown().await;
+    }
+}
+
+#[tokio::test]
+async fn f_msg_1_sign_in_alert_for_a_new_device_when_switched_on() {
+    for b in backends().await {
+        let app = spawn_app(b).await;
+        let email = unique_email();
+        let token = app.signed_up(&email, PASSWORD).await;
+        // Off by default: a new device signs in, no alert.
+        let before = app.inbox_count(&email).await;
+        assert_eq!(sign_in(&app, &browser(UA_A), &email, json!({})).await.body["status"], "signed_in");
+        assert_eq!(app.inbox_count(&email).await, before);
+        assert_eq!(app.call("PATCH", "/api/v1/account", Some(&token), Some(json!({"signin_alerts": true}))).await.status, 204);
+        assert_eq!(sign_in(&app, &browser(UA_B), &email, json!({})).await.body["status"], "signed_in");
+        let alert = app.inbox_latest(&email, before).await;
+        assert!(alert.contains("new browser or device") && alert.contains("iPhone"), "{alert}");
+        // A familiar device is not announced again.
+        let n = app.inbox_count(&email).await;
+        sign_in(&app, &browser(UA_B), &email, json!({})).await;
+        assert_eq!(app.inbox_count(&email).await, n);
+        app.shutdown().await;
+    }
+}
+
+#[tokio::test]
+async fn f_msg_4_deny_notifies_the_owner_and_points_to_the_password_change() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let acct = two_sv_account(&app).await;
+    let before = app.inbox_count("+819012345678").await;
+    sign_in(&app, &browser(UA_B), &acct.email, json!({})).await;
+    let sms = app.code_message_after("+819012345678", before).await;
+    let token = sms.split_whitespace().find(|w| w.contains("/deny/")).unwrap().rsplit('/').next().unwrap().to_string();
+    let mails = app.inbox_count(&acct.email).await;
+    let r = app.call("POST", "/api/v1/deny", None, Some(json!({"token": token}))).await;
+    assert_eq!(r.body["next"], "/api/v1/account/password");
+    let notice = app.inbox_latest(&acct.email, mails).await;
+    assert!(notice.contains("Change your password") && notice.contains("/account/password"), "{notice}");
+    app.shutdown().await;
+}
+
+#[tokio::test]
+async fn f_msg_3_a_real_code_message_is_genuine_and_a_phish_is_suspicious() {
+    for b in backends().await {
+        let app = spawn_app(b).await;
+        let acct = two_sv_account(&app).await;
+        let before = app.inbox_count("+819012345678").await;
+        sign_in(&app, &browser(UA_B), &acct.email, json!({})).await;
+        let sms = app.code_message_after("+819012345678", before).await;
+        let genuine = app
+            .call("POST", "/api/v1/messages/check", Some(&acct.token), Some(json!({"channel": "sms", "sender": "+81 50-5370-4545", "text": sms})))
+            .await;
+        assert_eq!(genuine.status, 200, "{:?}", genuine.body);
+        assert_eq!(genuine.body["verdict"], "genuine", "{:?}", genuine.body);
+        let phish = app
+            .call(
+                "POST",
+                "/api/v1/messages/check",
+                Some(&acct.token),
+                Some(json!({"channel": "sms", "sender": "+1 555 0100", "text": "Your account will be suspended within 24 hours. Verify now: https://shop-example.secure-login.top/verify and reply with the code"})),
+            )
+            .await;
+        assert_eq!(phish.body["verdict"], "suspicious");
+        let codes: Vec<&str> = phish.body["reasons"].as_array().unwrap().iter().map(|r| r["code"].as_str().unwrap()).collect();
+        assert!(codes.contains(&"sender.not_official"), "{codes:?}");
+        // A copy of someone else's real message is not genuine for this account.
+        let other = app.signed_up(&unique_email(), PASSWORD).await;
+        let r = app.call("POST", "/api/v1/messages/check", Some(&other), Some(json!({"channel": "sms", "sender": "+815053704545", "text": sms}))).await;
+        assert_ne!(r.body["verdict"], "genuine");
+        let bad = app.call("POST", "/api/v1/messages/check", Some(&acct.token), Some(json!({"channel": "fax", "sender": "x", "text": "y"}))).await;
+        assert_eq!(bad.body["code"], "message.channel");
+        app.shutdown().await;
+    }
+}
