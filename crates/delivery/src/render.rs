@@ -1,9 +1,15 @@
-//! Turns a message intent into text. Every code message says whose code it is, not
-//! to share it, carries the deny link, and (SMS) ends with the origin-bound line
-//! `@host #code` (F-OTP-4, F-OTP-7). Voice reads the digits one by one, twice.
+//! Turns a message intent into text with the Fluent files under `locales/` (F-MSG-5:
+//! a language is a folder). Every code message says whose code it is and not to share
+//! it, carries the deny link, and by SMS ends with the origin-bound line `@host #code`
+//! (F-OTP-4, F-OTP-7), which is added here, outside translation, so no locale can
+//! drop it. Voice reads the digits one by one, twice.
 
 use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::{Arc, LazyLock};
 
+use fluent_bundle::concurrent::FluentBundle;
+use fluent_bundle::{FluentArgs, FluentResource};
 use ninsho_domain::messages::Template;
 use ninsho_domain::types::{Channel, Locale};
 
@@ -13,78 +19,122 @@ pub struct Rendered {
     pub body: String,
 }
 
-fn var<'a>(vars: &'a BTreeMap<String, String>, k: &str) -> &'a str {
-    vars.get(k).map(String::as_str).unwrap_or("")
+/// The translations, one bundle per language.
+pub struct Catalog {
+    bundles: Vec<(Locale, FluentBundle<FluentResource>)>,
 }
 
-/// The words for "your code" messages, per language: (code line, don't share, deny).
-fn code_words(locale: Locale, purpose: Template) -> (&'static str, &'static str, &'static str) {
-    use Locale::*;
-    let what = match (locale, purpose) {
-        (En, Template::VerifyEmailCode) => "e-mail confirmation code",
-        (En, Template::StepUpCode) => "code to confirm a change",
-        (En, Template::EnrollCode) => "code to add this method",
-        (En, _) => "sign-in code",
-        (Ja, Template::VerifyEmailCode) => "メールアドレス確認コード",
-        (Ja, Template::StepUpCode) => "変更確認コード",
-        (Ja, Template::EnrollCode) => "認証方法登録コード",
-        (Ja, _) => "ログイン用ワンタイムパスワード",
-        (Zh, Template::VerifyEmailCode) => "邮箱验证码",
-        (Zh, Template::StepUpCode) => "变更确认验证码",
-        (Zh, Template::EnrollCode) => "添加验证方式的验证码",
-        (Zh, _) => "登录验证码",
-        (Fr, Template::VerifyEmailCode) => "code de confirmation d'e-mail",
-        (Fr, Template::StepUpCode) => "code de confirmation de modification",
-        (Fr, Template::EnrollCode) => "code d'ajout de méthode",
-        (Fr, _) => "code de connexion",
-    };
-    let (share, deny) = match locale {
-        En => ("Don't share it with anyone.", "Didn't request this? Deny:"),
-        Ja => ("このコードは誰にも教えないでください。", "心当たりがない場合は拒否:"),
-        Zh => ("请勿将此验证码告诉任何人。", "不是您本人操作?拒绝:"),
-        Fr => ("Ne le communiquez à personne.", "Ce n'est pas vous ? Refuser :"),
-    };
-    (what, share, deny)
+impl std::fmt::Debug for Catalog {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Catalog(..)")
+    }
 }
 
-fn notice_words(locale: Locale, t: Template) -> (&'static str, &'static str) {
-    use Locale::*;
-    use Template::*;
-    match (locale, t) {
-        (En, AccountExists) => ("Someone tried to create an account", "Someone tried to create an account with your e-mail address. If it was you, sign in instead."),
-        (En, PasswordChanged) => ("Your password was changed", "Your password was changed. If this wasn't you, reset it now."),
-        (En, MethodAdded) => ("A sign-in method was added", "A two-step verification method was added to your account:"),
-        (En, MethodRemoved) => ("A sign-in method was removed", "A two-step verification method was removed from your account:"),
-        (En, TwoSvEnabled) => ("Two-step verification is on", "Two-step verification was turned on for your account."),
-        (En, TwoSvDisabled) => ("Two-step verification is off", "Two-step verification was turned off for your account."),
-        (En, NewSignIn) => ("New sign-in to your account", "Your account was signed in from a new browser or device:"),
-        (En, DenyConfirmation) => ("We stopped a sign-in attempt", "You told us a code request was not you; we cancelled it. Change your password now:"),
-        (Ja, AccountExists) => ("アカウント作成の試行がありました", "お客様のメールアドレスでアカウントを作成しようとする操作がありました。ご本人の場合はログインしてください。"),
-        (Ja, PasswordChanged) => ("パスワードが変更されました", "パスワードが変更されました。お心当たりがない場合は、すぐに再設定してください。"),
-        (Ja, MethodAdded) => ("認証方法が追加されました", "2段階認証の方法が追加されました:"),
-        (Ja, MethodRemoved) => ("認証方法が削除されました", "2段階認証の方法が削除されました:"),
-        (Ja, TwoSvEnabled) => ("2段階認証が有効になりました", "お客様のアカウントで2段階認証が有効になりました。"),
-        (Ja, TwoSvDisabled) => ("2段階認証が無効になりました", "お客様のアカウントで2段階認証が無効になりました。"),
-        (Ja, NewSignIn) => ("新しいログインがありました", "新しいブラウザまたはデバイスからログインがありました:"),
-        (Ja, DenyConfirmation) => ("ログインの試行を止めました", "ご本人ではないとのご連絡を受け、リクエストを取り消しました。パスワードを変更してください:"),
-        (Zh, AccountExists) => ("有人尝试创建账户", "有人尝试使用您的邮箱地址创建账户。如果是您本人,请直接登录。"),
-        (Zh, PasswordChanged) => ("您的密码已更改", "您的密码已更改。如果不是您本人操作,请立即重置。"),
-        (Zh, MethodAdded) => ("已添加验证方式", "您的账户已添加两步验证方式:"),
-        (Zh, MethodRemoved) => ("已删除验证方式", "您的账户已删除两步验证方式:"),
-        (Zh, TwoSvEnabled) => ("两步验证已开启", "您的账户已开启两步验证。"),
-        (Zh, TwoSvDisabled) => ("两步验证已关闭", "您的账户已关闭两步验证。"),
-        (Zh, NewSignIn) => ("您的账户有新的登录", "您的账户在新的浏览器或设备上登录:"),
-        (Zh, DenyConfirmation) => ("我们已阻止一次登录尝试", "您告知我们该验证码请求并非本人操作,我们已将其取消。请修改密码:"),
-        (Fr, AccountExists) => ("Tentative de création de compte", "Quelqu'un a tenté de créer un compte avec votre adresse e-mail. Si c'était vous, connectez-vous."),
-        (Fr, PasswordChanged) => ("Votre mot de passe a été modifié", "Votre mot de passe a été modifié. Si ce n'est pas vous, réinitialisez-le maintenant."),
-        (Fr, MethodAdded) => ("Une méthode de connexion a été ajoutée", "Une méthode de vérification en deux étapes a été ajoutée à votre compte :"),
-        (Fr, MethodRemoved) => ("Une méthode de connexion a été supprimée", "Une méthode de vérification en deux étapes a été supprimée de votre compte :"),
-        (Fr, TwoSvEnabled) => ("Vérification en deux étapes activée", "La vérification en deux étapes a été activée pour votre compte."),
-        (Fr, TwoSvDisabled) => ("Vérification en deux étapes désactivée", "La vérification en deux étapes a été désactivée pour votre compte."),
-        (Fr, NewSignIn) => ("Nouvelle connexion à votre compte", "Votre compte a été connecté depuis un nouveau navigateur ou appareil :"),
-        (Fr, DenyConfirmation) => ("Nous avons bloqué une tentative", "Vous nous avez signalé une demande de code qui ne venait pas de vous ; nous l'avons annulée. Changez votre mot de passe :"),
-        // Code templates are rendered by `code_words`.
-        (_, _) => ("", ""),
+const EMBEDDED: [(Locale, &str); 4] = [
+    (Locale::En, include_str!("../../../locales/en/messages.ftl")),
+    (Locale::Ja, include_str!("../../../locales/ja/messages.ftl")),
+    (Locale::Zh, include_str!("../../../locales/zh/messages.ftl")),
+    (Locale::Fr, include_str!("../../../locales/fr/messages.ftl")),
+];
+
+static DEFAULT: LazyLock<Arc<Catalog>> = LazyLock::new(|| match Catalog::load(None) {
+    Ok(c) => Arc::new(c),
+    // The embedded files are checked by the tests; an empty catalog renders ids.
+    Err(_) => Arc::new(Catalog { bundles: vec![] }),
+});
+
+impl Catalog {
+    /// The shipped files, or `dir/{lang}/messages.ftl` where an operator provides one.
+    pub fn load(override_dir: Option<&Path>) -> Result<Catalog, String> {
+        let mut bundles = Vec::new();
+        for (locale, embedded) in EMBEDDED {
+            let source = match override_dir.map(|d| d.join(locale.as_str()).join("messages.ftl")) {
+                Some(p) if p.exists() => std::fs::read_to_string(&p).map_err(|e| format!("{}: {e}", p.display()))?,
+                _ => embedded.to_string(),
+            };
+            let res = FluentResource::try_new(source).map_err(|(_, errs)| format!("{}: {} syntax errors", locale.as_str(), errs.len()))?;
+            let lang = locale.as_str().parse().map_err(|_| format!("bad language tag {}", locale.as_str()))?;
+            let mut bundle = FluentBundle::new_concurrent(vec![lang]);
+            // Bidi isolation marks would end up inside SMS text and codes.
+            bundle.set_use_isolating(false);
+            bundle.add_resource(res).map_err(|e| format!("{}: {} duplicate ids", locale.as_str(), e.len()))?;
+            bundles.push((locale, bundle));
+        }
+        Ok(Catalog { bundles })
+    }
+
+    pub fn shipped() -> Arc<Catalog> {
+        DEFAULT.clone()
+    }
+
+    fn bundle(&self, locale: Locale) -> Option<&FluentBundle<FluentResource>> {
+        self.bundles.iter().find(|(l, _)| *l == locale).map(|(_, b)| b)
+    }
+
+    /// Whether `locale` has message `id` (the missing-key test asks this).
+    pub fn has(&self, locale: Locale, id: &str) -> bool {
+        self.bundle(locale).is_some_and(|b| b.get_message(id).is_some_and(|m| m.value().is_some()))
+    }
+
+    /// One message, or `None` when the language lacks it.
+    fn text(&self, locale: Locale, id: &str, args: &FluentArgs<'_>) -> Option<String> {
+        let bundle = self.bundle(locale)?;
+        let pattern = bundle.get_message(id)?.value()?;
+        let mut errors = Vec::new();
+        let s = bundle.format_pattern(pattern, Some(args), &mut errors);
+        errors.is_empty().then(|| s.into_owned())
+    }
+
+    /// The message in the account's language, else English: a missing translation
+    /// must not stop a code from being sent (the test suite refuses missing keys).
+    fn text_or_en(&self, locale: Locale, id: &str, args: &FluentArgs<'_>) -> String {
+        self.text(locale, id, args).or_else(|| self.text(Locale::En, id, args)).unwrap_or_else(|| id.to_string())
+    }
+
+    /// The message ids a template needs on a channel.
+    pub fn ids(template: Template, channel: Channel) -> Vec<String> {
+        let t = template.id();
+        if template.carries_code() {
+            let mut v = vec![format!("{t}-what")];
+            match channel {
+                Channel::Sms => v.push("code-sms".into()),
+                Channel::Voice => v.push("code-voice".into()),
+                Channel::Email => v.extend(["code-email".to_string(), "code-email-subject".to_string()]),
+            }
+            v
+        } else if channel == Channel::Email {
+            vec![t.to_string(), format!("{t}-subject")]
+        } else {
+            vec![t.to_string()]
+        }
+    }
+
+    pub fn render(&self, template: Template, locale: Locale, channel: Channel, vars: &BTreeMap<String, String>) -> Rendered {
+        let mut args = FluentArgs::new();
+        for (k, v) in vars {
+            args.set(k.as_str(), v.as_str());
+        }
+        let var = |k: &str| vars.get(k).map(String::as_str).unwrap_or("");
+        if template.carries_code() {
+            args.set("what", self.text_or_en(locale, &format!("{}-what", template.id()), &args));
+            args.set("spoken", spoken(var("code")));
+            return match channel {
+                Channel::Sms => Rendered {
+                    subject: None,
+                    body: format!("{}\n\n@{} #{}", self.text_or_en(locale, "code-sms", &args), var("origin_host"), var("code")),
+                },
+                Channel::Voice => Rendered { subject: None, body: self.text_or_en(locale, "code-voice", &args) },
+                Channel::Email => Rendered {
+                    subject: Some(self.text_or_en(locale, "code-email-subject", &args)),
+                    body: self.text_or_en(locale, "code-email", &args),
+                },
+            };
+        }
+        let id = template.id();
+        Rendered {
+            subject: (channel == Channel::Email).then(|| self.text_or_en(locale, &format!("{id}-subject"), &args)),
+            body: self.text_or_en(locale, id, &args),
+        }
     }
 }
 
@@ -93,26 +143,9 @@ fn spoken(code: &str) -> String {
     code.chars().map(String::from).collect::<Vec<_>>().join(", ")
 }
 
+/// Renders with the shipped catalog.
 pub fn render(template: Template, locale: Locale, channel: Channel, vars: &BTreeMap<String, String>) -> Rendered {
-    let issuer = var(vars, "issuer");
-    if template.carries_code() {
-        let (what, share, deny) = code_words(locale, template);
-        let code = var(vars, "code");
-        let body = match channel {
-            Channel::Sms => format!("{issuer}: {code} {what}. {share} {deny} {}\n\n@{} #{code}", var(vars, "deny_url"), var(vars, "origin_host")),
-            Channel::Voice => {
-                let s = spoken(code);
-                format!("{issuer}. {what}: {s}. {s}. {share}")
-            }
-            Channel::Email => format!("{issuer} {what}:\n\n    {code}\n\n{share}\n\n{deny} {}\n", var(vars, "deny_url")),
-        };
-        let subject = (channel == Channel::Email).then(|| format!("{issuer}: {what}"));
-        return Rendered { subject, body };
-    }
-    let (subject, text) = notice_words(locale, template);
-    let detail = var(vars, "detail");
-    let body = if detail.is_empty() { format!("{issuer}: {text}\n{}", var(vars, "url")) } else { format!("{issuer}: {text} {detail}\n{}", var(vars, "url")) };
-    Rendered { subject: (channel == Channel::Email).then(|| format!("{issuer}: {subject}")), body }
+    DEFAULT.render(template, locale, channel, vars)
 }
 
 #[cfg(test)]
@@ -120,10 +153,34 @@ mod tests {
     use super::*;
 
     fn vars() -> BTreeMap<String, String> {
-        [("code", "123456"), ("issuer", "Shop"), ("origin_host", "shop.example"), ("deny_url", "https://shop.example/deny/x")]
-            .into_iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
+        [
+            ("code", "123456"),
+            ("issuer", "Shop"),
+            ("origin_host", "shop.example"),
+            ("deny_url", "https://shop.example/deny/x"),
+            ("minutes", "10"),
+            ("detail", "phone"),
+            ("url", "https://shop.example"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+    }
+
+    const CHANNELS: [Channel; 3] = [Channel::Sms, Channel::Voice, Channel::Email];
+
+    #[test]
+    fn f_msg_5_every_language_has_every_message() {
+        let c = Catalog::load(None).unwrap();
+        for t in Template::ALL {
+            for ch in CHANNELS {
+                for id in Catalog::ids(t, ch) {
+                    for l in Locale::ALL {
+                        assert!(c.has(l, &id), "{} lacks {id}", l.as_str());
+                    }
+                }
+            }
+        }
     }
 
     #[test]
@@ -138,17 +195,58 @@ mod tests {
                 assert!(mail.subject.is_some() && mail.body.contains("123456") && mail.body.contains("/deny/x"));
                 let voice = render(t, l, Channel::Voice, &vars()).body;
                 assert_eq!(voice.matches("1, 2, 3, 4, 5, 6").count(), 2, "digits said twice: {voice}");
+                for text in [&sms, &mail.body, &voice] {
+                    assert!(!text.contains('\u{2068}') && !text.contains('\u{2069}'), "no bidi marks");
+                }
             }
         }
     }
 
     #[test]
-    fn f_acc_4_notices_exist_in_every_language() {
-        for t in Template::ALL.into_iter().filter(|t| !t.carries_code()) {
-            for l in Locale::ALL {
-                let r = render(t, l, Channel::Email, &vars());
-                assert!(r.subject.as_deref().is_some_and(|s| s.len() > "Shop: ".len()), "{t:?} {l:?}");
+    fn f_otp_4_the_dont_share_sentence_is_in_the_account_language() {
+        let want = [(Locale::En, "Don't share"), (Locale::Ja, "誰にも教えないでください"), (Locale::Zh, "请勿"), (Locale::Fr, "Ne le communiquez")];
+        for (l, phrase) in want {
+            for ch in CHANNELS {
+                let r = render(Template::SignInCode, l, ch, &vars());
+                assert!(r.body.contains(phrase), "{l:?} {ch:?}: {}", r.body);
             }
         }
+    }
+
+    /// Snapshot of every kind × language × channel: `crates/delivery/snapshots/`.
+    /// Regenerate with `NINSHO_UPDATE_SNAPSHOTS=1` after a deliberate wording change.
+    #[test]
+    fn f_msg_5_snapshots_of_every_message() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("snapshots");
+        let update = std::env::var("NINSHO_UPDATE_SNAPSHOTS").is_ok();
+        let mut mismatches = Vec::new();
+        for t in Template::ALL {
+            for l in Locale::ALL {
+                for ch in CHANNELS {
+                    let r = render(t, l, ch, &vars());
+                    let text = format!("subject: {}\n---\n{}\n", r.subject.as_deref().unwrap_or("-"), r.body);
+                    let path = dir.join(format!("{}.{}.{}.txt", t.id(), l.as_str(), ch.as_str()));
+                    if update {
+                        std::fs::create_dir_all(&dir).unwrap();
+                        std::fs::write(&path, &text).unwrap();
+                    } else if std::fs::read_to_string(&path).ok().as_deref() != Some(text.as_str()) {
+                        mismatches.push(path.display().to_string());
+                    }
+                }
+            }
+        }
+        assert!(mismatches.is_empty(), "changed or missing snapshots: {mismatches:?}");
+    }
+
+    #[test]
+    fn f_msg_5_an_operator_override_replaces_a_language() {
+        let dir = std::env::temp_dir().join(format!("ninsho-ftl-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("en")).unwrap();
+        let src = include_str!("../../../locales/en/messages.ftl").replace("Don't share it with anyone.", "Never tell anyone.");
+        std::fs::write(dir.join("en/messages.ftl"), src).unwrap();
+        let c = Catalog::load(Some(&dir)).unwrap();
+        assert!(c.render(Template::SignInCode, Locale::En, Channel::Sms, &vars()).body.contains("Never tell anyone."));
+        assert!(c.render(Template::SignInCode, Locale::Ja, Channel::Sms, &vars()).body.contains("誰にも"));
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

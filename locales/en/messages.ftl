@@ -1,0 +1,41 @@
+# Messages ninsho sends, in English. One file per language; adding a language is
+# adding a folder (F-MSG-5). Variables: $issuer, $code, $spoken (digits said one by
+# one), $minutes, $deny_url, $detail, $url.
+
+-dont-share = Don't share it with anyone.
+-deny = Didn't request this? Deny:
+
+verify-email-code-what = e-mail confirmation code
+sign-in-code-what = sign-in code
+step-up-code-what = code to confirm a change
+enroll-code-what = code to add this method
+delivery-code-what = delivery code
+
+code-sms = { $issuer }: { $code } is your { $what }. { -dont-share } { -deny } { $deny_url }
+code-voice = This is { $issuer }. Your { $what } is: { $spoken }. Again: { $spoken }. { -dont-share }
+code-email-subject = { $issuer }: your { $what }
+code-email =
+    Your { $issuer } { $what } is:
+
+        { $code }
+
+    It is valid for { $minutes } minutes. { -dont-share }
+
+    { -deny } { $deny_url }
+
+account-exists-subject = { $issuer }: someone tried to create an account
+account-exists = Someone tried to create an account with your e-mail address. If it was you, sign in instead: { $url }
+password-changed-subject = { $issuer }: your password was changed
+password-changed = Your password was changed. If this wasn't you, reset it now: { $url }
+method-added-subject = { $issuer }: a sign-in method was added
+method-added = A two-step verification method was added to your account: { $detail }. If this wasn't you: { $url }
+method-removed-subject = { $issuer }: a sign-in method was removed
+method-removed = A two-step verification method was removed from your account: { $detail }. If this wasn't you: { $url }
+twosv-enabled-subject = { $issuer }: two-step verification is on
+twosv-enabled = Two-step verification was turned on for your account. If this wasn't you: { $url }
+twosv-disabled-subject = { $issuer }: two-step verification is off
+twosv-disabled = Two-step verification was turned off for your account. If this wasn't you: { $url }
+new-sign-in-subject = { $issuer }: new sign-in to your account
+new-sign-in = Your account was signed in from a new browser or device: { $detail }. If this wasn't you, change your password: { $url }
+deny-confirmation-subject = { $issuer }: we stopped a sign-in attempt
+deny-confirmation = You told us a code request was not you; we cancelled it. Change your password now: { $url }

@@ -1,0 +1,39 @@
+# Messages envoyés par ninsho, en français.
+
+-dont-share = Ne le communiquez à personne.
+-deny = Ce n'est pas vous ? Refuser :
+
+verify-email-code-what = code de confirmation d'e-mail
+sign-in-code-what = code de connexion
+step-up-code-what = code de confirmation de modification
+enroll-code-what = code d'ajout de méthode
+delivery-code-what = code de livraison
+
+code-sms = { $issuer } : { $code } est votre { $what }. { -dont-share } { -deny } { $deny_url }
+code-voice = Ici { $issuer }. Votre { $what } est : { $spoken }. Je répète : { $spoken }. { -dont-share }
+code-email-subject = { $issuer } : votre { $what }
+code-email =
+    Votre { $what } { $issuer } :
+
+        { $code }
+
+    Il est valable { $minutes } minutes. { -dont-share }
+
+    { -deny } { $deny_url }
+
+account-exists-subject = { $issuer } : tentative de création de compte
+account-exists = Quelqu'un a tenté de créer un compte avec votre adresse e-mail. Si c'était vous, connectez-vous : { $url }
+password-changed-subject = { $issuer } : votre mot de passe a été modifié
+password-changed = Votre mot de passe a été modifié. Si ce n'est pas vous, réinitialisez-le : { $url }
+method-added-subject = { $issuer } : une méthode de connexion a été ajoutée
+method-added = Une méthode de vérification en deux étapes a été ajoutée à votre compte : { $detail }. Si ce n'est pas vous : { $url }
+method-removed-subject = { $issuer } : une méthode de connexion a été supprimée
+method-removed = Une méthode de vérification en deux étapes a été supprimée de votre compte : { $detail }. Si ce n'est pas vous : { $url }
+twosv-enabled-subject = { $issuer } : vérification en deux étapes activée
+twosv-enabled = La vérification en deux étapes a été activée pour votre compte. Si ce n'est pas vous : { $url }
+twosv-disabled-subject = { $issuer } : vérification en deux étapes désactivée
+twosv-disabled = La vérification en deux étapes a été désactivée pour votre compte. Si ce n'est pas vous : { $url }
+new-sign-in-subject = { $issuer } : nouvelle connexion à votre compte
+new-sign-in = Votre compte a été connecté depuis un nouveau navigateur ou appareil : { $detail }. Si ce n'est pas vous, changez votre mot de passe : { $url }
+deny-confirmation-subject = { $issuer } : nous avons bloqué une tentative
+deny-confirmation = Vous nous avez signalé une demande de code qui ne venait pas de vous ; nous l'avons annulée. Changez votre mot de passe : { $url }

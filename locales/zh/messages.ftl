@@ -1,0 +1,39 @@
+# ninsho 发送的消息(中文)。
+
+-dont-share = 请勿将此验证码告诉任何人。
+-deny = 不是您本人操作?拒绝:
+
+verify-email-code-what = 邮箱验证码
+sign-in-code-what = 登录验证码
+step-up-code-what = 变更确认验证码
+enroll-code-what = 添加验证方式的验证码
+delivery-code-what = 配送验证码
+
+code-sms = { $issuer }: 您的{ $what }是 { $code }。{ -dont-share }{ -deny } { $deny_url }
+code-voice = 这里是{ $issuer }。您的{ $what }是:{ $spoken }。再说一遍:{ $spoken }。{ -dont-share }
+code-email-subject = { $issuer }: { $what }
+code-email =
+    您的{ $issuer }{ $what }:
+
+        { $code }
+
+    有效期为{ $minutes }分钟。{ -dont-share }
+
+    { -deny } { $deny_url }
+
+account-exists-subject = { $issuer }: 有人尝试创建账户
+account-exists = 有人尝试使用您的邮箱地址创建账户。如果是您本人,请直接登录: { $url }
+password-changed-subject = { $issuer }: 您的密码已更改
+password-changed = 您的密码已更改。如果不是您本人操作,请重置密码: { $url }
+method-added-subject = { $issuer }: 已添加验证方式
+method-added = 您的账户已添加两步验证方式: { $detail }。如果不是您本人操作: { $url }
+method-removed-subject = { $issuer }: 已删除验证方式
+method-removed = 您的账户已删除两步验证方式: { $detail }。如果不是您本人操作: { $url }
+twosv-enabled-subject = { $issuer }: 两步验证已开启
+twosv-enabled = 您的账户已开启两步验证。如果不是您本人操作: { $url }
+twosv-disabled-subject = { $issuer }: 两步验证已关闭
+twosv-disabled = 您的账户已关闭两步验证。如果不是您本人操作: { $url }
+new-sign-in-subject = { $issuer }: 您的账户有新的登录
+new-sign-in = 您的账户在新的浏览器或设备上登录: { $detail }。如果不是您本人操作,请修改密码: { $url }
+deny-confirmation-subject = { $issuer }: 我们已阻止一次登录尝试
+deny-confirmation = 您告知我们该验证码请求并非本人操作,我们已将其取消。请修改密码: { $url }
