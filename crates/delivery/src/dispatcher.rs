@@ -97,7 +97,9 @@ impl<S: OutboxStore> Dispatcher<S> {
                 tracing::info!(message_id = %m.id, template = %m.template, channel = m.channel.as_str(), provider = self.providers.for_channel(m.channel).name(), "outbox: sent");
                 self.store.mark_sent(m.id, now, &sealed).await
             }
-            Err(err) if now.0 - m.created_at.0 >= self.config.give_up_after_secs * 1000 => {
+            // A provider that says retrying cannot help ("permanent: …"), or a message
+            // older than the give-up time, fails now and gives its quota back.
+            Err(err) if err.starts_with("permanent:") || now.0 - m.created_at.0 >= self.config.give_up_after_secs * 1000 => {
                 tracing::warn!(message_id = %m.id, error = %err, "outbox: giving up");
                 self.store.mark_failed(m.id, now, &err).await
             }

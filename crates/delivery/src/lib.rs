@@ -6,6 +6,15 @@
 pub mod dispatcher;
 pub mod providers;
 pub mod render;
+pub mod sms;
 
 pub use dispatcher::{DispatchConfig, Dispatcher};
 pub use providers::{Provider, Providers};
+
+/// Installs the process-wide rustls crypto provider (ring). With HTTPS webhooks on,
+/// every reqwest client in the process needs one; call before building clients.
+/// Idempotent.
+pub fn install_tls_provider() {
+    #[cfg(feature = "tls")]
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}

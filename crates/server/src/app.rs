@@ -52,6 +52,7 @@ impl App {
     }
 
     pub async fn start(config: Config) -> anyhow::Result<Running> {
+        ninsho_delivery::install_tls_provider();
         let services = Self::services(&config).await?;
         let (db, keys, signal) = (services.store.clone(), services.keys.clone(), services.outbox_signal.clone());
         let (shutdown, rx) = watch::channel(false);

@@ -101,6 +101,7 @@ fn challenge(account: AccountId, now: UnixMillis, factor: Option<FactorId>, code
 }
 
 pub async fn run(a: BenchArgs) -> anyhow::Result<()> {
+    ninsho_delivery::install_tls_provider();
     let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
     println!("ninsho bench: {cores} cores, {} clients, {} requests per operation", a.concurrency, a.requests);
     let mut targets = vec![("sqlite", None)];

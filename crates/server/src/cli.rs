@@ -131,6 +131,85 @@ struct ServeArgs {
     /// Sends per client address: LIMIT/WINDOW_SECONDS.
     #[arg(long, env = "NINSHO_QUOTA_ADDRESS", default_value = "50/3600")]
     quota_address: String,
+    #[command(flatten)]
+    delivery: DeliveryArgs,
+}
+
+/// Providers: a channel whose provider is not configured goes to the dev inbox.
+#[derive(Args)]
+struct DeliveryArgs {
+    /// E-mail through SMTP: smtp://[user:pass@]host[:port], smtp+starttls://…, smtps://…
+    #[arg(long, env = "NINSHO_SMTP_URL", hide_env_values = true)]
+    smtp_url: Option<String>,
+    /// The From of e-mail, e.g. "Shop <no-reply@shop.example>".
+    #[arg(long, env = "NINSHO_SMTP_FROM", default_value = "ninsho <no-reply@localhost>")]
+    smtp_from: String,
+    /// SMS through a Kannel gateway's sendsms URL, e.g. http://127.0.0.1:13013/cgi-bin/sendsms
+    #[arg(long, env = "NINSHO_KANNEL_URL")]
+    kannel_url: Option<String>,
+    #[arg(long, env = "NINSHO_KANNEL_USERNAME", default_value = "ninsho")]
+    kannel_username: String,
+    #[arg(long, env = "NINSHO_KANNEL_PASSWORD", hide_env_values = true)]
+    kannel_password: Option<String>,
+    /// The official sender number of SMS (and calls).
+    #[arg(long, env = "NINSHO_SMS_FROM", default_value = "+815053704545")]
+    sms_from: String,
+    /// SMS through an HTTP gateway webhook (when no Kannel URL is set).
+    #[arg(long, env = "NINSHO_SMS_WEBHOOK_URL")]
+    sms_webhook_url: Option<String>,
+    /// Voice calls through an HTTP gateway webhook.
+    #[arg(long, env = "NINSHO_VOICE_WEBHOOK_URL")]
+    voice_webhook_url: Option<String>,
+    /// The HMAC key webhook requests are signed with.
+    #[arg(long, env = "NINSHO_WEBHOOK_SECRET", hide_env_values = true)]
+    webhook_secret: Option<String>,
+    /// Webhook timeout, seconds.
+    #[arg(long, env = "NINSHO_WEBHOOK_TIMEOUT_SECS", default_value_t = 10)]
+    webhook_timeout_secs: u64,
+    /// Official e-mail domains, comma-separated (default: the SMTP From's domain).
+    #[arg(long, env = "NINSHO_OFFICIAL_EMAIL_DOMAINS")]
+    official_email_domains: Option<String>,
+    /// Official link domains, comma-separated (default: the public URL's host).
+    #[arg(long, env = "NINSHO_OFFICIAL_LINK_DOMAINS")]
+    official_link_domains: Option<String>,
+}
+
+fn list(s: &str) -> Vec<String> {
+    s.split(',').map(|x| x.trim().to_lowercase()).filter(|x| !x.is_empty()).collect()
+}
+
+impl DeliveryArgs {
+    fn apply(&self, c: &mut Config) -> anyhow::Result<()> {
+        use ninsho_delivery::Provider;
+        use ninsho_delivery::providers::{kannel::KannelProvider, smtp::SmtpProvider, webhook::WebhookProvider};
+        if let Some(url) = &self.smtp_url {
+            c.providers.email = Provider::Smtp(SmtpProvider::from_url(url, &self.smtp_from).map_err(|e| anyhow::anyhow!("SMTP: {e}"))?);
+        }
+        let secret = || -> anyhow::Result<SecretString> {
+            self.webhook_secret.clone().map(SecretString::from).ok_or_else(|| anyhow::anyhow!("a webhook needs NINSHO_WEBHOOK_SECRET"))
+        };
+        let timeout = std::time::Duration::from_secs(self.webhook_timeout_secs.max(1));
+        if let Some(url) = &self.kannel_url {
+            let pw = SecretString::from(self.kannel_password.clone().ok_or_else(|| anyhow::anyhow!("Kannel needs NINSHO_KANNEL_PASSWORD"))?);
+            c.providers.sms = Provider::Kannel(KannelProvider::new(url, &self.kannel_username, pw, &self.sms_from).map_err(|e| anyhow::anyhow!("Kannel: {e}"))?);
+        } else if let Some(url) = &self.sms_webhook_url {
+            c.providers.sms = Provider::Webhook(WebhookProvider::new(url, secret()?, timeout).map_err(|e| anyhow::anyhow!("SMS webhook: {e}"))?);
+        }
+        if let Some(url) = &self.voice_webhook_url {
+            c.providers.voice = Provider::Webhook(WebhookProvider::new(url, secret()?, timeout).map_err(|e| anyhow::anyhow!("voice webhook: {e}"))?);
+        }
+        let from_domain = self.smtp_from.rsplit_once('@').map(|(_, d)| d.trim_end_matches('>').trim().to_lowercase());
+        c.official.sms_numbers = vec![self.sms_from.clone()];
+        c.official.email_domains = match &self.official_email_domains {
+            Some(d) => list(d),
+            None => from_domain.into_iter().collect(),
+        };
+        c.official.link_domains = match &self.official_link_domains {
+            Some(d) => list(d),
+            None => vec![c.policy.origin_host.clone()],
+        };
+        Ok(())
+    }
 }
 
 impl CommonArgs {
@@ -161,6 +240,7 @@ fn serve_config(a: &ServeArgs) -> anyhow::Result<Config> {
     c.policy.quotas.per_account = parse_quota(&a.quota_account)?;
     c.policy.quotas.per_destination = parse_quota(&a.quota_destination)?;
     c.policy.quotas.per_address = parse_quota(&a.quota_address)?;
+    a.delivery.apply(&mut c)?;
     Ok(c)
 }
 

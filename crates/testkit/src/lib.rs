@@ -84,6 +84,11 @@ pub fn test_config(db_url: &str, data_dir: PathBuf) -> Config {
     c.policy.password.argon2_m_kib = 256;
     c.policy.password.argon2_t = 1;
     c.dispatch.poll_ms = 50;
+    c.official = ninsho_domain::authenticity::OfficialSenders {
+        sms_numbers: vec!["+815053704545".into()],
+        email_domains: vec!["shop.example".into()],
+        link_domains: vec!["shop.example".into()],
+    };
     c
 }
 
@@ -117,6 +122,7 @@ pub async fn spawn_second(first: &TestApp) -> (Running, TempDir) {
 }
 
 pub fn client() -> reqwest::Client {
+    ninsho_delivery::install_tls_provider();
     reqwest::Client::builder().user_agent("ninsho-tests/1.0 (Chromium-like)").timeout(Duration::from_secs(60)).build().expect("client")
 }
 
@@ -284,3 +290,7 @@ pub async fn totp_margin(margin: u64) {
         tokio::time::sleep(Duration::from_secs(left + 1)).await;
     }
 }
+
+pub mod kannel;
+pub mod smtp;
+pub mod process;

@@ -8,6 +8,7 @@ mod smtp;
 mod webhook;
 mod devices;
 mod limits;
+mod crash;
 mod messages;
 mod ops;
 mod races;
@@ -27,6 +28,7 @@ pub fn unique_email() -> String {
 
 /// A client with a given user agent (a "browser").
 pub fn browser(ua: &str) -> reqwest::Client {
+    ninsho_delivery::install_tls_provider();
     reqwest::Client::builder().user_agent(ua).build().unwrap()
 }
 
