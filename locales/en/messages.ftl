@@ -39,3 +39,27 @@ new-sign-in-subject = { $issuer }: new sign-in to your account
 new-sign-in = Your account was signed in from a new browser or device: { $detail }. If this wasn't you, change your password: { $url }
 deny-confirmation-subject = { $issuer }: we stopped a sign-in attempt
 deny-confirmation = You told us a code request was not you; we cancelled it. Change your password now: { $url }
+
+# A delivery code is told to the courier, so its text differs from a sign-in code's.
+delivery-code-sms = { $issuer }: { $code } is your delivery code. Tell it only to the courier when you receive your parcel. { -deny } { $deny_url }
+delivery-code-voice = This is { $issuer }. Your delivery code is: { $spoken }. Again: { $spoken }. Tell it only to the courier.
+delivery-code-email-subject = { $issuer }: your delivery code
+delivery-code-email =
+    Your { $issuer } delivery code is:
+
+        { $code }
+
+    Tell it only to the courier when you receive your parcel; it is valid until the end of the delivery day.
+
+    { -deny } { $deny_url }
+
+approval-request-subject = { $issuer }: approve a change to two-step verification
+approval-request = Someone asked to turn on or change two-step verification for your account. If it was you, approve: { $approve_url } If not, deny: { $deny_url }
+repeated-code-warning-subject = { $issuer }: codes were requested for your account again and again
+repeated-code-warning = Sign-in codes were requested for your account { $detail } times without a sign-in. Someone may know your password: change it now: { $url }
+reset-received-subject = { $issuer }: we received your 2SV reset request
+reset-received = We received your request to reset two-step verification. Our review takes 1–2 days. If this wasn't you: { $url }
+reset-approved-subject = { $issuer }: your 2SV reset was approved
+reset-approved = Your request was approved: two-step verification is off and your password alone signs you in. Turn it on again: { $url }
+reset-rejected-subject = { $issuer }: your 2SV reset was not approved
+reset-rejected = Your request to reset two-step verification was not approved: { $detail }. { $url }

@@ -37,3 +37,26 @@ new-sign-in-subject = { $issuer } : nouvelle connexion à votre compte
 new-sign-in = Votre compte a été connecté depuis un nouveau navigateur ou appareil : { $detail }. Si ce n'est pas vous, changez votre mot de passe : { $url }
 deny-confirmation-subject = { $issuer } : nous avons bloqué une tentative
 deny-confirmation = Vous nous avez signalé une demande de code qui ne venait pas de vous ; nous l'avons annulée. Changez votre mot de passe : { $url }
+
+delivery-code-sms = { $issuer } : { $code } est votre code de livraison. Communiquez-le uniquement au livreur à la remise du colis. { -deny } { $deny_url }
+delivery-code-voice = Ici { $issuer }. Votre code de livraison est : { $spoken }. Je répète : { $spoken }. Communiquez-le uniquement au livreur.
+delivery-code-email-subject = { $issuer } : votre code de livraison
+delivery-code-email =
+    Votre code de livraison { $issuer } :
+
+        { $code }
+
+    Communiquez-le uniquement au livreur à la remise du colis ; il est valable jusqu'à la fin du jour de livraison.
+
+    { -deny } { $deny_url }
+
+approval-request-subject = { $issuer } : approuvez une modification de la vérification en deux étapes
+approval-request = Quelqu'un a demandé d'activer ou de modifier la vérification en deux étapes de votre compte. Si c'était vous, approuvez : { $approve_url } Sinon, refusez : { $deny_url }
+repeated-code-warning-subject = { $issuer } : des codes sont demandés sans cesse pour votre compte
+repeated-code-warning = Des codes de connexion ont été demandés { $detail } fois pour votre compte sans connexion. Quelqu'un connaît peut-être votre mot de passe : changez-le : { $url }
+reset-received-subject = { $issuer } : nous avons reçu votre demande de réinitialisation
+reset-received = Nous avons reçu votre demande de réinitialisation de la vérification en deux étapes. L'examen prend 1 à 2 jours. Si ce n'est pas vous : { $url }
+reset-approved-subject = { $issuer } : votre réinitialisation a été approuvée
+reset-approved = Votre demande a été approuvée : la vérification en deux étapes est désactivée et votre mot de passe seul permet de vous connecter. Réactivez-la : { $url }
+reset-rejected-subject = { $issuer } : votre réinitialisation n'a pas été approuvée
+reset-rejected = Votre demande de réinitialisation de la vérification en deux étapes n'a pas été approuvée : { $detail }. { $url }

@@ -37,3 +37,26 @@ new-sign-in-subject = { $issuer }: 新しいログインがありました
 new-sign-in = 新しいブラウザまたはデバイスからログインがありました: { $detail }。お心当たりがない場合はパスワードを変更してください: { $url }
 deny-confirmation-subject = { $issuer }: ログインの試行を止めました
 deny-confirmation = ご本人ではないとのご連絡を受け、リクエストを取り消しました。パスワードを変更してください: { $url }
+
+delivery-code-sms = { $issuer }: 配送用ワンタイムパスワードは { $code } です。お荷物の受け取り時に配達員にのみお伝えください。{ -deny } { $deny_url }
+delivery-code-voice = { $issuer }です。配送用ワンタイムパスワードは、{ $spoken }。もう一度、{ $spoken }。配達員にのみお伝えください。
+delivery-code-email-subject = { $issuer }: 配送用ワンタイムパスワード
+delivery-code-email =
+    { $issuer }の配送用ワンタイムパスワード:
+
+        { $code }
+
+    お荷物の受け取り時に配達員にのみお伝えください。配達日の終わりまで有効です。
+
+    { -deny } { $deny_url }
+
+approval-request-subject = { $issuer }: 2段階認証の変更を承認してください
+approval-request = お客様のアカウントで2段階認証の有効化または変更のリクエストがありました。ご本人の場合は承認: { $approve_url } 心当たりがない場合は拒否: { $deny_url }
+repeated-code-warning-subject = { $issuer }: 確認コードが繰り返し要求されています
+repeated-code-warning = ログインのないまま確認コードが{ $detail }回要求されました。パスワードが漏れている可能性があります。パスワードを変更してください: { $url }
+reset-received-subject = { $issuer }: 2段階認証のリセット申請を受け付けました
+reset-received = 2段階認証のリセット申請を受け付けました。審査には1〜2日かかります。お心当たりがない場合: { $url }
+reset-approved-subject = { $issuer }: 2段階認証のリセットが承認されました
+reset-approved = 申請が承認され、2段階認証は無効になりました。パスワードのみでログインできます。再度有効にする: { $url }
+reset-rejected-subject = { $issuer }: 2段階認証のリセットは承認されませんでした
+reset-rejected = 2段階認証のリセット申請は承認されませんでした: { $detail }。{ $url }

@@ -37,3 +37,26 @@ new-sign-in-subject = { $issuer }: 您的账户有新的登录
 new-sign-in = 您的账户在新的浏览器或设备上登录: { $detail }。如果不是您本人操作,请修改密码: { $url }
 deny-confirmation-subject = { $issuer }: 我们已阻止一次登录尝试
 deny-confirmation = 您告知我们该验证码请求并非本人操作,我们已将其取消。请修改密码: { $url }
+
+delivery-code-sms = { $issuer }: 您的配送验证码是 { $code }。请仅在收货时告知配送员。{ -deny } { $deny_url }
+delivery-code-voice = 这里是{ $issuer }。您的配送验证码是:{ $spoken }。再说一遍:{ $spoken }。请仅告知配送员。
+delivery-code-email-subject = { $issuer }: 配送验证码
+delivery-code-email =
+    您的{ $issuer }配送验证码:
+
+        { $code }
+
+    请仅在收货时告知配送员。有效期至配送当日结束。
+
+    { -deny } { $deny_url }
+
+approval-request-subject = { $issuer }: 请批准两步验证的变更
+approval-request = 有人请求为您的账户开启或变更两步验证。如果是您本人,请批准: { $approve_url } 如果不是,请拒绝: { $deny_url }
+repeated-code-warning-subject = { $issuer }: 您的账户被反复请求验证码
+repeated-code-warning = 您的账户在未登录的情况下被请求了{ $detail }次验证码。您的密码可能已泄露,请修改密码: { $url }
+reset-received-subject = { $issuer }: 已收到您的两步验证重置申请
+reset-received = 我们已收到您的两步验证重置申请。审核需要1至2天。如果不是您本人操作: { $url }
+reset-approved-subject = { $issuer }: 两步验证重置已批准
+reset-approved = 您的申请已批准:两步验证已关闭,仅凭密码即可登录。重新开启: { $url }
+reset-rejected-subject = { $issuer }: 两步验证重置未获批准
+reset-rejected = 您的两步验证重置申请未获批准: { $detail }。{ $url }

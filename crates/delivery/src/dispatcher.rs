@@ -23,11 +23,13 @@ pub struct DispatchConfig {
     pub retry_base_ms: i64,
     pub retry_max_ms: i64,
     pub give_up_after_secs: i64,
+    /// The most SMS segments a message may take; every template is checked against it.
+    pub max_sms_segments: usize,
 }
 
 impl Default for DispatchConfig {
     fn default() -> Self {
-        DispatchConfig { lease_ms: 30_000, poll_ms: 500, batch: 16, retry_base_ms: 1_000, retry_max_ms: 300_000, give_up_after_secs: 3_600 }
+        DispatchConfig { lease_ms: 30_000, poll_ms: 500, batch: 16, retry_base_ms: 1_000, retry_max_ms: 300_000, give_up_after_secs: 3_600, max_sms_segments: 3 }
     }
 }
 

@@ -94,6 +94,12 @@ impl Catalog {
     /// The message ids a template needs on a channel.
     pub fn ids(template: Template, channel: Channel) -> Vec<String> {
         let t = template.id();
+        if template == Template::DeliveryCode {
+            return match channel {
+                Channel::Email => vec![format!("{t}-email"), format!("{t}-email-subject")],
+                c => vec![format!("{t}-{}", c.as_str())],
+            };
+        }
         if template.carries_code() {
             let mut v = vec![format!("{t}-what")];
             match channel {
@@ -116,17 +122,21 @@ impl Catalog {
         }
         let var = |k: &str| vars.get(k).map(String::as_str).unwrap_or("");
         if template.carries_code() {
-            args.set("what", self.text_or_en(locale, &format!("{}-what", template.id()), &args));
+            // Delivery codes have their own wording ("tell only the courier").
+            let prefix = if template == Template::DeliveryCode { template.id() } else { "code" };
+            if template != Template::DeliveryCode {
+                args.set("what", self.text_or_en(locale, &format!("{}-what", template.id()), &args));
+            }
             args.set("spoken", spoken(var("code")));
             return match channel {
                 Channel::Sms => Rendered {
                     subject: None,
-                    body: format!("{}\n\n@{} #{}", self.text_or_en(locale, "code-sms", &args), var("origin_host"), var("code")),
+                    body: format!("{}\n\n@{} #{}", self.text_or_en(locale, &format!("{prefix}-sms"), &args), var("origin_host"), var("code")),
                 },
-                Channel::Voice => Rendered { subject: None, body: self.text_or_en(locale, "code-voice", &args) },
+                Channel::Voice => Rendered { subject: None, body: self.text_or_en(locale, &format!("{prefix}-voice"), &args) },
                 Channel::Email => Rendered {
-                    subject: Some(self.text_or_en(locale, "code-email-subject", &args)),
-                    body: self.text_or_en(locale, "code-email", &args),
+                    subject: Some(self.text_or_en(locale, &format!("{prefix}-email-subject"), &args)),
+                    body: self.text_or_en(locale, &format!("{prefix}-email"), &args),
                 },
             };
         }
@@ -161,6 +171,7 @@ mod tests {
             ("minutes", "10"),
             ("detail", "phone"),
             ("url", "https://shop.example"),
+            ("approve_url", "https://shop.example/approve/x"),
         ]
         .into_iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))
@@ -208,9 +219,33 @@ mod tests {
         for (l, phrase) in want {
             for ch in CHANNELS {
                 let r = render(Template::SignInCode, l, ch, &vars());
+                assert!(!render(Template::DeliveryCode, l, ch, &vars()).body.contains(phrase), "a delivery code is told to the courier");
                 assert!(r.body.contains(phrase), "{l:?} {ch:?}: {}", r.body);
             }
         }
+    }
+
+    /// Every SMS fits the configured maximum number of segments, with a deny link as
+    /// long as a real one (GSM-7 for en/fr where possible, UCS-2 for ja/zh).
+    #[test]
+    fn f_msg_5_every_sms_fits_the_configured_segments() {
+        let max = crate::dispatcher::DispatchConfig::default().max_sms_segments;
+        let mut v = vars();
+        v.insert("deny_url".into(), format!("https://shop.example/deny/{}.{}", "0".repeat(32), "A".repeat(22)));
+        v.insert("detail".into(), "phone".into());
+        for t in Template::ALL {
+            for l in Locale::ALL {
+                let sms = render(t, l, Channel::Sms, &v).body;
+                let (enc, n) = crate::sms::segments(&sms);
+                assert!(n <= max, "{t:?} {l:?}: {n} {enc:?} segments > {max}: {sms}");
+                if matches!(l, Locale::Ja | Locale::Zh) {
+                    assert_eq!(enc, crate::sms::Encoding::Ucs2);
+                }
+            }
+        }
+        // The English sign-in code goes as GSM-7.
+        let (enc, _) = crate::sms::segments(&render(Template::SignInCode, Locale::En, Channel::Sms, &v).body);
+        assert_eq!(enc, crate::sms::Encoding::Gsm7);
     }
 
     /// Snapshot of every kind × language × channel: `crates/delivery/snapshots/`.

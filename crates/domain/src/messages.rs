@@ -27,10 +27,20 @@ pub enum Template {
     NewSignIn,
     /// F-MSG-4: the owner followed a deny link.
     DenyConfirmation,
+    /// F-2SV-1: approve (or deny) turning on or changing 2SV.
+    ApprovalRequest,
+    /// F-LIMIT-3: codes requested again and again without a sign-in.
+    RepeatedCodeWarning,
+    /// F-DLV-2: the code to tell the courier at the door.
+    DeliveryCode,
+    /// F-OFF-3/4: a 2SV reset request was received, approved or rejected.
+    ResetReceived,
+    ResetApproved,
+    ResetRejected,
 }
 
 impl Template {
-    pub const ALL: [Template; 12] = [
+    pub const ALL: [Template; 18] = [
         Template::VerifyEmailCode,
         Template::SignInCode,
         Template::StepUpCode,
@@ -43,6 +53,12 @@ impl Template {
         Template::TwoSvDisabled,
         Template::NewSignIn,
         Template::DenyConfirmation,
+        Template::ApprovalRequest,
+        Template::RepeatedCodeWarning,
+        Template::DeliveryCode,
+        Template::ResetReceived,
+        Template::ResetApproved,
+        Template::ResetRejected,
     ];
     pub fn id(self) -> &'static str {
         match self {
@@ -58,13 +74,19 @@ impl Template {
             Template::TwoSvDisabled => "twosv-disabled",
             Template::NewSignIn => "new-sign-in",
             Template::DenyConfirmation => "deny-confirmation",
+            Template::ApprovalRequest => "approval-request",
+            Template::RepeatedCodeWarning => "repeated-code-warning",
+            Template::DeliveryCode => "delivery-code",
+            Template::ResetReceived => "reset-received",
+            Template::ResetApproved => "reset-approved",
+            Template::ResetRejected => "reset-rejected",
         }
     }
     pub fn parse(s: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|t| t.id() == s)
     }
     pub fn carries_code(self) -> bool {
-        matches!(self, Template::VerifyEmailCode | Template::SignInCode | Template::StepUpCode | Template::EnrollCode)
+        matches!(self, Template::VerifyEmailCode | Template::SignInCode | Template::StepUpCode | Template::EnrollCode | Template::DeliveryCode)
     }
 }
 
