@@ -86,7 +86,7 @@ impl<S: OutboxStore> Dispatcher<S> {
                 };
                 // Sealed before sending: the record exists however the send ends.
                 match self.keys.seal(&body_aad(m.id), text.as_bytes()) {
-                    Ok(sealed) => self.providers.for_channel(m.channel).send(&self.store, m, &rendered, self.clock.now()).await.map(|()| sealed),
+                    Ok(sealed) => self.providers.send(&self.store, m, &rendered, self.clock.now()).await.map(|()| sealed),
                     Err(e) => Err(format!("sealing: {e}")),
                 }
             }

@@ -145,6 +145,8 @@ pub enum Purpose {
     Enroll,
     /// A device without a second screen: the code is appended to the password (F-SIGNIN-6).
     DeviceSignIn,
+    /// F-2SV-1: the owner approves turning 2SV on, by a link in an e-mail.
+    Approve,
 }
 
 impl Purpose {
@@ -155,6 +157,7 @@ impl Purpose {
             Purpose::StepUp => "step_up",
             Purpose::Enroll => "enroll",
             Purpose::DeviceSignIn => "device_sign_in",
+            Purpose::Approve => "approve",
         }
     }
     pub fn parse(s: &str) -> Option<Self> {
@@ -164,6 +167,7 @@ impl Purpose {
             "step_up" => Some(Purpose::StepUp),
             "enroll" => Some(Purpose::Enroll),
             "device_sign_in" => Some(Purpose::DeviceSignIn),
+            "approve" => Some(Purpose::Approve),
             _ => None,
         }
     }

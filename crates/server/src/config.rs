@@ -41,11 +41,11 @@ impl Config {
         Config {
             listen,
             database_url,
-            data_dir,
+            data_dir: data_dir.clone(),
             master_key: None,
             policy: Policy::default(),
             default_region: "JP".into(),
-            providers: ninsho_delivery::Providers::dev(),
+            providers: ninsho_delivery::Providers { dev_voice_dir: Some(data_dir.join("dev-voice")), ..ninsho_delivery::Providers::dev() },
             trust_forwarded: false,
             hash_parallelism: std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2),
             max_body_bytes: 16 * 1024,

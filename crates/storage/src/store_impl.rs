@@ -292,6 +292,8 @@ async fn apply(tx: &mut Tx, w: &Write) -> Result<bool, sqlx::Error> {
             q("update challenges set cancelled_at = $2 where id = $1 and consumed_at is null and cancelled_at is null").bind(challenge.0).bind(now.0).execute(c).await?;
             1
         }
+        Write::MarkChallengeDenied { challenge, now } => q("update challenges set cancelled_at = $2 where id = $1 and cancelled_at is null")
+            .bind(challenge.0).bind(now.0).execute(c).await?.rows_affected(),
         Write::AdvanceTotpStep { factor, step } => q("update factors set last_used_step = $2 where id = $1 and (last_used_step is null or last_used_step < $2)")
             .bind(factor.0).bind(*step).execute(c).await?.rows_affected(),
         Write::ConsumeBackupCode { account, code_hash, now } => q("update backup_codes set used_at = $3 where account_id = $1 and code_hash = $2 and used_at is null")
@@ -430,6 +432,12 @@ impl ninsho_domain::ports::Store for Store {
         let r = sqlx::query("select * from challenges where account_id = $1 and purpose = $2 and consumed_at is null and cancelled_at is null and expires_at > $3 order by created_at desc limit 1")
             .bind(account.0).bind(purpose.as_str()).bind(now.0).fetch_optional(&self.read).await.map_err(db_err)?;
         r.as_ref().map(challenge_row).transpose()
+    }
+
+    async fn passed_since(&self, account: AccountId, purpose: Purpose, since: UnixMillis) -> R<bool> {
+        let r = sqlx::query("select 1 from challenges where account_id = $1 and purpose = $2 and consumed_at >= $3 limit 1")
+            .bind(account.0).bind(purpose.as_str()).bind(since.0).fetch_optional(&self.read).await.map_err(db_err)?;
+        Ok(r.is_some())
     }
 
     async fn session_by_token(&self, token_hash: &[u8]) -> R<Option<Session>> {

@@ -97,7 +97,7 @@ pub struct TestApp {
     pub http: reqwest::Client,
     pub url: String,
     pub db: TestDb,
-    _data: TempDir,
+    pub data: TempDir,
 }
 
 pub async fn spawn_app(backend: Backend) -> TestApp {
@@ -111,7 +111,7 @@ pub async fn spawn_app_with(backend: Backend, tweak: impl FnOnce(&mut Config)) -
     tweak(&mut config);
     let running = App::start(config).await.expect("app starts");
     let url = running.url();
-    TestApp { running, http: client(), url, db, _data: data }
+    TestApp { running, http: client(), url, db, data }
 }
 
 /// A second instance on the same database (F-OPS-2).
@@ -251,6 +251,29 @@ pub fn code_in(body: &str) -> String {
         }
     }
     panic!("no code in message: {body}")
+}
+
+/// F-2SV-1: asks for the setup approval e-mail and follows its "Approve" link, as the
+/// owner would. `session` must be stepped up.
+pub async fn approve_setup(http: &reqwest::Client, base: &str, session: &str) {
+    let me = call(http, base, "GET", "/api/v1/account", Some(session), None).await;
+    let email = me.body["email"].as_str().expect("account e-mail").to_string();
+    let before = inbox(http, base, &email).await.map(|v| v.len()).unwrap_or(0);
+    let r = call(http, base, "POST", "/api/v1/two-step/approval", Some(session), None).await;
+    assert_eq!(r.status, 202, "{:?}", r.body);
+    let mut link = None;
+    for _ in 0..200 {
+        let msgs = inbox(http, base, &email).await.unwrap_or_default();
+        link = msgs.iter().skip(before).rev().find_map(|m| m.split_whitespace().find(|w| w.contains("/approve/")).map(str::to_owned));
+        if link.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    let link = link.expect("an approval e-mail with an Approve link");
+    let token = link.rsplit('/').next().unwrap_or_default().to_string();
+    let a = call(http, base, "POST", "/api/v1/approvals/approve", None, Some(json!({"token": token}))).await;
+    assert_eq!(a.status, 200, "{:?}", a.body);
 }
 
 /// Runs `oathtool --totp -b KEY` (an independent TOTP implementation).

@@ -52,12 +52,31 @@ pub struct Providers {
     pub email: Provider,
     pub sms: Provider,
     pub voice: Provider,
+    /// With the dev inbox, voice scripts are also spoken into WAV files here (when
+    /// `espeak-ng` is installed), so a developer can listen to a call.
+    pub dev_voice_dir: Option<std::path::PathBuf>,
 }
 
 impl Providers {
     /// Everything to the development inbox.
     pub fn dev() -> Self {
-        Providers { email: Provider::DevInbox, sms: Provider::DevInbox, voice: Provider::DevInbox }
+        Providers { email: Provider::DevInbox, sms: Provider::DevInbox, voice: Provider::DevInbox, dev_voice_dir: None }
+    }
+
+    /// Sends through the channel's provider.
+    pub async fn send<S: OutboxStore>(&self, store: &S, m: &OutboxMessage, r: &Rendered, now: UnixMillis) -> Result<(), String> {
+        let p = self.for_channel(m.channel);
+        p.send(store, m, r, now).await?;
+        if m.channel == Channel::Voice
+            && matches!(p, Provider::DevInbox)
+            && let Some(dir) = &self.dev_voice_dir
+        {
+            // A missing speech synthesiser is not a failed send.
+            if let Err(e) = dev_inbox::speak(dir, m, &r.body).await {
+                tracing::debug!(error = %e, "dev inbox: no WAV for this call");
+            }
+        }
+        Ok(())
     }
 
     pub fn for_channel(&self, c: Channel) -> &Provider {

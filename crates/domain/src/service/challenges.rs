@@ -39,6 +39,16 @@ pub enum StepUpStarted {
     CodeRequired { challenge_id: ChallengeId, method: MethodView, methods: Vec<MethodView>, #[serde(skip_serializing_if = "Option::is_none")] sent: Option<SentVia> },
 }
 
+/// What following a deny link did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DenyOutcome {
+    /// The pending challenge or approval is cancelled.
+    Denied,
+    /// The code had already been used: recorded, and the owner told to change the password.
+    AlreadyUsed,
+}
+
 fn is_open(c: &Challenge, now: UnixMillis, max_attempts: i64) -> bool {
     c.consumed_at.is_none() && c.cancelled_at.is_none() && c.expires_at > now && c.attempts < max_attempts
 }
@@ -79,6 +89,7 @@ impl<S: Store> Services<S> {
             (Purpose::DeviceSignIn, Some(f)) => f.verified_at.is_some() && f.kind != FactorKind::BackupCodes,
             // SECURITY.md: an e-mailed code never satisfies a step-up.
             (Purpose::StepUp, Some(f)) => f.verified_at.is_some() && f.kind != FactorKind::Email,
+            // Approvals are passed by their link, never by a code.
             _ => false,
         };
         if !ok {
@@ -160,6 +171,8 @@ impl<S: Store> Services<S> {
                 writes.push(Write::SetSteppedUp { session, now });
                 writes.push(self.event(Some(account.id), "step_up", client, how));
             }
+            // `method_for` already refused: approvals are passed by their link.
+            Purpose::Approve => return Err(Error::ChallengeClosed),
             Purpose::Enroll => {
                 let Some(f) = factor else { unreachable!() };
                 writes.push(Write::VerifyFactor { factor: f.id, now });
@@ -242,8 +255,10 @@ impl<S: Store> Services<S> {
         self.send_code(&account, ch.id, ch.purpose, target, client, vec![]).await
     }
 
-    /// F-MSG-4: the signed link in a code message cancels its challenge.
-    pub async fn deny(&self, token: &str, client: &ClientInfo) -> Result<()> {
+    /// F-MSG-4: the signed link in a code message cancels its challenge. Single use:
+    /// a second click is refused. A link followed after the code was already used
+    /// still records the denial and tells the owner: that is the case that matters most.
+    pub async fn deny(&self, token: &str, client: &ClientInfo) -> Result<DenyOutcome> {
         let bad = || Error::invalid("deny.invalid_link", "token", "this link is not valid");
         let (id, sig) = token.split_once('.').ok_or_else(bad)?;
         let id = uuid::Uuid::try_parse(id).map_err(|_| bad())?;
@@ -253,19 +268,25 @@ impl<S: Store> Services<S> {
             return Err(bad());
         }
         let ch = self.store.challenge(ChallengeId(id)).await?.ok_or_else(bad)?;
-        let now = self.now();
-        if ch.consumed_at.is_none() && ch.cancelled_at.is_none() {
-            let account = self.store.account(ch.account_id).await?.ok_or_else(bad)?;
-            let mut writes = vec![Write::CancelChallenge { challenge: ch.id, now }, self.event(Some(ch.account_id), "denied", client, ch.purpose.as_str())];
-            // The owner is told, by e-mail, and pointed at the password change (F-MSG-4).
-            let intent = crate::messages::Intent::new(Template::DenyConfirmation, Channel::Email, account.email.as_str(), account.locale)
-                .account(account.id)
-                .var("issuer", &self.policy.issuer)
-                .var("url", format!("{}/account/password", self.policy.public_url.trim_end_matches('/')));
-            writes.push(intent.into_write(&self.keys, now)?);
-            self.commit(writes).await?;
+        if ch.cancelled_at.is_some() {
+            return Err(Error::conflict("deny.already_used", "this link was already used"));
         }
-        Ok(())
+        let now = self.now();
+        let account = self.store.account(ch.account_id).await?.ok_or_else(bad)?;
+        let (outcome, kind) = if ch.consumed_at.is_some() { (DenyOutcome::AlreadyUsed, "denied_after_use") } else { (DenyOutcome::Denied, "denied") };
+        let mut writes = vec![Write::CancelChallenge { challenge: ch.id, now }, self.event(Some(ch.account_id), kind, client, ch.purpose.as_str())];
+        if ch.consumed_at.is_some() {
+            // Mark the link used although the challenge was consumed: single use.
+            writes[0] = Write::MarkChallengeDenied { challenge: ch.id, now };
+        }
+        // The owner is told, by e-mail, and pointed at the password change.
+        let intent = crate::messages::Intent::new(Template::DenyConfirmation, Channel::Email, account.email.as_str(), account.locale)
+            .account(account.id)
+            .var("issuer", &self.policy.issuer)
+            .var("url", format!("{}/account/password", self.policy.public_url.trim_end_matches('/')));
+        writes.push(intent.into_write(&self.keys, now)?);
+        self.commit(writes).await?;
+        Ok(outcome)
     }
 
     /// F-SIGNIN-4: begin a step-up for this session.

@@ -71,6 +71,7 @@ impl<S: Store> Services<S> {
     /// with `replaces`, the old phone goes when the new one is verified.
     pub async fn add_phone(&self, a: &Authed, number: &str, replaces: Option<FactorId>, client: &ClientInfo) -> Result<PhoneEnrollment> {
         self.require_step_up(a)?;
+        self.require_setup_approval(a).await?;
         let parsed = phone::parse(number, &self.default_region)?;
         let factors = self.store.factors(a.account.id).await?;
         if let Some(old) = replaces {
@@ -112,6 +113,7 @@ impl<S: Store> Services<S> {
     /// F-2SV-3 / F-2SV-6: a new app secret, shown once as QR code and setup key.
     pub async fn add_totp(&self, a: &Authed, replaces: Option<FactorId>, client: &ClientInfo) -> Result<TotpEnrollment> {
         self.require_step_up(a)?;
+        self.require_setup_approval(a).await?;
         if let Some(old) = replaces {
             let factors = self.store.factors(a.account.id).await?;
             if Self::own_factor(&factors, old)?.kind != FactorKind::Totp {
@@ -147,6 +149,7 @@ impl<S: Store> Services<S> {
     /// E-mail as a delivery channel for sign-in (never for step-up).
     pub async fn add_email_method(&self, a: &Authed, client: &ClientInfo) -> Result<MethodView> {
         self.require_step_up(a)?;
+        self.require_setup_approval(a).await?;
         let factors = self.store.factors(a.account.id).await?;
         if factors.iter().any(|f| f.kind == FactorKind::Email) {
             return Err(Error::conflict("method.duplicate", "e-mail is already a method"));
@@ -177,6 +180,7 @@ impl<S: Store> Services<S> {
     /// F-2SV-5: a new set of backup codes, shown once; earlier codes stop working.
     pub async fn regenerate_backup_codes(&self, a: &Authed, client: &ClientInfo) -> Result<BackupCodes> {
         self.require_step_up(a)?;
+        self.require_setup_approval(a).await?;
         let factors = self.store.factors(a.account.id).await?;
         let now = self.now();
         let mut writes = Vec::new();
@@ -256,6 +260,7 @@ impl<S: Store> Services<S> {
     /// F-2SV-4 / F-2SV-5: "Got it, turn on 2SV", optionally trusting this browser.
     pub async fn enable_two_step(&self, a: &Authed, trust_browser: bool, client: &ClientInfo) -> Result<TwoSvEnabled> {
         self.require_step_up(a)?;
+        self.require_setup_approval(a).await?;
         let factors = self.store.factors(a.account.id).await?;
         twosv_ready(&factors)?;
         let now = self.now();

@@ -5,6 +5,7 @@
 //! change as a list of `Write`s committed in one transaction.
 
 mod account;
+mod approval;
 mod inbox;
 pub mod challenges;
 mod delivery;
@@ -14,6 +15,7 @@ mod signup;
 mod views;
 
 pub use account::*;
+pub use approval::*;
 pub use inbox::*;
 pub use challenges::*;
 pub use methods::*;

@@ -100,8 +100,8 @@ pub struct Deny {
 }
 
 pub async fn deny(State(s): State<AppState>, Client(c): Client, Json(b): Json<Deny>) -> ApiResult<Response> {
-    s.services.deny(&b.token, &c).await?;
-    Ok(axum::Json(serde_json::json!({ "status": "denied", "next": "/api/v1/account/password" })).into_response())
+    let outcome = s.services.deny(&b.token, &c).await?;
+    Ok(axum::Json(serde_json::json!({ "status": outcome, "next": "/api/v1/account/password" })).into_response())
 }
 
 #[derive(Deserialize, Default)]

@@ -95,3 +95,19 @@ pub async fn disable(State(s): State<AppState>, Auth(a): Auth, Client(c): Client
     s.services.disable_two_step(&a, b.clear_settings, &c).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
+
+pub async fn request_approval(State(s): State<AppState>, Auth(a): Auth, Client(c): Client) -> ApiResult<Response> {
+    Ok((StatusCode::ACCEPTED, axum::Json(s.services.request_approval(&a, &c).await?)).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Approve {
+    token: String,
+}
+
+/// Reached from the "Approve" link in the e-mail; needs no session (the link is the proof).
+pub async fn approve(State(s): State<AppState>, Client(c): Client, Json(b): Json<Approve>) -> ApiResult<Response> {
+    s.services.approve(&b.token, &c).await?;
+    Ok(axum::Json(serde_json::json!({ "status": "approved" })).into_response())
+}

@@ -46,6 +46,8 @@ pub fn router(state: AppState) -> Router {
         .route("/methods/backup-codes", post(methods::backup_codes))
         .route("/methods/preferred", put(methods::set_preferred))
         .route("/methods/{id}", delete(methods::remove))
+        .route("/two-step/approval", post(methods::request_approval))
+        .route("/approvals/approve", post(methods::approve))
         .route("/two-step/enable", post(methods::enable))
         .route("/two-step/disable", post(methods::disable))
         .route("/sessions", get(account::sessions))

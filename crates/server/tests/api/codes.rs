@@ -233,9 +233,17 @@ async fn f_msg_4_deny_link_cancels_the_challenge() {
     let last = if token.ends_with('A') { 'B' } else { 'A' };
     let forged = format!("{}{last}", &token[..token.len() - 1]);
     assert_eq!(app.call("POST", "/api/v1/deny", None, Some(json!({"token": forged}))).await.body["code"], "deny.invalid_link");
-    assert_eq!(app.call("POST", "/api/v1/deny", None, Some(json!({"token": token}))).await.status, 200);
+    assert_eq!(app.call("POST", "/api/v1/deny", None, Some(json!({"token": token}))).await.body["status"], "denied");
     let v = app.call("POST", &format!("/api/v1/challenges/{cid}/verify"), None, Some(json!({"code": code}))).await;
     assert_eq!(v.body["code"], "challenge.closed");
+    let again = app.call("POST", "/api/v1/deny", None, Some(json!({"token": token}))).await;
+    assert_eq!(again.body["code"], "deny.already_used", "single use");
+    // Denying a code that was already used is recorded and answered as such.
+    let (cid, code) = challenge_with_code(&app, &acct.email).await;
+    let sms = app.code_message_after(PHONE, 0).await;
+    let token = sms.split_whitespace().find(|w| w.contains("/deny/")).unwrap().rsplit('/').next().unwrap().to_string();
+    assert_eq!(app.call("POST", &format!("/api/v1/challenges/{cid}/verify"), None, Some(json!({"code": code}))).await.status, 200);
+    assert_eq!(app.call("POST", "/api/v1/deny", None, Some(json!({"token": token}))).await.body["status"], "already_used");
     let h = app.call("GET", "/api/v1/history", Some(&acct.token), None).await;
     assert!(h.body["history"].as_array().unwrap().iter().any(|e| e["kind"] == "denied"));
     app.shutdown().await;

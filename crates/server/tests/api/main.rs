@@ -32,10 +32,13 @@ pub fn browser(ua: &str) -> reqwest::Client {
     reqwest::Client::builder().user_agent(ua).build().unwrap()
 }
 
+/// Steps up with the password and approves the 2SV setup e-mail (F-2SV-1): what a
+/// user without 2SV does before adding methods.
 pub async fn step_up_password(app: &TestApp, token: &str) {
     let r = app.call("POST", "/api/v1/step-up", Some(token), Some(json!({"password": PASSWORD}))).await;
     assert_eq!(r.status, 200, "{:?}", r.body);
     assert_eq!(r.body["status"], "done");
+    approve_setup(&app.http, &app.url, token).await;
 }
 
 /// Adds a phone and verifies it with the code from the dev inbox; returns its id.

@@ -101,3 +101,62 @@ async fn f_msg_3_a_real_code_message_is_genuine_and_a_phish_is_suspicious() {
         app.shutdown().await;
     }
 }
+
+#[tokio::test]
+async fn f_2sv_1_setup_continues_only_after_approve_and_deny_cancels_it() {
+    for b in backends().await {
+        let app = spawn_app(b).await;
+        let email = unique_email();
+        let token = app.signed_up(&email, PASSWORD).await;
+        let r = app.call("POST", "/api/v1/step-up", Some(&token), Some(json!({"password": PASSWORD}))).await;
+        assert_eq!(r.status, 200);
+        let refused = app.call("POST", "/api/v1/methods/totp", Some(&token), None).await;
+        assert_eq!(refused.body["code"], "twosv.approval_required", "{:?}", refused.body);
+        // Deny: the approval is cancelled and setup stays closed.
+        let before = app.inbox_count(&email).await;
+        assert_eq!(app.call("POST", "/api/v1/two-step/approval", Some(&token), None).await.status, 202);
+        let mail = app.inbox_latest(&email, before).await;
+        assert!(mail.contains("/approve/") && mail.contains("/deny/"), "{mail}");
+        let deny = mail.split_whitespace().find(|w| w.contains("/deny/")).unwrap().rsplit('/').next().unwrap().to_string();
+        let approve = mail.split_whitespace().find(|w| w.contains("/approve/")).unwrap().rsplit('/').next().unwrap().to_string();
+        assert_eq!(app.call("POST", "/api/v1/deny", None, Some(json!({"token": deny}))).await.status, 200);
+        let late = app.call("POST", "/api/v1/approvals/approve", None, Some(json!({"token": approve}))).await;
+        assert_eq!(late.body["code"], "challenge.closed", "a denied approval cannot be approved");
+        assert_eq!(app.call("POST", "/api/v1/methods/totp", Some(&token), None).await.body["code"], "twosv.approval_required");
+        // A forged link is refused; the real one approves once.
+        let forged = app.call("POST", "/api/v1/approvals/approve", None, Some(json!({"token": format!("{}.AAAAAAAAAAAAAAAAAAAAAA", uuid::Uuid::now_v7().simple())}))).await;
+        assert_eq!(forged.body["code"], "approve.invalid_link");
+        approve_setup(&app.http, &app.url, &token).await;
+        assert_eq!(app.call("POST", "/api/v1/methods/totp", Some(&token), None).await.status, 201);
+        app.shutdown().await;
+    }
+}
+
+#[tokio::test]
+async fn f_ops_3_dev_voice_calls_are_spoken_into_wav_files() {
+    if std::process::Command::new("espeak-ng").arg("--version").output().is_err() {
+        // .ci/run installs espeak-ng; on a machine without it the dev provider skips WAVs.
+        eprintln!("espeak-ng not installed; skipped");
+        return;
+    }
+    let app = spawn_app(Backend::Sqlite).await;
+    let token = app.signed_up(&unique_email(), PASSWORD).await;
+    step_up_password(&app, &token).await;
+    let before = app.inbox_count("+81312345678").await;
+    let r = app.call("POST", "/api/v1/methods/phone", Some(&token), Some(json!({"phone": "03-1234-5678"}))).await;
+    assert_eq!(r.body["sent"]["channel"], "voice");
+    app.code_after("+81312345678", before).await;
+    let dir = app.data.path.join("dev-voice");
+    let mut wav = None;
+    for _ in 0..100 {
+        wav = std::fs::read_dir(&dir).ok().and_then(|mut d| d.next()).and_then(|e| e.ok()).map(|e| e.path());
+        if wav.as_ref().is_some_and(|p| std::fs::metadata(p).is_ok_and(|m| m.len() > 1000)) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let bytes = std::fs::read(wav.expect("a WAV file")).unwrap();
+    assert_eq!(&bytes[..4], b"RIFF");
+    assert_eq!(&bytes[8..12], b"WAVE");
+    app.shutdown().await;
+}

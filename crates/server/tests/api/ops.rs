@@ -52,6 +52,7 @@ async fn f_ops_1_serve_with_no_configuration_and_no_secret_in_the_logs() {
     let cid = r.body["challenge_id"].as_str().unwrap();
     let token = call(&http, &url, "POST", &format!("/api/v1/challenges/{cid}/verify"), None, Some(json!({"code": email_code}))).await.body["session_token"].as_str().unwrap().to_string();
     call(&http, &url, "POST", "/api/v1/step-up", Some(&token), Some(json!({"password": PASSWORD}))).await;
+    approve_setup(&http, &url, &token).await;
     let t = call(&http, &url, "POST", "/api/v1/methods/totp", Some(&token), None).await;
     let key = t.body["setup_key"].as_str().unwrap().to_string();
     totp_margin(5).await;

@@ -1,0 +1,83 @@
+//! F-2SV-1: setting up two-step verification starts with an e-mail to the account's
+//! address with "Approve" and "Deny" links; setup continues only after "Approve". With
+//! 2SV already on, changes need a fresh code instead (step-up), which is stronger.
+
+use super::*;
+use crate::messages::{Intent, Template};
+
+/// How long an approval opens the setup for.
+const APPROVAL_SECS: i64 = 1800;
+
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct ApprovalStarted {
+    pub approval_id: ChallengeId,
+    /// Where the e-mail went, masked.
+    pub sent_to: String,
+}
+
+impl<S: Store> Services<S> {
+    fn approve_signature(&self, id: ChallengeId) -> [u8; 32] {
+        let mut data = b"approve:".to_vec();
+        data.extend_from_slice(id.0.as_bytes());
+        self.keys.sign_link(&data)
+    }
+
+    /// The signed link that approves; the deny link of the same message cancels.
+    pub fn approve_link(&self, id: ChallengeId) -> String {
+        let sig = self.approve_signature(id);
+        format!("{}/approve/{}.{}", self.policy.public_url.trim_end_matches('/'), id.0.simple(), data_encoding::BASE64URL_NOPAD.encode(&sig[..16]))
+    }
+
+    /// Sends the approval e-mail (needs a fresh step-up: the password, while 2SV is off).
+    pub async fn request_approval(&self, a: &Authed, client: &ClientInfo) -> Result<ApprovalStarted> {
+        self.require_step_up(a)?;
+        let now = self.now();
+        let mut ch = self.new_challenge(a.account.id, Purpose::Approve, Some(a.session.id), client);
+        ch.expires_at = now.plus_secs(APPROVAL_SECS);
+        let id = ch.id;
+        let intent = Intent::new(Template::ApprovalRequest, Channel::Email, a.account.email.as_str(), a.account.locale)
+            .account(a.account.id)
+            .var("issuer", &self.policy.issuer)
+            .var("approve_url", self.approve_link(id))
+            .var("deny_url", self.deny_link(id));
+        self.commit(vec![Write::InsertChallenge(ch), intent.into_write(&self.keys, now)?, self.event(Some(a.account.id), "approval_requested", client, "")]).await?;
+        Ok(ApprovalStarted { approval_id: id, sent_to: a.account.email.masked() })
+    }
+
+    /// Following the "Approve" link. Single use: a second click says so.
+    pub async fn approve(&self, token: &str, client: &ClientInfo) -> Result<()> {
+        let bad = || Error::invalid("approve.invalid_link", "token", "this link is not valid");
+        let (id, sig) = token.split_once('.').ok_or_else(bad)?;
+        let id = ChallengeId(uuid::Uuid::try_parse(id).map_err(|_| bad())?);
+        let sig = data_encoding::BASE64URL_NOPAD.decode(sig.as_bytes()).map_err(|_| bad())?;
+        if sig.len() != 16 || !crate::crypto::ct_eq(&self.approve_signature(id)[..16], &sig) {
+            return Err(bad());
+        }
+        let ch = self.store.challenge(id).await?.ok_or_else(bad)?;
+        if ch.purpose != Purpose::Approve {
+            return Err(bad());
+        }
+        let now = self.now();
+        let writes = vec![
+            Write::ConsumeChallenge { challenge: id, now, max_attempts: i64::MAX },
+            self.event(Some(ch.account_id), "approval_granted", client, ""),
+        ];
+        match self.commit_guarded(writes).await? {
+            Ok(()) => Ok(()),
+            Err(_) => Err(Error::ChallengeClosed),
+        }
+    }
+
+    /// Setup steps while 2SV is off need an approval from the last half hour.
+    pub(crate) async fn require_setup_approval(&self, a: &Authed) -> Result<()> {
+        if a.account.twosv_enabled_at.is_some() {
+            return Ok(());
+        }
+        let since = self.now().minus_secs(APPROVAL_SECS);
+        if self.store.passed_since(a.account.id, Purpose::Approve, since).await? {
+            Ok(())
+        } else {
+            Err(Error::conflict("twosv.approval_required", "approve the e-mail we sent you first (POST /api/v1/two-step/approval sends it)"))
+        }
+    }
+}
