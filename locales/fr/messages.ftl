@@ -35,7 +35,7 @@ twosv-disabled-subject = { $issuer } : vérification en deux étapes désactivé
 twosv-disabled = La vérification en deux étapes a été désactivée pour votre compte. Si ce n'est pas vous : { $url }
 new-sign-in-subject = { $issuer } : nouvelle connexion à votre compte
 new-sign-in = Votre compte a été connecté depuis un nouveau navigateur ou appareil : { $detail }. Si ce n'est pas vous, changez votre mot de passe : { $url }
-deny-confirmation-subject = { $issuer } : nous avons bloqué une tentative
+deny-confirmation-subject = { $issuer } : nous avons annulé une demande de code
 deny-confirmation = Vous nous avez signalé une demande de code qui ne venait pas de vous ; nous l'avons annulée. Changez votre mot de passe : { $url }
 
 delivery-code-sms = { $issuer } : { $code } est votre code de livraison. Communiquez-le uniquement au livreur à la remise du colis. { -deny } { $deny_url }

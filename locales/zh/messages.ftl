@@ -36,7 +36,7 @@ twosv-disabled = 您的账户已关闭两步验证。如果不是您本人操作
 new-sign-in-subject = { $issuer }: 您的账户有新的登录
 new-sign-in = 您的账户在新的浏览器或设备上登录: { $detail }。如果不是您本人操作,请修改密码: { $url }
 deny-confirmation-subject = { $issuer }: 我们已阻止一次登录尝试
-deny-confirmation = 您告知我们该验证码请求并非本人操作,我们已将其取消。请修改密码: { $url }
+deny-confirmation = 您已确认该验证码请求并非本人操作,我们已将其取消。请修改密码: { $url }
 
 delivery-code-sms = { $issuer }: 您的配送验证码是 { $code }。请仅在收货时告知配送员。{ -deny } { $deny_url }
 delivery-code-voice = 这里是{ $issuer }。您的配送验证码是:{ $spoken }。再说一遍:{ $spoken }。请仅告知配送员。

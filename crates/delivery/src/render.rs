@@ -285,3 +285,52 @@ mod tests {
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }
+
+#[cfg(test)]
+mod authenticity_of_our_own_messages {
+    use super::*;
+    use ninsho_domain::authenticity::{OfficialSenders, Received, SentRecord, Verdict, check};
+    use ninsho_domain::types::UnixMillis;
+
+    /// Whatever ninsho sends must never be called suspicious by ninsho's own checker
+    /// (F-MSG-3 + F-MSG-5): a wording change that sounds like phishing fails here.
+    #[test]
+    fn f_msg_3_every_message_we_send_is_not_suspicious_and_is_genuine_with_its_record() {
+        let official = OfficialSenders {
+            sms_numbers: vec!["+815053704545".into()],
+            email_domains: vec!["shop.example".into()],
+            link_domains: vec!["shop.example".into()],
+        };
+        let vars: BTreeMap<String, String> = [
+            ("code", "482913"),
+            ("issuer", "Shop"),
+            ("origin_host", "shop.example"),
+            ("deny_url", "https://shop.example/deny/0190f1e400007000800000000000000a.AbCdEfGhIjKlMnOpQrStUv"),
+            ("approve_url", "https://shop.example/approve/0190f1e400007000800000000000000a.AbCdEfGhIjKlMnOpQrStUv"),
+            ("minutes", "10"),
+            ("detail", "phone"),
+            ("url", "https://shop.example/account"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        let sent_at = UnixMillis(1_900_000_000_000);
+        for t in Template::ALL {
+            for l in Locale::ALL {
+                for (ch, sender) in [(Channel::Sms, "+815053704545"), (Channel::Email, "Shop <no-reply@shop.example>")] {
+                    let r = render(t, l, ch, &vars);
+                    let text = match &r.subject {
+                        Some(s) => format!("{s}\n\n{}", r.body),
+                        None => r.body.clone(),
+                    };
+                    let received = Received { channel: ch, sender: sender.into(), text: text.clone(), links: vec![], received_at: Some(UnixMillis(sent_at.0 + 30_000)) };
+                    let records = [SentRecord { channel: ch, body: text.clone(), sent_at }];
+                    let with_record = check(&received, &official, &records, l);
+                    assert_eq!(with_record.verdict, Verdict::Genuine, "{t:?} {l:?} {ch:?}: {:?}\n{text}", with_record.reasons);
+                    let without = check(&received, &official, &[], l);
+                    assert_ne!(without.verdict, Verdict::Suspicious, "{t:?} {l:?} {ch:?}: {:?}\n{text}", without.reasons);
+                }
+            }
+        }
+    }
+}
