@@ -160,3 +160,32 @@ async fn f_ops_3_dev_voice_calls_are_spoken_into_wav_files() {
     assert_eq!(&bytes[8..12], b"WAVE");
     app.shutdown().await;
 }
+
+#[tokio::test]
+async fn f_msg_security_changes_notify_every_address_on_file() {
+    for b in backends().await {
+        let app = spawn_app(b).await;
+        let acct = two_sv_account(&app).await;
+        app.settle().await;
+        let kinds = |v: &Value| v["messages"].as_array().unwrap().iter().map(|m| (m["kind"].as_str().unwrap().to_string(), m["channel"].as_str().unwrap().to_string())).collect::<Vec<_>>();
+        let m = kinds(&app.call("GET", "/api/v1/messages", Some(&acct.token), None).await.body);
+        for kind in ["twosv-enabled", "method-added"] {
+            for ch in ["email", "sms"] {
+                assert!(m.contains(&(kind.to_string(), ch.to_string())), "{kind} by {ch}: {m:?}");
+            }
+        }
+        // Removing a method tells the phone being removed too.
+        super::codes::step_up_sms(&app, &acct.token).await;
+        let methods = app.call("GET", "/api/v1/methods", Some(&acct.token), None).await;
+        let bid = super::codes::backup_id(&methods.body);
+        let before = app.inbox_count("+819012345678").await;
+        assert_eq!(app.call("DELETE", &format!("/api/v1/methods/{bid}"), Some(&acct.token), None).await.status, 409, "the phone still needs a backup");
+        let _ = before;
+        let r = app.call("POST", "/api/v1/account/password", Some(&acct.token), Some(json!({"current_password": PASSWORD, "new_password": "a brand new passphrase 2026"}))).await;
+        assert_eq!(r.status, 204);
+        app.settle().await;
+        let m = kinds(&app.call("GET", "/api/v1/messages", Some(&acct.token), None).await.body);
+        assert!(m.contains(&("password-changed".into(), "email".into())) && m.contains(&("password-changed".into(), "sms".into())), "{m:?}");
+        app.shutdown().await;
+    }
+}
