@@ -190,6 +190,7 @@ pub enum Write {
     ConsumeChallengeCode { challenge: ChallengeId, code_hash: Vec<u8>, now: UnixMillis, max_attempts: i64 },
     /// Guard: open and attempts below the limit (TOTP and backup codes).
     ConsumeChallenge { challenge: ChallengeId, now: UnixMillis, max_attempts: i64 },
+    /// Guard: the challenge is still open.
     CancelChallenge { challenge: ChallengeId, now: UnixMillis },
     /// Records that a consumed challenge's deny link was followed (single use).
     MarkChallengeDenied { challenge: ChallengeId, now: UnixMillis },
@@ -247,8 +248,9 @@ pub trait Store: Clone + Send + Sync + 'static {
     fn challenge(&self, id: ChallengeId) -> impl Future<Output = R<Option<Challenge>>> + Send;
     /// The newest open challenge of this purpose (device sign-in keeps no id on the device).
     fn open_challenge(&self, account: AccountId, purpose: Purpose, now: UnixMillis) -> impl Future<Output = R<Option<Challenge>>> + Send;
-    /// Whether a challenge of this purpose was passed at or after `since`.
-    fn passed_since(&self, account: AccountId, purpose: Purpose, since: UnixMillis) -> impl Future<Output = R<bool>> + Send;
+    /// Whether a challenge of this purpose, asked for by `session`, was passed at or
+    /// after `since` and not denied since.
+    fn passed_since(&self, account: AccountId, session: SessionId, purpose: Purpose, since: UnixMillis) -> impl Future<Output = R<bool>> + Send;
     fn session_by_token(&self, token_hash: &[u8]) -> impl Future<Output = R<Option<Session>>> + Send;
     fn sessions(&self, account: AccountId) -> impl Future<Output = R<Vec<Session>>> + Send;
     fn trusted_browser_by_token(&self, token_hash: &[u8]) -> impl Future<Output = R<Option<TrustedBrowser>>> + Send;

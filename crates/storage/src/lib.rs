@@ -160,7 +160,7 @@ delegate!(Store {
     fn factors(&self, account: AccountId) -> R<Vec<Factor>>;
     fn challenge(&self, id: ChallengeId) -> R<Option<Challenge>>;
     fn open_challenge(&self, account: AccountId, purpose: Purpose, now: UnixMillis) -> R<Option<Challenge>>;
-    fn passed_since(&self, account: AccountId, purpose: Purpose, since: UnixMillis) -> R<bool>;
+    fn passed_since(&self, account: AccountId, session: SessionId, purpose: Purpose, since: UnixMillis) -> R<bool>;
     fn session_by_token(&self, token_hash: &[u8]) -> R<Option<Session>>;
     fn sessions(&self, account: AccountId) -> R<Vec<Session>>;
     fn trusted_browser_by_token(&self, token_hash: &[u8]) -> R<Option<TrustedBrowser>>;

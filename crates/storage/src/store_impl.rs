@@ -288,10 +288,8 @@ async fn apply(tx: &mut Tx, w: &Write) -> Result<bool, sqlx::Error> {
         Write::ConsumeChallenge { challenge, now, max_attempts } => q("update challenges set consumed_at = $2 where id = $1 and consumed_at is null and cancelled_at is null and expires_at > $2 and attempts < $3")
             .bind(challenge.0).bind(now.0).bind(*max_attempts)
             .execute(c).await?.rows_affected(),
-        Write::CancelChallenge { challenge, now } => {
-            q("update challenges set cancelled_at = $2 where id = $1 and consumed_at is null and cancelled_at is null").bind(challenge.0).bind(now.0).execute(c).await?;
-            1
-        }
+        Write::CancelChallenge { challenge, now } => q("update challenges set cancelled_at = $2 where id = $1 and consumed_at is null and cancelled_at is null")
+            .bind(challenge.0).bind(now.0).execute(c).await?.rows_affected(),
         Write::MarkChallengeDenied { challenge, now } => q("update challenges set cancelled_at = $2 where id = $1 and cancelled_at is null")
             .bind(challenge.0).bind(now.0).execute(c).await?.rows_affected(),
         Write::AdvanceTotpStep { factor, step } => q("update factors set last_used_step = $2 where id = $1 and (last_used_step is null or last_used_step < $2)")
@@ -434,9 +432,9 @@ impl ninsho_domain::ports::Store for Store {
         r.as_ref().map(challenge_row).transpose()
     }
 
-    async fn passed_since(&self, account: AccountId, purpose: Purpose, since: UnixMillis) -> R<bool> {
-        let r = sqlx::query("select 1 from challenges where account_id = $1 and purpose = $2 and consumed_at >= $3 limit 1")
-            .bind(account.0).bind(purpose.as_str()).bind(since.0).fetch_optional(&self.read).await.map_err(db_err)?;
+    async fn passed_since(&self, account: AccountId, session: SessionId, purpose: Purpose, since: UnixMillis) -> R<bool> {
+        let r = sqlx::query("select 1 from challenges where account_id = $1 and purpose = $2 and consumed_at >= $3 and cancelled_at is null and session_id = $4 limit 1")
+            .bind(account.0).bind(purpose.as_str()).bind(since.0).bind(session.0).fetch_optional(&self.read).await.map_err(db_err)?;
         Ok(r.is_some())
     }
 
@@ -536,6 +534,13 @@ impl ninsho_domain::ports::Store for Store {
 
 impl OutboxStore for Store {
     async fn claim_outbox(&self, now: UnixMillis, lease_ms: i64, limit: i64) -> R<Vec<OutboxMessage>> {
+        // An idle dispatcher only reads: the write lock (one writer on SQLite, shared
+        // with every other process on the file) is taken only when there is work.
+        let due = sqlx::query("select 1 from outbox where status = 'pending' and next_attempt_at <= $1 and (lease_until is null or lease_until < $1) limit 1")
+            .bind(now.0).fetch_optional(&self.read).await.map_err(db_err)?;
+        if due.is_none() {
+            return Ok(vec![]);
+        }
         let mut tx = self.write.begin_with(BEGIN_WRITE).await.map_err(db_err)?;
         let rows = sqlx::query(CLAIM_OUTBOX).bind(now.0).bind(now.0 + lease_ms).bind(limit).fetch_all(&mut *tx).await.map_err(db_err)?;
         tx.commit().await.map_err(db_err)?;

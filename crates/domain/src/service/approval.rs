@@ -74,7 +74,7 @@ impl<S: Store> Services<S> {
             return Ok(());
         }
         let since = self.now().minus_secs(APPROVAL_SECS);
-        if self.store.passed_since(a.account.id, Purpose::Approve, since).await? {
+        if self.store.passed_since(a.account.id, a.session.id, Purpose::Approve, since).await? {
             Ok(())
         } else {
             Err(Error::conflict("twosv.approval_required", "approve the e-mail we sent you first (POST /api/v1/two-step/approval sends it)"))

@@ -175,8 +175,19 @@ impl<S: Store> Services<S> {
             Purpose::Approve => return Err(Error::ChallengeClosed),
             Purpose::Enroll => {
                 let Some(f) = factor else { unreachable!() };
+                // Pending enrolments are not counted when they start: count at the end.
+                if f.kind == FactorKind::Phone {
+                    let phones: Vec<&Factor> = factors.iter().filter(|g| g.kind == FactorKind::Phone && g.verified_at.is_some() && Some(g.id) != f.replaces).collect();
+                    if phones.iter().any(|g| g.phone == f.phone) {
+                        return Err(Error::conflict("phone.duplicate", "this number is already registered; the two numbers must differ"));
+                    }
+                    if phones.len() >= self.policy.max_phones {
+                        return Err(Error::conflict("phone.too_many", format!("at most {} phone numbers; remove or change one", self.policy.max_phones)));
+                    }
+                }
                 writes.push(Write::VerifyFactor { factor: f.id, now });
-                let mut remaining: Vec<Factor> = factors.iter().filter(|g| Some(g.id) != f.replaces).cloned().collect();
+                // Everyone on file hears of it, the phone being replaced included.
+                let mut remaining: Vec<Factor> = factors.to_vec();
                 if let Some(old) = f.replaces {
                     writes.push(Write::DeleteFactor { account: account.id, factor: old });
                 }
@@ -212,7 +223,10 @@ impl<S: Store> Services<S> {
         let n = self.store.record_code_failure(ch.id, counted, self.policy.codes.method_failure_ceiling, now).await?;
         let mut writes = vec![self.event(Some(account.id), "wrong_code", client, factor.map(|f| f.kind.as_str()).unwrap_or("email"))];
         if n.factor_disabled {
-            writes.push(self.event(Some(account.id), "method_disabled", client, factor.map(|f| f.kind.as_str()).unwrap_or("")));
+            let kind = factor.map(|f| f.kind.as_str()).unwrap_or("");
+            writes.push(self.event(Some(account.id), "method_disabled", client, kind));
+            let factors = self.store.factors(account.id).await?;
+            writes.extend(self.notify_all(account, &factors, crate::messages::Template::MethodRemoved, &format!("{kind} (too many wrong codes)"))?);
         }
         self.commit(writes).await?;
         Ok(if n.factor_disabled { Error::MethodDisabled } else { Error::InvalidCode })
@@ -285,8 +299,14 @@ impl<S: Store> Services<S> {
             .var("issuer", &self.policy.issuer)
             .var("url", format!("{}/account/password", self.policy.public_url.trim_end_matches('/')));
         writes.push(intent.into_write(&self.keys, now)?);
-        self.commit(writes).await?;
-        Ok(outcome)
+        match self.commit_guarded(writes).await? {
+            Ok(()) => Ok(outcome),
+            // A verify or another deny got there first: answer for what is true now.
+            Err(_) => match self.store.challenge(ch.id).await? {
+                Some(c) if c.cancelled_at.is_none() && c.consumed_at.is_some() && outcome == DenyOutcome::Denied => Box::pin(self.deny(token, client)).await,
+                _ => Err(Error::conflict("deny.already_used", "this link was already used")),
+            },
+        }
     }
 
     /// F-SIGNIN-4: begin a step-up for this session.

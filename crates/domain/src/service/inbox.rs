@@ -53,12 +53,10 @@ impl<S: Store> Services<S> {
             .into_iter()
             .map(|(m, text)| {
                 let carries_code = crate::messages::Template::parse(&m.template).is_some_and(|t| t.carries_code());
-                // A live code is shown only while it could still be typed by its owner;
-                // the archive of an old code keeps the wording, not the secret.
-                let text = match (text, carries_code) {
-                    (Some(t), true) if now.0 - m.created_at.0 > ttl_ms => Some(blank_digits(&t)),
-                    (t, _) => t,
-                };
+                let _ = (now, ttl_ms);
+                // The archive keeps the wording, never a secret: a session alone (stolen,
+                // or trusted-browser) must not yield a code or an approve/deny link.
+                let text = text.map(|t| redact_links(&if carries_code { blank_digits(&t) } else { t }));
                 MessageView {
                     id: m.id,
                     channel: m.channel,
@@ -91,6 +89,12 @@ impl<S: Store> Services<S> {
         let received = Received { channel: input.channel, sender: input.sender, text: input.text, links: input.links, received_at: input.received_at };
         Ok(authenticity::check(&received, official, &records, a.account.locale))
     }
+}
+
+fn redact_links(s: &str) -> String {
+    s.split_inclusive(char::is_whitespace)
+        .map(|w| if w.contains("/approve/") || w.contains("/deny/") { w.replace(w.trim(), "[link]") } else { w.to_string() })
+        .collect()
 }
 
 fn blank_digits(s: &str) -> String {

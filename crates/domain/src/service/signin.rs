@@ -83,7 +83,7 @@ impl<S: Store> Services<S> {
             && t.revoked_at.is_none()
             && t.expires_at > self.now()
             && crate::crypto::ct_eq(&t.device_hash, &self.device_hash(client))
-            && account.credentials_changed_at.is_none_or(|c| c < t.created_at);
+            && account.credentials_changed_at.is_none_or(|c| c <= t.created_at);
         Ok(live.then_some(t.id))
     }
 
@@ -117,7 +117,11 @@ impl<S: Store> Services<S> {
         if account.email_verified_at.is_none() {
             return self.ask_code(&account, Purpose::VerifyEmail, None, &usable, client).await;
         }
-        if account.twosv_enabled_at.is_some() && !usable.is_empty() {
+        if account.twosv_enabled_at.is_some() && usable.is_empty() {
+            // Every method was disabled (F-OTP-6): 2SV stays on; only recovery helps.
+            return Err(Error::conflict("twosv.no_usable_method", "every two-step method is disabled; set one up again through account recovery"));
+        }
+        if account.twosv_enabled_at.is_some() {
             // A live trust mark is younger than the last credential change (every change
             // revokes them), so that rule has been answered by the code given then.
             if let Some(tb) = self.trusted(&account, trusted_token, client).await?
@@ -194,15 +198,24 @@ impl<S: Store> Services<S> {
                 let code = SecretString::from(full[i..].to_string());
                 return self.device_code(a, code, client).await;
             }
-        } else if split.is_some() && account.is_none() {
+        } else if let (Some(i), Some(a)) = (split, account.as_ref())
+            && let Some(open) = self.store.open_challenge(a.id, Purpose::DeviceSignIn, self.now()).await?
+        {
+            // An account without 2SV that was sent an e-mailed code (high risk).
+            let prefix = SecretString::from(full[..i].to_string());
+            if open.factor_id.is_none() && self.hasher.verify(&prefix, Some(&a.password_hash)).await? {
+                let code = SecretString::from(full[i..].to_string());
+                return self.device_code(a, code, client).await;
+            }
+        } else if split.is_some() {
             // Same number of hashes as a 2SV account with a code appended.
             self.hasher.verify(&password_with_code, None).await?;
         }
         let Some(account) = self.check_password(email, &password_with_code, client).await? else {
             return Err(Error::InvalidCredentials);
         };
-        let (_, known) = self.assess(&account, client).await?;
-        if account.twosv_enabled_at.is_none() && account.email_verified_at.is_some() {
+        let (risk, known) = self.assess(&account, client).await?;
+        if account.twosv_enabled_at.is_none() && account.email_verified_at.is_some() && !risk.high {
             let (writes, session_id, session_token) = self.sign_in_writes(&account, client, known, "password_device", true)?;
             self.commit(writes).await?;
             return Ok(DeviceSignInOutcome::SignedIn { session_id, session_token });

@@ -29,7 +29,21 @@ impl<S: Store> Services<S> {
                 .account(existing.id)
                 .var("issuer", &self.policy.issuer)
                 .var("url", &self.policy.public_url);
-            self.commit(vec![notice.into_write(&self.keys, now)?, self.event(Some(existing.id), "sign_up_existing", client, "")]).await?;
+            // The same destination and address quotas a new sign-up's code would use, so
+            // a limit reached answers alike for taken and free addresses.
+            let q = &self.policy.quotas;
+            let mut writes = vec![Write::ChargeQuota { key: format!("dest:{}", email.as_str()), limit: q.per_destination.limit, window_secs: q.per_destination.window_secs, now }];
+            if let Some(ip) = &client.ip {
+                writes.push(Write::ChargeQuota { key: format!("addr:{ip}"), limit: q.per_address.limit, window_secs: q.per_address.window_secs, now });
+            }
+            writes.push(notice.into_write(&self.keys, now)?);
+            writes.push(self.event(Some(existing.id), "sign_up_existing", client, ""));
+            if let Err(i) = self.commit_guarded(writes).await? {
+                let (key, window) = if i == 0 { (format!("dest:{}", email.as_str()), q.per_destination) } else { (format!("addr:{}", client.ip.clone().unwrap_or_default()), q.per_address) };
+                let start = self.store.quota_window_start(&key).await?.unwrap_or(now);
+                let code = if i == 0 { "limit.destination" } else { "limit.address" };
+                return Err(Error::RateLimited { code, retry_at: start.plus_secs(window.window_secs), now });
+            }
             // An id that matches no challenge: verifying it fails like a wrong code.
             return Ok(SignUpStarted { challenge_id: ChallengeId::new() });
         }

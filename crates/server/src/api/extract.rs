@@ -49,9 +49,12 @@ impl FromRequestParts<AppState> for Client {
         let forwarded = state
             .config
             .trust_forwarded
-            .then(|| header_str("x-forwarded-for").and_then(|v| v.split(',').next().map(|s| s.trim().to_string())))
+            // The rightmost entry is the one our own proxy appended; the rest is what
+            // the client claimed.
+            .then(|| header_str("x-forwarded-for").and_then(|v| v.rsplit(',').next().map(|s| s.trim().to_string())))
             .flatten()
-            .filter(|s| s.parse::<std::net::IpAddr>().is_ok());
+            .and_then(|s| s.parse::<std::net::IpAddr>().ok())
+            .map(|ip| ip.to_string());
         let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string());
         Ok(Client(ClientInfo {
             ip: forwarded.or(peer),

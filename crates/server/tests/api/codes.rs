@@ -248,3 +248,30 @@ async fn f_msg_4_deny_link_cancels_the_challenge() {
     assert!(h.body["history"].as_array().unwrap().iter().any(|e| e["kind"] == "denied"));
     app.shutdown().await;
 }
+
+#[tokio::test]
+async fn f_otp_6_when_every_method_is_disabled_2sv_stays_on() {
+    for b in backends().await {
+        let app = spawn_app_with(b, |c| c.policy.codes.method_failure_ceiling = 3).await;
+        let email = unique_email();
+        let token = app.signed_up(&email, PASSWORD).await;
+        step_up_password(&app, &token).await;
+        let r = app.call("POST", "/api/v1/methods/totp", Some(&token), None).await;
+        let key = r.body["setup_key"].as_str().unwrap().to_string();
+        totp_margin(5).await;
+        let cid = r.body["challenge_id"].as_str().unwrap();
+        assert_eq!(app.call("POST", &format!("/api/v1/challenges/{cid}/verify"), Some(&token), Some(json!({"code": oathtool(&key)}))).await.status, 200);
+        assert_eq!(app.call("POST", "/api/v1/two-step/enable", Some(&token), None).await.status, 200);
+        // Someone with the password burns the app's failure ceiling.
+        for _ in 0..3 {
+            let s = sign_in(&app, &browser(UA_B), &email, json!({})).await;
+            let cid = s.body["challenge_id"].as_str().unwrap();
+            app.call("POST", &format!("/api/v1/challenges/{cid}/verify"), None, Some(json!({"code": "000000"}))).await;
+        }
+        let s = sign_in(&app, &browser(UA_B), &email, json!({})).await;
+        assert_eq!(s.body["code"], "twosv.no_usable_method", "{b:?}: never the password alone: {:?}", s.body);
+        app.settle().await;
+        assert!(app.inbox_latest(&email, 0).await.contains("too many wrong codes"), "the owner is told");
+        app.shutdown().await;
+    }
+}

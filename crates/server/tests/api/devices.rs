@@ -106,3 +106,20 @@ async fn f_dev_3_history_shows_attempts_and_flags_unfamiliar_devices() {
         app.shutdown().await;
     }
 }
+
+#[tokio::test]
+async fn f_2sv_4_dont_require_codes_ticked_when_turning_2sv_on_is_honoured() {
+    for b in backends().await {
+        let app = spawn_app(b).await;
+        let email = unique_email();
+        let token = app.signed_up(&email, PASSWORD).await;
+        step_up_password(&app, &token).await;
+        add_phone(&app, &token, "090-1234-5678", PHONE).await;
+        assert_eq!(app.call("POST", "/api/v1/methods/backup-codes", Some(&token), None).await.status, 201);
+        let e = app.call("POST", "/api/v1/two-step/enable", Some(&token), Some(json!({"trust_browser": true}))).await;
+        let tb = e.body["trusted_browser_token"].as_str().unwrap().to_string();
+        let s = sign_in(&app, &app.http, &email, json!({"trusted_browser_token": tb})).await;
+        assert_eq!(s.body["status"], "signed_in", "{b:?}: {:?}", s.body);
+        app.shutdown().await;
+    }
+}

@@ -20,7 +20,13 @@ async fn f_msg_2_every_sent_message_is_archived_sealed_and_listed_to_its_owner()
             assert_eq!(m["status"], "sent");
             let to = m["to"].as_str().unwrap();
             assert!(to.contains('•'), "masked: {to}");
-            assert!(m["text"].as_str().is_some_and(|t| !t.is_empty()));
+            let text = m["text"].as_str().unwrap();
+            assert!(!text.is_empty());
+            // A session alone never yields a code or a live approve/deny link.
+            assert!(!text.contains("/deny/") && !text.contains("/approve/"), "{text}");
+            if m["kind"].as_str().unwrap().ends_with("-code") {
+                assert!(!text.chars().any(|c| c.is_ascii_digit()), "{text}");
+            }
         }
         // Another account sees none of them.
         let other = app.signed_up(&unique_email(), PASSWORD).await;
