@@ -179,24 +179,7 @@ fn describe(e: reqwest::Error) -> String {
 /// Replaces every run of five or more digits (a code could be one) with `…`; HTTP
 /// statuses, ports below 10000 and Kannel's answer numbers stay readable.
 fn redact_digit_runs(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    let mut run = String::new();
-    for c in s.chars().chain(std::iter::once('\u{0}')) {
-        if c.is_ascii_digit() {
-            run.push(c);
-            continue;
-        }
-        if run.len() >= 5 {
-            out.push('…');
-        } else {
-            out.push_str(&run);
-        }
-        run.clear();
-        if c != '\u{0}' {
-            out.push(c);
-        }
-    }
-    out
+    super::redact_digit_runs(s, 5, "…")
 }
 
 #[cfg(test)]

@@ -46,6 +46,31 @@ impl Provider {
     }
 }
 
+/// Replaces every run of at least `min` digits with `mark`: a peer quoting a message
+/// back in an error must not put a code into the outbox's `last_error` or a log.
+pub(crate) fn redact_digit_runs(s: &str, min: usize, mark: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut run = String::new();
+    let flush = |out: &mut String, run: &mut String| {
+        if run.len() >= min {
+            out.push_str(mark);
+        } else {
+            out.push_str(run);
+        }
+        run.clear();
+    };
+    for c in s.chars() {
+        if c.is_ascii_digit() {
+            run.push(c);
+        } else {
+            flush(&mut out, &mut run);
+            out.push(c);
+        }
+    }
+    flush(&mut out, &mut run);
+    out
+}
+
 /// Which provider serves which channel.
 #[derive(Clone, Debug)]
 pub struct Providers {

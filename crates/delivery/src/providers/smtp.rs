@@ -218,23 +218,7 @@ impl SmtpProvider {
 /// more digits (a server quoting the message back must not leak a code).
 fn server_text(s: &str) -> String {
     let one_line: String = s.chars().map(|c| if c.is_control() { ' ' } else { c }).take(300).collect();
-    let mut out = String::with_capacity(one_line.len());
-    let mut digits = String::new();
-    for c in one_line.chars().chain(std::iter::once(' ')) {
-        if c.is_ascii_digit() {
-            digits.push(c);
-            continue;
-        }
-        if digits.len() >= 6 {
-            out.push_str("[digits]");
-        } else {
-            out.push_str(&digits);
-        }
-        digits.clear();
-        out.push(c);
-    }
-    out.pop();
-    out
+    super::redact_digit_runs(&one_line, 6, "[digits]")
 }
 
 #[cfg(test)]
