@@ -147,6 +147,9 @@ pub enum Purpose {
     DeviceSignIn,
     /// F-2SV-1: the owner approves turning 2SV on, by a link in an e-mail.
     Approve,
+    /// Handed out by sign-up for an address that is taken: it behaves like a real
+    /// e-mail verification (resends, wrong codes, closing) but nothing can pass it.
+    Decoy,
 }
 
 impl Purpose {
@@ -158,6 +161,7 @@ impl Purpose {
             Purpose::Enroll => "enroll",
             Purpose::DeviceSignIn => "device_sign_in",
             Purpose::Approve => "approve",
+            Purpose::Decoy => "decoy",
         }
     }
     pub fn parse(s: &str) -> Option<Self> {
@@ -168,6 +172,7 @@ impl Purpose {
             "enroll" => Some(Purpose::Enroll),
             "device_sign_in" => Some(Purpose::DeviceSignIn),
             "approve" => Some(Purpose::Approve),
+            "decoy" => Some(Purpose::Decoy),
             _ => None,
         }
     }

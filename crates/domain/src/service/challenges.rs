@@ -100,6 +100,11 @@ impl<S: Store> Services<S> {
 
     pub async fn verify(&self, id: ChallengeId, input: VerifyInput, client: &ClientInfo) -> Result<Verified> {
         let (ch, account, factors) = self.open_challenge_checked(id).await?;
+        if ch.purpose == Purpose::Decoy {
+            let n = self.store.record_code_failure(ch.id, None, self.policy.codes.method_failure_ceiling, self.now()).await?;
+            let _ = n;
+            return Err(Error::InvalidCode);
+        }
         let factor = self.method_for(&ch, &account, &factors, input.method)?;
         let now = self.now();
         let max = self.policy.codes.max_attempts_per_challenge;
@@ -172,7 +177,7 @@ impl<S: Store> Services<S> {
                 writes.push(self.event(Some(account.id), "step_up", client, how));
             }
             // `method_for` already refused: approvals are passed by their link.
-            Purpose::Approve => return Err(Error::ChallengeClosed),
+            Purpose::Approve | Purpose::Decoy => return Err(Error::ChallengeClosed),
             Purpose::Enroll => {
                 let Some(f) = factor else { unreachable!() };
                 // Pending enrolments are not counted when they start: count at the end.
@@ -261,6 +266,9 @@ impl<S: Store> Services<S> {
     /// code stops working (F-OTP-2).
     pub async fn resend(&self, id: ChallengeId, method: Option<FactorId>, client: &ClientInfo) -> Result<SentVia> {
         let (ch, account, factors) = self.open_challenge_checked(id).await?;
+        if ch.purpose == Purpose::Decoy {
+            return self.decoy_send(&account, client).await;
+        }
         let factor = self.method_for(&ch, &account, &factors, method)?;
         let target = match factor {
             Some(f) => Target::Factor(f),

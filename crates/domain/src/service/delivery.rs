@@ -86,7 +86,7 @@ impl<S: Store> Services<S> {
             Purpose::SignIn | Purpose::DeviceSignIn => Template::SignInCode,
             Purpose::StepUp => Template::StepUpCode,
             Purpose::Enroll => Template::EnrollCode,
-            Purpose::Approve => return Err(Error::internal("approvals are links, not codes")),
+            Purpose::Approve | Purpose::Decoy => return Err(Error::internal("no code is sent for this challenge")),
         };
         let mut intent = Intent::new(template, channel, to.clone(), account.locale)
             .account(account.id)

@@ -38,14 +38,16 @@ impl<S: Store> Services<S> {
             }
             writes.push(notice.into_write(&self.keys, now)?);
             writes.push(self.event(Some(existing.id), "sign_up_existing", client, ""));
+            let decoy = self.new_challenge(existing.id, Purpose::Decoy, None, client);
+            let decoy_id = decoy.id;
+            writes.push(Write::InsertChallenge(decoy));
             if let Err(i) = self.commit_guarded(writes).await? {
                 let (key, window) = if i == 0 { (format!("dest:{}", email.as_str()), q.per_destination) } else { (format!("addr:{}", client.ip.clone().unwrap_or_default()), q.per_address) };
                 let start = self.store.quota_window_start(&key).await?.unwrap_or(now);
                 let code = if i == 0 { "limit.destination" } else { "limit.address" };
                 return Err(Error::RateLimited { code, retry_at: start.plus_secs(window.window_secs), now });
             }
-            // An id that matches no challenge: verifying it fails like a wrong code.
-            return Ok(SignUpStarted { challenge_id: ChallengeId::new() });
+            return Ok(SignUpStarted { challenge_id: decoy_id });
         }
 
         let account = Account {
@@ -70,6 +72,23 @@ impl<S: Store> Services<S> {
             Err(Error::Conflict { .. }) => Ok(SignUpStarted { challenge_id: ChallengeId::new() }),
             Err(e) => Err(e),
         }
+    }
+
+    /// A resend on a decoy: the same quota charges and answer as a real e-mail send.
+    pub(crate) async fn decoy_send(&self, account: &Account, client: &ClientInfo) -> Result<super::delivery::SentVia> {
+        let now = self.now();
+        let q = &self.policy.quotas;
+        let mut keys = vec![(format!("dest:{}", account.email.as_str()), q.per_destination, "limit.destination")];
+        if let Some(ip) = &client.ip {
+            keys.push((format!("addr:{ip}"), q.per_address, "limit.address"));
+        }
+        let writes = keys.iter().map(|(k, l, _)| Write::ChargeQuota { key: k.clone(), limit: l.limit, window_secs: l.window_secs, now }).collect();
+        if let Err(i) = self.commit_guarded(writes).await? {
+            let (key, limit, code) = &keys[i];
+            let start = self.store.quota_window_start(key).await?.unwrap_or(now);
+            return Err(Error::RateLimited { code, retry_at: start.plus_secs(limit.window_secs), now });
+        }
+        Ok(super::delivery::SentVia { channel: Channel::Email, to: account.email.masked() })
     }
 
     pub(crate) fn new_challenge(&self, account: AccountId, purpose: Purpose, session: Option<SessionId>, client: &ClientInfo) -> Challenge {

@@ -82,6 +82,8 @@ async fn f_msg_3_a_real_code_message_is_genuine_and_a_phish_is_suspicious() {
         let before = app.inbox_count("+819012345678").await;
         sign_in(&app, &browser(UA_B), &acct.email, json!({})).await;
         let sms = app.code_message_after("+819012345678", before).await;
+        // The record is kept when the send is recorded, a moment after delivery.
+        app.settle().await;
         let genuine = app
             .call("POST", "/api/v1/messages/check", Some(&acct.token), Some(json!({"channel": "sms", "sender": "+81 50-5370-4545", "text": sms})))
             .await;

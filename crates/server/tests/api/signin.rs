@@ -42,10 +42,22 @@ async fn f_signin_5_unknown_account_and_wrong_password_answer_alike() {
         assert_eq!(keys(&taken.body), keys(&fresh.body));
         let notice = app.inbox_latest(&email, before).await;
         assert!(notice.contains("tried to create an account"), "{notice}");
-        // The handed-out id fails like a wrong code.
+        // The handed-out id behaves like a real one: resends answer alike, wrong codes
+        // count, and after five the challenge is closed — but nothing can pass it.
         let cid = taken.body["challenge_id"].as_str().unwrap();
-        let v = app.call("POST", &format!("/api/v1/challenges/{cid}/verify"), None, Some(json!({"code": "123456"}))).await;
-        assert_eq!((v.status, v.body["code"].as_str()), (401, Some("code.invalid")));
+        let fid = fresh.body["challenge_id"].as_str().unwrap();
+        let rt = app.call("POST", &format!("/api/v1/challenges/{cid}/resend"), None, None).await;
+        let rf = app.call("POST", &format!("/api/v1/challenges/{fid}/resend"), None, None).await;
+        assert_eq!((rt.status, rf.status), (200, 200));
+        assert_eq!(rt.body["sent"]["channel"], rf.body["sent"]["channel"]);
+        for id in [cid, fid] {
+            for _ in 0..5 {
+                let v = app.call("POST", &format!("/api/v1/challenges/{id}/verify"), None, Some(json!({"code": "000000"}))).await;
+                assert_eq!((v.status, v.body["code"].as_str()), (401, Some("code.invalid")));
+            }
+            let v = app.call("POST", &format!("/api/v1/challenges/{id}/verify"), None, Some(json!({"code": "000000"}))).await;
+            assert_eq!(v.body["code"], "challenge.closed");
+        }
         app.shutdown().await;
     }
 }
