@@ -4,6 +4,9 @@
 //! PostgreSQL tests run when `NINSHO_TEST_POSTGRES=1` (CI sets it; then a missing
 //! server is a failure) or when the server answers; otherwise they are skipped.
 
+// Test support: a failed expectation here is a failed test, said with its reason.
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
