@@ -320,3 +320,4 @@ pub async fn totp_margin(margin: u64) {
 pub mod kannel;
 pub mod smtp;
 pub mod process;
+pub mod browser;

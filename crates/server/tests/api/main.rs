@@ -6,6 +6,7 @@ mod codes;
 mod kannel;
 mod smtp;
 mod webhook;
+mod browser;
 mod devices;
 mod limits;
 mod crash;
