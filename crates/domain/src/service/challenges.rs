@@ -101,8 +101,7 @@ impl<S: Store> Services<S> {
     pub async fn verify(&self, id: ChallengeId, input: VerifyInput, client: &ClientInfo) -> Result<Verified> {
         let (ch, account, factors) = self.open_challenge_checked(id).await?;
         if ch.purpose == Purpose::Decoy {
-            let n = self.store.record_code_failure(ch.id, None, self.policy.codes.method_failure_ceiling, self.now()).await?;
-            let _ = n;
+            self.store.record_code_failure(ch.id, None, self.policy.codes.method_failure_ceiling, self.now()).await?;
             return Err(Error::InvalidCode);
         }
         let factor = self.method_for(&ch, &account, &factors, input.method)?;
