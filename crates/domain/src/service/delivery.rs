@@ -16,6 +16,18 @@ pub(crate) enum Target<'a> {
     AccountEmail,
 }
 
+/// Quota keys with their limits and the error code each answers with.
+pub(crate) struct Charges(Vec<(String, crate::config::Quota, &'static str)>);
+
+impl Charges {
+    pub(crate) fn writes(&self, now: UnixMillis) -> Vec<Write> {
+        self.0.iter().map(|(key, q, _)| Write::ChargeQuota { key: key.clone(), limit: q.limit, window_secs: q.window_secs, now }).collect()
+    }
+    pub(crate) fn keys(&self) -> Vec<String> {
+        self.0.iter().map(|(k, _, _)| k.clone()).collect()
+    }
+}
+
 #[derive(Clone, Debug, serde::Serialize)]
 pub struct SentVia {
     pub channel: Channel,
@@ -75,11 +87,7 @@ impl<S: Store> Services<S> {
         }
         let (channel, to, factor) = Self::destination(account, target)?;
         let now = self.now();
-        let q = &self.policy.quotas;
-        let mut quota = vec![(format!("acct:{}", account.id), q.per_account), (format!("dest:{to}"), q.per_destination)];
-        if let Some(ip) = &client.ip {
-            quota.push((format!("addr:{ip}"), q.per_address));
-        }
+        let quota = self.charges(Some(account.id), &to, client);
         let code = sent_code::generate()?;
         let template = match purpose {
             Purpose::VerifyEmail => Template::VerifyEmailCode,
@@ -95,13 +103,11 @@ impl<S: Store> Services<S> {
             .var("origin_host", &self.policy.origin_host)
             .var("minutes", (self.policy.codes.sent_code_ttl_secs / 60).to_string())
             .var("deny_url", self.deny_link(challenge));
-        intent.quota_keys = quota.iter().map(|(k, _)| k.clone()).collect();
+        intent.quota_keys = quota.keys();
 
         let mut writes = prefix;
         let first_quota = writes.len();
-        for (key, limit) in &quota {
-            writes.push(Write::ChargeQuota { key: key.clone(), limit: limit.limit, window_secs: limit.window_secs, now });
-        }
+        writes.extend(quota.writes(now));
         let set_code = writes.len();
         writes.push(Write::SetChallengeCode {
             challenge,
@@ -115,18 +121,32 @@ impl<S: Store> Services<S> {
 
         match self.commit_guarded(writes).await? {
             Ok(()) => Ok(SentVia { channel, to: Self::masked(channel, &to) }),
-            Err(i) if (first_quota..set_code).contains(&i) => {
-                let (key, limit) = &quota[i - first_quota];
-                let start = self.store.quota_window_start(key).await?.unwrap_or(now);
-                let code = match key.split(':').next() {
-                    Some("acct") => "limit.account",
-                    Some("dest") => "limit.destination",
-                    _ => "limit.address",
-                };
-                Err(Error::RateLimited { code, retry_at: start.plus_secs(limit.window_secs), now })
-            }
+            Err(i) if (first_quota..set_code).contains(&i) => Err(self.limited(&quota, i - first_quota).await?),
             Err(_) => Err(Error::ChallengeClosed),
         }
+    }
+
+    /// The send quotas a code send to `destination` is charged against (F-LIMIT-1):
+    /// per account (when there is one), per destination, per client address.
+    pub(crate) fn charges(&self, account: Option<AccountId>, destination: &str, client: &ClientInfo) -> Charges {
+        let q = &self.policy.quotas;
+        let mut keys = Vec::with_capacity(3);
+        if let Some(a) = account {
+            keys.push((format!("acct:{a}"), q.per_account, "limit.account"));
+        }
+        keys.push((format!("dest:{destination}"), q.per_destination, "limit.destination"));
+        if let Some(ip) = &client.ip {
+            keys.push((format!("addr:{ip}"), q.per_address, "limit.address"));
+        }
+        Charges(keys)
+    }
+
+    /// The "request limit reached" answer for the charge at `index`, with when to retry.
+    pub(crate) async fn limited(&self, charges: &Charges, index: usize) -> Result<Error> {
+        let now = self.now();
+        let (key, quota, code) = charges.0.get(index).ok_or_else(|| Error::internal("no such quota charge"))?;
+        let start = self.store.quota_window_start(key).await?.unwrap_or(now);
+        Ok(Error::RateLimited { code, retry_at: start.plus_secs(quota.window_secs), now })
     }
 
     /// Security notifications go to every address on file (SPEC "Security stance"):

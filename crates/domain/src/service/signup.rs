@@ -31,21 +31,15 @@ impl<S: Store> Services<S> {
                 .var("url", &self.policy.public_url);
             // The same destination and address quotas a new sign-up's code would use, so
             // a limit reached answers alike for taken and free addresses.
-            let q = &self.policy.quotas;
-            let mut writes = vec![Write::ChargeQuota { key: format!("dest:{}", email.as_str()), limit: q.per_destination.limit, window_secs: q.per_destination.window_secs, now }];
-            if let Some(ip) = &client.ip {
-                writes.push(Write::ChargeQuota { key: format!("addr:{ip}"), limit: q.per_address.limit, window_secs: q.per_address.window_secs, now });
-            }
+            let charges = self.charges(None, email.as_str(), client);
+            let mut writes = charges.writes(now);
             writes.push(notice.into_write(&self.keys, now)?);
             writes.push(self.event(Some(existing.id), "sign_up_existing", client, ""));
             let decoy = self.new_challenge(existing.id, Purpose::Decoy, None, client);
             let decoy_id = decoy.id;
             writes.push(Write::InsertChallenge(decoy));
             if let Err(i) = self.commit_guarded(writes).await? {
-                let (key, window) = if i == 0 { (format!("dest:{}", email.as_str()), q.per_destination) } else { (format!("addr:{}", client.ip.clone().unwrap_or_default()), q.per_address) };
-                let start = self.store.quota_window_start(&key).await?.unwrap_or(now);
-                let code = if i == 0 { "limit.destination" } else { "limit.address" };
-                return Err(Error::RateLimited { code, retry_at: start.plus_secs(window.window_secs), now });
+                return Err(self.limited(&charges, i).await?);
             }
             return Ok(SignUpStarted { challenge_id: decoy_id });
         }
@@ -76,17 +70,9 @@ impl<S: Store> Services<S> {
 
     /// A resend on a decoy: the same quota charges and answer as a real e-mail send.
     pub(crate) async fn decoy_send(&self, account: &Account, client: &ClientInfo) -> Result<super::delivery::SentVia> {
-        let now = self.now();
-        let q = &self.policy.quotas;
-        let mut keys = vec![(format!("dest:{}", account.email.as_str()), q.per_destination, "limit.destination")];
-        if let Some(ip) = &client.ip {
-            keys.push((format!("addr:{ip}"), q.per_address, "limit.address"));
-        }
-        let writes = keys.iter().map(|(k, l, _)| Write::ChargeQuota { key: k.clone(), limit: l.limit, window_secs: l.window_secs, now }).collect();
-        if let Err(i) = self.commit_guarded(writes).await? {
-            let (key, limit, code) = &keys[i];
-            let start = self.store.quota_window_start(key).await?.unwrap_or(now);
-            return Err(Error::RateLimited { code, retry_at: start.plus_secs(limit.window_secs), now });
+        let charges = self.charges(None, account.email.as_str(), client);
+        if let Err(i) = self.commit_guarded(charges.writes(self.now())).await? {
+            return Err(self.limited(&charges, i).await?);
         }
         Ok(super::delivery::SentVia { channel: Channel::Email, to: account.email.masked() })
     }
