@@ -257,7 +257,9 @@ pub trait Store: Clone + Send + Sync + 'static {
     fn trusted_browsers(&self, account: AccountId) -> impl Future<Output = R<Vec<TrustedBrowser>>> + Send;
     fn events(&self, account: AccountId, limit: i64) -> impl Future<Output = R<Vec<Event>>> + Send;
     fn known_device(&self, account: AccountId, device_hash: &[u8]) -> impl Future<Output = R<bool>> + Send;
-    fn failed_passwords_since(&self, account: AccountId, since: UnixMillis) -> impl Future<Output = R<i64>> + Send;
+    /// For the risk rules, in one query: has this device signed in before, and how many
+    /// wrong passwords since `since`.
+    fn sign_in_facts(&self, account: AccountId, device_hash: &[u8], since: UnixMillis) -> impl Future<Output = R<(bool, i64)>> + Send;
     fn backup_codes_left(&self, account: AccountId) -> impl Future<Output = R<i64>> + Send;
     /// The account's messages, newest first (F-MSG-2).
     fn messages(&self, account: AccountId, limit: i64) -> impl Future<Output = R<Vec<ArchivedMessage>>> + Send;

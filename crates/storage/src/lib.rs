@@ -167,7 +167,7 @@ delegate!(Store {
     fn trusted_browsers(&self, account: AccountId) -> R<Vec<TrustedBrowser>>;
     fn events(&self, account: AccountId, limit: i64) -> R<Vec<Event>>;
     fn known_device(&self, account: AccountId, device_hash: &[u8]) -> R<bool>;
-    fn failed_passwords_since(&self, account: AccountId, since: UnixMillis) -> R<i64>;
+    fn sign_in_facts(&self, account: AccountId, device_hash: &[u8], since: UnixMillis) -> R<(bool, i64)>;
     fn backup_codes_left(&self, account: AccountId) -> R<i64>;
     fn messages(&self, account: AccountId, limit: i64) -> R<Vec<ArchivedMessage>>;
     fn quota_window_start(&self, key: &str) -> R<Option<UnixMillis>>;

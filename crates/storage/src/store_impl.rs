@@ -469,9 +469,13 @@ impl ninsho_domain::ports::Store for Store {
         Ok(r.is_some())
     }
 
-    async fn failed_passwords_since(&self, account: AccountId, since: UnixMillis) -> R<i64> {
-        sqlx::query("select count(*) from events where account_id = $1 and kind = 'wrong_password' and at >= $2")
-            .bind(account.0).bind(since.0).fetch_one(&self.read).await.and_then(|r| r.try_get::<i64, _>(0)).map_err(db_err)
+    async fn sign_in_facts(&self, account: AccountId, device_hash: &[u8], since: UnixMillis) -> R<(bool, i64)> {
+        let r = sqlx::query(
+            "select exists (select 1 from events where account_id = $1 and kind = 'sign_in' and device_hash = $2) as known, \
+                    (select count(*) from events where account_id = $1 and kind = 'wrong_password' and at >= $3) as failures",
+        )
+        .bind(account.0).bind(device_hash).bind(since.0).fetch_one(&self.read).await.map_err(db_err)?;
+        Ok((r.try_get::<bool, _>("known").map_err(db_err)?, r.try_get::<i64, _>("failures").map_err(db_err)?))
     }
 
     async fn backup_codes_left(&self, account: AccountId) -> R<i64> {

@@ -63,14 +63,14 @@ impl<S: Store> Services<S> {
 
     async fn assess(&self, account: &Account, client: &ClientInfo) -> Result<(RiskAssessment, bool)> {
         let now = self.now();
-        let known = self.store.known_device(account.id, &self.device_hash(client)).await?;
         let since = now.minus_secs(self.policy.risk.failure_window_minutes * 60);
+        let (known, failures) = self.store.sign_in_facts(account.id, &self.device_hash(client), since).await?;
         let facts = RiskFacts {
             now,
             known_device: known,
             last_sign_in_at: account.last_sign_in_at,
             credentials_changed_at: account.credentials_changed_at,
-            recent_failed_passwords: self.store.failed_passwords_since(account.id, since).await?,
+            recent_failed_passwords: failures,
         };
         Ok((self.policy.risk.assess(&facts), known))
     }
@@ -111,6 +111,12 @@ impl<S: Store> Services<S> {
     pub async fn sign_in(&self, email: &str, password: SecretString, trusted_token: Option<&str>, client: &ClientInfo) -> Result<SignInOutcome> {
         let account = self.check_password(email, &password, client).await?.ok_or(Error::InvalidCredentials)?;
         let (risk, known) = self.assess(&account, client).await?;
+        // The common case needs no method list: a verified account without 2SV, calm risk.
+        if account.email_verified_at.is_some() && account.twosv_enabled_at.is_none() && !risk.high {
+            let (writes, session_id, session_token) = self.sign_in_writes(&account, client, known, "password", true)?;
+            self.commit(writes).await?;
+            return Ok(SignInOutcome::SignedIn { session_id, session_token });
+        }
         let factors = self.store.factors(account.id).await?;
         let usable = Self::usable(&factors);
 
@@ -136,13 +142,8 @@ impl<S: Store> Services<S> {
                 .or_else(|| Self::pick_method(&account, &usable, |_| true));
             return self.ask_code(&account, Purpose::SignIn, first, &usable, client).await;
         }
-        if risk.high {
-            // Seed 000: accounts without 2SV still get an e-mailed code when risk is high.
-            return self.ask_code(&account, Purpose::SignIn, None, &usable, client).await;
-        }
-        let (writes, session_id, session_token) = self.sign_in_writes(&account, client, known, "password", true)?;
-        self.commit(writes).await?;
-        Ok(SignInOutcome::SignedIn { session_id, session_token })
+        // Seed 000: accounts without 2SV still get an e-mailed code when risk is high.
+        self.ask_code(&account, Purpose::SignIn, None, &usable, client).await
     }
 
     /// Opens a challenge and, for methods that are sent, sends the first code. The
