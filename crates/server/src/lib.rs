@@ -8,6 +8,7 @@ pub mod bench;
 pub mod cli;
 pub mod config;
 pub mod logging;
+pub mod web;
 
 pub use app::{App, Running};
 pub use config::Config;

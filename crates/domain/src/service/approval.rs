@@ -69,6 +69,15 @@ impl<S: Store> Services<S> {
     }
 
     /// Setup steps while 2SV is off need an approval from the last half hour.
+    /// Whether this session may set up 2SV now (the pages' wizard asks before each step).
+    pub async fn setup_approved(&self, a: &Authed) -> Result<bool> {
+        match self.require_setup_approval(a).await {
+            Ok(()) => Ok(true),
+            Err(Error::Conflict { .. }) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
     pub(crate) async fn require_setup_approval(&self, a: &Authed) -> Result<()> {
         if a.account.twosv_enabled_at.is_some() {
             return Ok(());

@@ -49,6 +49,15 @@ pub enum DenyOutcome {
     AlreadyUsed,
 }
 
+/// An open challenge as the code page shows it: what it is for, the method the code
+/// is expected from, and every other method that may answer it.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct ChallengeView {
+    pub purpose: Purpose,
+    pub method: Option<MethodView>,
+    pub methods: Vec<MethodView>,
+}
+
 fn is_open(c: &Challenge, now: UnixMillis, max_attempts: i64) -> bool {
     c.consumed_at.is_none() && c.cancelled_at.is_none() && c.expires_at > now && c.attempts < max_attempts
 }
@@ -217,6 +226,23 @@ impl<S: Store> Services<S> {
                 }
             }
         }
+    }
+
+    /// The code page of an open challenge. A decoy (F-SIGNIN-5) looks like the e-mail
+    /// confirmation it stands in for.
+    pub async fn challenge_view(&self, id: ChallengeId) -> Result<ChallengeView> {
+        let (ch, account, factors) = self.open_challenge_checked(id).await?;
+        if matches!(ch.purpose, Purpose::Decoy | Purpose::VerifyEmail) {
+            return Ok(ChallengeView { purpose: Purpose::VerifyEmail, method: None, methods: vec![] });
+        }
+        let usable = Self::usable(&factors);
+        let allowed: Vec<MethodView> = usable
+            .iter()
+            .filter(|f| self.method_for(&ch, &account, &factors, Some(f.id)).is_ok())
+            .map(|f| MethodView::of(f, &account))
+            .collect();
+        let method = ch.factor_id.and_then(|id| factors.iter().find(|f| f.id == id)).map(|f| MethodView::of(f, &account));
+        Ok(ChallengeView { purpose: ch.purpose, method, methods: allowed })
     }
 
     /// Counts a wrong code on the challenge and the method (F-OTP-3, F-OTP-6).

@@ -45,23 +45,24 @@ impl FromRequestParts<AppState> for Client {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let header_str = |name: &str| parts.headers.get(name).and_then(|v| v.to_str().ok()).map(|s| s.chars().take(256).collect::<String>());
-        let forwarded = state
-            .config
-            .trust_forwarded
-            // The rightmost entry is the one our own proxy appended; the rest is what
-            // the client claimed.
-            .then(|| header_str("x-forwarded-for").and_then(|v| v.rsplit(',').next().map(|s| s.trim().to_string())))
-            .flatten()
-            .and_then(|s| s.parse::<std::net::IpAddr>().ok())
-            .map(|ip| ip.to_string());
-        let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string());
-        Ok(Client(ClientInfo {
-            ip: forwarded.or(peer),
-            user_agent: header_str(header::USER_AGENT.as_str()),
-            device_name: header_str("x-device-name"),
-        }))
+        Ok(Client(client_info(parts, state)))
     }
+}
+
+/// The caller's address and browser, for pages and API alike.
+pub fn client_info(parts: &Parts, state: &AppState) -> ClientInfo {
+    let header_str = |name: &str| parts.headers.get(name).and_then(|v| v.to_str().ok()).map(|s| s.chars().take(256).collect::<String>());
+    let forwarded = state
+        .config
+        .trust_forwarded
+        // The rightmost entry is the one our own proxy appended; the rest is what
+        // the client claimed.
+        .then(|| header_str("x-forwarded-for").and_then(|v| v.rsplit(',').next().map(|s| s.trim().to_string())))
+        .flatten()
+        .and_then(|s| s.parse::<std::net::IpAddr>().ok())
+        .map(|ip| ip.to_string());
+    let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string());
+    ClientInfo { ip: forwarded.or(peer), user_agent: header_str(header::USER_AGENT.as_str()), device_name: header_str("x-device-name") }
 }
 
 /// The caller's session, from `Authorization: Bearer <token>`.

@@ -3,9 +3,9 @@
 
 mod account;
 mod auth;
-mod dev;
+pub(crate) mod dev;
 mod error;
-mod extract;
+pub(crate) mod extract;
 mod inbox;
 mod methods;
 
@@ -21,7 +21,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
-pub use error::{ApiError, ApiResult, problem};
+pub use error::{ApiError, ApiResult, problem, status_of};
 
 use crate::app::AppState;
 
@@ -63,9 +63,8 @@ pub fn router(state: AppState) -> Router {
         .route("/health", get(health))
         .route("/api/openapi.json", get(openapi))
         .nest("/api/v1", v1);
-    if state.config.providers.uses_dev_inbox() {
-        app = app.route("/dev/inbox", get(dev::inbox));
-    }
+    // Pages share the router so that one set of layers covers everything.
+    app = app.merge(crate::web::routes(state.config.providers.uses_dev_inbox()));
     let max_body = state.config.max_body_bytes;
     let request_id = HeaderName::from_static("x-request-id");
     app.fallback(not_found)
@@ -73,8 +72,12 @@ pub fn router(state: AppState) -> Router {
         // Bodies are refused past the limit before any handler (or password hash) runs.
         .layer(DefaultBodyLimit::max(max_body))
         .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::SERVICE_UNAVAILABLE, Duration::from_secs(30)))
-        .layer(SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
+        .layer(SetResponseHeaderLayer::if_not_present(header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
         .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
+        .layer(SetResponseHeaderLayer::overriding(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(crate::web::CSP)))
+        .layer(SetResponseHeaderLayer::overriding(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
+        // Deny and approve links carry their token in the path: never pass it on.
+        .layer(SetResponseHeaderLayer::overriding(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer")))
         .layer(
             // The span names the route template, never the raw path or a body: a deny
             // token or an e-mail address in a URL stays out of the log.
@@ -99,6 +102,24 @@ async fn openapi() -> impl IntoResponse {
     ([(header::CONTENT_TYPE, "application/json")], OPENAPI)
 }
 
-async fn not_found() -> axum::response::Response {
+/// API clients get a problem document; a browser asking for a page gets a page.
+async fn not_found(req: Request) -> axum::response::Response {
+    let html = req.headers().get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|a| a.contains("text/html"));
+    if html && !req.uri().path().starts_with("/api/") {
+        let locale = req
+            .headers()
+            .get(header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(crate::web::i18n::from_accept_language)
+            .unwrap_or_default();
+        let tr = crate::web::i18n::Tr::new(locale);
+        let body = format!(
+            "<!doctype html><html lang=\"{}\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{t}</title><link rel=\"stylesheet\" href=\"/static/ninsho.css\"></head><body><main><h1>{t}</h1><p><a href=\"/\">{b}</a></p></main></body></html>",
+            locale.as_str(),
+            t = tr.t("err-not-found"),
+            b = tr.t("back-home")
+        );
+        return (axum::http::StatusCode::NOT_FOUND, [(header::CONTENT_TYPE, "text/html; charset=utf-8")], body).into_response();
+    }
     problem(axum::http::StatusCode::NOT_FOUND, "not_found", "no such resource", None)
 }

@@ -1,0 +1,87 @@
+//! Pages behind the links in messages: "Approve" of the 2SV setup e-mail (F-2SV-1)
+//! and "Deny" of every code and approval message (F-MSG-4). Opening a link only
+//! shows a button: mail scanners that fetch links must not approve or deny.
+
+use axum::extract::Path;
+use axum::response::Response;
+use ninsho_domain::service::DenyOutcome;
+use serde::Deserialize;
+
+use crate::web::ctx::{Ctx, Page};
+use crate::web::form::PageForm;
+
+#[derive(askama::Template)]
+#[template(path = "link.html")]
+struct LinkPage {
+    p: Page,
+    action: String,
+    intro: String,
+    button: String,
+    done: Option<String>,
+    next: Option<(String, String)>,
+    danger: bool,
+}
+
+fn token_ok(t: &str) -> bool {
+    t.len() <= 100 && t.chars().all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-' || c == '_')
+}
+
+pub async fn approve_page(ctx: Ctx, Path(token): Path<String>) -> Response {
+    if !token_ok(&token) {
+        return ctx.fail(ninsho_domain::Error::invalid("approve.invalid_link", "token", "bad link"), "/");
+    }
+    let p = ctx.page("approve-title");
+    let page = LinkPage { action: format!("/approve/{token}"), intro: p.t("approve-intro"), button: p.t("approve-submit"), done: None, next: None, danger: false, p };
+    ctx.ok(&page)
+}
+
+#[derive(Deserialize)]
+pub struct Empty {}
+
+pub async fn approve(ctx: Ctx, Path(token): Path<String>, PageForm(_): PageForm<Empty>) -> Response {
+    match ctx.state.services.approve(&token, &ctx.client).await {
+        Ok(()) => {
+            let p = ctx.page("approve-title");
+            let page = LinkPage {
+                action: String::new(),
+                intro: String::new(),
+                button: String::new(),
+                done: Some(p.t("approve-done")),
+                next: Some(("/account/two-step/setup".into(), p.t("approve-continue"))),
+                danger: false,
+                p,
+            };
+            ctx.ok(&page)
+        }
+        Err(e) => ctx.fail(e, "/"),
+    }
+}
+
+pub async fn deny_page(ctx: Ctx, Path(token): Path<String>) -> Response {
+    if !token_ok(&token) {
+        return ctx.fail(ninsho_domain::Error::invalid("deny.invalid_link", "token", "bad link"), "/");
+    }
+    let p = ctx.page("deny-title");
+    let page = LinkPage { action: format!("/deny/{token}"), intro: p.t("deny-intro"), button: p.t("deny-submit"), done: None, next: None, danger: true, p };
+    ctx.ok(&page)
+}
+
+pub async fn deny(ctx: Ctx, Path(token): Path<String>, PageForm(_): PageForm<Empty>) -> Response {
+    match ctx.state.services.deny(&token, &ctx.client).await {
+        Ok(outcome) => {
+            let p = ctx.page("deny-title");
+            let done = p.t(if outcome == DenyOutcome::Denied { "deny-done" } else { "deny-already-used" });
+            let page = LinkPage {
+                action: String::new(),
+                intro: String::new(),
+                button: String::new(),
+                done: Some(done),
+                next: Some(("/account/password".into(), p.t("deny-change-password"))),
+                danger: true,
+                p,
+            };
+            ctx.ok(&page)
+        }
+        Err(e) => ctx.fail(e, "/"),
+    }
+}

@@ -1,0 +1,11 @@
+//! One module per group of pages; each handler reads the `Ctx`, calls `Services`,
+//! and renders a template or redirects (post/redirect/get).
+
+pub mod account;
+pub mod auth;
+pub mod code;
+pub mod dev;
+pub mod devices;
+pub mod links;
+pub mod messages;
+pub mod setup;

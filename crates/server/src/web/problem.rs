@@ -1,0 +1,47 @@
+//! A domain error as a page shows it: in the page's language, next to the field it
+//! is about when the form has that field, else at the top of the form.
+
+use ninsho_domain::Error;
+
+use super::i18n::Tr;
+
+#[derive(Clone, Debug)]
+pub struct Problem {
+    /// The form field the message belongs next to.
+    pub field: Option<&'static str>,
+    pub message: String,
+}
+
+/// The page-text key of an error code: `err-` and the code with `.`/`_` as `-`.
+pub fn key_of(code: &str) -> String {
+    format!("err-{}", code.replace(['.', '_'], "-"))
+}
+
+impl Problem {
+    pub fn of(e: &Error, tr: &Tr, fields: &[&'static str]) -> Problem {
+        if let Error::Internal(detail) = e {
+            tracing::error!(error = %detail, "internal error");
+        }
+        let key = key_of(e.code());
+        let message = match e {
+            Error::RateLimited { retry_at, now, .. } => {
+                let minutes = ((retry_at.0 - now.0).max(0) / 60_000 + 1).to_string();
+                tr.t1(&key, "minutes", &minutes)
+            }
+            _ if tr.has(&key) => tr.t(&key),
+            // A code added to `domain` without page text; the all-codes test catches it.
+            _ => tr.t("err-generic"),
+        };
+        let field = match e {
+            Error::Invalid { field, .. } => fields.iter().find(|f| *f == field).copied(),
+            Error::InvalidCredentials => fields.iter().find(|f| **f == "password").copied(),
+            Error::InvalidCode | Error::MethodDisabled => fields.iter().find(|f| **f == "code").copied(),
+            _ => None,
+        };
+        Problem { field, message }
+    }
+
+    pub fn general(message: String) -> Problem {
+        Problem { field: None, message }
+    }
+}
