@@ -321,3 +321,4 @@ pub mod kannel;
 pub mod smtp;
 pub mod process;
 pub mod browser;
+pub mod pages;

@@ -7,6 +7,7 @@ mod kannel;
 mod smtp;
 mod webhook;
 mod browser;
+mod pages;
 mod devices;
 mod limits;
 mod crash;

@@ -134,7 +134,7 @@ pub async fn phone_form(ctx: Ctx, Query(q): Query<PhoneQuery>) -> Response {
 #[derive(Deserialize)]
 pub struct PhoneForm {
     #[serde(default)]
-    number: String,
+    phone: String,
     replaces: Option<String>,
 }
 
@@ -149,7 +149,7 @@ pub async fn add_phone(mut ctx: Ctx, PageForm(f): PageForm<PhoneForm>) -> Respon
     };
     let replaces = parse_factor(f.replaces.as_deref());
     let back = back(&ctx);
-    match ctx.state.services.add_phone(&a, &f.number, replaces, &ctx.client).await {
+    match ctx.state.services.add_phone(&a, &f.phone, replaces, &ctx.client).await {
         Ok(enrol) => {
             let next = if back == WIZARD { WIZARD.to_string() } else { "/account?notice=method-added".to_string() };
             set_pending(&mut ctx, enrol.challenge_id, &next);
@@ -158,9 +158,9 @@ pub async fn add_phone(mut ctx: Ctx, PageForm(f): PageForm<PhoneForm>) -> Respon
         Err(e @ (Error::StepUpRequired | Error::Unauthenticated)) => ctx.fail(e, "/account/phone"),
         Err(e) => {
             let title = if replaces.is_some() { "phone-change-title" } else { "phone-title" };
-            let p = ctx.page_with(title, Some(&e), &["number"]);
+            let p = ctx.page_with(title, Some(&e), &["phone"]);
             let status = crate::api::status_of(&e);
-            ctx.render(status, &PhonePage { p, number: f.number, replaces: f.replaces.unwrap_or_default() })
+            ctx.render(status, &PhonePage { p, number: f.phone, replaces: f.replaces.unwrap_or_default() })
         }
     }
 }

@@ -1,0 +1,243 @@
+//! Pages over plain HTTP (no rendering needed): every page in all four languages
+//! without a missing key or English left over, errors next to their field in the
+//! page's language, CSRF refusals, security headers and cookie attributes.
+
+use super::*;
+use ninsho_domain::types::Locale;
+use ninsho_testkit::pages::{Page, PageClient};
+
+const EN: &str = include_str!("../../../../locales/en/pages.ftl");
+const JA: &str = include_str!("../../../../locales/ja/pages.ftl");
+const ZH: &str = include_str!("../../../../locales/zh/pages.ftl");
+const FR: &str = include_str!("../../../../locales/fr/pages.ftl");
+
+fn values(src: &str) -> Vec<(String, String)> {
+    src.lines()
+        .filter(|l| !l.starts_with('#') && l.contains(" = "))
+        .filter_map(|l| l.split_once(" = ").map(|(k, v)| (k.trim().to_string(), v.trim().to_string())))
+        .collect()
+}
+
+fn source(l: Locale) -> &'static str {
+    match l {
+        Locale::En => EN,
+        Locale::Ja => JA,
+        Locale::Zh => ZH,
+        Locale::Fr => FR,
+    }
+}
+
+/// Fails on a missing key (rendered as ⟦key⟧), a page in the wrong language, or an
+/// English sentence of the catalogue left in a ja/zh/fr page.
+fn check_page(l: Locale, page: &Page, what: &str) {
+    assert!(page.status < 500, "{what} ({}): status {}", l.as_str(), page.status);
+    assert!(!page.html.contains('⟦'), "{what} ({}): untranslated key in {}", l.as_str(), page.html);
+    assert!(page.html.contains(&format!("<html lang=\"{}\"", l.as_str())), "{what} ({}): wrong page language", l.as_str());
+    if l == Locale::En {
+        return;
+    }
+    let text = page.text();
+    let target = values(source(l));
+    for (k, en) in values(EN) {
+        let same = target.iter().any(|(tk, tv)| *tk == k && *tv == en);
+        // Only sentences: short labels such as "SMS" are the same in many languages.
+        if same || en.contains('{') || en.chars().count() < 12 {
+            continue;
+        }
+        assert!(!text.contains(&en), "{what} ({}): English text of `{k}` left in the page: {en}", l.as_str());
+    }
+    if matches!(l, Locale::Ja | Locale::Zh) {
+        // Hard-coded English in a template is not in the catalogue: look for runs of
+        // three or more English words in the visible text.
+        let words: Vec<&str> = text.split(|c: char| c.is_whitespace() || "·:.,()!?\"'".contains(c)).filter(|w| !w.is_empty()).collect();
+        let english = |w: &str| w.len() >= 2 && w.chars().all(|c| c.is_ascii_alphabetic());
+        let allowed = ["Google", "Authenticator", "Microsoft", "SMS", "English", "Français", "UTC", "Shop", "PageTest"];
+        for win in words.windows(3) {
+            if win.iter().all(|w| english(w) && !allowed.contains(w)) {
+                panic!("{what} ({}): English words in the page: {}", l.as_str(), win.join(" "));
+            }
+        }
+    }
+}
+
+fn page_client(app: &TestApp, l: Locale) -> PageClient {
+    let mut c = PageClient::new(&app.url);
+    c.cookies.insert("ninsho-lang".into(), l.as_str().into());
+    c.accept_language = Some(l.as_str().into());
+    c.user_agent = "PageTest/1.0".into();
+    c
+}
+
+async fn web_app() -> TestApp {
+    spawn_app_with(Backend::Sqlite, |c| c.policy.public_url = "http://127.0.0.1".into()).await
+}
+
+/// Signs up through the pages and confirms the e-mail code; ends on /account.
+async fn page_sign_up(app: &TestApp, c: &mut PageClient, email: &str, l: Locale) -> Page {
+    let form = c.get("/sign-up").await;
+    let before = app.inbox_count(email).await;
+    let code_page = c.post("/sign-up", &form, &[("email", email), ("password", PASSWORD), ("locale", l.as_str())]).await;
+    assert_eq!(code_page.path, "/code", "{}", code_page.html);
+    check_page(l, &code_page, "e-mail code page");
+    let code = app.code_after(email, before).await;
+    let done = c.post("/code", &code_page, &[("code", &code)]).await;
+    assert_eq!(done.path, "/account", "{}", done.html);
+    done
+}
+
+#[tokio::test]
+async fn f_msg_5_every_page_in_four_languages_without_missing_or_english_text() {
+    let app = web_app().await;
+    for l in Locale::ALL {
+        let mut c = page_client(&app, l);
+        for path in ["/sign-in", "/sign-up", "/sign-in/device", "/deny/x.y", "/approve/x.y", "/no-such-page"] {
+            let p = c.get(path).await;
+            check_page(l, &p, path);
+        }
+        // Errors, in the page's language, next to their field.
+        let form = c.get("/sign-in").await;
+        let p = c.post("/sign-in", &form, &[("email", "nobody@example.com"), ("password", "wrong password here")]).await;
+        check_page(l, &p, "sign-in error");
+        let want = values(source(l)).into_iter().find(|(k, _)| k == "err-auth-invalid-credentials").unwrap().1;
+        assert_eq!(p.text_of("password-error").as_deref(), Some(want.as_str()), "{}", p.html);
+        assert!(p.html.contains("aria-describedby=\"password-error\""));
+        let form = c.get("/sign-up").await;
+        let p = c.post("/sign-up", &form, &[("email", "not an address"), ("password", PASSWORD)]).await;
+        check_page(l, &p, "sign-up error");
+        assert!(p.text_of("email-error").is_some_and(|t| !t.is_empty()), "{}", p.html);
+
+        let email = unique_email();
+        let account = page_sign_up(&app, &mut c, &email, l).await;
+        check_page(l, &account, "/account");
+        for path in ["/account/password", "/account/confirm?next=/account", "/account/devices", "/account/history", "/account/messages", "/account/messages/check"] {
+            let p = c.get(path).await;
+            check_page(l, &p, path);
+        }
+        // The wizard: confirm with the password, ask for approval, approve by link.
+        let p = c.get("/account/two-step/setup").await;
+        assert!(p.path.starts_with("/account/confirm"), "{}", p.path);
+        let p = c.post("/account/confirm", &p, &[("next", "/account/two-step/setup"), ("password", PASSWORD)]).await;
+        check_page(l, &p, "setup: approval");
+        let before = app.inbox_count(&email).await;
+        let p = c.post("/account/two-step/approval", &p, &[]).await;
+        check_page(l, &p, "setup: approval sent");
+        assert!(p.html.contains("id=\"approval-sent\""));
+        let mail = app.inbox_latest(&email, before).await;
+        let link = mail.split_whitespace().find(|w| w.contains("/approve/")).unwrap();
+        let path = &link[link.find("/approve/").unwrap()..];
+        let p = c.get(path).await;
+        check_page(l, &p, "approve page");
+        let p = c.post(path, &p, &[]).await;
+        check_page(l, &p, "approved");
+        assert!(p.html.contains("id=\"done\""), "{}", p.html);
+        let p = c.get("/account/two-step/setup").await;
+        check_page(l, &p, "setup: choose");
+        assert!(p.html.contains("id=\"app-start\""));
+        let p = c.get("/account/phone").await;
+        check_page(l, &p, "phone form");
+        let p = c.post("/account/phone", &p, &[("phone", "12")]).await;
+        check_page(l, &p, "phone error");
+        assert!(p.text_of("phone-error").is_some(), "{}", p.html);
+        let p = c.post("/account/app", &p, &[]).await;
+        check_page(l, &p, "app page");
+        assert!(p.html.contains("<svg"), "inline QR code");
+        let p = c.get("/code").await;
+        check_page(l, &p, "enrol code page");
+        let p = c.post("/code", &p, &[("code", "000000")]).await;
+        check_page(l, &p, "wrong code");
+        assert!(p.text_of("code-error").is_some(), "{}", p.html);
+        let p = c.get("/account/messages/check").await;
+        let p = c
+            .post("/account/messages/check", &p, &[("channel", "sms"), ("sender", "+15550100"), ("text", "【至急】http://198.51.100.7/login 123456")])
+            .await;
+        check_page(l, &p, "check result");
+        assert!(p.html.contains("verdict-suspicious"), "{}", p.html);
+        let p = c.get("/account/messages").await;
+        check_page(l, &p, "message center");
+        let p = c.get("/dev/inbox").await;
+        assert!(p.html.contains("id=\"dev-inbox\"") && !p.html.contains('⟦'));
+    }
+    app.shutdown().await;
+}
+
+#[tokio::test]
+async fn f_web_security_headers_and_cookie_attributes() {
+    let app = web_app().await;
+    let mut c = PageClient::new(&app.url);
+    let p = c.get("/sign-in").await;
+    let h = |n: &str| p.headers.get(n).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+    let csp = h("content-security-policy");
+    assert!(csp.contains("frame-ancestors 'none'") && csp.contains("default-src 'none'") && csp.contains("form-action 'self'"), "{csp}");
+    assert!(!csp.contains("unsafe-inline") && !csp.contains("script-src"), "no script may run: {csp}");
+    assert_eq!(h("referrer-policy"), "no-referrer");
+    assert_eq!(h("x-frame-options"), "DENY");
+    assert_eq!(h("x-content-type-options"), "nosniff");
+    assert!(!p.html.contains("<script"), "pages carry no script");
+    let csrf = p.set_cookies.iter().find(|s| s.starts_with("ninsho-csrf=")).expect("a CSRF cookie");
+    assert!(csrf.contains("HttpOnly") && csrf.contains("SameSite=Lax") && csrf.contains("Path=/"), "{csrf}");
+    // Behind HTTPS the cookies are __Host- prefixed and Secure.
+    let secure = spawn_app_with(Backend::Sqlite, |c| c.policy.public_url = "https://shop.example".into()).await;
+    let mut s = PageClient::new(&secure.url);
+    let p = s.get("/sign-in").await;
+    let c2 = p.set_cookies.iter().find(|c| c.contains("ninsho-csrf")).unwrap();
+    assert!(c2.starts_with("__Host-ninsho-csrf=") && c2.contains("; Secure") && c2.contains("HttpOnly"), "{c2}");
+    secure.shutdown().await;
+    app.shutdown().await;
+}
+
+#[tokio::test]
+async fn f_web_forms_refuse_a_missing_or_foreign_csrf_token_and_cross_site_posts() {
+    let app = web_app().await;
+    let email = unique_email();
+    let mut c = PageClient::new(&app.url);
+    page_sign_up(&app, &mut c, &email, Locale::En).await;
+    let session = c.cookies.get("ninsho-session").cloned().unwrap();
+
+    // No token, a token of another browser, and a cross-site post: all 403, no change.
+    let none = c.post_raw("/account/alerts", &[("on".into(), "1".into())], &[]).await;
+    assert_eq!(none.status, 403, "{}", none.html);
+    assert!(none.html.contains("expired"), "a readable page: {}", none.html);
+    let mut other = PageClient::new(&app.url);
+    let foreign = other.get("/sign-in").await.csrf();
+    let p = c.post_raw("/account/alerts", &[("csrf".into(), foreign)], &[]).await;
+    assert_eq!(p.status, 403);
+    let page = c.get("/account").await;
+    let cross = c.post_raw("/account/alerts", &[("csrf".into(), page.csrf())], &[("sec-fetch-site", "cross-site"), ("origin", "https://evil.example")]).await;
+    assert_eq!(cross.status, 403);
+    let me = app.call("GET", "/api/v1/account", Some(&session), None).await;
+    assert_eq!(me.status, 200);
+    let hist = app.call("GET", "/api/v1/history?limit=50", Some(&session), None).await;
+    assert!(!hist.body.to_string().contains("signin_alerts_changed"));
+    // The right token from the same browser works.
+    let ok = c.post("/account/alerts", &page, &[]).await;
+    assert_eq!(ok.path, "/account?notice=alerts-saved", "{}", ok.html);
+    app.shutdown().await;
+}
+
+#[tokio::test]
+async fn f_web_redirects_after_sign_in_never_leave_the_site() {
+    let app = web_app().await;
+    let mut c = PageClient::new(&app.url);
+    for next in ["//evil.example/x", "https://evil.example", "/\\evil.example", "javascript:alert(1)"] {
+        let p = c.send_raw_get(&format!("/language/ja?next={}", ninsho_server::web::ctx::urlencode(next))).await;
+        assert_eq!(p, "/", "{next}");
+    }
+    let p = c.send_raw_get("/language/ja?next=/account/devices").await;
+    assert_eq!(p, "/account/devices");
+    app.shutdown().await;
+}
+
+#[tokio::test]
+async fn f_web_pages_need_a_session_and_send_the_caller_to_sign_in() {
+    let app = web_app().await;
+    let mut c = PageClient::new(&app.url);
+    for path in ["/account", "/account/devices", "/account/messages", "/account/two-step/setup"] {
+        let p = c.get(path).await;
+        assert!(p.path.starts_with("/sign-in?next="), "{path}: {}", p.path);
+        assert!(p.html.contains(&format!("name=\"next\" value=\"{path}\"")), "{path}: comes back after sign-in");
+    }
+    // A stale or forged session cookie is no session.
+    c.cookies.insert("ninsho-session".into(), "forged".into());
+    assert!(c.get("/account").await.path.starts_with("/sign-in"));
+    app.shutdown().await;
+}
