@@ -26,7 +26,7 @@ impl Policy {
         let insecure = url.strip_prefix("http://").is_some_and(|rest| {
             let host = rest.split(['/', '?']).next().unwrap_or("");
             let host = host.rsplit_once(':').filter(|(h, p)| !h.is_empty() && p.chars().all(|c| c.is_ascii_digit())).map(|(h, _)| h).unwrap_or(host);
-            matches!(host, "localhost" | "[::1]") || host.starts_with("127.")
+            matches!(host, "localhost" | "[::1]") || host.parse::<std::net::Ipv4Addr>().is_ok_and(|ip| ip.is_loopback())
         });
         Policy { secure: !insecure }
     }

@@ -1,26 +1,364 @@
-//! The headless-browser harness itself: real Chromium through Debian's chromedriver
-//! loads a page of a running app and takes a screenshot. Page tests build on this.
+//! The shopper's pages in a real headless Chromium (Debian's chromium and
+//! chromedriver through WebDriver): the flows of the seeds, end to end, with codes
+//! from `oathtool` and the dev inbox and the QR code read from a screenshot by
+//! `zbarimg`. Screenshots of the main pages go to `$NINSHO_SCREENSHOTS` (CI keeps
+//! that folder), else `target/screenshots`.
+
+use std::path::PathBuf;
+use std::time::Duration;
 
 use super::*;
+use ninsho_testkit::browser::thirtyfour::prelude::*;
 use ninsho_testkit::browser::{self, Browser};
 
+fn skip() -> bool {
+    if browser::available() {
+        return false;
+    }
+    assert!(!browser::required(), "NINSHO_TEST_BROWSER=1 but {} or {} is missing", browser::CHROMIUM, browser::CHROMEDRIVER);
+    println!("skipped: no {} / {} (apt-get install chromium chromium-driver)", browser::CHROMIUM, browser::CHROMEDRIVER);
+    true
+}
+
+pub fn screenshot_dir() -> PathBuf {
+    let dir = std::env::var_os("NINSHO_SCREENSHOTS").map(PathBuf::from).unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/screenshots"));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// The app as a browser reaches it: plain HTTP on loopback, so cookies without
+/// `Secure` (the only case that drops it).
+async fn web_app() -> TestApp {
+    spawn_app_with(Backend::Sqlite, |c| c.policy.public_url = "http://127.0.0.1".into()).await
+}
+
+struct Tab<'a> {
+    b: &'a Browser,
+    base: String,
+}
+
+impl Tab<'_> {
+    async fn go(&self, path: &str) {
+        self.b.driver.goto(format!("{}{path}", self.base)).await.unwrap();
+    }
+    async fn el(&self, id: &str) -> WebElement {
+        match self.b.driver.find(By::Id(id)).await {
+            Ok(e) => e,
+            Err(e) => panic!("no #{id} on {}: {e}\n{}", self.path().await, self.b.driver.source().await.unwrap_or_default()),
+        }
+    }
+    async fn fill(&self, id: &str, text: &str) {
+        let e = self.el(id).await;
+        e.clear().await.unwrap();
+        e.send_keys(text).await.unwrap();
+    }
+    /// Clicks something that loads a new page, and waits until it has.
+    async fn click(&self, id: &str) {
+        let e = self.el(id).await;
+        self.navigating(e).await;
+    }
+    /// Clicks a checkbox or a summary: no new page.
+    async fn tick(&self, id: &str) {
+        self.el(id).await.click().await.unwrap();
+    }
+    async fn click_text(&self, text: &str) {
+        let xpath = format!("//*[self::button or self::a][normalize-space(.)='{text}']");
+        match self.b.driver.find(By::XPath(xpath)).await {
+            Ok(e) => self.navigating(e).await,
+            Err(e) => panic!("no button or link «{text}» on {}: {e}", self.path().await),
+        }
+    }
+    async fn navigating(&self, e: WebElement) {
+        let old = self.b.driver.find(By::Tag("html")).await.unwrap();
+        e.click().await.unwrap();
+        // The old document's root goes stale once the next page is in.
+        for _ in 0..200 {
+            if old.tag_name().await.is_err() {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        panic!("no new page after the click on {}", self.path().await);
+    }
+    async fn path(&self) -> String {
+        let u = self.b.driver.current_url().await.unwrap();
+        match u.query() {
+            Some(q) => format!("{}?{q}", u.path()),
+            None => u.path().to_string(),
+        }
+    }
+    async fn source(&self) -> String {
+        self.b.driver.source().await.unwrap()
+    }
+    async fn text(&self, id: &str) -> String {
+        self.el(id).await.text().await.unwrap()
+    }
+    async fn shot(&self, name: &str) {
+        self.b.screenshot_png(screenshot_dir().join(format!("{name}.png"))).await.unwrap();
+    }
+}
+
+/// The path of a link in a message (messages link to the configured public URL).
+fn link_path(message: &str, marker: &str) -> String {
+    let w = message.split_whitespace().find(|w| w.contains(marker)).unwrap_or_else(|| panic!("no {marker} link in: {message}"));
+    w[w.find(marker).unwrap()..].to_string()
+}
+
+async fn sign_up(app: &TestApp, t: &Tab<'_>, email: &str) {
+    t.go("/sign-up").await;
+    t.fill("email", email).await;
+    t.fill("password", PASSWORD).await;
+    let before = app.inbox_count(email).await;
+    t.click("sign-up").await;
+    assert_eq!(t.path().await, "/code");
+    let code = app.code_after(email, before).await;
+    t.fill("code", &code).await;
+    t.click("verify").await;
+    assert_eq!(t.path().await, "/account", "{}", t.source().await);
+}
+
+/// Confirms with the password (2SV off), asks for and follows the approval e-mail.
+async fn approve_setup_in_browser(app: &TestApp, t: &Tab<'_>, email: &str) {
+    t.click("twosv-setup").await;
+    assert!(t.path().await.starts_with("/account/confirm"), "{}", t.path().await);
+    t.fill("password", PASSWORD).await;
+    t.click("confirm").await;
+    assert_eq!(t.path().await, "/account/two-step/setup");
+    let before = app.inbox_count(email).await;
+    t.click("send-approval").await;
+    assert!(t.source().await.contains("approval-sent"));
+    let mail = app.inbox_latest(email, before).await;
+    t.go(&link_path(&mail, "/approve/")).await;
+    t.click("link-submit").await;
+    t.el("done").await;
+    t.click("link-next").await;
+    assert_eq!(t.path().await, "/account/two-step/setup");
+}
+
+fn zbar_png(png: &[u8]) -> String {
+    let dir = TempDir::new().unwrap();
+    let path = dir.path.join("shot.png");
+    std::fs::write(&path, png).unwrap();
+    let out = std::process::Command::new("zbarimg").args(["--raw", "-q"]).arg(&path).output().expect("zbarimg is installed");
+    assert!(out.status.success(), "zbarimg found no QR code in the screenshot");
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+/// Seeds 004: sign up → 2SV on with an authenticator app (QR from a screenshot,
+/// code from oathtool) and a phone as backup → sign out → sign in with a code and
+/// "don't require codes" → sign in again without one → change the phone (asked for a
+/// fresh code first) → turn 2SV off.
 #[tokio::test]
-async fn browser_harness_loads_a_page_in_headless_chromium() {
-    if !browser::available() {
-        assert!(!browser::required(), "NINSHO_TEST_BROWSER=1 but {} or {} is missing", browser::CHROMIUM, browser::CHROMEDRIVER);
-        println!("skipped: no {} / {} (apt-get install chromium chromium-driver)", browser::CHROMIUM, browser::CHROMEDRIVER);
+async fn f_2sv_3_browser_app_setup_trusted_browser_phone_change_and_2sv_off() {
+    if skip() {
         return;
     }
-    let app = spawn_app(Backend::Sqlite).await;
+    let app = web_app().await;
+    let b = Browser::start(1280, 900).await.unwrap();
+    let t = Tab { b: &b, base: app.url.clone() };
+    let email = unique_email();
+    sign_up(&app, &t, &email).await;
+    approve_setup_in_browser(&app, &t, &email).await;
+
+    // Authenticator app: the QR code is read off a screenshot of the page.
+    t.click("app-start").await;
+    let qr = t.el("qr").await;
+    qr.scroll_into_view().await.unwrap();
+    t.shot("en-1280-app-setup").await;
+    let uri = zbar_png(&b.driver.screenshot_as_png().await.unwrap());
+    let key: String = t.text("setup-key").await.split_whitespace().collect();
+    assert!(uri.starts_with("otpauth://totp/") && uri.contains(&format!("secret={key}")), "{uri} vs {key}");
+    t.fill("code", &oathtool(&key)).await;
+    t.click("verify").await;
+    assert_eq!(t.path().await, "/account/two-step/setup");
+
+    // A phone as backup (the app alone would do; the phone is changed later).
+    t.click("backup-phone").await;
+    t.fill("phone", "090-1234-5678").await;
+    let before = app.inbox_count("+819012345678").await;
+    t.click("phone-continue").await;
+    assert_eq!(t.path().await, "/code");
+    t.fill("code", &app.code_after("+819012345678", before).await).await;
+    t.click("verify").await;
+    assert_eq!(t.path().await, "/account/two-step/setup");
+    t.shot("en-1280-setup-finish").await;
+    t.click("twosv-enable").await;
+    assert_eq!(t.path().await, "/account?notice=twosv-on");
+    assert!(t.text("twosv-status").await.contains("On"));
+
+    // Sign out, sign in with a code from the app, ticking "don't require codes".
+    t.click("sign-out").await;
+    t.go("/sign-in").await;
+    t.fill("email", &email).await;
+    t.fill("password", PASSWORD).await;
+    t.click("sign-in").await;
+    assert_eq!(t.path().await, "/code");
+    assert!(t.text("instruction").await.contains("authenticator app"));
+    t.shot("en-1280-code").await;
+    // The enrolment used the current step; the next one is inside the ±1 window.
+    t.fill("code", &oathtool_at(&key, 1)).await;
+    t.tick("trust").await;
+    t.click("verify").await;
+    assert_eq!(t.path().await, "/account");
+
+    // Again: this browser is trusted, so no code is asked.
+    t.click("sign-out").await;
+    t.go("/sign-in").await;
+    t.fill("email", &email).await;
+    t.fill("password", PASSWORD).await;
+    t.click("sign-in").await;
+    assert_eq!(t.path().await, "/account", "a trusted browser signs in without a code");
+    t.shot("en-1280-account").await;
+
+    // Changing the phone asks for a fresh code first (F-SIGNIN-4): the trusted
+    // sign-in never counts as one. The code comes by SMS, chosen under "didn't get a code?".
+    t.click_text("Change number").await;
+    assert!(t.path().await.starts_with("/account/confirm"), "step-up first: {}", t.path().await);
+    t.click("confirm").await;
+    assert_eq!(t.path().await, "/code");
+    assert!(t.source().await.contains("Confirm it"), "the step-up code page");
+    let before = app.inbox_count("+819012345678").await;
+    t.tick("didnt-get").await;
+    t.click_text("Text a code to +••••••••5678").await;
+    assert!(t.path().await.starts_with("/code?method="));
+    t.fill("code", &app.code_after("+819012345678", before).await).await;
+    t.click("verify").await;
+    assert!(t.path().await.starts_with("/account/phone?replaces="), "{}", t.path().await);
+    t.fill("phone", "080-2222-3333").await;
+    let before = app.inbox_count("+818022223333").await;
+    t.click("phone-continue").await;
+    t.fill("code", &app.code_after("+818022223333", before).await).await;
+    t.click("verify").await;
+    assert_eq!(t.path().await, "/account?notice=method-added");
+    let methods = t.text("methods").await;
+    assert!(methods.contains("3333") && !methods.contains("5678"), "{methods}");
+
+    // Turn 2SV off, clearing the settings.
+    t.tick("clear").await;
+    t.click("twosv-disable").await;
+    assert_eq!(t.path().await, "/account?notice=twosv-off");
+    assert!(t.text("twosv-status").await.contains("Off"));
+    b.quit().await;
+    app.shutdown().await;
+}
+
+/// The SMS path with codes from the dev inbox: a resend makes the old code useless;
+/// the deny link of a sign-in SMS cancels that sign-in.
+#[tokio::test]
+async fn f_otp_2_browser_sms_setup_with_resend_and_the_deny_link() {
+    if skip() {
+        return;
+    }
+    let app = web_app().await;
     let b = Browser::start(375, 812).await.unwrap();
-    b.driver.goto(format!("{}/api/openapi.json", app.url)).await.unwrap();
-    let source = b.driver.source().await.unwrap();
-    assert!(source.contains("openapi"), "page source: {source}");
-    let dir = TempDir::new().unwrap();
-    let shot = dir.path.join("page.png");
-    b.screenshot_png(&shot).await.unwrap();
-    let png = std::fs::read(&shot).unwrap();
-    assert!(png.starts_with(b"\x89PNG"), "not a PNG: {} bytes", png.len());
+    let t = Tab { b: &b, base: app.url.clone() };
+    let email = unique_email();
+    let phone = "+819087654321";
+    sign_up(&app, &t, &email).await;
+    approve_setup_in_browser(&app, &t, &email).await;
+    t.fill("phone", "090-8765-4321").await;
+    let before = app.inbox_count(phone).await;
+    t.click("phone-continue").await;
+    let old = app.code_after(phone, before).await;
+    t.shot("en-375-code").await;
+
+    // "Didn't get a code?" → send again: the first code stops working.
+    let before = app.inbox_count(phone).await;
+    // <details> opens without script: clicking its summary.
+    t.tick("didnt-get").await;
+    t.click("resend").await;
+    assert!(t.text("notice").await.contains("new code"));
+    let new = app.code_after(phone, before).await;
+    assert_ne!(old, new);
+    t.fill("code", &old).await;
+    t.click("verify").await;
+    assert!(t.text("code-error").await.contains("not right"), "the replaced code is refused");
+    t.fill("code", &new).await;
+    t.click("verify").await;
+    assert_eq!(t.path().await, "/account/two-step/setup");
+    // A phone needs a backup method: e-mail.
+    t.click("backup-email").await;
+    t.click("twosv-enable").await;
+    assert_eq!(t.path().await, "/account?notice=twosv-on");
+
+    // Sign in from scratch: a code by SMS; its deny link cancels this sign-in.
+    t.click("sign-out").await;
+    t.go("/sign-in").await;
+    t.fill("email", &email).await;
+    t.fill("password", PASSWORD).await;
+    let before = app.inbox_count(phone).await;
+    t.click("sign-in").await;
+    assert_eq!(t.path().await, "/code");
+    let sms = app.code_message_after(phone, before).await;
+    let code = code_in(&sms);
+    t.go(&link_path(&sms, "/deny/")).await;
+    t.shot("en-375-deny").await;
+    t.click("link-submit").await;
+    assert!(t.text("done").await.contains("Denied"));
+    assert!(t.el("link-next").await.attr("href").await.unwrap().unwrap().ends_with("/account/password"));
+    t.go("/code").await;
+    t.el("closed").await;
+    // The denied code no longer signs in: the challenge is gone.
+    assert!(t.source().await.contains("expired"));
+    let _ = code;
+
+    // A fresh sign-in with a fresh code works.
+    t.go("/sign-in").await;
+    t.fill("email", &email).await;
+    t.fill("password", PASSWORD).await;
+    let before = app.inbox_count(phone).await;
+    t.click("sign-in").await;
+    t.fill("code", &app.code_after(phone, before).await).await;
+    t.click("verify").await;
+    assert_eq!(t.path().await, "/account");
+    b.quit().await;
+    app.shutdown().await;
+}
+
+/// The main pages in Japanese and English at phone and PC widths, for people to look
+/// at (issue 4): written to the screenshot folder.
+#[tokio::test]
+async fn f_web_screenshots_of_the_main_pages_in_ja_and_en_at_phone_and_pc_widths() {
+    if skip() {
+        return;
+    }
+    let app = web_app().await;
+    let b = Browser::start(1280, 900).await.unwrap();
+    let t = Tab { b: &b, base: app.url.clone() };
+    let email = unique_email();
+    sign_up(&app, &t, &email).await;
+    let pages = [
+        ("account", "/account"),
+        ("devices", "/account/devices"),
+        ("history", "/account/history"),
+        ("messages", "/account/messages"),
+        ("check", "/account/messages/check"),
+        ("password", "/account/password"),
+    ];
+    let anonymous = [("sign-in", "/sign-in"), ("sign-up", "/sign-up"), ("device", "/sign-in/device")];
+    for lang in ["ja", "en"] {
+        t.go(&format!("/language/{lang}?next=/account")).await;
+        for (w, h) in [(375u32, 812u32), (1280, 900)] {
+            b.driver.set_window_rect(0, 0, w, h).await.unwrap();
+            for (name, path) in pages {
+                t.go(path).await;
+                assert!(t.source().await.contains(&format!("lang=\"{lang}\"")));
+                t.shot(&format!("{lang}-{w}-{name}")).await;
+            }
+        }
+    }
+    t.click("sign-out").await;
+    for lang in ["ja", "en"] {
+        t.go(&format!("/language/{lang}?next=/sign-in")).await;
+        for (w, h) in [(375u32, 812u32), (1280, 900)] {
+            b.driver.set_window_rect(0, 0, w, h).await.unwrap();
+            for (name, path) in anonymous {
+                t.go(path).await;
+                t.shot(&format!("{lang}-{w}-{name}")).await;
+            }
+        }
+    }
+    tokio::time::sleep(Duration::from_millis(10)).await;
     b.quit().await;
     app.shutdown().await;
 }

@@ -50,7 +50,7 @@ fn check_page(l: Locale, page: &Page, what: &str) {
         // Hard-coded English in a template is not in the catalogue: look for runs of
         // three or more English words in the visible text.
         let words: Vec<&str> = text.split(|c: char| c.is_whitespace() || "·:.,()!?\"'".contains(c)).filter(|w| !w.is_empty()).collect();
-        let english = |w: &str| w.len() >= 2 && w.chars().all(|c| c.is_ascii_alphabetic());
+        let english = |w: &str| w.len() >= 2 && w.chars().all(|c| c.is_ascii_alphabetic()) && w.chars().any(|c| c.is_ascii_lowercase());
         let allowed = ["Google", "Authenticator", "Microsoft", "SMS", "English", "Français", "UTC", "Shop", "PageTest"];
         for win in words.windows(3) {
             if win.iter().all(|w| english(w) && !allowed.contains(w)) {
