@@ -91,6 +91,19 @@ impl Browser {
         Ok(Browser { driver, chromedriver, dir })
     }
 
+    /// Sets the page's viewport to exactly `width`x`height` CSS pixels, as a phone
+    /// would have it: a headless window cannot be narrower than 500 px.
+    pub async fn set_viewport(&self, width: u32, height: u32) -> anyhow::Result<()> {
+        let dev = thirtyfour::extensions::cdp::ChromeDevTools::new(self.driver.handle().clone());
+        let mobile = width < 600;
+        dev.execute_cdp_with_params(
+            "Emulation.setDeviceMetricsOverride",
+            serde_json::json!({"width": width, "height": height, "deviceScaleFactor": 1, "mobile": mobile}),
+        )
+        .await?;
+        Ok(())
+    }
+
     /// Saves a PNG screenshot of the viewport to `path`.
     pub async fn screenshot_png(&self, path: impl AsRef<Path>) -> anyhow::Result<()> {
         let png = self.driver.screenshot_as_png().await?;

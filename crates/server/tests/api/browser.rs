@@ -251,6 +251,7 @@ async fn f_otp_2_browser_sms_setup_with_resend_and_the_deny_link() {
     }
     let app = web_app().await;
     let b = Browser::start(375, 812).await.unwrap();
+    b.set_viewport(375, 812).await.unwrap();
     let t = Tab { b: &b, base: app.url.clone() };
     let email = unique_email();
     let phone = "+819087654321";
@@ -339,7 +340,7 @@ async fn f_web_screenshots_of_the_main_pages_in_ja_and_en_at_phone_and_pc_widths
     for lang in ["ja", "en"] {
         t.go(&format!("/language/{lang}?next=/account")).await;
         for (w, h) in [(375u32, 812u32), (1280, 900)] {
-            b.driver.set_window_rect(0, 0, w, h).await.unwrap();
+            b.set_viewport(w, h).await.unwrap();
             for (name, path) in pages {
                 t.go(path).await;
                 assert!(t.source().await.contains(&format!("lang=\"{lang}\"")));
@@ -351,7 +352,7 @@ async fn f_web_screenshots_of_the_main_pages_in_ja_and_en_at_phone_and_pc_widths
     for lang in ["ja", "en"] {
         t.go(&format!("/language/{lang}?next=/sign-in")).await;
         for (w, h) in [(375u32, 812u32), (1280, 900)] {
-            b.driver.set_window_rect(0, 0, w, h).await.unwrap();
+            b.set_viewport(w, h).await.unwrap();
             for (name, path) in anonymous {
                 t.go(path).await;
                 t.shot(&format!("{lang}-{w}-{name}")).await;
