@@ -166,6 +166,27 @@ pub struct OutboxMessage {
     pub attempts: i64,
 }
 
+/// F-OFF-3/4: a locked-out user's request to reset 2SV, and support's decision.
+#[derive(Clone, Debug)]
+pub struct ResetRequest {
+    pub id: ResetRequestId,
+    pub account_id: AccountId,
+    pub created_at: UnixMillis,
+    /// pending, approved or rejected.
+    pub status: String,
+    /// What the document is: passport, drivers_licence, …
+    pub doc_type: String,
+    /// The file format found in its bytes: pdf, png, jpeg, doc, docx.
+    pub doc_kind: String,
+    pub doc_bytes: i64,
+    /// The sealed document; gone once decided (and not loaded for lists).
+    pub document: Option<Vec<u8>>,
+    pub decided_at: Option<UnixMillis>,
+    pub reason: Option<String>,
+    pub reviewer: Option<String>,
+    pub ip: Option<String>,
+}
+
 #[derive(Clone, Debug)]
 pub enum Write {
     InsertAccount(Account),
@@ -212,6 +233,10 @@ pub enum Write {
     InsertOutbox(OutboxMessage),
     /// Guard: fewer than `limit` sends in the current window of `window_secs`.
     ChargeQuota { key: String, limit: i64, window_secs: i64, now: UnixMillis },
+    /// Unique: one pending request per account.
+    InsertResetRequest(ResetRequest),
+    /// Guard: still pending. Deletes the document with the decision.
+    DecideResetRequest { id: ResetRequestId, status: String, reason: String, reviewer: String, now: UnixMillis },
 }
 
 #[derive(Debug)]
@@ -275,6 +300,11 @@ pub trait Store: Clone + Send + Sync + 'static {
         ceiling: i64,
         now: UnixMillis,
     ) -> impl Future<Output = R<FailureCount>> + Send;
+
+    /// One reset request, with its sealed document while it is pending.
+    fn reset_request(&self, id: ResetRequestId) -> impl Future<Output = R<Option<ResetRequest>>> + Send;
+    /// Reset requests with this status (all if `None`), oldest first, documents not loaded.
+    fn reset_requests(&self, status: Option<&str>, limit: i64) -> impl Future<Output = R<Vec<ResetRequest>>> + Send;
 
     /// Deletes quota counters whose key starts with `prefix` (support lifting a limit,
     /// F-LIMIT-2). Returns how many were lifted.

@@ -1,4 +1,5 @@
-//! The command line: `serve`, `migrate`, `admin limits release`, `bench`. Every
+//! The command line: `serve`, `migrate`, `admin limits release`, `admin resets …`,
+//! `bench`. Every
 //! failure is one line on stderr and a non-zero exit.
 
 use std::net::SocketAddr;
@@ -39,6 +40,48 @@ enum Admin {
     Limits {
         #[command(subcommand)]
         what: Limits,
+    },
+    /// 2SV reset requests of locked-out users (F-OFF-3/4).
+    Resets {
+        #[command(subcommand)]
+        what: Resets,
+    },
+}
+
+#[derive(Subcommand)]
+enum Resets {
+    /// The review queue (pending by default).
+    List {
+        #[arg(long, default_value = "pending")]
+        status: String,
+        #[command(flatten)]
+        common: CommonArgs,
+    },
+    /// Writes a pending request's identity document to a file (mode 0600) for review.
+    Document {
+        id: String,
+        #[arg(long)]
+        out: PathBuf,
+        #[command(flatten)]
+        common: CommonArgs,
+    },
+    /// Approve: two-step verification goes off and the password alone signs in.
+    Approve {
+        id: String,
+        #[arg(long)]
+        reviewer: String,
+        #[command(flatten)]
+        common: CommonArgs,
+    },
+    /// Reject, with the reason the user is told.
+    Reject {
+        id: String,
+        #[arg(long)]
+        reason: String,
+        #[arg(long)]
+        reviewer: String,
+        #[command(flatten)]
+        common: CommonArgs,
     },
 }
 
@@ -312,8 +355,50 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("released {n} limit(s)");
             Ok(())
         }
+        Command::Admin { what: Admin::Resets { what } } => resets(what).await,
         Command::Bench(a) => crate::bench::run(a).await,
     }
+}
+
+fn reset_id(s: &str) -> anyhow::Result<ninsho_domain::types::ResetRequestId> {
+    uuid::Uuid::try_parse(s.trim()).map(ninsho_domain::types::ResetRequestId).map_err(|_| anyhow::anyhow!("not a request id: {s}"))
+}
+
+async fn resets(what: Resets) -> anyhow::Result<()> {
+    let common = match &what {
+        Resets::List { common, .. } | Resets::Document { common, .. } | Resets::Approve { common, .. } | Resets::Reject { common, .. } => common,
+    };
+    crate::logging::init(&common.log_format, "warn");
+    let c = common.config(SocketAddr::from(([127, 0, 0, 1], 0)))?;
+    let services = crate::App::services(&c).await?;
+    let result = async {
+        let e = crate::config::operator_error;
+        match &what {
+            Resets::List { status, .. } => {
+                let status = (status != "all").then_some(status.as_str());
+                for r in services.reset_queue(status, 1000).await.map_err(e)? {
+                    println!("{}\t{}\t{}\t{}\t{} ({} bytes)", r.id, r.status, crate::web::time::when(r.created_at), r.doc_type, r.doc_kind, r.doc_bytes);
+                }
+            }
+            Resets::Document { id, out, .. } => {
+                let (view, doc) = services.reset_document(reset_id(id)?).await.map_err(e)?;
+                crate::config::write_private(out, &doc)?;
+                println!("wrote {} ({}, {} bytes)", out.display(), view.doc_kind, doc.len());
+            }
+            Resets::Approve { id, reviewer, .. } => {
+                let v = services.decide_reset(reset_id(id)?, true, "", reviewer).await.map_err(e)?;
+                println!("{} approved: two-step verification is off for the account", v.id);
+            }
+            Resets::Reject { id, reason, reviewer, .. } => {
+                let v = services.decide_reset(reset_id(id)?, false, reason, reviewer).await.map_err(e)?;
+                println!("{} rejected", v.id);
+            }
+        }
+        anyhow::Ok(())
+    }
+    .await;
+    services.store.close().await;
+    result
 }
 
 async fn shutdown_signal() {

@@ -73,7 +73,8 @@ impl Config {
     }
 }
 
-fn write_private(path: &Path, contents: &str) -> anyhow::Result<()> {
+/// Creates a file only its owner can read; refuses to overwrite one.
+pub(crate) fn write_private(path: &Path, contents: impl AsRef<[u8]>) -> anyhow::Result<()> {
     use std::io::Write;
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
@@ -86,7 +87,7 @@ fn write_private(path: &Path, contents: &str) -> anyhow::Result<()> {
         opts.mode(0o600);
     }
     let mut f = opts.open(path).with_context(|| format!("creating {}", path.display()))?;
-    f.write_all(contents.as_bytes())?;
+    f.write_all(contents.as_ref())?;
     f.sync_all()?;
     Ok(())
 }

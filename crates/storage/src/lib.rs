@@ -74,7 +74,8 @@ impl Db {
                 .create_if_missing(true)
                 .journal_mode(SqliteJournalMode::Wal)
                 .synchronous(SqliteSynchronous::Full)
-                .busy_timeout(Duration::from_secs(10))
+                // A support command run beside a busy server waits its turn for the one writer.
+                .busy_timeout(Duration::from_secs(30))
                 .foreign_keys(true);
             let write = SqlitePoolOptions::new()
                 .max_connections(1)
@@ -172,6 +173,8 @@ delegate!(Store {
     fn messages(&self, account: AccountId, limit: i64) -> R<Vec<ArchivedMessage>>;
     fn quota_window_start(&self, key: &str) -> R<Option<UnixMillis>>;
     fn record_code_failure(&self, challenge: ChallengeId, factor: Option<FactorId>, ceiling: i64, now: UnixMillis) -> R<FailureCount>;
+    fn reset_request(&self, id: ResetRequestId) -> R<Option<ResetRequest>>;
+    fn reset_requests(&self, status: Option<&str>, limit: i64) -> R<Vec<ResetRequest>>;
     fn release_quotas(&self, prefix: &str) -> R<u64>;
 });
 

@@ -114,6 +114,23 @@ fn opt_ms(v: Option<i64>) -> Option<UnixMillis> {
     v.map(UnixMillis)
 }
 
+fn reset_row(r: &DbRow) -> R<ResetRequest> {
+    Ok(ResetRequest {
+        id: ResetRequestId(r.try_get("id").map_err(db_err)?),
+        account_id: AccountId(r.try_get("account_id").map_err(db_err)?),
+        created_at: UnixMillis(r.try_get("created_at").map_err(db_err)?),
+        status: r.try_get("status").map_err(db_err)?,
+        doc_type: r.try_get("doc_type").map_err(db_err)?,
+        doc_kind: r.try_get("doc_kind").map_err(db_err)?,
+        doc_bytes: r.try_get("doc_bytes").map_err(db_err)?,
+        document: r.try_get("document").map_err(db_err)?,
+        decided_at: opt_ms(r.try_get("decided_at").map_err(db_err)?),
+        reason: r.try_get("reason").map_err(db_err)?,
+        reviewer: r.try_get("reviewer").map_err(db_err)?,
+        ip: r.try_get("ip").map_err(db_err)?,
+    })
+}
+
 fn account_row(r: &DbRow) -> R<Account> {
     Ok(Account {
         id: AccountId(r.try_get("id").map_err(db_err)?),
@@ -353,6 +370,13 @@ async fn apply(tx: &mut Tx, w: &Write) -> Result<bool, sqlx::Error> {
                 where send_quota.window_start + $3 <= $2 or send_quota.count < $4")
             .bind(key).bind(now.0).bind(window_secs * 1000).bind(*limit)
             .execute(c).await?.rows_affected(),
+        Write::InsertResetRequest(r) => q("insert into reset_requests (id, account_id, created_at, status, doc_type, doc_kind, doc_bytes, document, ip) values ($1, $2, $3, $4, $5, $6, $7, $8, $9)")
+            .bind(r.id.0).bind(r.account_id.0).bind(r.created_at.0).bind(&r.status).bind(&r.doc_type).bind(&r.doc_kind).bind(r.doc_bytes)
+            .bind(r.document.clone()).bind(r.ip.clone())
+            .execute(c).await?.rows_affected(),
+        Write::DecideResetRequest { id, status, reason, reviewer, now } => q("update reset_requests set status = $2, reason = $3, reviewer = $4, decided_at = $5, document = null where id = $1 and status = 'pending'")
+            .bind(id.0).bind(status).bind(reason).bind(reviewer).bind(now.0)
+            .execute(c).await?.rows_affected(),
     };
     Ok(n > 0)
 }
@@ -524,6 +548,18 @@ impl ninsho_domain::ports::Store for Store {
         }
         tx.commit().await.map_err(db_err)?;
         Ok(out)
+    }
+
+    async fn reset_request(&self, id: ResetRequestId) -> R<Option<ResetRequest>> {
+        let r = sqlx::query("select id, account_id, created_at, status, doc_type, doc_kind, doc_bytes, document, decided_at, reason, reviewer, ip from reset_requests where id = $1")
+            .bind(id.0).fetch_optional(&self.read).await.map_err(db_err)?;
+        r.map(|r| reset_row(&r)).transpose()
+    }
+
+    async fn reset_requests(&self, status: Option<&str>, limit: i64) -> R<Vec<ResetRequest>> {
+        let rows = sqlx::query("select id, account_id, created_at, status, doc_type, doc_kind, doc_bytes, case when 1 = 0 then document end as document, decided_at, reason, reviewer, ip from reset_requests where ($1 is null or status = $1) order by created_at limit $2")
+            .bind(status).bind(limit).fetch_all(&self.read).await.map_err(db_err)?;
+        rows.iter().map(reset_row).collect()
     }
 
     async fn release_quotas(&self, prefix: &str) -> R<u64> {

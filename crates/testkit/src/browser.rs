@@ -94,9 +94,8 @@ impl Browser {
     /// Sets the page's viewport to exactly `width`x`height` CSS pixels, as a phone
     /// would have it: a headless window cannot be narrower than 500 px.
     pub async fn set_viewport(&self, width: u32, height: u32) -> anyhow::Result<()> {
-        let dev = thirtyfour::extensions::cdp::ChromeDevTools::new(self.driver.handle().clone());
         let mobile = width < 600;
-        dev.execute_cdp_with_params(
+        self.driver.cdp().send_raw(
             "Emulation.setDeviceMetricsOverride",
             serde_json::json!({"width": width, "height": height, "deviceScaleFactor": 1, "mobile": mobile}),
         )

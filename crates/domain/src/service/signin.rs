@@ -61,6 +61,12 @@ impl<S: Store> Services<S> {
         }
     }
 
+    /// The password check of sign-in, for other use cases that start from e-mail and
+    /// password (the reset request): same timing, same wrong-password event.
+    pub(crate) async fn check_password_public(&self, email: &str, password: &SecretString, client: &ClientInfo) -> Result<Option<Account>> {
+        self.check_password(email, password, client).await
+    }
+
     async fn assess(&self, account: &Account, client: &ClientInfo) -> Result<(RiskAssessment, bool)> {
         let now = self.now();
         let since = now.minus_secs(self.policy.risk.failure_window_minutes * 60);

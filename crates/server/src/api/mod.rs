@@ -8,6 +8,7 @@ mod error;
 pub(crate) mod extract;
 mod inbox;
 mod methods;
+mod recovery;
 
 use std::time::Duration;
 
@@ -26,6 +27,9 @@ pub use error::{ApiError, ApiResult, problem, status_of};
 use crate::app::AppState;
 
 pub const OPENAPI: &str = include_str!("openapi.json");
+
+/// The reset request's body limit: the largest document, base64, and the fields.
+pub const RECOVERY_BODY_BYTES: usize = ninsho_domain::service::MAX_DOCUMENT_BYTES / 3 * 4 + 64 * 1024;
 
 pub fn router(state: AppState) -> Router {
     let v1 = Router::new()
@@ -57,7 +61,9 @@ pub fn router(state: AppState) -> Router {
         .route("/trusted-browsers/{id}", delete(account::revoke_trusted_browser))
         .route("/history", get(account::history))
         .route("/messages", get(inbox::list))
-        .route("/messages/check", post(inbox::check));
+        .route("/messages/check", post(inbox::check))
+        // A document of up to 8 MiB, base64: this route alone takes large bodies.
+        .route("/recovery/requests", post(recovery::request).layer(DefaultBodyLimit::max(RECOVERY_BODY_BYTES)));
 
     let mut app = Router::new()
         .route("/health", get(health))

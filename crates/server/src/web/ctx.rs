@@ -193,9 +193,10 @@ impl Ctx {
         res
     }
 
-    /// The signed-in caller, or the sign-in page that brings them back here.
-    pub fn require_auth(&self) -> Result<&Authed, Response> {
-        self.authed.as_ref().ok_or_else(|| Redirect::to(&format!("/sign-in?next={}", urlencode(&self.here))).into_response())
+    /// The sign-in page, which brings the caller back here afterwards.
+    pub fn to_sign_in(self) -> Response {
+        let to = format!("/sign-in?next={}", urlencode(&self.here));
+        self.redirect(&to)
     }
 
     /// Turns an error no form handles into the right page: sign in again, confirm

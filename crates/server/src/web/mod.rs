@@ -18,7 +18,7 @@ use axum::routing::{get, post};
 use tower_http::csrf::CsrfLayer;
 
 use crate::app::AppState;
-use pages::{account, auth, code, devices, links, messages, setup};
+use pages::{account, auth, code, devices, links, messages, recovery, setup};
 
 pub const CSS: &str = include_str!("../../static/ninsho.css");
 
@@ -59,7 +59,8 @@ pub fn routes(dev_inbox: bool) -> Router<AppState> {
         .route("/account/messages", get(messages::list))
         .route("/account/messages/check", get(messages::check_form).post(messages::check))
         .route("/approve/{token}", get(links::approve_page).post(links::approve))
-        .route("/deny/{token}", get(links::deny_page).post(links::deny));
+        .route("/deny/{token}", get(links::deny_page).post(links::deny))
+        .route("/recovery", get(recovery::form).post(recovery::submit).layer(axum::extract::DefaultBodyLimit::max(recovery::BODY_BYTES)));
     if dev_inbox {
         r = r.route("/dev/inbox", get(dev_inbox_negotiated));
     }

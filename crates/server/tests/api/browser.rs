@@ -316,6 +316,21 @@ async fn f_otp_2_browser_sms_setup_with_resend_and_the_deny_link() {
     app.shutdown().await;
 }
 
+/// Each page in ja and en, at a phone's and a PC's width.
+async fn shoot_all(t: &Tab<'_>, pages: &[(&str, &str)], start: &str) {
+    for lang in ["ja", "en"] {
+        t.go(&format!("/language/{lang}?next={start}")).await;
+        for (w, h) in [(375u32, 812u32), (1280, 900)] {
+            t.b.set_viewport(w, h).await.unwrap();
+            for (name, path) in pages {
+                t.go(path).await;
+                assert!(t.source().await.contains(&format!("lang=\"{lang}\"")), "{path} in {lang}");
+                t.shot(&format!("{lang}-{w}-{name}")).await;
+            }
+        }
+    }
+}
+
 /// The main pages in Japanese and English at phone and PC widths, for people to look
 /// at (issue 4): written to the screenshot folder.
 #[tokio::test]
@@ -336,30 +351,10 @@ async fn f_web_screenshots_of_the_main_pages_in_ja_and_en_at_phone_and_pc_widths
         ("check", "/account/messages/check"),
         ("password", "/account/password"),
     ];
-    let anonymous = [("sign-in", "/sign-in"), ("sign-up", "/sign-up"), ("device", "/sign-in/device")];
-    for lang in ["ja", "en"] {
-        t.go(&format!("/language/{lang}?next=/account")).await;
-        for (w, h) in [(375u32, 812u32), (1280, 900)] {
-            b.set_viewport(w, h).await.unwrap();
-            for (name, path) in pages {
-                t.go(path).await;
-                assert!(t.source().await.contains(&format!("lang=\"{lang}\"")));
-                t.shot(&format!("{lang}-{w}-{name}")).await;
-            }
-        }
-    }
+    let anonymous = [("sign-in", "/sign-in"), ("sign-up", "/sign-up"), ("device", "/sign-in/device"), ("recovery", "/recovery")];
+    shoot_all(&t, &pages, "/account").await;
     t.click("sign-out").await;
-    for lang in ["ja", "en"] {
-        t.go(&format!("/language/{lang}?next=/sign-in")).await;
-        for (w, h) in [(375u32, 812u32), (1280, 900)] {
-            b.set_viewport(w, h).await.unwrap();
-            for (name, path) in anonymous {
-                t.go(path).await;
-                t.shot(&format!("{lang}-{w}-{name}")).await;
-            }
-        }
-    }
-    tokio::time::sleep(Duration::from_millis(10)).await;
+    shoot_all(&t, &anonymous, "/sign-in").await;
     b.quit().await;
     app.shutdown().await;
 }

@@ -14,6 +14,7 @@ mod crash;
 mod messages;
 mod ops;
 mod races;
+mod recovery;
 mod signin;
 mod totp;
 

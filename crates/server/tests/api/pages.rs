@@ -90,7 +90,7 @@ async fn f_msg_5_every_page_in_four_languages_without_missing_or_english_text() 
     let app = web_app().await;
     for l in Locale::ALL {
         let mut c = page_client(&app, l);
-        for path in ["/sign-in", "/sign-up", "/sign-in/device", "/deny/x.y", "/approve/x.y", "/no-such-page"] {
+        for path in ["/sign-in", "/sign-up", "/sign-in/device", "/recovery", "/deny/x.y", "/approve/x.y", "/no-such-page"] {
             let p = c.get(path).await;
             check_page(l, &p, path);
         }

@@ -70,10 +70,7 @@ pub fn rows(p: &Page, methods: &[MethodView]) -> Vec<MethodRow> {
 }
 
 pub async fn show(ctx: Ctx, Query(q): Query<NoticeQuery>) -> Response {
-    let a = match ctx.require_auth() {
-        Ok(a) => a.clone(),
-        Err(r) => return r,
-    };
+    let Some(a) = ctx.authed.clone() else { return ctx.to_sign_in() };
     let view = match ctx.state.services.account_view(&a).await {
         Ok(v) => v,
         Err(e) => return ctx.fail(e, "/account"),
@@ -105,8 +102,8 @@ struct PasswordPage {
 }
 
 pub async fn password_form(ctx: Ctx) -> Response {
-    if let Err(r) = ctx.require_auth() {
-        return r;
+    if ctx.authed.is_none() {
+        return ctx.to_sign_in();
     }
     let p = ctx.page("password-title");
     ctx.ok(&PasswordPage { p })
@@ -122,10 +119,7 @@ pub struct PasswordForm {
 }
 
 pub async fn change_password(ctx: Ctx, PageForm(f): PageForm<PasswordForm>) -> Response {
-    let a = match ctx.require_auth() {
-        Ok(a) => a.clone(),
-        Err(r) => return r,
-    };
+    let Some(a) = ctx.authed.clone() else { return ctx.to_sign_in() };
     let r = ctx
         .state
         .services
@@ -153,10 +147,7 @@ pub struct LanguageForm {
 }
 
 pub async fn set_language(mut ctx: Ctx, PageForm(f): PageForm<LanguageForm>) -> Response {
-    let a = match ctx.require_auth() {
-        Ok(a) => a.clone(),
-        Err(r) => return r,
-    };
+    let Some(a) = ctx.authed.clone() else { return ctx.to_sign_in() };
     let Some(locale) = f.locale.as_deref().and_then(Locale::parse) else {
         let e = ninsho_domain::Error::invalid("locale.unsupported", "locale", "unsupported language");
         return ctx.fail(e, "/account");
@@ -176,10 +167,7 @@ pub struct AlertsForm {
 }
 
 pub async fn set_alerts(ctx: Ctx, PageForm(f): PageForm<AlertsForm>) -> Response {
-    let a = match ctx.require_auth() {
-        Ok(a) => a.clone(),
-        Err(r) => return r,
-    };
+    let Some(a) = ctx.authed.clone() else { return ctx.to_sign_in() };
     match ctx.state.services.set_signin_alerts(&a, f.on.is_some(), &ctx.client).await {
         Ok(()) => ctx.redirect("/account?notice=alerts-saved"),
         Err(e) => ctx.fail(e, "/account"),

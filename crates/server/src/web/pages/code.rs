@@ -277,10 +277,7 @@ pub struct NextQuery {
 }
 
 pub async fn confirm_form(ctx: Ctx, Query(q): Query<NextQuery>) -> Response {
-    let a = match ctx.require_auth() {
-        Ok(a) => a.clone(),
-        Err(r) => return r,
-    };
+    let Some(a) = ctx.authed.clone() else { return ctx.to_sign_in() };
     let next = safe_next(q.next.as_deref(), "/account");
     let p = ctx.page("confirm-title");
     ctx.ok(&ConfirmPage { p, next, with_password: a.account.twosv_enabled_at.is_none() })
@@ -293,10 +290,7 @@ pub struct ConfirmForm {
 }
 
 pub async fn confirm(mut ctx: Ctx, PageForm(f): PageForm<ConfirmForm>) -> Response {
-    let a = match ctx.require_auth() {
-        Ok(a) => a.clone(),
-        Err(r) => return r,
-    };
+    let Some(a) = ctx.authed.clone() else { return ctx.to_sign_in() };
     let next = safe_next(f.next.as_deref(), "/account");
     let with_password = a.account.twosv_enabled_at.is_none();
     match ctx.state.services.start_step_up(&a, None, f.password.map(SecretString::from), &ctx.client).await {

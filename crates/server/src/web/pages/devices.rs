@@ -35,10 +35,7 @@ struct DevicesPage {
 }
 
 pub async fn show(ctx: Ctx) -> Response {
-    let a = match ctx.require_auth() {
-        Ok(a) => a.clone(),
-        Err(r) => return r,
-    };
+    let Some(a) = ctx.authed.clone() else { return ctx.to_sign_in() };
     let s = &ctx.state.services;
     let (sessions, browsers) = match (s.list_sessions(&a).await, s.list_trusted_browsers(&a).await) {
         (Ok(x), Ok(y)) => (x, y),
@@ -74,10 +71,7 @@ fn parse_uuid(s: Option<&str>) -> Option<uuid::Uuid> {
 }
 
 pub async fn sign_out_one(ctx: Ctx, PageForm(f): PageForm<IdForm>) -> Response {
-    let a = match ctx.require_auth() {
-        Ok(a) => a.clone(),
-        Err(r) => return r,
-    };
+    let Some(a) = ctx.authed.clone() else { return ctx.to_sign_in() };
     let Some(id) = parse_uuid(f.id.as_deref()) else { return ctx.fail(Error::NotFound, "/account/devices") };
     match ctx.state.services.sign_out(&a, SessionId(id), &ctx.client).await {
         Ok(()) => ctx.redirect("/account/devices"),
@@ -86,10 +80,7 @@ pub async fn sign_out_one(ctx: Ctx, PageForm(f): PageForm<IdForm>) -> Response {
 }
 
 pub async fn sign_out_all(ctx: Ctx, PageForm(_): PageForm<IdForm>) -> Response {
-    let a = match ctx.require_auth() {
-        Ok(a) => a.clone(),
-        Err(r) => return r,
-    };
+    let Some(a) = ctx.authed.clone() else { return ctx.to_sign_in() };
     match ctx.state.services.sign_out_all(&a, true, &ctx.client).await {
         Ok(()) => ctx.redirect("/account/devices"),
         Err(e) => ctx.fail(e, "/account/devices"),
@@ -97,10 +88,7 @@ pub async fn sign_out_all(ctx: Ctx, PageForm(_): PageForm<IdForm>) -> Response {
 }
 
 pub async fn revoke_browser(ctx: Ctx, PageForm(f): PageForm<IdForm>) -> Response {
-    let a = match ctx.require_auth() {
-        Ok(a) => a.clone(),
-        Err(r) => return r,
-    };
+    let Some(a) = ctx.authed.clone() else { return ctx.to_sign_in() };
     let Some(id) = parse_uuid(f.id.as_deref()) else { return ctx.fail(Error::NotFound, "/account/devices") };
     match ctx.state.services.revoke_trusted_browser(&a, TrustedBrowserId(id), &ctx.client).await {
         Ok(()) => ctx.redirect("/account/devices"),
@@ -124,10 +112,7 @@ struct HistoryPage {
 }
 
 pub async fn history(ctx: Ctx) -> Response {
-    let a = match ctx.require_auth() {
-        Ok(a) => a.clone(),
-        Err(r) => return r,
-    };
+    let Some(a) = ctx.authed.clone() else { return ctx.to_sign_in() };
     let entries = match ctx.state.services.history(&a, 200).await {
         Ok(e) => e,
         Err(e) => return ctx.fail(e, "/account/history"),

@@ -28,10 +28,7 @@ struct MessagesPage {
 }
 
 pub async fn list(ctx: Ctx) -> Response {
-    let a = match ctx.require_auth() {
-        Ok(a) => a.clone(),
-        Err(r) => return r,
-    };
+    let Some(a) = ctx.authed.clone() else { return ctx.to_sign_in() };
     let msgs = match ctx.state.services.message_center(&a, 100).await {
         Ok(m) => m,
         Err(e) => return ctx.fail(e, "/account/messages"),
@@ -67,8 +64,8 @@ struct CheckPage {
 }
 
 pub async fn check_form(ctx: Ctx) -> Response {
-    if let Err(r) = ctx.require_auth() {
-        return r;
+    if ctx.authed.is_none() {
+        return ctx.to_sign_in();
     }
     let p = ctx.page("check-title");
     ctx.ok(&CheckPage { p, channel: "sms".into(), sender: String::new(), text: String::new(), verdict: None, reasons: vec![] })
@@ -85,10 +82,7 @@ pub struct CheckForm {
 }
 
 pub async fn check(ctx: Ctx, PageForm(f): PageForm<CheckForm>) -> Response {
-    let a = match ctx.require_auth() {
-        Ok(a) => a.clone(),
-        Err(r) => return r,
-    };
+    let Some(a) = ctx.authed.clone() else { return ctx.to_sign_in() };
     let channel = if f.channel == "email" { Channel::Email } else { Channel::Sms };
     let input = MessageCheck { channel, sender: f.sender.clone(), text: f.text.clone(), links: vec![], received_at: None };
     match ctx.state.services.check_message(&a, input, &ctx.state.config.official).await {

@@ -8,4 +8,5 @@ pub mod dev;
 pub mod devices;
 pub mod links;
 pub mod messages;
+pub mod recovery;
 pub mod setup;

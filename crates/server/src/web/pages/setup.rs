@@ -36,10 +36,7 @@ pub struct SetupQuery {
 }
 
 pub async fn wizard(ctx: Ctx, Query(q): Query<SetupQuery>) -> Response {
-    let a = match ctx.require_auth() {
-        Ok(a) => a.clone(),
-        Err(r) => return r,
-    };
+    let Some(a) = ctx.authed.clone() else { return ctx.to_sign_in() };
     if a.account.twosv_enabled_at.is_some() {
         return ctx.redirect("/account");
     }
@@ -84,10 +81,7 @@ pub async fn wizard(ctx: Ctx, Query(q): Query<SetupQuery>) -> Response {
 pub struct Empty {}
 
 pub async fn request_approval(ctx: Ctx, PageForm(_): PageForm<Empty>) -> Response {
-    let a = match ctx.require_auth() {
-        Ok(a) => a.clone(),
-        Err(r) => return r,
-    };
+    let Some(a) = ctx.authed.clone() else { return ctx.to_sign_in() };
     match ctx.state.services.request_approval(&a, &ctx.client).await {
         Ok(_) => ctx.redirect(&format!("{WIZARD}?sent=1")),
         Err(e) => ctx.fail(e, WIZARD),
@@ -118,10 +112,7 @@ pub struct PhoneQuery {
 /// F-2SV-5/6: a (second) phone, or a new number for one on file. Asks for a fresh
 /// code first, before the number is typed.
 pub async fn phone_form(ctx: Ctx, Query(q): Query<PhoneQuery>) -> Response {
-    let a = match ctx.require_auth() {
-        Ok(a) => a.clone(),
-        Err(r) => return r,
-    };
+    let Some(a) = ctx.authed.clone() else { return ctx.to_sign_in() };
     if let Err(e) = ctx.state.services.require_step_up(&a) {
         let here = ctx.here.clone();
         return ctx.fail(e, &here);
@@ -143,10 +134,7 @@ fn parse_factor(s: Option<&str>) -> Option<FactorId> {
 }
 
 pub async fn add_phone(mut ctx: Ctx, PageForm(f): PageForm<PhoneForm>) -> Response {
-    let a = match ctx.require_auth() {
-        Ok(a) => a.clone(),
-        Err(r) => return r,
-    };
+    let Some(a) = ctx.authed.clone() else { return ctx.to_sign_in() };
     let replaces = parse_factor(f.replaces.as_deref());
     let back = back(&ctx);
     match ctx.state.services.add_phone(&a, &f.phone, replaces, &ctx.client).await {
@@ -181,10 +169,7 @@ pub struct AppForm {
 /// F-2SV-3 / F-2SV-6: the QR code (inline SVG) and the setup key, shown once, with
 /// the code form right under them.
 pub async fn add_app(mut ctx: Ctx, PageForm(f): PageForm<AppForm>) -> Response {
-    let a = match ctx.require_auth() {
-        Ok(a) => a.clone(),
-        Err(r) => return r,
-    };
+    let Some(a) = ctx.authed.clone() else { return ctx.to_sign_in() };
     let replaces = parse_factor(f.replaces.as_deref());
     let back = back(&ctx);
     match ctx.state.services.add_totp(&a, replaces, &ctx.client).await {
@@ -201,10 +186,7 @@ pub async fn add_app(mut ctx: Ctx, PageForm(f): PageForm<AppForm>) -> Response {
 }
 
 pub async fn add_email(ctx: Ctx, PageForm(_): PageForm<Empty>) -> Response {
-    let a = match ctx.require_auth() {
-        Ok(a) => a.clone(),
-        Err(r) => return r,
-    };
+    let Some(a) = ctx.authed.clone() else { return ctx.to_sign_in() };
     let back = back(&ctx);
     match ctx.state.services.add_email_method(&a, &ctx.client).await {
         Ok(_) => ctx.redirect(if back == WIZARD { WIZARD } else { "/account?notice=method-added" }),
@@ -222,10 +204,7 @@ struct BackupPage {
 
 /// F-2SV-2: backup codes are shown once, here; only their hashes are kept.
 pub async fn backup_codes(ctx: Ctx, PageForm(_): PageForm<Empty>) -> Response {
-    let a = match ctx.require_auth() {
-        Ok(a) => a.clone(),
-        Err(r) => return r,
-    };
+    let Some(a) = ctx.authed.clone() else { return ctx.to_sign_in() };
     let back = back(&ctx);
     match ctx.state.services.regenerate_backup_codes(&a, &ctx.client).await {
         Ok(b) => {
@@ -243,10 +222,7 @@ pub struct EnableForm {
 }
 
 pub async fn enable(mut ctx: Ctx, PageForm(f): PageForm<EnableForm>) -> Response {
-    let a = match ctx.require_auth() {
-        Ok(a) => a.clone(),
-        Err(r) => return r,
-    };
+    let Some(a) = ctx.authed.clone() else { return ctx.to_sign_in() };
     match ctx.state.services.enable_two_step(&a, f.trust.is_some(), &ctx.client).await {
         Ok(done) => {
             if let Some(t) = done.trusted_browser_token {
@@ -266,10 +242,7 @@ pub struct DisableForm {
 
 /// F-OFF-1: turning 2SV off, optionally clearing every method.
 pub async fn disable(ctx: Ctx, PageForm(f): PageForm<DisableForm>) -> Response {
-    let a = match ctx.require_auth() {
-        Ok(a) => a.clone(),
-        Err(r) => return r,
-    };
+    let Some(a) = ctx.authed.clone() else { return ctx.to_sign_in() };
     match ctx.state.services.disable_two_step(&a, f.clear.is_some(), &ctx.client).await {
         Ok(()) => ctx.redirect("/account?notice=twosv-off"),
         Err(e) => ctx.fail(e, "/account"),
@@ -283,10 +256,7 @@ pub struct MethodForm {
 }
 
 pub async fn remove(ctx: Ctx, PageForm(f): PageForm<MethodForm>) -> Response {
-    let a = match ctx.require_auth() {
-        Ok(a) => a.clone(),
-        Err(r) => return r,
-    };
+    let Some(a) = ctx.authed.clone() else { return ctx.to_sign_in() };
     let Some(id) = parse_factor(f.id.as_deref()) else { return ctx.fail(Error::NotFound, "/account") };
     let next = safe_next(f.next.as_deref(), "/account?notice=method-removed");
     match ctx.state.services.remove_method(&a, id, &ctx.client).await {
@@ -296,10 +266,7 @@ pub async fn remove(ctx: Ctx, PageForm(f): PageForm<MethodForm>) -> Response {
 }
 
 pub async fn preferred(ctx: Ctx, PageForm(f): PageForm<MethodForm>) -> Response {
-    let a = match ctx.require_auth() {
-        Ok(a) => a.clone(),
-        Err(r) => return r,
-    };
+    let Some(a) = ctx.authed.clone() else { return ctx.to_sign_in() };
     let Some(id) = parse_factor(f.id.as_deref()) else { return ctx.fail(Error::NotFound, "/account") };
     match ctx.state.services.set_preferred(&a, id, &ctx.client).await {
         Ok(()) => ctx.redirect("/account?notice=preferred-changed"),

@@ -1,0 +1,215 @@
+//! Locked out (F-OFF-3/4): with e-mail and password only, a user asks for 2SV to be
+//! reset and uploads an identity document; support reviews it and approves (2SV off,
+//! the password alone signs in) or rejects with a reason. The document is sealed at
+//! rest and deleted with the decision. Every step notifies every address on file in
+//! the same transaction (SECURITY.md).
+
+use secrecy::SecretString;
+
+use super::*;
+use crate::messages::Template;
+use crate::ports::ResetRequest;
+
+/// The identity documents support accepts (seed 002).
+pub const DOC_TYPES: [&str; 6] = ["drivers_licence", "passport", "pension_book", "residence_card", "health_insurance_card", "utility_receipt"];
+
+/// At most this many bytes of document.
+pub const MAX_DOCUMENT_BYTES: usize = 8 * 1024 * 1024;
+
+pub struct Upload {
+    pub file_name: String,
+    pub bytes: Vec<u8>,
+}
+
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct ResetRequested {
+    pub request_id: ResetRequestId,
+    pub status: &'static str,
+}
+
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct ResetView {
+    pub id: ResetRequestId,
+    pub account_id: AccountId,
+    pub created_at: UnixMillis,
+    pub status: String,
+    pub doc_type: String,
+    pub doc_kind: String,
+    pub doc_bytes: i64,
+    pub decided_at: Option<UnixMillis>,
+    pub reason: Option<String>,
+    pub reviewer: Option<String>,
+}
+
+impl ResetView {
+    fn of(r: &ResetRequest) -> Self {
+        ResetView {
+            id: r.id,
+            account_id: r.account_id,
+            created_at: r.created_at,
+            status: r.status.clone(),
+            doc_type: r.doc_type.clone(),
+            doc_kind: r.doc_kind.clone(),
+            doc_bytes: r.doc_bytes,
+            decided_at: r.decided_at,
+            reason: r.reason.clone(),
+            reviewer: r.reviewer.clone(),
+        }
+    }
+}
+
+/// DOC, DOCX, JPG/JPEG, PDF or PNG, told by the bytes, and the name must agree: a
+/// renamed executable is not a PDF.
+pub fn document_kind(file_name: &str, bytes: &[u8]) -> Result<&'static str> {
+    let bad = || Error::invalid("recovery.document_type", "document", "upload a DOC, DOCX, JPG, JPEG, PDF or PNG file");
+    let ext = file_name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).ok_or_else(bad)?;
+    let kind = if bytes.starts_with(b"%PDF-") {
+        "pdf"
+    } else if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+        "png"
+    } else if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        "jpeg"
+    } else if bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]) {
+        "doc"
+    } else if bytes.starts_with(b"PK\x03\x04") && bytes.windows(5).any(|w| w == b"word/") {
+        "docx"
+    } else {
+        return Err(bad());
+    };
+    let agrees = match kind {
+        "jpeg" => ext == "jpg" || ext == "jpeg",
+        k => ext == k,
+    };
+    if agrees { Ok(kind) } else { Err(bad()) }
+}
+
+fn document_aad(id: ResetRequestId) -> String {
+    format!("reset_requests|{id}|document")
+}
+
+impl<S: Store> Services<S> {
+    /// F-OFF-3: the reset request page's use case. Wrong credentials answer like a
+    /// wrong sign-in (no enumeration).
+    pub async fn request_reset(&self, email: &str, password: SecretString, doc_type: &str, upload: Upload, client: &ClientInfo) -> Result<ResetRequested> {
+        if !DOC_TYPES.contains(&doc_type) {
+            return Err(Error::invalid("recovery.document_kind", "doc_type", "choose the kind of identity document"));
+        }
+        if upload.bytes.is_empty() || upload.bytes.len() > MAX_DOCUMENT_BYTES {
+            return Err(Error::invalid("recovery.document_size", "document", "the document must be a file of at most 8 MB"));
+        }
+        let kind = document_kind(&upload.file_name, &upload.bytes)?;
+        let account = self.check_password_public(email, &password, client).await?.ok_or(Error::InvalidCredentials)?;
+        if account.twosv_enabled_at.is_none() {
+            return Err(Error::conflict("recovery.not_needed", "two-step verification is off: sign in with your password"));
+        }
+        let now = self.now();
+        let id = ResetRequestId::new();
+        let sealed = self.keys.seal(&document_aad(id), &upload.bytes)?;
+        let factors = self.store.factors(account.id).await?;
+        let mut writes = vec![Write::InsertResetRequest(ResetRequest {
+            id,
+            account_id: account.id,
+            created_at: now,
+            status: "pending".into(),
+            doc_type: doc_type.to_string(),
+            doc_kind: kind.to_string(),
+            doc_bytes: upload.bytes.len() as i64,
+            document: Some(sealed),
+            decided_at: None,
+            reason: None,
+            reviewer: None,
+            ip: client.ip.clone(),
+        })];
+        writes.extend(self.notify_all(&account, &factors, Template::ResetReceived, "")?);
+        writes.push(self.event(Some(account.id), "reset_requested", client, doc_type));
+        match self.store.commit(writes).await {
+            Ok(()) => {
+                self.outbox_signal.notify_waiters();
+                Ok(ResetRequested { request_id: id, status: "pending" })
+            }
+            Err(crate::ports::CommitError::Unique) => Err(Error::conflict("recovery.already_pending", "a request is already being reviewed; we will e-mail you")),
+            Err(crate::ports::CommitError::Store(e)) => Err(e),
+            Err(crate::ports::CommitError::Guard(_)) => Err(Error::conflict("conflict", "this was changed at the same time; try again")),
+        }
+    }
+
+    /// F-OFF-4: support's queue.
+    pub async fn reset_queue(&self, status: Option<&str>, limit: i64) -> Result<Vec<ResetView>> {
+        Ok(self.store.reset_requests(status, limit.clamp(1, 1000)).await?.iter().map(ResetView::of).collect())
+    }
+
+    /// The document of a pending request, for the reviewer's eyes only.
+    pub async fn reset_document(&self, id: ResetRequestId) -> Result<(ResetView, zeroize::Zeroizing<Vec<u8>>)> {
+        let r = self.store.reset_request(id).await?.ok_or(Error::NotFound)?;
+        let sealed = r.document.as_deref().ok_or_else(|| Error::conflict("recovery.already_decided", "the document was deleted with the decision"))?;
+        let doc = self.keys.open(&document_aad(id), sealed)?;
+        Ok((ResetView::of(&r), doc))
+    }
+
+    /// F-OFF-4: approve (2SV off, methods kept for turning it on again, every session
+    /// and trusted browser revoked) or reject with a reason. Exactly one decision wins.
+    pub async fn decide_reset(&self, id: ResetRequestId, approve: bool, reason: &str, reviewer: &str) -> Result<ResetView> {
+        let reason = reason.trim();
+        if !approve && reason.is_empty() {
+            return Err(Error::invalid("recovery.reason_required", "reason", "say why the request is rejected"));
+        }
+        if reason.len() > 500 || reviewer.trim().is_empty() || reviewer.len() > 100 {
+            return Err(Error::invalid("recovery.reason_too_long", "reason", "a reason has at most 500 characters, and a reviewer is named"));
+        }
+        let r = self.store.reset_request(id).await?.ok_or(Error::NotFound)?;
+        if r.status != "pending" {
+            return Err(Error::conflict("recovery.already_decided", "this request was already decided"));
+        }
+        let account = self.store.account(r.account_id).await?.ok_or(Error::NotFound)?;
+        let factors = self.store.factors(account.id).await?;
+        let now = self.now();
+        let status = if approve { "approved" } else { "rejected" };
+        let mut writes = vec![Write::DecideResetRequest { id, status: status.into(), reason: reason.to_string(), reviewer: reviewer.trim().to_string(), now }];
+        let support = ClientInfo { ip: None, user_agent: Some(format!("support: {}", reviewer.trim())), device_name: None };
+        if approve {
+            writes.push(Write::SetTwoSv { account: account.id, enabled_at: None });
+            writes.extend(self.credential_change_writes(&account, now));
+            writes.push(Write::RevokeSessionsOf { account: account.id, except: None, now });
+            writes.extend(self.notify_all(&account, &factors, Template::ResetApproved, "")?);
+        } else {
+            writes.extend(self.notify_all(&account, &factors, Template::ResetRejected, reason)?);
+        }
+        writes.push(self.event(Some(account.id), if approve { "reset_approved" } else { "reset_rejected" }, &support, ""));
+        match self.commit_guarded(writes).await? {
+            Ok(()) => {
+                let mut v = ResetView::of(&r);
+                v.status = status.into();
+                v.decided_at = Some(now);
+                v.reason = Some(reason.to_string());
+                v.reviewer = Some(reviewer.trim().to_string());
+                Ok(v)
+            }
+            Err(_) => Err(Error::conflict("recovery.already_decided", "this request was already decided")),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn f_off_3_documents_are_told_by_their_bytes_and_the_name_must_agree() {
+        assert_eq!(document_kind("id.pdf", b"%PDF-1.7 ...").unwrap(), "pdf");
+        assert_eq!(document_kind("ID.JPG", &[0xFF, 0xD8, 0xFF, 0xE0]).unwrap(), "jpeg");
+        assert_eq!(document_kind("scan.jpeg", &[0xFF, 0xD8, 0xFF, 0xDB]).unwrap(), "jpeg");
+        assert_eq!(document_kind("card.png", b"\x89PNG\r\n\x1a\n....").unwrap(), "png");
+        assert_eq!(document_kind("old.doc", &[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1, 0]).unwrap(), "doc");
+        assert_eq!(document_kind("new.docx", b"PK\x03\x04....word/document.xml").unwrap(), "docx");
+        for (name, bytes) in [
+            ("evil.pdf", b"MZ\x90\x00".as_slice()),
+            ("renamed.png", b"%PDF-1.4".as_slice()),
+            ("archive.docx", b"PK\x03\x04 nothing of word".as_slice()),
+            ("noext", b"%PDF-1.4".as_slice()),
+            ("page.html", b"<html>".as_slice()),
+        ] {
+            let e = document_kind(name, bytes).unwrap_err();
+            assert_eq!(e.code(), "recovery.document_type", "{name}");
+        }
+    }
+}

@@ -1,0 +1,100 @@
+//! F-OFF-3: the reset request page, reachable with e-mail and password only. The form
+//! is multipart (a file); its CSRF token is checked like every other form's.
+
+use axum::extract::{FromRequest, Multipart, Request};
+use axum::http::StatusCode;
+use axum::response::Response;
+use ninsho_domain::service::{DOC_TYPES, MAX_DOCUMENT_BYTES, Upload};
+use ninsho_domain::Error;
+use secrecy::SecretString;
+
+use crate::app::AppState;
+use crate::web::cookies;
+use crate::web::ctx::{Ctx, Page, csrf_token};
+
+#[derive(askama::Template)]
+#[template(path = "recovery.html")]
+struct RecoveryPage {
+    p: Page,
+    email: String,
+    doc_types: Vec<(&'static str, String)>,
+    done: bool,
+}
+
+fn doc_types(p: &Page) -> Vec<(&'static str, String)> {
+    DOC_TYPES.iter().map(|d| (*d, p.t(&format!("doc-{}", d.replace('_', "-"))))).collect()
+}
+
+pub async fn form(ctx: Ctx) -> Response {
+    let p = ctx.page("recovery-title");
+    ctx.ok(&RecoveryPage { doc_types: doc_types(&p), p, email: String::new(), done: false })
+}
+
+#[derive(Default)]
+struct Fields {
+    csrf: String,
+    email: String,
+    password: String,
+    doc_type: String,
+    file_name: String,
+    bytes: Vec<u8>,
+}
+
+async fn read(req: Request, state: &AppState) -> Result<Fields, Error> {
+    let bad = || Error::invalid("recovery.document_size", "document", "the document must be a file of at most 8 MB");
+    let mut mp = Multipart::from_request(req, state).await.map_err(|_| bad())?;
+    let mut f = Fields::default();
+    while let Some(field) = mp.next_field().await.map_err(|_| bad())? {
+        let name = field.name().unwrap_or("").to_string();
+        if name == "document" {
+            f.file_name = field.file_name().unwrap_or("").chars().take(200).collect();
+            f.bytes = field.bytes().await.map_err(|_| bad())?.to_vec();
+            continue;
+        }
+        let text = field.text().await.map_err(|_| bad())?;
+        if text.len() > 2048 {
+            return Err(bad());
+        }
+        match name.as_str() {
+            "csrf" => f.csrf = text,
+            "email" => f.email = text,
+            "password" => f.password = text,
+            "doc_type" => f.doc_type = text,
+            _ => {}
+        }
+    }
+    Ok(f)
+}
+
+pub async fn submit(ctx: Ctx, req: Request) -> Response {
+    let state = ctx.state.clone();
+    let f = match read(req, &state).await {
+        Ok(f) => f,
+        Err(e) => {
+            let p = ctx.page_with("recovery-title", Some(&e), &["document"]);
+            return ctx.render(StatusCode::PAYLOAD_TOO_LARGE, &RecoveryPage { doc_types: doc_types(&p), p, email: String::new(), done: false });
+        }
+    };
+    let secret = ctx.cookie(cookies::CSRF).unwrap_or_default();
+    if secret.is_empty() || !ninsho_domain::crypto::ct_eq(csrf_token(&state, &secret).as_bytes(), f.csrf.as_bytes()) {
+        tracing::warn!("form refused: CSRF token missing or wrong");
+        let mut p = ctx.page("recovery-title");
+        p.problem = Some(crate::web::problem::Problem::general(p.t("err-csrf")));
+        return ctx.render(StatusCode::FORBIDDEN, &RecoveryPage { doc_types: doc_types(&p), p, email: f.email, done: false });
+    }
+    let upload = Upload { file_name: f.file_name, bytes: f.bytes };
+    match state.services.request_reset(&f.email, SecretString::from(f.password), &f.doc_type, upload, &ctx.client).await {
+        Ok(_) => {
+            let p = ctx.page("recovery-title");
+            ctx.ok(&RecoveryPage { doc_types: doc_types(&p), p, email: String::new(), done: true })
+        }
+        Err(e) => {
+            let p = ctx.page_with("recovery-title", Some(&e), &["email", "password", "doc_type", "document"]);
+            let status = crate::api::status_of(&e);
+            ctx.render(status, &RecoveryPage { doc_types: doc_types(&p), p, email: f.email, done: false })
+        }
+    }
+}
+
+/// The page's body limit: the largest document plus the form fields.
+pub const BODY_BYTES: usize = MAX_DOCUMENT_BYTES + 64 * 1024;

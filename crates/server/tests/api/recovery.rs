@@ -1,0 +1,167 @@
+//! Locked out (F-OFF-3/4): the reset request with an identity document, support's
+//! decision from the command line, and the notifications of both, on both backends.
+
+use super::*;
+use ninsho_testkit::pages::PageClient;
+
+const PDF: &[u8] = b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n";
+
+fn request_body(email: &str, password: &str, file_name: &str, bytes: &[u8]) -> Value {
+    json!({
+        "email": email,
+        "password": password,
+        "doc_type": "passport",
+        "document": {"file_name": file_name, "content_base64": data_encoding::BASE64.encode(bytes)},
+    })
+}
+
+fn admin(app: &TestApp, args: &[&str]) -> std::process::Output {
+    let data = TempDir::new().unwrap();
+    std::process::Command::new(env!("CARGO_BIN_EXE_ninsho"))
+        .args(["admin", "resets"])
+        .args(args)
+        .args(["--database-url", &app.db.url, "--data-dir"])
+        .arg(&data.path)
+        .env("NINSHO_MASTER_KEY", TEST_MASTER_KEY)
+        .output()
+        .unwrap()
+}
+
+async fn stored_document(app: &TestApp, id: &str) -> Option<Vec<u8>> {
+    let id = uuid::Uuid::parse_str(id).unwrap();
+    if app.db.url.starts_with("postgres") {
+        let pool = sqlx::PgPool::connect(&app.db.url).await.unwrap();
+        let v: Option<Vec<u8>> = sqlx::query_scalar("select document from reset_requests where id = $1").bind(id).fetch_one(&pool).await.unwrap();
+        pool.close().await;
+        v
+    } else {
+        let pool = sqlx::SqlitePool::connect(&app.db.url).await.unwrap();
+        let v: Option<Vec<u8>> = sqlx::query_scalar("select document from reset_requests where id = $1").bind(id).fetch_one(&pool).await.unwrap();
+        pool.close().await;
+        v
+    }
+}
+
+#[tokio::test]
+async fn f_off_3_reset_request_seals_the_document_and_notifies_every_address() {
+    for backend in backends().await {
+        let app = spawn_app(backend).await;
+        let acct = two_sv_account(&app).await;
+        let (mail_before, sms_before) = (app.inbox_count(&acct.email).await, app.inbox_count("+819012345678").await);
+        let r = app.call("POST", "/api/v1/recovery/requests", None, Some(request_body(&acct.email, PASSWORD, "passport.pdf", PDF))).await;
+        assert_eq!(r.status, 202, "{backend:?}: {:?}", r.body);
+        let id = r.body["request_id"].as_str().unwrap().to_string();
+        // Every address on file hears of it: the e-mail and the phone.
+        assert!(app.inbox_latest(&acct.email, mail_before).await.contains("reset"), "{backend:?}");
+        assert!(app.inbox_latest("+819012345678", sms_before).await.contains("reset"), "{backend:?}");
+        // At rest the document is sealed: not a byte of the PDF in the column.
+        let stored = stored_document(&app, &id).await.expect("document kept while pending");
+        assert!(!stored.windows(8).any(|w| w == &PDF[..8]) && stored.len() > PDF.len(), "{backend:?}: sealed");
+        // One open request at a time.
+        let again = app.call("POST", "/api/v1/recovery/requests", None, Some(request_body(&acct.email, PASSWORD, "passport.pdf", PDF))).await;
+        assert_eq!((again.status, again.body["code"].as_str()), (409, Some("recovery.already_pending")), "{backend:?}");
+        // Wrong password and unknown address answer alike (F-SIGNIN-5).
+        let wrong = app.call("POST", "/api/v1/recovery/requests", None, Some(request_body(&acct.email, "wrong password 123", "p.pdf", PDF))).await;
+        let unknown = app.call("POST", "/api/v1/recovery/requests", None, Some(request_body(&unique_email(), PASSWORD, "p.pdf", PDF))).await;
+        assert_eq!((wrong.status, &wrong.body["code"]), (401, &json!("auth.invalid_credentials")));
+        assert_eq!((unknown.status, &unknown.body["code"]), (401, &json!("auth.invalid_credentials")));
+        // A file that is not what its name says is refused before anything is stored.
+        let exe = app.call("POST", "/api/v1/recovery/requests", None, Some(request_body(&acct.email, PASSWORD, "id.pdf", b"MZ\x90\x00\x03"))).await;
+        assert_eq!((exe.status, &exe.body["code"]), (422, &json!("recovery.document_type")));
+        app.shutdown().await;
+    }
+}
+
+#[tokio::test]
+async fn f_off_4_support_approves_then_the_password_alone_signs_in_and_the_document_is_gone() {
+    for backend in backends().await {
+        let app = spawn_app(backend).await;
+        let acct = two_sv_account(&app).await;
+        let r = app.call("POST", "/api/v1/recovery/requests", None, Some(request_body(&acct.email, PASSWORD, "passport.pdf", PDF))).await;
+        let id = r.body["request_id"].as_str().unwrap().to_string();
+
+        let list = admin(&app, &["list"]);
+        assert!(list.status.success(), "{}", String::from_utf8_lossy(&list.stderr));
+        assert!(String::from_utf8_lossy(&list.stdout).contains(&id));
+        let dir = TempDir::new().unwrap();
+        let out = dir.path.join("doc.pdf");
+        let doc = admin(&app, &["document", &id, "--out", out.to_str().unwrap()]);
+        assert!(doc.status.success(), "{}", String::from_utf8_lossy(&doc.stderr));
+        assert_eq!(std::fs::read(&out).unwrap(), PDF, "the reviewer sees the document as uploaded");
+
+        let (mail_before, sms_before) = (app.inbox_count(&acct.email).await, app.inbox_count("+819012345678").await);
+        let ok = admin(&app, &["approve", &id, "--reviewer", "support-7"]);
+        assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
+        assert!(stored_document(&app, &id).await.is_none(), "{backend:?}: deleted with the decision");
+        // The decision is final: a second one is one line on stderr and a failure.
+        let twice = admin(&app, &["reject", &id, "--reason", "late", "--reviewer", "support-8"]);
+        assert!(!twice.status.success());
+        assert!(String::from_utf8_lossy(&twice.stderr).contains("already decided"), "{}", String::from_utf8_lossy(&twice.stderr));
+        // 2SV is off: the password alone signs in; old sessions are gone.
+        let s = sign_in(&app, &app.http, &acct.email, json!({})).await;
+        assert_eq!(s.body["status"], "signed_in", "{backend:?}: {:?}", s.body);
+        assert_eq!(app.call("GET", "/api/v1/account", Some(&acct.token), None).await.status, 401);
+        // The CLI wrote the notices; the server's dispatcher sends them.
+        app.running.services.outbox_signal.notify_waiters();
+        assert!(app.inbox_latest(&acct.email, mail_before).await.contains("approved"));
+        assert!(app.inbox_latest("+819012345678", sms_before).await.contains("approved"));
+        app.shutdown().await;
+    }
+}
+
+#[tokio::test]
+async fn f_off_4_a_rejection_needs_a_reason_and_tells_the_user_why() {
+    for backend in backends().await {
+        let app = spawn_app(backend).await;
+        let acct = two_sv_account(&app).await;
+        let r = app.call("POST", "/api/v1/recovery/requests", None, Some(request_body(&acct.email, PASSWORD, "scan.png", b"\x89PNG\r\n\x1a\nrest"))).await;
+        let id = r.body["request_id"].as_str().unwrap().to_string();
+        let no_reason = admin(&app, &["reject", &id, "--reason", " ", "--reviewer", "support-7"]);
+        assert!(!no_reason.status.success());
+        let before = app.inbox_count(&acct.email).await;
+        let rej = admin(&app, &["reject", &id, "--reason", "the document is unreadable", "--reviewer", "support-7"]);
+        assert!(rej.status.success(), "{}", String::from_utf8_lossy(&rej.stderr));
+        app.running.services.outbox_signal.notify_waiters();
+        assert!(app.inbox_latest(&acct.email, before).await.contains("the document is unreadable"));
+        // 2SV stays on.
+        let s = sign_in(&app, &app.http, &acct.email, json!({})).await;
+        assert_eq!(s.body["status"], "code_required", "{backend:?}");
+        app.shutdown().await;
+    }
+}
+
+/// The page: a multipart form with the file, CSRF-checked, errors next to the field.
+#[tokio::test]
+async fn f_off_3_the_reset_request_page_takes_the_document_as_a_file() {
+    let app = spawn_app_with(Backend::Sqlite, |c| c.policy.public_url = "http://127.0.0.1".into()).await;
+    let acct = two_sv_account(&app).await;
+    let mut c = PageClient::new(&app.url);
+    let form = c.get("/recovery").await;
+    assert!(form.html.contains("enctype=\"multipart/form-data\""));
+    let post = |file_name: &'static str, bytes: &'static [u8], csrf: String, cookies: String| {
+        let boundary = "ninshoBoundary7MA4YWxkTrZu0gW";
+        let mut body = Vec::new();
+        for (k, v) in [("csrf", csrf.as_str()), ("email", acct.email.as_str()), ("password", PASSWORD), ("doc_type", "passport")] {
+            body.extend(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n").as_bytes());
+        }
+        body.extend(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"document\"; filename=\"{file_name}\"\r\nContent-Type: application/octet-stream\r\n\r\n").as_bytes());
+        body.extend(bytes);
+        body.extend(format!("\r\n--{boundary}--\r\n").as_bytes());
+        let http = app.http.clone();
+        let url = format!("{}/recovery", app.url);
+        async move {
+            let r = http.post(url).header("content-type", format!("multipart/form-data; boundary={boundary}")).header("cookie", cookies).body(body).send().await.unwrap();
+            (r.status().as_u16(), r.text().await.unwrap())
+        }
+    };
+    let cookies = c.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ");
+    let (status, html) = post("id.pdf", b"<html>not a pdf", form.csrf(), cookies.clone()).await;
+    assert_eq!(status, 422);
+    assert!(html.contains("id=\"document-error\""), "{html}");
+    let (status, _) = post("id.pdf", PDF, "forged".into(), cookies.clone()).await;
+    assert_eq!(status, 403, "the CSRF token is checked on multipart forms too");
+    let (status, html) = post("id.pdf", PDF, form.csrf(), cookies).await;
+    assert_eq!(status, 200, "{html}");
+    assert!(html.contains("id=\"done\""));
+    app.shutdown().await;
+}
