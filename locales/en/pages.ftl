@@ -321,5 +321,6 @@ err-recovery-already-decided = This request was already decided.
 err-recovery-reason-required = Say why the request is rejected.
 err-recovery-reason-too-long = A reason has at most 500 characters.
 event-reset-requested = 2SV reset requested
+event-reset-document-viewed = Support looked at your identity document
 event-reset-approved = 2SV reset approved by support
 event-reset-rejected = 2SV reset rejected by support

@@ -321,5 +321,6 @@ err-recovery-already-decided = Cette demande a déjà été traitée.
 err-recovery-reason-required = Indiquez pourquoi la demande est refusée.
 err-recovery-reason-too-long = Une raison compte 500 caractères au plus.
 event-reset-requested = Réinitialisation de la validation en deux étapes demandée
+event-reset-document-viewed = Le support a consulté votre pièce d'identité
 event-reset-approved = Réinitialisation approuvée par le support
 event-reset-rejected = Réinitialisation refusée par le support

@@ -321,5 +321,6 @@ err-recovery-already-decided = この申請はすでに処理されています�
 err-recovery-reason-required = 却下の理由を入力してください。
 err-recovery-reason-too-long = 理由は500文字以内で入力してください。
 event-reset-requested = 2段階認証のリセットを申請
+event-reset-document-viewed = サポートが本人確認書類を確認
 event-reset-approved = サポートが2段階認証のリセットを承認
 event-reset-rejected = サポートが2段階認証のリセットを却下

@@ -321,5 +321,6 @@ err-recovery-already-decided = 该申请已处理完毕。
 err-recovery-reason-required = 请说明拒绝的理由。
 err-recovery-reason-too-long = 理由最多 500 个字符。
 event-reset-requested = 申请重置两步验证
+event-reset-document-viewed = 客服查看了您的身份证明文件
 event-reset-approved = 客服批准了两步验证重置
 event-reset-rejected = 客服拒绝了两步验证重置

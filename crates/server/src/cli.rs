@@ -57,11 +57,14 @@ enum Resets {
         #[command(flatten)]
         common: CommonArgs,
     },
-    /// Writes a pending request's identity document to a file (mode 0600) for review.
+    /// Writes a pending request's identity document to a file only you can read, by
+    /// default `DATA_DIR/review/ID.EXT`; the decision deletes that file.
     Document {
         id: String,
         #[arg(long)]
-        out: PathBuf,
+        reviewer: String,
+        #[arg(long)]
+        out: Option<PathBuf>,
         #[command(flatten)]
         common: CommonArgs,
     },
@@ -364,6 +367,22 @@ fn reset_id(s: &str) -> anyhow::Result<ninsho_domain::types::ResetRequestId> {
     uuid::Uuid::try_parse(s.trim()).map(ninsho_domain::types::ResetRequestId).map_err(|_| anyhow::anyhow!("not a request id: {s}"))
 }
 
+fn review_dir(c: &Config) -> PathBuf {
+    c.data_dir.join("review")
+}
+
+/// The copies `resets document` wrote for this request: the document does not outlive
+/// the decision.
+fn remove_review_copies(c: &Config, id: &str) {
+    if let Ok(entries) = std::fs::read_dir(review_dir(c)) {
+        for e in entries.flatten() {
+            if e.file_name().to_string_lossy().starts_with(id) {
+                let _ = std::fs::remove_file(e.path());
+            }
+        }
+    }
+}
+
 async fn resets(what: Resets) -> anyhow::Result<()> {
     let common = match &what {
         Resets::List { common, .. } | Resets::Document { common, .. } | Resets::Approve { common, .. } | Resets::Reject { common, .. } => common,
@@ -376,21 +395,24 @@ async fn resets(what: Resets) -> anyhow::Result<()> {
         match &what {
             Resets::List { status, .. } => {
                 let status = (status != "all").then_some(status.as_str());
-                for r in services.reset_queue(status, 1000).await.map_err(e)? {
-                    println!("{}\t{}\t{}\t{}\t{} ({} bytes)", r.id, r.status, crate::web::time::when(r.created_at), r.doc_type, r.doc_kind, r.doc_bytes);
+                for (r, email) in services.reset_queue(status, 1000).await.map_err(e)? {
+                    println!("{}\t{}\t{}\t{email}\t{}\t{} ({} bytes)", r.id, r.status, crate::web::time::when(r.created_at), r.doc_type, r.doc_kind, r.doc_bytes);
                 }
             }
-            Resets::Document { id, out, .. } => {
-                let (view, doc) = services.reset_document(reset_id(id)?).await.map_err(e)?;
-                crate::config::write_private(out, &doc)?;
-                println!("wrote {} ({}, {} bytes)", out.display(), view.doc_kind, doc.len());
+            Resets::Document { id, reviewer, out, .. } => {
+                let (view, doc) = services.reset_document(reset_id(id)?, reviewer).await.map_err(e)?;
+                let path = out.clone().unwrap_or_else(|| review_dir(&c).join(format!("{}.{}", view.id, view.doc_kind)));
+                crate::config::write_private(&path, &doc)?;
+                println!("wrote {} ({}, {} bytes); it is deleted with the decision", path.display(), view.doc_kind, doc.len());
             }
             Resets::Approve { id, reviewer, .. } => {
                 let v = services.decide_reset(reset_id(id)?, true, "", reviewer).await.map_err(e)?;
+                remove_review_copies(&c, &v.id.to_string());
                 println!("{} approved: two-step verification is off for the account", v.id);
             }
             Resets::Reject { id, reason, reviewer, .. } => {
                 let v = services.decide_reset(reset_id(id)?, false, reason, reviewer).await.map_err(e)?;
+                remove_review_copies(&c, &v.id.to_string());
                 println!("{} rejected", v.id);
             }
         }

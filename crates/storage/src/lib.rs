@@ -74,8 +74,9 @@ impl Db {
                 .create_if_missing(true)
                 .journal_mode(SqliteJournalMode::Wal)
                 .synchronous(SqliteSynchronous::Full)
-                // A support command run beside a busy server waits its turn for the one writer.
-                .busy_timeout(Duration::from_secs(30))
+                .busy_timeout(Duration::from_secs(10))
+                // Deleted secrets (decided reset documents) are overwritten, not left in free pages.
+                .pragma("secure_delete", "ON")
                 .foreign_keys(true);
             let write = SqlitePoolOptions::new()
                 .max_connections(1)

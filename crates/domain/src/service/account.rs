@@ -9,7 +9,7 @@ use crate::password;
 
 /// Event kinds the user sees in their sign-in history.
 pub const HISTORY_KINDS: &[&str] =
-    &["sign_in", "wrong_password", "wrong_code", "code_sent", "denied", "denied_after_use", "step_up", "method_disabled", "sign_up", "reset_requested", "reset_approved", "reset_rejected"];
+    &["sign_in", "wrong_password", "wrong_code", "code_sent", "denied", "denied_after_use", "step_up", "method_disabled", "sign_up", "reset_requested", "reset_document_viewed", "reset_approved", "reset_rejected"];
 
 impl<S: Store> Services<S> {
     pub async fn account_view(&self, a: &Authed) -> Result<AccountView> {

@@ -76,9 +76,17 @@ impl<S: Store> Services<S> {
         Ok((ch, account, factors))
     }
 
+    fn method_not_allowed() -> Error {
+        Error::invalid("method.not_allowed", "method_id", "this method cannot be used here")
+    }
+
+    fn code_malformed() -> Error {
+        Error::invalid("code.malformed", "code", "a code has at most 64 characters")
+    }
+
     /// Which methods may answer a challenge of this purpose.
     fn method_for<'f>(&self, ch: &Challenge, account: &Account, factors: &'f [Factor], method: Option<FactorId>) -> Result<Option<&'f Factor>> {
-        let wrong_method = || Error::invalid("method.not_allowed", "method_id", "this method cannot be used here");
+        let wrong_method = Self::method_not_allowed;
         let id = method.or(ch.factor_id);
         let factor = match id {
             Some(id) => Some(factors.iter().find(|f| f.id == id).ok_or_else(wrong_method)?),
@@ -109,16 +117,25 @@ impl<S: Store> Services<S> {
 
     pub async fn verify(&self, id: ChallengeId, input: VerifyInput, client: &ClientInfo) -> Result<Verified> {
         let (ch, account, factors) = self.open_challenge_checked(id).await?;
+        let code = input.code.expose_secret();
         if ch.purpose == Purpose::Decoy {
+            // The e-mail confirmation it stands in for, check for check (F-SIGNIN-5):
+            // no method may be named, the same length limit, then a wrong code.
+            if input.method.is_some() {
+                return Err(Self::method_not_allowed());
+            }
+            if code.len() > 64 {
+                return Err(Self::code_malformed());
+            }
             self.store.record_code_failure(ch.id, None, self.policy.codes.method_failure_ceiling, self.now()).await?;
+            self.commit(vec![self.event(Some(account.id), "wrong_code", client, "email")]).await?;
             return Err(Error::InvalidCode);
         }
         let factor = self.method_for(&ch, &account, &factors, input.method)?;
         let now = self.now();
         let max = self.policy.codes.max_attempts_per_challenge;
-        let code = input.code.expose_secret();
         if code.len() > 64 {
-            return Err(Error::invalid("code.malformed", "code", "a code has at most 64 characters"));
+            return Err(Self::code_malformed());
         }
 
         let mut writes = Vec::new();
@@ -292,6 +309,9 @@ impl<S: Store> Services<S> {
     pub async fn resend(&self, id: ChallengeId, method: Option<FactorId>, client: &ClientInfo) -> Result<SentVia> {
         let (ch, account, factors) = self.open_challenge_checked(id).await?;
         if ch.purpose == Purpose::Decoy {
+            if method.is_some() {
+                return Err(Self::method_not_allowed());
+            }
             return self.decoy_send(&account, client).await;
         }
         let factor = self.method_for(&ch, &account, &factors, method)?;

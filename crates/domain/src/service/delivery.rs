@@ -142,6 +142,13 @@ impl<S: Store> Services<S> {
     }
 
     /// The "request limit reached" answer for the charge at `index`, with when to retry.
+    /// Reset requests (F-OFF-3): each costs a password hash and carries a document, so
+    /// a client address may make only a few an hour, whatever their outcome.
+    pub(crate) fn reset_charges(&self, client: &ClientInfo) -> Charges {
+        let key = format!("reset:addr:{}", client.ip.as_deref().unwrap_or("unknown"));
+        Charges(vec![(key, crate::config::Quota { limit: 5, window_secs: 3600 }, "limit.address")])
+    }
+
     pub(crate) async fn limited(&self, charges: &Charges, index: usize) -> Result<Error> {
         let now = self.now();
         let (key, quota, code) = charges.0.get(index).ok_or_else(|| Error::internal("no such quota charge"))?;

@@ -69,9 +69,13 @@ pub fn document_kind(file_name: &str, bytes: &[u8]) -> Result<&'static str> {
         "png"
     } else if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
         "jpeg"
-    } else if bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]) {
+    } else if bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]) && contains(bytes, &utf16("WordDocument")) {
         "doc"
-    } else if bytes.starts_with(b"PK\x03\x04") && bytes.windows(5).any(|w| w == b"word/") {
+    } else if bytes.starts_with(b"PK\x03\x04") && contains(bytes, b"[Content_Types].xml") && contains(bytes, b"word/document.xml") {
+        // A reviewer opens this file: a document with macros is refused.
+        if contains(bytes, b"vbaProject.bin") {
+            return Err(bad());
+        }
         "docx"
     } else {
         return Err(bad());
@@ -81,6 +85,15 @@ pub fn document_kind(file_name: &str, bytes: &[u8]) -> Result<&'static str> {
         k => ext == k,
     };
     if agrees { Ok(kind) } else { Err(bad()) }
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+/// The name of an OLE stream as stored: UTF-16LE.
+fn utf16(s: &str) -> Vec<u8> {
+    s.encode_utf16().flat_map(u16::to_le_bytes).collect()
 }
 
 fn document_aad(id: ResetRequestId) -> String {
@@ -98,6 +111,10 @@ impl<S: Store> Services<S> {
             return Err(Error::invalid("recovery.document_size", "document", "the document must be a file of at most 8 MB"));
         }
         let kind = document_kind(&upload.file_name, &upload.bytes)?;
+        let charges = self.reset_charges(client);
+        if let Err(i) = self.commit_guarded(charges.writes(self.now())).await? {
+            return Err(self.limited(&charges, i).await?);
+        }
         let account = self.check_password_public(email, &password, client).await?.ok_or(Error::InvalidCredentials)?;
         if account.twosv_enabled_at.is_none() {
             return Err(Error::conflict("recovery.not_needed", "two-step verification is off: sign in with your password"));
@@ -133,16 +150,27 @@ impl<S: Store> Services<S> {
         }
     }
 
-    /// F-OFF-4: support's queue.
-    pub async fn reset_queue(&self, status: Option<&str>, limit: i64) -> Result<Vec<ResetView>> {
-        Ok(self.store.reset_requests(status, limit.clamp(1, 1000)).await?.iter().map(ResetView::of).collect())
+    /// F-OFF-4: support's queue, each request with the account's address.
+    pub async fn reset_queue(&self, status: Option<&str>, limit: i64) -> Result<Vec<(ResetView, String)>> {
+        let mut out = Vec::new();
+        for r in self.store.reset_requests(status, limit.clamp(1, 1000)).await? {
+            let email = self.store.account(r.account_id).await?.map(|a| a.email.as_str().to_string()).unwrap_or_default();
+            out.push((ResetView::of(&r), email));
+        }
+        Ok(out)
     }
 
-    /// The document of a pending request, for the reviewer's eyes only.
-    pub async fn reset_document(&self, id: ResetRequestId) -> Result<(ResetView, zeroize::Zeroizing<Vec<u8>>)> {
+    /// The document of a pending request, for the reviewer's eyes only; who looked is
+    /// recorded.
+    pub async fn reset_document(&self, id: ResetRequestId, reviewer: &str) -> Result<(ResetView, zeroize::Zeroizing<Vec<u8>>)> {
+        if reviewer.trim().is_empty() || reviewer.len() > 100 {
+            return Err(Error::invalid("recovery.reason_too_long", "reviewer", "name the reviewer"));
+        }
         let r = self.store.reset_request(id).await?.ok_or(Error::NotFound)?;
         let sealed = r.document.as_deref().ok_or_else(|| Error::conflict("recovery.already_decided", "the document was deleted with the decision"))?;
         let doc = self.keys.open(&document_aad(id), sealed)?;
+        let support = ClientInfo { ip: None, user_agent: Some(format!("support: {}", reviewer.trim())), device_name: None };
+        self.commit(vec![self.event(Some(r.account_id), "reset_document_viewed", &support, "")]).await?;
         Ok((ResetView::of(&r), doc))
     }
 
@@ -199,12 +227,16 @@ mod tests {
         assert_eq!(document_kind("ID.JPG", &[0xFF, 0xD8, 0xFF, 0xE0]).unwrap(), "jpeg");
         assert_eq!(document_kind("scan.jpeg", &[0xFF, 0xD8, 0xFF, 0xDB]).unwrap(), "jpeg");
         assert_eq!(document_kind("card.png", b"\x89PNG\r\n\x1a\n....").unwrap(), "png");
-        assert_eq!(document_kind("old.doc", &[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1, 0]).unwrap(), "doc");
-        assert_eq!(document_kind("new.docx", b"PK\x03\x04....word/document.xml").unwrap(), "docx");
+        let mut doc = vec![0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1, 0];
+        doc.extend(utf16("WordDocument"));
+        assert_eq!(document_kind("old.doc", &doc).unwrap(), "doc");
+        assert_eq!(document_kind("new.docx", b"PK\x03\x04..[Content_Types].xml..word/document.xml").unwrap(), "docx");
         for (name, bytes) in [
             ("evil.pdf", b"MZ\x90\x00".as_slice()),
             ("renamed.png", b"%PDF-1.4".as_slice()),
             ("archive.docx", b"PK\x03\x04 nothing of word".as_slice()),
+            ("macros.docx", b"PK\x03\x04[Content_Types].xml word/document.xml word/vbaProject.bin".as_slice()),
+            ("sheet.doc", b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1 Workbook".as_slice()),
             ("noext", b"%PDF-1.4".as_slice()),
             ("page.html", b"<html>".as_slice()),
         ] {

@@ -63,7 +63,10 @@ pub fn router(state: AppState) -> Router {
         .route("/messages", get(inbox::list))
         .route("/messages/check", post(inbox::check))
         // A document of up to 8 MiB, base64: this route alone takes large bodies.
-        .route("/recovery/requests", post(recovery::request).layer(DefaultBodyLimit::max(RECOVERY_BODY_BYTES)));
+        .route(
+            "/recovery/requests",
+            post(recovery::request).layer::<_, std::convert::Infallible>(DefaultBodyLimit::max(RECOVERY_BODY_BYTES)).layer::<_, std::convert::Infallible>(crate::web::pages::recovery::UPLOADS.clone()),
+        );
 
     let mut app = Router::new()
         .route("/health", get(health))

@@ -23,6 +23,7 @@ pub struct Ctx {
     pub cookies: Policy,
     /// The request's path and query, for "come back here" links.
     pub here: String,
+    is_get: bool,
     csrf_secret: String,
     set_cookies: Vec<HeaderValue>,
     parts_headers: axum::http::HeaderMap,
@@ -58,7 +59,8 @@ impl FromRequestParts<AppState> for Ctx {
             }
         };
         let here = parts.uri.path_and_query().map(|p| p.as_str().to_string()).unwrap_or_else(|| "/".into());
-        Ok(Ctx { state: state.clone(), client, authed, locale, cookies: policy, here, csrf_secret, set_cookies, parts_headers: parts.headers.clone() })
+        let is_get = parts.method == axum::http::Method::GET;
+        Ok(Ctx { state: state.clone(), client, authed, locale, cookies: policy, here, is_get, csrf_secret, set_cookies, parts_headers: parts.headers.clone() })
     }
 }
 
@@ -193,10 +195,31 @@ impl Ctx {
         res
     }
 
-    /// The sign-in page, which brings the caller back here afterwards.
+    /// The sign-in page, which brings the caller back here afterwards (to the account
+    /// page after a form post: a post cannot be repeated by a redirect).
     pub fn to_sign_in(self) -> Response {
-        let to = format!("/sign-in?next={}", urlencode(&self.here));
+        let back = if self.is_get { self.here.as_str() } else { "/account" };
+        let to = format!("/sign-in?next={}", urlencode(back));
         self.redirect(&to)
+    }
+
+    /// A new signed-in session in this browser: the session it replaces (perhaps
+    /// another account's) ends, and the CSRF secret is renewed.
+    pub async fn start_session(&mut self, token: &str) {
+        if let Some(old) = self.authed.take() {
+            let _ = self.state.services.sign_out(&old, old.session.id, &self.client).await;
+        }
+        let age = self.state.config.policy.session_secs;
+        self.set_cookie(cookies::SESSION, token, Some(age));
+        self.renew_csrf();
+    }
+
+    /// A fresh CSRF secret (sign-in and sign-out): a token seen before is worthless.
+    pub fn renew_csrf(&mut self) {
+        if let Ok(s) = ninsho_domain::crypto::random_token() {
+            self.set_cookie(cookies::CSRF, &s, None);
+            self.csrf_secret = s;
+        }
     }
 
     /// Turns an error no form handles into the right page: sign in again, confirm

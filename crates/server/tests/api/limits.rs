@@ -82,21 +82,23 @@ async fn f_limit_2_support_lifts_a_limit_from_the_command_line() {
     }
     assert_eq!(app.call("POST", &format!("/api/v1/challenges/{cid}/resend"), None, None).await.status, 429);
     let data = TempDir::new().unwrap();
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_ninsho"))
+    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_ninsho"))
         .args(["admin", "limits", "release", "--account", &acct.email, "--database-url", &app.db.url, "--data-dir"])
         .arg(&data.path)
         .env("NINSHO_MASTER_KEY", TEST_MASTER_KEY)
         .output()
+        .await
         .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(String::from_utf8_lossy(&out.stdout).contains("released 1 limit"));
     assert_eq!(app.call("POST", &format!("/api/v1/challenges/{cid}/resend"), None, None).await.status, 200);
     // A bad argument is one line and a non-zero exit.
-    let bad = std::process::Command::new(env!("CARGO_BIN_EXE_ninsho"))
+    let bad = tokio::process::Command::new(env!("CARGO_BIN_EXE_ninsho"))
         .args(["admin", "limits", "release", "--address", "not-an-ip", "--database-url", &app.db.url, "--data-dir"])
         .arg(&data.path)
         .env("NINSHO_MASTER_KEY", TEST_MASTER_KEY)
         .output()
+        .await
         .unwrap();
     assert!(!bad.status.success());
     assert_eq!(String::from_utf8_lossy(&bad.stderr).trim().lines().filter(|l| l.starts_with("ninsho:")).count(), 1);

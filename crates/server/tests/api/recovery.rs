@@ -15,15 +15,22 @@ fn request_body(email: &str, password: &str, file_name: &str, bytes: &[u8]) -> V
     })
 }
 
-fn admin(app: &TestApp, args: &[&str]) -> std::process::Output {
-    let data = TempDir::new().unwrap();
-    std::process::Command::new(env!("CARGO_BIN_EXE_ninsho"))
+async fn admin(app: &TestApp, args: &[&str]) -> std::process::Output {
+    admin_in(app, &TempDir::new().unwrap(), args).await
+}
+
+/// Runs `ninsho admin resets …` without blocking this test's runtime, which also
+/// drives the server: a blocked runtime would hold the server's SQLite write
+/// transaction open while the command waits for it.
+async fn admin_in(app: &TestApp, data: &TempDir, args: &[&str]) -> std::process::Output {
+    tokio::process::Command::new(env!("CARGO_BIN_EXE_ninsho"))
         .args(["admin", "resets"])
         .args(args)
         .args(["--database-url", &app.db.url, "--data-dir"])
         .arg(&data.path)
         .env("NINSHO_MASTER_KEY", TEST_MASTER_KEY)
         .output()
+        .await
         .unwrap()
 }
 
@@ -80,21 +87,26 @@ async fn f_off_4_support_approves_then_the_password_alone_signs_in_and_the_docum
         let r = app.call("POST", "/api/v1/recovery/requests", None, Some(request_body(&acct.email, PASSWORD, "passport.pdf", PDF))).await;
         let id = r.body["request_id"].as_str().unwrap().to_string();
 
-        let list = admin(&app, &["list"]);
+        let list = admin(&app, &["list"]).await;
         assert!(list.status.success(), "{}", String::from_utf8_lossy(&list.stderr));
         assert!(String::from_utf8_lossy(&list.stdout).contains(&id));
-        let dir = TempDir::new().unwrap();
-        let out = dir.path.join("doc.pdf");
-        let doc = admin(&app, &["document", &id, "--out", out.to_str().unwrap()]);
+        assert!(String::from_utf8_lossy(&list.stdout).contains(&acct.email), "the queue names the account");
+        let data = TempDir::new().unwrap();
+        let doc = admin_in(&app, &data, &["document", &id, "--reviewer", "support-7"]).await;
         assert!(doc.status.success(), "{}", String::from_utf8_lossy(&doc.stderr));
-        assert_eq!(std::fs::read(&out).unwrap(), PDF, "the reviewer sees the document as uploaded");
+        let copy = data.path.join("review").join(format!("{id}.pdf"));
+        assert_eq!(std::fs::read(&copy).unwrap(), PDF, "the reviewer sees the document as uploaded");
+        // The owner can see that support looked at the document.
+        let hist = app.call("GET", "/api/v1/history?limit=100", Some(&acct.token), None).await;
+        assert!(hist.body.to_string().contains("reset_document_viewed"), "{:?}", hist.body);
 
         let (mail_before, sms_before) = (app.inbox_count(&acct.email).await, app.inbox_count("+819012345678").await);
-        let ok = admin(&app, &["approve", &id, "--reviewer", "support-7"]);
+        let ok = admin_in(&app, &data, &["approve", &id, "--reviewer", "support-7"]).await;
         assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
+        assert!(!copy.exists(), "the reviewer's copy goes with the decision");
         assert!(stored_document(&app, &id).await.is_none(), "{backend:?}: deleted with the decision");
         // The decision is final: a second one is one line on stderr and a failure.
-        let twice = admin(&app, &["reject", &id, "--reason", "late", "--reviewer", "support-8"]);
+        let twice = admin(&app, &["reject", &id, "--reason", "late", "--reviewer", "support-8"]).await;
         assert!(!twice.status.success());
         assert!(String::from_utf8_lossy(&twice.stderr).contains("already decided"), "{}", String::from_utf8_lossy(&twice.stderr));
         // 2SV is off: the password alone signs in; old sessions are gone.
@@ -116,10 +128,10 @@ async fn f_off_4_a_rejection_needs_a_reason_and_tells_the_user_why() {
         let acct = two_sv_account(&app).await;
         let r = app.call("POST", "/api/v1/recovery/requests", None, Some(request_body(&acct.email, PASSWORD, "scan.png", b"\x89PNG\r\n\x1a\nrest"))).await;
         let id = r.body["request_id"].as_str().unwrap().to_string();
-        let no_reason = admin(&app, &["reject", &id, "--reason", " ", "--reviewer", "support-7"]);
+        let no_reason = admin(&app, &["reject", &id, "--reason", " ", "--reviewer", "support-7"]).await;
         assert!(!no_reason.status.success());
         let before = app.inbox_count(&acct.email).await;
-        let rej = admin(&app, &["reject", &id, "--reason", "the document is unreadable", "--reviewer", "support-7"]);
+        let rej = admin(&app, &["reject", &id, "--reason", "the document is unreadable", "--reviewer", "support-7"]).await;
         assert!(rej.status.success(), "{}", String::from_utf8_lossy(&rej.stderr));
         app.running.services.outbox_signal.notify_waiters();
         assert!(app.inbox_latest(&acct.email, before).await.contains("the document is unreadable"));

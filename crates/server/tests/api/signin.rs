@@ -50,6 +50,23 @@ async fn f_signin_5_unknown_account_and_wrong_password_answer_alike() {
         let rf = app.call("POST", &format!("/api/v1/challenges/{fid}/resend"), None, None).await;
         assert_eq!((rt.status, rf.status), (200, 200));
         assert_eq!(rt.body["sent"]["channel"], rf.body["sent"]["channel"]);
+        // Probes that are not a code answer alike too: a named method, an overlong
+        // code, a resend through some method.
+        let probe = |id: &str, path: &str, body: Value| {
+            let (app, id, path) = (&app, id.to_string(), path.to_string());
+            async move {
+                let r = app.call("POST", &format!("/api/v1/challenges/{id}/{path}"), None, Some(body)).await;
+                (r.status, r.body["code"].clone())
+            }
+        };
+        let random = uuid::Uuid::new_v4().to_string();
+        for (path, body) in [
+            ("verify", json!({"code": "123456", "method_id": random})),
+            ("verify", json!({"code": "1".repeat(65)})),
+            ("resend", json!({"method_id": random})),
+        ] {
+            assert_eq!(probe(cid, path, body.clone()).await, probe(fid, path, body.clone()).await, "{path} {body}");
+        }
         for id in [cid, fid] {
             for _ in 0..5 {
                 let v = app.call("POST", &format!("/api/v1/challenges/{id}/verify"), None, Some(json!({"code": "000000"}))).await;

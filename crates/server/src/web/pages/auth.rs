@@ -102,7 +102,7 @@ pub async fn sign_in(mut ctx: Ctx, PageForm(f): PageForm<SignInForm>) -> Respons
     let trust = ctx.cookie(cookies::TRUST);
     match ctx.state.services.sign_in(&f.email, SecretString::from(f.password), trust.as_deref(), &ctx.client).await {
         Ok(SignInOutcome::SignedIn { session_token, .. }) => {
-            set_session(&mut ctx, &session_token);
+            ctx.start_session(&session_token).await;
             ctx.redirect(&next)
         }
         Ok(SignInOutcome::CodeRequired { challenge_id, send_error, .. }) => {
@@ -114,11 +114,6 @@ pub async fn sign_in(mut ctx: Ctx, PageForm(f): PageForm<SignInForm>) -> Respons
             ctx.render(StatusCode::UNAUTHORIZED, &SignInPage { p, email: f.email, next })
         }
     }
-}
-
-pub fn set_session(ctx: &mut Ctx, token: &str) {
-    let age = ctx.state.config.policy.session_secs;
-    ctx.set_cookie(cookies::SESSION, token, Some(age));
 }
 
 #[derive(askama::Template)]
@@ -138,7 +133,7 @@ pub async fn device_form(ctx: Ctx) -> Response {
 pub async fn device(mut ctx: Ctx, PageForm(f): PageForm<SignInForm>) -> Response {
     match ctx.state.services.sign_in_device(&f.email, SecretString::from(f.password), &ctx.client).await {
         Ok(DeviceSignInOutcome::SignedIn { session_token, .. }) => {
-            set_session(&mut ctx, &session_token);
+            ctx.start_session(&session_token).await;
             ctx.redirect("/account")
         }
         Ok(DeviceSignInOutcome::AppendCode { sent }) => {
@@ -163,5 +158,6 @@ pub async fn sign_out(mut ctx: Ctx, PageForm(_): PageForm<Empty>) -> Response {
     }
     ctx.clear_cookie(cookies::SESSION);
     ctx.clear_cookie(cookies::PENDING);
+    ctx.renew_csrf();
     ctx.redirect("/sign-in")
 }

@@ -12,7 +12,6 @@ use ninsho_domain::Error;
 use secrecy::SecretString;
 use serde::Deserialize;
 
-use super::auth::set_session;
 use crate::web::cookies;
 use crate::web::ctx::{Ctx, Page, safe_next};
 use crate::web::form::PageForm;
@@ -212,7 +211,7 @@ pub async fn verify(mut ctx: Ctx, PageForm(f): PageForm<CodeForm>) -> Response {
     match ctx.state.services.verify(id, input, &ctx.client).await {
         Ok(v) => {
             if let Some(token) = &v.session_token {
-                set_session(&mut ctx, token);
+                ctx.start_session(token).await;
             }
             if let Some(token) = &v.trusted_browser_token {
                 let age = ctx.state.config.policy.trusted_browser_secs;

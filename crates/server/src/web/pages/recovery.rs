@@ -32,7 +32,6 @@ pub async fn form(ctx: Ctx) -> Response {
 
 #[derive(Default)]
 struct Fields {
-    csrf: String,
     email: String,
     password: String,
     doc_type: String,
@@ -40,15 +39,26 @@ struct Fields {
     bytes: Vec<u8>,
 }
 
-async fn read(req: Request, state: &AppState) -> Result<Fields, Error> {
-    let bad = || Error::invalid("recovery.document_size", "document", "the document must be a file of at most 8 MB");
+enum Refused {
+    Csrf,
+    Unreadable(Error),
+}
+
+/// Reads the form; the CSRF token must come (and be right) before the file, so a
+/// forged post is refused before megabytes are buffered.
+async fn read(req: Request, state: &AppState, secret: Option<String>) -> Result<Fields, Refused> {
+    let bad = || Refused::Unreadable(Error::invalid("recovery.document_size", "document", "the document must be a file of at most 8 MB"));
     let mut mp = Multipart::from_request(req, state).await.map_err(|_| bad())?;
     let mut f = Fields::default();
+    let mut csrf_ok = false;
     while let Some(field) = mp.next_field().await.map_err(|_| bad())? {
         let name = field.name().unwrap_or("").to_string();
         if name == "document" {
+            if !csrf_ok {
+                return Err(Refused::Csrf);
+            }
             f.file_name = field.file_name().unwrap_or("").chars().take(200).collect();
-            f.bytes = field.bytes().await.map_err(|_| bad())?.to_vec();
+            f.bytes = field.bytes().await.map_err(|_| bad())?.into();
             continue;
         }
         let text = field.text().await.map_err(|_| bad())?;
@@ -56,32 +66,39 @@ async fn read(req: Request, state: &AppState) -> Result<Fields, Error> {
             return Err(bad());
         }
         match name.as_str() {
-            "csrf" => f.csrf = text,
+            "csrf" => {
+                csrf_ok = secret.as_deref().is_some_and(|s| ninsho_domain::crypto::ct_eq(csrf_token(state, s).as_bytes(), text.as_bytes()));
+                if !csrf_ok {
+                    return Err(Refused::Csrf);
+                }
+            }
             "email" => f.email = text,
             "password" => f.password = text,
             "doc_type" => f.doc_type = text,
             _ => {}
         }
     }
+    if !csrf_ok {
+        return Err(Refused::Csrf);
+    }
     Ok(f)
 }
 
 pub async fn submit(ctx: Ctx, req: Request) -> Response {
     let state = ctx.state.clone();
-    let f = match read(req, &state).await {
+    let f = match read(req, &state, ctx.cookie(cookies::CSRF)).await {
         Ok(f) => f,
-        Err(e) => {
+        Err(Refused::Csrf) => {
+            tracing::warn!("form refused: CSRF token missing or wrong");
+            let mut p = ctx.page("recovery-title");
+            p.problem = Some(crate::web::problem::Problem::general(p.t("err-csrf")));
+            return ctx.render(StatusCode::FORBIDDEN, &RecoveryPage { doc_types: doc_types(&p), p, email: String::new(), done: false });
+        }
+        Err(Refused::Unreadable(e)) => {
             let p = ctx.page_with("recovery-title", Some(&e), &["document"]);
             return ctx.render(StatusCode::PAYLOAD_TOO_LARGE, &RecoveryPage { doc_types: doc_types(&p), p, email: String::new(), done: false });
         }
     };
-    let secret = ctx.cookie(cookies::CSRF).unwrap_or_default();
-    if secret.is_empty() || !ninsho_domain::crypto::ct_eq(csrf_token(&state, &secret).as_bytes(), f.csrf.as_bytes()) {
-        tracing::warn!("form refused: CSRF token missing or wrong");
-        let mut p = ctx.page("recovery-title");
-        p.problem = Some(crate::web::problem::Problem::general(p.t("err-csrf")));
-        return ctx.render(StatusCode::FORBIDDEN, &RecoveryPage { doc_types: doc_types(&p), p, email: f.email, done: false });
-    }
     let upload = Upload { file_name: f.file_name, bytes: f.bytes };
     match state.services.request_reset(&f.email, SecretString::from(f.password), &f.doc_type, upload, &ctx.client).await {
         Ok(_) => {
@@ -95,6 +112,9 @@ pub async fn submit(ctx: Ctx, req: Request) -> Response {
         }
     }
 }
+
+/// Uploads held in memory at once, across the page and the API: each may be 8 MiB.
+pub static UPLOADS: std::sync::LazyLock<tower::limit::GlobalConcurrencyLimitLayer> = std::sync::LazyLock::new(|| tower::limit::GlobalConcurrencyLimitLayer::new(4));
 
 /// The page's body limit: the largest document plus the form fields.
 pub const BODY_BYTES: usize = MAX_DOCUMENT_BYTES + 64 * 1024;
