@@ -145,6 +145,7 @@ phone-title = Add a phone number
 phone-change-title = Change a phone number
 phone-intro = We will send a code to this number to check that it is yours.
 phone-hint = For example 090-1234-5678, or +44 7700 900123 with the country code.
+phone-restricted = SMS and voice codes can be intercepted or redirected (SIM swap). An authenticator app is safer; keep the phone as a backup.
 
 app-title = Set up your authenticator app
 app-step-install = Install an authenticator app on your phone (for example Google Authenticator or Microsoft Authenticator).

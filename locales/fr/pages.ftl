@@ -145,6 +145,7 @@ phone-title = Ajouter un numéro de téléphone
 phone-change-title = Modifier un numéro de téléphone
 phone-intro = Nous enverrons un code à ce numéro pour vérifier qu'il vous appartient.
 phone-hint = Par exemple 090-1234-5678, ou +44 7700 900123 avec l'indicatif du pays.
+phone-restricted = Les codes par SMS ou appel vocal peuvent être interceptés ou détournés (échange de carte SIM). Une appli d'authentification est plus sûre ; gardez le téléphone en secours.
 
 app-title = Configurer votre appli d'authentification
 app-step-install = Installez une appli d'authentification sur votre téléphone (par exemple Google Authenticator ou Microsoft Authenticator).

@@ -145,6 +145,7 @@ phone-title = 電話番号を追加
 phone-change-title = 電話番号を変更
 phone-intro = ご本人の番号であることを確認するため、この番号にセキュリティコードを送信します。
 phone-hint = 例: 090-1234-5678、または国番号を付けて +44 7700 900123
+phone-restricted = SMSや音声通話のコードは傍受や転送(SIMスワップ)の恐れがあります。認証アプリのほうが安全です。電話番号はバックアップとして登録しておきましょう。
 
 app-title = 認証アプリの設定
 app-step-install = スマートフォンに認証アプリ(Google Authenticator、Microsoft Authenticatorなど)をインストールします。

@@ -145,6 +145,7 @@ phone-title = 添加手机号码
 phone-change-title = 更改手机号码
 phone-intro = 我们会向此号码发送验证码,以确认该号码属于您。
 phone-hint = 例如 090-1234-5678,或带国家代码的 +44 7700 900123。
+phone-restricted = 短信和语音验证码可能被截获或转移(SIM 卡劫持)。身份验证器应用更安全;请把手机号作为备用方式。
 
 app-title = 设置身份验证器应用
 app-step-install = 在手机上安装身份验证器应用(例如 Google Authenticator 或 Microsoft Authenticator)。

@@ -149,6 +149,7 @@ pub async fn run(a: BenchArgs) -> anyhow::Result<()> {
         };
         row("raw argon2id hashes (m=19456 KiB, t=2, p=1)", &|r| r.argon);
         row("sign-ins over HTTP", &|r| r.signin);
+        row("sign-ins of unknown addresses over HTTP", &|r| r.unknown);
         row("GET /health", &|r| r.health);
         row("GET /sign-in (page)", &|r| r.page);
         row("raw durable commits", &|r| r.commits);
@@ -161,6 +162,7 @@ pub async fn run(a: BenchArgs) -> anyhow::Result<()> {
             v[v.len() / 2]
         };
         println!("  sign-in / raw argon2id:              {:.2}  (target >= 0.9)", med(&|r| r.signin / r.argon));
+        println!("  unknown-address / known sign-in:     {:.2}  (1.0 = no timing difference)", med(&|r| r.unknown / r.signin));
         println!("  sent-code verification / raw commit: {:.2}  (target >= 0.8); / health {:.3}", med(&|r| r.sent / r.commits), med(&|r| r.sent / r.health));
         println!("  TOTP verification / raw commit:      {:.2}  (target >= 0.8); / health {:.3}", med(&|r| r.totp / r.commits), med(&|r| r.totp / r.health));
         println!("  code issuance / raw commit:          {:.2}", med(&|r| r.issue / r.commits));
@@ -172,6 +174,7 @@ pub async fn run(a: BenchArgs) -> anyhow::Result<()> {
 struct Report {
     argon: f64,
     signin: f64,
+    unknown: f64,
     health: f64,
     page: f64,
     commits: f64,
@@ -213,6 +216,17 @@ async fn measure(running: &crate::Running, a: &BenchArgs, cores: usize) -> anyho
     let signin = rate(hashes, c, move |_| {
         let (h, b, em) = (h.clone(), b.clone(), em.clone());
         async move {
+            let _ = h.post(format!("{b}/api/v1/sign-in")).json(&json!({"email": em, "password": PASSWORD})).send().await;
+        }
+    })
+    .await;
+
+    // F-SIGNIN-5: an unknown address costs the same argon2id work (the dummy hash).
+    let (h, b) = (http.clone(), base.clone());
+    let unknown = rate(hashes, c, move |i| {
+        let (h, b) = (h.clone(), b.clone());
+        async move {
+            let em = format!("nobody-{i}@example.com");
             let _ = h.post(format!("{b}/api/v1/sign-in")).json(&json!({"email": em, "password": PASSWORD})).send().await;
         }
     })
@@ -326,5 +340,5 @@ async fn measure(running: &crate::Running, a: &BenchArgs, cores: usize) -> anyho
     })
     .await;
 
-    Ok(Report { argon, signin, health, page, commits, sent, totp: totp_rate, issue })
+    Ok(Report { argon, signin, unknown, health, page, commits, sent, totp: totp_rate, issue })
 }

@@ -316,11 +316,11 @@ async fn f_otp_2_browser_sms_setup_with_resend_and_the_deny_link() {
     app.shutdown().await;
 }
 
-/// Each page in ja and en, at a phone's and a PC's width.
+/// Each page in ja and en, at a phone's, a tablet's and a PC's width.
 async fn shoot_all(t: &Tab<'_>, pages: &[(&str, &str)], start: &str) {
     for lang in ["ja", "en"] {
         t.go(&format!("/language/{lang}?next={start}")).await;
-        for (w, h) in [(375u32, 812u32), (1280, 900)] {
+        for (w, h) in [(375u32, 812u32), (768, 1024), (1280, 900)] {
             t.b.set_viewport(w, h).await.unwrap();
             for (name, path) in pages {
                 t.go(path).await;
