@@ -93,3 +93,48 @@ async fn dev_inbox_negotiated(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::CSS;
+
+    fn var(name: &str) -> (f64, f64, f64) {
+        let at = CSS.find(&format!("--{name}:")).unwrap_or_else(|| panic!("--{name} in the stylesheet"));
+        let hex = CSS[at..].split('#').nth(1).unwrap();
+        let c = |i: usize| u8::from_str_radix(&hex[i..i + 2], 16).unwrap() as f64 / 255.0;
+        (c(0), c(2), c(4))
+    }
+
+    fn hex(h: &str) -> (f64, f64, f64) {
+        let c = |i: usize| u8::from_str_radix(&h[i..i + 2], 16).unwrap() as f64 / 255.0;
+        (c(0), c(2), c(4))
+    }
+
+    /// WCAG 2.2 relative luminance and contrast ratio.
+    fn contrast(a: (f64, f64, f64), b: (f64, f64, f64)) -> f64 {
+        let lin = |c: f64| if c <= 0.04045 { c / 12.92 } else { ((c + 0.055) / 1.055).powf(2.4) };
+        let lum = |(r, g, b): (f64, f64, f64)| 0.2126 * lin(r) + 0.7152 * lin(g) + 0.0722 * lin(b);
+        let (x, y) = (lum(a), lum(b));
+        (x.max(y) + 0.05) / (x.min(y) + 0.05)
+    }
+
+    #[test]
+    fn f_web_text_colours_have_wcag_aa_contrast_and_focus_is_visible() {
+        let bg = var("bg");
+        for text in ["fg", "muted", "accent", "error", "ok", "warn"] {
+            let r = contrast(var(text), bg);
+            assert!(r >= 4.5, "--{text} on the page: {r:.2}:1 < 4.5:1");
+        }
+        assert!(contrast(var("fg"), var("panel")) >= 4.5, "text on panels");
+        assert!(contrast(var("muted"), var("panel")) >= 4.5, "hints on panels");
+        assert!(contrast(var("accent-fg"), var("accent")) >= 4.5, "button text");
+        // Message boxes: the error text on its pink, the body text on the notice and warning tints.
+        assert!(contrast(var("error"), hex("fdeceb")) >= 4.5);
+        assert!(contrast(var("fg"), hex("e8f5ec")) >= 4.5);
+        assert!(contrast(var("fg"), hex("fff4e5")) >= 4.5);
+        // A focus ring is a non-text element drawn outside the control: 3:1 against
+        // the page and the panels (WCAG 1.4.11).
+        assert!(contrast(var("focus"), bg) >= 3.0 && contrast(var("focus"), var("panel")) >= 3.0);
+        assert!(CSS.contains(":focus-visible { outline: 3px solid var(--focus)"), "a visible focus ring");
+    }
+}
