@@ -171,7 +171,9 @@ impl<S: Store> Services<S> {
                 None => return Err(self.fail(&ch, factor, &account, client).await?),
             },
         }
-        if let Some(f) = factor {
+        // A success ends a run of failures (F-OTP-6); with none on record there is
+        // nothing to reset, and the single writer is spared a statement.
+        if let Some(f) = factor.filter(|f| f.failed_count > 0) {
             writes.push(Write::ResetFactorFailures { factor: f.id });
         }
 

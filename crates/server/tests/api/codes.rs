@@ -90,6 +90,31 @@ async fn f_otp_6_failures_count_per_method_across_challenges_and_disable_it() {
     }
 }
 
+#[tokio::test]
+async fn f_otp_6_a_right_code_ends_the_run_of_failures() {
+    for b in backends().await {
+        let app = spawn_app_with(b, |c| c.policy.codes.method_failure_ceiling = 4).await;
+        let acct = two_sv_account(&app).await;
+        let (cid, code) = challenge_with_code(&app, &acct.email).await;
+        for _ in 0..3 {
+            app.call("POST", &format!("/api/v1/challenges/{cid}/verify"), None, Some(json!({"code": wrong(&code)}))).await;
+        }
+        let ok = app.call("POST", &format!("/api/v1/challenges/{cid}/verify"), None, Some(json!({"code": code}))).await;
+        assert_eq!(ok.status, 200, "{b:?}: {:?}", ok.body);
+        // The count starts again: three more wrong codes do not reach the ceiling of 4.
+        let (cid2, code2) = challenge_with_code(&app, &acct.email).await;
+        let mut last = Value::Null;
+        for _ in 0..3 {
+            last = app.call("POST", &format!("/api/v1/challenges/{cid2}/verify"), None, Some(json!({"code": wrong(&code2)}))).await.body;
+        }
+        assert_eq!(last["code"], "code.invalid", "{b:?}: {last:?}");
+        let (cid3, code3) = challenge_with_code(&app, &acct.email).await;
+        let last = app.call("POST", &format!("/api/v1/challenges/{cid3}/verify"), None, Some(json!({"code": wrong(&code3)}))).await.body;
+        assert_eq!(last["code"], "method.disabled", "{b:?}: the fourth in a row disables it");
+        app.shutdown().await;
+    }
+}
+
 pub fn backup_id(methods: &Value) -> String {
     methods["methods"].as_array().unwrap().iter().find(|m| m["kind"] == "backup_codes").unwrap()["id"].as_str().unwrap().to_string()
 }
