@@ -187,3 +187,62 @@ delegate!(OutboxStore {
     fn dev_inbox_put(&self, message: MessageId, channel: Channel, destination: &str, body: &str, now: UnixMillis) -> R<()>;
     fn dev_inbox(&self, limit: i64) -> R<Vec<DevInboxEntry>>;
 });
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn event(kind: &str) -> Write {
+        Write::InsertEvent(Event {
+            id: EventId::new(),
+            account_id: None,
+            at: UnixMillis(1),
+            kind: kind.to_string(),
+            ip: None,
+            user_agent: None,
+            device_hash: None,
+            detail: String::new(),
+            unfamiliar: false,
+        })
+    }
+
+    /// SQLite's group commit: many callers share a transaction, and a caller whose
+    /// guard is refused leaves nothing behind while the others' writes stay.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn f_ops_2_group_commit_isolates_a_refused_guard_from_the_rest_of_its_batch() {
+        let dir = std::env::temp_dir().join(format!("ninsho-store-{}", uuid::Uuid::new_v4().simple()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let db = Db::connect(&format!("sqlite://{}", dir.join("t.db").display())).await.unwrap();
+        let mut tasks = Vec::new();
+        for i in 0..200 {
+            let db = db.clone();
+            tasks.push(tokio::spawn(async move {
+                let mut writes = vec![event(if i % 3 == 0 { "refused" } else { "kept" })];
+                if i % 3 == 0 {
+                    // A guard that never holds: no such pending factor.
+                    writes.push(Write::VerifyFactor { factor: FactorId::new(), now: UnixMillis(1) });
+                }
+                (i, db.commit(writes).await)
+            }));
+        }
+        let mut refused = 0;
+        for t in tasks {
+            let (i, r) = t.await.unwrap();
+            if i % 3 == 0 {
+                assert!(matches!(r, Err(CommitError::Guard(1))), "job {i}: {r:?}");
+                refused += 1;
+            } else {
+                assert!(r.is_ok(), "job {i}: {r:?}");
+            }
+        }
+        let Db::Sqlite(s) = &db else { unreachable!() };
+        let count = |kind: &'static str| {
+            let pool = s.read.clone();
+            async move { sqlx::query_scalar::<_, i64>("select count(*) from events where kind = $1").bind(kind).fetch_one(&pool).await.unwrap() }
+        };
+        assert_eq!(count("refused").await, 0, "a refused job's earlier writes are undone");
+        assert_eq!(count("kept").await, 200 - refused);
+        db.close().await;
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
