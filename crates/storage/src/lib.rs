@@ -242,6 +242,9 @@ mod tests {
         };
         assert_eq!(count("refused").await, 0, "a refused job's earlier writes are undone");
         assert_eq!(count("kept").await, 200 - refused);
+        // Deleted rows (decided reset documents) are overwritten, not left in free pages.
+        let secure: i64 = sqlx::query_scalar("pragma secure_delete").fetch_one(&s.write).await.unwrap();
+        assert_eq!(secure, 1);
         db.close().await;
         let _ = std::fs::remove_dir_all(&dir);
     }

@@ -27,37 +27,6 @@ pub struct ResetRequested {
     pub status: &'static str,
 }
 
-#[derive(Clone, Debug, serde::Serialize)]
-pub struct ResetView {
-    pub id: ResetRequestId,
-    pub account_id: AccountId,
-    pub created_at: UnixMillis,
-    pub status: String,
-    pub doc_type: String,
-    pub doc_kind: String,
-    pub doc_bytes: i64,
-    pub decided_at: Option<UnixMillis>,
-    pub reason: Option<String>,
-    pub reviewer: Option<String>,
-}
-
-impl ResetView {
-    fn of(r: &ResetRequest) -> Self {
-        ResetView {
-            id: r.id,
-            account_id: r.account_id,
-            created_at: r.created_at,
-            status: r.status.clone(),
-            doc_type: r.doc_type.clone(),
-            doc_kind: r.doc_kind.clone(),
-            doc_bytes: r.doc_bytes,
-            decided_at: r.decided_at,
-            reason: r.reason.clone(),
-            reviewer: r.reviewer.clone(),
-        }
-    }
-}
-
 /// DOC, DOCX, JPG/JPEG, PDF or PNG, told by the bytes, and the name must agree: a
 /// renamed executable is not a PDF.
 pub fn document_kind(file_name: &str, bytes: &[u8]) -> Result<&'static str> {
@@ -96,6 +65,11 @@ fn utf16(s: &str) -> Vec<u8> {
     s.encode_utf16().flat_map(u16::to_le_bytes).collect()
 }
 
+/// Support's actions are recorded under the reviewer's name, not a browser.
+fn support(reviewer: &str) -> ClientInfo {
+    ClientInfo { ip: None, user_agent: Some(format!("support: {}", reviewer.trim())), device_name: None }
+}
+
 fn document_aad(id: ResetRequestId) -> String {
     format!("reset_requests|{id}|document")
 }
@@ -115,7 +89,7 @@ impl<S: Store> Services<S> {
         if let Err(i) = self.commit_guarded(charges.writes(self.now())).await? {
             return Err(self.limited(&charges, i).await?);
         }
-        let account = self.check_password_public(email, &password, client).await?.ok_or(Error::InvalidCredentials)?;
+        let account = self.check_password(email, &password, client).await?.ok_or(Error::InvalidCredentials)?;
         if account.twosv_enabled_at.is_none() {
             return Err(Error::conflict("recovery.not_needed", "two-step verification is off: sign in with your password"));
         }
@@ -150,33 +124,33 @@ impl<S: Store> Services<S> {
         }
     }
 
-    /// F-OFF-4: support's queue, each request with the account's address.
-    pub async fn reset_queue(&self, status: Option<&str>, limit: i64) -> Result<Vec<(ResetView, String)>> {
+    /// F-OFF-4: support's queue (documents not loaded), each request with the
+    /// account's address.
+    pub async fn reset_queue(&self, status: Option<&str>, limit: i64) -> Result<Vec<(ResetRequest, String)>> {
         let mut out = Vec::new();
         for r in self.store.reset_requests(status, limit.clamp(1, 1000)).await? {
             let email = self.store.account(r.account_id).await?.map(|a| a.email.as_str().to_string()).unwrap_or_default();
-            out.push((ResetView::of(&r), email));
+            out.push((r, email));
         }
         Ok(out)
     }
 
     /// The document of a pending request, for the reviewer's eyes only; who looked is
     /// recorded.
-    pub async fn reset_document(&self, id: ResetRequestId, reviewer: &str) -> Result<(ResetView, zeroize::Zeroizing<Vec<u8>>)> {
+    pub async fn reset_document(&self, id: ResetRequestId, reviewer: &str) -> Result<(ResetRequest, zeroize::Zeroizing<Vec<u8>>)> {
         if reviewer.trim().is_empty() || reviewer.len() > 100 {
             return Err(Error::invalid("recovery.reason_too_long", "reviewer", "name the reviewer"));
         }
         let r = self.store.reset_request(id).await?.ok_or(Error::NotFound)?;
         let sealed = r.document.as_deref().ok_or_else(|| Error::conflict("recovery.already_decided", "the document was deleted with the decision"))?;
         let doc = self.keys.open(&document_aad(id), sealed)?;
-        let support = ClientInfo { ip: None, user_agent: Some(format!("support: {}", reviewer.trim())), device_name: None };
-        self.commit(vec![self.event(Some(r.account_id), "reset_document_viewed", &support, "")]).await?;
-        Ok((ResetView::of(&r), doc))
+        self.commit(vec![self.event(Some(r.account_id), "reset_document_viewed", &support(reviewer), "")]).await?;
+        Ok((r, doc))
     }
 
     /// F-OFF-4: approve (2SV off, methods kept for turning it on again, every session
     /// and trusted browser revoked) or reject with a reason. Exactly one decision wins.
-    pub async fn decide_reset(&self, id: ResetRequestId, approve: bool, reason: &str, reviewer: &str) -> Result<ResetView> {
+    pub async fn decide_reset(&self, id: ResetRequestId, approve: bool, reason: &str, reviewer: &str) -> Result<ResetRequest> {
         let reason = reason.trim();
         if !approve && reason.is_empty() {
             return Err(Error::invalid("recovery.reason_required", "reason", "say why the request is rejected"));
@@ -193,7 +167,6 @@ impl<S: Store> Services<S> {
         let now = self.now();
         let status = if approve { "approved" } else { "rejected" };
         let mut writes = vec![Write::DecideResetRequest { id, status: status.into(), reason: reason.to_string(), reviewer: reviewer.trim().to_string(), now }];
-        let support = ClientInfo { ip: None, user_agent: Some(format!("support: {}", reviewer.trim())), device_name: None };
         if approve {
             writes.push(Write::SetTwoSv { account: account.id, enabled_at: None });
             writes.extend(self.credential_change_writes(&account, now));
@@ -202,16 +175,16 @@ impl<S: Store> Services<S> {
         } else {
             writes.extend(self.notify_all(&account, &factors, Template::ResetRejected, reason)?);
         }
-        writes.push(self.event(Some(account.id), if approve { "reset_approved" } else { "reset_rejected" }, &support, ""));
+        writes.push(self.event(Some(account.id), if approve { "reset_approved" } else { "reset_rejected" }, &support(reviewer), ""));
         match self.commit_guarded(writes).await? {
-            Ok(()) => {
-                let mut v = ResetView::of(&r);
-                v.status = status.into();
-                v.decided_at = Some(now);
-                v.reason = Some(reason.to_string());
-                v.reviewer = Some(reviewer.trim().to_string());
-                Ok(v)
-            }
+            Ok(()) => Ok(ResetRequest {
+                status: status.into(),
+                decided_at: Some(now),
+                reason: Some(reason.to_string()),
+                reviewer: Some(reviewer.trim().to_string()),
+                document: None,
+                ..r
+            }),
             Err(_) => Err(Error::conflict("recovery.already_decided", "this request was already decided")),
         }
     }

@@ -44,7 +44,10 @@ pub enum DeviceSignInOutcome {
 }
 
 impl<S: Store> Services<S> {
-    async fn check_password(&self, email: &str, password: &SecretString, client: &ClientInfo) -> Result<Option<Account>> {
+    /// The password check of every use case that starts from e-mail and password
+    /// (sign-in, the reset request): same timing for unknown addresses (dummy hash),
+    /// same wrong-password event.
+    pub(crate) async fn check_password(&self, email: &str, password: &SecretString, client: &ClientInfo) -> Result<Option<Account>> {
         password::check_size(&self.policy.password, password)?;
         let account = match Email::parse(email) {
             Ok(e) => self.store.account_by_email(&e).await?,
@@ -59,12 +62,6 @@ impl<S: Store> Services<S> {
             }
             None => Ok(None),
         }
-    }
-
-    /// The password check of sign-in, for other use cases that start from e-mail and
-    /// password (the reset request): same timing, same wrong-password event.
-    pub(crate) async fn check_password_public(&self, email: &str, password: &SecretString, client: &ClientInfo) -> Result<Option<Account>> {
-        self.check_password(email, password, client).await
     }
 
     async fn assess(&self, account: &Account, client: &ClientInfo) -> Result<(RiskAssessment, bool)> {

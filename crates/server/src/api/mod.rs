@@ -122,13 +122,7 @@ async fn not_found(req: Request) -> axum::response::Response {
             .and_then(crate::web::i18n::from_accept_language)
             .unwrap_or_default();
         let tr = crate::web::i18n::Tr::new(locale);
-        let body = format!(
-            "<!doctype html><html lang=\"{}\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{t}</title><link rel=\"stylesheet\" href=\"/static/ninsho.css\"></head><body><main><h1>{t}</h1><p><a href=\"/\">{b}</a></p></main></body></html>",
-            locale.as_str(),
-            t = tr.t("err-not-found"),
-            b = tr.t("back-home")
-        );
-        return (axum::http::StatusCode::NOT_FOUND, [(header::CONTENT_TYPE, "text/html; charset=utf-8")], body).into_response();
+        return crate::web::plain_page(axum::http::StatusCode::NOT_FOUND, locale.as_str(), &tr.t("err-not-found"), Some(&tr.t("back-home")));
     }
     problem(axum::http::StatusCode::NOT_FOUND, "not_found", "no such resource", None)
 }

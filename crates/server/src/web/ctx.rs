@@ -85,6 +85,22 @@ pub struct Page {
 }
 
 impl Page {
+    /// A page of no one in particular: no session, no form, the start page as "here".
+    pub fn bare(state: &AppState, tr: Tr, title_key: &str) -> Page {
+        Page {
+            title: tr.t(title_key),
+            tr,
+            lang: tr.locale.as_str(),
+            csrf: String::new(),
+            here: "/".into(),
+            issuer: state.config.policy.issuer.clone(),
+            signed_in: None,
+            dev_inbox: false,
+            problem: None,
+            notice: None,
+        }
+    }
+
     pub fn t(&self, key: &str) -> String {
         self.tr.t(key)
     }
@@ -108,16 +124,9 @@ impl Page {
     }
 }
 
+/// A query-parameter value, percent-encoded.
 pub fn urlencode(s: &str) -> String {
-    let mut out = String::new();
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || b"-_.~/".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
+    form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
 
 /// A path to continue to after a step: only a local path, never another site.
@@ -134,19 +143,12 @@ impl Ctx {
     }
 
     pub fn page(&self, title_key: &str) -> Page {
-        let tr = self.tr();
-        Page {
-            title: tr.t(title_key),
-            tr,
-            lang: self.locale.as_str(),
-            csrf: csrf_token(&self.state, &self.csrf_secret),
-            here: self.here.clone(),
-            issuer: self.state.config.policy.issuer.clone(),
-            signed_in: self.authed.as_ref().map(|a| a.account.email.as_str().to_string()),
-            dev_inbox: self.state.config.providers.uses_dev_inbox(),
-            problem: None,
-            notice: None,
-        }
+        let mut p = Page::bare(&self.state, self.tr(), title_key);
+        p.csrf = csrf_token(&self.state, &self.csrf_secret);
+        p.here = self.here.clone();
+        p.signed_in = self.authed.as_ref().map(|a| a.account.email.as_str().to_string());
+        p.dev_inbox = self.state.config.providers.uses_dev_inbox();
+        p
     }
 
     /// A page with an error shown on it.
@@ -250,18 +252,7 @@ pub struct ErrorPage {
 pub fn error_page(state: &AppState, tr: Tr, e: &Error) -> Response {
     let problem = Problem::of(e, &tr, &[]);
     let status = crate::api::status_of(e);
-    let p = Page {
-        title: tr.t("error-title"),
-        tr,
-        lang: tr.locale.as_str(),
-        csrf: String::new(),
-        here: "/".into(),
-        issuer: state.config.policy.issuer.clone(),
-        signed_in: None,
-        dev_inbox: false,
-        problem: None,
-        notice: None,
-    };
+    let p = Page::bare(state, tr, "error-title");
     let html = askama::Template::render(&ErrorPage { p, message: problem.message }).unwrap_or_else(|_| "error".into());
     (status, [(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"))], html).into_response()
 }

@@ -4,7 +4,7 @@
 
 use axum::extract::{FromRequest, Request};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use serde::de::DeserializeOwned;
 
 use super::cookies::{self, Policy};
@@ -13,6 +13,11 @@ use super::i18n::{self, Tr};
 use crate::app::AppState;
 
 pub struct PageForm<T>(pub T);
+
+/// Whether a form's token belongs to this browser's CSRF secret (constant time).
+pub fn csrf_ok(state: &AppState, secret: Option<&str>, sent: &str) -> bool {
+    secret.is_some_and(|s| ninsho_domain::crypto::ct_eq(csrf_token(state, s).as_bytes(), sent.as_bytes()))
+}
 
 impl<T: DeserializeOwned> FromRequest<AppState> for PageForm<T> {
     type Rejection = Response;
@@ -28,25 +33,16 @@ impl<T: DeserializeOwned> FromRequest<AppState> for PageForm<T> {
             .or_else(|| policy.get(req.headers(), cookies::LANG).and_then(|l| ninsho_domain::types::Locale::parse(&l)))
             .unwrap_or_default();
         let tr = Tr::new(lang);
-        let bytes = axum::body::Bytes::from_request(req, state).await.map_err(|_| plain(StatusCode::PAYLOAD_TOO_LARGE, &tr.t("err-request-too-large")))?;
+        let bytes = axum::body::Bytes::from_request(req, state).await.map_err(|_| plain(StatusCode::PAYLOAD_TOO_LARGE, &tr, "err-request-too-large"))?;
         let sent = form_urlencoded::parse(&bytes).find(|(k, _)| k == "csrf").map(|(_, v)| v.into_owned()).unwrap_or_default();
-        let ok = secret.is_some_and(|s| ninsho_domain::crypto::ct_eq(csrf_token(state, &s).as_bytes(), sent.as_bytes()));
-        if !ok {
+        if !csrf_ok(state, secret.as_deref(), &sent) {
             tracing::warn!("form refused: CSRF token missing or wrong");
-            return Err(plain(StatusCode::FORBIDDEN, &tr.t("err-csrf")));
+            return Err(plain(StatusCode::FORBIDDEN, &tr, "err-csrf"));
         }
-        serde_urlencoded::from_bytes(&bytes).map(PageForm).map_err(|_| plain(StatusCode::BAD_REQUEST, &tr.t("err-request-invalid")))
+        serde_urlencoded::from_bytes(&bytes).map(PageForm).map_err(|_| plain(StatusCode::BAD_REQUEST, &tr, "err-request-invalid"))
     }
 }
 
-fn plain(status: StatusCode, message: &str) -> Response {
-    let html = format!(
-        "<!doctype html><html><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{m}</title><link rel=\"stylesheet\" href=\"/static/ninsho.css\"></head><body><main><h1>{m}</h1></main></body></html>",
-        m = escape(message)
-    );
-    (status, [(axum::http::header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response()
-}
-
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+fn plain(status: StatusCode, tr: &Tr, key: &str) -> Response {
+    super::plain_page(status, tr.locale.as_str(), &tr.t(key), None)
 }

@@ -70,6 +70,19 @@ pub fn routes(dev_inbox: bool) -> Router<AppState> {
     r.layer(CsrfLayer::new()).route("/static/ninsho.css", get(css))
 }
 
+/// A page for what happens before a handler (a refused form, an unknown path): no
+/// template, no session, the message and an optional way back.
+pub(crate) fn plain_page(status: axum::http::StatusCode, lang: &str, message: &str, back: Option<&str>) -> axum::response::Response {
+    let esc = |s: &str| s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;");
+    let link = back.map(|b| format!("<p><a href=\"/\">{}</a></p>", esc(b))).unwrap_or_default();
+    let html = format!(
+        "<!doctype html><html lang=\"{lang}\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{m}</title><link rel=\"stylesheet\" href=\"/static/ninsho.css\"></head><body><main><h1>{m}</h1>{link}</main></body></html>",
+        lang = esc(lang),
+        m = esc(message)
+    );
+    (status, [(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response()
+}
+
 async fn css() -> impl IntoResponse {
     (
         [(header::CONTENT_TYPE, HeaderValue::from_static("text/css; charset=utf-8")), (header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=3600"))],

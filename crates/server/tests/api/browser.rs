@@ -299,9 +299,11 @@ async fn f_otp_2_browser_sms_setup_with_resend_and_the_deny_link() {
     assert!(t.el("link-next").await.attr("href").await.unwrap().unwrap().ends_with("/account/password"));
     t.go("/code").await;
     t.el("closed").await;
-    // The denied code no longer signs in: the challenge is gone.
-    assert!(t.source().await.contains("expired"));
-    let _ = code;
+    // The denied code no longer signs in: its challenge (named in the link) is closed.
+    let deny = link_path(&sms, "/deny/");
+    let cid = uuid::Uuid::parse_str(deny.trim_start_matches("/deny/").split('.').next().unwrap()).unwrap();
+    let v = app.call("POST", &format!("/api/v1/challenges/{cid}/verify"), None, Some(json!({"code": code}))).await;
+    assert_eq!((v.status, v.body["code"].as_str()), (410, Some("challenge.closed")), "{:?}", v.body);
 
     // A fresh sign-in with a fresh code works.
     t.go("/sign-in").await;

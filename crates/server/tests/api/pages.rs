@@ -236,8 +236,31 @@ async fn f_web_pages_need_a_session_and_send_the_caller_to_sign_in() {
         assert!(p.path.starts_with("/sign-in?next="), "{path}: {}", p.path);
         assert!(p.html.contains(&format!("name=\"next\" value=\"{path}\"")), "{path}: comes back after sign-in");
     }
+    // A form posted without a session comes back to the account page after sign-in,
+    // never to a URL that only takes posts.
+    let form = c.get("/sign-in").await;
+    let p = c.post("/account/alerts", &form, &[("on", "1")]).await;
+    assert!(p.path.starts_with("/sign-in?next="), "{}", p.path);
+    assert!(p.html.contains("name=\"next\" value=\"/account\""), "{}", p.html);
     // A stale or forged session cookie is no session.
     c.cookies.insert("ninsho-session".into(), "forged".into());
     assert!(c.get("/account").await.path.starts_with("/sign-in"));
+    app.shutdown().await;
+}
+
+#[tokio::test]
+async fn f_web_signing_in_ends_the_browsers_previous_session_and_renews_the_csrf_secret() {
+    let app = web_app().await;
+    let email = unique_email();
+    let mut c = PageClient::new(&app.url);
+    page_sign_up(&app, &mut c, &email, Locale::En).await;
+    let (old_session, old_csrf) = (c.cookies["ninsho-session"].clone(), c.cookies["ninsho-csrf"].clone());
+    let form = c.get("/sign-in").await;
+    let p = c.post("/sign-in", &form, &[("email", &email), ("password", PASSWORD)]).await;
+    assert_eq!(p.path, "/account", "{}", p.html);
+    assert_ne!(c.cookies["ninsho-session"], old_session);
+    assert_ne!(c.cookies["ninsho-csrf"], old_csrf, "a token seen before signing in is worthless after");
+    assert_eq!(app.call("GET", "/api/v1/account", Some(&old_session), None).await.status, 401, "the replaced session ended");
+    assert_eq!(app.call("GET", "/api/v1/account", Some(&c.cookies["ninsho-session"]), None).await.status, 200);
     app.shutdown().await;
 }

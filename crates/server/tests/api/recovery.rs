@@ -142,6 +142,22 @@ async fn f_off_4_a_rejection_needs_a_reason_and_tells_the_user_why() {
     }
 }
 
+#[tokio::test]
+async fn f_off_3_reset_requests_are_limited_per_client_address() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let acct = two_sv_account(&app).await;
+    // Five an hour from one address, whatever their outcome; the sixth is refused
+    // before any password is hashed.
+    for _ in 0..5 {
+        let r = app.call("POST", "/api/v1/recovery/requests", None, Some(request_body(&acct.email, "wrong password 123", "p.pdf", PDF))).await;
+        assert_eq!(r.status, 401, "{:?}", r.body);
+    }
+    let r = app.call("POST", "/api/v1/recovery/requests", None, Some(request_body(&acct.email, PASSWORD, "p.pdf", PDF))).await;
+    assert_eq!((r.status, r.body["code"].as_str()), (429, Some("limit.address")), "{:?}", r.body);
+    assert!(r.headers.contains_key("retry-after"));
+    app.shutdown().await;
+}
+
 /// The page: a multipart form with the file, CSRF-checked, errors next to the field.
 #[tokio::test]
 async fn f_off_3_the_reset_request_page_takes_the_document_as_a_file() {

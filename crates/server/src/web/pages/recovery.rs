@@ -10,7 +10,7 @@ use secrecy::SecretString;
 
 use crate::app::AppState;
 use crate::web::cookies;
-use crate::web::ctx::{Ctx, Page, csrf_token};
+use crate::web::ctx::{Ctx, Page};
 
 #[derive(askama::Template)]
 #[template(path = "recovery.html")]
@@ -67,7 +67,7 @@ async fn read(req: Request, state: &AppState, secret: Option<String>) -> Result<
         }
         match name.as_str() {
             "csrf" => {
-                csrf_ok = secret.as_deref().is_some_and(|s| ninsho_domain::crypto::ct_eq(csrf_token(state, s).as_bytes(), text.as_bytes()));
+                csrf_ok = crate::web::form::csrf_ok(state, secret.as_deref(), &text);
                 if !csrf_ok {
                     return Err(Refused::Csrf);
                 }
