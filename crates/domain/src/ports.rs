@@ -187,6 +187,16 @@ pub struct ResetRequest {
     pub ip: Option<String>,
 }
 
+/// A challenge with its account, the account's methods (oldest first), and whether
+/// this device has signed in to the account before.
+#[derive(Clone, Debug)]
+pub struct ChallengeContext {
+    pub challenge: Challenge,
+    pub account: Account,
+    pub factors: Vec<Factor>,
+    pub known_device: bool,
+}
+
 #[derive(Clone, Debug)]
 pub enum Write {
     InsertAccount(Account),
@@ -281,7 +291,8 @@ pub trait Store: Clone + Send + Sync + 'static {
     fn trusted_browser_by_token(&self, token_hash: &[u8]) -> impl Future<Output = R<Option<TrustedBrowser>>> + Send;
     fn trusted_browsers(&self, account: AccountId) -> impl Future<Output = R<Vec<TrustedBrowser>>> + Send;
     fn events(&self, account: AccountId, limit: i64) -> impl Future<Output = R<Vec<Event>>> + Send;
-    fn known_device(&self, account: AccountId, device_hash: &[u8]) -> impl Future<Output = R<bool>> + Send;
+    /// Everything a code check reads, in one query.
+    fn challenge_context(&self, id: ChallengeId, device_hash: &[u8]) -> impl Future<Output = R<Option<ChallengeContext>>> + Send;
     /// For the risk rules, in one query: has this device signed in before, and how many
     /// wrong passwords since `since`.
     fn sign_in_facts(&self, account: AccountId, device_hash: &[u8], since: UnixMillis) -> impl Future<Output = R<(bool, i64)>> + Send;

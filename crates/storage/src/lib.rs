@@ -11,12 +11,15 @@ use ninsho_domain::ports::*;
 use ninsho_domain::types::*;
 
 pub mod migrate;
+mod writes;
 
 pub mod sqlite {
     //! SQLite: WAL, `synchronous=FULL` (an acknowledged code consumption survives a
     //! crash), one writer connection, `BEGIN IMMEDIATE` for every write.
     type DB = sqlx::Sqlite;
     const BEGIN_WRITE: &str = "BEGIN IMMEDIATE";
+    /// Commits go through the group commit instead.
+    const ONE_STATEMENT: bool = false;
     const CLAIM_OUTBOX: &str = "update outbox set lease_until = $2, attempts = attempts + 1 \
         where id in (select id from outbox where status = 'pending' and next_attempt_at <= $1 and (lease_until is null or lease_until < $1) order by next_attempt_at limit $3) \
         returning id, account_id, template, channel, destination, locale, payload, created_at, quota_keys, attempts";
@@ -28,6 +31,8 @@ pub mod postgres {
     //! `for update skip locked` so two dispatchers never take the same message.
     type DB = sqlx::Postgres;
     const BEGIN_WRITE: &str = "BEGIN";
+    /// The writes of the hot paths commit as one statement (`writes::one_statement`).
+    const ONE_STATEMENT: bool = true;
     const CLAIM_OUTBOX: &str = "update outbox set lease_until = $2, attempts = attempts + 1 \
         where id in (select id from outbox where status = 'pending' and next_attempt_at <= $1 and (lease_until is null or lease_until < $1) order by next_attempt_at limit $3 for update skip locked) \
         returning id, account_id, template, channel, destination, locale, payload, created_at, quota_keys, attempts";
@@ -168,7 +173,7 @@ delegate!(Store {
     fn trusted_browser_by_token(&self, token_hash: &[u8]) -> R<Option<TrustedBrowser>>;
     fn trusted_browsers(&self, account: AccountId) -> R<Vec<TrustedBrowser>>;
     fn events(&self, account: AccountId, limit: i64) -> R<Vec<Event>>;
-    fn known_device(&self, account: AccountId, device_hash: &[u8]) -> R<bool>;
+    fn challenge_context(&self, id: ChallengeId, device_hash: &[u8]) -> R<Option<ChallengeContext>>;
     fn sign_in_facts(&self, account: AccountId, device_hash: &[u8], since: UnixMillis) -> R<(bool, i64)>;
     fn backup_codes_left(&self, account: AccountId) -> R<i64>;
     fn messages(&self, account: AccountId, limit: i64) -> R<Vec<ArchivedMessage>>;

@@ -10,6 +10,7 @@ use ninsho_domain::types::*;
 use sqlx::{Pool, Row};
 use uuid::Uuid;
 
+use crate::writes::{Arg, one_statement, refused_guard, statements};
 use crate::{db_err, is_unique};
 
 type R<T> = Result<T, Error>;
@@ -128,6 +129,21 @@ async fn run_batch(pool: &Pool<DB>, jobs: &[Job], isolate: bool) -> Result<Optio
     Ok(Some(results))
 }
 
+/// A code check's reads in one round trip (`Store::challenge_context`). `known` is a
+/// scalar subquery with `limit 1`, not `exists`: PostgreSQL may run an `exists` beside
+/// a join as a hashed subplan that reads every sign-in event of every account, on
+/// each call, while the tables have no statistics yet.
+const CHALLENGE_CONTEXT: &str = "select c.*, \
+    a.id as a_id, a.email as a_email, a.password_hash as a_password_hash, a.locale as a_locale, a.created_at as a_created_at, \
+    a.email_verified_at as a_email_verified_at, a.last_sign_in_at as a_last_sign_in_at, a.credentials_changed_at as a_credentials_changed_at, \
+    a.twosv_enabled_at as a_twosv_enabled_at, a.preferred_factor as a_preferred_factor, a.signin_alerts as a_signin_alerts, \
+    f.id as f_id, f.account_id as f_account_id, f.kind as f_kind, f.phone as f_phone, f.channel as f_channel, f.secret as f_secret, \
+    f.created_at as f_created_at, f.verified_at as f_verified_at, f.last_used_step as f_last_used_step, f.failed_count as f_failed_count, \
+    f.disabled_at as f_disabled_at, f.replaces as f_replaces, \
+    (select 1 from events e where e.account_id = c.account_id and e.kind = 'sign_in' and e.device_hash = $2 limit 1) is not null as known \
+    from challenges c join accounts a on a.id = c.account_id left join factors f on f.account_id = c.account_id \
+    where c.id = $1 order by f.created_at, f.id";
+
 fn parse_enum<T>(v: Option<T>, what: &str) -> R<T> {
     v.ok_or_else(|| Error::internal(format!("stored {what} is not recognised")))
 }
@@ -153,40 +169,45 @@ fn reset_row(r: &DbRow) -> R<ResetRequest> {
     })
 }
 
-fn account_row(r: &DbRow) -> R<Account> {
+/// A column under a prefix: joined reads name their columns `a_…` and `f_…`.
+fn col<'r, T: sqlx::Decode<'r, DB> + sqlx::Type<DB>>(r: &'r DbRow, p: &str, name: &str) -> R<T> {
+    if p.is_empty() { r.try_get(name) } else { r.try_get(format!("{p}{name}").as_str()) }.map_err(db_err)
+}
+
+fn account_row(r: &DbRow, p: &str) -> R<Account> {
     Ok(Account {
-        id: AccountId(r.try_get("id").map_err(db_err)?),
-        email: Email::from_stored(r.try_get("email").map_err(db_err)?),
-        password_hash: r.try_get("password_hash").map_err(db_err)?,
-        locale: parse_enum(Locale::parse(r.try_get::<&str, _>("locale").map_err(db_err)?), "locale")?,
-        created_at: UnixMillis(r.try_get("created_at").map_err(db_err)?),
-        email_verified_at: opt_ms(r.try_get("email_verified_at").map_err(db_err)?),
-        last_sign_in_at: opt_ms(r.try_get("last_sign_in_at").map_err(db_err)?),
-        credentials_changed_at: opt_ms(r.try_get("credentials_changed_at").map_err(db_err)?),
-        twosv_enabled_at: opt_ms(r.try_get("twosv_enabled_at").map_err(db_err)?),
-        preferred_factor: r.try_get::<Option<Uuid>, _>("preferred_factor").map_err(db_err)?.map(FactorId),
-        signin_alerts: r.try_get("signin_alerts").map_err(db_err)?,
+        id: AccountId(col(r, p, "id")?),
+        email: Email::from_stored(col(r, p, "email")?),
+        password_hash: col(r, p, "password_hash")?,
+        locale: parse_enum(Locale::parse(col::<&str>(r, p, "locale")?), "locale")?,
+        created_at: UnixMillis(col(r, p, "created_at")?),
+        email_verified_at: opt_ms(col(r, p, "email_verified_at")?),
+        last_sign_in_at: opt_ms(col(r, p, "last_sign_in_at")?),
+        credentials_changed_at: opt_ms(col(r, p, "credentials_changed_at")?),
+        twosv_enabled_at: opt_ms(col(r, p, "twosv_enabled_at")?),
+        preferred_factor: col::<Option<Uuid>>(r, p, "preferred_factor")?.map(FactorId),
+        signin_alerts: col(r, p, "signin_alerts")?,
     })
 }
 
-fn factor_row(r: &DbRow) -> R<Factor> {
-    let channel: Option<String> = r.try_get("channel").map_err(db_err)?;
+fn factor_row(r: &DbRow, p: &str) -> R<Factor> {
+    let channel: Option<String> = col(r, p, "channel")?;
     Ok(Factor {
-        id: FactorId(r.try_get("id").map_err(db_err)?),
-        account_id: AccountId(r.try_get("account_id").map_err(db_err)?),
-        kind: parse_enum(FactorKind::parse(r.try_get::<&str, _>("kind").map_err(db_err)?), "method kind")?,
-        phone: r.try_get::<Option<String>, _>("phone").map_err(db_err)?.map(PhoneE164::from_stored),
+        id: FactorId(col(r, p, "id")?),
+        account_id: AccountId(col(r, p, "account_id")?),
+        kind: parse_enum(FactorKind::parse(col::<&str>(r, p, "kind")?), "method kind")?,
+        phone: col::<Option<String>>(r, p, "phone")?.map(PhoneE164::from_stored),
         channel: match channel {
             Some(c) => Some(parse_enum(Channel::parse(&c), "channel")?),
             None => None,
         },
-        secret: r.try_get("secret").map_err(db_err)?,
-        created_at: UnixMillis(r.try_get("created_at").map_err(db_err)?),
-        verified_at: opt_ms(r.try_get("verified_at").map_err(db_err)?),
-        last_used_step: r.try_get("last_used_step").map_err(db_err)?,
-        failed_count: r.try_get("failed_count").map_err(db_err)?,
-        disabled_at: opt_ms(r.try_get("disabled_at").map_err(db_err)?),
-        replaces: r.try_get::<Option<Uuid>, _>("replaces").map_err(db_err)?.map(FactorId),
+        secret: col(r, p, "secret")?,
+        created_at: UnixMillis(col(r, p, "created_at")?),
+        verified_at: opt_ms(col(r, p, "verified_at")?),
+        last_used_step: col(r, p, "last_used_step")?,
+        failed_count: col(r, p, "failed_count")?,
+        disabled_at: opt_ms(col(r, p, "disabled_at")?),
+        replaces: col::<Option<Uuid>>(r, p, "replaces")?.map(FactorId),
     })
 }
 
@@ -270,137 +291,29 @@ fn outbox_row(r: &DbRow) -> R<OutboxMessage> {
     })
 }
 
-/// Applies one write; `Ok(false)` when a guarded write's condition did not hold.
+/// Binds arguments in order.
+fn bind_all<'q>(mut q: sqlx::query::Query<'q, DB, <DB as sqlx::Database>::Arguments>, args: &[Arg]) -> sqlx::query::Query<'q, DB, <DB as sqlx::Database>::Arguments> {
+    for a in args {
+        q = match a {
+            Arg::Uuid(v) => q.bind(*v),
+            Arg::Int(v) => q.bind(*v),
+            Arg::Bytes(v) => q.bind(v.as_deref()),
+            Arg::Text(v) => q.bind(v.as_deref()),
+            Arg::Bool(v) => q.bind(*v),
+        };
+    }
+    q
+}
+
+/// Applies one write; `Ok(false)` when a guarded statement changed nothing.
 async fn apply(tx: &mut Tx, w: &Write) -> Result<bool, sqlx::Error> {
-    use sqlx::query as q;
-    let c = &mut **tx;
-    let n = match w {
-        Write::InsertAccount(a) => q("insert into accounts (id, email, password_hash, locale, created_at, email_verified_at, last_sign_in_at, credentials_changed_at, twosv_enabled_at, preferred_factor, signin_alerts) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)")
-            .bind(a.id.0).bind(a.email.as_str()).bind(&a.password_hash).bind(a.locale.as_str()).bind(a.created_at.0)
-            .bind(a.email_verified_at.map(|t| t.0)).bind(a.last_sign_in_at.map(|t| t.0)).bind(a.credentials_changed_at.map(|t| t.0))
-            .bind(a.twosv_enabled_at.map(|t| t.0)).bind(a.preferred_factor.map(|f| f.0)).bind(a.signin_alerts)
-            .execute(c).await?.rows_affected(),
-        Write::SetSigninAlerts { account, on } => q("update accounts set signin_alerts = $2 where id = $1").bind(account.0).bind(*on).execute(c).await?.rows_affected(),
-        Write::SetLocale { account, locale } => q("update accounts set locale = $2 where id = $1").bind(account.0).bind(locale.as_str()).execute(c).await?.rows_affected(),
-        Write::SetPassword { account, hash, .. } => q("update accounts set password_hash = $2 where id = $1").bind(account.0).bind(hash).execute(c).await?.rows_affected(),
-        Write::MarkEmailVerified { account, now } => {
-            q("update accounts set email_verified_at = $2 where id = $1 and email_verified_at is null").bind(account.0).bind(now.0).execute(c).await?;
-            1
+    for s in statements(w) {
+        let n = bind_all(sqlx::query(s.sql), &s.args).execute(&mut **tx).await?.rows_affected();
+        if s.guarded && n == 0 {
+            return Ok(false);
         }
-        Write::SetTwoSv { account, enabled_at } => q("update accounts set twosv_enabled_at = $2 where id = $1").bind(account.0).bind(enabled_at.map(|t| t.0)).execute(c).await?.rows_affected(),
-        Write::SetPreferred { account, factor } => q("update accounts set preferred_factor = $2 where id = $1").bind(account.0).bind(factor.map(|f| f.0)).execute(c).await?.rows_affected(),
-        Write::TouchSignIn { account, now } => q("update accounts set last_sign_in_at = $2 where id = $1").bind(account.0).bind(now.0).execute(c).await?.rows_affected(),
-        Write::CredentialsChanged { account, now } => q("update accounts set credentials_changed_at = $2 where id = $1").bind(account.0).bind(now.0).execute(c).await?.rows_affected(),
-        Write::InsertFactor(f) => q("insert into factors (id, account_id, kind, phone, channel, secret, created_at, verified_at, last_used_step, failed_count, disabled_at, replaces) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)")
-            .bind(f.id.0).bind(f.account_id.0).bind(f.kind.as_str()).bind(f.phone.as_ref().map(|p| p.as_str().to_string()))
-            .bind(f.channel.map(|c| c.as_str())).bind(f.secret.clone()).bind(f.created_at.0).bind(f.verified_at.map(|t| t.0))
-            .bind(f.last_used_step).bind(f.failed_count).bind(f.disabled_at.map(|t| t.0)).bind(f.replaces.map(|r| r.0))
-            .execute(c).await?.rows_affected(),
-        Write::VerifyFactor { factor, now } => q("update factors set verified_at = $2 where id = $1 and verified_at is null").bind(factor.0).bind(now.0).execute(c).await?.rows_affected(),
-        Write::DeleteFactor { account, factor } => {
-            q("delete from factors where id = $2 and account_id = $1").bind(account.0).bind(factor.0).execute(c).await?;
-            1
-        }
-        Write::DeleteFactorsOf { account } => {
-            q("delete from factors where account_id = $1").bind(account.0).execute(c).await?;
-            1
-        }
-        Write::ReplaceBackupCodes { account, hashes } => {
-            q("delete from backup_codes where account_id = $1").bind(account.0).execute(&mut **tx).await?;
-            for h in hashes {
-                q("insert into backup_codes (account_id, code_hash, used_at) values ($1, $2, null)").bind(account.0).bind(h.as_slice()).execute(&mut **tx).await?;
-            }
-            1
-        }
-        Write::InsertChallenge(ch) => q("insert into challenges (id, account_id, purpose, factor_id, code_hash, code_expires_at, created_at, expires_at, attempts, consumed_at, cancelled_at, session_id, ip, user_agent, device_name) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)")
-            .bind(ch.id.0).bind(ch.account_id.0).bind(ch.purpose.as_str()).bind(ch.factor_id.map(|f| f.0)).bind(ch.code_hash.clone())
-            .bind(ch.code_expires_at.map(|t| t.0)).bind(ch.created_at.0).bind(ch.expires_at.0).bind(ch.attempts)
-            .bind(ch.consumed_at.map(|t| t.0)).bind(ch.cancelled_at.map(|t| t.0)).bind(ch.session_id.map(|s| s.0))
-            .bind(ch.ip.clone()).bind(ch.user_agent.clone()).bind(ch.device_name.clone())
-            .execute(c).await?.rows_affected(),
-        Write::SetChallengeCode { challenge, factor, code_hash, code_expires_at, now } => q("update challenges set code_hash = $2, factor_id = $3, code_expires_at = $4 where id = $1 and consumed_at is null and cancelled_at is null and expires_at > $5")
-            .bind(challenge.0).bind(code_hash.as_slice()).bind(factor.map(|f| f.0)).bind(code_expires_at.0).bind(now.0)
-            .execute(c).await?.rows_affected(),
-        Write::ConsumeChallengeCode { challenge, code_hash, now, max_attempts } => q("update challenges set consumed_at = $3 where id = $1 and consumed_at is null and cancelled_at is null and expires_at > $3 and code_expires_at > $3 and attempts < $4 and code_hash = $2")
-            .bind(challenge.0).bind(code_hash.as_slice()).bind(now.0).bind(*max_attempts)
-            .execute(c).await?.rows_affected(),
-        Write::ConsumeChallenge { challenge, now, max_attempts } => q("update challenges set consumed_at = $2 where id = $1 and consumed_at is null and cancelled_at is null and expires_at > $2 and attempts < $3")
-            .bind(challenge.0).bind(now.0).bind(*max_attempts)
-            .execute(c).await?.rows_affected(),
-        Write::CancelChallenge { challenge, now } => q("update challenges set cancelled_at = $2 where id = $1 and consumed_at is null and cancelled_at is null")
-            .bind(challenge.0).bind(now.0).execute(c).await?.rows_affected(),
-        Write::MarkChallengeDenied { challenge, now } => q("update challenges set cancelled_at = $2 where id = $1 and cancelled_at is null")
-            .bind(challenge.0).bind(now.0).execute(c).await?.rows_affected(),
-        Write::AdvanceTotpStep { factor, step } => q("update factors set last_used_step = $2 where id = $1 and (last_used_step is null or last_used_step < $2)")
-            .bind(factor.0).bind(*step).execute(c).await?.rows_affected(),
-        Write::ConsumeBackupCode { account, code_hash, now } => q("update backup_codes set used_at = $3 where account_id = $1 and code_hash = $2 and used_at is null")
-            .bind(account.0).bind(code_hash.as_slice()).bind(now.0).execute(c).await?.rows_affected(),
-        Write::ResetFactorFailures { factor } => {
-            q("update factors set failed_count = 0 where id = $1").bind(factor.0).execute(c).await?;
-            1
-        }
-        Write::InsertSession(s) => q("insert into sessions (id, account_id, token_hash, created_at, last_seen_at, expires_at, ip, user_agent, device_name, stepped_up_at, revoked_at) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)")
-            .bind(s.id.0).bind(s.account_id.0).bind(s.token_hash.as_slice()).bind(s.created_at.0).bind(s.last_seen_at.0).bind(s.expires_at.0)
-            .bind(s.ip.clone()).bind(s.user_agent.clone()).bind(s.device_name.clone()).bind(s.stepped_up_at.map(|t| t.0)).bind(s.revoked_at.map(|t| t.0))
-            .execute(c).await?.rows_affected(),
-        Write::RevokeSession { account, session, now } => {
-            q("update sessions set revoked_at = $3 where id = $2 and account_id = $1 and revoked_at is null").bind(account.0).bind(session.0).bind(now.0).execute(c).await?;
-            1
-        }
-        Write::RevokeSessionsOf { account, except, now } => {
-            match except {
-                Some(keep) => q("update sessions set revoked_at = $2 where account_id = $1 and revoked_at is null and id <> $3").bind(account.0).bind(now.0).bind(keep.0).execute(c).await?,
-                None => q("update sessions set revoked_at = $2 where account_id = $1 and revoked_at is null").bind(account.0).bind(now.0).execute(c).await?,
-            };
-            1
-        }
-        Write::SetSteppedUp { session, now } => q("update sessions set stepped_up_at = $2 where id = $1").bind(session.0).bind(now.0).execute(c).await?.rows_affected(),
-        Write::TouchSession { session, now } => {
-            q("update sessions set last_seen_at = $2 where id = $1").bind(session.0).bind(now.0).execute(c).await?;
-            1
-        }
-        Write::InsertTrustedBrowser(t) => q("insert into trusted_browsers (id, account_id, token_hash, device_hash, user_agent, created_at, expires_at, last_used_at, revoked_at) values ($1, $2, $3, $4, $5, $6, $7, $8, $9)")
-            .bind(t.id.0).bind(t.account_id.0).bind(t.token_hash.as_slice()).bind(t.device_hash.as_slice()).bind(t.user_agent.clone())
-            .bind(t.created_at.0).bind(t.expires_at.0).bind(t.last_used_at.map(|x| x.0)).bind(t.revoked_at.map(|x| x.0))
-            .execute(c).await?.rows_affected(),
-        Write::RevokeTrustedBrowser { account, browser, now } => {
-            q("update trusted_browsers set revoked_at = $3 where id = $2 and account_id = $1 and revoked_at is null").bind(account.0).bind(browser.0).bind(now.0).execute(c).await?;
-            1
-        }
-        Write::RevokeTrustedBrowsersOf { account, now } => {
-            q("update trusted_browsers set revoked_at = $2 where account_id = $1 and revoked_at is null").bind(account.0).bind(now.0).execute(c).await?;
-            1
-        }
-        Write::TouchTrustedBrowser { browser, now } => {
-            q("update trusted_browsers set last_used_at = $2 where id = $1").bind(browser.0).bind(now.0).execute(c).await?;
-            1
-        }
-        Write::InsertEvent(e) => q("insert into events (id, account_id, at, kind, ip, user_agent, device_hash, detail, unfamiliar) values ($1, $2, $3, $4, $5, $6, $7, $8, $9)")
-            .bind(e.id.0).bind(e.account_id.map(|a| a.0)).bind(e.at.0).bind(&e.kind).bind(e.ip.clone()).bind(e.user_agent.clone())
-            .bind(e.device_hash.clone()).bind(&e.detail).bind(e.unfamiliar)
-            .execute(c).await?.rows_affected(),
-        Write::InsertOutbox(m) => q("insert into outbox (id, account_id, template, channel, destination, locale, payload, created_at, quota_keys, status, attempts, next_attempt_at) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'pending', 0, $8)")
-            .bind(m.id.0).bind(m.account_id.map(|a| a.0)).bind(&m.template).bind(m.channel.as_str()).bind(&m.destination)
-            .bind(m.locale.as_str()).bind(m.payload.as_slice()).bind(m.created_at.0).bind(m.quota_keys.join("\n"))
-            .execute(c).await?.rows_affected(),
-        // Fixed window: a new window starts when the old one has run out; inside a
-        // window the count grows only while below the limit. No row back = limited.
-        Write::ChargeQuota { key, limit, window_secs, now } => q("insert into send_quota (key, window_start, count) values ($1, $2, 1) \
-                on conflict (key) do update set \
-                  window_start = case when send_quota.window_start + $3 <= $2 then $2 else send_quota.window_start end, \
-                  count = case when send_quota.window_start + $3 <= $2 then 1 else send_quota.count + 1 end \
-                where send_quota.window_start + $3 <= $2 or send_quota.count < $4")
-            .bind(key).bind(now.0).bind(window_secs * 1000).bind(*limit)
-            .execute(c).await?.rows_affected(),
-        Write::InsertResetRequest(r) => q("insert into reset_requests (id, account_id, created_at, status, doc_type, doc_kind, doc_bytes, document, ip) values ($1, $2, $3, $4, $5, $6, $7, $8, $9)")
-            .bind(r.id.0).bind(r.account_id.0).bind(r.created_at.0).bind(&r.status).bind(&r.doc_type).bind(&r.doc_kind).bind(r.doc_bytes)
-            .bind(r.document.clone()).bind(r.ip.clone())
-            .execute(c).await?.rows_affected(),
-        Write::DecideResetRequest { id, status, reason, reviewer, now } => q("update reset_requests set status = $2, reason = $3, reviewer = $4, decided_at = $5, document = null where id = $1 and status = 'pending'")
-            .bind(id.0).bind(status).bind(reason).bind(reviewer).bind(now.0)
-            .execute(c).await?.rows_affected(),
-    };
-    Ok(n > 0)
+    }
+    Ok(true)
 }
 
 impl Store {
@@ -409,6 +322,31 @@ impl Store {
         let mut tx = self.write.begin_with(BEGIN_WRITE).await.map_err(db_err)?;
         sqlx::query("insert into bench_commits (at) values ($1)").bind(now.0).execute(&mut *tx).await.map_err(db_err)?;
         tx.commit().await.map_err(db_err)
+    }
+
+    /// A list of writes as one statement, its own transaction: one round trip. Two
+    /// such statements may lock their rows in different orders; the database then
+    /// aborts one of them whole, and it is simply run again.
+    async fn commit_one(&self, one: crate::writes::OneStatement) -> Result<(), CommitError> {
+        let mut tries = 0;
+        loop {
+            tries += 1;
+            match bind_all(sqlx::query(sqlx::AssertSqlSafe(one.sql.as_str())), &one.args).execute(&self.write).await {
+                Ok(_) => return Ok(()),
+                Err(e) => {
+                    if let Some(i) = refused_guard(&e) {
+                        return Err(CommitError::Guard(i));
+                    }
+                    if is_unique(&e) {
+                        return Err(CommitError::Unique);
+                    }
+                    let again = matches!(&e, sqlx::Error::Database(d) if matches!(d.code().as_deref(), Some("40P01" | "40001")));
+                    if !again || tries == 3 {
+                        return Err(CommitError::Store(db_err(e)));
+                    }
+                }
+            }
+        }
     }
 
     /// Waits until the database answers (a server may still be starting).
@@ -439,6 +377,11 @@ impl ninsho_domain::ports::Store for Store {
             batcher.send(Job { writes, reply }).await.map_err(|_| CommitError::Store(Error::internal("the writer has stopped")))?;
             return answer.await.map_err(|_| CommitError::Store(Error::internal("the writer has stopped")))?;
         }
+        if ONE_STATEMENT
+            && let Some(one) = one_statement(&writes)
+        {
+            return self.commit_one(one).await;
+        }
         let mut tx = self.write.begin_with(BEGIN_WRITE).await.map_err(db_err)?;
         match apply_all(&mut tx, &writes).await {
             Ok(()) => {
@@ -454,17 +397,17 @@ impl ninsho_domain::ports::Store for Store {
 
     async fn account(&self, id: AccountId) -> R<Option<Account>> {
         let r = sqlx::query("select * from accounts where id = $1").bind(id.0).fetch_optional(&self.read).await.map_err(db_err)?;
-        r.as_ref().map(account_row).transpose()
+        r.as_ref().map(|r| account_row(r, "")).transpose()
     }
 
     async fn account_by_email(&self, email: &Email) -> R<Option<Account>> {
         let r = sqlx::query("select * from accounts where email = $1").bind(email.as_str()).fetch_optional(&self.read).await.map_err(db_err)?;
-        r.as_ref().map(account_row).transpose()
+        r.as_ref().map(|r| account_row(r, "")).transpose()
     }
 
     async fn factors(&self, account: AccountId) -> R<Vec<Factor>> {
         let rows = sqlx::query("select * from factors where account_id = $1 order by created_at, id").bind(account.0).fetch_all(&self.read).await.map_err(db_err)?;
-        rows.iter().map(factor_row).collect()
+        rows.iter().map(|r| factor_row(r, "")).collect()
     }
 
     async fn challenge(&self, id: ChallengeId) -> R<Option<Challenge>> {
@@ -509,10 +452,21 @@ impl ninsho_domain::ports::Store for Store {
         rows.iter().map(event_row).collect()
     }
 
-    async fn known_device(&self, account: AccountId, device_hash: &[u8]) -> R<bool> {
-        let r = sqlx::query("select 1 from events where account_id = $1 and kind = 'sign_in' and device_hash = $2 limit 1")
-            .bind(account.0).bind(device_hash).fetch_optional(&self.read).await.map_err(db_err)?;
-        Ok(r.is_some())
+    async fn challenge_context(&self, id: ChallengeId, device_hash: &[u8]) -> R<Option<ChallengeContext>> {
+        let rows = sqlx::query(CHALLENGE_CONTEXT).bind(id.0).bind(device_hash).fetch_all(&self.read).await.map_err(db_err)?;
+        let Some(first) = rows.first() else { return Ok(None) };
+        let mut factors = Vec::with_capacity(rows.len());
+        for r in &rows {
+            if col::<Option<Uuid>>(r, "f_", "id")?.is_some() {
+                factors.push(factor_row(r, "f_")?);
+            }
+        }
+        Ok(Some(ChallengeContext {
+            challenge: challenge_row(first)?,
+            account: account_row(first, "a_")?,
+            factors,
+            known_device: col(first, "", "known")?,
+        }))
     }
 
     async fn sign_in_facts(&self, account: AccountId, device_hash: &[u8], since: UnixMillis) -> R<(bool, i64)> {

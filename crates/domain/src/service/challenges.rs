@@ -63,17 +63,17 @@ fn is_open(c: &Challenge, now: UnixMillis, max_attempts: i64) -> bool {
 }
 
 impl<S: Store> Services<S> {
-    async fn open_challenge_checked(&self, id: ChallengeId) -> Result<(Challenge, Account, Vec<Factor>)> {
+    /// An open challenge with its account and methods, and whether `device` has signed
+    /// in to the account before: one read.
+    async fn open_challenge_checked(&self, id: ChallengeId, device: &[u8]) -> Result<(Challenge, Account, Vec<Factor>, bool)> {
         let now = self.now();
         // An unknown id answers like a wrong code: sign-up hands out such ids for taken
         // addresses (F-SIGNIN-5).
-        let ch = self.store.challenge(id).await?.ok_or(Error::InvalidCode)?;
-        if !is_open(&ch, now, self.policy.codes.max_attempts_per_challenge) {
+        let ctx = self.store.challenge_context(id, device).await?.ok_or(Error::InvalidCode)?;
+        if !is_open(&ctx.challenge, now, self.policy.codes.max_attempts_per_challenge) {
             return Err(Error::ChallengeClosed);
         }
-        let account = self.store.account(ch.account_id).await?.ok_or(Error::InvalidCode)?;
-        let factors = self.store.factors(account.id).await?;
-        Ok((ch, account, factors))
+        Ok((ctx.challenge, ctx.account, ctx.factors, ctx.known_device))
     }
 
     fn method_not_allowed() -> Error {
@@ -116,7 +116,7 @@ impl<S: Store> Services<S> {
     }
 
     pub async fn verify(&self, id: ChallengeId, input: VerifyInput, client: &ClientInfo) -> Result<Verified> {
-        let (ch, account, factors) = self.open_challenge_checked(id).await?;
+        let (ch, account, factors, known) = self.open_challenge_checked(id, &self.device_hash(client)).await?;
         let code = input.code.expose_secret();
         if ch.purpose == Purpose::Decoy {
             // The e-mail confirmation it stands in for, check for check (F-SIGNIN-5):
@@ -184,7 +184,6 @@ impl<S: Store> Services<S> {
                 if ch.purpose == Purpose::VerifyEmail {
                     writes.push(Write::MarkEmailVerified { account: account.id, now });
                 }
-                let known = self.store.known_device(account.id, &self.device_hash(client)).await?;
                 // A fresh code from a real method counts as a step-up; an e-mailed one does not.
                 let strong = factor.is_some_and(|f| f.kind != FactorKind::Email);
                 let (w, sid, token) = self.sign_in_writes(&account, client, known, how, strong)?;
@@ -250,7 +249,7 @@ impl<S: Store> Services<S> {
     /// The code page of an open challenge. A decoy (F-SIGNIN-5) looks like the e-mail
     /// confirmation it stands in for.
     pub async fn challenge_view(&self, id: ChallengeId) -> Result<ChallengeView> {
-        let (ch, account, factors) = self.open_challenge_checked(id).await?;
+        let (ch, account, factors, _) = self.open_challenge_checked(id, &[]).await?;
         if matches!(ch.purpose, Purpose::Decoy | Purpose::VerifyEmail) {
             return Ok(ChallengeView { purpose: Purpose::VerifyEmail, method: None, methods: vec![] });
         }
@@ -309,7 +308,7 @@ impl<S: Store> Services<S> {
     /// "Didn't get a code?": a new code through the same or another method; the earlier
     /// code stops working (F-OTP-2).
     pub async fn resend(&self, id: ChallengeId, method: Option<FactorId>, client: &ClientInfo) -> Result<SentVia> {
-        let (ch, account, factors) = self.open_challenge_checked(id).await?;
+        let (ch, account, factors, _) = self.open_challenge_checked(id, &[]).await?;
         if ch.purpose == Purpose::Decoy {
             if method.is_some() {
                 return Err(Self::method_not_allowed());

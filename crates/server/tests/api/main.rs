@@ -16,6 +16,7 @@ mod ops;
 mod races;
 mod recovery;
 mod signin;
+mod store;
 mod totp;
 
 use ninsho_testkit::*;

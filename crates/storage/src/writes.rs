@@ -1,0 +1,366 @@
+//! Every `Write` as SQL statements with their arguments, written once for both dialects
+//! (both take `$n` placeholders). A store runs them in a transaction, or, on
+//! PostgreSQL, folds a whole list into one statement (`one_statement`).
+
+use ninsho_domain::ports::Write;
+use uuid::Uuid;
+
+/// A value bound to a statement. Every kind is nullable; `Some` binds like the bare value.
+#[derive(Clone, Debug)]
+pub(crate) enum Arg {
+    Uuid(Option<Uuid>),
+    Int(Option<i64>),
+    Bytes(Option<Vec<u8>>),
+    Text(Option<String>),
+    Bool(bool),
+}
+
+macro_rules! arg_from {
+    ($($t:ty => |$v:ident| $e:expr;)*) => { $(impl From<$t> for Arg { fn from($v: $t) -> Arg { $e } })* };
+}
+arg_from! {
+    Uuid => |v| Arg::Uuid(Some(v));
+    Option<Uuid> => |v| Arg::Uuid(v);
+    i64 => |v| Arg::Int(Some(v));
+    Option<i64> => |v| Arg::Int(v);
+    Vec<u8> => |v| Arg::Bytes(Some(v));
+    &[u8] => |v| Arg::Bytes(Some(v.to_vec()));
+    Option<Vec<u8>> => |v| Arg::Bytes(v);
+    String => |v| Arg::Text(Some(v));
+    &str => |v| Arg::Text(Some(v.to_string()));
+    Option<String> => |v| Arg::Text(v);
+    Option<&str> => |v| Arg::Text(v.map(str::to_string));
+    bool => |v| Arg::Bool(v);
+}
+
+macro_rules! args {
+    ($($a:expr),* $(,)?) => { vec![$(Arg::from($a)),*] };
+}
+
+/// One statement of a write. A `guarded` statement must change a row, or the whole
+/// list is refused (`CommitError::Guard`).
+#[derive(Debug)]
+pub(crate) struct Stmt {
+    pub sql: &'static str,
+    pub args: Vec<Arg>,
+    pub guarded: bool,
+}
+
+fn guarded(sql: &'static str, args: Vec<Arg>) -> Vec<Stmt> {
+    vec![Stmt { sql, args, guarded: true }]
+}
+
+fn always(sql: &'static str, args: Vec<Arg>) -> Vec<Stmt> {
+    vec![Stmt { sql, args, guarded: false }]
+}
+
+/// The statements of one write, in order. Updates of a row that must exist are
+/// guarded, so a write against a vanished row refuses the list instead of doing nothing.
+pub(crate) fn statements(w: &Write) -> Vec<Stmt> {
+    let ms = |t: Option<ninsho_domain::types::UnixMillis>| t.map(|t| t.0);
+    match w {
+        Write::InsertAccount(a) => guarded(
+            "insert into accounts (id, email, password_hash, locale, created_at, email_verified_at, last_sign_in_at, credentials_changed_at, twosv_enabled_at, preferred_factor, signin_alerts) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+            args![a.id.0, a.email.as_str(), a.password_hash.as_str(), a.locale.as_str(), a.created_at.0, ms(a.email_verified_at), ms(a.last_sign_in_at),
+                ms(a.credentials_changed_at), ms(a.twosv_enabled_at), a.preferred_factor.map(|f| f.0), a.signin_alerts],
+        ),
+        Write::SetSigninAlerts { account, on } => guarded("update accounts set signin_alerts = $2 where id = $1", args![account.0, *on]),
+        Write::SetLocale { account, locale } => guarded("update accounts set locale = $2 where id = $1", args![account.0, locale.as_str()]),
+        Write::SetPassword { account, hash, .. } => guarded("update accounts set password_hash = $2 where id = $1", args![account.0, hash.as_str()]),
+        Write::MarkEmailVerified { account, now } => always("update accounts set email_verified_at = $2 where id = $1 and email_verified_at is null", args![account.0, now.0]),
+        Write::SetTwoSv { account, enabled_at } => guarded("update accounts set twosv_enabled_at = $2 where id = $1", args![account.0, ms(*enabled_at)]),
+        Write::SetPreferred { account, factor } => guarded("update accounts set preferred_factor = $2 where id = $1", args![account.0, factor.map(|f| f.0)]),
+        // The dormant-account rule counts in days: a minute's precision keeps a burst of
+        // sign-ins from queueing on the account's row (F-SIGNIN-3).
+        Write::TouchSignIn { account, now } => always(
+            "update accounts set last_sign_in_at = $2 where id = $1 and (last_sign_in_at is null or last_sign_in_at <= $2 - 60000)",
+            args![account.0, now.0],
+        ),
+        Write::CredentialsChanged { account, now } => guarded("update accounts set credentials_changed_at = $2 where id = $1", args![account.0, now.0]),
+        Write::InsertFactor(f) => guarded(
+            "insert into factors (id, account_id, kind, phone, channel, secret, created_at, verified_at, last_used_step, failed_count, disabled_at, replaces) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+            args![f.id.0, f.account_id.0, f.kind.as_str(), f.phone.as_ref().map(|p| p.as_str()), f.channel.map(|c| c.as_str()), f.secret.clone(), f.created_at.0,
+                ms(f.verified_at), f.last_used_step, f.failed_count, ms(f.disabled_at), f.replaces.map(|r| r.0)],
+        ),
+        Write::VerifyFactor { factor, now } => guarded("update factors set verified_at = $2 where id = $1 and verified_at is null", args![factor.0, now.0]),
+        Write::DeleteFactor { account, factor } => always("delete from factors where id = $2 and account_id = $1", args![account.0, factor.0]),
+        Write::DeleteFactorsOf { account } => always("delete from factors where account_id = $1", args![account.0]),
+        Write::ReplaceBackupCodes { account, hashes } => {
+            let mut v = always("delete from backup_codes where account_id = $1", args![account.0]);
+            for h in hashes {
+                v.extend(always("insert into backup_codes (account_id, code_hash, used_at) values ($1, $2, null)", args![account.0, h.as_slice()]));
+            }
+            v
+        }
+        Write::InsertChallenge(ch) => guarded(
+            "insert into challenges (id, account_id, purpose, factor_id, code_hash, code_expires_at, created_at, expires_at, attempts, consumed_at, cancelled_at, session_id, ip, user_agent, device_name) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+            args![ch.id.0, ch.account_id.0, ch.purpose.as_str(), ch.factor_id.map(|f| f.0), ch.code_hash.clone(), ms(ch.code_expires_at), ch.created_at.0,
+                ch.expires_at.0, ch.attempts, ms(ch.consumed_at), ms(ch.cancelled_at), ch.session_id.map(|s| s.0), ch.ip.clone(), ch.user_agent.clone(),
+                ch.device_name.clone()],
+        ),
+        Write::SetChallengeCode { challenge, factor, code_hash, code_expires_at, now } => guarded(
+            "update challenges set code_hash = $2, factor_id = $3, code_expires_at = $4 where id = $1 and consumed_at is null and cancelled_at is null and expires_at > $5",
+            args![challenge.0, code_hash.as_slice(), factor.map(|f| f.0), code_expires_at.0, now.0],
+        ),
+        Write::ConsumeChallengeCode { challenge, code_hash, now, max_attempts } => guarded(
+            "update challenges set consumed_at = $3 where id = $1 and consumed_at is null and cancelled_at is null and expires_at > $3 and code_expires_at > $3 and attempts < $4 and code_hash = $2",
+            args![challenge.0, code_hash.as_slice(), now.0, *max_attempts],
+        ),
+        Write::ConsumeChallenge { challenge, now, max_attempts } => guarded(
+            "update challenges set consumed_at = $2 where id = $1 and consumed_at is null and cancelled_at is null and expires_at > $2 and attempts < $3",
+            args![challenge.0, now.0, *max_attempts],
+        ),
+        Write::CancelChallenge { challenge, now } => {
+            guarded("update challenges set cancelled_at = $2 where id = $1 and consumed_at is null and cancelled_at is null", args![challenge.0, now.0])
+        }
+        Write::MarkChallengeDenied { challenge, now } => guarded("update challenges set cancelled_at = $2 where id = $1 and cancelled_at is null", args![challenge.0, now.0]),
+        Write::AdvanceTotpStep { factor, step } => {
+            guarded("update factors set last_used_step = $2 where id = $1 and (last_used_step is null or last_used_step < $2)", args![factor.0, *step])
+        }
+        Write::ConsumeBackupCode { account, code_hash, now } => guarded(
+            "update backup_codes set used_at = $3 where account_id = $1 and code_hash = $2 and used_at is null",
+            args![account.0, code_hash.as_slice(), now.0],
+        ),
+        Write::ResetFactorFailures { factor } => always("update factors set failed_count = 0 where id = $1", args![factor.0]),
+        Write::InsertSession(s) => guarded(
+            "insert into sessions (id, account_id, token_hash, created_at, last_seen_at, expires_at, ip, user_agent, device_name, stepped_up_at, revoked_at) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+            args![s.id.0, s.account_id.0, s.token_hash.as_slice(), s.created_at.0, s.last_seen_at.0, s.expires_at.0, s.ip.clone(), s.user_agent.clone(),
+                s.device_name.clone(), ms(s.stepped_up_at), ms(s.revoked_at)],
+        ),
+        Write::RevokeSession { account, session, now } => {
+            always("update sessions set revoked_at = $3 where id = $2 and account_id = $1 and revoked_at is null", args![account.0, session.0, now.0])
+        }
+        Write::RevokeSessionsOf { account, except: Some(keep), now } => {
+            always("update sessions set revoked_at = $2 where account_id = $1 and revoked_at is null and id <> $3", args![account.0, now.0, keep.0])
+        }
+        Write::RevokeSessionsOf { account, except: None, now } => {
+            always("update sessions set revoked_at = $2 where account_id = $1 and revoked_at is null", args![account.0, now.0])
+        }
+        Write::SetSteppedUp { session, now } => guarded("update sessions set stepped_up_at = $2 where id = $1", args![session.0, now.0]),
+        Write::TouchSession { session, now } => always("update sessions set last_seen_at = $2 where id = $1", args![session.0, now.0]),
+        Write::InsertTrustedBrowser(t) => guarded(
+            "insert into trusted_browsers (id, account_id, token_hash, device_hash, user_agent, created_at, expires_at, last_used_at, revoked_at) values ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            args![t.id.0, t.account_id.0, t.token_hash.as_slice(), t.device_hash.as_slice(), t.user_agent.clone(), t.created_at.0, t.expires_at.0,
+                ms(t.last_used_at), ms(t.revoked_at)],
+        ),
+        Write::RevokeTrustedBrowser { account, browser, now } => always(
+            "update trusted_browsers set revoked_at = $3 where id = $2 and account_id = $1 and revoked_at is null",
+            args![account.0, browser.0, now.0],
+        ),
+        Write::RevokeTrustedBrowsersOf { account, now } => {
+            always("update trusted_browsers set revoked_at = $2 where account_id = $1 and revoked_at is null", args![account.0, now.0])
+        }
+        Write::TouchTrustedBrowser { browser, now } => always("update trusted_browsers set last_used_at = $2 where id = $1", args![browser.0, now.0]),
+        Write::InsertEvent(e) => guarded(
+            "insert into events (id, account_id, at, kind, ip, user_agent, device_hash, detail, unfamiliar) values ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            args![e.id.0, e.account_id.map(|a| a.0), e.at.0, e.kind.as_str(), e.ip.clone(), e.user_agent.clone(), e.device_hash.clone(), e.detail.as_str(), e.unfamiliar],
+        ),
+        Write::InsertOutbox(m) => guarded(
+            "insert into outbox (id, account_id, template, channel, destination, locale, payload, created_at, quota_keys, status, attempts, next_attempt_at) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'pending', 0, $8)",
+            args![m.id.0, m.account_id.map(|a| a.0), m.template.as_str(), m.channel.as_str(), m.destination.as_str(), m.locale.as_str(), m.payload.as_slice(),
+                m.created_at.0, m.quota_keys.join("\n")],
+        ),
+        // Fixed window: a new window starts when the old one has run out; inside a
+        // window the count grows only while below the limit. No row back = limited.
+        Write::ChargeQuota { key, limit, window_secs, now } => guarded(
+            "insert into send_quota (key, window_start, count) values ($1, $2, 1) \
+                on conflict (key) do update set \
+                  window_start = case when send_quota.window_start + $3 <= $2 then $2 else send_quota.window_start end, \
+                  count = case when send_quota.window_start + $3 <= $2 then 1 else send_quota.count + 1 end \
+                where send_quota.window_start + $3 <= $2 or send_quota.count < $4",
+            args![key.as_str(), now.0, window_secs * 1000, *limit],
+        ),
+        Write::InsertResetRequest(r) => guarded(
+            "insert into reset_requests (id, account_id, created_at, status, doc_type, doc_kind, doc_bytes, document, ip) values ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            args![r.id.0, r.account_id.0, r.created_at.0, r.status.as_str(), r.doc_type.as_str(), r.doc_kind.as_str(), r.doc_bytes, r.document.clone(), r.ip.clone()],
+        ),
+        Write::DecideResetRequest { id, status, reason, reviewer, now } => guarded(
+            "update reset_requests set status = $2, reason = $3, reviewer = $4, decided_at = $5, document = null where id = $1 and status = 'pending'",
+            args![id.0, status.as_str(), reason.as_str(), reviewer.as_str(), now.0],
+        ),
+    }
+}
+
+/// The rows a write can change, for telling whether a list may run as one statement.
+#[derive(PartialEq, Debug)]
+enum Touch {
+    /// New rows only.
+    Insert(&'static str),
+    /// At most the row with this key.
+    Row(&'static str, Vec<u8>),
+}
+
+/// The writes of the hot paths (verification, code sends, sign-in). Every other write
+/// keeps the transaction: they are rare, and some change many rows.
+fn touch(w: &Write) -> Option<Touch> {
+    let row = |t: &'static str, id: &Uuid| Some(Touch::Row(t, id.as_bytes().to_vec()));
+    match w {
+        Write::ConsumeChallengeCode { challenge, .. } | Write::ConsumeChallenge { challenge, .. } | Write::SetChallengeCode { challenge, .. } => {
+            row("challenges", &challenge.0)
+        }
+        Write::AdvanceTotpStep { factor, .. } | Write::ResetFactorFailures { factor } => row("factors", &factor.0),
+        // One backup code per list: the account stands for the row.
+        Write::ConsumeBackupCode { account, .. } => row("backup_codes", &account.0),
+        Write::TouchSignIn { account, .. } | Write::MarkEmailVerified { account, .. } => row("accounts", &account.0),
+        Write::SetSteppedUp { session, .. } | Write::TouchSession { session, .. } => row("sessions", &session.0),
+        Write::TouchTrustedBrowser { browser, .. } => row("trusted_browsers", &browser.0),
+        Write::ChargeQuota { key, .. } => Some(Touch::Row("send_quota", key.as_bytes().to_vec())),
+        Write::InsertSession(_) => Some(Touch::Insert("sessions")),
+        Write::InsertEvent(_) => Some(Touch::Insert("events")),
+        Write::InsertOutbox(_) => Some(Touch::Insert("outbox")),
+        Write::InsertChallenge(_) => Some(Touch::Insert("challenges")),
+        Write::InsertTrustedBrowser(_) => Some(Touch::Insert("trusted_browsers")),
+        _ => None,
+    }
+}
+
+/// The most writes folded into one statement.
+const MAX_ONE_STATEMENT: usize = 16;
+
+/// A whole list of writes as one statement: each write a data-modifying CTE, and a
+/// final select that raises `ninsho_refuse(i)` for the first guard `i` that changed
+/// nothing, which rolls the statement back. One round trip instead of one per
+/// write plus `BEGIN` and `COMMIT`.
+pub(crate) struct OneStatement {
+    pub sql: String,
+    pub args: Vec<Arg>,
+}
+
+/// `None` when the list must run as a transaction instead: a write outside the hot
+/// set, or two writes that may change the same row. (The sub-statements of one
+/// statement share a snapshot: a second change to a row, or an update of a row
+/// inserted beside it, would be lost.)
+pub(crate) fn one_statement(writes: &[Write]) -> Option<OneStatement> {
+    // Bulk lists (imports, set-up) stay transactions: each shape of list is a prepared
+    // statement of its own, and the hot paths write at most a dozen rows.
+    if writes.len() > MAX_ONE_STATEMENT {
+        return None;
+    }
+    let touches: Vec<Touch> = writes.iter().map(touch).collect::<Option<_>>()?;
+    for (i, a) in touches.iter().enumerate() {
+        for b in &touches[..i] {
+            let clash = match (a, b) {
+                (Touch::Insert(_), Touch::Insert(_)) => false,
+                (Touch::Row(t, k), Touch::Row(u, l)) => t == u && k == l,
+                (Touch::Insert(t), Touch::Row(u, _)) | (Touch::Row(t, _), Touch::Insert(u)) => t == u,
+            };
+            if clash {
+                return None;
+            }
+        }
+    }
+    let mut sql = String::from("with ");
+    let mut args = Vec::new();
+    let mut guards = Vec::new();
+    for (i, w) in writes.iter().enumerate() {
+        let mut stmts = statements(w);
+        if stmts.len() != 1 {
+            return None;
+        }
+        let s = stmts.remove(0);
+        if i > 0 {
+            sql.push_str(", ");
+        }
+        sql.push_str(&format!("w{i} as ("));
+        renumber(&mut sql, s.sql, args.len());
+        sql.push_str(" returning 1)");
+        args.extend(s.args);
+        if s.guarded {
+            guards.push(i);
+        }
+    }
+    if guards.is_empty() {
+        sql.push_str(" select 0");
+    } else {
+        sql.push_str(" select case");
+        for i in &guards {
+            sql.push_str(&format!(" when not exists (select 1 from w{i}) then ninsho_refuse({i})"));
+        }
+        sql.push_str(" else 0 end");
+    }
+    Some(OneStatement { sql, args })
+}
+
+/// Appends `stmt` with each `$n` moved up by `offset`.
+fn renumber(out: &mut String, stmt: &str, offset: usize) {
+    let mut rest = stmt;
+    while let Some(at) = rest.find('$') {
+        out.push_str(&rest[..=at]);
+        rest = &rest[at + 1..];
+        let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+        let n: usize = rest[..digits].parse().unwrap_or(0);
+        out.push_str(&(n + offset).to_string());
+        rest = &rest[digits..];
+    }
+    out.push_str(rest);
+}
+
+/// The guard index carried by `ninsho_refuse`'s error, if this is one.
+pub(crate) fn refused_guard(e: &sqlx::Error) -> Option<usize> {
+    match e {
+        sqlx::Error::Database(d) if d.code().as_deref() == Some(REFUSE_SQLSTATE) => d.message().parse().ok(),
+        _ => None,
+    }
+}
+
+/// The SQLSTATE `ninsho_refuse` raises (migration 0005, PostgreSQL).
+const REFUSE_SQLSTATE: &str = "NSG01";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ninsho_domain::ports::*;
+    use ninsho_domain::types::*;
+
+    #[test]
+    fn placeholders_move_past_the_earlier_writes_arguments() {
+        let mut s = String::new();
+        renumber(&mut s, "update t set a = $2 where id = $1 and b < $2 - 1 and c = $10", 7);
+        assert_eq!(s, "update t set a = $9 where id = $8 and b < $9 - 1 and c = $17");
+    }
+
+    #[test]
+    fn f_ops_2_one_statement_only_when_no_two_writes_can_change_one_row() {
+        let ch = ChallengeId::new();
+        let now = UnixMillis(5);
+        let consume = Write::ConsumeChallenge { challenge: ch, now, max_attempts: 5 };
+        let touch = Write::TouchSignIn { account: AccountId::new(), now };
+        let one = one_statement(&[consume.clone(), touch.clone()]).expect("distinct rows");
+        assert!(one.sql.contains("w0 as (update challenges"), "{}", one.sql);
+        assert!(one.sql.contains("when not exists (select 1 from w0) then ninsho_refuse(0)"), "a guard is checked: {}", one.sql);
+        assert!(!one.sql.contains("from w1)"), "an unguarded write is not: {}", one.sql);
+        assert_eq!(one.args.len(), 3 + 2);
+        assert!(one.sql.contains("last_sign_in_at = $5"), "second write's placeholders follow the first's: {}", one.sql);
+        // The same challenge twice: the second change would be lost.
+        let code = Write::SetChallengeCode { challenge: ch, factor: None, code_hash: vec![1], code_expires_at: now, now };
+        assert!(one_statement(&[consume.clone(), code]).is_none());
+        // An insert and an update of one table: the update cannot see the new row.
+        let insert = Write::InsertChallenge(Challenge {
+            id: ch,
+            account_id: AccountId::new(),
+            purpose: Purpose::SignIn,
+            factor_id: None,
+            code_hash: None,
+            code_expires_at: None,
+            created_at: now,
+            expires_at: now,
+            attempts: 0,
+            consumed_at: None,
+            cancelled_at: None,
+            session_id: None,
+            ip: None,
+            user_agent: None,
+            device_name: None,
+        });
+        assert!(one_statement(&[insert.clone(), consume]).is_none());
+        // A list without guards still makes a statement.
+        let unguarded = one_statement(std::slice::from_ref(&touch)).expect("one write");
+        assert!(unguarded.sql.ends_with(") select 0"), "{}", unguarded.sql);
+        // A write outside the hot set keeps the transaction.
+        assert!(one_statement(&[touch, Write::DeleteFactorsOf { account: AccountId::new() }]).is_none());
+        // Sends charge several quota rows at once: distinct keys, one statement.
+        let charge = |k: &str| Write::ChargeQuota { key: k.into(), limit: 5, window_secs: 60, now };
+        assert!(one_statement(&[charge("a"), charge("b"), insert]).is_some());
+        assert!(one_statement(&[charge("a"), charge("a")]).is_none());
+    }
+}
