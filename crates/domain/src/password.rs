@@ -78,19 +78,30 @@ pub struct Hasher {
 
 /// argon2's working memory (19 MiB at the default parameters), kept between hashes: a
 /// fresh allocation costs a page fault per 4 KiB, about a fifth of the hash. At most
-/// one buffer per concurrent hash is kept. The blocks are derived from the salted
-/// password hash, never the password, and every hash overwrites all of them.
-#[derive(Clone, Default)]
-struct Memory(Arc<Mutex<Vec<Vec<Block>>>>);
+/// one buffer per concurrent hash is kept, and only of the current parameters' size (a
+/// larger one, for an older hash, is dropped after use). The blocks are wiped after
+/// every hash: they would let a memory dump test guesses of the last password without
+/// argon2's cost.
+#[derive(Clone)]
+struct Memory {
+    pool: Arc<Mutex<Vec<Vec<Block>>>>,
+    /// The size the current parameters need; only buffers of this size are kept.
+    keep: usize,
+}
 
 impl Memory {
     fn with<T>(&self, blocks: usize, f: impl FnOnce(&mut [Block]) -> T) -> T {
-        let mut mem = self.0.lock().ok().and_then(|mut v| v.pop()).unwrap_or_default();
+        let mut mem = self.pool.lock().ok().and_then(|mut v| v.pop()).unwrap_or_default();
         if mem.len() < blocks {
             mem.resize(blocks, Block::default());
         }
         let out = f(&mut mem[..blocks]);
-        if let Ok(mut v) = self.0.lock() {
+        mem[..blocks].fill(Block::default());
+        // The wipe must happen even for a buffer about to be freed.
+        std::hint::black_box(&mut mem);
+        if mem.len() == self.keep
+            && let Ok(mut v) = self.pool.lock()
+        {
             v.push(mem);
         }
         out
@@ -112,7 +123,8 @@ fn compute(memory: &Memory, argon: &Argon2<'_>, params: &Params, password: &[u8]
 impl Hasher {
     pub fn new(policy: &PasswordPolicy, parallelism: usize) -> Result<Self> {
         let params = Params::new(policy.argon2_m_kib, policy.argon2_t, policy.argon2_p, None).map_err(|e| Error::internal(format!("argon2 parameters: {e}")))?;
-        let mut hasher = Hasher { params, permits: Arc::new(Semaphore::new(parallelism.max(1))), dummy: Arc::new(String::new()), memory: Memory::default() };
+        let memory = Memory { pool: Arc::default(), keep: params.block_count() };
+        let mut hasher = Hasher { params, permits: Arc::new(Semaphore::new(parallelism.max(1))), dummy: Arc::new(String::new()), memory };
         let mut random = [0u8; 24];
         fill_random(&mut random)?;
         hasher.dummy = Arc::new(hasher.hash_blocking(&data_encoding::BASE64.encode(&random))?);
@@ -247,6 +259,28 @@ mod tests {
             assert!(h.verify(&s("pw one"), Some(&ours)).await.unwrap());
         }
         assert!(h.verify(&s("x"), Some("not a hash")).await.is_err(), "a damaged stored hash is an error, not a yes");
+    }
+
+    /// The kept working memory holds nothing of the last hash, and a buffer grown for
+    /// an older, larger hash is not kept.
+    #[tokio::test]
+    async fn f_ops_4_argon2_working_memory_is_wiped_and_bounded() {
+        use argon2::password_hash::PasswordHasher as _;
+        let mut pol = Policy::default().password;
+        pol.argon2_m_kib = 64;
+        let h = Hasher::new(&pol, 2).unwrap();
+        let phc = h.hash(&s("pw one")).await.unwrap();
+        let older = Argon2::new(Algorithm::Argon2id, Version::V0x13, Params::new(256, 2, 1, None).unwrap());
+        let salt = SaltString::encode_b64(b"0123456789abcdef").unwrap();
+        let big = older.hash_password(b"pw two", &salt).unwrap().to_string();
+        assert!(h.verify(&s("pw two"), Some(&big)).await.unwrap());
+        assert!(h.verify(&s("pw one"), Some(&phc)).await.unwrap());
+        let pool = h.memory.pool.lock().unwrap();
+        assert!(!pool.is_empty());
+        for mem in pool.iter() {
+            assert_eq!(mem.len(), h.params.block_count(), "only buffers of the current size are kept");
+            assert!(mem.iter().all(|b| b.as_ref().iter().all(|w| *w == 0)), "a kept buffer still holds a hash's blocks");
+        }
     }
 
     #[test]

@@ -71,7 +71,8 @@ pub(crate) fn statements(w: &Write) -> Vec<Stmt> {
         Write::SetTwoSv { account, enabled_at } => guarded("update accounts set twosv_enabled_at = $2 where id = $1", args![account.0, ms(*enabled_at)]),
         Write::SetPreferred { account, factor } => guarded("update accounts set preferred_factor = $2 where id = $1", args![account.0, factor.map(|f| f.0)]),
         // The dormant-account rule counts in days: a minute's precision keeps a burst of
-        // sign-ins from queueing on the account's row (F-SIGNIN-3).
+        // sign-ins from queueing on the account's row (F-SIGNIN-3). Unguarded: the
+        // session inserted beside it already needs the account (foreign key).
         Write::TouchSignIn { account, now } => always(
             "update accounts set last_sign_in_at = $2 where id = $1 and (last_sign_in_at is null or last_sign_in_at <= $2 - 60000)",
             args![account.0, now.0],
@@ -233,7 +234,7 @@ pub(crate) struct OneStatement {
 pub(crate) fn one_statement(writes: &[Write]) -> Option<OneStatement> {
     // Bulk lists (imports, set-up) stay transactions: each shape of list is a prepared
     // statement of its own, and the hot paths write at most a dozen rows.
-    if writes.len() > MAX_ONE_STATEMENT {
+    if writes.is_empty() || writes.len() > MAX_ONE_STATEMENT {
         return None;
     }
     let touches: Vec<Touch> = writes.iter().map(touch).collect::<Option<_>>()?;
@@ -288,6 +289,7 @@ fn renumber(out: &mut String, stmt: &str, offset: usize) {
         out.push_str(&rest[..=at]);
         rest = &rest[at + 1..];
         let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+        debug_assert!(digits > 0, "a `$` that is not a placeholder: {stmt}");
         let n: usize = rest[..digits].parse().unwrap_or(0);
         out.push_str(&(n + offset).to_string());
         rest = &rest[digits..];
@@ -311,6 +313,36 @@ mod tests {
     use super::*;
     use ninsho_domain::ports::*;
     use ninsho_domain::types::*;
+
+    /// Each hot write's statement uses exactly its own arguments, `$1` to `$n`, so the
+    /// renumbering of a folded list lines up with the arguments appended after it.
+    #[test]
+    fn f_ops_2_every_statement_uses_its_arguments_one_to_n() {
+        let now = UnixMillis(1);
+        let writes = [
+            Write::ConsumeChallengeCode { challenge: ChallengeId::new(), code_hash: vec![1], now, max_attempts: 5 },
+            Write::ConsumeChallenge { challenge: ChallengeId::new(), now, max_attempts: 5 },
+            Write::SetChallengeCode { challenge: ChallengeId::new(), factor: None, code_hash: vec![1], code_expires_at: now, now },
+            Write::AdvanceTotpStep { factor: FactorId::new(), step: 3 },
+            Write::ResetFactorFailures { factor: FactorId::new() },
+            Write::ConsumeBackupCode { account: AccountId::new(), code_hash: vec![1], now },
+            Write::TouchSignIn { account: AccountId::new(), now },
+            Write::MarkEmailVerified { account: AccountId::new(), now },
+            Write::SetSteppedUp { session: SessionId::new(), now },
+            Write::TouchSession { session: SessionId::new(), now },
+            Write::TouchTrustedBrowser { browser: TrustedBrowserId::new(), now },
+            Write::ChargeQuota { key: "k".into(), limit: 1, window_secs: 1, now },
+        ];
+        for w in &writes {
+            for s in statements(w) {
+                let mut used: Vec<usize> = s.sql.split('$').skip(1).map(|p| p.chars().take_while(char::is_ascii_digit).collect::<String>().parse().unwrap()).collect();
+                used.sort_unstable();
+                used.dedup();
+                assert_eq!(used, (1..=s.args.len()).collect::<Vec<_>>(), "{}", s.sql);
+            }
+        }
+        assert!(one_statement(&[]).is_none(), "an empty list is no statement");
+    }
 
     #[test]
     fn placeholders_move_past_the_earlier_writes_arguments() {
