@@ -73,15 +73,23 @@ fn sign_in_event(account: AccountId, now: UnixMillis, device: &[u8]) -> Write {
     })
 }
 
+const NOW: UnixMillis = UnixMillis(1_800_000_000_000);
+
+/// A fresh store on this backend holding one account with an open sign-in challenge.
+async fn with_open_challenge(b: Backend, now: UnixMillis) -> (TestDb, Db, Account, Challenge) {
+    let fresh = fresh_db(b).await.unwrap();
+    let db = Db::connect(&fresh.url).await.unwrap();
+    let a = account(now);
+    let ch = challenge(a.id, now);
+    db.commit(vec![Write::InsertAccount(a.clone()), Write::InsertChallenge(ch.clone())]).await.unwrap();
+    (fresh, db, a, ch)
+}
+
 #[tokio::test]
 async fn f_ops_2_a_write_list_lands_whole_or_not_at_all_and_names_the_refused_guard() {
     for b in backends().await {
-        let fresh = fresh_db(b).await.unwrap();
-        let db = Db::connect(&fresh.url).await.unwrap();
-        let now = UnixMillis(1_800_000_000_000);
-        let a = account(now);
-        let ch = challenge(a.id, now);
-        db.commit(vec![Write::InsertAccount(a.clone()), Write::InsertChallenge(ch.clone())]).await.unwrap();
+        let (_fresh, db, a, ch) = with_open_challenge(b, NOW).await;
+        let now = NOW;
 
         // A verification's list: consume with the wrong hash (guard 0 refuses).
         let s1 = session(a.id, now);
@@ -133,11 +141,8 @@ async fn f_ops_2_a_write_list_lands_whole_or_not_at_all_and_names_the_refused_gu
 #[tokio::test]
 async fn f_otp_1_a_code_check_reads_challenge_account_methods_and_device_in_one_query() {
     for b in backends().await {
-        let fresh = fresh_db(b).await.unwrap();
-        let db = Db::connect(&fresh.url).await.unwrap();
-        let now = UnixMillis(1_800_000_000_000);
-        let a = account(now);
-        let ch = challenge(a.id, now);
+        let (_fresh, db, a, ch) = with_open_challenge(b, NOW).await;
+        let now = NOW;
         let factor = |kind: FactorKind, at: i64| Factor {
             id: FactorId::new(),
             account_id: a.id,
@@ -152,7 +157,6 @@ async fn f_otp_1_a_code_check_reads_challenge_account_methods_and_device_in_one_
             disabled_at: None,
             replaces: None,
         };
-        db.commit(vec![Write::InsertAccount(a.clone()), Write::InsertChallenge(ch.clone())]).await.unwrap();
         let ctx = db.challenge_context(ch.id, b"device").await.unwrap().unwrap();
         assert_eq!((ctx.challenge.id, ctx.account.id, ctx.factors.len(), ctx.known_device), (ch.id, a.id, 0, false), "{b:?}");
         let (second, first) = (factor(FactorKind::BackupCodes, 20), factor(FactorKind::Totp, 10));
