@@ -1,5 +1,5 @@
 //! Passwords (F-ACC-2): the rules a new password must meet, and argon2id hashing on a
-//! bounded pool of blocking threads so a burst of sign-ins cannot starve the server.
+//! bounded pool of dedicated threads so a burst of sign-ins cannot starve the server.
 
 use std::collections::HashSet;
 use std::sync::{Arc, LazyLock};
@@ -65,11 +65,11 @@ pub fn check_new(policy: &PasswordPolicy, password: &SecretString, email: &Email
     Ok(())
 }
 
-/// argon2id on a bounded pool of blocking threads.
+/// argon2id on a bounded pool of dedicated threads.
 #[derive(Clone)]
 pub struct Hasher {
     params: Params,
-    permits: Arc<Semaphore>,
+    pool: Pool,
     /// Verified against when the account does not exist, so an unknown e-mail takes
     /// as long as a wrong password (F-SIGNIN-5).
     dummy: Arc<String>,
@@ -108,6 +108,60 @@ impl Memory {
     }
 }
 
+type Job = Box<dyn FnOnce() + Send>;
+
+/// `threads` hashing threads fed from one queue. A thread that finishes a hash takes
+/// the next queued one at once: with tokio's blocking pool each hash waited for an
+/// async worker to release its permit and start the next, and on a loaded machine
+/// that hand-over kept the cores idle for a tenth of the time. At most `threads`
+/// hashes wait in the queue beyond those running; further callers wait (async) for a
+/// place. The threads end when the last `Hasher` clone is dropped.
+#[derive(Clone)]
+struct Pool {
+    places: Arc<Semaphore>,
+    jobs: std::sync::mpsc::Sender<Job>,
+}
+
+impl Pool {
+    fn start(threads: usize) -> Result<Pool> {
+        let (jobs, queue) = std::sync::mpsc::channel::<Job>();
+        let queue = Arc::new(Mutex::new(queue));
+        for i in 0..threads {
+            let queue = queue.clone();
+            std::thread::Builder::new()
+                .name(format!("ninsho-argon2-{i}"))
+                .spawn(move || {
+                    loop {
+                        // The lock is held only while waiting for the next job.
+                        let job = match queue.lock() {
+                            Ok(q) => q.recv(),
+                            Err(_) => return,
+                        };
+                        match job {
+                            Ok(job) => job(),
+                            Err(_) => return,
+                        }
+                    }
+                })
+                .map_err(|e| Error::internal(format!("cannot start a hashing thread: {e}")))?;
+        }
+        Ok(Pool { places: Arc::new(Semaphore::new(threads * 2)), jobs })
+    }
+
+    async fn run<T: Send + 'static>(&self, f: impl FnOnce() -> T + Send + 'static) -> Result<T> {
+        let _place = self.places.acquire().await.map_err(|_| Error::Busy)?;
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let job: Job = Box::new(move || {
+            // A panic is reported to the caller as an error and the thread lives on.
+            if let Ok(out) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
+                let _ = tx.send(out);
+            }
+        });
+        self.jobs.send(job).map_err(|_| Error::internal("hashing threads have stopped"))?;
+        rx.await.map_err(|_| Error::internal("a hash failed"))
+    }
+}
+
 fn argon_err(e: impl std::fmt::Display) -> Error {
     Error::internal(format!("argon2: {e}"))
 }
@@ -124,7 +178,7 @@ impl Hasher {
     pub fn new(policy: &PasswordPolicy, parallelism: usize) -> Result<Self> {
         let params = Params::new(policy.argon2_m_kib, policy.argon2_t, policy.argon2_p, None).map_err(|e| Error::internal(format!("argon2 parameters: {e}")))?;
         let memory = Memory { pool: Arc::default(), keep: params.block_count() };
-        let mut hasher = Hasher { params, permits: Arc::new(Semaphore::new(parallelism.max(1))), dummy: Arc::new(String::new()), memory };
+        let mut hasher = Hasher { params, pool: Pool::start(parallelism.max(1))?, dummy: Arc::new(String::new()), memory };
         let mut random = [0u8; 24];
         fill_random(&mut random)?;
         hasher.dummy = Arc::new(hasher.hash_blocking(&data_encoding::BASE64.encode(&random))?);
@@ -134,7 +188,7 @@ impl Hasher {
     pub async fn hash(&self, password: &SecretString) -> Result<String> {
         let me = self.clone();
         let pw = password.clone();
-        self.blocking(move || me.hash_blocking(pw.expose_secret())).await?
+        self.pool.run(move || me.hash_blocking(pw.expose_secret())).await?
     }
 
     /// `stored = None` verifies against the dummy hash and always answers false.
@@ -143,13 +197,8 @@ impl Hasher {
         let pw = password.clone();
         let known = stored.is_some();
         let phc = stored.map(str::to_owned).unwrap_or_else(|| self.dummy.as_str().to_owned());
-        let ok = self.blocking(move || me.verify_blocking(pw.expose_secret(), &phc)).await??;
+        let ok = self.pool.run(move || me.verify_blocking(pw.expose_secret(), &phc)).await??;
         Ok(ok && known)
-    }
-
-    async fn blocking<T: Send + 'static>(&self, f: impl FnOnce() -> T + Send + 'static) -> Result<T> {
-        let _permit = self.permits.acquire().await.map_err(|_| Error::Busy)?;
-        tokio::task::spawn_blocking(f).await.map_err(|e| Error::internal(format!("hash task: {e}")))
     }
 
     /// One hash, on this thread, in PHC form (also the benchmark's baseline).
@@ -281,6 +330,69 @@ mod tests {
             assert_eq!(mem.len(), h.params.block_count(), "only buffers of the current size are kept");
             assert!(mem.iter().all(|b| b.as_ref().iter().all(|w| *w == 0)), "a kept buffer still holds a hash's blocks");
         }
+    }
+
+    /// Item 8's bounded pool: hashes run on `parallelism` threads of their own and no
+    /// more at once; a job that panics is an error for its caller alone; the threads
+    /// end with the last `Hasher`. (Counts this process's threads: nextest runs each
+    /// test in a process of its own.)
+    #[cfg(target_os = "linux")]
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn f_acc_2_hashes_run_on_a_bounded_pool_of_their_own_threads() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        use std::time::Duration;
+        let pool_threads = || {
+            std::fs::read_dir("/proc/self/task")
+                .unwrap()
+                .filter_map(|t| std::fs::read_to_string(t.ok()?.path().join("comm")).ok())
+                .filter(|name| name.starts_with("ninsho-argon2"))
+                .count()
+        };
+        // A thread names itself once running: wait for the count, within reason.
+        let settles_at = |n: usize| async move {
+            for _ in 0..200 {
+                if pool_threads() == n {
+                    return true;
+                }
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+            false
+        };
+        let before = pool_threads();
+        let mut pol = Policy::default().password;
+        pol.argon2_m_kib = 64;
+        let h = Hasher::new(&pol, 2).unwrap();
+        assert!(settles_at(before + 2).await, "two threads");
+
+        let (running, peak) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+        let jobs: Vec<_> = (0..8)
+            .map(|_| {
+                let (h, running, peak) = (h.clone(), running.clone(), peak.clone());
+                tokio::spawn(async move {
+                    h.pool
+                        .run(move || {
+                            let now = running.fetch_add(1, Ordering::SeqCst) + 1;
+                            peak.fetch_max(now, Ordering::SeqCst);
+                            std::thread::sleep(Duration::from_millis(20));
+                            running.fetch_sub(1, Ordering::SeqCst);
+                        })
+                        .await
+                })
+            })
+            .collect();
+        for j in jobs {
+            j.await.unwrap().unwrap();
+        }
+        assert_eq!(peak.load(Ordering::SeqCst), 2, "two threads, two hashes at once");
+
+        let failed = h.pool.run(|| -> u8 { panic!("a hashing job failed") }).await;
+        assert!(failed.is_err());
+        let phc = h.hash(&s("still hashing")).await.unwrap();
+        assert!(h.verify(&s("still hashing"), Some(&phc)).await.unwrap());
+        assert_eq!(pool_threads(), before + 2, "the panic cost no thread");
+
+        drop(h);
+        assert!(settles_at(before).await, "hashing threads outlived their Hasher");
     }
 
     #[test]

@@ -197,6 +197,16 @@ pub struct ChallengeContext {
     pub known_device: bool,
 }
 
+/// An account found by its address, with what the risk rules ask of its history
+/// (F-SIGNIN-3): has this device signed in before, and how many wrong passwords since
+/// the window began.
+#[derive(Clone, Debug)]
+pub struct SignInContext {
+    pub account: Account,
+    pub known_device: bool,
+    pub recent_failures: i64,
+}
+
 #[derive(Clone, Debug)]
 pub enum Write {
     InsertAccount(Account),
@@ -291,11 +301,12 @@ pub trait Store: Clone + Send + Sync + 'static {
     fn trusted_browser_by_token(&self, token_hash: &[u8]) -> impl Future<Output = R<Option<TrustedBrowser>>> + Send;
     fn trusted_browsers(&self, account: AccountId) -> impl Future<Output = R<Vec<TrustedBrowser>>> + Send;
     fn events(&self, account: AccountId, limit: i64) -> impl Future<Output = R<Vec<Event>>> + Send;
-    /// Everything a code check reads, in one query.
-    fn challenge_context(&self, id: ChallengeId, device_hash: &[u8]) -> impl Future<Output = R<Option<ChallengeContext>>> + Send;
-    /// For the risk rules, in one query: has this device signed in before, and how many
-    /// wrong passwords since `since`.
-    fn sign_in_facts(&self, account: AccountId, device_hash: &[u8], since: UnixMillis) -> impl Future<Output = R<(bool, i64)>> + Send;
+    /// Everything a code check reads, in one query; `known_device` is false when no
+    /// device is given.
+    fn challenge_context(&self, id: ChallengeId, device_hash: Option<&[u8]>) -> impl Future<Output = R<Option<ChallengeContext>>> + Send;
+    /// The account at this address with its risk facts, in one query: a sign-in reads
+    /// once before the password hash whether or not the address exists.
+    fn sign_in_context(&self, email: &Email, device_hash: &[u8], failures_since: UnixMillis) -> impl Future<Output = R<Option<SignInContext>>> + Send;
     fn backup_codes_left(&self, account: AccountId) -> impl Future<Output = R<i64>> + Send;
     /// The account's messages, newest first (F-MSG-2).
     fn messages(&self, account: AccountId, limit: i64) -> impl Future<Output = R<Vec<ArchivedMessage>>> + Send;

@@ -23,7 +23,7 @@ pub struct BenchArgs {
     /// Concurrent clients.
     #[arg(long, default_value_t = 8)]
     concurrency: usize,
-    /// Requests per measured operation (sign-ins use a tenth).
+    /// Requests per measured operation (sign-ins use a quarter).
     #[arg(long, default_value_t = 1000)]
     requests: usize,
     /// Rounds; each ratio is the median over them.
@@ -35,6 +35,9 @@ pub struct BenchArgs {
     /// Skip the SQLite run (to measure or profile PostgreSQL alone).
     #[arg(long)]
     no_sqlite: bool,
+    /// Leave the PostgreSQL scratch database in place (to inspect plans afterwards).
+    #[arg(long)]
+    keep_database: bool,
 }
 
 const PASSWORD: &str = "correct horse battery staple";
@@ -143,7 +146,11 @@ pub async fn run(a: BenchArgs) -> anyhow::Result<()> {
         running.shutdown().await;
         let _ = std::fs::remove_dir_all(&dir);
         if let Some((_, pool, name)) = pg {
-            let _ = sqlx::query(sqlx::AssertSqlSafe(format!("drop database if exists {name} with (force)"))).execute(&pool).await;
+            if a.keep_database {
+                println!("kept database {name}");
+            } else {
+                let _ = sqlx::query(sqlx::AssertSqlSafe(format!("drop database if exists {name} with (force)"))).execute(&pool).await;
+            }
         }
         println!("\n[{label}] per second, one column per round; ratios are medians of the rounds");
         let row = |name: &str, f: &dyn Fn(&Report) -> f64| {
@@ -156,6 +163,7 @@ pub async fn run(a: BenchArgs) -> anyhow::Result<()> {
         row("GET /health", &|r| r.health);
         row("GET /sign-in (page)", &|r| r.page);
         row("raw durable commits", &|r| r.commits);
+        row("raw round trips (select 1)", &|r| r.trips);
         row("sent-code verifications over HTTP", &|r| r.sent);
         row("TOTP verifications over HTTP", &|r| r.totp);
         row("code issuances over HTTP", &|r| r.issue);
@@ -197,6 +205,7 @@ struct Report {
     health: f64,
     page: f64,
     commits: f64,
+    trips: f64,
     sent: f64,
     totp: f64,
     issue: f64,
@@ -214,7 +223,7 @@ async fn measure(running: &crate::Running, a: &BenchArgs, cores: usize) -> anyho
 
     // Baseline: raw argon2id on every core, same parameters; taken before and after
     // the sign-ins and averaged, because the machine's speed drifts within a round.
-    let hashes = (n / 10).max(cores * 4);
+    let hashes = (n / 4).max(cores * 4);
     let argon_before = raw_argon(&svc.hasher, cores, hashes);
 
     let now = svc.clock.now();
@@ -263,6 +272,15 @@ async fn measure(running: &crate::Running, a: &BenchArgs, cores: usize) -> anyho
             if let Ok(r) = h.get(format!("{b}/sign-in")).header("accept-language", "ja").send().await {
                 let _ = r.bytes().await;
             }
+        }
+    })
+    .await;
+
+    let d = db.clone();
+    let trips = rate(n * 5, c, move |_| {
+        let d = d.clone();
+        async move {
+            let _ = d.ping().await;
         }
     })
     .await;
@@ -359,6 +377,6 @@ async fn measure(running: &crate::Running, a: &BenchArgs, cores: usize) -> anyho
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
 
-    Ok(Report { argon, signin, unknown, health, page, commits, sent, totp: totp_rate, issue })
+    Ok(Report { argon, signin, unknown, health, page, commits, trips, sent, totp: totp_rate, issue })
 }
 

@@ -67,7 +67,7 @@ impl Config {
             return KeyRing::from_hex(hex.expose_secret()).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()));
         }
         let key = generate_master_key()?;
-        write_private(&path, &data_encoding::HEXLOWER.encode(key.as_slice()))?;
+        write_private(&path, data_encoding::HEXLOWER.encode(key.as_slice()))?;
         tracing::warn!(path = %path.display(), "generated a new master key; back it up: without it, stored secrets cannot be read");
         Ok(KeyRing::new(*key))
     }

@@ -173,8 +173,8 @@ delegate!(Store {
     fn trusted_browser_by_token(&self, token_hash: &[u8]) -> R<Option<TrustedBrowser>>;
     fn trusted_browsers(&self, account: AccountId) -> R<Vec<TrustedBrowser>>;
     fn events(&self, account: AccountId, limit: i64) -> R<Vec<Event>>;
-    fn challenge_context(&self, id: ChallengeId, device_hash: &[u8]) -> R<Option<ChallengeContext>>;
-    fn sign_in_facts(&self, account: AccountId, device_hash: &[u8], since: UnixMillis) -> R<(bool, i64)>;
+    fn challenge_context(&self, id: ChallengeId, device_hash: Option<&[u8]>) -> R<Option<ChallengeContext>>;
+    fn sign_in_context(&self, email: &Email, device_hash: &[u8], failures_since: UnixMillis) -> R<Option<SignInContext>>;
     fn backup_codes_left(&self, account: AccountId) -> R<i64>;
     fn messages(&self, account: AccountId, limit: i64) -> R<Vec<ArchivedMessage>>;
     fn quota_window_start(&self, key: &str) -> R<Option<UnixMillis>>;

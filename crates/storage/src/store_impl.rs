@@ -129,20 +129,31 @@ async fn run_batch(pool: &Pool<DB>, jobs: &[Job], isolate: bool) -> Result<Optio
     Ok(Some(results))
 }
 
-/// A code check's reads in one round trip (`Store::challenge_context`). `known` is a
-/// scalar subquery with `limit 1`, not `exists`: PostgreSQL may run an `exists` beside
-/// a join as a hashed subplan that reads every sign-in event of every account, on
-/// each call, while the tables have no statistics yet.
-const CHALLENGE_CONTEXT: &str = "select c.*, \
-    a.id as a_id, a.email as a_email, a.password_hash as a_password_hash, a.locale as a_locale, a.created_at as a_created_at, \
-    a.email_verified_at as a_email_verified_at, a.last_sign_in_at as a_last_sign_in_at, a.credentials_changed_at as a_credentials_changed_at, \
-    a.twosv_enabled_at as a_twosv_enabled_at, a.preferred_factor as a_preferred_factor, a.signin_alerts as a_signin_alerts, \
-    f.id as f_id, f.account_id as f_account_id, f.kind as f_kind, f.phone as f_phone, f.channel as f_channel, f.secret as f_secret, \
-    f.created_at as f_created_at, f.verified_at as f_verified_at, f.last_used_step as f_last_used_step, f.failed_count as f_failed_count, \
-    f.disabled_at as f_disabled_at, f.replaces as f_replaces, \
-    (select 1 from events e where e.account_id = c.account_id and e.kind = 'sign_in' and e.device_hash = $2 limit 1) is not null as known \
-    from challenges c join accounts a on a.id = c.account_id left join factors f on f.account_id = c.account_id \
-    where c.id = $1 order by f.created_at, f.id";
+/// A code check's reads in one round trip (`Store::challenge_context`), with or
+/// without the known-device answer. `known` is a scalar subquery with `limit 1`, not
+/// `exists`: PostgreSQL may run an `exists` beside a join as a hashed subplan that
+/// reads every sign-in event of every account, on each call, while the tables have no
+/// statistics yet. Without a device the subquery is left out, not asked with an empty
+/// hash: that would read every sign-in event of the account to answer "no".
+macro_rules! challenge_context {
+    ($known:literal) => {
+        concat!(
+            "select c.*, \
+            a.id as a_id, a.email as a_email, a.password_hash as a_password_hash, a.locale as a_locale, a.created_at as a_created_at, \
+            a.email_verified_at as a_email_verified_at, a.last_sign_in_at as a_last_sign_in_at, a.credentials_changed_at as a_credentials_changed_at, \
+            a.twosv_enabled_at as a_twosv_enabled_at, a.preferred_factor as a_preferred_factor, a.signin_alerts as a_signin_alerts, \
+            f.id as f_id, f.account_id as f_account_id, f.kind as f_kind, f.phone as f_phone, f.channel as f_channel, f.secret as f_secret, \
+            f.created_at as f_created_at, f.verified_at as f_verified_at, f.last_used_step as f_last_used_step, f.failed_count as f_failed_count, \
+            f.disabled_at as f_disabled_at, f.replaces as f_replaces, ",
+            $known,
+            " as known from challenges c join accounts a on a.id = c.account_id left join factors f on f.account_id = c.account_id \
+            where c.id = $1 order by f.created_at, f.id"
+        )
+    };
+}
+const CHALLENGE_CONTEXT: &str =
+    challenge_context!("(select 1 from events e where e.account_id = c.account_id and e.kind = 'sign_in' and e.device_hash = $2 limit 1) is not null");
+const CHALLENGE_CONTEXT_NO_DEVICE: &str = challenge_context!("false");
 
 fn parse_enum<T>(v: Option<T>, what: &str) -> R<T> {
     v.ok_or_else(|| Error::internal(format!("stored {what} is not recognised")))
@@ -452,8 +463,12 @@ impl ninsho_domain::ports::Store for Store {
         rows.iter().map(event_row).collect()
     }
 
-    async fn challenge_context(&self, id: ChallengeId, device_hash: &[u8]) -> R<Option<ChallengeContext>> {
-        let rows = sqlx::query(CHALLENGE_CONTEXT).bind(id.0).bind(device_hash).fetch_all(&self.read).await.map_err(db_err)?;
+    async fn challenge_context(&self, id: ChallengeId, device_hash: Option<&[u8]>) -> R<Option<ChallengeContext>> {
+        let query = match device_hash {
+            Some(d) => sqlx::query(CHALLENGE_CONTEXT).bind(id.0).bind(d),
+            None => sqlx::query(CHALLENGE_CONTEXT_NO_DEVICE).bind(id.0),
+        };
+        let rows = query.fetch_all(&self.read).await.map_err(db_err)?;
         let Some(first) = rows.first() else { return Ok(None) };
         let mut factors = Vec::with_capacity(rows.len());
         for r in &rows {
@@ -469,13 +484,17 @@ impl ninsho_domain::ports::Store for Store {
         }))
     }
 
-    async fn sign_in_facts(&self, account: AccountId, device_hash: &[u8], since: UnixMillis) -> R<(bool, i64)> {
+    async fn sign_in_context(&self, email: &Email, device_hash: &[u8], failures_since: UnixMillis) -> R<Option<SignInContext>> {
+        // Scalar subqueries with `limit 1`, as in CHALLENGE_CONTEXT.
         let r = sqlx::query(
-            "select exists (select 1 from events where account_id = $1 and kind = 'sign_in' and device_hash = $2) as known, \
-                    (select count(*) from events where account_id = $1 and kind = 'wrong_password' and at >= $3) as failures",
+            "select a.*, \
+                    (select 1 from events e where e.account_id = a.id and e.kind = 'sign_in' and e.device_hash = $2 limit 1) is not null as known, \
+                    (select count(*) from events e where e.account_id = a.id and e.kind = 'wrong_password' and e.at >= $3) as failures \
+             from accounts a where a.email = $1",
         )
-        .bind(account.0).bind(device_hash).bind(since.0).fetch_one(&self.read).await.map_err(db_err)?;
-        Ok((r.try_get::<bool, _>("known").map_err(db_err)?, r.try_get::<i64, _>("failures").map_err(db_err)?))
+        .bind(email.as_str()).bind(device_hash).bind(failures_since.0).fetch_optional(&self.read).await.map_err(db_err)?;
+        let Some(r) = r else { return Ok(None) };
+        Ok(Some(SignInContext { account: account_row(&r, "")?, known_device: col(&r, "", "known")?, recent_failures: col(&r, "", "failures")? }))
     }
 
     async fn backup_codes_left(&self, account: AccountId) -> R<i64> {

@@ -63,9 +63,9 @@ fn is_open(c: &Challenge, now: UnixMillis, max_attempts: i64) -> bool {
 }
 
 impl<S: Store> Services<S> {
-    /// An open challenge with its account and methods, and whether `device` has signed
-    /// in to the account before: one read.
-    async fn open_challenge_checked(&self, id: ChallengeId, device: &[u8]) -> Result<(Challenge, Account, Vec<Factor>, bool)> {
+    /// An open challenge with its account and methods, and whether `device` (when
+    /// asked) has signed in to the account before: one read.
+    async fn open_challenge_checked(&self, id: ChallengeId, device: Option<&[u8]>) -> Result<(Challenge, Account, Vec<Factor>, bool)> {
         let now = self.now();
         // An unknown id answers like a wrong code: sign-up hands out such ids for taken
         // addresses (F-SIGNIN-5).
@@ -116,7 +116,7 @@ impl<S: Store> Services<S> {
     }
 
     pub async fn verify(&self, id: ChallengeId, input: VerifyInput, client: &ClientInfo) -> Result<Verified> {
-        let (ch, account, factors, known) = self.open_challenge_checked(id, &self.device_hash(client)).await?;
+        let (ch, account, factors, known) = self.open_challenge_checked(id, Some(&self.device_hash(client))).await?;
         let code = input.code.expose_secret();
         if ch.purpose == Purpose::Decoy {
             // The e-mail confirmation it stands in for, check for check (F-SIGNIN-5):
@@ -249,7 +249,7 @@ impl<S: Store> Services<S> {
     /// The code page of an open challenge. A decoy (F-SIGNIN-5) looks like the e-mail
     /// confirmation it stands in for.
     pub async fn challenge_view(&self, id: ChallengeId) -> Result<ChallengeView> {
-        let (ch, account, factors, _) = self.open_challenge_checked(id, &[]).await?;
+        let (ch, account, factors, _) = self.open_challenge_checked(id, None).await?;
         if matches!(ch.purpose, Purpose::Decoy | Purpose::VerifyEmail) {
             return Ok(ChallengeView { purpose: Purpose::VerifyEmail, method: None, methods: vec![] });
         }
@@ -308,7 +308,7 @@ impl<S: Store> Services<S> {
     /// "Didn't get a code?": a new code through the same or another method; the earlier
     /// code stops working (F-OTP-2).
     pub async fn resend(&self, id: ChallengeId, method: Option<FactorId>, client: &ClientInfo) -> Result<SentVia> {
-        let (ch, account, factors, _) = self.open_challenge_checked(id, &[]).await?;
+        let (ch, account, factors, _) = self.open_challenge_checked(id, None).await?;
         if ch.purpose == Purpose::Decoy {
             if method.is_some() {
                 return Err(Self::method_not_allowed());

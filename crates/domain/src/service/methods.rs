@@ -63,7 +63,7 @@ impl<S: Store> Services<S> {
         Ok(factors.iter().filter(|f| f.verified_at.is_some()).map(|f| MethodView::of(f, &a.account)).collect())
     }
 
-    fn own_factor<'f>(factors: &'f [Factor], id: FactorId) -> Result<&'f Factor> {
+    fn own_factor(factors: &[Factor], id: FactorId) -> Result<&Factor> {
         factors.iter().find(|f| f.id == id && f.verified_at.is_some()).ok_or(Error::NotFound)
     }
 

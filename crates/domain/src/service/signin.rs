@@ -7,6 +7,7 @@ use super::delivery::{SentVia, Target};
 use super::*;
 use crate::email::Email;
 use crate::password;
+use crate::ports::SignInContext;
 use crate::risk::{RiskAssessment, RiskFacts};
 
 #[derive(Clone, Debug, serde::Serialize)]
@@ -45,37 +46,36 @@ pub enum DeviceSignInOutcome {
 
 impl<S: Store> Services<S> {
     /// The password check of every use case that starts from e-mail and password
-    /// (sign-in, the reset request): same timing for unknown addresses (dummy hash),
-    /// same wrong-password event.
-    pub(crate) async fn check_password(&self, email: &str, password: &SecretString, client: &ClientInfo) -> Result<Option<Account>> {
+    /// (sign-in, the reset request): one read before the hash whether or not the
+    /// address exists, the same hash for unknown addresses (dummy hash), the same
+    /// wrong-password event. The account comes with its risk facts, read in that query.
+    pub(crate) async fn check_password(&self, email: &str, password: &SecretString, client: &ClientInfo) -> Result<Option<SignInContext>> {
         password::check_size(&self.policy.password, password)?;
-        let account = match Email::parse(email) {
-            Ok(e) => self.store.account_by_email(&e).await?,
+        let since = self.now().minus_secs(self.policy.risk.failure_window_minutes * 60);
+        let found = match Email::parse(email) {
+            Ok(e) => self.store.sign_in_context(&e, &self.device_hash(client), since).await?,
             Err(_) => None,
         };
-        let ok = self.hasher.verify(password, account.as_ref().map(|a| a.password_hash.as_str())).await?;
-        match account {
-            Some(a) if ok => Ok(Some(a)),
-            Some(a) => {
-                self.commit(vec![self.event(Some(a.id), "wrong_password", client, "")]).await?;
+        let ok = self.hasher.verify(password, found.as_ref().map(|f| f.account.password_hash.as_str())).await?;
+        match found {
+            Some(f) if ok => Ok(Some(f)),
+            Some(f) => {
+                self.commit(vec![self.event(Some(f.account.id), "wrong_password", client, "")]).await?;
                 Ok(None)
             }
             None => Ok(None),
         }
     }
 
-    async fn assess(&self, account: &Account, client: &ClientInfo) -> Result<(RiskAssessment, bool)> {
-        let now = self.now();
-        let since = now.minus_secs(self.policy.risk.failure_window_minutes * 60);
-        let (known, failures) = self.store.sign_in_facts(account.id, &self.device_hash(client), since).await?;
+    fn assess(&self, found: &SignInContext) -> RiskAssessment {
         let facts = RiskFacts {
-            now,
-            known_device: known,
-            last_sign_in_at: account.last_sign_in_at,
-            credentials_changed_at: account.credentials_changed_at,
-            recent_failed_passwords: failures,
+            now: self.now(),
+            known_device: found.known_device,
+            last_sign_in_at: found.account.last_sign_in_at,
+            credentials_changed_at: found.account.credentials_changed_at,
+            recent_failed_passwords: found.recent_failures,
         };
-        Ok((self.policy.risk.assess(&facts), known))
+        self.policy.risk.assess(&facts)
     }
 
     /// Is this token a live trust mark for this account in this browser?
@@ -112,8 +112,9 @@ impl<S: Store> Services<S> {
     }
 
     pub async fn sign_in(&self, email: &str, password: SecretString, trusted_token: Option<&str>, client: &ClientInfo) -> Result<SignInOutcome> {
-        let account = self.check_password(email, &password, client).await?.ok_or(Error::InvalidCredentials)?;
-        let (risk, known) = self.assess(&account, client).await?;
+        let found = self.check_password(email, &password, client).await?.ok_or(Error::InvalidCredentials)?;
+        let (risk, known) = (self.assess(&found), found.known_device);
+        let account = found.account;
         // The common case needs no method list: a verified account without 2SV, calm risk.
         if account.email_verified_at.is_some() && account.twosv_enabled_at.is_none() && !risk.high {
             let (writes, session_id, session_token) = self.sign_in_writes(&account, client, known, "password", true)?;
@@ -215,10 +216,11 @@ impl<S: Store> Services<S> {
             // Same number of hashes as a 2SV account with a code appended.
             self.hasher.verify(&password_with_code, None).await?;
         }
-        let Some(account) = self.check_password(email, &password_with_code, client).await? else {
+        let Some(found) = self.check_password(email, &password_with_code, client).await? else {
             return Err(Error::InvalidCredentials);
         };
-        let (risk, known) = self.assess(&account, client).await?;
+        let (risk, known) = (self.assess(&found), found.known_device);
+        let account = found.account;
         if account.twosv_enabled_at.is_none() && account.email_verified_at.is_some() && !risk.high {
             let (writes, session_id, session_token) = self.sign_in_writes(&account, client, known, "password_device", true)?;
             self.commit(writes).await?;

@@ -193,3 +193,55 @@ async fn f_off_3_the_reset_request_page_takes_the_document_as_a_file() {
     assert!(html.contains("id=\"done\""));
     app.shutdown().await;
 }
+
+/// A reset request holds up to 8 MB in memory while it is read, so at most four are
+/// read at once, across the API and the page (F-OFF-3; item 9: bad input never takes
+/// the server down). Four uploads that stall mid-body hold every place: a fifth waits,
+/// other routes still answer, and the fifth goes on as soon as one stalled upload goes.
+#[tokio::test]
+async fn f_off_3_at_most_four_document_uploads_are_read_at_once() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let app = spawn_app(Backend::Sqlite).await;
+    let addr = app.url.trim_start_matches("http://").to_string();
+    let stalled_upload = |path: &'static str, content_type: &'static str| {
+        let addr = addr.clone();
+        async move {
+            let mut s = tokio::net::TcpStream::connect(&addr).await.unwrap();
+            let head = format!("POST {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: {content_type}\r\nContent-Length: 4000000\r\n\r\n");
+            s.write_all(head.as_bytes()).await.unwrap();
+            s.write_all(&[b'a'; 1000]).await.unwrap();
+            s
+        }
+    };
+    let mut stalled = Vec::new();
+    for i in 0..4 {
+        // Both doors share the limit: two through the API, two through the page.
+        stalled.push(if i % 2 == 0 {
+            stalled_upload("/api/v1/recovery/requests", "application/json").await
+        } else {
+            stalled_upload("/recovery", "multipart/form-data; boundary=x").await
+        });
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+
+    let fifth = {
+        let http = app.http.clone();
+        let url = format!("{}/api/v1/recovery/requests", app.url);
+        tokio::spawn(async move { http.post(url).json(&json!({"email": "x@example.com"})).send().await.map(|r| r.status().as_u16()) })
+    };
+    tokio::time::sleep(std::time::Duration::from_millis(700)).await;
+    assert!(!fifth.is_finished(), "a fifth upload was read while four were");
+    let health = app.http.get(format!("{}/health", app.url)).send().await.unwrap();
+    assert_eq!(health.status(), 200, "other routes answer meanwhile");
+
+    // One stalled upload goes away: its place goes to the fifth.
+    drop(stalled.pop());
+    let status = tokio::time::timeout(std::time::Duration::from_secs(10), fifth).await.expect("the fifth upload still waits").unwrap().unwrap();
+    assert_eq!(status, 422, "the fifth request was read and refused for its content");
+    for mut s in stalled {
+        let _ = s.shutdown().await;
+        let mut rest = Vec::new();
+        let _ = tokio::time::timeout(std::time::Duration::from_secs(2), s.read_to_end(&mut rest)).await;
+    }
+    app.shutdown().await;
+}

@@ -157,18 +157,138 @@ async fn f_otp_1_a_code_check_reads_challenge_account_methods_and_device_in_one_
             disabled_at: None,
             replaces: None,
         };
-        let ctx = db.challenge_context(ch.id, b"device").await.unwrap().unwrap();
+        let ctx = db.challenge_context(ch.id, Some(b"device")).await.unwrap().unwrap();
         assert_eq!((ctx.challenge.id, ctx.account.id, ctx.factors.len(), ctx.known_device), (ch.id, a.id, 0, false), "{b:?}");
         let (second, first) = (factor(FactorKind::BackupCodes, 20), factor(FactorKind::Totp, 10));
         db.commit(vec![Write::InsertFactor(second.clone()), Write::InsertFactor(first.clone()), sign_in_event(a.id, now, b"device")]).await.unwrap();
-        let ctx = db.challenge_context(ch.id, b"device").await.unwrap().unwrap();
+        let ctx = db.challenge_context(ch.id, Some(b"device")).await.unwrap().unwrap();
         let ids: Vec<FactorId> = ctx.factors.iter().map(|f| f.id).collect();
         assert_eq!(ids, vec![first.id, second.id], "{b:?}: oldest method first");
         assert_eq!((ctx.factors[0].failed_count, ctx.factors[0].secret.clone()), (2, Some(vec![1, 2, 3])), "{b:?}");
         assert_eq!(ctx.account.email.as_str(), a.email.as_str(), "{b:?}");
         assert!(ctx.known_device, "{b:?}");
-        assert!(!db.challenge_context(ch.id, b"elsewhere").await.unwrap().unwrap().known_device, "{b:?}");
-        assert!(db.challenge_context(ChallengeId::new(), b"device").await.unwrap().is_none(), "{b:?}");
+        assert!(!db.challenge_context(ch.id, Some(b"elsewhere")).await.unwrap().unwrap().known_device, "{b:?}");
+        // Without a device the same read, with no known-device answer.
+        let bare = db.challenge_context(ch.id, None).await.unwrap().unwrap();
+        assert_eq!((bare.challenge.id, bare.account.id, bare.factors.len(), bare.known_device), (ch.id, a.id, 2, false), "{b:?}");
+        assert!(db.challenge_context(ChallengeId::new(), Some(b"device")).await.unwrap().is_none(), "{b:?}");
+        db.close().await;
+    }
+}
+
+/// On PostgreSQL a hot list commits as one statement without a transaction around it,
+/// so two such statements may lock rows in opposite orders. The database then aborts
+/// one of them whole (a deadlock), and the store runs it again: the caller sees
+/// success, once. Here the other party is a plain transaction that holds the first
+/// row and then asks for the row the store's statement already holds.
+#[tokio::test]
+async fn f_ops_2_a_one_statement_commit_aborted_by_a_deadlock_is_run_again() {
+    use sqlx::{Connection, Row};
+    for b in backends().await {
+        if b != Backend::Postgres {
+            continue;
+        }
+        let (fresh, db, a, _) = with_open_challenge(b, NOW).await;
+        let (first, second) = (session(a.id, NOW), session(a.id, NOW));
+        db.commit(vec![Write::InsertSession(first.clone()), Write::InsertSession(second.clone())]).await.unwrap();
+
+        let mut watch = sqlx::PgConnection::connect(&fresh.url).await.unwrap();
+        let deadlocks = async |c: &mut sqlx::PgConnection| -> i64 {
+            sqlx::query("select pg_stat_clear_snapshot()").execute(&mut *c).await.unwrap();
+            sqlx::query("select deadlocks from pg_stat_database where datname = current_database()").fetch_one(&mut *c).await.unwrap().get(0)
+        };
+        let before = deadlocks(&mut watch).await;
+
+        let mut other = sqlx::PgConnection::connect(&fresh.url).await.unwrap();
+        // The store's statement waits first, so with the default one-second timeout it
+        // is the one that finds the cycle and is aborted.
+        sqlx::query("set deadlock_timeout = '10s'").execute(&mut other).await.unwrap();
+        sqlx::query("begin").execute(&mut other).await.unwrap();
+        sqlx::query("update sessions set last_seen_at = 1 where id = $1").bind(first.id.0).execute(&mut other).await.unwrap();
+
+        let later = NOW.plus_secs(60);
+        let store = db.clone();
+        let (s1, s2) = (first.id, second.id);
+        let touch = tokio::spawn(async move {
+            // PostgreSQL runs the unread sub-statements last first: this list takes the
+            // second row, then waits for the first.
+            store.commit(vec![Write::TouchSession { session: s1, now: later }, Write::TouchSession { session: s2, now: later }]).await
+        });
+        // Wait until the store's statement holds the second row and waits for the first.
+        let mut waiting = false;
+        for _ in 0..500 {
+            let n: i64 = sqlx::query("select count(*) from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'")
+                .fetch_one(&mut watch)
+                .await
+                .unwrap()
+                .get(0);
+            if n > 0 {
+                waiting = true;
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        assert!(waiting, "the store's statement never waited for the held row");
+        // This closes the cycle if the store's statement holds the second row: then
+        // this update waits until PostgreSQL aborts that statement (after one second).
+        let asked = std::time::Instant::now();
+        sqlx::query("update sessions set last_seen_at = 2 where id = $1").bind(second.id.0).execute(&mut other).await.unwrap();
+        let blocked = asked.elapsed();
+        sqlx::query("commit").execute(&mut other).await.unwrap();
+        assert!(blocked >= std::time::Duration::from_millis(500), "no deadlock formed ({blocked:?}): the test did not exercise the retry");
+
+        touch.await.unwrap().expect("the aborted statement is run again and succeeds");
+        let seen: Vec<i64> = sqlx::query("select last_seen_at from sessions where id = any($1) order by last_seen_at")
+            .bind(vec![first.id.0, second.id.0])
+            .fetch_all(&mut watch)
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
+        assert_eq!(seen, vec![later.0, later.0], "the retried statement wrote both rows, after the other transaction");
+        // PostgreSQL counts the deadlock once its backend reports, within ~10 s.
+        let mut counted = false;
+        for _ in 0..150 {
+            if deadlocks(&mut watch).await > before {
+                counted = true;
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        assert!(counted, "PostgreSQL counted no deadlock");
+        db.close().await;
+    }
+}
+
+/// F-SIGNIN-3/5: a sign-in reads once before the hash, known address or not: the
+/// account with whether this device signed in before and its recent wrong passwords.
+#[tokio::test]
+async fn f_signin_3_the_sign_in_read_gives_the_account_with_its_risk_facts() {
+    for b in backends().await {
+        let (_fresh, db, a, _) = with_open_challenge(b, NOW).await;
+        let wrong = |at: UnixMillis| {
+            Write::InsertEvent(Event {
+                id: EventId::new(),
+                account_id: Some(a.id),
+                at,
+                kind: "wrong_password".into(),
+                ip: None,
+                user_agent: None,
+                device_hash: None,
+                detail: String::new(),
+                unfamiliar: false,
+            })
+        };
+        let since = NOW.minus_secs(600);
+        let found = db.sign_in_context(&a.email, b"device", since).await.unwrap().unwrap();
+        assert_eq!((found.account.id, found.known_device, found.recent_failures), (a.id, false, 0), "{b:?}");
+        db.commit(vec![sign_in_event(a.id, NOW, b"device"), wrong(NOW.minus_secs(60)), wrong(NOW.minus_secs(120)), wrong(NOW.minus_secs(3600))]).await.unwrap();
+        let found = db.sign_in_context(&a.email, b"device", since).await.unwrap().unwrap();
+        assert_eq!((found.known_device, found.recent_failures), (true, 2), "{b:?}: only failures inside the window count");
+        assert!(!db.sign_in_context(&a.email, b"elsewhere", since).await.unwrap().unwrap().known_device, "{b:?}");
+        let nobody = Email::parse("nobody@example.com").unwrap();
+        assert!(db.sign_in_context(&nobody, b"device", since).await.unwrap().is_none(), "{b:?}");
         db.close().await;
     }
 }

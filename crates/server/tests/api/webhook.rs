@@ -19,6 +19,9 @@ const SECRET: &str = "whsec_local_receiver_test";
 const MOBILE: &str = "+819012345678";
 const LANDLINE: &str = "+81312345678";
 
+/// What the receiver does next, and what it has received so far.
+type Shared = Arc<Mutex<(Mode, Vec<Received>)>>;
+
 #[derive(Clone, Copy, Debug, PartialEq)]
 enum Mode {
     Accept,
@@ -43,10 +46,10 @@ impl Received {
 #[derive(Clone)]
 struct Receiver {
     url: String,
-    state: Arc<Mutex<(Mode, Vec<Received>)>>,
+    state: Shared,
 }
 
-async fn hook(State(state): State<Arc<Mutex<(Mode, Vec<Received>)>>>, headers: HeaderMap, body: Bytes) -> StatusCode {
+async fn hook(State(state): State<Shared>, headers: HeaderMap, body: Bytes) -> StatusCode {
     let h = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
     let signature_ok = verify_signature(SECRET.as_bytes(), &h("x-ninsho-timestamp"), &body, &h("x-ninsho-signature"));
     let json = serde_json::from_slice(&body).unwrap_or(Value::Null);
