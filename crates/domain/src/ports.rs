@@ -207,6 +207,10 @@ pub struct SignInContext {
     pub recent_failures: i64,
 }
 
+/// An account's last sign-in time is kept to the minute: the dormant-account rule
+/// counts in days, and a burst of sign-ins should not queue on the account's row.
+pub const SIGN_IN_TIME_GRAIN_MS: i64 = 60_000;
+
 #[derive(Clone, Debug)]
 pub enum Write {
     InsertAccount(Account),
@@ -216,6 +220,7 @@ pub enum Write {
     SetTwoSv { account: AccountId, enabled_at: Option<UnixMillis> },
     SetPreferred { account: AccountId, factor: Option<FactorId> },
     SetSigninAlerts { account: AccountId, on: bool },
+    /// Changes nothing within `SIGN_IN_TIME_GRAIN_MS` of the time on record.
     TouchSignIn { account: AccountId, now: UnixMillis },
     CredentialsChanged { account: AccountId, now: UnixMillis },
     InsertFactor(Factor),

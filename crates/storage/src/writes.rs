@@ -70,12 +70,11 @@ pub(crate) fn statements(w: &Write) -> Vec<Stmt> {
         Write::MarkEmailVerified { account, now } => always("update accounts set email_verified_at = $2 where id = $1 and email_verified_at is null", args![account.0, now.0]),
         Write::SetTwoSv { account, enabled_at } => guarded("update accounts set twosv_enabled_at = $2 where id = $1", args![account.0, ms(*enabled_at)]),
         Write::SetPreferred { account, factor } => guarded("update accounts set preferred_factor = $2 where id = $1", args![account.0, factor.map(|f| f.0)]),
-        // The dormant-account rule counts in days: a minute's precision keeps a burst of
-        // sign-ins from queueing on the account's row (F-SIGNIN-3). Unguarded: the
+        // Kept to the minute (F-SIGNIN-3, `SIGN_IN_TIME_GRAIN_MS`). Unguarded: the
         // session inserted beside it already needs the account (foreign key).
         Write::TouchSignIn { account, now } => always(
-            "update accounts set last_sign_in_at = $2 where id = $1 and (last_sign_in_at is null or last_sign_in_at <= $2 - 60000)",
-            args![account.0, now.0],
+            "update accounts set last_sign_in_at = $2 where id = $1 and (last_sign_in_at is null or last_sign_in_at <= $2 - $3)",
+            args![account.0, now.0, ninsho_domain::ports::SIGN_IN_TIME_GRAIN_MS],
         ),
         Write::CredentialsChanged { account, now } => guarded("update accounts set credentials_changed_at = $2 where id = $1", args![account.0, now.0]),
         Write::InsertFactor(f) => guarded(
@@ -361,8 +360,8 @@ mod tests {
         assert!(one.sql.contains("w0 as (update challenges"), "{}", one.sql);
         assert!(one.sql.contains("when not exists (select 1 from w0) then ninsho_refuse(0)"), "a guard is checked: {}", one.sql);
         assert!(!one.sql.contains("from w1)"), "an unguarded write is not: {}", one.sql);
-        assert_eq!(one.args.len(), 3 + 2);
-        assert!(one.sql.contains("last_sign_in_at = $5"), "second write's placeholders follow the first's: {}", one.sql);
+        assert_eq!(one.args.len(), 3 + 3);
+        assert!(one.sql.contains("last_sign_in_at = $5 where id = $4 and (last_sign_in_at is null or last_sign_in_at <= $5 - $6)"), "second write's placeholders follow the first's: {}", one.sql);
         // The same challenge twice: the second change would be lost.
         let code = Write::SetChallengeCode { challenge: ch, factor: None, code_hash: vec![1], code_expires_at: now, now };
         assert!(one_statement(&[consume.clone(), code]).is_none());

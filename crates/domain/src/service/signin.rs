@@ -96,7 +96,12 @@ impl<S: Store> Services<S> {
         if let Write::InsertEvent(e) = &mut ev {
             e.unfamiliar = !known_device;
         }
-        let mut writes = vec![w, Write::TouchSignIn { account: account.id, now: self.now() }, ev];
+        let now = self.now();
+        let mut writes = vec![w, ev];
+        // Within the minute the store would change nothing: spare the writer the statement.
+        if account.last_sign_in_at.is_none_or(|t| t.0 <= now.0 - crate::ports::SIGN_IN_TIME_GRAIN_MS) {
+            writes.push(Write::TouchSignIn { account: account.id, now });
+        }
         // F-MSG-1: the alert commits with the session it is about.
         if account.signin_alerts && !known_device {
             let device = client.device_name.clone().or_else(|| client.user_agent.clone()).unwrap_or_else(|| "unknown device".into());
