@@ -44,6 +44,24 @@ pub struct TestDb {
     _dir: Option<TempDir>,
 }
 
+/// Test databases outlive their tests (a test's pools are still open when it ends),
+/// and CI machines keep their PostgreSQL: the first fresh database of each test
+/// process drops those made more than an hour ago, by the time in their name. Names
+/// without one come from before the time was recorded.
+async fn sweep_stale(pool: &sqlx::PgPool, now: u64) {
+    static SWEPT: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+    if SWEPT.swap(true, std::sync::atomic::Ordering::SeqCst) {
+        return;
+    }
+    let Ok(names) = sqlx::query_scalar::<_, String>("select datname from pg_database where datname like 'ninsho\\_t\\_%'").fetch_all(pool).await else { return };
+    for name in names {
+        let made = name.split('_').nth(2).and_then(|t| t.parse::<u64>().ok()).filter(|t| *t > 1_000_000_000);
+        if made.is_none_or(|t| t + 3600 < now) {
+            let _ = sqlx::query(sqlx::AssertSqlSafe(format!("drop database if exists {name} with (force)"))).execute(pool).await;
+        }
+    }
+}
+
 pub async fn fresh_db(backend: Backend) -> anyhow::Result<TestDb> {
     match backend {
         Backend::Sqlite => {
@@ -51,8 +69,10 @@ pub async fn fresh_db(backend: Backend) -> anyhow::Result<TestDb> {
             Ok(TestDb { url: format!("sqlite://{}", dir.path.join("ninsho.db").display()), _dir: Some(dir) })
         }
         Backend::Postgres => {
-            let name = format!("ninsho_t_{}", uuid::Uuid::new_v4().simple());
+            let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_secs();
+            let name = format!("ninsho_t_{now}_{}", uuid::Uuid::new_v4().simple());
             let pool = sqlx::PgPool::connect(PG_ADMIN_URL).await.context("PostgreSQL")?;
+            sweep_stale(&pool, now).await;
             sqlx::query(sqlx::AssertSqlSafe(format!("create database {name}"))).execute(&pool).await?;
             pool.close().await;
             Ok(TestDb { url: format!("postgres://postgres@127.0.0.1:5432/{name}"), _dir: None })

@@ -1,0 +1,3 @@
+begin;
+insert into bench_commits (at) values (1);
+commit;

@@ -1,0 +1,2 @@
+\set n random(1, 100000)
+select c.*, a.id, a.email, a.password_hash, a.locale, f.id, f.kind, f.secret, (select 1 from events e where e.account_id = c.account_id and e.kind = 'sign_in' and e.device_hash = '\x01'::bytea limit 1) is not null as known from challenges c join accounts a on a.id = c.account_id left join factors f on f.account_id = c.account_id where c.id = (select id from pgb_ids where n = :n) order by f.created_at, f.id;
