@@ -274,11 +274,24 @@ mod tests {
         assert_eq!(check_new(&pol, &s("password2024!!!"), &email).unwrap_err().code(), "password.weak");
     }
 
+    /// m = 64 KiB: fast in unit tests; the real parameters are checked below.
+    fn fast_hasher() -> Hasher {
+        let mut pol = Policy::default().password;
+        pol.argon2_m_kib = 64;
+        Hasher::new(&pol, 2).unwrap()
+    }
+
+    /// A hash made by the argon2 crate itself, under other (older) parameters.
+    fn reference_hash(m_kib: u32, t: u32, password: &[u8]) -> String {
+        use argon2::password_hash::PasswordHasher as _;
+        let older = Argon2::new(Algorithm::Argon2id, Version::V0x13, Params::new(m_kib, t, 1, None).unwrap());
+        let salt = SaltString::encode_b64(b"0123456789abcdef").unwrap();
+        older.hash_password(password, &salt).unwrap().to_string()
+    }
+
     #[tokio::test]
     async fn f_acc_2_argon2id_hash_and_verify() {
-        let mut pol = Policy::default().password;
-        pol.argon2_m_kib = 64; // fast in unit tests; the real parameters are checked below
-        let h = Hasher::new(&pol, 2).unwrap();
+        let h = fast_hasher();
         let phc = h.hash(&s("correct horse battery staple")).await.unwrap();
         assert!(phc.starts_with("$argon2id$v=19$m=64,t=2,p=1$"));
         assert!(h.verify(&s("correct horse battery staple"), Some(&phc)).await.unwrap());
@@ -291,17 +304,13 @@ mod tests {
     /// parameters still verifies after the buffer served smaller ones.
     #[tokio::test]
     async fn f_acc_2_hashes_agree_with_the_reference_implementation_across_parameters() {
-        use argon2::password_hash::{PasswordHasher as _, PasswordVerifier as _};
-        let mut pol = Policy::default().password;
-        pol.argon2_m_kib = 64;
-        let h = Hasher::new(&pol, 2).unwrap();
+        use argon2::password_hash::PasswordVerifier as _;
+        let h = fast_hasher();
         let ours = h.hash(&s("pw one")).await.unwrap();
         let reference = Argon2::new(Algorithm::Argon2id, Version::V0x13, Params::new(64, 2, 1, None).unwrap());
         assert!(reference.verify_password(b"pw one", &PasswordHash::new(&ours).unwrap()).is_ok());
         assert!(reference.verify_password(b"pw two", &PasswordHash::new(&ours).unwrap()).is_err());
-        let older = Argon2::new(Algorithm::Argon2id, Version::V0x13, Params::new(256, 3, 1, None).unwrap());
-        let salt = SaltString::encode_b64(b"0123456789abcdef").unwrap();
-        let theirs = older.hash_password(b"pw three", &salt).unwrap().to_string();
+        let theirs = reference_hash(256, 3, b"pw three");
         for _ in 0..2 {
             assert!(h.verify(&s("pw three"), Some(&theirs)).await.unwrap());
             assert!(!h.verify(&s("pw four"), Some(&theirs)).await.unwrap());
@@ -314,14 +323,9 @@ mod tests {
     /// an older, larger hash is not kept.
     #[tokio::test]
     async fn f_ops_4_argon2_working_memory_is_wiped_and_bounded() {
-        use argon2::password_hash::PasswordHasher as _;
-        let mut pol = Policy::default().password;
-        pol.argon2_m_kib = 64;
-        let h = Hasher::new(&pol, 2).unwrap();
+        let h = fast_hasher();
         let phc = h.hash(&s("pw one")).await.unwrap();
-        let older = Argon2::new(Algorithm::Argon2id, Version::V0x13, Params::new(256, 2, 1, None).unwrap());
-        let salt = SaltString::encode_b64(b"0123456789abcdef").unwrap();
-        let big = older.hash_password(b"pw two", &salt).unwrap().to_string();
+        let big = reference_hash(256, 2, b"pw two");
         assert!(h.verify(&s("pw two"), Some(&big)).await.unwrap());
         assert!(h.verify(&s("pw one"), Some(&phc)).await.unwrap());
         let pool = h.memory.pool.lock().unwrap();
@@ -359,9 +363,7 @@ mod tests {
             false
         };
         let before = pool_threads();
-        let mut pol = Policy::default().password;
-        pol.argon2_m_kib = 64;
-        let h = Hasher::new(&pol, 2).unwrap();
+        let h = fast_hasher();
         assert!(settles_at(before + 2).await, "two threads");
 
         let (running, peak) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));

@@ -104,6 +104,29 @@ pub struct Challenge {
     pub device_name: Option<String>,
 }
 
+impl Challenge {
+    /// An open challenge with no code, method, session or client recorded yet.
+    pub fn open(id: ChallengeId, account_id: AccountId, purpose: Purpose, created_at: UnixMillis, expires_at: UnixMillis) -> Challenge {
+        Challenge {
+            id,
+            account_id,
+            purpose,
+            factor_id: None,
+            code_hash: None,
+            code_expires_at: None,
+            created_at,
+            expires_at,
+            attempts: 0,
+            consumed_at: None,
+            cancelled_at: None,
+            session_id: None,
+            ip: None,
+            user_agent: None,
+            device_name: None,
+        }
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct Session {
     pub id: SessionId,

@@ -88,21 +88,10 @@ fn account(now: UnixMillis, hash: &str) -> Account {
 
 fn challenge(account: AccountId, now: UnixMillis, factor: Option<FactorId>, code_hash: Option<Vec<u8>>, id: ChallengeId) -> Challenge {
     Challenge {
-        id,
-        account_id: account,
-        purpose: Purpose::SignIn,
         factor_id: factor,
         code_hash,
         code_expires_at: Some(now.plus_secs(3600)),
-        created_at: now,
-        expires_at: now.plus_secs(3600),
-        attempts: 0,
-        consumed_at: None,
-        cancelled_at: None,
-        session_id: None,
-        ip: None,
-        user_agent: None,
-        device_name: None,
+        ..Challenge::open(id, account, Purpose::SignIn, now, now.plus_secs(3600))
     }
 }
 

@@ -366,23 +366,7 @@ mod tests {
         let code = Write::SetChallengeCode { challenge: ch, factor: None, code_hash: vec![1], code_expires_at: now, now };
         assert!(one_statement(&[consume.clone(), code]).is_none());
         // An insert and an update of one table: the update cannot see the new row.
-        let insert = Write::InsertChallenge(Challenge {
-            id: ch,
-            account_id: AccountId::new(),
-            purpose: Purpose::SignIn,
-            factor_id: None,
-            code_hash: None,
-            code_expires_at: None,
-            created_at: now,
-            expires_at: now,
-            attempts: 0,
-            consumed_at: None,
-            cancelled_at: None,
-            session_id: None,
-            ip: None,
-            user_agent: None,
-            device_name: None,
-        });
+        let insert = Write::InsertChallenge(Challenge::open(ch, AccountId::new(), Purpose::SignIn, now, now));
         assert!(one_statement(&[insert.clone(), consume]).is_none());
         // A list without guards still makes a statement.
         let unguarded = one_statement(std::slice::from_ref(&touch)).expect("one write");

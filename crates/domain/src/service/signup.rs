@@ -80,21 +80,11 @@ impl<S: Store> Services<S> {
     pub(crate) fn new_challenge(&self, account: AccountId, purpose: Purpose, session: Option<SessionId>, client: &ClientInfo) -> Challenge {
         let now = self.now();
         Challenge {
-            id: ChallengeId::new(),
-            account_id: account,
-            purpose,
-            factor_id: None,
-            code_hash: None,
-            code_expires_at: None,
-            created_at: now,
-            expires_at: now.plus_secs(self.policy.challenge_secs),
-            attempts: 0,
-            consumed_at: None,
-            cancelled_at: None,
             session_id: session,
             ip: client.ip.clone(),
             user_agent: client.user_agent.clone(),
             device_name: client.device_name.clone(),
+            ..Challenge::open(ChallengeId::new(), account, purpose, now, now.plus_secs(self.policy.challenge_secs))
         }
     }
 }

@@ -25,21 +25,9 @@ fn account(now: UnixMillis) -> Account {
 
 fn challenge(account: AccountId, now: UnixMillis) -> Challenge {
     Challenge {
-        id: ChallengeId::new(),
-        account_id: account,
-        purpose: Purpose::SignIn,
-        factor_id: None,
         code_hash: Some(vec![7; 32]),
         code_expires_at: Some(now.plus_secs(600)),
-        created_at: now,
-        expires_at: now.plus_secs(600),
-        attempts: 0,
-        consumed_at: None,
-        cancelled_at: None,
-        session_id: None,
-        ip: None,
-        user_agent: None,
-        device_name: None,
+        ..Challenge::open(ChallengeId::new(), account, Purpose::SignIn, now, now.plus_secs(600))
     }
 }
 
