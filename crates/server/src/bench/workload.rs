@@ -1,0 +1,306 @@
+//! One round of the bench against a running server: what each row sends, and what its
+//! answer must be to count.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use ninsho_domain::crypto::KeyRing;
+use ninsho_domain::email::Email;
+use ninsho_domain::otp::{sent_code, totp};
+use ninsho_domain::ports::{Account, Challenge, Factor, Store, Write};
+use ninsho_domain::service::challenges::totp_aad;
+use ninsho_domain::types::*;
+use secrecy::SecretString;
+use serde_json::json;
+
+use super::row::{self, Tally, expect_json, expect_text, has_str};
+use crate::Running;
+
+const PASSWORD: &str = "correct horse battery staple";
+
+/// How much one round sends.
+#[derive(Clone, Copy, Debug)]
+pub struct Workload {
+    /// Requests per measured operation (sign-ins use a quarter).
+    pub requests: usize,
+    /// Concurrent clients.
+    pub concurrency: usize,
+}
+
+/// The rows of a round, in the order they are printed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RowKind {
+    RawArgon,
+    SignIn,
+    UnknownSignIn,
+    Health,
+    SignInPage,
+    RawCommit,
+    RawRoundTrip,
+    SentCodeVerify,
+    TotpVerify,
+    CodeIssue,
+}
+
+impl RowKind {
+    pub const ALL: [RowKind; 10] = [
+        RowKind::RawArgon,
+        RowKind::SignIn,
+        RowKind::UnknownSignIn,
+        RowKind::Health,
+        RowKind::SignInPage,
+        RowKind::RawCommit,
+        RowKind::RawRoundTrip,
+        RowKind::SentCodeVerify,
+        RowKind::TotpVerify,
+        RowKind::CodeIssue,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            RowKind::RawArgon => "raw argon2id hashes (m=19456 KiB, t=2, p=1)",
+            RowKind::SignIn => "sign-ins over HTTP",
+            RowKind::UnknownSignIn => "sign-ins of unknown addresses over HTTP",
+            RowKind::Health => "GET /health",
+            RowKind::SignInPage => "GET /sign-in (page)",
+            RowKind::RawCommit => "raw durable commits",
+            RowKind::RawRoundTrip => "raw round trips (select 1)",
+            RowKind::SentCodeVerify => "sent-code verifications over HTTP",
+            RowKind::TotpVerify => "TOTP verifications over HTTP",
+            RowKind::CodeIssue => "code issuances over HTTP",
+        }
+    }
+}
+
+/// Every row of one round.
+#[derive(Clone, Debug)]
+pub struct Round {
+    rows: Vec<(RowKind, Tally)>,
+}
+
+impl Round {
+    pub fn get(&self, kind: RowKind) -> Tally {
+        self.rows.iter().find(|(k, _)| *k == kind).map(|(_, t)| t.clone()).unwrap_or_default()
+    }
+}
+
+fn account(now: UnixMillis, hash: &str) -> Account {
+    Account {
+        id: AccountId::new(),
+        email: Email::from_stored(format!("bench-{}@example.com", uuid::Uuid::new_v4().simple())),
+        password_hash: hash.to_string(),
+        locale: Locale::En,
+        created_at: now,
+        email_verified_at: Some(now),
+        last_sign_in_at: Some(now),
+        credentials_changed_at: None,
+        twosv_enabled_at: None,
+        preferred_factor: None,
+        signin_alerts: false,
+    }
+}
+
+fn challenge(account: AccountId, now: UnixMillis, factor: Option<FactorId>, code_hash: Option<Vec<u8>>, id: ChallengeId) -> Challenge {
+    Challenge {
+        factor_id: factor,
+        code_hash,
+        code_expires_at: Some(now.plus_secs(3600)),
+        ..Challenge::open(id, account, Purpose::SignIn, now, now.plus_secs(3600))
+    }
+}
+
+/// Raw argon2id hashes, one thread per core, same parameters as the server's.
+fn raw_argon(hasher: &ninsho_domain::password::Hasher, cores: usize, hashes: usize) -> Tally {
+    let start = Instant::now();
+    let threads: Vec<_> = (0..cores)
+        .map(|_| {
+            let h = hasher.clone();
+            let per = hashes / cores;
+            std::thread::spawn(move || (0..per).map(|_| h.hash_blocking(PASSWORD).map(|_| ()).map_err(|e| e.to_string())).collect::<Vec<_>>())
+        })
+        .collect();
+    let results: Vec<_> = threads.into_iter().flat_map(|t| t.join().unwrap_or_else(|_| vec![Err("hashing thread panicked".into())])).collect();
+    row::tally_threads(results, cores, start.elapsed().as_secs_f64())
+}
+
+/// Two baselines of one row averaged: the machine's speed drifts within a round.
+fn averaged(a: Tally, b: Tally) -> Tally {
+    let first_failure = a.first_failure.or(b.first_failure);
+    Tally { ok: a.ok + b.ok, failed: a.failed + b.failed, concurrency: a.concurrency, secs: a.secs + b.secs, first_failure }
+}
+
+fn store_err(e: impl std::fmt::Debug) -> anyhow::Error {
+    anyhow::anyhow!("bench set-up: {e:?}")
+}
+
+/// Runs one round of every row against `running`.
+pub async fn measure(running: &Running, work: &Workload) -> anyhow::Result<Round> {
+    let svc = running.services.clone();
+    let keys: Arc<KeyRing> = svc.keys.clone();
+    let db = running.db.clone();
+    let base = running.url();
+    let http = reqwest::Client::new();
+    let (n, c) = (work.requests, work.concurrency);
+    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
+    let mut rows = Vec::new();
+
+    // Baseline: raw argon2id on every core, taken before and after the sign-ins.
+    let hashes = (n / 4).max(cores * 4);
+    let argon_before = raw_argon(&svc.hasher, cores, hashes);
+
+    let now = svc.clock.now();
+    let phc = svc.hasher.hash(&SecretString::from(PASSWORD.to_string())).await.map_err(store_err)?;
+    let acct = account(now, &phc);
+    svc.store.commit(vec![Write::InsertAccount(acct.clone())]).await.map_err(store_err)?;
+
+    // A verified account without 2SV, signed in a moment ago: the password alone signs in.
+    let (h, b, em) = (http.clone(), base.clone(), acct.email.as_str().to_string());
+    let signin = row::run(hashes, c, move |_| {
+        let (h, b, em) = (h.clone(), b.clone(), em.clone());
+        async move {
+            let r = h.post(format!("{b}/api/v1/sign-in")).json(&json!({"email": em, "password": PASSWORD})).send().await;
+            expect_json(r, 200, "a session", |v| v["status"] == "signed_in" && has_str(v, "session_token")).await
+        }
+    })
+    .await;
+    rows.push((RowKind::SignIn, signin));
+
+    // F-SIGNIN-5: an unknown address costs the same argon2id work (the dummy hash) and
+    // is told the same as a wrong password.
+    let (h, b) = (http.clone(), base.clone());
+    let unknown = row::run(hashes, c, move |i| {
+        let (h, b) = (h.clone(), b.clone());
+        async move {
+            let em = format!("nobody-{i}@example.com");
+            let r = h.post(format!("{b}/api/v1/sign-in")).json(&json!({"email": em, "password": PASSWORD})).send().await;
+            expect_json(r, 401, "auth.invalid_credentials", |v| v["code"] == "auth.invalid_credentials").await
+        }
+    })
+    .await;
+    rows.push((RowKind::UnknownSignIn, unknown));
+    rows.push((RowKind::RawArgon, averaged(argon_before, raw_argon(&svc.hasher, cores, hashes))));
+
+    let (h, b) = (http.clone(), base.clone());
+    let health = row::run(n * 5, c, move |_| {
+        let (h, b) = (h.clone(), b.clone());
+        async move { expect_json(h.get(format!("{b}/health")).send().await, 200, "status ok", |v| v["status"] == "ok").await }
+    })
+    .await;
+    rows.push((RowKind::Health, health));
+
+    // A first visit: no cookie, so each request also mints a CSRF secret.
+    let (h, b) = (http.clone(), base.clone());
+    let page = row::run(n * 5, c, move |_| {
+        let (h, b) = (h.clone(), b.clone());
+        async move { expect_text(h.get(format!("{b}/sign-in")).header("accept-language", "ja").send().await, 200, "name=\"password\"").await }
+    })
+    .await;
+    rows.push((RowKind::SignInPage, page));
+
+    let d = db.clone();
+    let trips = row::run(n * 5, c, move |_| {
+        let d = d.clone();
+        async move { d.ping().await.map_err(|e| format!("{e:?}")) }
+    })
+    .await;
+    rows.push((RowKind::RawRoundTrip, trips));
+
+    let d = db.clone();
+    let commits = row::run(n, c, move |i| {
+        let d = d.clone();
+        async move { d.raw_commit(UnixMillis(i as i64)).await.map_err(|e| format!("{e:?}")) }
+    })
+    .await;
+    rows.push((RowKind::RawCommit, commits));
+
+    // Sent codes: challenges whose code we know, verified over HTTP.
+    let mut ids = Vec::with_capacity(n);
+    let mut writes = Vec::new();
+    for _ in 0..n {
+        let id = ChallengeId::new();
+        writes.push(Write::InsertChallenge(challenge(acct.id, now, None, Some(sent_code::hash(&keys, id, "123456")), id)));
+        ids.push(id);
+    }
+    svc.store.commit(writes).await.map_err(store_err)?;
+    let (h, b, ids) = (http.clone(), base.clone(), Arc::new(ids));
+    let sent = row::run(n, c, move |i| {
+        let (h, b, id) = (h.clone(), b.clone(), ids[i]);
+        async move {
+            let r = h.post(format!("{b}/api/v1/challenges/{id}/verify")).json(&json!({"code": "123456"})).send().await;
+            expect_json(r, 200, "a session", |v| has_str(v, "session_token")).await
+        }
+    })
+    .await;
+    rows.push((RowKind::SentCodeVerify, sent));
+
+    // TOTP: each account's app can be used once per step, so one account per request.
+    let mut items = Vec::with_capacity(n);
+    let mut writes = Vec::new();
+    let unix = now.as_secs();
+    for _ in 0..n {
+        let mut acc = account(now, &phc);
+        acc.twosv_enabled_at = Some(now);
+        let fid = FactorId::new();
+        let seed = [7u8; 20];
+        acc.preferred_factor = Some(fid);
+        writes.push(Write::InsertAccount(acc.clone()));
+        writes.push(Write::InsertFactor(Factor {
+            id: fid,
+            account_id: acc.id,
+            kind: FactorKind::Totp,
+            phone: None,
+            channel: None,
+            secret: Some(keys.seal(&totp_aad(fid), &seed).map_err(store_err)?),
+            created_at: now,
+            verified_at: Some(now),
+            last_used_step: None,
+            failed_count: 0,
+            disabled_at: None,
+            replaces: None,
+        }));
+        let cid = ChallengeId::new();
+        writes.push(Write::InsertChallenge(challenge(acc.id, now, Some(fid), None, cid)));
+        items.push((cid, totp::code_at(&totp::APP_DEFAULT, &seed, unix)));
+    }
+    svc.store.commit(writes).await.map_err(store_err)?;
+    let (h, b, items) = (http.clone(), base.clone(), Arc::new(items));
+    let totp_rate = row::run(n, c, move |i| {
+        let (h, b) = (h.clone(), b.clone());
+        let (id, code) = items[i].clone();
+        async move {
+            let r = h.post(format!("{b}/api/v1/challenges/{id}/verify")).json(&json!({"code": code})).send().await;
+            expect_json(r, 200, "a session", |v| has_str(v, "session_token")).await
+        }
+    })
+    .await;
+    rows.push((RowKind::TotpVerify, totp_rate));
+
+    // Issuance: resend on open challenges of an account without 2SV (e-mail).
+    let mut ids = Vec::with_capacity(n);
+    let mut writes = Vec::new();
+    for _ in 0..n {
+        let id = ChallengeId::new();
+        writes.push(Write::InsertChallenge(challenge(acct.id, now, None, None, id)));
+        ids.push(id);
+    }
+    svc.store.commit(writes).await.map_err(store_err)?;
+    let (h, b, ids) = (http.clone(), base.clone(), Arc::new(ids));
+    let issue = row::run(n, c, move |i| {
+        let (h, b, id) = (h.clone(), b.clone(), ids[i]);
+        async move {
+            let r = h.post(format!("{b}/api/v1/challenges/{id}/resend")).send().await;
+            expect_json(r, 200, "a code sent", |v| v["sent"].is_object()).await
+        }
+    })
+    .await;
+    rows.push((RowKind::CodeIssue, issue));
+
+    // The codes just issued are being delivered in the background: let that finish so
+    // it does not weigh on the next round.
+    let drained = Instant::now();
+    while db.count_outbox("pending").await.map_err(store_err)? > 0 && drained.elapsed().as_secs() < 120 {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+
+    Ok(Round { rows })
+}
