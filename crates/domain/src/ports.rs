@@ -138,7 +138,11 @@ pub struct Session {
     pub ip: Option<String>,
     pub user_agent: Option<String>,
     pub device_name: Option<String>,
+    /// What signed this session in, in order (e.g. password, then an SMS code).
+    pub auth_methods: Vec<AuthMethod>,
     pub stepped_up_at: Option<UnixMillis>,
+    /// What last stepped it up (at `stepped_up_at`).
+    pub step_up_method: Option<AuthMethod>,
     pub revoked_at: Option<UnixMillis>,
 }
 
@@ -255,9 +259,8 @@ pub enum Write {
     InsertChallenge(Challenge),
     /// Guard: the challenge is open. Replaces any earlier code (F-OTP-2).
     SetChallengeCode { challenge: ChallengeId, factor: Option<FactorId>, code_hash: Vec<u8>, code_expires_at: UnixMillis, now: UnixMillis },
-    /// Guard: open, code unexpired, attempts below the limit, hash equal.
-    ConsumeChallengeCode { challenge: ChallengeId, code_hash: Vec<u8>, now: UnixMillis, max_attempts: i64 },
-    /// Guard: open and attempts below the limit (TOTP and backup codes).
+    /// Guard: open and attempts below the limit. Approvals only: a code check consumes
+    /// its challenge through `CodeAttempt`, which counts and compares in one step.
     ConsumeChallenge { challenge: ChallengeId, now: UnixMillis, max_attempts: i64 },
     /// Guard: the challenge is still open.
     CancelChallenge { challenge: ChallengeId, now: UnixMillis },
@@ -271,7 +274,9 @@ pub enum Write {
     InsertSession(Session),
     RevokeSession { account: AccountId, session: SessionId, now: UnixMillis },
     RevokeSessionsOf { account: AccountId, except: Option<SessionId>, now: UnixMillis },
-    SetSteppedUp { session: SessionId, now: UnixMillis },
+    SetSteppedUp { session: SessionId, method: AuthMethod, now: UnixMillis },
+    /// Turning 2SV on ends every step-up that was not a second factor (F-SIGNIN-4).
+    EndWeakStepUps { account: AccountId },
     TouchSession { session: SessionId, now: UnixMillis },
     InsertTrustedBrowser(TrustedBrowser),
     RevokeTrustedBrowser { account: AccountId, browser: TrustedBrowserId, now: UnixMillis },
@@ -303,11 +308,53 @@ impl From<Error> for CommitError {
 }
 
 /// What a wrong code did to its challenge and method (F-OTP-3, F-OTP-6).
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct FailureCount {
     pub challenge_attempts: i64,
     pub factor_failures: i64,
     pub factor_disabled: bool,
+}
+
+/// How the statement that counts a code attempt tells a right code from a wrong one.
+#[derive(Clone, Debug)]
+pub enum CodeCheck {
+    /// A sent code: its keyed hash, compared with the challenge's latest code, which
+    /// must not have expired (F-OTP-1, F-OTP-2).
+    SentHash(Vec<u8>),
+    /// A backup code: its keyed hash, which must be one of the account's unused codes.
+    BackupHash { account: AccountId, code_hash: Vec<u8> },
+    /// A code the service checked itself (TOTP: the seed is sealed): the verdict.
+    Decided(bool),
+}
+
+/// The step that opens every code check's commit (F-OTP-3, F-OTP-6): one atomic
+/// statement takes an attempt on the open challenge — only while fewer than
+/// `max_attempts` were wrong — and decides it. A wrong code is counted, on the challenge
+/// and on `method`, by that same statement's transaction; a right one consumes the
+/// challenge and commits the list it unlocks. So no burst and no second instance can
+/// have more codes decided than the limit allows.
+#[derive(Clone, Debug)]
+pub struct CodeAttempt {
+    pub challenge: ChallengeId,
+    pub check: CodeCheck,
+    pub now: UnixMillis,
+    pub max_attempts: i64,
+    /// The method a wrong code counts against, and the ceiling that disables it.
+    pub method: Option<(FactorId, i64)>,
+    /// Written only when the code is wrong (its security-log event).
+    pub on_wrong: Vec<Write>,
+}
+
+/// What one code attempt came to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AttemptOutcome {
+    /// Right: the challenge is consumed and the unlocked writes are committed.
+    Accepted,
+    /// Wrong: counted (and `on_wrong` written); nothing else.
+    Wrong(FailureCount),
+    /// The challenge was not open (used, cancelled, expired, or out of attempts):
+    /// nothing was compared or written.
+    Closed,
 }
 
 type R<T> = Result<T, Error>;
@@ -341,15 +388,10 @@ pub trait Store: Clone + Send + Sync + 'static {
     /// When the window of a quota key ends, if it exists.
     fn quota_window_start(&self, key: &str) -> impl Future<Output = R<Option<UnixMillis>>> + Send;
 
-    /// One wrong code: counts it on the challenge and on the method, and disables the
-    /// method at the ceiling, in one transaction.
-    fn record_code_failure(
-        &self,
-        challenge: ChallengeId,
-        factor: Option<FactorId>,
-        ceiling: i64,
-        now: UnixMillis,
-    ) -> impl Future<Output = R<FailureCount>> + Send;
+    /// A code attempt (`CodeAttempt`) and, when the code is right, `on_right` in the
+    /// same transaction. A guard of `on_right` that does not hold refuses everything,
+    /// the attempt included (`CommitError::Guard` indexes `on_right`).
+    fn commit_attempt(&self, attempt: CodeAttempt, on_right: Vec<Write>) -> impl Future<Output = Result<AttemptOutcome, CommitError>> + Send;
 
     /// One reset request, with its sealed document while it is pending.
     fn reset_request(&self, id: ResetRequestId) -> impl Future<Output = R<Option<ResetRequest>>> + Send;

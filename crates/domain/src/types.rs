@@ -97,6 +97,70 @@ impl Channel {
     }
 }
 
+/// How a session was authenticated or stepped up, by the RFC 8176 `amr` value where
+/// one fits. A session keeps what signed it in and what last stepped it up, so that a
+/// sensitive change can ask for the strength it needs (F-SIGNIN-4).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AuthMethod {
+    /// The password (`pwd`).
+    Password,
+    /// A code sent by e-mail: a delivery channel, never a second factor (SECURITY.md).
+    EmailCode,
+    /// An authenticator app (`otp`).
+    Totp,
+    /// A code by SMS (`sms`).
+    Sms,
+    /// A code read out by a voice call (`tel`).
+    Voice,
+    /// A one-time backup code (`kba`-like; RFC 8176 has none better).
+    BackupCode,
+    /// A trusted browser's mark, at sign-in only.
+    TrustedBrowser,
+}
+
+impl AuthMethod {
+    pub const ALL: [AuthMethod; 7] =
+        [AuthMethod::Password, AuthMethod::EmailCode, AuthMethod::Totp, AuthMethod::Sms, AuthMethod::Voice, AuthMethod::BackupCode, AuthMethod::TrustedBrowser];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuthMethod::Password => "pwd",
+            AuthMethod::EmailCode => "email",
+            AuthMethod::Totp => "otp",
+            AuthMethod::Sms => "sms",
+            AuthMethod::Voice => "tel",
+            AuthMethod::BackupCode => "backup_code",
+            AuthMethod::TrustedBrowser => "trusted_browser",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|m| m.as_str() == s)
+    }
+
+    /// The method behind a code check: the factor it came through (none: the account's
+    /// e-mail address).
+    pub fn of_code(kind: Option<FactorKind>, channel: Option<Channel>) -> Self {
+        match kind {
+            None | Some(FactorKind::Email) => AuthMethod::EmailCode,
+            Some(FactorKind::Totp) => AuthMethod::Totp,
+            Some(FactorKind::BackupCodes) => AuthMethod::BackupCode,
+            Some(FactorKind::Phone) if channel == Some(Channel::Voice) => AuthMethod::Voice,
+            Some(FactorKind::Phone) => AuthMethod::Sms,
+        }
+    }
+
+    /// Whether it proves the second factor of 2SV: only these satisfy a sensitive change
+    /// once 2SV is on — never the password, never an e-mailed code.
+    pub fn is_second_factor(self) -> bool {
+        match self {
+            AuthMethod::Totp | AuthMethod::Sms | AuthMethod::Voice | AuthMethod::BackupCode => true,
+            AuthMethod::Password | AuthMethod::EmailCode | AuthMethod::TrustedBrowser => false,
+        }
+    }
+}
+
 /// The kinds of second-step method an account can register (F-2SV-2…5).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -10,6 +10,7 @@ use ninsho_domain::error::Error;
 use ninsho_domain::ports::*;
 use ninsho_domain::types::*;
 
+mod attempt;
 pub mod migrate;
 mod writes;
 
@@ -178,7 +179,7 @@ delegate!(Store {
     fn backup_codes_left(&self, account: AccountId) -> R<i64>;
     fn messages(&self, account: AccountId, limit: i64) -> R<Vec<ArchivedMessage>>;
     fn quota_window_start(&self, key: &str) -> R<Option<UnixMillis>>;
-    fn record_code_failure(&self, challenge: ChallengeId, factor: Option<FactorId>, ceiling: i64, now: UnixMillis) -> R<FailureCount>;
+    fn commit_attempt(&self, attempt: CodeAttempt, on_right: Vec<Write>) -> Result<AttemptOutcome, CommitError>;
     fn reset_request(&self, id: ResetRequestId) -> R<Option<ResetRequest>>;
     fn reset_requests(&self, status: Option<&str>, limit: i64) -> R<Vec<ResetRequest>>;
     fn release_quotas(&self, prefix: &str) -> R<u64>;

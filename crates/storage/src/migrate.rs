@@ -18,6 +18,7 @@ pub const SQLITE: &[Migration] = &[
     Migration { version: 3, name: "message_center", sql: include_str!("../migrations/sqlite/0003_message_center.sql") },
     Migration { version: 4, name: "recovery", sql: include_str!("../migrations/sqlite/0004_recovery.sql") },
     Migration { version: 5, name: "one_statement_commit", sql: include_str!("../migrations/sqlite/0005_one_statement_commit.sql") },
+    Migration { version: 6, name: "step_up_strength", sql: include_str!("../migrations/sqlite/0006_step_up_strength.sql") },
 ];
 pub const POSTGRES: &[Migration] = &[
     Migration { version: 1, name: "core", sql: include_str!("../migrations/postgres/0001_core.sql") },
@@ -25,6 +26,7 @@ pub const POSTGRES: &[Migration] = &[
     Migration { version: 3, name: "message_center", sql: include_str!("../migrations/postgres/0003_message_center.sql") },
     Migration { version: 4, name: "recovery", sql: include_str!("../migrations/postgres/0004_recovery.sql") },
     Migration { version: 5, name: "one_statement_commit", sql: include_str!("../migrations/postgres/0005_one_statement_commit.sql") },
+    Migration { version: 6, name: "step_up_strength", sql: include_str!("../migrations/postgres/0006_step_up_strength.sql") },
 ];
 
 const LEDGER: &str = "create table if not exists ninsho_migrations (version bigint primary key, name text not null, applied_at bigint not null)";

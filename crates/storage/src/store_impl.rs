@@ -27,12 +27,20 @@ pub struct Store {
     pub(crate) batcher: Option<tokio::sync::mpsc::Sender<Job>>,
 }
 
-/// One caller's list of writes waiting for the group commit.
+/// What one caller commits: a list of writes, or a code attempt with the writes a
+/// right code unlocks.
+#[derive(Debug)]
+pub(crate) enum Work {
+    Writes(Vec<Write>),
+    Attempt(CodeAttempt, Vec<Write>),
+}
+
+/// One caller's work waiting for the group commit. A plain list answers `Accepted`.
 #[derive(Debug)]
 #[allow(dead_code)] // only the SQLite build groups commits
 pub(crate) struct Job {
-    writes: Vec<Write>,
-    reply: tokio::sync::oneshot::Sender<Result<(), CommitError>>,
+    work: Work,
+    reply: tokio::sync::oneshot::Sender<Result<AttemptOutcome, CommitError>>,
 }
 
 /// The most commits one transaction carries.
@@ -50,6 +58,49 @@ async fn apply_all(tx: &mut Tx, writes: &[Write]) -> Result<(), CommitError> {
         }
     }
     Ok(())
+}
+
+/// Takes and decides a code attempt (`CodeAttempt`); with a right code applies
+/// `on_right`, with a wrong one counts it on the method and applies `on_wrong`.
+async fn apply_attempt(tx: &mut Tx, a: &CodeAttempt, on_right: &[Write]) -> Result<AttemptOutcome, CommitError> {
+    let store = |e| CommitError::Store(db_err(e));
+    let (take, args) = crate::attempt::take(a);
+    let sql = format!("{take}{}", crate::attempt::TAKE_RETURNING);
+    let row = bind_all(sqlx::query(sqlx::AssertSqlSafe(sql)), &args).fetch_optional(&mut **tx).await.map_err(store)?;
+    let taken = match row {
+        Some(r) => Some((r.try_get::<i64, _>(0).map_err(store)?, r.try_get::<Option<i64>, _>(1).map_err(store)?)),
+        None => None,
+    };
+    let mut method = None;
+    match taken {
+        None => {}
+        Some((_, Some(_))) => apply_all(tx, on_right).await?,
+        Some((_, None)) => {
+            if let Some((m, ceiling)) = a.method {
+                let sql = format!("{}{}", crate::attempt::METHOD_FAILURE, crate::attempt::METHOD_FAILURE_RETURNING);
+                let r = bind_all(sqlx::query(sqlx::AssertSqlSafe(sql)), &crate::attempt::method_failure_args(m, ceiling, a.now.0))
+                    .fetch_optional(&mut **tx)
+                    .await
+                    .map_err(store)?;
+                if let Some(r) = r {
+                    method = Some((r.try_get::<i64, _>(0).map_err(store)?, r.try_get::<Option<i64>, _>(1).map_err(store)?));
+                }
+            }
+            // The wrong-code event is no guard of anything: a refusal there is a fault.
+            apply_all(tx, &a.on_wrong).await.map_err(|e| match e {
+                CommitError::Guard(i) => CommitError::Store(Error::internal(format!("the wrong-code write {i} changed nothing"))),
+                e => e,
+            })?;
+        }
+    }
+    Ok(crate::attempt::outcome(taken, method, a.now.0))
+}
+
+async fn apply_work(tx: &mut Tx, work: &Work) -> Result<AttemptOutcome, CommitError> {
+    match work {
+        Work::Writes(w) => apply_all(tx, w).await.map(|()| AttemptOutcome::Accepted),
+        Work::Attempt(a, on_right) => apply_attempt(tx, a, on_right).await,
+    }
 }
 
 /// The group-commit loop: takes whatever commits are waiting, commits them in one
@@ -97,13 +148,13 @@ pub(crate) async fn group_commit(pool: Pool<DB>, mut rx: tokio::sync::mpsc::Rece
 /// One transaction for the batch. Without savepoints, the first failing job aborts the
 /// whole batch (`Ok(None)`); with them, each job's result is its own.
 #[allow(dead_code)]
-async fn run_batch(pool: &Pool<DB>, jobs: &[Job], isolate: bool) -> Result<Option<Vec<Result<(), CommitError>>>, String> {
+async fn run_batch(pool: &Pool<DB>, jobs: &[Job], isolate: bool) -> Result<Option<Vec<Result<AttemptOutcome, CommitError>>>, String> {
     let mut tx = pool.begin_with(BEGIN_WRITE).await.map_err(|e| e.to_string())?;
     let mut results = Vec::with_capacity(jobs.len());
     for j in jobs {
         if !isolate {
-            match apply_all(&mut tx, &j.writes).await {
-                Ok(()) => results.push(Ok(())),
+            match apply_work(&mut tx, &j.work).await {
+                Ok(outcome) => results.push(Ok(outcome)),
                 Err(_) => {
                     tx.rollback().await.map_err(|e| format!("rollback: {e}"))?;
                     return Ok(None);
@@ -112,7 +163,7 @@ async fn run_batch(pool: &Pool<DB>, jobs: &[Job], isolate: bool) -> Result<Optio
             continue;
         }
         let r = match sqlx::query("SAVEPOINT ninsho_job").execute(&mut *tx).await {
-            Ok(_) => apply_all(&mut tx, &j.writes).await,
+            Ok(_) => apply_work(&mut tx, &j.work).await,
             Err(e) => Err(CommitError::Store(db_err(e))),
         };
         let end = if r.is_ok() { "RELEASE SAVEPOINT ninsho_job" } else { "ROLLBACK TO SAVEPOINT ninsho_job" };
@@ -253,7 +304,10 @@ fn session_row(r: &DbRow) -> R<Session> {
         ip: r.try_get("ip").map_err(db_err)?,
         user_agent: r.try_get("user_agent").map_err(db_err)?,
         device_name: r.try_get("device_name").map_err(db_err)?,
+        auth_methods: r.try_get::<&str, _>("auth_methods").map_err(db_err)?.split_whitespace().filter_map(AuthMethod::parse).collect(),
         stepped_up_at: opt_ms(r.try_get("stepped_up_at").map_err(db_err)?),
+        // A method this build does not know is treated as no step-up at all.
+        step_up_method: r.try_get::<Option<&str>, _>("step_up_method").map_err(db_err)?.and_then(AuthMethod::parse),
         revoked_at: opt_ms(r.try_get("revoked_at").map_err(db_err)?),
     })
 }
@@ -338,12 +392,12 @@ impl Store {
     /// A list of writes as one statement, its own transaction: one round trip. Two
     /// such statements may lock their rows in different orders; the database then
     /// aborts one of them whole, and it is simply run again.
-    async fn commit_one(&self, one: crate::writes::OneStatement) -> Result<(), CommitError> {
+    async fn commit_one(&self, one: crate::writes::OneStatement) -> Result<DbRow, CommitError> {
         let mut tries = 0;
         loop {
             tries += 1;
-            match bind_all(sqlx::query(sqlx::AssertSqlSafe(one.sql.as_str())), &one.args).execute(&self.write).await {
-                Ok(_) => return Ok(()),
+            match bind_all(sqlx::query(sqlx::AssertSqlSafe(one.sql.as_str())), &one.args).fetch_one(&self.write).await {
+                Ok(row) => return Ok(row),
                 Err(e) => {
                     if let Some(i) = refused_guard(&e) {
                         return Err(CommitError::Guard(i));
@@ -356,6 +410,26 @@ impl Store {
                         return Err(CommitError::Store(db_err(e)));
                     }
                 }
+            }
+        }
+    }
+
+    /// Runs work through the group commit (SQLite) or in a transaction of its own.
+    async fn commit_work(&self, work: Work) -> Result<AttemptOutcome, CommitError> {
+        if let Some(batcher) = &self.batcher {
+            let (reply, answer) = tokio::sync::oneshot::channel();
+            batcher.send(Job { work, reply }).await.map_err(|_| CommitError::Store(Error::internal("the writer has stopped")))?;
+            return answer.await.map_err(|_| CommitError::Store(Error::internal("the writer has stopped")))?;
+        }
+        let mut tx = self.write.begin_with(BEGIN_WRITE).await.map_err(db_err)?;
+        match apply_work(&mut tx, &work).await {
+            Ok(outcome) => {
+                tx.commit().await.map_err(db_err)?;
+                Ok(outcome)
+            }
+            Err(e) => {
+                let _ = tx.rollback().await;
+                Err(e)
             }
         }
     }
@@ -383,27 +457,27 @@ impl Store {
 
 impl ninsho_domain::ports::Store for Store {
     async fn commit(&self, writes: Vec<Write>) -> Result<(), CommitError> {
-        if let Some(batcher) = &self.batcher {
-            let (reply, answer) = tokio::sync::oneshot::channel();
-            batcher.send(Job { writes, reply }).await.map_err(|_| CommitError::Store(Error::internal("the writer has stopped")))?;
-            return answer.await.map_err(|_| CommitError::Store(Error::internal("the writer has stopped")))?;
-        }
         if ONE_STATEMENT
+            && self.batcher.is_none()
             && let Some(one) = one_statement(&writes)
         {
-            return self.commit_one(one).await;
+            return self.commit_one(one).await.map(|_| ());
         }
-        let mut tx = self.write.begin_with(BEGIN_WRITE).await.map_err(db_err)?;
-        match apply_all(&mut tx, &writes).await {
-            Ok(()) => {
-                tx.commit().await.map_err(db_err)?;
-                Ok(())
-            }
-            Err(e) => {
-                let _ = tx.rollback().await;
-                Err(e)
-            }
+        self.commit_work(Work::Writes(writes)).await.map(|_| ())
+    }
+
+    async fn commit_attempt(&self, attempt: CodeAttempt, on_right: Vec<Write>) -> Result<AttemptOutcome, CommitError> {
+        if ONE_STATEMENT
+            && self.batcher.is_none()
+            && let Some(one) = crate::attempt::one_statement(&attempt, &on_right)
+        {
+            let row = self.commit_one(one).await?;
+            let get = |name: &str| row.try_get::<Option<i64>, _>(name).map_err(|e| CommitError::Store(db_err(e)));
+            let taken = get("attempts")?.map(|n| get("consumed_at").map(|c| (n, c))).transpose()?;
+            let method = get("failed_count")?.map(|n| get("disabled_at").map(|d| (n, d))).transpose()?;
+            return Ok(crate::attempt::outcome(taken, method, attempt.now.0));
         }
+        self.commit_work(Work::Attempt(attempt, on_right)).await
     }
 
     async fn account(&self, id: AccountId) -> R<Option<Account>> {
@@ -524,25 +598,6 @@ impl ninsho_domain::ports::Store for Store {
     async fn quota_window_start(&self, key: &str) -> R<Option<UnixMillis>> {
         let r = sqlx::query("select window_start from send_quota where key = $1").bind(key).fetch_optional(&self.read).await.map_err(db_err)?;
         r.map(|r| r.try_get::<i64, _>(0).map(UnixMillis)).transpose().map_err(db_err)
-    }
-
-    async fn record_code_failure(&self, challenge: ChallengeId, factor: Option<FactorId>, ceiling: i64, now: UnixMillis) -> R<FailureCount> {
-        let mut tx = self.write.begin_with(BEGIN_WRITE).await.map_err(db_err)?;
-        let attempts = sqlx::query("update challenges set attempts = attempts + 1 where id = $1 and consumed_at is null returning attempts")
-            .bind(challenge.0).fetch_optional(&mut *tx).await.map_err(db_err)?
-            .map(|r| r.try_get::<i64, _>(0)).transpose().map_err(db_err)?.unwrap_or(0);
-        let mut out = FailureCount { challenge_attempts: attempts, factor_failures: 0, factor_disabled: false };
-        if let Some(f) = factor {
-            // At the ceiling the method is disabled until set up again (F-OTP-6).
-            let r = sqlx::query("update factors set failed_count = failed_count + 1, disabled_at = case when disabled_at is null and failed_count + 1 >= $2 then $3 else disabled_at end where id = $1 returning failed_count, disabled_at")
-                .bind(f.0).bind(ceiling).bind(now.0).fetch_optional(&mut *tx).await.map_err(db_err)?;
-            if let Some(r) = r {
-                out.factor_failures = r.try_get(0).map_err(db_err)?;
-                out.factor_disabled = r.try_get::<Option<i64>, _>(1).map_err(db_err)? == Some(now.0);
-            }
-        }
-        tx.commit().await.map_err(db_err)?;
-        Ok(out)
     }
 
     async fn reset_request(&self, id: ResetRequestId) -> R<Option<ResetRequest>> {

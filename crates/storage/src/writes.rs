@@ -3,7 +3,13 @@
 //! PostgreSQL, folds a whole list into one statement (`one_statement`).
 
 use ninsho_domain::ports::Write;
+use ninsho_domain::types::AuthMethod;
 use uuid::Uuid;
+
+/// A session's sign-in methods as stored: `amr` values separated by spaces.
+pub(crate) fn auth_methods_text(methods: &[AuthMethod]) -> String {
+    methods.iter().map(|m| m.as_str()).collect::<Vec<_>>().join(" ")
+}
 
 /// A value bound to a statement. Every kind is nullable; `Some` binds like the bare value.
 #[derive(Clone, Debug)]
@@ -102,10 +108,6 @@ pub(crate) fn statements(w: &Write) -> Vec<Stmt> {
             "update challenges set code_hash = $2, factor_id = $3, code_expires_at = $4 where id = $1 and consumed_at is null and cancelled_at is null and expires_at > $5",
             args![challenge.0, code_hash.as_slice(), factor.map(|f| f.0), code_expires_at.0, now.0],
         ),
-        Write::ConsumeChallengeCode { challenge, code_hash, now, max_attempts } => guarded(
-            "update challenges set consumed_at = $3 where id = $1 and consumed_at is null and cancelled_at is null and expires_at > $3 and code_expires_at > $3 and attempts < $4 and code_hash = $2",
-            args![challenge.0, code_hash.as_slice(), now.0, *max_attempts],
-        ),
         Write::ConsumeChallenge { challenge, now, max_attempts } => guarded(
             "update challenges set consumed_at = $2 where id = $1 and consumed_at is null and cancelled_at is null and expires_at > $2 and attempts < $3",
             args![challenge.0, now.0, *max_attempts],
@@ -123,9 +125,9 @@ pub(crate) fn statements(w: &Write) -> Vec<Stmt> {
         ),
         Write::ResetFactorFailures { factor } => always("update factors set failed_count = 0 where id = $1", args![factor.0]),
         Write::InsertSession(s) => guarded(
-            "insert into sessions (id, account_id, token_hash, created_at, last_seen_at, expires_at, ip, user_agent, device_name, stepped_up_at, revoked_at) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+            "insert into sessions (id, account_id, token_hash, created_at, last_seen_at, expires_at, ip, user_agent, device_name, stepped_up_at, revoked_at, auth_methods, step_up_method) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
             args![s.id.0, s.account_id.0, s.token_hash.as_slice(), s.created_at.0, s.last_seen_at.0, s.expires_at.0, s.ip.clone(), s.user_agent.clone(),
-                s.device_name.clone(), ms(s.stepped_up_at), ms(s.revoked_at)],
+                s.device_name.clone(), ms(s.stepped_up_at), ms(s.revoked_at), auth_methods_text(&s.auth_methods), s.step_up_method.map(|m| m.as_str())],
         ),
         Write::RevokeSession { account, session, now } => {
             always("update sessions set revoked_at = $3 where id = $2 and account_id = $1 and revoked_at is null", args![account.0, session.0, now.0])
@@ -136,7 +138,18 @@ pub(crate) fn statements(w: &Write) -> Vec<Stmt> {
         Write::RevokeSessionsOf { account, except: None, now } => {
             always("update sessions set revoked_at = $2 where account_id = $1 and revoked_at is null", args![account.0, now.0])
         }
-        Write::SetSteppedUp { session, now } => guarded("update sessions set stepped_up_at = $2 where id = $1", args![session.0, now.0]),
+        Write::SetSteppedUp { session, method, now } => {
+            guarded("update sessions set stepped_up_at = $2, step_up_method = $3 where id = $1", args![session.0, now.0, method.as_str()])
+        }
+        Write::EndWeakStepUps { account } => {
+            let strong: Vec<&str> = AuthMethod::ALL.into_iter().filter(|m| m.is_second_factor()).map(AuthMethod::as_str).collect();
+            let [a, b, c, d] = strong[..] else { unreachable!("four second factors: the statement names each") };
+            always(
+                "update sessions set stepped_up_at = null, step_up_method = null where account_id = $1 and stepped_up_at is not null \
+                    and (step_up_method is null or step_up_method not in ($2, $3, $4, $5))",
+                args![account.0, a, b, c, d],
+            )
+        }
         Write::TouchSession { session, now } => always("update sessions set last_seen_at = $2 where id = $1", args![session.0, now.0]),
         Write::InsertTrustedBrowser(t) => guarded(
             "insert into trusted_browsers (id, account_id, token_hash, device_hash, user_agent, created_at, expires_at, last_used_at, revoked_at) values ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
@@ -182,8 +195,8 @@ pub(crate) fn statements(w: &Write) -> Vec<Stmt> {
 }
 
 /// The rows a write can change, for telling whether a list may run as one statement.
-#[derive(PartialEq, Debug)]
-enum Touch {
+#[derive(PartialEq, Debug, Clone)]
+pub(crate) enum Touch {
     /// New rows only.
     Insert(&'static str),
     /// At most the row with this key.
@@ -192,10 +205,10 @@ enum Touch {
 
 /// The writes of the hot paths (verification, code sends, sign-in). Every other write
 /// keeps the transaction: they are rare, and some change many rows.
-fn touch(w: &Write) -> Option<Touch> {
+pub(crate) fn touch(w: &Write) -> Option<Touch> {
     let row = |t: &'static str, id: &Uuid| Some(Touch::Row(t, id.as_bytes().to_vec()));
     match w {
-        Write::ConsumeChallengeCode { challenge, .. } | Write::ConsumeChallenge { challenge, .. } | Write::SetChallengeCode { challenge, .. } => {
+        Write::ConsumeChallenge { challenge, .. } | Write::SetChallengeCode { challenge, .. } => {
             row("challenges", &challenge.0)
         }
         Write::AdvanceTotpStep { factor, .. } | Write::ResetFactorFailures { factor } => row("factors", &factor.0),
@@ -215,7 +228,7 @@ fn touch(w: &Write) -> Option<Touch> {
 }
 
 /// The most writes folded into one statement.
-const MAX_ONE_STATEMENT: usize = 16;
+pub(crate) const MAX_ONE_STATEMENT: usize = 16;
 
 /// A whole list of writes as one statement: each write a data-modifying CTE, and a
 /// final select that raises `ninsho_refuse(i)` for the first guard `i` that changed
@@ -237,17 +250,8 @@ pub(crate) fn one_statement(writes: &[Write]) -> Option<OneStatement> {
         return None;
     }
     let touches: Vec<Touch> = writes.iter().map(touch).collect::<Option<_>>()?;
-    for (i, a) in touches.iter().enumerate() {
-        for b in &touches[..i] {
-            let clash = match (a, b) {
-                (Touch::Insert(_), Touch::Insert(_)) => false,
-                (Touch::Row(t, k), Touch::Row(u, l)) => t == u && k == l,
-                (Touch::Insert(t), Touch::Row(u, _)) | (Touch::Row(t, _), Touch::Insert(u)) => t == u,
-            };
-            if clash {
-                return None;
-            }
-        }
+    if clashes(&touches) {
+        return None;
     }
     let mut sql = String::from("with ");
     let mut args = Vec::new();
@@ -281,8 +285,20 @@ pub(crate) fn one_statement(writes: &[Write]) -> Option<OneStatement> {
     Some(OneStatement { sql, args })
 }
 
+/// Whether two of these writes may change the same row (or one update a row another
+/// inserts): sub-statements of one statement share a snapshot, so one change would be lost.
+pub(crate) fn clashes(touches: &[Touch]) -> bool {
+    touches.iter().enumerate().any(|(i, a)| {
+        touches[..i].iter().any(|b| match (a, b) {
+            (Touch::Insert(_), Touch::Insert(_)) => false,
+            (Touch::Row(t, k), Touch::Row(u, l)) => t == u && k == l,
+            (Touch::Insert(t), Touch::Row(u, _)) | (Touch::Row(t, _), Touch::Insert(u)) => t == u,
+        })
+    })
+}
+
 /// Appends `stmt` with each `$n` moved up by `offset`.
-fn renumber(out: &mut String, stmt: &str, offset: usize) {
+pub(crate) fn renumber(out: &mut String, stmt: &str, offset: usize) {
     let mut rest = stmt;
     while let Some(at) = rest.find('$') {
         out.push_str(&rest[..=at]);
@@ -319,7 +335,6 @@ mod tests {
     fn f_ops_2_every_statement_uses_its_arguments_one_to_n() {
         let now = UnixMillis(1);
         let writes = [
-            Write::ConsumeChallengeCode { challenge: ChallengeId::new(), code_hash: vec![1], now, max_attempts: 5 },
             Write::ConsumeChallenge { challenge: ChallengeId::new(), now, max_attempts: 5 },
             Write::SetChallengeCode { challenge: ChallengeId::new(), factor: None, code_hash: vec![1], code_expires_at: now, now },
             Write::AdvanceTotpStep { factor: FactorId::new(), step: 3 },
@@ -327,7 +342,8 @@ mod tests {
             Write::ConsumeBackupCode { account: AccountId::new(), code_hash: vec![1], now },
             Write::TouchSignIn { account: AccountId::new(), now },
             Write::MarkEmailVerified { account: AccountId::new(), now },
-            Write::SetSteppedUp { session: SessionId::new(), now },
+            Write::SetSteppedUp { session: SessionId::new(), method: AuthMethod::Totp, now },
+            Write::EndWeakStepUps { account: AccountId::new() },
             Write::TouchSession { session: SessionId::new(), now },
             Write::TouchTrustedBrowser { browser: TrustedBrowserId::new(), now },
             Write::ChargeQuota { key: "k".into(), limit: 1, window_secs: 1, now },

@@ -128,6 +128,10 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
 }
 
 pub async fn spawn_app_with(backend: Backend, tweak: impl FnOnce(&mut Config)) -> TestApp {
+    // `NINSHO_TEST_LOG=debug cargo nextest run … --no-capture` shows the server's log.
+    if let Ok(filter) = std::env::var("NINSHO_TEST_LOG") {
+        ninsho_server::logging::init("text", &filter);
+    }
     let db = fresh_db(backend).await.expect("fresh database");
     let data = TempDir::new().expect("temp dir");
     let mut config = test_config(&db.url, data.path.clone());
@@ -139,8 +143,15 @@ pub async fn spawn_app_with(backend: Backend, tweak: impl FnOnce(&mut Config)) -
 
 /// A second instance on the same database (F-OPS-2).
 pub async fn spawn_second(first: &TestApp) -> (Running, TempDir) {
+    spawn_second_with(first, |_| {}).await
+}
+
+/// A second instance on the same database, configured like `spawn_app_with`.
+pub async fn spawn_second_with(first: &TestApp, tweak: impl FnOnce(&mut Config)) -> (Running, TempDir) {
     let data = TempDir::new().expect("temp dir");
-    let running = App::start(test_config(&first.db.url, data.path.clone())).await.expect("second app starts");
+    let mut config = test_config(&first.db.url, data.path.clone());
+    tweak(&mut config);
+    let running = App::start(config).await.expect("second app starts");
     (running, data)
 }
 

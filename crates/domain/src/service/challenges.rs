@@ -8,7 +8,7 @@ use super::delivery::{SentVia, Target};
 use super::*;
 use crate::messages::Template;
 use crate::otp::{backup_codes, sent_code, totp};
-use crate::ports::{Challenge, TrustedBrowser};
+use crate::ports::{AttemptOutcome, Challenge, CodeAttempt, CodeCheck, CommitError, TrustedBrowser};
 
 pub struct VerifyInput {
     pub code: SecretString,
@@ -127,27 +127,22 @@ impl<S: Store> Services<S> {
             if code.len() > 64 {
                 return Err(Self::code_malformed());
             }
-            self.store.record_code_failure(ch.id, None, self.policy.codes.method_failure_ceiling, self.now()).await?;
-            self.commit(vec![self.event(Some(account.id), "wrong_code", client, "email")]).await?;
-            return Err(Error::InvalidCode);
+            return Err(self.wrong_attempt(&ch, None, &account, client).await?);
         }
         let factor = self.method_for(&ch, &account, &factors, input.method)?;
         let now = self.now();
-        let max = self.policy.codes.max_attempts_per_challenge;
         if code.len() > 64 {
             return Err(Self::code_malformed());
         }
 
+        // How the attempt is decided; the writes a right code needs besides the consumption.
         let mut writes = Vec::new();
-        match factor.map(|f| f.kind) {
+        let check = match factor.map(|f| f.kind) {
             None | Some(FactorKind::Phone) | Some(FactorKind::Email) => {
                 // Only the method the latest code went through counts (F-OTP-2).
-                let normalized = sent_code::normalize(code, sent_code::DIGITS);
-                match normalized {
-                    Some(c) if factor.map(|f| f.id) == ch.factor_id => {
-                        writes.push(Write::ConsumeChallengeCode { challenge: ch.id, code_hash: sent_code::hash(&self.keys, ch.id, &c), now, max_attempts: max })
-                    }
-                    _ => return Err(self.fail(&ch, factor, &account, client).await?),
+                match sent_code::normalize(code, sent_code::DIGITS) {
+                    Some(c) if factor.map(|f| f.id) == ch.factor_id => CodeCheck::SentHash(sent_code::hash(&self.keys, ch.id, &c)),
+                    _ => CodeCheck::Decided(false),
                 }
             }
             Some(FactorKind::Totp) => {
@@ -155,22 +150,21 @@ impl<S: Store> Services<S> {
                 let seed = self.keys.open(&totp_aad(f.id), f.secret.as_deref().unwrap_or_default())?;
                 let step = sent_code::normalize(code, 6)
                     .and_then(|c| totp::verify(&totp::APP_DEFAULT, &seed, &c, now.as_secs(), self.policy.codes.totp_skew_steps));
-                match step {
-                    Some(step) => {
-                        writes.push(Write::AdvanceTotpStep { factor: f.id, step });
-                        writes.push(Write::ConsumeChallenge { challenge: ch.id, now, max_attempts: max });
-                    }
-                    None => return Err(self.fail(&ch, factor, &account, client).await?),
+                if let Some(step) = step {
+                    // A step used before is refused here, and the attempt with it (F-OTP-5).
+                    writes.push(Write::AdvanceTotpStep { factor: f.id, step });
                 }
+                CodeCheck::Decided(step.is_some())
             }
             Some(FactorKind::BackupCodes) => match backup_codes::normalize(code) {
                 Some(c) => {
-                    writes.push(Write::ConsumeBackupCode { account: account.id, code_hash: backup_codes::hash(&self.keys, account.id, &c), now });
-                    writes.push(Write::ConsumeChallenge { challenge: ch.id, now, max_attempts: max });
+                    let code_hash = backup_codes::hash(&self.keys, account.id, &c);
+                    writes.push(Write::ConsumeBackupCode { account: account.id, code_hash: code_hash.clone(), now });
+                    CodeCheck::BackupHash { account: account.id, code_hash }
                 }
-                None => return Err(self.fail(&ch, factor, &account, client).await?),
+                None => CodeCheck::Decided(false),
             },
-        }
+        };
         // A success ends a run of failures (F-OTP-6); with none on record there is
         // nothing to reset, and the single writer is spared a statement.
         if let Some(f) = factor.filter(|f| f.failed_count > 0) {
@@ -179,14 +173,15 @@ impl<S: Store> Services<S> {
 
         let mut out = Verified { purpose: ch.purpose, session_id: None, session_token: None, trusted_browser_token: None, method_id: factor.map(|f| f.id) };
         let how = factor.map(|f| f.kind.as_str()).unwrap_or("email");
+        let method_used = AuthMethod::of_code(factor.map(|f| f.kind), factor.and_then(|f| f.channel));
         match ch.purpose {
             Purpose::VerifyEmail | Purpose::SignIn | Purpose::DeviceSignIn => {
                 if ch.purpose == Purpose::VerifyEmail {
                     writes.push(Write::MarkEmailVerified { account: account.id, now });
                 }
-                // A fresh code from a real method counts as a step-up; an e-mailed one does not.
-                let strong = factor.is_some_and(|f| f.kind != FactorKind::Email);
-                let (w, sid, token) = self.sign_in_writes(&account, client, known, how, strong)?;
+                // A fresh code from a second factor counts as a step-up; an e-mailed one does not.
+                let step_up = method_used.is_second_factor().then_some(method_used);
+                let (w, sid, token) = self.sign_in_writes(&account, client, known, how, vec![AuthMethod::Password, method_used], step_up)?;
                 writes.extend(w);
                 out.session_id = Some(sid);
                 out.session_token = Some(token);
@@ -199,7 +194,7 @@ impl<S: Store> Services<S> {
             }
             Purpose::StepUp => {
                 let session = ch.session_id.ok_or_else(|| Error::internal("step-up without session"))?;
-                writes.push(Write::SetSteppedUp { session, now });
+                writes.push(Write::SetSteppedUp { session, method: method_used, now });
                 writes.push(self.event(Some(account.id), "step_up", client, how));
             }
             // `method_for` already refused: approvals are passed by their link.
@@ -234,15 +229,59 @@ impl<S: Store> Services<S> {
             }
         }
 
-        match self.commit_guarded(writes).await? {
-            Ok(()) => Ok(out),
-            Err(_) => {
-                // Lost a race, or the code was wrong: tell which without guessing.
-                match self.store.challenge(ch.id).await? {
-                    Some(c) if is_open(&c, self.now(), max) => Err(self.fail(&c, factor, &account, client).await?),
-                    _ => Err(Error::ChallengeClosed),
-                }
+        let attempt = self.code_attempt(&ch, check, factor, &account, client);
+        match self.commit_attempt(attempt, writes).await? {
+            Ok(AttemptOutcome::Accepted) => Ok(out),
+            Ok(outcome) => Err(self.after_wrong(outcome, factor, &account, client).await?),
+            // A right code whose unlocked writes were refused: a TOTP step used before
+            // (F-OTP-5), a backup code used at this moment elsewhere, a method verified
+            // twice. Nothing was written; it counts as a wrong code.
+            Err(_) => Err(self.wrong_attempt(&ch, factor, &account, client).await?),
+        }
+    }
+
+    /// The attempt a code check commits: counted against `factor` when wrong (backup
+    /// codes are a list, not a method that can be guessed into lock-out), with its event.
+    fn code_attempt(&self, ch: &Challenge, check: CodeCheck, factor: Option<&Factor>, account: &Account, client: &ClientInfo) -> CodeAttempt {
+        let counted = factor.filter(|f| f.kind != FactorKind::BackupCodes).map(|f| (f.id, self.policy.codes.method_failure_ceiling));
+        let how = factor.map(|f| f.kind.as_str()).unwrap_or("email");
+        CodeAttempt {
+            challenge: ch.id,
+            check,
+            now: self.now(),
+            max_attempts: self.policy.codes.max_attempts_per_challenge,
+            method: counted,
+            on_wrong: vec![self.event(Some(account.id), "wrong_code", client, how)],
+        }
+    }
+
+    /// A code known to be wrong before the database is asked (malformed, from a method
+    /// the latest code did not go through, a refused right code): counted like any
+    /// other, under the same limit.
+    async fn wrong_attempt(&self, ch: &Challenge, factor: Option<&Factor>, account: &Account, client: &ClientInfo) -> Result<Error> {
+        let attempt = self.code_attempt(ch, CodeCheck::Decided(false), factor, account, client);
+        let outcome = self.store.commit_attempt(attempt, vec![]).await.map_err(|e| match e {
+            CommitError::Store(e) => e,
+            _ => Error::internal("a wrong code's count was refused"),
+        })?;
+        self.after_wrong(outcome, factor, account, client).await
+    }
+
+    /// The error a wrong or closed attempt answers; a method that reached its ceiling
+    /// is announced to every address on file (F-OTP-6).
+    async fn after_wrong(&self, outcome: AttemptOutcome, factor: Option<&Factor>, account: &Account, client: &ClientInfo) -> Result<Error> {
+        match outcome {
+            AttemptOutcome::Accepted => Err(Error::internal("a wrong code was accepted")),
+            AttemptOutcome::Closed => Ok(Error::ChallengeClosed),
+            AttemptOutcome::Wrong(n) if n.factor_disabled => {
+                let kind = factor.map(|f| f.kind.as_str()).unwrap_or("");
+                let mut writes = vec![self.event(Some(account.id), "method_disabled", client, kind)];
+                let factors = self.store.factors(account.id).await?;
+                writes.extend(self.notify_all(account, &factors, crate::messages::Template::MethodRemoved, &format!("{kind} (too many wrong codes)"))?);
+                self.commit(writes).await?;
+                Ok(Error::MethodDisabled)
             }
+            AttemptOutcome::Wrong(_) => Ok(Error::InvalidCode),
         }
     }
 
@@ -261,23 +300,6 @@ impl<S: Store> Services<S> {
             .collect();
         let method = ch.factor_id.and_then(|id| factors.iter().find(|f| f.id == id)).map(|f| MethodView::of(f, &account));
         Ok(ChallengeView { purpose: ch.purpose, method, methods: allowed })
-    }
-
-    /// Counts a wrong code on the challenge and the method (F-OTP-3, F-OTP-6).
-    async fn fail(&self, ch: &Challenge, factor: Option<&Factor>, account: &Account, client: &ClientInfo) -> Result<Error> {
-        let now = self.now();
-        // Backup codes are a list, not a method that can be guessed into lock-out.
-        let counted = factor.filter(|f| f.kind != FactorKind::BackupCodes).map(|f| f.id);
-        let n = self.store.record_code_failure(ch.id, counted, self.policy.codes.method_failure_ceiling, now).await?;
-        let mut writes = vec![self.event(Some(account.id), "wrong_code", client, factor.map(|f| f.kind.as_str()).unwrap_or("email"))];
-        if n.factor_disabled {
-            let kind = factor.map(|f| f.kind.as_str()).unwrap_or("");
-            writes.push(self.event(Some(account.id), "method_disabled", client, kind));
-            let factors = self.store.factors(account.id).await?;
-            writes.extend(self.notify_all(account, &factors, crate::messages::Template::MethodRemoved, &format!("{kind} (too many wrong codes)"))?);
-        }
-        self.commit(writes).await?;
-        Ok(if n.factor_disabled { Error::MethodDisabled } else { Error::InvalidCode })
     }
 
     pub(crate) fn trust_browser_write(&self, account: AccountId, client: &ClientInfo) -> Result<(Write, String)> {
@@ -373,7 +395,7 @@ impl<S: Store> Services<S> {
                 return Err(Error::InvalidCredentials);
             }
             let now = self.now();
-            self.commit(vec![Write::SetSteppedUp { session: a.session.id, now }, self.event(Some(a.account.id), "step_up", client, "password")]).await?;
+            self.commit(vec![Write::SetSteppedUp { session: a.session.id, method: AuthMethod::Password, now }, self.event(Some(a.account.id), "step_up", client, "password")]).await?;
             return Ok(StepUpStarted::Done);
         }
         let usable: Vec<Factor> = Self::usable(&self.store.factors(a.account.id).await?).into_iter().filter(|f| f.kind != FactorKind::Email).collect();

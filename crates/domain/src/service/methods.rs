@@ -270,6 +270,9 @@ impl<S: Store> Services<S> {
             writes.push(Write::SetPreferred { account: a.account.id, factor: Self::pick_method(&a.account, &usable, is_primary).map(|f| f.id) });
         }
         writes.extend(self.credential_change_writes(&a.account, now));
+        // The step-up that let this through may have been the password: from now on
+        // only a second factor will do (F-SIGNIN-4).
+        writes.push(Write::EndWeakStepUps { account: a.account.id });
         writes.extend(self.notify_all(&a.account, &factors, Template::TwoSvEnabled, "")?);
         writes.push(self.event(Some(a.account.id), "twosv_enabled", client, ""));
         let mut token = None;

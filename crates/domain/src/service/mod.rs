@@ -33,7 +33,7 @@ use crate::config::Policy;
 use crate::crypto::KeyRing;
 use crate::error::{Error, Result};
 use crate::password::Hasher;
-use crate::ports::{Account, Clock, CommitError, Event, Factor, Session, Store, Write};
+use crate::ports::{Account, AttemptOutcome, Clock, CodeAttempt, CommitError, Event, Factor, Session, Store, Write};
 use crate::types::*;
 
 pub struct Services<S: Store> {
@@ -126,6 +126,23 @@ impl<S: Store> Services<S> {
         }
     }
 
+    /// Commits a code attempt with the writes a right code unlocks; reports which guard
+    /// of those refused, as `commit_guarded` does.
+    pub(crate) async fn commit_attempt(&self, attempt: CodeAttempt, on_right: Vec<Write>) -> Result<Result<AttemptOutcome, usize>> {
+        let wakes = on_right.iter().any(|w| matches!(w, Write::InsertOutbox(_)));
+        match self.store.commit_attempt(attempt, on_right).await {
+            Ok(outcome) => {
+                if wakes && outcome == AttemptOutcome::Accepted {
+                    self.outbox_signal.notify_waiters();
+                }
+                Ok(Ok(outcome))
+            }
+            Err(CommitError::Guard(i)) => Ok(Err(i)),
+            Err(CommitError::Store(e)) => Err(e),
+            Err(CommitError::Unique) => Err(Error::conflict("conflict", "this was changed at the same time; try again")),
+        }
+    }
+
     /// The caller behind a session token, or `Unauthenticated`.
     pub async fn authenticate(&self, token: &str) -> Result<Authed> {
         if token.is_empty() || token.len() > 200 {
@@ -145,12 +162,17 @@ impl<S: Store> Services<S> {
         Ok(Authed { session, account })
     }
 
-    /// F-SIGNIN-4: sensitive changes need a code entered within the step-up window.
+    /// F-SIGNIN-4: sensitive changes need a step-up within the window, and of the
+    /// strength the account calls for: once 2SV is on, a second factor (never the
+    /// password, never an e-mailed code), made after 2SV was turned on.
     pub fn require_step_up(&self, a: &Authed) -> Result<()> {
-        match a.session.stepped_up_at {
-            Some(t) if self.now().0 - t.0 <= self.policy.step_up_secs * 1000 => Ok(()),
-            _ => Err(Error::StepUpRequired),
-        }
+        let (Some(t), Some(method)) = (a.session.stepped_up_at, a.session.step_up_method) else { return Err(Error::StepUpRequired) };
+        let fresh = self.now().0 - t.0 <= self.policy.step_up_secs * 1000;
+        let strong = match a.account.twosv_enabled_at {
+            None => true,
+            Some(on) => method.is_second_factor() && t >= on,
+        };
+        if fresh && strong { Ok(()) } else { Err(Error::StepUpRequired) }
     }
 
     /// Methods that can be used now: verified and not disabled.
@@ -177,7 +199,9 @@ impl<S: Store> Services<S> {
     }
 
     /// A new session for the account; returns the write and the bearer token.
-    pub(crate) fn new_session(&self, account: AccountId, client: &ClientInfo, stepped_up: bool) -> Result<(Write, SessionId, String)> {
+    /// `auth_methods` say what signed it in; `step_up` is set when that was already as
+    /// strong as a step-up (a second factor, or the password while 2SV is off).
+    pub(crate) fn new_session(&self, account: AccountId, client: &ClientInfo, auth_methods: Vec<AuthMethod>, step_up: Option<AuthMethod>) -> Result<(Write, SessionId, String)> {
         let now = self.now();
         let token = crate::crypto::random_token()?;
         let id = SessionId::new();
@@ -191,7 +215,9 @@ impl<S: Store> Services<S> {
             ip: client.ip.clone(),
             user_agent: client.user_agent.clone(),
             device_name: client.device_name.clone(),
-            stepped_up_at: stepped_up.then_some(now),
+            auth_methods,
+            stepped_up_at: step_up.map(|_| now),
+            step_up_method: step_up,
             revoked_at: None,
         });
         Ok((w, id, token))

@@ -90,8 +90,11 @@ impl<S: Store> Services<S> {
         Ok(live.then_some(t.id))
     }
 
-    pub(crate) fn sign_in_writes(&self, account: &Account, client: &ClientInfo, known_device: bool, how: &str, stepped_up: bool) -> Result<(Vec<Write>, SessionId, String)> {
-        let (w, id, token) = self.new_session(account.id, client, stepped_up)?;
+    /// The writes of a sign-in: the session (with what signed it in and whether that
+    /// counts as a step-up), the event (`how`, shown in the history), the sign-in time
+    /// and, when asked for, the new-device alert.
+    pub(crate) fn sign_in_writes(&self, account: &Account, client: &ClientInfo, known_device: bool, how: &str, methods: Vec<AuthMethod>, step_up: Option<AuthMethod>) -> Result<(Vec<Write>, SessionId, String)> {
+        let (w, id, token) = self.new_session(account.id, client, methods, step_up)?;
         let mut ev = self.event(Some(account.id), "sign_in", client, how);
         if let Write::InsertEvent(e) = &mut ev {
             e.unfamiliar = !known_device;
@@ -122,7 +125,7 @@ impl<S: Store> Services<S> {
         let account = found.account;
         // The common case needs no method list: a verified account without 2SV, calm risk.
         if account.email_verified_at.is_some() && account.twosv_enabled_at.is_none() && !risk.high {
-            let (writes, session_id, session_token) = self.sign_in_writes(&account, client, known, "password", true)?;
+            let (writes, session_id, session_token) = self.sign_in_writes(&account, client, known, "password", vec![AuthMethod::Password], Some(AuthMethod::Password))?;
             self.commit(writes).await?;
             return Ok(SignInOutcome::SignedIn { session_id, session_token });
         }
@@ -142,7 +145,7 @@ impl<S: Store> Services<S> {
             if let Some(tb) = self.trusted(&account, trusted_token, client).await?
                 && risk.fired.iter().all(|r| *r == crate::risk::RiskRule::RecentCredentialChange)
             {
-                let (mut writes, session_id, session_token) = self.sign_in_writes(&account, client, known, "trusted_browser", false)?;
+                let (mut writes, session_id, session_token) = self.sign_in_writes(&account, client, known, "trusted_browser", vec![AuthMethod::Password, AuthMethod::TrustedBrowser], None)?;
                 writes.push(Write::TouchTrustedBrowser { browser: tb, now: self.now() });
                 self.commit(writes).await?;
                 return Ok(SignInOutcome::SignedIn { session_id, session_token });
@@ -227,7 +230,7 @@ impl<S: Store> Services<S> {
         let (risk, known) = (self.assess(&found), found.known_device);
         let account = found.account;
         if account.twosv_enabled_at.is_none() && account.email_verified_at.is_some() && !risk.high {
-            let (writes, session_id, session_token) = self.sign_in_writes(&account, client, known, "password_device", true)?;
+            let (writes, session_id, session_token) = self.sign_in_writes(&account, client, known, "password_device", vec![AuthMethod::Password], Some(AuthMethod::Password))?;
             self.commit(writes).await?;
             return Ok(DeviceSignInOutcome::SignedIn { session_id, session_token });
         }

@@ -218,6 +218,37 @@ async fn f_signin_4_step_up_required_and_email_codes_never_satisfy_it() {
     app.shutdown().await;
 }
 
+#[tokio::test]
+async fn f_signin_4_a_password_step_up_from_before_2sv_cannot_turn_2sv_off() {
+    for b in backends().await {
+        let app = spawn_app(b).await;
+        let email = unique_email();
+        let token = app.signed_up(&email, PASSWORD).await;
+        // Another session, signed in by password while 2SV is off (a step-up then).
+        let other = sign_in(&app, &browser(UA_B), &email, json!({})).await;
+        let other = other.body["session_token"].as_str().unwrap().to_string();
+        step_up_password(&app, &token).await;
+        let phone_id = add_phone(&app, &token, "090-1234-5678", PHONE).await;
+        assert_eq!(app.call("POST", "/api/v1/methods/backup-codes", Some(&token), None).await.status, 201);
+        assert_eq!(app.call("POST", "/api/v1/two-step/enable", Some(&token), None).await.status, 200);
+
+        // Turning 2SV on ended every password step-up, in this session and the other.
+        for t in [&token, &other] {
+            let off = app.call("POST", "/api/v1/two-step/disable", Some(t), Some(json!({}))).await;
+            assert_eq!((off.status, off.body["code"].as_str()), (403, Some("auth.step_up_required")), "{b:?}: {:?}", off.body);
+            let rm = app.call("DELETE", &format!("/api/v1/methods/{phone_id}"), Some(t), None).await;
+            assert_eq!(rm.status, 403, "{b:?}: {:?}", rm.body);
+        }
+        // The password no longer steps up: a code is asked for.
+        let s = app.call("POST", "/api/v1/step-up", Some(&token), Some(json!({"password": PASSWORD}))).await;
+        assert_eq!(s.body["status"], "code_required", "{b:?}: {:?}", s.body);
+        step_up_sms(&app, &token).await;
+        let off = app.call("POST", "/api/v1/two-step/disable", Some(&token), Some(json!({}))).await;
+        assert_eq!(off.status, 204, "{b:?}: a second factor's step-up does: {:?}", off.body);
+        app.shutdown().await;
+    }
+}
+
 pub async fn step_up_sms(app: &TestApp, token: &str) {
     let before = app.inbox_count(PHONE).await;
     let s = app.call("POST", "/api/v1/step-up", Some(token), None).await;

@@ -6,6 +6,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod bench;
+mod bursts;
 mod codes;
 mod kannel;
 mod smtp;

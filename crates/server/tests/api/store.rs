@@ -42,7 +42,9 @@ fn session(account: AccountId, now: UnixMillis) -> Session {
         ip: None,
         user_agent: None,
         device_name: None,
+        auth_methods: vec![AuthMethod::Password],
         stepped_up_at: None,
+        step_up_method: None,
         revoked_at: None,
     }
 }
@@ -79,41 +81,48 @@ async fn f_ops_2_a_write_list_lands_whole_or_not_at_all_and_names_the_refused_gu
         let (_fresh, db, a, ch) = with_open_challenge(b, NOW).await;
         let now = NOW;
 
-        // A verification's list: consume with the wrong hash (guard 0 refuses).
+        // A verification: a wrong hash is counted (with its event), and nothing of what
+        // the right one would unlock lands.
         let s1 = session(a.id, now);
-        let list = |hash: Vec<u8>, s: &Session| {
-            vec![
-                Write::ConsumeChallengeCode { challenge: ch.id, code_hash: hash, now, max_attempts: 5 },
-                Write::InsertSession(s.clone()),
-                Write::TouchSignIn { account: a.id, now },
-                sign_in_event(a.id, now, b"device"),
-            ]
+        let attempt = |hash: Vec<u8>| CodeAttempt {
+            challenge: ch.id,
+            check: CodeCheck::SentHash(hash),
+            now,
+            max_attempts: 5,
+            method: None,
+            on_wrong: vec![sign_in_event(a.id, now, b"wrong")],
         };
-        let r = db.commit(list(vec![0; 32], &s1)).await;
-        assert!(matches!(r, Err(CommitError::Guard(0))), "{b:?}: {r:?}");
-        assert_eq!(db.count_sessions(a.id).await.unwrap(), 0, "{b:?}: the refused list left a session");
+        let unlocks = |s: &Session| vec![Write::InsertSession(s.clone()), Write::TouchSignIn { account: a.id, now }, sign_in_event(a.id, now, b"device")];
+        let r = db.commit_attempt(attempt(vec![0; 32]), unlocks(&s1)).await.unwrap();
+        assert!(matches!(r, AttemptOutcome::Wrong(FailureCount { challenge_attempts: 1, .. })), "{b:?}: {r:?}");
+        assert_eq!(db.count_sessions(a.id).await.unwrap(), 0, "{b:?}: a wrong code left a session");
         assert_eq!(db.account(a.id).await.unwrap().unwrap().last_sign_in_at, None, "{b:?}");
-        assert!(db.events(a.id, 10).await.unwrap().is_empty(), "{b:?}");
+        assert_eq!(db.events(a.id, 10).await.unwrap().len(), 1, "{b:?}: the wrong code's event");
 
-        // A refused guard after writes that did apply undoes them too.
+        // A refused guard among the unlocked writes undoes the attempt with them.
         let s2 = session(a.id, now);
-        let r = db.commit(vec![Write::InsertSession(s2.clone()), Write::SetSteppedUp { session: SessionId::new(), now }]).await;
+        let r = db.commit_attempt(attempt(vec![7; 32]), vec![Write::InsertSession(s2.clone()), Write::SetSteppedUp { session: SessionId::new(), method: AuthMethod::Sms, now }]).await;
         assert!(matches!(r, Err(CommitError::Guard(1))), "{b:?}: {r:?}");
         assert_eq!(db.count_sessions(a.id).await.unwrap(), 0, "{b:?}");
+        let open = db.challenge(ch.id).await.unwrap().unwrap();
+        assert_eq!((open.attempts, open.consumed_at), (1, None), "{b:?}");
+        let r = db.commit(vec![Write::InsertSession(s2.clone()), Write::SetSteppedUp { session: SessionId::new(), method: AuthMethod::Sms, now }]).await;
+        assert!(matches!(r, Err(CommitError::Guard(1))), "{b:?}: a plain list too: {r:?}");
 
         // The right hash: everything lands, once.
-        db.commit(list(vec![7; 32], &s1)).await.unwrap();
+        assert_eq!(db.commit_attempt(attempt(vec![7; 32]), unlocks(&s1)).await.unwrap(), AttemptOutcome::Accepted, "{b:?}");
         assert_eq!(db.count_sessions(a.id).await.unwrap(), 1, "{b:?}");
         assert_eq!(db.account(a.id).await.unwrap().unwrap().last_sign_in_at, Some(now), "{b:?}");
-        let again = db.commit(list(vec![7; 32], &session(a.id, now))).await;
-        assert!(matches!(again, Err(CommitError::Guard(0))), "{b:?}: a code is used once: {again:?}");
+        let again = db.commit_attempt(attempt(vec![7; 32]), unlocks(&session(a.id, now))).await.unwrap();
+        assert_eq!(again, AttemptOutcome::Closed, "{b:?}: a code is used once");
+        assert_eq!(db.events(a.id, 10).await.unwrap().len(), 2, "{b:?}: a closed challenge writes nothing");
 
         // A taken token is a unique refusal, and nothing else of the list stays.
         let mut dup = session(a.id, now);
         dup.token_hash = s1.token_hash.clone();
         let r = db.commit(vec![sign_in_event(a.id, now, b"other"), Write::InsertSession(dup)]).await;
         assert!(matches!(r, Err(CommitError::Unique)), "{b:?}: {r:?}");
-        assert_eq!(db.events(a.id, 10).await.unwrap().len(), 1, "{b:?}");
+        assert_eq!(db.events(a.id, 10).await.unwrap().len(), 2, "{b:?}");
 
         // Sign-in time is kept to the minute: a burst does not queue on the account row.
         let later = UnixMillis(now.0 + 30_000);
