@@ -29,8 +29,53 @@ pub enum Error {
     MethodDisabled,
     #[error("the server is busy; try again")]
     Busy,
+    #[error("{}", .0.message())]
+    Unavailable(Outage),
     #[error("internal error")]
     Internal(String),
+}
+
+/// Why the server cannot serve for a while (F-OPS-7). Each fails closed — nothing is
+/// issued, verified or stored — answers 503 with `Retry-After`, and clears by itself.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Outage {
+    /// The database cannot grow: the disk (or its quota) is full.
+    DiskFull,
+    /// The database does not answer, or refuses connections.
+    DatabaseDown,
+    /// This instance's clock disagrees with the database's beyond the allowed skew.
+    ClockSkew,
+    /// More work is waiting than can be done in time (password hashing).
+    Overloaded,
+}
+
+impl Outage {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outage::DiskFull => "disk_full",
+            Outage::DatabaseDown => "database_down",
+            Outage::ClockSkew => "clock_skew",
+            Outage::Overloaded => "overloaded",
+        }
+    }
+
+    /// When a client should try again.
+    pub fn retry_after_secs(self) -> u32 {
+        match self {
+            Outage::DiskFull | Outage::ClockSkew => 30,
+            Outage::DatabaseDown => 5,
+            Outage::Overloaded => 1,
+        }
+    }
+
+    pub fn message(self) -> &'static str {
+        match self {
+            Outage::DiskFull => "the server cannot store anything right now; try again shortly",
+            Outage::DatabaseDown => "the server cannot reach its database right now; try again shortly",
+            Outage::ClockSkew => "the server's clock is out of step; codes are paused until it is fixed",
+            Outage::Overloaded => "the server is busy; try again in a moment",
+        }
+    }
 }
 
 impl Error {
@@ -58,6 +103,7 @@ impl Error {
             Error::RateLimited { code, .. } => code,
             Error::MethodDisabled => "method.disabled",
             Error::Busy => "server.busy",
+            Error::Unavailable(_) => "server.unavailable",
             Error::Internal(_) => "server.internal",
         }
     }

@@ -6,7 +6,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use ninsho_domain::email::Email;
-use ninsho_domain::error::Error;
+use ninsho_domain::error::{Error, Outage};
 use ninsho_domain::ports::*;
 use ninsho_domain::types::*;
 
@@ -40,15 +40,98 @@ pub mod postgres {
     include!("store_impl.rs");
 }
 
+/// A database error as the domain sees it. Faults that pass by themselves — a full
+/// disk, a database that is down or refuses connections — are outages (503 with
+/// `Retry-After`), never internal errors.
 pub(crate) fn db_err(e: sqlx::Error) -> Error {
-    match &e {
-        sqlx::Error::PoolTimedOut => Error::Busy,
-        _ => Error::internal(format!("database: {e}")),
+    match outage(&e) {
+        Some(o) => Error::Unavailable(o),
+        None if matches!(e, sqlx::Error::PoolTimedOut) => Error::Busy,
+        None => Error::internal(format!("database: {e}")),
+    }
+}
+
+/// The outage behind an error, if it is one.
+pub(crate) fn outage(e: &sqlx::Error) -> Option<Outage> {
+    match e {
+        sqlx::Error::Io(io) if io.raw_os_error() == Some(28) => Some(Outage::DiskFull), // ENOSPC
+        sqlx::Error::Io(_) | sqlx::Error::Tls(_) | sqlx::Error::PoolClosed | sqlx::Error::WorkerCrashed => Some(Outage::DatabaseDown),
+        sqlx::Error::Database(d) => {
+            let code = d.code();
+            let code = code.as_deref().unwrap_or("");
+            // SQLite: SQLITE_FULL (13) and its extended codes; SQLITE_IOERR (10) with
+            // ENOSPC behind it is reported as disk I/O. PostgreSQL: disk_full, and
+            // connection failures, shutdowns, a database closed to connections.
+            let sqlite_full = code == "13" || code.parse::<i32>().is_ok_and(|c| c & 0xff == 13);
+            if sqlite_full || code == "53100" {
+                Some(Outage::DiskFull)
+            } else if code.starts_with("08") || matches!(code, "57P01" | "57P02" | "57P03" | "53300" | "55000") {
+                Some(Outage::DatabaseDown)
+            } else {
+                None
+            }
+        }
+        _ => None,
     }
 }
 
 pub(crate) fn is_unique(e: &sqlx::Error) -> bool {
     matches!(e, sqlx::Error::Database(d) if d.is_unique_violation())
+}
+
+/// What the store has learnt about its database from its own writes: a write refused
+/// for want of space marks the disk full until a write succeeds again (F-OPS-7).
+#[derive(Debug, Default)]
+pub struct Health {
+    disk_full: std::sync::atomic::AtomicBool,
+    last_probe_ms: std::sync::atomic::AtomicI64,
+}
+
+impl Health {
+    fn note_write<T>(&self, r: &Result<T, CommitError>) {
+        match r {
+            Err(CommitError::Store(Error::Unavailable(Outage::DiskFull))) => self.set_disk_full(true),
+            Ok(_) => self.set_disk_full(false),
+            Err(_) => {}
+        }
+    }
+
+    fn set_disk_full(&self, full: bool) {
+        if self.disk_full.swap(full, std::sync::atomic::Ordering::SeqCst) != full {
+            if full {
+                tracing::error!("the database cannot grow: the disk is full; writes answer 503 until space is back");
+            } else {
+                tracing::info!("the database takes writes again");
+            }
+        }
+    }
+
+    fn disk_full(&self) -> bool {
+        self.disk_full.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// At most one probe write a second.
+    fn may_probe(&self) -> bool {
+        let now = now_ms();
+        let last = self.last_probe_ms.load(std::sync::atomic::Ordering::SeqCst);
+        now - last >= 1000 && self.last_probe_ms.compare_exchange(last, now, std::sync::atomic::Ordering::SeqCst, std::sync::atomic::Ordering::SeqCst).is_ok()
+    }
+}
+
+pub(crate) fn now_ms() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
+}
+
+/// A connection given back while the driver still counts a transaction open is closed,
+/// not reused: a commit refused for want of space is rolled back by SQLite itself, and
+/// the driver's count of open transactions would otherwise stay wrong for good
+/// ("begin_with at non-zero transaction depth" on every later write).
+fn close_if_in_transaction<C: sqlx::Connection>(conn: &mut C) -> impl std::future::Future<Output = Result<bool, sqlx::Error>> + Send + '_ {
+    async move {
+        // Runs a queued rollback first, so that only a truly stuck count closes it.
+        conn.ping().await?;
+        Ok(!conn.is_in_transaction())
+    }
 }
 
 /// The store the server runs on, chosen by the database URL.
@@ -66,13 +149,15 @@ impl Db {
             let opts = sqlx::postgres::PgConnectOptions::from_str(url).map_err(|e| Error::internal(format!("database URL: {e}")))?;
             let pool = sqlx::postgres::PgPoolOptions::new()
                 .max_connections(16)
-                .acquire_timeout(Duration::from_secs(30))
+                // An unreachable database answers 503 within seconds, not after a long wait.
+                .acquire_timeout(Duration::from_secs(5))
+                .after_release(|conn, _| Box::pin(close_if_in_transaction(conn)))
                 .connect_with(opts)
                 .await
                 .map_err(|e| Error::internal(format!("cannot reach PostgreSQL: {e}")))?;
             migrate::postgres(&pool).await?;
             // PostgreSQL already shares WAL flushes between concurrent commits.
-            Db::Postgres(postgres::Store { write: pool.clone(), read: pool, batcher: None })
+            Db::Postgres(postgres::Store { write: pool.clone(), read: pool, batcher: None, health: Default::default() })
         } else if let Some(path) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
             use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
             let opts = SqliteConnectOptions::new()
@@ -87,6 +172,7 @@ impl Db {
             let write = SqlitePoolOptions::new()
                 .max_connections(1)
                 .acquire_timeout(Duration::from_secs(30))
+                .after_release(|conn, _| Box::pin(close_if_in_transaction(conn)))
                 .connect_with(opts.clone())
                 .await
                 .map_err(|e| Error::internal(format!("cannot open SQLite file {path}: {e}")))?;
@@ -99,7 +185,7 @@ impl Db {
                 .map_err(|e| Error::internal(format!("cannot open SQLite file {path}: {e}")))?;
             let (tx, rx) = tokio::sync::mpsc::channel(1024);
             tokio::spawn(sqlite::group_commit(write.clone(), rx));
-            Db::Sqlite(sqlite::Store { write, read, batcher: Some(tx) })
+            Db::Sqlite(sqlite::Store { write, read, batcher: Some(tx), health: Default::default() })
         } else {
             return Err(Error::internal("the database URL must start with sqlite:// or postgres://"));
         };
@@ -119,6 +205,14 @@ impl Db {
             Db::Postgres(s) => s.raw_commit(now).await,
         }
     }
+    /// Whether the store can serve now (`/health`): an outage if not.
+    pub async fn readiness(&self) -> Result<(), Outage> {
+        match self {
+            Db::Sqlite(s) => s.readiness().await,
+            Db::Postgres(s) => s.readiness().await,
+        }
+    }
+
     pub async fn ping(&self) -> Result<(), Error> {
         match self {
             Db::Sqlite(s) => s.ping().await,

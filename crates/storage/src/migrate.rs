@@ -19,6 +19,7 @@ pub const SQLITE: &[Migration] = &[
     Migration { version: 4, name: "recovery", sql: include_str!("../migrations/sqlite/0004_recovery.sql") },
     Migration { version: 5, name: "one_statement_commit", sql: include_str!("../migrations/sqlite/0005_one_statement_commit.sql") },
     Migration { version: 6, name: "step_up_strength", sql: include_str!("../migrations/sqlite/0006_step_up_strength.sql") },
+    Migration { version: 7, name: "health_probe", sql: include_str!("../migrations/sqlite/0007_health_probe.sql") },
 ];
 pub const POSTGRES: &[Migration] = &[
     Migration { version: 1, name: "core", sql: include_str!("../migrations/postgres/0001_core.sql") },
@@ -27,13 +28,12 @@ pub const POSTGRES: &[Migration] = &[
     Migration { version: 4, name: "recovery", sql: include_str!("../migrations/postgres/0004_recovery.sql") },
     Migration { version: 5, name: "one_statement_commit", sql: include_str!("../migrations/postgres/0005_one_statement_commit.sql") },
     Migration { version: 6, name: "step_up_strength", sql: include_str!("../migrations/postgres/0006_step_up_strength.sql") },
+    Migration { version: 7, name: "health_probe", sql: include_str!("../migrations/postgres/0007_health_probe.sql") },
 ];
 
 const LEDGER: &str = "create table if not exists ninsho_migrations (version bigint primary key, name text not null, applied_at bigint not null)";
 
-fn now_ms() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
-}
+use crate::now_ms;
 
 pub async fn sqlite(pool: &Pool<Sqlite>) -> Result<(), Error> {
     let mut tx = pool.begin_with("BEGIN IMMEDIATE").await.map_err(db_err)?;

@@ -3,7 +3,7 @@
 // type-checked against the same SQL and the same row mapping.
 
 use ninsho_domain::email::Email;
-use ninsho_domain::error::Error;
+use ninsho_domain::error::{Error, Outage};
 use ninsho_domain::phone::PhoneE164;
 use ninsho_domain::ports::*;
 use ninsho_domain::types::*;
@@ -25,6 +25,7 @@ pub struct Store {
     pub(crate) write: Pool<DB>,
     pub(crate) read: Pool<DB>,
     pub(crate) batcher: Option<tokio::sync::mpsc::Sender<Job>>,
+    pub(crate) health: std::sync::Arc<crate::Health>,
 }
 
 /// What one caller commits: a list of writes, or a code attempt with the writes a
@@ -125,7 +126,7 @@ pub(crate) async fn group_commit(pool: Pool<DB>, mut rx: tokio::sync::mpsc::Rece
             // A job failed: nothing of the batch was kept; isolate the jobs.
             Ok(None) => match run_batch(&pool, &jobs, true).await {
                 Ok(Some(results)) => Ok(results),
-                Ok(None) => Err("a batch failed twice".to_string()),
+                Ok(None) => Err(Error::internal("a batch failed twice")),
                 Err(e) => Err(e),
             },
             Err(e) => Err(e),
@@ -136,9 +137,16 @@ pub(crate) async fn group_commit(pool: Pool<DB>, mut rx: tokio::sync::mpsc::Rece
                     let _ = j.reply.send(r);
                 }
             }
-            Err(msg) => {
+            // Nothing of the batch was stored (a full disk, a lost file): every caller
+            // hears why, as the domain's error (an outage stays an outage).
+            Err(e) => {
                 for j in jobs {
-                    let _ = j.reply.send(Err(CommitError::Store(Error::internal(format!("database: {msg}")))));
+                    let copy = match &e {
+                        Error::Unavailable(o) => Error::Unavailable(*o),
+                        Error::Busy => Error::Busy,
+                        other => Error::internal(other),
+                    };
+                    let _ = j.reply.send(Err(CommitError::Store(copy)));
                 }
             }
         }
@@ -148,15 +156,15 @@ pub(crate) async fn group_commit(pool: Pool<DB>, mut rx: tokio::sync::mpsc::Rece
 /// One transaction for the batch. Without savepoints, the first failing job aborts the
 /// whole batch (`Ok(None)`); with them, each job's result is its own.
 #[allow(dead_code)]
-async fn run_batch(pool: &Pool<DB>, jobs: &[Job], isolate: bool) -> Result<Option<Vec<Result<AttemptOutcome, CommitError>>>, String> {
-    let mut tx = pool.begin_with(BEGIN_WRITE).await.map_err(|e| e.to_string())?;
+async fn run_batch(pool: &Pool<DB>, jobs: &[Job], isolate: bool) -> Result<Option<Vec<Result<AttemptOutcome, CommitError>>>, Error> {
+    let mut tx = pool.begin_with(BEGIN_WRITE).await.map_err(db_err)?;
     let mut results = Vec::with_capacity(jobs.len());
     for j in jobs {
         if !isolate {
             match apply_work(&mut tx, &j.work).await {
                 Ok(outcome) => results.push(Ok(outcome)),
                 Err(_) => {
-                    tx.rollback().await.map_err(|e| format!("rollback: {e}"))?;
+                    tx.rollback().await.map_err(db_err)?;
                     return Ok(None);
                 }
             }
@@ -176,7 +184,7 @@ async fn run_batch(pool: &Pool<DB>, jobs: &[Job], isolate: bool) -> Result<Optio
         }
         results.push(r);
     }
-    tx.commit().await.map_err(|e| format!("commit: {e}"))?;
+    tx.commit().await.map_err(db_err)?;
     Ok(Some(results))
 }
 
@@ -434,6 +442,31 @@ impl Store {
         }
     }
 
+    /// Whether this store can serve: the database answers, and — after a write failed
+    /// for want of space — a small write succeeds again (tried at most once a second).
+    pub async fn readiness(&self) -> Result<(), Outage> {
+        if let Err(e) = sqlx::query("select 1").execute(&self.read).await {
+            return Err(crate::outage(&e).unwrap_or(Outage::DatabaseDown));
+        }
+        if !self.health.disk_full() {
+            return Ok(());
+        }
+        if !self.health.may_probe() {
+            return Err(Outage::DiskFull);
+        }
+        let probe = sqlx::query("insert into health_probe (id, at) values (1, $1) on conflict (id) do update set at = excluded.at")
+            .bind(crate::now_ms())
+            .execute(&self.write)
+            .await;
+        match probe {
+            Ok(_) => {
+                self.health.set_disk_full(false);
+                Ok(())
+            }
+            Err(e) => Err(crate::outage(&e).unwrap_or(Outage::DiskFull)),
+        }
+    }
+
     /// Waits until the database answers (a server may still be starting).
     pub async fn ping(&self) -> R<()> {
         sqlx::query("select 1").execute(&self.read).await.map_err(db_err)?;
@@ -457,27 +490,39 @@ impl Store {
 
 impl ninsho_domain::ports::Store for Store {
     async fn commit(&self, writes: Vec<Write>) -> Result<(), CommitError> {
-        if ONE_STATEMENT
+        let r = if ONE_STATEMENT
             && self.batcher.is_none()
             && let Some(one) = one_statement(&writes)
         {
-            return self.commit_one(one).await.map(|_| ());
-        }
-        self.commit_work(Work::Writes(writes)).await.map(|_| ())
+            self.commit_one(one).await.map(|_| ())
+        } else {
+            self.commit_work(Work::Writes(writes)).await.map(|_| ())
+        };
+        self.health.note_write(&r);
+        r
     }
 
     async fn commit_attempt(&self, attempt: CodeAttempt, on_right: Vec<Write>) -> Result<AttemptOutcome, CommitError> {
-        if ONE_STATEMENT
+        let r = if ONE_STATEMENT
             && self.batcher.is_none()
             && let Some(one) = crate::attempt::one_statement(&attempt, &on_right)
         {
-            let row = self.commit_one(one).await?;
-            let get = |name: &str| row.try_get::<Option<i64>, _>(name).map_err(|e| CommitError::Store(db_err(e)));
-            let taken = get("attempts")?.map(|n| get("consumed_at").map(|c| (n, c))).transpose()?;
-            let method = get("failed_count")?.map(|n| get("disabled_at").map(|d| (n, d))).transpose()?;
-            return Ok(crate::attempt::outcome(taken, method, attempt.now.0));
-        }
-        self.commit_work(Work::Attempt(attempt, on_right)).await
+            match self.commit_one(one).await {
+                Ok(row) => {
+                    let get = |name: &str| row.try_get::<Option<i64>, _>(name).map_err(|e| CommitError::Store(db_err(e)));
+                    (|| {
+                        let taken = get("attempts")?.map(|n| get("consumed_at").map(|c| (n, c))).transpose()?;
+                        let method = get("failed_count")?.map(|n| get("disabled_at").map(|d| (n, d))).transpose()?;
+                        Ok(crate::attempt::outcome(taken, method, attempt.now.0))
+                    })()
+                }
+                Err(e) => Err(e),
+            }
+        } else {
+            self.commit_work(Work::Attempt(attempt, on_right)).await
+        };
+        self.health.note_write(&r);
+        r
     }
 
     async fn account(&self, id: AccountId) -> R<Option<Account>> {

@@ -27,12 +27,17 @@ pub fn status_of(e: &Error) -> StatusCode {
         Error::NotFound => StatusCode::NOT_FOUND,
         Error::Conflict { .. } => StatusCode::CONFLICT,
         Error::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
-        Error::Busy => StatusCode::SERVICE_UNAVAILABLE,
+        Error::Busy | Error::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
         Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }
 
 pub fn problem(status: StatusCode, code: &str, detail: &str, field: Option<&str>) -> Response {
+    problem_with(status, code, detail, &[("field", field)])
+}
+
+/// A problem document with extension members (`field`, `reason`) where they have a value.
+pub fn problem_with(status: StatusCode, code: &str, detail: &str, extensions: &[(&str, Option<&str>)]) -> Response {
     let mut body = json!({
         "type": format!("https://ninsho.dev/problems/{code}"),
         "title": status.canonical_reason().unwrap_or("error"),
@@ -40,8 +45,10 @@ pub fn problem(status: StatusCode, code: &str, detail: &str, field: Option<&str>
         "code": code,
         "detail": detail,
     });
-    if let Some(f) = field {
-        body["field"] = json!(f);
+    for (name, value) in extensions {
+        if let Some(v) = value {
+            body[*name] = json!(v);
+        }
     }
     let mut res = (status, body.to_string()).into_response();
     res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
@@ -59,12 +66,25 @@ impl IntoResponse for ApiError {
             Error::Invalid { field, .. } => Some(*field),
             _ => None,
         };
-        let mut res = problem(status, e.code(), &e.to_string(), field);
-        if let Error::RateLimited { retry_at, now, .. } = &e {
-            let secs = ((retry_at.0 - now.0).max(0) + 999) / 1000;
-            if let Ok(v) = HeaderValue::from_str(&secs.max(1).to_string()) {
-                res.headers_mut().insert(header::RETRY_AFTER, v);
-            }
+        // An outage names itself (`disk_full`, `database_down`, …) for clients and probes.
+        let reason = match &e {
+            Error::Unavailable(o) => Some(o.as_str()),
+            _ => None,
+        };
+        let mut res = problem_with(status, e.code(), &e.to_string(), &[("field", field), ("reason", reason)]);
+        let retry = match &e {
+            Error::RateLimited { retry_at, now, .. } => Some((((retry_at.0 - now.0).max(0) + 999) / 1000).max(1)),
+            Error::Unavailable(o) => Some(i64::from(o.retry_after_secs())),
+            Error::Busy => Some(1),
+            _ => None,
+        };
+        if let Some(secs) = retry
+            && let Ok(v) = HeaderValue::from_str(&secs.to_string())
+        {
+            res.headers_mut().insert(header::RETRY_AFTER, v);
+        }
+        if let Error::Unavailable(o) = &e {
+            tracing::warn!(outage = o.as_str(), "refused: the server is unavailable");
         }
         res
     }

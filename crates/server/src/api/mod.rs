@@ -100,10 +100,12 @@ pub fn router(state: AppState) -> Router {
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
 }
 
+/// Readiness (F-OPS-7): 200 while the server can serve; 503 `server.unavailable` with
+/// the outage as `reason` and `Retry-After` while it cannot (database down, disk full).
 async fn health(axum::extract::State(s): axum::extract::State<AppState>) -> axum::response::Response {
-    match s.db.ping().await {
+    match s.db.readiness().await {
         Ok(()) => axum::Json(serde_json::json!({"status": "ok", "backend": s.db.backend()})).into_response(),
-        Err(e) => ApiError(e).into_response(),
+        Err(outage) => ApiError(ninsho_domain::Error::Unavailable(outage)).into_response(),
     }
 }
 

@@ -16,6 +16,7 @@ mod pages;
 mod devices;
 mod limits;
 mod crash;
+mod faults;
 mod messages;
 mod ops;
 mod races;
