@@ -126,12 +126,10 @@ pub(crate) fn now_ms() -> i64 {
 /// not reused: a commit refused for want of space is rolled back by SQLite itself, and
 /// the driver's count of open transactions would otherwise stay wrong for good
 /// ("begin_with at non-zero transaction depth" on every later write).
-fn close_if_in_transaction<C: sqlx::Connection>(conn: &mut C) -> impl std::future::Future<Output = Result<bool, sqlx::Error>> + Send + '_ {
-    async move {
-        // Runs a queued rollback first, so that only a truly stuck count closes it.
-        conn.ping().await?;
-        Ok(!conn.is_in_transaction())
-    }
+async fn close_if_in_transaction<C: sqlx::Connection>(conn: &mut C) -> Result<bool, sqlx::Error> {
+    // Runs a queued rollback first, so that only a truly stuck count closes it.
+    conn.ping().await?;
+    Ok(!conn.is_in_transaction())
 }
 
 /// The store the server runs on, chosen by the database URL.
