@@ -256,6 +256,7 @@ err-csrf = This form has expired. Go back, reload the page and try again.
 err-request-too-large = What you sent is too large.
 err-request-invalid = The form could not be read. Reload the page and try again.
 err-not-found = This page does not exist.
+err-request = This request could not be handled. Go back and try again.
 err-auth-invalid-credentials = The e-mail address or password is not right.
 err-code-invalid = This code is not right, or it has expired.
 err-code-malformed = A code has at most 64 characters.

@@ -256,6 +256,7 @@ err-csrf = Ce formulaire a expiré. Revenez en arrière, rechargez la page et r�
 err-request-too-large = Ce que vous avez envoyé est trop volumineux.
 err-request-invalid = Le formulaire n'a pas pu être lu. Rechargez la page et réessayez.
 err-not-found = Cette page n'existe pas.
+err-request = Cette demande n'a pas pu être traitée. Revenez en arrière et réessayez.
 err-auth-invalid-credentials = L'adresse e-mail ou le mot de passe est incorrect.
 err-code-invalid = Ce code est incorrect ou a expiré.
 err-code-malformed = Un code comporte au maximum 64 caractères.

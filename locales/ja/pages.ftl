@@ -256,6 +256,7 @@ err-csrf = このフォームの有効期限が切れました。前のページ
 err-request-too-large = 送信されたデータが大きすぎます。
 err-request-invalid = フォームを読み取れませんでした。ページを再読み込みして、もう一度お試しください。
 err-not-found = このページは存在しません。
+err-request = このリクエストは処理できませんでした。前のページに戻ってもう一度お試しください。
 err-auth-invalid-credentials = メールアドレスまたはパスワードが正しくありません。
 err-code-invalid = コードが正しくないか、有効期限が切れています。
 err-code-malformed = コードは64文字以内です。

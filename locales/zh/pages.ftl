@@ -256,6 +256,7 @@ err-csrf = 此表单已过期。请返回并刷新页面后重试。
 err-request-too-large = 您提交的内容过大。
 err-request-invalid = 无法读取表单。请刷新页面后重试。
 err-not-found = 此页面不存在。
+err-request = 无法处理此请求。请返回后重试。
 err-auth-invalid-credentials = 电子邮箱地址或密码不正确。
 err-code-invalid = 验证码不正确或已过期。
 err-code-malformed = 验证码最多 64 个字符。

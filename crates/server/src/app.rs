@@ -72,18 +72,10 @@ impl App {
 
         let listener = tokio::net::TcpListener::bind(config.listen).await.with_context(|| format!("cannot listen on {}", config.listen))?;
         let addr = listener.local_addr()?;
+        let header_timeout = config.header_timeout;
         let state = AppState { services: services.clone(), db: db.clone(), config: Arc::new(config) };
         let router = api::router(state);
-        let mut rx_http = rx.clone();
-        tasks.push(tokio::spawn(async move {
-            let serve = axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
-                .with_graceful_shutdown(async move {
-                    let _ = rx_http.wait_for(|stop| *stop).await;
-                });
-            if let Err(e) = serve.await {
-                tracing::error!(error = %e, "http server stopped");
-            }
-        }));
+        tasks.push(tokio::spawn(crate::serve::run(listener, router, header_timeout, rx.clone())));
         tracing::info!(%addr, backend = db.backend(), "ninsho listening");
         Ok(Running { addr, services, db, shutdown, tasks, paused })
     }

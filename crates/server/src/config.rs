@@ -28,6 +28,10 @@ pub struct Config {
     pub trust_forwarded: bool,
     pub hash_parallelism: usize,
     pub max_body_bytes: usize,
+    /// A request head must arrive within this (F-OPS-7: slow-header clients).
+    pub header_timeout: std::time::Duration,
+    /// A request body may pause at most this long between two pieces.
+    pub body_timeout: std::time::Duration,
     pub clock: Arc<dyn Clock>,
     pub dispatch: DispatchConfig,
     /// The shop's official senders and sites, for "is this message from us?" (F-MSG-3).
@@ -49,6 +53,8 @@ impl Config {
             trust_forwarded: false,
             hash_parallelism: std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2),
             max_body_bytes: 16 * 1024,
+            header_timeout: std::time::Duration::from_secs(10),
+            body_timeout: std::time::Duration::from_secs(10),
             clock: Arc::new(SystemClock),
             dispatch: DispatchConfig::default(),
             official: ninsho_domain::authenticity::OfficialSenders::default(),

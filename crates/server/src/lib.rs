@@ -8,6 +8,7 @@ pub mod bench;
 pub mod cli;
 pub mod config;
 pub mod logging;
+pub mod serve;
 pub mod web;
 
 pub use app::{App, Running};

@@ -38,6 +38,13 @@ pub fn problem(status: StatusCode, code: &str, detail: &str, field: Option<&str>
 
 /// A problem document with extension members (`field`, `reason`) where they have a value.
 pub fn problem_with(status: StatusCode, code: &str, detail: &str, extensions: &[(&str, Option<&str>)]) -> Response {
+    let mut res = (status, problem_json(status, code, detail, extensions)).into_response();
+    res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
+    res
+}
+
+/// The text of a problem document.
+pub fn problem_json(status: StatusCode, code: &str, detail: &str, extensions: &[(&str, Option<&str>)]) -> String {
     let mut body = json!({
         "type": format!("https://ninsho.dev/problems/{code}"),
         "title": status.canonical_reason().unwrap_or("error"),
@@ -50,9 +57,7 @@ pub fn problem_with(status: StatusCode, code: &str, detail: &str, extensions: &[
             body[*name] = json!(v);
         }
     }
-    let mut res = (status, body.to_string()).into_response();
-    res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
-    res
+    body.to_string()
 }
 
 impl IntoResponse for ApiError {

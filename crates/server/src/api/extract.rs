@@ -29,7 +29,9 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Json<T> {
                     MissingJsonContentType(_) => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "request.content_type"),
                     JsonDataError(_) => (StatusCode::UNPROCESSABLE_ENTITY, "request.invalid_fields"),
                     JsonSyntaxError(_) => (StatusCode::BAD_REQUEST, "request.invalid_json"),
-                    BytesRejection(_) => (StatusCode::PAYLOAD_TOO_LARGE, "request.too_large"),
+                    BytesRejection(b) if super::problems::is_body_timeout(b) => (StatusCode::REQUEST_TIMEOUT, "request.timeout"),
+                    BytesRejection(b) if b.status() == StatusCode::PAYLOAD_TOO_LARGE => (StatusCode::PAYLOAD_TOO_LARGE, "request.too_large"),
+                    BytesRejection(_) => (StatusCode::BAD_REQUEST, "request.invalid_body"),
                     _ => (StatusCode::BAD_REQUEST, "request.invalid"),
                 };
                 // serde's message names the field and the expected type, never the value.

@@ -8,6 +8,7 @@ mod error;
 pub(crate) mod extract;
 mod inbox;
 mod methods;
+pub(crate) mod problems;
 mod recovery;
 
 use std::time::Duration;
@@ -19,10 +20,10 @@ use axum::response::IntoResponse;
 use axum::routing::{delete, get, post, put};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
-use tower_http::timeout::TimeoutLayer;
+use tower_http::timeout::{RequestBodyTimeoutLayer, TimeoutLayer};
 use tower_http::trace::TraceLayer;
 
-pub use error::{ApiError, ApiResult, problem, status_of};
+pub use error::{ApiError, ApiResult, problem, problem_json, problem_with, status_of};
 
 use crate::app::AppState;
 
@@ -75,12 +76,17 @@ pub fn router(state: AppState) -> Router {
     // Pages share the router so that one set of layers covers everything.
     app = app.merge(crate::web::routes(state.config.providers.uses_dev_inbox()));
     let max_body = state.config.max_body_bytes;
+    let body_timeout = state.config.body_timeout;
     let request_id = HeaderName::from_static("x-request-id");
     app.fallback(not_found)
         .with_state(state)
         // Bodies are refused past the limit before any handler (or password hash) runs.
         .layer(DefaultBodyLimit::max(max_body))
+        // A body that stops arriving ends the request with 408 (the extractors say so).
+        .layer(RequestBodyTimeoutLayer::new(body_timeout))
         .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::SERVICE_UNAVAILABLE, Duration::from_secs(30)))
+        .layer(axum::middleware::from_fn(problems::limits))
+        .layer(axum::middleware::from_fn(problems::documents))
         .layer(SetResponseHeaderLayer::if_not_present(header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
         .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
         .layer(SetResponseHeaderLayer::overriding(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(crate::web::CSP)))

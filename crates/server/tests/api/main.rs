@@ -14,6 +14,7 @@ mod webhook;
 mod browser;
 mod pages;
 mod devices;
+mod errors;
 mod limits;
 mod crash;
 mod faults;
