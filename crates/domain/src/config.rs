@@ -15,6 +15,8 @@ pub struct Policy {
     pub quotas: QuotaPolicy,
     pub risk: RiskPolicy,
     pub password: PasswordPolicy,
+    /// Wrong passwords per account and per client address (F-SIGNIN-5, F-OPS-7).
+    pub throttle: ThrottlePolicy,
     /// How long a step-up lasts before the next sensitive change needs a fresh code.
     pub step_up_secs: i64,
     pub session_secs: i64,
@@ -51,6 +53,20 @@ pub struct Quota {
     pub window_secs: i64,
 }
 
+/// Password guessing: each key (an e-mail address as typed, a client address) gets
+/// `free` tries in a window; every try past them must wait, `base_delay_ms` doubled
+/// with each further try up to `max_delay_ms`. A try is counted before the password
+/// is hashed, by the statement that checks the wait, so a burst gets no more tries
+/// than a patient attacker.
+#[derive(Clone, Copy, Debug)]
+pub struct ThrottlePolicy {
+    pub window_secs: i64,
+    pub account_free: i64,
+    pub address_free: i64,
+    pub base_delay_ms: i64,
+    pub max_delay_ms: i64,
+}
+
 #[derive(Clone, Debug)]
 pub struct PasswordPolicy {
     pub min_chars: usize,
@@ -79,6 +95,7 @@ impl Default for Policy {
                 per_address: Quota { limit: 50, window_secs: 3600 },
             },
             risk: RiskPolicy::default(),
+            throttle: ThrottlePolicy { window_secs: 3600, account_free: 5, address_free: 30, base_delay_ms: 1000, max_delay_ms: 15 * 60 * 1000 },
             password: PasswordPolicy {
                 min_chars: 12,
                 max_bytes: 1024,

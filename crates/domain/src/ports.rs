@@ -286,6 +286,11 @@ pub enum Write {
     InsertOutbox(OutboxMessage),
     /// Guard: fewer than `limit` sends in the current window of `window_secs`.
     ChargeQuota { key: String, limit: i64, window_secs: i64, now: UnixMillis },
+    /// Guard: the key is not waiting out a delay. Counts a password try and starts the
+    /// next delay once the free tries are used (`ThrottlePolicy`).
+    TakePasswordTry { key: ThrottleKey, now: UnixMillis, policy: crate::config::ThrottlePolicy },
+    /// A right password: the account's count starts again; the address's try is given back.
+    PasswordAccepted { account: ThrottleKey, address: Option<ThrottleKey> },
     /// Unique: one pending request per account.
     InsertResetRequest(ResetRequest),
     /// Guard: still pending. Deletes the document with the decision.
@@ -304,6 +309,32 @@ pub enum CommitError {
 impl From<Error> for CommitError {
     fn from(e: Error) -> Self {
         CommitError::Store(e)
+    }
+}
+
+/// What password tries are counted against: the e-mail address as typed (whether or
+/// not an account has it, so that throttling tells nothing), or the client's address.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ThrottleKey(String);
+
+impl ThrottleKey {
+    /// From the keyed hash of the normalised address: no address is stored in clear.
+    pub fn account(email_hash: &[u8]) -> Self {
+        ThrottleKey(format!("pw-account:{}", data_encoding::HEXLOWER.encode(email_hash)))
+    }
+    /// An IPv6 client counts by its /64: one machine holds a whole /64.
+    pub fn address(ip: &str) -> Self {
+        let net = match ip.parse::<std::net::IpAddr>() {
+            Ok(std::net::IpAddr::V6(v6)) => {
+                let s = v6.segments();
+                format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+            }
+            _ => ip.to_string(),
+        };
+        ThrottleKey(format!("pw-address:{net}"))
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
     }
 }
 
@@ -385,6 +416,8 @@ pub trait Store: Clone + Send + Sync + 'static {
     fn backup_codes_left(&self, account: AccountId) -> impl Future<Output = R<i64>> + Send;
     /// The account's messages, newest first (F-MSG-2).
     fn messages(&self, account: AccountId, limit: i64) -> impl Future<Output = R<Vec<ArchivedMessage>>> + Send;
+    /// Until when a throttled key must wait, if it must.
+    fn throttled_until(&self, key: &ThrottleKey, now: UnixMillis) -> impl Future<Output = R<Option<UnixMillis>>> + Send;
     /// When the window of a quota key ends, if it exists.
     fn quota_window_start(&self, key: &str) -> impl Future<Output = R<Option<UnixMillis>>> + Send;
 

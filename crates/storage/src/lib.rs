@@ -270,6 +270,7 @@ delegate!(Store {
     fn sign_in_context(&self, email: &Email, device_hash: &[u8], failures_since: UnixMillis) -> R<Option<SignInContext>>;
     fn backup_codes_left(&self, account: AccountId) -> R<i64>;
     fn messages(&self, account: AccountId, limit: i64) -> R<Vec<ArchivedMessage>>;
+    fn throttled_until(&self, key: &ThrottleKey, now: UnixMillis) -> R<Option<UnixMillis>>;
     fn quota_window_start(&self, key: &str) -> R<Option<UnixMillis>>;
     fn commit_attempt(&self, attempt: CodeAttempt, on_right: Vec<Write>) -> Result<AttemptOutcome, CommitError>;
     fn reset_request(&self, id: ResetRequestId) -> R<Option<ResetRequest>>;

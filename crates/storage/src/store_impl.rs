@@ -640,6 +640,12 @@ impl ninsho_domain::ports::Store for Store {
             .collect()
     }
 
+    async fn throttled_until(&self, key: &ThrottleKey, now: UnixMillis) -> R<Option<UnixMillis>> {
+        let r = sqlx::query("select blocked_until from password_throttle where key = $1 and blocked_until > $2")
+            .bind(key.as_str()).bind(now.0).fetch_optional(&self.read).await.map_err(db_err)?;
+        r.map(|r| r.try_get::<i64, _>(0).map(UnixMillis)).transpose().map_err(db_err)
+    }
+
     async fn quota_window_start(&self, key: &str) -> R<Option<UnixMillis>> {
         let r = sqlx::query("select window_start from send_quota where key = $1").bind(key).fetch_optional(&self.read).await.map_err(db_err)?;
         r.map(|r| r.try_get::<i64, _>(0).map(UnixMillis)).transpose().map_err(db_err)

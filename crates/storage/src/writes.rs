@@ -183,6 +183,30 @@ pub(crate) fn statements(w: &Write) -> Vec<Stmt> {
                 where send_quota.window_start + $3 <= $2 or send_quota.count < $4",
             args![key.as_str(), now.0, window_secs * 1000, *limit],
         ),
+        // The try is counted only while the key is not waiting; the delay for the next
+        // one doubles with each try past the free ones (1 << n, n capped at 20, then
+        // capped at the most). A window that has run out starts the count again.
+        Write::TakePasswordTry { key, now, policy } => guarded(
+            "insert into password_throttle (key, tries, window_start, blocked_until) values ($1, 1, $2, 0) \
+                on conflict (key) do update set \
+                  tries = case when password_throttle.window_start <= $2 - $3 then 1 else password_throttle.tries + 1 end, \
+                  window_start = case when password_throttle.window_start <= $2 - $3 then $2 else password_throttle.window_start end, \
+                  blocked_until = case \
+                    when password_throttle.window_start <= $2 - $3 or password_throttle.tries + 1 <= $4 then 0 \
+                    else $2 + case \
+                      when $5 * (cast(1 as bigint) << cast(case when password_throttle.tries - $4 > 20 then 20 else password_throttle.tries - $4 end as integer)) > $6 then $6 \
+                      else $5 * (cast(1 as bigint) << cast(case when password_throttle.tries - $4 > 20 then 20 else password_throttle.tries - $4 end as integer)) end \
+                  end \
+                where password_throttle.blocked_until <= $2",
+            args![key.as_str(), now.0, policy.window_secs * 1000, free_tries(key, policy), policy.base_delay_ms, policy.max_delay_ms],
+        ),
+        Write::PasswordAccepted { account, address } => {
+            let mut v = always("delete from password_throttle where key = $1", args![account.as_str()]);
+            if let Some(address) = address {
+                v.extend(always("update password_throttle set tries = tries - 1 where key = $1 and tries > 0", args![address.as_str()]));
+            }
+            v
+        }
         Write::InsertResetRequest(r) => guarded(
             "insert into reset_requests (id, account_id, created_at, status, doc_type, doc_kind, doc_bytes, document, ip) values ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
             args![r.id.0, r.account_id.0, r.created_at.0, r.status.as_str(), r.doc_type.as_str(), r.doc_kind.as_str(), r.doc_bytes, r.document.clone(), r.ip.clone()],
@@ -192,6 +216,12 @@ pub(crate) fn statements(w: &Write) -> Vec<Stmt> {
             args![id.0, status.as_str(), reason.as_str(), reviewer.as_str(), now.0],
         ),
     }
+}
+
+/// The free tries of a key: an address is shared by many people (an office, a phone
+/// network), an e-mail address by one.
+fn free_tries(key: &ninsho_domain::ports::ThrottleKey, policy: &ninsho_domain::config::ThrottlePolicy) -> i64 {
+    if key.as_str().starts_with("pw-address:") { policy.address_free } else { policy.account_free }
 }
 
 /// The rows a write can change, for telling whether a list may run as one statement.
@@ -218,6 +248,7 @@ pub(crate) fn touch(w: &Write) -> Option<Touch> {
         Write::SetSteppedUp { session, .. } | Write::TouchSession { session, .. } => row("sessions", &session.0),
         Write::TouchTrustedBrowser { browser, .. } => row("trusted_browsers", &browser.0),
         Write::ChargeQuota { key, .. } => Some(Touch::Row("send_quota", key.as_bytes().to_vec())),
+        Write::TakePasswordTry { key, .. } => Some(Touch::Row("password_throttle", key.as_str().as_bytes().to_vec())),
         Write::InsertSession(_) => Some(Touch::Insert("sessions")),
         Write::InsertEvent(_) => Some(Touch::Insert("events")),
         Write::InsertOutbox(_) => Some(Touch::Insert("outbox")),
@@ -347,6 +378,7 @@ mod tests {
             Write::TouchSession { session: SessionId::new(), now },
             Write::TouchTrustedBrowser { browser: TrustedBrowserId::new(), now },
             Write::ChargeQuota { key: "k".into(), limit: 1, window_secs: 1, now },
+            Write::TakePasswordTry { key: ThrottleKey::address("127.0.0.1"), now, policy: ninsho_domain::Policy::default().throttle },
         ];
         for w in &writes {
             for s in statements(w) {

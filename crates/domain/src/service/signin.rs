@@ -7,7 +7,7 @@ use super::delivery::{SentVia, Target};
 use super::*;
 use crate::email::Email;
 use crate::password;
-use crate::ports::SignInContext;
+use crate::ports::{SignInContext, ThrottleKey};
 use crate::risk::{RiskAssessment, RiskFacts};
 
 #[derive(Clone, Debug, serde::Serialize)]
@@ -32,6 +32,18 @@ pub enum SignInOutcome {
     },
 }
 
+/// The password tries one request took; a right password gives them back.
+pub(crate) struct TriesTaken {
+    account: ThrottleKey,
+    address: Option<ThrottleKey>,
+}
+
+impl TriesTaken {
+    pub(crate) fn accepted(&self) -> Write {
+        Write::PasswordAccepted { account: self.account.clone(), address: self.address.clone() }
+    }
+}
+
 /// F-SIGNIN-6: what a device without a second screen is told.
 #[derive(Clone, Debug, serde::Serialize)]
 #[serde(tag = "status", rename_all = "snake_case")]
@@ -45,20 +57,59 @@ pub enum DeviceSignInOutcome {
 }
 
 impl<S: Store> Services<S> {
+    /// Counts one password try against the address as typed (unless a live trust mark
+    /// of the account came with the request: the owner's browser is never locked out
+    /// by someone else's guessing) and against the client's address, before any hash.
+    /// A key that must still wait refuses the request, the same for every address,
+    /// known or not (F-SIGNIN-5).
+    pub(crate) async fn take_password_tries(&self, email: &str, client: &ClientInfo, exempt_account: bool) -> Result<TriesTaken> {
+        let now = self.now();
+        let typed = Email::parse(email).map(|e| e.as_str().to_string()).unwrap_or_else(|_| email.trim().to_lowercase());
+        let taken = TriesTaken {
+            account: ThrottleKey::account(&self.keys.hash_token(&format!("password-throttle|{typed}"))),
+            address: client.ip.as_deref().map(ThrottleKey::address),
+        };
+        let policy = self.policy.throttle;
+        let keys: Vec<&ThrottleKey> = (!exempt_account).then_some(&taken.account).into_iter().chain(taken.address.as_ref()).collect();
+        let tries: Vec<Write> = keys.iter().map(|k| Write::TakePasswordTry { key: (*k).clone(), now, policy }).collect();
+        if tries.is_empty() {
+            return Ok(taken);
+        }
+        if let Err(i) = self.commit_guarded(tries).await? {
+            let until = self.store.throttled_until(keys[i], now).await?.unwrap_or(now.plus_secs(1));
+            self.commit(vec![self.event(None, "password_throttled", client, if keys[i] == &taken.account { "account" } else { "address" })]).await?;
+            return Err(Error::RateLimited { code: "auth.throttled", retry_at: until, now });
+        }
+        Ok(taken)
+    }
+
     /// The password check of every use case that starts from e-mail and password
     /// (sign-in, the reset request): one read before the hash whether or not the
-    /// address exists, the same hash for unknown addresses (dummy hash), the same
-    /// wrong-password event. The account comes with its risk facts, read in that query.
-    pub(crate) async fn check_password(&self, email: &str, password: &SecretString, client: &ClientInfo) -> Result<Option<SignInContext>> {
+    /// address exists, the tries counted, the same hash for unknown addresses (dummy
+    /// hash), the same wrong-password event. The account comes with its risk facts.
+    pub(crate) async fn check_password(&self, email: &str, password: &SecretString, client: &ClientInfo, trusted_token: Option<&str>) -> Result<Option<SignInContext>> {
         password::check_size(&self.policy.password, password)?;
         let since = self.now().minus_secs(self.policy.risk.failure_window_minutes * 60);
         let found = match Email::parse(email) {
             Ok(e) => self.store.sign_in_context(&e, &self.device_hash(client), since).await?,
             Err(_) => None,
         };
+        let exempt = match (&found, trusted_token) {
+            (Some(f), Some(_)) => self.trusted(&f.account, trusted_token, client).await?.is_some(),
+            _ => false,
+        };
+        let tries = self.take_password_tries(email, client, exempt).await?;
+        self.check_password_counted(found, password, client, &tries).await
+    }
+
+    /// The hash and its outcome, once the try is counted.
+    pub(crate) async fn check_password_counted(&self, found: Option<SignInContext>, password: &SecretString, client: &ClientInfo, tries: &TriesTaken) -> Result<Option<SignInContext>> {
         let ok = self.hasher.verify(password, found.as_ref().map(|f| f.account.password_hash.as_str())).await?;
         match found {
-            Some(f) if ok => Ok(Some(f)),
+            Some(f) if ok => {
+                self.commit(vec![tries.accepted()]).await?;
+                Ok(Some(f))
+            }
             Some(f) => {
                 self.commit(vec![self.event(Some(f.account.id), "wrong_password", client, "")]).await?;
                 Ok(None)
@@ -120,7 +171,7 @@ impl<S: Store> Services<S> {
     }
 
     pub async fn sign_in(&self, email: &str, password: SecretString, trusted_token: Option<&str>, client: &ClientInfo) -> Result<SignInOutcome> {
-        let found = self.check_password(email, &password, client).await?.ok_or(Error::InvalidCredentials)?;
+        let found = self.check_password(email, &password, client, trusted_token).await?.ok_or(Error::InvalidCredentials)?;
         let (risk, known) = (self.assess(&found), found.known_device);
         let account = found.account;
         // The common case needs no method list: a verified account without 2SV, calm risk.
@@ -200,23 +251,29 @@ impl<S: Store> Services<S> {
             .len()
             .checked_sub(crate::otp::sent_code::DIGITS)
             .filter(|&i| full.is_char_boundary(i) && full[i..].bytes().all(|b| b.is_ascii_digit()));
-        let account = match Email::parse(email) {
-            Ok(e) => self.store.account_by_email(&e).await?,
+        let since = self.now().minus_secs(self.policy.risk.failure_window_minutes * 60);
+        let found = match Email::parse(email) {
+            Ok(e) => self.store.sign_in_context(&e, &self.device_hash(client), since).await?,
             Err(_) => None,
         };
-        let twosv = account.as_ref().is_some_and(|a| a.twosv_enabled_at.is_some());
-        if let (Some(i), Some(a)) = (split, account.as_ref().filter(|_| twosv)) {
+        // One try per request, however many hashes it takes.
+        let tries = self.take_password_tries(email, client, false).await?;
+        let account = found.as_ref().map(|f| &f.account);
+        let twosv = account.is_some_and(|a| a.twosv_enabled_at.is_some());
+        if let (Some(i), Some(a)) = (split, account.filter(|_| twosv)) {
             let prefix = SecretString::from(full[..i].to_string());
             if self.hasher.verify(&prefix, Some(&a.password_hash)).await? {
+                self.commit(vec![tries.accepted()]).await?;
                 let code = SecretString::from(full[i..].to_string());
                 return self.device_code(a, code, client).await;
             }
-        } else if let (Some(i), Some(a)) = (split, account.as_ref())
+        } else if let (Some(i), Some(a)) = (split, account)
             && let Some(open) = self.store.open_challenge(a.id, Purpose::DeviceSignIn, self.now()).await?
         {
             // An account without 2SV that was sent an e-mailed code (high risk).
             let prefix = SecretString::from(full[..i].to_string());
             if open.factor_id.is_none() && self.hasher.verify(&prefix, Some(&a.password_hash)).await? {
+                self.commit(vec![tries.accepted()]).await?;
                 let code = SecretString::from(full[i..].to_string());
                 return self.device_code(a, code, client).await;
             }
@@ -224,7 +281,7 @@ impl<S: Store> Services<S> {
             // Same number of hashes as a 2SV account with a code appended.
             self.hasher.verify(&password_with_code, None).await?;
         }
-        let Some(found) = self.check_password(email, &password_with_code, client).await? else {
+        let Some(found) = self.check_password_counted(found, &password_with_code, client, &tries).await? else {
             return Err(Error::InvalidCredentials);
         };
         let (risk, known) = (self.assess(&found), found.known_device);

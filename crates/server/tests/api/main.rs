@@ -24,6 +24,7 @@ mod races;
 mod recovery;
 mod signin;
 mod store;
+mod throttle;
 mod totp;
 
 use ninsho_testkit::*;
