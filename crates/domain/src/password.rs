@@ -2,6 +2,7 @@
 //! bounded pool of dedicated threads so a burst of sign-ins cannot starve the server.
 
 use std::collections::HashSet;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, LazyLock};
 
 use std::sync::Mutex;
@@ -110,16 +111,45 @@ impl Memory {
 
 type Job = Box<dyn FnOnce() + Send>;
 
+const DEFAULT_MAX_WAIT_US: u64 = 1_000_000;
+
 /// `threads` hashing threads fed from one queue. A thread that finishes a hash takes
 /// the next queued one at once: with tokio's blocking pool each hash waited for an
 /// async worker to release its permit and start the next, and on a loaded machine
 /// that hand-over kept the cores idle for a tenth of the time. At most `threads`
 /// hashes wait in the queue beyond those running; further callers wait (async) for a
 /// place. The threads end when the last `Hasher` clone is dropped.
+///
+/// Load is shed at the door (F-OPS-7): a caller whose expected wait — the hashes
+/// ahead of it per thread, times the recent time of one hash — passes `max_wait_us`
+/// is refused at once with `Outage::Overloaded`, instead of waiting seconds in line
+/// while its client gives up.
 #[derive(Clone)]
 struct Pool {
     places: Arc<Semaphore>,
     jobs: std::sync::mpsc::Sender<Job>,
+    threads: usize,
+    /// Admitted hashes not yet started (queued, or waiting for a place).
+    pending: Arc<AtomicUsize>,
+    /// A moving average of one hash's time, in microseconds.
+    hash_us: Arc<AtomicU64>,
+    max_wait_us: u64,
+}
+
+/// One admitted hash until it starts (or its caller gives up).
+struct Pending(Arc<AtomicUsize>);
+
+impl Pending {
+    fn new(count: Arc<AtomicUsize>) -> Pending {
+        count.fetch_add(1, Ordering::SeqCst);
+        Pending(count)
+    }
+}
+
+impl Drop for Pending {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 impl Pool {
@@ -145,15 +175,43 @@ impl Pool {
                 })
                 .map_err(|e| Error::internal(format!("cannot start a hashing thread: {e}")))?;
         }
-        Ok(Pool { places: Arc::new(Semaphore::new(threads * 2)), jobs })
+        Ok(Pool {
+            places: Arc::new(Semaphore::new(threads * 2)),
+            jobs,
+            threads,
+            pending: Arc::default(),
+            hash_us: Arc::default(),
+            max_wait_us: DEFAULT_MAX_WAIT_US,
+        })
+    }
+
+    /// How long a hash asked for now would wait before it starts.
+    fn expected_wait_us(&self) -> u64 {
+        let ahead = self.pending.load(Ordering::SeqCst) as u64;
+        ahead / self.threads as u64 * self.hash_us.load(Ordering::SeqCst)
+    }
+
+    fn record(&self, took: std::time::Duration) {
+        let sample = took.as_micros().min(u128::from(u64::MAX)) as u64;
+        // Seven parts history, one part the latest: smooth, yet follows a busier machine.
+        let _ = self.hash_us.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |old| Some(if old == 0 { sample } else { (old * 7 + sample) / 8 }));
     }
 
     async fn run<T: Send + 'static>(&self, f: impl FnOnce() -> T + Send + 'static) -> Result<T> {
+        if self.expected_wait_us() > self.max_wait_us {
+            return Err(Error::Unavailable(crate::error::Outage::Overloaded));
+        }
+        let pending = Pending::new(self.pending.clone());
         let _place = self.places.acquire().await.map_err(|_| Error::Busy)?;
         let (tx, rx) = tokio::sync::oneshot::channel();
+        let me = self.clone();
         let job: Job = Box::new(move || {
+            drop(pending);
+            let start = std::time::Instant::now();
             // A panic is reported to the caller as an error and the thread lives on.
-            if let Ok(out) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
+            let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+            me.record(start.elapsed());
+            if let Ok(out) = out {
                 let _ = tx.send(out);
             }
         });
@@ -181,8 +239,17 @@ impl Hasher {
         let mut hasher = Hasher { params, pool: Pool::start(parallelism.max(1))?, dummy: Arc::new(String::new()), memory };
         let mut random = [0u8; 24];
         fill_random(&mut random)?;
+        // The first hash also tells how long one takes, before any load arrives.
+        let start = std::time::Instant::now();
         hasher.dummy = Arc::new(hasher.hash_blocking(&data_encoding::BASE64.encode(&random))?);
+        hasher.pool.record(start.elapsed());
         Ok(hasher)
+    }
+
+    /// Refuse a hash at once when it would wait longer than this to start (default 1 s).
+    pub fn shed_after(mut self, max_wait: std::time::Duration) -> Self {
+        self.pool.max_wait_us = max_wait.as_micros().min(u128::from(u64::MAX)) as u64;
+        self
     }
 
     pub async fn hash(&self, password: &SecretString) -> Result<String> {
@@ -395,6 +462,40 @@ mod tests {
 
         drop(h);
         assert!(settles_at(before).await, "hashing threads outlived their Hasher");
+    }
+
+    /// F-OPS-7: past the expected wait, a hash is refused at once, not queued.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn f_ops_7_hashes_past_the_expected_wait_are_shed_at_once() {
+        use std::time::{Duration, Instant};
+        let h = fast_hasher().shed_after(Duration::from_millis(100));
+        h.pool.hash_us.store(50_000, Ordering::SeqCst);
+        let jobs: Vec<_> = (0..12)
+            .map(|_| {
+                let h = h.clone();
+                tokio::spawn(async move {
+                    let start = Instant::now();
+                    let r = h.pool.run(|| std::thread::sleep(Duration::from_millis(50))).await;
+                    (r, start.elapsed())
+                })
+            })
+            .collect();
+        let (mut done, mut shed) = (0, 0);
+        for j in jobs {
+            match j.await.unwrap() {
+                (Ok(()), _) => done += 1,
+                (Err(Error::Unavailable(crate::error::Outage::Overloaded)), took) => {
+                    shed += 1;
+                    assert!(took < Duration::from_millis(40), "shed at once, not after {took:?}");
+                }
+                (Err(e), _) => panic!("{e:?}"),
+            }
+        }
+        // Two threads, 50 ms a hash, at most 100 ms of wait: about six get in.
+        assert!(shed >= 4 && done >= 2, "done {done}, shed {shed}");
+        assert_eq!(h.pool.pending.load(Ordering::SeqCst), 0, "nothing left counted as waiting");
+        // Once the queue has drained, hashes are taken again.
+        assert!(h.hash(&s("after the burst")).await.is_ok());
     }
 
     #[test]

@@ -39,7 +39,7 @@ impl App {
     pub async fn services(config: &Config) -> anyhow::Result<Services<Db>> {
         let keys = Arc::new(config.key_ring()?);
         let db = Db::connect(&config.database_url).await.map_err(crate::config::operator_error)?;
-        let hasher = Hasher::new(&config.policy.password, config.hash_parallelism).map_err(crate::config::operator_error)?;
+        let hasher = Hasher::new(&config.policy.password, config.hash_parallelism).map_err(crate::config::operator_error)?.shed_after(config.hash_max_wait);
         Ok(Services {
             store: db,
             keys,

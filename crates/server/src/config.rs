@@ -27,6 +27,8 @@ pub struct Config {
     /// Take the client address from `X-Forwarded-For` (only behind a trusted proxy).
     pub trust_forwarded: bool,
     pub hash_parallelism: usize,
+    /// A sign-in whose password hash would wait longer than this is refused at once (503).
+    pub hash_max_wait: std::time::Duration,
     pub max_body_bytes: usize,
     /// A request head must arrive within this (F-OPS-7: slow-header clients).
     pub header_timeout: std::time::Duration,
@@ -52,6 +54,7 @@ impl Config {
             providers: ninsho_delivery::Providers { dev_voice_dir: Some(data_dir.join("dev-voice")), ..ninsho_delivery::Providers::dev() },
             trust_forwarded: false,
             hash_parallelism: std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2),
+            hash_max_wait: std::time::Duration::from_secs(1),
             max_body_bytes: 16 * 1024,
             header_timeout: std::time::Duration::from_secs(10),
             body_timeout: std::time::Duration::from_secs(10),

@@ -11,7 +11,7 @@ use std::net::SocketAddr;
 use ninsho_domain::config::Quota;
 
 pub use row::Tally;
-pub use workload::{Round, RowKind, Workload, measure};
+pub use workload::{Overload, Round, RowKind, Workload, measure};
 
 use crate::{App, Config};
 
@@ -89,6 +89,16 @@ pub fn summary(label: &str, rounds: &[Round]) -> String {
         let clients = rounds.first().map(|r| r.get(kind).concurrency).unwrap_or(0);
         let _ = writeln!(s, "  {:<46}{:>8} {} {:>8}", kind.label(), clients, cells.join(" "), failed);
     }
+    let _ = writeln!(s, "  overload: sign-ins offered at 8x the raw argon2id rate, open loop (one column per round)");
+    let over = |name: &str, f: &dyn Fn(&Overload) -> f64| {
+        let cells: Vec<String> = rounds.iter().map(|r| format!("{:9.1}", f(&r.overload))).collect();
+        format!("  {name:<46}{:>8} {}", "", cells.join(" "))
+    };
+    let _ = writeln!(s, "{}", over("offered sign-ins per second", &|o| o.offered_per_sec));
+    let _ = writeln!(s, "{}", over("accepted per second", &|o| o.accepted_per_sec));
+    let _ = writeln!(s, "{}", over("shed at once (503 overloaded) per second", &|o| o.shed_per_sec));
+    let failed: usize = rounds.iter().map(|r| r.overload.failed).sum();
+    let _ = writeln!(s, "{} {:>8}", over("p99 of accepted sign-ins (ms)", &|o| o.p99_accepted_ms), failed);
     let _ = writeln!(s, "  ratios (median over rounds), with the median absolute rates they divide:");
     for r in RATIOS {
         let ratio = median(rounds.iter().map(|x| ratio_of(x.get(r.num).per_sec(), x.get(r.den).per_sec())).collect());
@@ -115,12 +125,17 @@ pub fn verdict(label: &str, rounds: &[Round]) -> anyhow::Result<()> {
             bad.push(format!("{}: {failed} failed (first: {why})", kind.label()));
         }
     }
+    let failed: usize = rounds.iter().map(|r| r.overload.failed).sum();
+    if failed > 0 {
+        let why = rounds.iter().find_map(|r| r.overload.first_failure.clone()).unwrap_or_default();
+        bad.push(format!("overload: {failed} failed (first: {why})"));
+    }
     if bad.is_empty() { Ok(()) } else { anyhow::bail!("[{label}] answers that did not do what was asked: {}", bad.join("; ")) }
 }
 
 pub async fn run(a: BenchArgs) -> anyhow::Result<()> {
     ninsho_delivery::install_tls_provider();
-    let work = Workload { requests: a.requests.max(1), concurrency: a.concurrency.max(1) };
+    let work = Workload { requests: a.requests.max(1), concurrency: a.concurrency.max(1), overload_secs: 3.0, overload_max_rate: 2000.0 };
     let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
     println!("ninsho bench: {cores} cores, {} clients, {} requests per operation", work.concurrency, work.requests);
     let mut targets = if a.no_sqlite { vec![] } else { vec![("sqlite", None)] };

@@ -25,6 +25,26 @@ pub struct Workload {
     pub requests: usize,
     /// Concurrent clients.
     pub concurrency: usize,
+    /// How long the overload row offers sign-ins at 8× the hashing capacity.
+    pub overload_secs: f64,
+    /// The most sign-ins a second the overload row offers (the client's own sockets
+    /// are the limit when hashing is made cheap, as in tests).
+    pub overload_max_rate: f64,
+}
+
+/// Sign-ins offered faster than the machine can hash them (open loop: each request
+/// leaves on time whatever the earlier ones did): how many were served, how many shed
+/// at once, and how long the served ones took.
+#[derive(Clone, Debug, Default)]
+pub struct Overload {
+    pub offered_per_sec: f64,
+    pub accepted_per_sec: f64,
+    pub shed_per_sec: f64,
+    /// The 99th percentile of the accepted sign-ins' time, in milliseconds.
+    pub p99_accepted_ms: f64,
+    /// Answers that were neither a session nor a 503 `overloaded`.
+    pub failed: usize,
+    pub first_failure: Option<String>,
 }
 
 /// The rows of a round, in the order they are printed.
@@ -76,6 +96,7 @@ impl RowKind {
 #[derive(Clone, Debug)]
 pub struct Round {
     rows: Vec<(RowKind, Tally)>,
+    pub overload: Overload,
 }
 
 impl Round {
@@ -295,6 +316,9 @@ pub async fn measure(running: &Running, work: &Workload) -> anyhow::Result<Round
     .await;
     rows.push((RowKind::CodeIssue, issue));
 
+    let capacity = rows.iter().find(|(k, _)| *k == RowKind::RawArgon).map(|(_, t)| t.per_sec()).unwrap_or(0.0);
+    let overload = overload(&http, &base, acct.email.as_str(), (8.0 * capacity).min(work.overload_max_rate), work.overload_secs).await;
+
     // The codes just issued are being delivered in the background: let that finish so
     // it does not weigh on the next round.
     let drained = Instant::now();
@@ -302,5 +326,62 @@ pub async fn measure(running: &Running, work: &Workload) -> anyhow::Result<Round
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
 
-    Ok(Round { rows })
+    Ok(Round { rows, overload })
+}
+
+/// Sign-ins of one account at `rate` a second for `secs` seconds, open loop.
+async fn overload(http: &reqwest::Client, base: &str, email: &str, rate: f64, secs: f64) -> Overload {
+    if rate <= 0.0 || secs <= 0.0 {
+        return Overload::default();
+    }
+    let total = (rate * secs).ceil() as usize;
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs_f64(1.0 / rate));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
+    let start = Instant::now();
+    let mut tasks = Vec::with_capacity(total);
+    for _ in 0..total {
+        tick.tick().await;
+        let (h, url, em) = (http.clone(), format!("{base}/api/v1/sign-in"), email.to_string());
+        tasks.push(tokio::spawn(async move {
+            let sent = Instant::now();
+            let r = h.post(url).json(&json!({"email": em, "password": PASSWORD})).send().await;
+            let took = sent.elapsed();
+            let r = match r {
+                Ok(r) => r,
+                Err(e) => return Err(format!("transport: {e}")),
+            };
+            let status = r.status().as_u16();
+            let retry = r.headers().contains_key("retry-after");
+            let body: serde_json::Value = r.json().await.unwrap_or_default();
+            match status {
+                200 if body["status"] == "signed_in" => Ok(Some(took)),
+                503 if retry && body["reason"] == "overloaded" => Ok(None),
+                _ => Err(format!("{status} {}", body["code"].as_str().unwrap_or("-"))),
+            }
+        }));
+    }
+    let mut out = Overload::default();
+    let mut served = Vec::new();
+    let mut shed = 0usize;
+    for t in tasks {
+        match t.await {
+            Ok(Ok(Some(took))) => served.push(took.as_secs_f64() * 1000.0),
+            Ok(Ok(None)) => shed += 1,
+            Ok(Err(why)) => {
+                out.failed += 1;
+                out.first_failure.get_or_insert(why);
+            }
+            Err(e) => {
+                out.failed += 1;
+                out.first_failure.get_or_insert(format!("task: {e}"));
+            }
+        }
+    }
+    let elapsed = start.elapsed().as_secs_f64();
+    served.sort_by(|a, b| a.total_cmp(b));
+    out.offered_per_sec = total as f64 / elapsed;
+    out.accepted_per_sec = served.len() as f64 / elapsed;
+    out.shed_per_sec = shed as f64 / elapsed;
+    out.p99_accepted_ms = served.get(((served.len() as f64 * 0.99).ceil() as usize).saturating_sub(1)).copied().unwrap_or(0.0);
+    out
 }

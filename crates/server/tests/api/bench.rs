@@ -5,7 +5,7 @@ use ninsho_server::bench::{self, RowKind, Workload};
 
 use super::*;
 
-const WORK: Workload = Workload { requests: 8, concurrency: 4 };
+const WORK: Workload = Workload { requests: 8, concurrency: 4, overload_secs: 0.5, overload_max_rate: 200.0 };
 
 #[tokio::test]
 async fn bench_counts_every_row_as_accepted_on_a_healthy_server() {
@@ -19,6 +19,8 @@ async fn bench_counts_every_row_as_accepted_on_a_healthy_server() {
         }
         assert_eq!(round.get(RowKind::SentCodeVerify).ok, WORK.requests);
         assert_eq!(round.get(RowKind::TotpVerify).concurrency, WORK.concurrency);
+        assert_eq!(round.overload.failed, 0, "{:?}", round.overload.first_failure);
+        assert!(round.overload.accepted_per_sec > 0.0 && round.overload.offered_per_sec > 0.0, "{:?}", round.overload);
         assert!(bench::verdict("test", &[round]).is_ok());
         app.shutdown().await;
     }

@@ -143,3 +143,50 @@ async fn f_ops_7_a_lost_database_answers_503_and_service_resumes_by_itself() {
     admin.close().await;
     app.shutdown().await;
 }
+
+#[tokio::test]
+async fn f_ops_7_more_sign_ins_than_the_machine_can_hash_are_shed_at_once() {
+    let app = std::sync::Arc::new(
+        spawn_app_with(Backend::Sqlite, |c| {
+            ninsho_server::bench::lift_quotas(c);
+            // The real parameters: tens of milliseconds a hash.
+            c.policy.password = ninsho_domain::Policy::default().password;
+            c.hash_parallelism = 2;
+            c.hash_max_wait = Duration::from_millis(200);
+        })
+        .await,
+    );
+    let email = unique_email();
+    app.signed_up(&email, PASSWORD).await;
+    let gate = std::sync::Arc::new(tokio::sync::Barrier::new(61));
+    let mut tasks = Vec::new();
+    for _ in 0..60 {
+        let (app, gate, email) = (app.clone(), gate.clone(), email.clone());
+        tasks.push(tokio::spawn(async move {
+            gate.wait().await;
+            let start = Instant::now();
+            let r = app.http.post(format!("{}/api/v1/sign-in", app.url)).json(&json!({"email": email, "password": PASSWORD})).send().await.unwrap();
+            let retry = r.headers().get("retry-after").is_some();
+            (r.status().as_u16(), retry, r.json::<Value>().await.unwrap(), start.elapsed())
+        }));
+    }
+    gate.wait().await;
+    // The server keeps answering what needs no hash while the burst is on.
+    let t = Instant::now();
+    assert_eq!(app.call("GET", "/health", None, None).await.status, 200);
+    let health = t.elapsed();
+    let (mut accepted, mut shed) = (0, 0);
+    for task in tasks {
+        match task.await.unwrap() {
+            (200, _, body, _) if body["status"] == "signed_in" => accepted += 1,
+            (503, true, body, took) if body["reason"] == "overloaded" => {
+                shed += 1;
+                assert!(took < Duration::from_millis(500), "shed at once, not after {took:?}");
+            }
+            other => panic!("unexpected answer {other:?}"),
+        }
+    }
+    assert!(accepted >= 2 && shed > 0, "accepted {accepted}, shed {shed}");
+    assert!(health < Duration::from_millis(300), "/health took {health:?} during the burst");
+    std::sync::Arc::try_unwrap(app).ok().unwrap().shutdown().await;
+}
