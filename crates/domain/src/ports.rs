@@ -29,6 +29,37 @@ impl Clock for SystemClock {
     }
 }
 
+/// How far this instance's clock is from the database's (F-OPS-7). Code expiry and
+/// TOTP steps follow each instance's own clock, so an instance whose clock is off by
+/// more than `max_ms` issues and checks no code until it agrees again.
+#[derive(Debug)]
+pub struct ClockSkew {
+    skew_ms: AtomicI64,
+    max_ms: i64,
+}
+
+impl ClockSkew {
+    pub fn new(max_ms: i64) -> Self {
+        ClockSkew { skew_ms: AtomicI64::new(0), max_ms }
+    }
+
+    /// Records a measurement (the database's time minus ours); returns whether it is
+    /// within the allowed skew.
+    pub fn record(&self, skew_ms: i64) -> bool {
+        self.skew_ms.store(skew_ms, Ordering::SeqCst);
+        skew_ms.abs() <= self.max_ms
+    }
+
+    pub fn skew_ms(&self) -> i64 {
+        self.skew_ms.load(Ordering::SeqCst)
+    }
+
+    /// `Err(Unavailable(ClockSkew))` while the clocks disagree.
+    pub fn check(&self) -> Result<(), Error> {
+        if self.skew_ms().abs() > self.max_ms { Err(Error::Unavailable(crate::error::Outage::ClockSkew)) } else { Ok(()) }
+    }
+}
+
 /// A clock tests move by hand.
 #[derive(Clone)]
 pub struct FakeClock(Arc<AtomicI64>);

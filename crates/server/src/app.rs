@@ -7,6 +7,7 @@ use std::sync::Arc;
 use anyhow::Context;
 use ninsho_delivery::Dispatcher;
 use ninsho_domain::password::Hasher;
+use ninsho_domain::ports::ClockSkew;
 use ninsho_domain::Services;
 use ninsho_storage::Db;
 use tokio::sync::{Notify, watch};
@@ -48,6 +49,7 @@ impl App {
             clock: config.clock.clone(),
             default_region: config.default_region.clone(),
             outbox_signal: Arc::new(Notify::new()),
+            clock_skew: Arc::new(ClockSkew::new(config.max_clock_skew.as_millis().min(i64::MAX as u128) as i64)),
         })
     }
 
@@ -57,6 +59,9 @@ impl App {
         let (db, keys, signal) = (services.store.clone(), services.keys.clone(), services.outbox_signal.clone());
         let (shutdown, rx) = watch::channel(false);
         let mut tasks = Vec::new();
+        // The clocks are compared before the first request, then every so often.
+        check_clock(&db, &services).await;
+        tasks.push(tokio::spawn(watch_clock(db.clone(), services.clone(), config.clock_check_every, rx.clone())));
 
         let paused = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let dispatcher = Dispatcher {
@@ -78,6 +83,30 @@ impl App {
         tasks.push(tokio::spawn(crate::serve::run(listener, router, header_timeout, rx.clone())));
         tracing::info!(%addr, backend = db.backend(), "ninsho listening");
         Ok(Running { addr, services, db, shutdown, tasks, paused })
+    }
+}
+
+/// Compares this instance's clock with the database's, allowing for the round trip.
+async fn check_clock(db: &Db, services: &Services<Db>) {
+    let before = services.clock.now().0;
+    let Ok(theirs) = db.database_time_ms().await else { return };
+    let after = services.clock.now().0;
+    let skew = theirs - (before + after) / 2;
+    let was_ok = services.clock_skew.check().is_ok();
+    let ok = services.clock_skew.record(skew);
+    if !ok {
+        tracing::error!(skew_ms = skew, "this instance's clock differs from the database's: codes are refused (503) until the clocks agree; fix the time synchronisation");
+    } else if !was_ok {
+        tracing::info!(skew_ms = skew, "the clocks agree again: codes are served");
+    }
+}
+
+async fn watch_clock(db: Db, services: Services<Db>, every: std::time::Duration, mut stop: watch::Receiver<bool>) {
+    loop {
+        tokio::select! {
+            _ = tokio::time::sleep(every) => check_clock(&db, &services).await,
+            _ = stop.changed() => return,
+        }
     }
 }
 

@@ -30,6 +30,10 @@ pub struct Config {
     /// A sign-in whose password hash would wait longer than this is refused at once (503).
     pub hash_max_wait: std::time::Duration,
     pub max_body_bytes: usize,
+    /// Past this difference from the database's clock the instance issues and checks
+    /// no code (F-OPS-7); the clocks are compared at start and every `clock_check_every`.
+    pub max_clock_skew: std::time::Duration,
+    pub clock_check_every: std::time::Duration,
     /// A request head must arrive within this (F-OPS-7: slow-header clients).
     pub header_timeout: std::time::Duration,
     /// A request body may pause at most this long between two pieces.
@@ -57,6 +61,8 @@ impl Config {
             hash_max_wait: std::time::Duration::from_secs(1),
             max_body_bytes: 16 * 1024,
             header_timeout: std::time::Duration::from_secs(10),
+            max_clock_skew: std::time::Duration::from_secs(2),
+            clock_check_every: std::time::Duration::from_secs(60),
             body_timeout: std::time::Duration::from_secs(10),
             clock: Arc::new(SystemClock),
             dispatch: DispatchConfig::default(),

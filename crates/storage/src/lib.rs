@@ -21,6 +21,8 @@ pub mod sqlite {
     const BEGIN_WRITE: &str = "BEGIN IMMEDIATE";
     /// Commits go through the group commit instead.
     const ONE_STATEMENT: bool = false;
+    /// The database's clock, in milliseconds since the epoch.
+    const DB_NOW_MS: &str = "select cast((julianday('now') - 2440587.5) * 86400000.0 as integer)";
     const CLAIM_OUTBOX: &str = "update outbox set lease_until = $2, attempts = attempts + 1 \
         where id in (select id from outbox where status = 'pending' and next_attempt_at <= $1 and (lease_until is null or lease_until < $1) order by next_attempt_at limit $3) \
         returning id, account_id, template, channel, destination, locale, payload, created_at, quota_keys, attempts";
@@ -34,6 +36,8 @@ pub mod postgres {
     const BEGIN_WRITE: &str = "BEGIN";
     /// The writes of the hot paths commit as one statement (`writes::one_statement`).
     const ONE_STATEMENT: bool = true;
+    /// The database server's clock (not the transaction's start), in milliseconds.
+    const DB_NOW_MS: &str = "select cast(extract(epoch from clock_timestamp()) * 1000 as bigint)";
     const CLAIM_OUTBOX: &str = "update outbox set lease_until = $2, attempts = attempts + 1 \
         where id in (select id from outbox where status = 'pending' and next_attempt_at <= $1 and (lease_until is null or lease_until < $1) order by next_attempt_at limit $3 for update skip locked) \
         returning id, account_id, template, channel, destination, locale, payload, created_at, quota_keys, attempts";
@@ -203,6 +207,15 @@ impl Db {
             Db::Postgres(s) => s.raw_commit(now).await,
         }
     }
+    /// The database's clock, in milliseconds since the epoch (F-OPS-7: instances
+    /// compare theirs with it).
+    pub async fn database_time_ms(&self) -> Result<i64, Error> {
+        match self {
+            Db::Sqlite(s) => s.database_time_ms().await,
+            Db::Postgres(s) => s.database_time_ms().await,
+        }
+    }
+
     /// Whether the store can serve now (`/health`): an outage if not.
     pub async fn readiness(&self) -> Result<(), Outage> {
         match self {

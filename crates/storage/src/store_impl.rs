@@ -467,6 +467,10 @@ impl Store {
         }
     }
 
+    pub async fn database_time_ms(&self) -> R<i64> {
+        sqlx::query(DB_NOW_MS).fetch_one(&self.read).await.and_then(|r| r.try_get::<i64, _>(0)).map_err(db_err)
+    }
+
     /// Waits until the database answers (a server may still be starting).
     pub async fn ping(&self) -> R<()> {
         sqlx::query("select 1").execute(&self.read).await.map_err(db_err)?;

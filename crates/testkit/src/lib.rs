@@ -98,6 +98,31 @@ impl Drop for TempDir {
     }
 }
 
+/// Runs the server on a clock the test moves by hand. Such a clock is years from the
+/// database's on purpose, so the skew check (F-OPS-7) is turned off for it.
+pub fn use_fake_clock(c: &mut Config, clock: ninsho_domain::ports::FakeClock) {
+    c.clock = std::sync::Arc::new(clock);
+    c.max_clock_skew = Duration::MAX;
+}
+
+/// The system clock moved by an offset a test can change while the server runs: an
+/// instance whose clock has drifted.
+#[derive(Clone, Default)]
+pub struct OffsetClock(std::sync::Arc<std::sync::atomic::AtomicI64>);
+
+impl OffsetClock {
+    pub fn set_offset_secs(&self, secs: i64) {
+        self.0.store(secs * 1000, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+impl ninsho_domain::ports::Clock for OffsetClock {
+    fn now(&self) -> ninsho_domain::types::UnixMillis {
+        let real = ninsho_domain::ports::SystemClock.now();
+        ninsho_domain::types::UnixMillis(real.0 + self.0.load(std::sync::atomic::Ordering::SeqCst))
+    }
+}
+
 /// A test configuration: loopback, any port, fast argon2 unless `real_argon`.
 pub fn test_config(db_url: &str, data_dir: PathBuf) -> Config {
     let mut c = Config::new(SocketAddr::from(([127, 0, 0, 1], 0)), Some(db_url.to_string()), data_dir);

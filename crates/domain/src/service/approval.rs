@@ -32,7 +32,7 @@ impl<S: Store> Services<S> {
     pub async fn request_approval(&self, a: &Authed, client: &ClientInfo) -> Result<ApprovalStarted> {
         self.require_step_up(a)?;
         let now = self.now();
-        let mut ch = self.new_challenge(a.account.id, Purpose::Approve, Some(a.session.id), client);
+        let mut ch = self.new_challenge(a.account.id, Purpose::Approve, Some(a.session.id), client)?;
         ch.expires_at = now.plus_secs(APPROVAL_SECS);
         let id = ch.id;
         let intent = Intent::new(Template::ApprovalRequest, Channel::Email, a.account.email.as_str(), a.account.locale)

@@ -116,6 +116,8 @@ impl<S: Store> Services<S> {
     }
 
     pub async fn verify(&self, id: ChallengeId, input: VerifyInput, client: &ClientInfo) -> Result<Verified> {
+        // Expiry and TOTP steps follow this instance's clock: not while it is off.
+        self.clock_skew.check()?;
         let (ch, account, factors, known) = self.open_challenge_checked(id, Some(&self.device_hash(client))).await?;
         let code = input.code.expose_secret();
         if ch.purpose == Purpose::Decoy {
@@ -330,6 +332,7 @@ impl<S: Store> Services<S> {
     /// "Didn't get a code?": a new code through the same or another method; the earlier
     /// code stops working (F-OTP-2).
     pub async fn resend(&self, id: ChallengeId, method: Option<FactorId>, client: &ClientInfo) -> Result<SentVia> {
+        self.clock_skew.check()?;
         let (ch, account, factors, _) = self.open_challenge_checked(id, None).await?;
         if ch.purpose == Purpose::Decoy {
             if method.is_some() {
@@ -404,7 +407,7 @@ impl<S: Store> Services<S> {
             None => Self::pick_method(&a.account, &usable, |f| f.kind != FactorKind::BackupCodes).or_else(|| usable.first().cloned()),
         };
         let chosen = chosen.ok_or_else(|| Error::conflict("method.none", "no method can confirm this; add one first"))?;
-        let mut ch = self.new_challenge(a.account.id, Purpose::StepUp, Some(a.session.id), client);
+        let mut ch = self.new_challenge(a.account.id, Purpose::StepUp, Some(a.session.id), client)?;
         ch.factor_id = Some(chosen.id);
         let id = ch.id;
         let sent = if chosen.kind == FactorKind::Phone {

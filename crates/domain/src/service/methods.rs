@@ -102,7 +102,7 @@ impl<S: Store> Services<S> {
             disabled_at: None,
             replaces,
         };
-        let mut ch = self.new_challenge(a.account.id, Purpose::Enroll, Some(a.session.id), client);
+        let mut ch = self.new_challenge(a.account.id, Purpose::Enroll, Some(a.session.id), client)?;
         ch.factor_id = Some(factor.id);
         let (method_id, challenge_id) = (factor.id, ch.id);
         let prefix = vec![Write::InsertFactor(factor.clone()), Write::InsertChallenge(ch)];
@@ -138,7 +138,7 @@ impl<S: Store> Services<S> {
             disabled_at: None,
             replaces,
         };
-        let mut ch = self.new_challenge(a.account.id, Purpose::Enroll, Some(a.session.id), client);
+        let mut ch = self.new_challenge(a.account.id, Purpose::Enroll, Some(a.session.id), client)?;
         ch.factor_id = Some(id);
         let challenge_id = ch.id;
         self.commit(vec![Write::InsertFactor(factor), Write::InsertChallenge(ch), self.event(Some(a.account.id), "method_enrolment_started", client, "totp")]).await?;

@@ -47,6 +47,8 @@ pub struct Services<S: Store> {
     /// Woken after every commit that wrote an outbox row, so the dispatcher sends at
     /// once instead of at its next poll.
     pub outbox_signal: Arc<Notify>,
+    /// Kept up to date by the server; codes wait while it says the clock is off.
+    pub clock_skew: Arc<crate::ports::ClockSkew>,
 }
 
 impl<S: Store> Clone for Services<S> {
@@ -59,6 +61,7 @@ impl<S: Store> Clone for Services<S> {
             clock: self.clock.clone(),
             default_region: self.default_region.clone(),
             outbox_signal: self.outbox_signal.clone(),
+            clock_skew: self.clock_skew.clone(),
         }
     }
 }

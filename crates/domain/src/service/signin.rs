@@ -213,7 +213,7 @@ impl<S: Store> Services<S> {
     /// challenge is committed before the send so a refused or failed send leaves it
     /// usable through another method.
     async fn ask_code(&self, account: &Account, purpose: Purpose, method: Option<Factor>, usable: &[Factor], client: &ClientInfo) -> Result<SignInOutcome> {
-        let mut challenge = self.new_challenge(account.id, purpose, None, client);
+        let mut challenge = self.new_challenge(account.id, purpose, None, client)?;
         challenge.factor_id = method.as_ref().map(|f| f.id);
         let id = challenge.id;
         self.commit(vec![Write::InsertChallenge(challenge)]).await?;
@@ -294,7 +294,7 @@ impl<S: Store> Services<S> {
         let usable = Self::usable(&self.store.factors(account.id).await?);
         let method = Self::pick_method(&account, &usable, |f| f.kind != FactorKind::BackupCodes);
         let purpose = if account.email_verified_at.is_none() { Purpose::VerifyEmail } else { Purpose::DeviceSignIn };
-        let mut challenge = self.new_challenge(account.id, Purpose::DeviceSignIn, None, client);
+        let mut challenge = self.new_challenge(account.id, Purpose::DeviceSignIn, None, client)?;
         challenge.purpose = purpose;
         challenge.factor_id = method.as_ref().map(|f| f.id);
         let id = challenge.id;
@@ -321,7 +321,7 @@ impl<S: Store> Services<S> {
         let challenge = match open {
             Some(c) => c,
             None => {
-                let mut c = self.new_challenge(account.id, Purpose::DeviceSignIn, None, client);
+                let mut c = self.new_challenge(account.id, Purpose::DeviceSignIn, None, client)?;
                 c.factor_id = Self::pick_method(account, &usable, |f| f.kind == FactorKind::Totp).map(|f| f.id);
                 self.commit(vec![Write::InsertChallenge(c.clone())]).await?;
                 c

@@ -35,7 +35,7 @@ impl<S: Store> Services<S> {
             let mut writes = charges.writes(now);
             writes.push(notice.into_write(&self.keys, now)?);
             writes.push(self.event(Some(existing.id), "sign_up_existing", client, ""));
-            let decoy = self.new_challenge(existing.id, Purpose::Decoy, None, client);
+            let decoy = self.new_challenge(existing.id, Purpose::Decoy, None, client)?;
             let decoy_id = decoy.id;
             writes.push(Write::InsertChallenge(decoy));
             if let Err(i) = self.commit_guarded(writes).await? {
@@ -57,7 +57,7 @@ impl<S: Store> Services<S> {
             preferred_factor: None,
             signin_alerts: false,
         };
-        let challenge = self.new_challenge(account.id, Purpose::VerifyEmail, None, client);
+        let challenge = self.new_challenge(account.id, Purpose::VerifyEmail, None, client)?;
         let id = challenge.id;
         let prefix = vec![Write::InsertAccount(account.clone()), Write::InsertChallenge(challenge), self.event(Some(account.id), "sign_up", client, "")];
         match self.send_code(&account, id, Purpose::VerifyEmail, Target::AccountEmail, client, prefix).await {
@@ -77,14 +77,16 @@ impl<S: Store> Services<S> {
         Ok(super::delivery::SentVia { channel: Channel::Email, to: account.email.masked() })
     }
 
-    pub(crate) fn new_challenge(&self, account: AccountId, purpose: Purpose, session: Option<SessionId>, client: &ClientInfo) -> Challenge {
+    /// A new challenge; none while this instance's clock disagrees with the database's.
+    pub(crate) fn new_challenge(&self, account: AccountId, purpose: Purpose, session: Option<SessionId>, client: &ClientInfo) -> Result<Challenge> {
+        self.clock_skew.check()?;
         let now = self.now();
-        Challenge {
+        Ok(Challenge {
             session_id: session,
             ip: client.ip.clone(),
             user_agent: client.user_agent.clone(),
             device_name: client.device_name.clone(),
             ..Challenge::open(ChallengeId::new(), account, purpose, now, now.plus_secs(self.policy.challenge_secs))
-        }
+        })
     }
 }

@@ -109,7 +109,14 @@ pub fn router(state: AppState) -> Router {
 /// Readiness (F-OPS-7): 200 while the server can serve; 503 `server.unavailable` with
 /// the outage as `reason` and `Retry-After` while it cannot (database down, disk full).
 async fn health(axum::extract::State(s): axum::extract::State<AppState>) -> axum::response::Response {
-    match s.db.readiness().await {
+    let ready = match s.db.readiness().await {
+        Ok(()) => s.services.clock_skew.check().map_err(|e| match e {
+            ninsho_domain::Error::Unavailable(o) => o,
+            _ => ninsho_domain::error::Outage::ClockSkew,
+        }),
+        Err(o) => Err(o),
+    };
+    match ready {
         Ok(()) => axum::Json(serde_json::json!({"status": "ok", "backend": s.db.backend()})).into_response(),
         Err(outage) => ApiError(ninsho_domain::Error::Unavailable(outage)).into_response(),
     }

@@ -1,7 +1,6 @@
 use super::*;
 use ninsho_domain::ports::FakeClock;
 use ninsho_domain::types::UnixMillis;
-use std::sync::Arc;
 
 const PHONE: &str = "+819012345678";
 
@@ -124,7 +123,7 @@ async fn f_otp_1_sent_code_expires_after_ten_minutes() {
     for b in backends().await {
         let clock = FakeClock::at(UnixMillis(1_900_000_000_000));
         let c2 = clock.clone();
-        let app = spawn_app_with(b, move |c| c.clock = Arc::new(c2)).await;
+        let app = spawn_app_with(b, move |c| use_fake_clock(c, c2)).await;
         let acct = two_sv_account(&app).await;
         let (cid, code) = challenge_with_code(&app, &acct.email).await;
         clock.advance_secs(601);

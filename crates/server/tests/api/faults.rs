@@ -190,3 +190,37 @@ async fn f_ops_7_more_sign_ins_than_the_machine_can_hash_are_shed_at_once() {
     assert!(health < Duration::from_millis(300), "/health took {health:?} during the burst");
     std::sync::Arc::try_unwrap(app).ok().unwrap().shutdown().await;
 }
+
+#[tokio::test]
+async fn f_ops_7_an_instance_whose_clock_is_off_issues_and_checks_no_code() {
+    for b in backends().await {
+        let clock = OffsetClock::default();
+        let c2 = clock.clone();
+        let app = spawn_app_with(b, move |c| {
+            c.clock = std::sync::Arc::new(c2);
+            c.clock_check_every = Duration::from_millis(100);
+        })
+        .await;
+        let acct = two_sv_account(&app).await;
+        let before = app.inbox_count("+819012345678").await;
+        let s = sign_in(&app, &browser(UA_B), &acct.email, json!({})).await;
+        let cid = s.body["challenge_id"].as_str().unwrap().to_string();
+        let code = app.code_after("+819012345678", before).await;
+
+        // A minute behind the database: the code would look 60 s younger than it is.
+        clock.set_offset_secs(-60);
+        eventually("/health reports the skew", Duration::from_secs(5), async || app.call("GET", "/health", None, None).await.body["reason"] == "clock_skew").await;
+        assert_eq!(app.call("GET", "/health", None, None).await.status, 503);
+        let v = app.call("POST", &format!("/api/v1/challenges/{cid}/verify"), None, Some(json!({"code": code}))).await;
+        assert_unavailable(&v, "clock_skew", "a code checked on a skewed instance");
+        let s2 = sign_in(&app, &browser(UA_B), &acct.email, json!({})).await;
+        assert_unavailable(&s2, "clock_skew", "a code issued on a skewed instance");
+
+        // The clock is put right: codes flow again without a restart.
+        clock.set_offset_secs(0);
+        eventually("/health ok again", Duration::from_secs(5), async || app.call("GET", "/health", None, None).await.status == 200).await;
+        let v = app.call("POST", &format!("/api/v1/challenges/{cid}/verify"), None, Some(json!({"code": code}))).await;
+        assert_eq!(v.status, 200, "{b:?}: {:?}", v.body);
+        app.shutdown().await;
+    }
+}

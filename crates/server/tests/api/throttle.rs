@@ -81,7 +81,7 @@ async fn f_signin_5_delays_grow_with_each_wrong_password_and_a_right_one_starts_
         let c2 = clock.clone();
         let app = spawn_app_with(b, move |c| {
             behind_proxy(c);
-            c.clock = Arc::new(c2);
+            use_fake_clock(c, c2);
         })
         .await;
         let email = unique_email();
