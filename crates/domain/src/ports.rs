@@ -243,6 +243,9 @@ pub enum Write {
     InsertAccount(Account),
     SetLocale { account: AccountId, locale: Locale },
     SetPassword { account: AccountId, hash: String, now: UnixMillis },
+    /// The same password hashed again (its NFKC form): not a credential change.
+    /// Changes nothing if the hash is no longer `old` (changed meanwhile).
+    RehashPassword { account: AccountId, old: String, hash: String },
     MarkEmailVerified { account: AccountId, now: UnixMillis },
     SetTwoSv { account: AccountId, enabled_at: Option<UnixMillis> },
     SetPreferred { account: AccountId, factor: Option<FactorId> },

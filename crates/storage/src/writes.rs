@@ -73,6 +73,9 @@ pub(crate) fn statements(w: &Write) -> Vec<Stmt> {
         Write::SetSigninAlerts { account, on } => guarded("update accounts set signin_alerts = $2 where id = $1", args![account.0, *on]),
         Write::SetLocale { account, locale } => guarded("update accounts set locale = $2 where id = $1", args![account.0, locale.as_str()]),
         Write::SetPassword { account, hash, .. } => guarded("update accounts set password_hash = $2 where id = $1", args![account.0, hash.as_str()]),
+        Write::RehashPassword { account, old, hash } => {
+            always("update accounts set password_hash = $3 where id = $1 and password_hash = $2", args![account.0, old.as_str(), hash.as_str()])
+        }
         Write::MarkEmailVerified { account, now } => always("update accounts set email_verified_at = $2 where id = $1 and email_verified_at is null", args![account.0, now.0]),
         Write::SetTwoSv { account, enabled_at } => guarded("update accounts set twosv_enabled_at = $2 where id = $1", args![account.0, ms(*enabled_at)]),
         Write::SetPreferred { account, factor } => guarded("update accounts set preferred_factor = $2 where id = $1", args![account.0, factor.map(|f| f.0)]),

@@ -390,7 +390,7 @@ impl<S: Store> Services<S> {
         if a.account.twosv_enabled_at.is_none() {
             let pw = password.ok_or_else(|| Error::invalid("step_up.password_required", "password", "enter your password"))?;
             crate::password::check_size(&self.policy.password, &pw)?;
-            if !self.hasher.verify(&pw, Some(&a.account.password_hash)).await? {
+            if !self.verify_password(Some(&a.account), &pw).await? {
                 self.commit(vec![self.event(Some(a.account.id), "wrong_password", client, "step_up")]).await?;
                 return Err(Error::InvalidCredentials);
             }

@@ -75,6 +75,19 @@ impl<S: Store> Services<S> {
         self.clock.now()
     }
 
+    /// Checks a password against an account's hash (`None`: the dummy hash, same work,
+    /// false). A password stored before passwords were NFKC-normalised, as typed, is
+    /// hashed again in its normalised form once it has been shown to be right.
+    pub(crate) async fn verify_password(&self, account: Option<&Account>, password: &secrecy::SecretString) -> Result<bool> {
+        let verdict = self.hasher.check(password, account.map(|a| a.password_hash.as_str())).await?;
+        if let (crate::password::Verdict::RightAsTyped, Some(a)) = (verdict, account) {
+            let hash = self.hasher.hash(password).await?;
+            self.commit(vec![Write::RehashPassword { account: a.id, old: a.password_hash.clone(), hash }]).await?;
+            tracing::info!(account = %a.id, "password hashed again in its NFKC form");
+        }
+        Ok(verdict.is_right())
+    }
+
     /// Keyed hash of the browser's identity; never the user agent itself in an index.
     pub(crate) fn device_hash(&self, client: &ClientInfo) -> Vec<u8> {
         self.keys.hash_code(b"device", client.user_agent.as_deref().unwrap_or(""))

@@ -8,7 +8,6 @@ use super::delivery::Target;
 use super::*;
 use crate::email::Email;
 use crate::messages::{Intent, Template};
-use crate::password;
 use crate::ports::Challenge;
 
 #[derive(Clone, Debug, serde::Serialize)]
@@ -20,7 +19,7 @@ pub struct SignUpStarted {
 impl<S: Store> Services<S> {
     pub async fn sign_up(&self, email: &str, password: SecretString, locale: Locale, client: &ClientInfo) -> Result<SignUpStarted> {
         let email = Email::parse(email)?;
-        password::check_new(&self.policy.password, &password, &email)?;
+        self.hasher.check_new(&self.policy.password, &password, &email, &self.policy.issuer).await?;
         let hash = self.hasher.hash(&password).await?;
         let now = self.now();
 
