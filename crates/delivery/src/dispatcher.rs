@@ -38,6 +38,8 @@ pub struct Dispatcher<S: OutboxStore> {
     pub keys: Arc<KeyRing>,
     pub clock: Arc<dyn Clock>,
     pub signal: Arc<Notify>,
+    /// Woken after each message handed to its provider (a request waiting to say "sent").
+    pub delivered: Arc<Notify>,
     pub providers: Providers,
     pub config: DispatchConfig,
     /// Operators (and tests) can hold delivery; messages wait in the outbox.
@@ -97,7 +99,9 @@ impl<S: OutboxStore> Dispatcher<S> {
         let result = match outcome {
             Ok(sealed) => {
                 tracing::info!(message_id = %m.id, template = %m.template, channel = m.channel.as_str(), provider = self.providers.for_channel(m.channel).name(), "outbox: sent");
-                self.store.mark_sent(m.id, now, &sealed).await
+                let marked = self.store.mark_sent(m.id, now, &sealed).await;
+                self.delivered.notify_waiters();
+                marked
             }
             // A provider that says retrying cannot help ("permanent: …"), or a message
             // older than the give-up time, fails now and gives its quota back.

@@ -72,6 +72,9 @@ pub struct PasswordPolicy {
     pub min_chars: usize,
     /// Refused before hashing: argon2 work is bounded by this.
     pub max_bytes: usize,
+    /// The least zxcvbn score (0…4) a new password needs: 3 is "safely unguessable",
+    /// about 10^10 guesses, against an offline attack on a slow hash (argon2id).
+    pub min_score: u8,
     pub argon2_m_kib: u32,
     pub argon2_t: u32,
     pub argon2_p: u32,
@@ -99,6 +102,7 @@ impl Default for Policy {
             password: PasswordPolicy {
                 min_chars: 12,
                 max_bytes: 1024,
+                min_score: 3,
                 argon2_m_kib: 19456,
                 argon2_t: 2,
                 argon2_p: 1,

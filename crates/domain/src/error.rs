@@ -7,8 +7,11 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
+    /// `reason`, when there is one, says which of several causes refused the value (a
+    /// weak password: `common`, `keyboard`, `personal`, …): a stable word beside the
+    /// stable code, for clients and for the page text next to the field.
     #[error("{message}")]
-    Invalid { code: &'static str, field: &'static str, message: String },
+    Invalid { code: &'static str, field: &'static str, message: String, reason: Option<&'static str> },
     #[error("the e-mail address or password is not right")]
     InvalidCredentials,
     #[error("this code is not right, or it has expired")]
@@ -80,13 +83,33 @@ impl Outage {
 
 impl Error {
     pub fn invalid(code: &'static str, field: &'static str, message: impl Into<String>) -> Self {
-        Error::Invalid { code, field, message: message.into() }
+        Error::Invalid { code, field, message: message.into(), reason: None }
+    }
+    /// An `invalid` refusal with its reason (see `Error::Invalid`).
+    pub fn invalid_because(code: &'static str, field: &'static str, reason: &'static str, message: impl Into<String>) -> Self {
+        Error::Invalid { code, field, message: message.into(), reason: Some(reason) }
+    }
+    /// The same refusal about the field the caller names `to` (a use case whose form
+    /// calls the new password `new_password`); other errors unchanged.
+    pub fn on_field(self, from: &'static str, to: &'static str) -> Self {
+        match self {
+            Error::Invalid { code, field, message, reason } if field == from => Error::Invalid { code, field: to, message, reason },
+            e => e,
+        }
     }
     pub fn conflict(code: &'static str, message: impl Into<String>) -> Self {
         Error::Conflict { code, message: message.into() }
     }
     pub fn internal(what: impl std::fmt::Display) -> Self {
         Error::Internal(what.to_string())
+    }
+
+    /// Why an `Invalid` value was refused, when the code has several causes.
+    pub fn reason(&self) -> Option<&'static str> {
+        match self {
+            Error::Invalid { reason, .. } => *reason,
+            _ => None,
+        }
     }
 
     /// The stable machine-readable code.

@@ -1,5 +1,9 @@
 //! Passwords (F-ACC-2): the rules a new password must meet, and argon2id hashing on a
 //! bounded pool of dedicated threads so a burst of sign-ins cannot starve the server.
+//!
+//! A password is NFKC-normalised (NIST SP 800-63B-4) before it is measured, estimated,
+//! hashed or verified: `é` typed as one code point or as `e` and a combining accent,
+//! and letters typed full width by an input method, are the same password.
 
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -11,6 +15,10 @@ use argon2::password_hash::{Output, ParamsString, PasswordHash, SaltString};
 use argon2::{Algorithm, Argon2, Block, Params, Version};
 use secrecy::{ExposeSecret, SecretString};
 use tokio::sync::Semaphore;
+use unicode_normalization::UnicodeNormalization;
+use zeroize::Zeroizing;
+use zxcvbn::feedback::Warning;
+use zxcvbn::matching::patterns::MatchPattern;
 
 use crate::config::PasswordPolicy;
 use crate::crypto::fill_random;
@@ -21,49 +29,214 @@ use crate::error::{Error, Result};
 static BLOCKLIST: LazyLock<HashSet<&'static str>> =
     LazyLock::new(|| include_str!("../data/common-passwords.txt").lines().map(str::trim).filter(|l| !l.is_empty()).collect());
 
-fn weak(message: &str) -> Error {
-    Error::invalid("password.weak", "password", message)
+/// The NFKC form of a password, in a buffer sized once (a growing `String` would leave
+/// copies behind in freed memory) and wiped when dropped.
+pub fn normalize(password: &str) -> Zeroizing<String> {
+    let len = password.nfkc().map(char::len_utf8).sum();
+    let mut out = Zeroizing::new(String::with_capacity(len));
+    out.extend(password.nfkc());
+    out
 }
 
-/// Refuses a password that is too long to hash before any work is done.
+/// Why a new password is refused: the `reason` of a `password.weak` error, a stable
+/// word that clients and the pages (`err-password-weak-<reason>`) match on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Weakness {
+    TooShort,
+    /// Among the most used and breached passwords, maybe with a few characters added.
+    Common,
+    /// Built from the account's own e-mail address or the shop's name.
+    Personal,
+    /// Only digits (a birthday, a phone number).
+    Digits,
+    /// One character repeated.
+    OneCharacter,
+    /// The strength estimate's reasons (zxcvbn): rows or patterns of keys, …
+    Keyboard,
+    /// … repeated characters or words (`aaa`, `abcabc`), …
+    Repeats,
+    /// … sequences (`abcd`, `6543`), …
+    Sequence,
+    /// … years and dates, …
+    Dates,
+    /// … a word by itself, …
+    Word,
+    /// … names and surnames, …
+    Names,
+    /// … or no single cause: too few guesses overall.
+    Guessable,
+}
+
+impl Weakness {
+    pub const ALL: [Weakness; 12] = [
+        Weakness::TooShort,
+        Weakness::Common,
+        Weakness::Personal,
+        Weakness::Digits,
+        Weakness::OneCharacter,
+        Weakness::Keyboard,
+        Weakness::Repeats,
+        Weakness::Sequence,
+        Weakness::Dates,
+        Weakness::Word,
+        Weakness::Names,
+        Weakness::Guessable,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Weakness::TooShort => "too_short",
+            Weakness::Common => "common",
+            Weakness::Personal => "personal",
+            Weakness::Digits => "digits",
+            Weakness::OneCharacter => "one_character",
+            Weakness::Keyboard => "keyboard",
+            Weakness::Repeats => "repeats",
+            Weakness::Sequence => "sequence",
+            Weakness::Dates => "dates",
+            Weakness::Word => "word",
+            Weakness::Names => "names",
+            Weakness::Guessable => "guessable",
+        }
+    }
+
+    fn of_warning(w: Warning) -> Weakness {
+        match w {
+            Warning::StraightRowsOfKeysAreEasyToGuess | Warning::ShortKeyboardPatternsAreEasyToGuess => Weakness::Keyboard,
+            Warning::RepeatsLikeAaaAreEasyToGuess | Warning::RepeatsLikeAbcAbcAreOnlySlightlyHarderToGuess => Weakness::Repeats,
+            Warning::ThisIsATop10Password | Warning::ThisIsATop100Password | Warning::ThisIsACommonPassword | Warning::ThisIsSimilarToACommonlyUsedPassword => {
+                Weakness::Common
+            }
+            Warning::SequencesLikeAbcAreEasyToGuess => Weakness::Sequence,
+            Warning::RecentYearsAreEasyToGuess | Warning::DatesAreOftenEasyToGuess => Weakness::Dates,
+            Warning::AWordByItselfIsEasyToGuess => Weakness::Word,
+            Warning::NamesAndSurnamesByThemselvesAreEasyToGuess | Warning::CommonNamesAndSurnamesAreEasyToGuess => Weakness::Names,
+        }
+    }
+}
+
+fn weak(reason: Weakness, message: &str) -> Error {
+    Error::invalid_because("password.weak", "password", reason.as_str(), message)
+}
+
+/// Refuses a password that is too long to hash before any work is done: as sent (which
+/// bounds the normalisation) and as it will be hashed.
 pub fn check_size(policy: &PasswordPolicy, password: &SecretString) -> Result<()> {
-    if password.expose_secret().len() > policy.max_bytes {
+    let raw = password.expose_secret();
+    if raw.len() > policy.max_bytes || raw.nfkc().map(char::len_utf8).sum::<usize>() > policy.max_bytes {
         return Err(Error::invalid("password.too_long", "password", format!("a password has at most {} bytes", policy.max_bytes)));
     }
     Ok(())
 }
 
-/// The rules for a new password. Upper/lower case, digits and symbols are encouraged by
-/// the pages but not required: length and not-guessable matter more (NIST 800-63B).
-pub fn check_new(policy: &PasswordPolicy, password: &SecretString, email: &Email) -> Result<()> {
+/// The rules for a new password, on its NFKC form. Upper/lower case, digits and symbols
+/// are encouraged by the pages but not required: length and not-guessable matter more
+/// (NIST 800-63B). `issuer` is the shop's name: a password built on it is refused like
+/// one built on the user's address.
+pub fn check_new(policy: &PasswordPolicy, password: &SecretString, email: &Email, issuer: &str) -> Result<()> {
     check_size(policy, password)?;
-    let pw = password.expose_secret();
+    let normalized = normalize(password.expose_secret());
+    let pw = normalized.as_str();
     if pw.chars().count() < policy.min_chars {
-        return Err(weak(&format!("use at least {} characters", policy.min_chars)));
+        return Err(weak(Weakness::TooShort, &format!("use at least {} characters", policy.min_chars)));
     }
-    let lower = pw.to_lowercase();
+    let lower = Zeroizing::new(pw.to_lowercase());
     if BLOCKLIST.contains(lower.as_str()) {
-        return Err(weak("this password is among the most used and breached ones; choose another"));
+        return Err(weak(Weakness::Common, "this password is among the most used and breached ones; choose another"));
     }
     // A common password with digits or symbols glued on ("password2024!") is no better.
     let core = lower.trim_end_matches(|c: char| !c.is_alphabetic());
     let core = core.trim_start_matches(|c: char| !c.is_alphabetic());
     if core.chars().count() >= 4 && BLOCKLIST.contains(core) && core.chars().count() * 2 >= lower.chars().count() {
-        return Err(weak("this is a common password with a few characters added; choose another"));
+        return Err(weak(Weakness::Common, "this is a common password with a few characters added; choose another"));
     }
     let name = email.local_part().to_lowercase();
     let name_core: String = name.chars().filter(|c| c.is_alphanumeric()).collect();
-    if name_core.chars().count() >= 4 && lower.chars().filter(|c| c.is_alphanumeric()).collect::<String>().contains(&name_core) {
-        return Err(weak("do not use your name or e-mail address in your password"));
+    if name_core.chars().count() >= 4 && Zeroizing::new(lower.chars().filter(|c| c.is_alphanumeric()).collect::<String>()).contains(&name_core) {
+        return Err(weak(Weakness::Personal, "do not use your name or e-mail address in your password"));
     }
     if pw.chars().all(|c| c.is_ascii_digit() || matches!(c, '-' | '/' | '.' | ' ')) {
-        return Err(weak("a password of only digits (a birthday, a phone number) is easy to guess"));
+        return Err(weak(Weakness::Digits, "a password of only digits (a birthday, a phone number) is easy to guess"));
     }
     let first = pw.chars().next();
     if pw.chars().all(|c| Some(c) == first) {
-        return Err(weak("a password of one repeated character is easy to guess"));
+        return Err(weak(Weakness::OneCharacter, "a password of one repeated character is easy to guess"));
     }
-    Ok(())
+    estimate(policy, pw, email, issuer)
+}
+
+/// The account's own words, which an attacker who targets it tries first (NIST SP
+/// 800-63B-4's context-specific words): the address, its local part whole, without
+/// separators and word by word, the words of its domain but the last, and the shop's
+/// name. zxcvbn matches them anywhere in the password, reversed and in l33t.
+fn user_inputs(email: &Email, issuer: &str) -> Vec<String> {
+    let address = email.as_str().to_lowercase();
+    let (local, domain) = address.rsplit_once('@').unwrap_or((address.as_str(), ""));
+    let words = |s: &str| s.split(|c: char| !c.is_alphanumeric()).filter(|w| w.chars().count() >= 3).map(str::to_owned).collect::<Vec<_>>();
+    let mut inputs = vec![address.clone(), local.to_owned(), local.chars().filter(|c| c.is_alphanumeric()).collect()];
+    inputs.extend(words(local));
+    if let Some((names, _tld)) = domain.rsplit_once('.') {
+        inputs.extend(words(names));
+    }
+    let issuer = issuer.to_lowercase();
+    inputs.extend(words(&issuer));
+    inputs.push(issuer.chars().filter(|c| c.is_alphanumeric()).collect());
+    inputs.retain(|w| w.chars().count() >= 3);
+    inputs.sort();
+    inputs.dedup();
+    inputs
+}
+
+/// Whether a match zxcvbn scored is one of the account's own words (or repeats one).
+fn uses_input(m: &zxcvbn::Match, inputs: &[String]) -> bool {
+    match &m.pattern {
+        MatchPattern::Dictionary(d) => inputs.contains(&d.matched_word),
+        MatchPattern::Repeat(r) => r.base_matches.iter().any(|b| uses_input(b, inputs)),
+        _ => false,
+    }
+}
+
+/// The strength estimate (zxcvbn, with the account's own words): refuses a password
+/// scored below `policy.min_score`, saying why in zxcvbn's words.
+pub fn estimate(policy: &PasswordPolicy, normalized: &str, email: &Email, issuer: &str) -> Result<()> {
+    let inputs = user_inputs(email, issuer);
+    let words: Vec<&str> = inputs.iter().map(String::as_str).collect();
+    let entropy = zxcvbn::zxcvbn(normalized, &words);
+    if u8::from(entropy.score()) >= policy.min_score {
+        return Ok(());
+    }
+    let warning = entropy.feedback().and_then(|f| f.warning());
+    let reason = if entropy.sequence().iter().any(|m| uses_input(m, &inputs)) {
+        Weakness::Personal
+    } else {
+        warning.map_or(Weakness::Guessable, Weakness::of_warning)
+    };
+    let mut message = String::from("this password is easy to guess.");
+    if reason == Weakness::Personal {
+        message.push_str(" Do not build it on your e-mail address or the shop's name.");
+    } else if let Some(w) = warning {
+        message.push_str(&format!(" {w}"));
+    }
+    for s in entropy.feedback().map(|f| f.suggestions()).unwrap_or_default() {
+        message.push_str(&format!(" {s}"));
+    }
+    Err(weak(reason, &message))
+}
+
+/// What a password check found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    Wrong,
+    Right,
+    /// Right, against a hash of the password as typed: made before passwords were
+    /// NFKC-normalised, from a password NFKC changes. The caller stores a new hash.
+    RightAsTyped,
+}
+
+impl Verdict {
+    pub fn is_right(self) -> bool {
+        self != Verdict::Wrong
+    }
 }
 
 /// argon2id on a bounded pool of dedicated threads.
@@ -252,6 +425,15 @@ impl Hasher {
         self
     }
 
+    /// `check_new` on the hashing threads: the strength estimate takes a few
+    /// milliseconds (tens for a long password, and its dictionaries load on first use),
+    /// too long for an async worker.
+    pub async fn check_new(&self, policy: &PasswordPolicy, password: &SecretString, email: &Email, issuer: &str) -> Result<()> {
+        let (policy, password, email, issuer) = (policy.clone(), password.clone(), email.clone(), issuer.to_owned());
+        self.pool.run(move || check_new(&policy, &password, &email, &issuer)).await?
+    }
+
+    /// The argon2id hash of the password's NFKC form.
     pub async fn hash(&self, password: &SecretString) -> Result<String> {
         let me = self.clone();
         let pw = password.clone();
@@ -260,16 +442,39 @@ impl Hasher {
 
     /// `stored = None` verifies against the dummy hash and always answers false.
     pub async fn verify(&self, password: &SecretString, stored: Option<&str>) -> Result<bool> {
+        Ok(self.check(password, stored).await?.is_right())
+    }
+
+    /// Verifies the password's NFKC form and, for a hash made before passwords were
+    /// normalised, the password as typed (see `Verdict::RightAsTyped`). `stored = None`
+    /// verifies against the dummy hash, with the same number of hashes, and is `Wrong`.
+    pub async fn check(&self, password: &SecretString, stored: Option<&str>) -> Result<Verdict> {
         let me = self.clone();
         let pw = password.clone();
         let known = stored.is_some();
         let phc = stored.map(str::to_owned).unwrap_or_else(|| self.dummy.as_str().to_owned());
-        let ok = self.pool.run(move || me.verify_blocking(pw.expose_secret(), &phc)).await??;
-        Ok(ok && known)
+        let verdict = self.pool.run(move || me.check_blocking(pw.expose_secret(), &phc)).await??;
+        Ok(if known { verdict } else { Verdict::Wrong })
     }
 
-    /// One hash, on this thread, in PHC form (also the benchmark's baseline).
+    fn check_blocking(&self, typed: &str, phc: &str) -> Result<Verdict> {
+        let normalized = normalize(typed);
+        if self.verify_blocking(&normalized, phc)? {
+            return Ok(Verdict::Right);
+        }
+        // Only a password that NFKC changes can have been stored otherwise. Its second
+        // hash is made for every address, known or not (the dummy), so the work still
+        // tells nothing about the address; an ASCII password costs one hash as before.
+        if normalized.as_str() != typed && self.verify_blocking(typed, phc)? {
+            return Ok(Verdict::RightAsTyped);
+        }
+        Ok(Verdict::Wrong)
+    }
+
+    /// One hash of the password's NFKC form, on this thread, in PHC form (also the
+    /// benchmark's baseline).
     pub fn hash_blocking(&self, password: &str) -> Result<String> {
+        let password = normalize(password);
         let mut salt = [0u8; 16];
         fill_random(&mut salt)?;
         let argon = Argon2::new(Algorithm::Argon2id, Version::V0x13, self.params.clone());
@@ -286,8 +491,8 @@ impl Hasher {
         Ok(phc.to_string())
     }
 
-    /// Checks a password against a stored PHC string, with the parameters it was
-    /// made with (older hashes keep theirs).
+    /// Checks these bytes (no normalisation here) against a stored PHC string, with the
+    /// parameters it was made with (older hashes keep theirs).
     fn verify_blocking(&self, password: &str, phc: &str) -> Result<bool> {
         let parsed = PasswordHash::new(phc).map_err(|e| Error::internal(format!("stored hash: {e}")))?;
         let (Some(salt), Some(expected)) = (parsed.salt, parsed.hash) else { return Err(Error::internal("stored hash: no salt or output")) };
@@ -312,33 +517,99 @@ mod tests {
         SecretString::from(p.to_string())
     }
 
+    const SHOP: &str = "Sakura Shop";
+
     #[test]
     fn f_acc_2_password_rules() {
         let pol = Policy::default().password;
         let email = Email::parse("taro.yamada@example.com").unwrap();
-        let ok = |p: &str| check_new(&pol, &s(p), &email);
+        let ok = |p: &str| check_new(&pol, &s(p), &email, SHOP);
+        let reason = |p: &str| ok(p).unwrap_err().reason();
         assert!(ok("correct horse battery staple").is_ok());
         assert!(ok("Ninsho-Sakura-2026!").is_ok());
         assert_eq!(ok("short1!").unwrap_err().code(), "password.weak");
+        assert_eq!(reason("short1!"), Some("too_short"));
         assert_eq!(ok("123456789012").unwrap_err().code(), "password.weak");
+        assert_eq!(reason("123456789012"), Some("digits"));
         assert_eq!(ok("aaaaaaaaaaaaaaa").unwrap_err().code(), "password.weak");
+        assert_eq!(reason("aaaaaaaaaaaaaaa"), Some("one_character"));
         assert_eq!(ok("TaroYamada1985!!").unwrap_err().code(), "password.weak");
+        assert_eq!(reason("TaroYamada1985!!"), Some("personal"));
         assert_eq!(ok("1985/04/12 1985").unwrap_err().code(), "password.weak");
         assert_eq!(ok(&"x".repeat(2000)).unwrap_err().code(), "password.too_long");
+        let e = ok("short1!").unwrap_err();
+        assert!(matches!(e, Error::Invalid { field: "password", .. }), "{e:?}");
     }
 
+    /// The strength estimate (zxcvbn with the account's own words) refuses what the
+    /// fixed rules let through, says why, and lets a passphrase through.
     #[test]
-    fn f_acc_2_common_passwords_refused_even_with_suffix() {
+    fn f_acc_2_strength_estimate_refuses_guessable_passwords_with_the_reason() {
+        let pol = Policy::default().password;
+        assert_eq!(pol.min_score, 3);
+        let email = Email::parse("taro.yamada@example.com").unwrap();
+        let check = |p: &str| check_new(&pol, &s(p), &email, SHOP);
+        let est = |p: &str| estimate(&pol, &normalize(p), &email, SHOP);
+        for p in ["correct horse battery staple", "Ninsho-Sakura-2026!", "a brand new passphrase 2026", "violet kettle marathon"] {
+            assert!(check(p).is_ok(), "{p}: {:?}", check(p));
+        }
+        for (p, why) in [
+            ("passwordpassword", "repeats"),
+            ("qwertyuiopasdfgh", "common"),
+            ("qwertyuiop[]asdf", "keyboard"),
+            ("taroyamadataroyamada", "personal"),
+            ("sakurashopsakurashop", "personal"),
+            ("abcdefghijklmnop", "sequence"),
+            ("michaeljohnson", "names"),
+            ("encyclopaedia", "word"),
+            ("mississippi123", "guessable"),
+        ] {
+            // The estimate by itself: none of these is on the list of common passwords.
+            assert!(!BLOCKLIST.contains(p), "{p}");
+            let e = est(p).unwrap_err();
+            assert_eq!((e.code(), e.reason()), ("password.weak", Some(why)), "{p}: {e}");
+            assert!(matches!(e, Error::Invalid { field: "password", .. }));
+            assert!(e.to_string().starts_with("this password is easy to guess."), "{e}");
+            assert_eq!(check(p).unwrap_err().code(), "password.weak", "{p}");
+        }
+        // zxcvbn's own words travel in the detail.
+        let e = est("qwertyuiop[]asdf").unwrap_err().to_string();
+        assert!(e.contains("Straight rows of keys"), "{e}");
+        // The fixed rule sees the name reordered, where the estimate does not.
+        assert_eq!(check("yamadataro.yamadataro").unwrap_err().reason(), Some("personal"));
+        // The account's words count only for that account.
+        let other = Email::parse("hanako@example.org").unwrap();
+        for p in ["taroyamada2026!", "sakurashop2026", "taro.yamada@example.com"] {
+            assert!(estimate(&pol, p, &other, "ninsho").is_ok(), "{p}");
+            assert_eq!(est(p).unwrap_err().reason(), Some("personal"), "{p}");
+        }
+        // The minimum is the policy's.
+        let lenient = PasswordPolicy { min_score: 0, ..pol.clone() };
+        assert!(estimate(&lenient, "passwordpassword", &email, SHOP).is_ok());
+        assert!(estimate(&pol, "violet kettle", &email, SHOP).is_ok());
+        let strict = PasswordPolicy { min_score: 4, ..pol };
+        assert!(estimate(&strict, "violet kettle", &email, SHOP).is_err());
+    }
+
+    /// NFKC before every length rule: a password that is 12 code points only as NFD is
+    /// 11 characters; one that NFKC swells beyond the size limit is too long.
+    #[test]
+    fn f_acc_2_lengths_count_the_nfkc_form() {
         let pol = Policy::default().password;
         let email = Email::parse("someone@example.com").unwrap();
-        assert!(BLOCKLIST.len() > 5_000, "blocklist has {} entries", BLOCKLIST.len());
-        // Pick long entries from the shipped list itself, so the test follows the data.
-        let long: Vec<&str> = BLOCKLIST.iter().copied().filter(|p| p.chars().count() >= 12).take(20).collect();
-        assert!(!long.is_empty());
-        for p in long {
-            assert_eq!(check_new(&pol, &s(p), &email).unwrap_err().code(), "password.weak", "{p}");
-        }
-        assert_eq!(check_new(&pol, &s("password2024!!!"), &email).unwrap_err().code(), "password.weak");
+        let nfd = "ke\u{301}ttle mauve 7";
+        assert_eq!(nfd.chars().count(), 15);
+        assert_eq!(normalize(nfd).chars().count(), 14);
+        assert!(check_new(&pol, &s(nfd), &email, SHOP).is_ok());
+        let short = "ke\u{301}ttle wolf";
+        assert_eq!(short.chars().count(), 12, "12 code points as typed");
+        assert_eq!(check_new(&pol, &s(short), &email, SHOP).unwrap_err().reason(), Some("too_short"));
+        // U+FDFA is 3 bytes, and 33 once normalised.
+        let swollen = "\u{FDFA}".repeat(40);
+        assert!(swollen.len() <= pol.max_bytes);
+        assert_eq!(check_size(&pol, &s(&swollen)).unwrap_err().code(), "password.too_long");
+        assert_eq!(&*normalize("Ｐａｓｓ　ｗｏｒｄ"), "Pass word");
+        assert_eq!(&*normalize("cafe\u{301}"), "caf\u{e9}");
     }
 
     /// m = 64 KiB: fast in unit tests; the real parameters are checked below.
@@ -364,6 +635,45 @@ mod tests {
         assert!(h.verify(&s("correct horse battery staple"), Some(&phc)).await.unwrap());
         assert!(!h.verify(&s("wrong horse battery staple"), Some(&phc)).await.unwrap());
         assert!(!h.verify(&s("anything"), None).await.unwrap());
+    }
+
+    /// NFC and NFD, and full-width forms, are one password: whichever form was hashed,
+    /// the other verifies (NFKC on both sides).
+    #[tokio::test]
+    async fn f_acc_2_nfc_nfd_and_full_width_forms_verify_alike() {
+        let h = fast_hasher();
+        let nfc = "caf\u{e9} au lait sur la terrasse";
+        let nfd = "cafe\u{301} au lait sur la terrasse";
+        assert_ne!(nfc, nfd);
+        for (made, typed) in [(nfc, nfd), (nfd, nfc), ("ｃａｆé au lait", "café au lait"), ("café au lait", "ｃａｆｅ\u{301}\u{3000}au lait")] {
+            let phc = h.hash(&s(made)).await.unwrap();
+            assert_eq!(h.check(&s(typed), Some(&phc)).await.unwrap(), Verdict::Right, "{made:?} then {typed:?}");
+            assert_eq!(h.check(&s(made), Some(&phc)).await.unwrap(), Verdict::Right);
+            assert_eq!(h.check(&s("cafe au lait sur la terrasse"), Some(&phc)).await.unwrap(), Verdict::Wrong, "the accent still counts");
+        }
+        // What is hashed is the NFKC form: the reference implementation agrees.
+        use argon2::password_hash::PasswordVerifier as _;
+        let phc = h.hash(&s(nfd)).await.unwrap();
+        let reference = Argon2::new(Algorithm::Argon2id, Version::V0x13, Params::new(64, 2, 1, None).unwrap());
+        assert!(reference.verify_password(nfc.as_bytes(), &PasswordHash::new(&phc).unwrap()).is_ok());
+        assert!(reference.verify_password(nfd.as_bytes(), &PasswordHash::new(&phc).unwrap()).is_err());
+    }
+
+    /// A hash made before passwords were normalised holds the password as typed: it
+    /// verifies, as `RightAsTyped` so the caller hashes it again; nothing else does.
+    #[tokio::test]
+    async fn f_acc_2_a_hash_of_the_password_as_typed_still_verifies_and_asks_for_a_new_hash() {
+        let h = fast_hasher();
+        let nfd = "cafe\u{301} au lait sur la terrasse";
+        let legacy = reference_hash(64, 2, nfd.as_bytes());
+        assert_eq!(h.check(&s(nfd), Some(&legacy)).await.unwrap(), Verdict::RightAsTyped);
+        assert!(h.verify(&s(nfd), Some(&legacy)).await.unwrap());
+        assert_eq!(h.check(&s("caf\u{e9} au lait sur la terrasse"), Some(&legacy)).await.unwrap(), Verdict::Wrong, "only the form that was typed");
+        assert_eq!(h.check(&s("cafe\u{301} au lait sur le toit"), Some(&legacy)).await.unwrap(), Verdict::Wrong);
+        assert_eq!(h.check(&s(nfd), None).await.unwrap(), Verdict::Wrong);
+        // An ASCII password was hashed as it is now: no second form to try.
+        let ascii = reference_hash(64, 2, b"pw one");
+        assert_eq!(h.check(&s("pw one"), Some(&ascii)).await.unwrap(), Verdict::Right);
     }
 
     /// The reused working memory changes nothing: the argon2 crate's own verifier

@@ -123,6 +123,8 @@ pub struct Challenge {
     pub factor_id: Option<FactorId>,
     pub code_hash: Option<Vec<u8>>,
     pub code_expires_at: Option<UnixMillis>,
+    /// The outbox message carrying the latest code, while a code was sent.
+    pub code_message: Option<MessageId>,
     pub created_at: UnixMillis,
     pub expires_at: UnixMillis,
     pub attempts: i64,
@@ -145,6 +147,7 @@ impl Challenge {
             factor_id: None,
             code_hash: None,
             code_expires_at: None,
+            code_message: None,
             created_at,
             expires_at,
             attempts: 0,
@@ -274,6 +277,9 @@ pub enum Write {
     InsertAccount(Account),
     SetLocale { account: AccountId, locale: Locale },
     SetPassword { account: AccountId, hash: String, now: UnixMillis },
+    /// The same password hashed again (its NFKC form): not a credential change.
+    /// Changes nothing if the hash is no longer `old` (changed meanwhile).
+    RehashPassword { account: AccountId, old: String, hash: String },
     MarkEmailVerified { account: AccountId, now: UnixMillis },
     SetTwoSv { account: AccountId, enabled_at: Option<UnixMillis> },
     SetPreferred { account: AccountId, factor: Option<FactorId> },
@@ -289,7 +295,10 @@ pub enum Write {
     ReplaceBackupCodes { account: AccountId, hashes: Vec<Vec<u8>> },
     InsertChallenge(Challenge),
     /// Guard: the challenge is open. Replaces any earlier code (F-OTP-2).
-    SetChallengeCode { challenge: ChallengeId, factor: Option<FactorId>, code_hash: Vec<u8>, code_expires_at: UnixMillis, now: UnixMillis },
+    SetChallengeCode { challenge: ChallengeId, factor: Option<FactorId>, code_hash: Vec<u8>, code_expires_at: UnixMillis, message: MessageId, now: UnixMillis },
+    /// Guard: the message still waits in the outbox and no dispatcher holds it. A code a
+    /// newer one replaced is then never sent (F-OTP-2).
+    SupersedeMessage { message: MessageId, now: UnixMillis },
     /// Guard: open and attempts below the limit. Approvals only: a code check consumes
     /// its challenge through `CodeAttempt`, which counts and compares in one step.
     ConsumeChallenge { challenge: ChallengeId, now: UnixMillis, max_attempts: i64 },
@@ -447,6 +456,11 @@ pub trait Store: Clone + Send + Sync + 'static {
     fn backup_codes_left(&self, account: AccountId) -> impl Future<Output = R<i64>> + Send;
     /// The account's messages, newest first (F-MSG-2).
     fn messages(&self, account: AccountId, limit: i64) -> impl Future<Output = R<Vec<ArchivedMessage>>> + Send;
+    /// The quota keys of a message that still waits in the outbox, not held by any
+    /// dispatcher (`None` once it is being sent, sent, failed or superseded).
+    fn waiting_message(&self, id: MessageId, now: UnixMillis) -> impl Future<Output = R<Option<Vec<String>>>> + Send;
+    /// pending, sent, failed or superseded.
+    fn message_status(&self, id: MessageId) -> impl Future<Output = R<Option<String>>> + Send;
     /// Until when a throttled key must wait, if it must.
     fn throttled_until(&self, key: &ThrottleKey, now: UnixMillis) -> impl Future<Output = R<Option<UnixMillis>>> + Send;
     /// When the window of a quota key ends, if it exists.

@@ -49,6 +49,7 @@ impl App {
             clock: config.clock.clone(),
             default_region: config.default_region.clone(),
             outbox_signal: Arc::new(Notify::new()),
+            delivered: Arc::new(Notify::new()),
             clock_skew: Arc::new(ClockSkew::new(config.max_clock_skew.as_millis().min(i64::MAX as u128) as i64)),
         })
     }
@@ -65,6 +66,7 @@ impl App {
 
         let paused = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let dispatcher = Dispatcher {
+            delivered: services.delivered.clone(),
             paused: paused.clone(),
             store: db.clone(),
             keys,

@@ -129,10 +129,11 @@ pub(crate) fn now_ms() -> i64 {
 /// A connection given back while the driver still counts a transaction open is closed,
 /// not reused: a commit refused for want of space is rolled back by SQLite itself, and
 /// the driver's count of open transactions would otherwise stay wrong for good
-/// ("begin_with at non-zero transaction depth" on every later write).
+/// ("begin_with at non-zero transaction depth" on every later write). No round trip:
+/// the pool pings every released connection right after this anyway. A rollback still
+/// queued from an abandoned transaction may close a sound connection too — only on
+/// paths that already failed.
 async fn close_if_in_transaction<C: sqlx::Connection>(conn: &mut C) -> Result<bool, sqlx::Error> {
-    // Runs a queued rollback first, so that only a truly stuck count closes it.
-    conn.ping().await?;
     Ok(!conn.is_in_transaction())
 }
 
@@ -283,6 +284,8 @@ delegate!(Store {
     fn sign_in_context(&self, email: &Email, device_hash: &[u8], failures_since: UnixMillis) -> R<Option<SignInContext>>;
     fn backup_codes_left(&self, account: AccountId) -> R<i64>;
     fn messages(&self, account: AccountId, limit: i64) -> R<Vec<ArchivedMessage>>;
+    fn waiting_message(&self, id: MessageId, now: UnixMillis) -> R<Option<Vec<String>>>;
+    fn message_status(&self, id: MessageId) -> R<Option<String>>;
     fn throttled_until(&self, key: &ThrottleKey, now: UnixMillis) -> R<Option<UnixMillis>>;
     fn quota_window_start(&self, key: &str) -> R<Option<UnixMillis>>;
     fn commit_attempt(&self, attempt: CodeAttempt, on_right: Vec<Write>) -> Result<AttemptOutcome, CommitError>;

@@ -289,6 +289,7 @@ fn challenge_row(r: &DbRow) -> R<Challenge> {
         factor_id: r.try_get::<Option<Uuid>, _>("factor_id").map_err(db_err)?.map(FactorId),
         code_hash: r.try_get("code_hash").map_err(db_err)?,
         code_expires_at: opt_ms(r.try_get("code_expires_at").map_err(db_err)?),
+        code_message: r.try_get::<Option<Uuid>, _>("code_message_id").map_err(db_err)?.map(MessageId),
         created_at: UnixMillis(r.try_get("created_at").map_err(db_err)?),
         expires_at: UnixMillis(r.try_get("expires_at").map_err(db_err)?),
         attempts: r.try_get("attempts").map_err(db_err)?,
@@ -644,6 +645,17 @@ impl ninsho_domain::ports::Store for Store {
             .collect()
     }
 
+    async fn waiting_message(&self, id: MessageId, now: UnixMillis) -> R<Option<Vec<String>>> {
+        let r = sqlx::query("select quota_keys from outbox where id = $1 and status = 'pending' and (lease_until is null or lease_until < $2)")
+            .bind(id.0).bind(now.0).fetch_optional(&self.read).await.map_err(db_err)?;
+        r.map(|r| r.try_get::<String, _>(0).map(|k| k.lines().filter(|l| !l.is_empty()).map(str::to_owned).collect())).transpose().map_err(db_err)
+    }
+
+    async fn message_status(&self, id: MessageId) -> R<Option<String>> {
+        let r = sqlx::query("select status from outbox where id = $1").bind(id.0).fetch_optional(&self.read).await.map_err(db_err)?;
+        r.map(|r| r.try_get::<String, _>(0)).transpose().map_err(db_err)
+    }
+
     async fn throttled_until(&self, key: &ThrottleKey, now: UnixMillis) -> R<Option<UnixMillis>> {
         let r = sqlx::query("select blocked_until from password_throttle where key = $1 and blocked_until > $2")
             .bind(key.as_str()).bind(now.0).fetch_optional(&self.read).await.map_err(db_err)?;
@@ -693,7 +705,7 @@ impl OutboxStore for Store {
     }
 
     async fn mark_sent(&self, id: MessageId, now: UnixMillis, sealed_body: &[u8]) -> R<()> {
-        sqlx::query("update outbox set status = 'sent', sent_at = $2, body = $3, lease_until = null, last_error = null where id = $1")
+        sqlx::query("update outbox set status = 'sent', sent_at = $2, body = $3, lease_until = null, last_error = null where id = $1 and status = 'pending'")
             .bind(id.0).bind(now.0).bind(sealed_body).execute(&self.write).await.map_err(db_err)?;
         Ok(())
     }

@@ -73,6 +73,9 @@ pub(crate) fn statements(w: &Write) -> Vec<Stmt> {
         Write::SetSigninAlerts { account, on } => guarded("update accounts set signin_alerts = $2 where id = $1", args![account.0, *on]),
         Write::SetLocale { account, locale } => guarded("update accounts set locale = $2 where id = $1", args![account.0, locale.as_str()]),
         Write::SetPassword { account, hash, .. } => guarded("update accounts set password_hash = $2 where id = $1", args![account.0, hash.as_str()]),
+        Write::RehashPassword { account, old, hash } => {
+            always("update accounts set password_hash = $3 where id = $1 and password_hash = $2", args![account.0, old.as_str(), hash.as_str()])
+        }
         Write::MarkEmailVerified { account, now } => always("update accounts set email_verified_at = $2 where id = $1 and email_verified_at is null", args![account.0, now.0]),
         Write::SetTwoSv { account, enabled_at } => guarded("update accounts set twosv_enabled_at = $2 where id = $1", args![account.0, ms(*enabled_at)]),
         Write::SetPreferred { account, factor } => guarded("update accounts set preferred_factor = $2 where id = $1", args![account.0, factor.map(|f| f.0)]),
@@ -104,9 +107,13 @@ pub(crate) fn statements(w: &Write) -> Vec<Stmt> {
                 ch.expires_at.0, ch.attempts, ms(ch.consumed_at), ms(ch.cancelled_at), ch.session_id.map(|s| s.0), ch.ip.clone(), ch.user_agent.clone(),
                 ch.device_name.clone()],
         ),
-        Write::SetChallengeCode { challenge, factor, code_hash, code_expires_at, now } => guarded(
-            "update challenges set code_hash = $2, factor_id = $3, code_expires_at = $4 where id = $1 and consumed_at is null and cancelled_at is null and expires_at > $5",
-            args![challenge.0, code_hash.as_slice(), factor.map(|f| f.0), code_expires_at.0, now.0],
+        Write::SetChallengeCode { challenge, factor, code_hash, code_expires_at, message, now } => guarded(
+            "update challenges set code_hash = $2, factor_id = $3, code_expires_at = $4, code_message_id = $6 where id = $1 and consumed_at is null and cancelled_at is null and expires_at > $5",
+            args![challenge.0, code_hash.as_slice(), factor.map(|f| f.0), code_expires_at.0, now.0, message.0],
+        ),
+        Write::SupersedeMessage { message, now } => guarded(
+            "update outbox set status = 'superseded', lease_until = null where id = $1 and status = 'pending' and (lease_until is null or lease_until < $2)",
+            args![message.0, now.0],
         ),
         Write::ConsumeChallenge { challenge, now, max_attempts } => guarded(
             "update challenges set consumed_at = $2 where id = $1 and consumed_at is null and cancelled_at is null and expires_at > $2 and attempts < $3",
@@ -367,7 +374,7 @@ mod tests {
         let now = UnixMillis(1);
         let writes = [
             Write::ConsumeChallenge { challenge: ChallengeId::new(), now, max_attempts: 5 },
-            Write::SetChallengeCode { challenge: ChallengeId::new(), factor: None, code_hash: vec![1], code_expires_at: now, now },
+            Write::SetChallengeCode { challenge: ChallengeId::new(), factor: None, code_hash: vec![1], code_expires_at: now, message: MessageId::new(), now },
             Write::AdvanceTotpStep { factor: FactorId::new(), step: 3 },
             Write::ResetFactorFailures { factor: FactorId::new() },
             Write::ConsumeBackupCode { account: AccountId::new(), code_hash: vec![1], now },
@@ -411,7 +418,7 @@ mod tests {
         assert_eq!(one.args.len(), 3 + 3);
         assert!(one.sql.contains("last_sign_in_at = $5 where id = $4 and (last_sign_in_at is null or last_sign_in_at <= $5 - $6)"), "second write's placeholders follow the first's: {}", one.sql);
         // The same challenge twice: the second change would be lost.
-        let code = Write::SetChallengeCode { challenge: ch, factor: None, code_hash: vec![1], code_expires_at: now, now };
+        let code = Write::SetChallengeCode { challenge: ch, factor: None, code_hash: vec![1], code_expires_at: now, message: MessageId::new(), now };
         assert!(one_statement(&[consume.clone(), code]).is_none());
         // An insert and an update of one table: the update cannot see the new row.
         let insert = Write::InsertChallenge(Challenge::open(ch, AccountId::new(), Purpose::SignIn, now, now));

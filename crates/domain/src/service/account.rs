@@ -34,12 +34,12 @@ impl<S: Store> Services<S> {
     /// session; revokes trusted browsers; notifies every address on file.
     pub async fn change_password(&self, a: &Authed, current: SecretString, new: SecretString, sign_out_others: bool, client: &ClientInfo) -> Result<()> {
         self.require_step_up(a)?;
-        password::check_size(&self.policy.password, &current)?;
+        password::check_size(&self.policy.password, &current).map_err(|e| e.on_field("password", "current_password"))?;
         if !self.hasher.verify(&current, Some(&a.account.password_hash)).await? {
             self.commit(vec![self.event(Some(a.account.id), "wrong_password", client, "password_change")]).await?;
             return Err(Error::invalid("password.current_wrong", "current_password", "the current password is not right"));
         }
-        password::check_new(&self.policy.password, &new, &a.account.email)?;
+        self.hasher.check_new(&self.policy.password, &new, &a.account.email, &self.policy.issuer).await.map_err(|e| e.on_field("password", "new_password"))?;
         let hash = self.hasher.hash(&new).await?;
         let now = self.now();
         let factors = self.store.factors(a.account.id).await?;

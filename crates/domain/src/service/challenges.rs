@@ -345,7 +345,7 @@ impl<S: Store> Services<S> {
             Some(f) => Target::Factor(f),
             None => Target::AccountEmail,
         };
-        self.send_code(&account, ch.id, ch.purpose, target, client, vec![]).await
+        self.send_code(&account, ch.id, ch.purpose, target, client, vec![], ch.code_message).await
     }
 
     /// F-MSG-4: the signed link in a code message cancels its challenge. Single use:
@@ -393,7 +393,7 @@ impl<S: Store> Services<S> {
         if a.account.twosv_enabled_at.is_none() {
             let pw = password.ok_or_else(|| Error::invalid("step_up.password_required", "password", "enter your password"))?;
             crate::password::check_size(&self.policy.password, &pw)?;
-            if !self.hasher.verify(&pw, Some(&a.account.password_hash)).await? {
+            if !self.verify_password(Some(&a.account), &pw).await? {
                 self.commit(vec![self.event(Some(a.account.id), "wrong_password", client, "step_up")]).await?;
                 return Err(Error::InvalidCredentials);
             }
@@ -411,7 +411,7 @@ impl<S: Store> Services<S> {
         ch.factor_id = Some(chosen.id);
         let id = ch.id;
         let sent = if chosen.kind == FactorKind::Phone {
-            Some(self.send_code(&a.account, id, Purpose::StepUp, Target::Factor(&chosen), client, vec![Write::InsertChallenge(ch)]).await?)
+            Some(self.send_code(&a.account, id, Purpose::StepUp, Target::Factor(&chosen), client, vec![Write::InsertChallenge(ch)], None).await?)
         } else {
             self.commit(vec![Write::InsertChallenge(ch)]).await?;
             None

@@ -32,7 +32,20 @@ impl Charges {
 pub struct SentVia {
     pub channel: Channel,
     pub to: String,
+    /// Whether the provider took the message while the request waited, or it is still
+    /// queued (a slow or failing gateway: it is retried, and a resend replaces it).
+    pub state: DeliveryState,
 }
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeliveryState {
+    Sent,
+    Queued,
+}
+
+/// How long a request waits to tell "sent" from "queued".
+const DELIVERY_WAIT: std::time::Duration = std::time::Duration::from_millis(300);
 
 impl<S: Store> Services<S> {
     pub(crate) fn destination(account: &Account, target: Target<'_>) -> Result<(Channel, String, Option<FactorId>)> {
@@ -70,7 +83,11 @@ impl<S: Store> Services<S> {
     }
 
     /// Sends a fresh code for `challenge` through `target`. `prefix` writes (a new
-    /// challenge, a new method) commit with it or not at all.
+    /// challenge, a new method) commit with it or not at all. `replaces` is the message
+    /// of the code this one replaces: while it still waits in the outbox (a failing
+    /// gateway), it is withdrawn and its quota charge carries over, so a resend is not
+    /// charged again and the replaced code is never sent (F-OTP-2, F-LIMIT-1).
+    #[allow(clippy::too_many_arguments)] // each is one fact of the send; a struct would only rename them
     pub(crate) async fn send_code(
         &self,
         account: &Account,
@@ -79,6 +96,32 @@ impl<S: Store> Services<S> {
         target: Target<'_>,
         client: &ClientInfo,
         prefix: Vec<Write>,
+        replaces: Option<MessageId>,
+    ) -> Result<SentVia> {
+        let waiting = match replaces {
+            Some(m) => self.store.waiting_message(m, self.now()).await?.map(|keys| (m, keys)),
+            None => None,
+        };
+        if let Some(replaced) = waiting {
+            match self.send_code_once(account, challenge, purpose, target, client, prefix.clone(), Some(replaced)).await {
+                // A dispatcher took the old message meanwhile: charge as for any send.
+                Err(Error::Conflict { code: "outbox.taken", .. }) => {}
+                other => return other,
+            }
+        }
+        self.send_code_once(account, challenge, purpose, target, client, prefix, None).await
+    }
+
+    #[allow(clippy::too_many_arguments)] // as `send_code`
+    async fn send_code_once(
+        &self,
+        account: &Account,
+        challenge: ChallengeId,
+        purpose: Purpose,
+        target: Target<'_>,
+        client: &ClientInfo,
+        prefix: Vec<Write>,
+        replaced: Option<(MessageId, Vec<String>)>,
     ) -> Result<SentVia> {
         if let Target::Factor(f) = target
             && f.disabled_at.is_some()
@@ -103,26 +146,59 @@ impl<S: Store> Services<S> {
             .var("origin_host", &self.policy.origin_host)
             .var("minutes", (self.policy.codes.sent_code_ttl_secs / 60).to_string())
             .var("deny_url", self.deny_link(challenge));
-        intent.quota_keys = quota.keys();
-
         let mut writes = prefix;
         let first_quota = writes.len();
-        writes.extend(quota.writes(now));
+        let supersede = match &replaced {
+            // The replaced send was charged already: its charge carries over.
+            Some((old, keys)) => {
+                intent.quota_keys = keys.clone();
+                writes.push(Write::SupersedeMessage { message: *old, now });
+                Some(first_quota)
+            }
+            None => {
+                intent.quota_keys = quota.keys();
+                writes.extend(quota.writes(now));
+                None
+            }
+        };
         let set_code = writes.len();
+        let message = intent.into_write(&self.keys, now)?;
+        let Write::InsertOutbox(m) = &message else { return Err(Error::internal("an intent is an outbox row")) };
+        let message_id = m.id;
         writes.push(Write::SetChallengeCode {
             challenge,
             factor,
             code_hash: sent_code::hash(&self.keys, challenge, &code),
             code_expires_at: now.plus_secs(self.policy.codes.sent_code_ttl_secs),
+            message: message_id,
             now,
         });
-        writes.push(intent.into_write(&self.keys, now)?);
+        writes.push(message);
         writes.push(self.event(Some(account.id), "code_sent", client, format!("{} {}", channel.as_str(), Self::masked(channel, &to))));
 
         match self.commit_guarded(writes).await? {
-            Ok(()) => Ok(SentVia { channel, to: Self::masked(channel, &to) }),
+            Ok(()) => Ok(SentVia { channel, to: Self::masked(channel, &to), state: self.delivery_state(message_id).await }),
+            Err(i) if Some(i) == supersede => Err(Error::conflict("outbox.taken", "the earlier code is being sent")),
             Err(i) if (first_quota..set_code).contains(&i) => Err(self.limited(&quota, i - first_quota).await?),
             Err(_) => Err(Error::ChallengeClosed),
+        }
+    }
+
+    /// Waits a moment for this instance's dispatcher to hand the message over.
+    pub(crate) async fn delivery_state(&self, message: MessageId) -> DeliveryState {
+        let deadline = tokio::time::Instant::now() + DELIVERY_WAIT;
+        loop {
+            let delivered = self.delivered.notified();
+            tokio::pin!(delivered);
+            delivered.as_mut().enable();
+            match self.store.message_status(message).await {
+                Ok(Some(s)) if s == "sent" => return DeliveryState::Sent,
+                Ok(_) => {}
+                Err(_) => return DeliveryState::Queued,
+            }
+            if tokio::time::timeout_at(deadline, delivered).await.is_err() {
+                return DeliveryState::Queued;
+            }
         }
     }
 

@@ -106,7 +106,7 @@ impl<S: Store> Services<S> {
         ch.factor_id = Some(factor.id);
         let (method_id, challenge_id) = (factor.id, ch.id);
         let prefix = vec![Write::InsertFactor(factor.clone()), Write::InsertChallenge(ch)];
-        let sent = self.send_code(&a.account, challenge_id, Purpose::Enroll, Target::Factor(&factor), client, prefix).await?;
+        let sent = self.send_code(&a.account, challenge_id, Purpose::Enroll, Target::Factor(&factor), client, prefix, None).await?;
         Ok(PhoneEnrollment { method_id, challenge_id, sent })
     }
 

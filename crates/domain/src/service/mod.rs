@@ -47,6 +47,8 @@ pub struct Services<S: Store> {
     /// Woken after every commit that wrote an outbox row, so the dispatcher sends at
     /// once instead of at its next poll.
     pub outbox_signal: Arc<Notify>,
+    /// Notified by the dispatcher whenever it has handed a message to its provider.
+    pub delivered: Arc<Notify>,
     /// Kept up to date by the server; codes wait while it says the clock is off.
     pub clock_skew: Arc<crate::ports::ClockSkew>,
 }
@@ -62,6 +64,7 @@ impl<S: Store> Clone for Services<S> {
             default_region: self.default_region.clone(),
             outbox_signal: self.outbox_signal.clone(),
             clock_skew: self.clock_skew.clone(),
+            delivered: self.delivered.clone(),
         }
     }
 }
@@ -76,6 +79,19 @@ pub struct Authed {
 impl<S: Store> Services<S> {
     pub fn now(&self) -> UnixMillis {
         self.clock.now()
+    }
+
+    /// Checks a password against an account's hash (`None`: the dummy hash, same work,
+    /// false). A password stored before passwords were NFKC-normalised, as typed, is
+    /// hashed again in its normalised form once it has been shown to be right.
+    pub(crate) async fn verify_password(&self, account: Option<&Account>, password: &secrecy::SecretString) -> Result<bool> {
+        let verdict = self.hasher.check(password, account.map(|a| a.password_hash.as_str())).await?;
+        if let (crate::password::Verdict::RightAsTyped, Some(a)) = (verdict, account) {
+            let hash = self.hasher.hash(password).await?;
+            self.commit(vec![Write::RehashPassword { account: a.id, old: a.password_hash.clone(), hash }]).await?;
+            tracing::info!(account = %a.id, "password hashed again in its NFKC form");
+        }
+        Ok(verdict.is_right())
     }
 
     /// Keyed hash of the browser's identity; never the user agent itself in an index.

@@ -2,6 +2,7 @@
 //! calm risk rules say otherwise — a code from the preferred method.
 
 use secrecy::{ExposeSecret, SecretString};
+use unicode_normalization::UnicodeNormalization;
 
 use super::delivery::{SentVia, Target};
 use super::*;
@@ -56,6 +57,17 @@ pub enum DeviceSignInOutcome {
     },
 }
 
+/// F-SIGNIN-6: the password and the code appended to it, when the input ends in a
+/// code's worth of digits. The digits may be typed full width (NFKC makes them ASCII);
+/// the password keeps the form it was typed in, for `verify_password` to normalise (and
+/// to find a hash of it as typed, made before passwords were normalised).
+fn split_code(full: &str) -> Option<(SecretString, SecretString)> {
+    let digits = crate::otp::sent_code::DIGITS;
+    let (start, _) = full.char_indices().rev().nth(digits.checked_sub(1)?)?;
+    let code: String = full[start..].nfkc().collect();
+    (code.len() == digits && code.bytes().all(|b| b.is_ascii_digit())).then(|| (SecretString::from(full[..start].to_string()), SecretString::from(code)))
+}
+
 impl<S: Store> Services<S> {
     /// Counts one password try against the address as typed (unless a live trust mark
     /// of the account came with the request: the owner's browser is never locked out
@@ -104,7 +116,7 @@ impl<S: Store> Services<S> {
 
     /// The hash and its outcome, once the try is counted.
     pub(crate) async fn check_password_counted(&self, found: Option<SignInContext>, password: &SecretString, client: &ClientInfo, tries: &TriesTaken) -> Result<Option<SignInContext>> {
-        let ok = self.hasher.verify(password, found.as_ref().map(|f| f.account.password_hash.as_str())).await?;
+        let ok = self.verify_password(found.as_ref().map(|f| &f.account), password).await?;
         match found {
             Some(f) if ok => {
                 self.commit(vec![tries.accepted()]).await?;
@@ -224,7 +236,7 @@ impl<S: Store> Services<S> {
         };
         let (sent, send_error) = match target {
             None => (None, None),
-            Some(t) => match self.send_code(account, id, purpose, t, client, vec![]).await {
+            Some(t) => match self.send_code(account, id, purpose, t, client, vec![], None).await {
                 Ok(s) => (Some(s), None),
                 Err(e @ (Error::RateLimited { .. } | Error::MethodDisabled)) => (None, Some(e.code())),
                 Err(e) => return Err(e),
@@ -246,11 +258,7 @@ impl<S: Store> Services<S> {
     /// F-SIGNIN-6: the password with the current code appended. Never trusted.
     pub async fn sign_in_device(&self, email: &str, password_with_code: SecretString, client: &ClientInfo) -> Result<DeviceSignInOutcome> {
         password::check_size(&self.policy.password, &password_with_code)?;
-        let full = password_with_code.expose_secret();
-        let split = full
-            .len()
-            .checked_sub(crate::otp::sent_code::DIGITS)
-            .filter(|&i| full.is_char_boundary(i) && full[i..].bytes().all(|b| b.is_ascii_digit()));
+        let split = split_code(password_with_code.expose_secret());
         let since = self.now().minus_secs(self.policy.risk.failure_window_minutes * 60);
         let found = match Email::parse(email) {
             Ok(e) => self.store.sign_in_context(&e, &self.device_hash(client), since).await?,
@@ -260,26 +268,23 @@ impl<S: Store> Services<S> {
         let tries = self.take_password_tries(email, client, false).await?;
         let account = found.as_ref().map(|f| &f.account);
         let twosv = account.is_some_and(|a| a.twosv_enabled_at.is_some());
-        if let (Some(i), Some(a)) = (split, account.filter(|_| twosv)) {
-            let prefix = SecretString::from(full[..i].to_string());
-            if self.hasher.verify(&prefix, Some(&a.password_hash)).await? {
+        if let (Some((prefix, code)), Some(a)) = (&split, account.filter(|_| twosv)) {
+            if self.verify_password(Some(a), prefix).await? {
                 self.commit(vec![tries.accepted()]).await?;
-                let code = SecretString::from(full[i..].to_string());
-                return self.device_code(a, code, client).await;
+                return self.device_code(a, code.clone(), client).await;
             }
-        } else if let (Some(i), Some(a)) = (split, account)
+        } else if let (Some((prefix, code)), Some(a)) = (&split, account)
             && let Some(open) = self.store.open_challenge(a.id, Purpose::DeviceSignIn, self.now()).await?
         {
             // An account without 2SV that was sent an e-mailed code (high risk).
-            let prefix = SecretString::from(full[..i].to_string());
-            if open.factor_id.is_none() && self.hasher.verify(&prefix, Some(&a.password_hash)).await? {
+            if open.factor_id.is_none() && self.verify_password(Some(a), prefix).await? {
                 self.commit(vec![tries.accepted()]).await?;
-                let code = SecretString::from(full[i..].to_string());
-                return self.device_code(a, code, client).await;
+                return self.device_code(a, code.clone(), client).await;
             }
-        } else if split.is_some() {
-            // Same number of hashes as a 2SV account with a code appended.
-            self.hasher.verify(&password_with_code, None).await?;
+        } else if let Some((prefix, _)) = &split {
+            // Same number of hashes as a 2SV account with a code appended (the prefix:
+            // NFKC may change it or not, as for the real check).
+            self.hasher.verify(prefix, None).await?;
         }
         let Some(found) = self.check_password_counted(found, &password_with_code, client, &tries).await? else {
             return Err(Error::InvalidCredentials);
@@ -308,7 +313,7 @@ impl<S: Store> Services<S> {
                 self.commit(vec![Write::InsertChallenge(challenge)]).await?;
                 None
             }
-            Some(t) => Some(self.send_code(&account, id, Purpose::DeviceSignIn, t, client, vec![Write::InsertChallenge(challenge)]).await?),
+            Some(t) => Some(self.send_code(&account, id, Purpose::DeviceSignIn, t, client, vec![Write::InsertChallenge(challenge)], None).await?),
         };
         Ok(DeviceSignInOutcome::AppendCode { sent })
     }
@@ -350,5 +355,29 @@ pub(crate) fn email_method_view(account: &Account) -> MethodView {
         preferred: false,
         restricted: false,
         created_at: account.created_at,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn split(full: &str) -> Option<(String, String)> {
+        split_code(full).map(|(p, c)| (p.expose_secret().to_string(), c.expose_secret().to_string()))
+    }
+
+    /// F-SIGNIN-6 with NFKC: the code's digits may be typed full width; the password
+    /// before them is handed on as typed (normalised when it is checked).
+    #[test]
+    fn f_signin_6_the_code_is_split_from_the_password_as_typed() {
+        let pair = |p: &str, c: &str| Some((p.to_string(), c.to_string()));
+        assert_eq!(split("correct horse battery staple123456"), pair("correct horse battery staple", "123456"));
+        assert_eq!(split("cafe\u{301} au lait123456"), pair("cafe\u{301} au lait", "123456"));
+        assert_eq!(split("ｃａｆé au lait１２３４５６"), pair("ｃａｆé au lait", "123456"));
+        assert_eq!(split("pw1234567"), pair("pw1", "234567"));
+        assert_eq!(split("123456"), pair("", "123456"));
+        assert_eq!(split("pw12345"), None);
+        assert_eq!(split("12345"), None);
+        assert_eq!(split("pw12345\u{301}6"), None, "a combining mark is no digit");
     }
 }

@@ -8,7 +8,6 @@ use super::delivery::Target;
 use super::*;
 use crate::email::Email;
 use crate::messages::{Intent, Template};
-use crate::password;
 use crate::ports::Challenge;
 
 #[derive(Clone, Debug, serde::Serialize)]
@@ -20,7 +19,7 @@ pub struct SignUpStarted {
 impl<S: Store> Services<S> {
     pub async fn sign_up(&self, email: &str, password: SecretString, locale: Locale, client: &ClientInfo) -> Result<SignUpStarted> {
         let email = Email::parse(email)?;
-        password::check_new(&self.policy.password, &password, &email)?;
+        self.hasher.check_new(&self.policy.password, &password, &email, &self.policy.issuer).await?;
         let hash = self.hasher.hash(&password).await?;
         let now = self.now();
 
@@ -60,7 +59,7 @@ impl<S: Store> Services<S> {
         let challenge = self.new_challenge(account.id, Purpose::VerifyEmail, None, client)?;
         let id = challenge.id;
         let prefix = vec![Write::InsertAccount(account.clone()), Write::InsertChallenge(challenge), self.event(Some(account.id), "sign_up", client, "")];
-        match self.send_code(&account, id, Purpose::VerifyEmail, Target::AccountEmail, client, prefix).await {
+        match self.send_code(&account, id, Purpose::VerifyEmail, Target::AccountEmail, client, prefix, None).await {
             Ok(_) => Ok(SignUpStarted { challenge_id: id }),
             // Two sign-ups raced for one address: the loser looks like the taken case.
             Err(Error::Conflict { .. }) => Ok(SignUpStarted { challenge_id: ChallengeId::new() }),
@@ -68,13 +67,25 @@ impl<S: Store> Services<S> {
         }
     }
 
-    /// A resend on a decoy: the same quota charges and answer as a real e-mail send.
+    /// A resend on a decoy: the same quota charges and answer as a real e-mail send. A
+    /// real e-mail goes out too — the owner's "someone used your address" notice — so
+    /// that "sent" or "queued" follows the same mail server as a real code would.
     pub(crate) async fn decoy_send(&self, account: &Account, client: &ClientInfo) -> Result<super::delivery::SentVia> {
+        let now = self.now();
         let charges = self.charges(None, account.email.as_str(), client);
-        if let Err(i) = self.commit_guarded(charges.writes(self.now())).await? {
+        let mut writes = charges.writes(now);
+        let notice = Intent::new(Template::AccountExists, Channel::Email, account.email.as_str(), account.locale)
+            .account(account.id)
+            .var("issuer", &self.policy.issuer)
+            .var("url", &self.policy.public_url)
+            .into_write(&self.keys, now)?;
+        let Write::InsertOutbox(m) = &notice else { return Err(Error::internal("an intent is an outbox row")) };
+        let message = m.id;
+        writes.push(notice);
+        if let Err(i) = self.commit_guarded(writes).await? {
             return Err(self.limited(&charges, i).await?);
         }
-        Ok(super::delivery::SentVia { channel: Channel::Email, to: account.email.masked() })
+        Ok(super::delivery::SentVia { channel: Channel::Email, to: account.email.masked(), state: self.delivery_state(message).await })
     }
 
     /// A new challenge; none while this instance's clock disagrees with the database's.

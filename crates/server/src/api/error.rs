@@ -71,10 +71,11 @@ impl IntoResponse for ApiError {
             Error::Invalid { field, .. } => Some(*field),
             _ => None,
         };
-        // An outage names itself (`disk_full`, `database_down`, …) for clients and probes.
+        // An outage names itself (`disk_full`, `database_down`, …) for clients and probes;
+        // a refused value may say which of its code's causes it was (a weak password's).
         let reason = match &e {
             Error::Unavailable(o) => Some(o.as_str()),
-            _ => None,
+            e => e.reason(),
         };
         let mut res = problem_with(status, e.code(), &e.to_string(), &[("field", field), ("reason", reason)]);
         let retry = match &e {

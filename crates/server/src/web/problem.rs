@@ -17,12 +17,19 @@ pub fn key_of(code: &str) -> String {
     format!("err-{}", code.replace(['.', '_'], "-"))
 }
 
+/// The page-text key of one cause of an error code: its key, `-`, the reason.
+pub fn reason_key(key: &str, reason: &str) -> String {
+    format!("{key}-{}", reason.replace(['.', '_'], "-"))
+}
+
 impl Problem {
     pub fn of(e: &Error, tr: &Tr, fields: &[&'static str]) -> Problem {
         if let Error::Internal(detail) = e {
             tracing::error!(error = %detail, "internal error");
         }
         let key = key_of(e.code());
+        // A cause with text of its own (`err-password-weak-keyboard`), else the code's.
+        let key = e.reason().map(|r| reason_key(&key, r)).filter(|k| tr.has(k)).unwrap_or(key);
         let message = match e {
             Error::RateLimited { retry_at, now, .. } => {
                 let minutes = ((retry_at.0 - now.0).max(0) / 60_000 + 1).to_string();

@@ -277,6 +277,50 @@ async fn f_2sv_5_backup_codes_are_single_use() {
     }
 }
 
+/// F-2SV-5: backup codes carry at least 64 bits — three groups of five of a 31-letter
+/// alphabet without 0/o/1/l/i (74 bits) — are accepted as people type them (spaces,
+/// upper case, full width), and codes of the earlier two-group format, whose hashes
+/// are already stored, keep working.
+#[tokio::test]
+async fn f_2sv_5_backup_codes_carry_64_bits_read_as_typed_and_earlier_codes_still_work() {
+    use ninsho_domain::email::Email;
+    use ninsho_domain::otp::backup_codes;
+    use ninsho_domain::ports::{Store, Write};
+    const ALPHABET: &str = "abcdefghjkmnpqrstuvwxyz23456789";
+    for b in backends().await {
+        let app = spawn_app(b).await;
+        let acct = two_sv_account(&app).await;
+        assert_eq!(acct.backup_codes.len(), 10);
+        for c in &acct.backup_codes {
+            let groups: Vec<&str> = c.split('-').collect();
+            assert!(groups.len() == 3 && groups.iter().all(|g| g.len() == 5 && g.chars().all(|ch| ALPHABET.contains(ch))), "{c}");
+            let bits = groups.concat().len() as f64 * (ALPHABET.len() as f64).log2();
+            assert!(bits >= 64.0, "{c}: {bits:.1} bits");
+        }
+        let methods = app.call("GET", "/api/v1/methods", Some(&acct.token), None).await;
+        let bid = backup_id(&methods.body);
+        let redeem = |code: String| {
+            let (app, email, bid) = (&app, acct.email.clone(), bid.clone());
+            async move {
+                let s = sign_in(app, &browser(UA_B), &email, json!({})).await;
+                let cid = s.body["challenge_id"].as_str().unwrap().to_string();
+                app.call("POST", &format!("/api/v1/challenges/{cid}/verify"), None, Some(json!({"code": code, "method_id": bid}))).await
+            }
+        };
+        let spaced = acct.backup_codes[2].replace('-', " ").to_uppercase();
+        assert_eq!(redeem(spaced).await.status, 200);
+        let wide: String = acct.backup_codes[3].chars().map(|c| if c == '-' { '\u{3000}' } else { char::from_u32(c as u32 + 0xFEE0).unwrap() }).collect();
+        assert_eq!(redeem(wide).await.status, 200, "full width, from a Japanese input method");
+        // A code handed out before the longer format: its hash is what the store holds.
+        let account = app.running.db.account_by_email(&Email::parse(&acct.email).unwrap()).await.unwrap().unwrap();
+        let old = backup_codes::hash(&app.running.services.keys, account.id, "k7mq2x9fth");
+        app.running.db.commit(vec![Write::ReplaceBackupCodes { account: account.id, hashes: vec![old] }]).await.unwrap();
+        assert_eq!(redeem("K7MQ2-X9FTH".into()).await.status, 200, "{b:?}");
+        assert_eq!(redeem("k7mq2-x9fth".into()).await.status, 401, "used");
+        app.shutdown().await;
+    }
+}
+
 #[tokio::test]
 async fn f_msg_4_deny_link_cancels_the_challenge() {
     let app = spawn_app(Backend::Sqlite).await;

@@ -264,3 +264,53 @@ async fn f_web_signing_in_ends_the_browsers_previous_session_and_renews_the_csrf
     assert_eq!(app.call("GET", "/api/v1/account", Some(&c.cookies["ninsho-session"]), None).await.status, 200);
     app.shutdown().await;
 }
+
+/// F-ACC-2: every reason a password can be refused for has its own text in all four
+/// languages (a new reason without text would show only the general one).
+#[test]
+fn f_acc_2_every_weak_password_reason_has_page_text_in_four_languages() {
+    use ninsho_domain::password::Weakness;
+    for l in Locale::ALL {
+        let texts = values(source(l));
+        for w in Weakness::ALL {
+            let key = format!("err-password-weak-{}", w.as_str().replace('_', "-"));
+            assert!(texts.iter().any(|(k, t)| *k == key && !t.is_empty()), "{}: no `{key}`", l.as_str());
+        }
+    }
+}
+
+/// F-ACC-2: a guessable password is refused next to its field, saying why in the page's
+/// language: at sign-up (`password`) and at a password change (`new_password`).
+#[tokio::test]
+async fn f_acc_2_pages_say_why_a_password_is_weak_next_to_its_field() {
+    let app = web_app().await;
+    for l in Locale::ALL {
+        let text = |k: &str| values(source(l)).into_iter().find(|(key, _)| key == k).unwrap().1;
+        let mut c = page_client(&app, l);
+        for (pw, key) in [
+            ("passwordpassword", "err-password-weak-repeats"),
+            ("qwertyuiop[]asdf", "err-password-weak-keyboard"),
+            ("michaeljohnson", "err-password-weak-names"),
+            ("short", "err-password-weak-too-short"),
+        ] {
+            let form = c.get("/sign-up").await;
+            let p = c.post("/sign-up", &form, &[("email", &unique_email()), ("password", pw), ("locale", l.as_str())]).await;
+            check_page(l, &p, "sign-up: weak password");
+            assert_eq!(p.status, 422, "{pw}");
+            assert_eq!(p.text_of("password-error").as_deref(), Some(text(key).as_str()), "{pw}: {}", p.html);
+            assert!(p.html.contains("aria-describedby=\"password-error\""));
+        }
+        let email = unique_email();
+        page_sign_up(&app, &mut c, &email, l).await;
+        let p = c.get("/account/confirm?next=/account/password").await;
+        let p = c.post("/account/confirm", &p, &[("next", "/account/password"), ("password", PASSWORD)]).await;
+        assert_eq!(p.path, "/account/password", "{}", p.html);
+        let local = email.split('@').next().unwrap();
+        let p = c.post("/account/password", &p, &[("current_password", PASSWORD), ("new_password", &format!("{local}{local}")), ("sign_out_others", "1")]).await;
+        check_page(l, &p, "password change: weak password");
+        assert_eq!(p.status, 422);
+        assert_eq!(p.text_of("new_password-error").as_deref(), Some(text("err-password-weak-personal").as_str()), "{}", p.html);
+        assert!(p.text_of("current_password-error").is_none());
+    }
+    app.shutdown().await;
+}

@@ -94,6 +94,132 @@ async fn f_acc_2_weak_and_oversized_passwords_refused_before_hashing() {
     app.shutdown().await;
 }
 
+/// F-ACC-2's strength estimate (zxcvbn with the account's own words): guessable
+/// passwords are refused with a stable code, the field, the reason and zxcvbn's words;
+/// the same at a password change, on `new_password`.
+#[tokio::test]
+async fn f_acc_2_guessable_passwords_are_refused_with_the_reason_and_field() {
+    let app = spawn_app(Backend::Sqlite).await;
+    for (email, pw, reason) in [
+        (unique_email(), "passwordpassword", "repeats"),
+        (unique_email(), "qwertyuiopasdfgh", "common"),
+        ("taro.yamada@example.com".to_string(), "taroyamadataroyamada", "personal"),
+        (unique_email(), "encyclopaedia", "word"),
+    ] {
+        let r = app.call("POST", "/api/v1/sign-up", None, Some(json!({"email": email, "password": pw}))).await;
+        assert_eq!(r.status, 422, "{pw}: {:?}", r.body);
+        assert_eq!(r.headers["content-type"], "application/problem+json");
+        assert_eq!((r.body["code"].as_str(), r.body["field"].as_str(), r.body["reason"].as_str()), (Some("password.weak"), Some("password"), Some(reason)), "{pw}: {:?}", r.body);
+        // The address's own name is caught by the fixed rule before the estimate.
+        let detail = r.body["detail"].as_str().unwrap();
+        assert!(detail.starts_with("this password is easy to guess.") || reason == "personal", "{:?}", r.body);
+        assert_eq!(app.inbox_count(&email).await, 0, "{pw}: nothing was sent");
+    }
+    let r = app.call("POST", "/api/v1/sign-up", None, Some(json!({"email": unique_email(), "password": "qwertyuiop[]asdf"}))).await;
+    assert!(r.body["detail"].as_str().unwrap().contains("Straight rows of keys are easy to guess."), "{:?}", r.body);
+    // The shop's name counts as the user's own (the test server's issuer).
+    let r = app.call("POST", "/api/v1/sign-up", None, Some(json!({"email": unique_email(), "password": "shopshopshop2026"}))).await;
+    assert_eq!((r.status, r.body["reason"].as_str()), (422, Some("personal")), "{:?}", r.body);
+
+    let email = unique_email();
+    let token = app.signed_up(&email, PASSWORD).await;
+    step_up_password(&app, &token).await;
+    let change = |new: &str| json!({"current_password": PASSWORD, "new_password": new});
+    let r = app.call("POST", "/api/v1/account/password", Some(&token), Some(change("passwordpassword"))).await;
+    assert_eq!((r.status, r.body["code"].as_str(), r.body["field"].as_str(), r.body["reason"].as_str()), (422, Some("password.weak"), Some("new_password"), Some("repeats")), "{:?}", r.body);
+    let local = email.split('@').next().unwrap();
+    let r = app.call("POST", "/api/v1/account/password", Some(&token), Some(change(&format!("{local}{local}")))).await;
+    assert_eq!((r.status, r.body["field"].as_str(), r.body["reason"].as_str()), (422, Some("new_password"), Some("personal")), "{:?}", r.body);
+    let r = app.call("POST", "/api/v1/account/password", Some(&token), Some(change("violet kettle marathon"))).await;
+    assert_eq!(r.status, 204, "{:?}", r.body);
+    app.shutdown().await;
+}
+
+/// NFKC (NIST SP 800-63B-4): a password set in one Unicode form signs in, steps up and
+/// is changed in another — NFC and NFD, and full width from an input method — through
+/// every use case that checks one, the device sign-in with its appended code included.
+#[tokio::test]
+async fn f_acc_2_passwords_are_nfkc_normalised_before_hashing_and_verifying() {
+    const NFC: &str = "caf\u{e9} cr\u{e8}me br\u{fb}l\u{e9}e";
+    const NFD: &str = "cafe\u{301} cre\u{300}me bru\u{302}le\u{301}e";
+    const WIDE: &str = "ｃａｆé\u{3000}ｃｒèｍｅ\u{3000}ｂｒûｌéｅ";
+    for b in backends().await {
+        let app = spawn_app(b).await;
+        for (set, typed) in [(NFC, NFD), (NFD, NFC), (WIDE, NFD), (NFD, WIDE)] {
+            let email = unique_email();
+            let token = app.signed_up(&email, set).await;
+            let r = app.call("POST", "/api/v1/sign-in", None, Some(json!({"email": email, "password": typed}))).await;
+            assert_eq!((r.status, r.body["status"].as_str()), (200, Some("signed_in")), "{b:?} {set:?} then {typed:?}: {:?}", r.body);
+            let wrong = app.call("POST", "/api/v1/sign-in", None, Some(json!({"email": email, "password": "cafe creme brulee"}))).await;
+            assert_eq!(wrong.status, 401, "the accents still count");
+            let r = app.call("POST", "/api/v1/step-up", Some(&token), Some(json!({"password": typed}))).await;
+            assert_eq!((r.status, r.body["status"].as_str()), (200, Some("done")), "{:?}", r.body);
+        }
+        // A password change checks the current one in any form, and stores the new one's
+        // NFKC form.
+        let email = unique_email();
+        let token = app.signed_up(&email, NFC).await;
+        let r = app.call("POST", "/api/v1/step-up", Some(&token), Some(json!({"password": NFD}))).await;
+        assert_eq!(r.status, 200, "{:?}", r.body);
+        let r = app.call("POST", "/api/v1/account/password", Some(&token), Some(json!({"current_password": WIDE, "new_password": "ｖｉｏｌｅｔ ｋｅｔｔｌｅ ｍａｒａｔｈｏｎ"}))).await;
+        assert_eq!(r.status, 204, "{:?}", r.body);
+        let r = app.call("POST", "/api/v1/sign-in", None, Some(json!({"email": email, "password": "violet kettle marathon"}))).await;
+        assert_eq!(r.status, 200, "{:?}", r.body);
+
+        // A device without a second screen: the password in another form, the code
+        // appended in full-width digits.
+        let acct = two_sv_account(&app).await;
+        let tv = browser("SmartTV/3.0");
+        let before = app.inbox_count("+819012345678").await;
+        let r = call(&tv, &app.url, "POST", "/api/v1/sign-in/device", None, Some(json!({"email": acct.email, "password": PASSWORD}))).await;
+        assert_eq!(r.body["status"], "append_code", "{:?}", r.body);
+        let code = code_in(&app.code_message_after("+819012345678", before).await);
+        let wide_code: String = code.chars().map(|c| char::from_u32(c as u32 + 0xFEE0).unwrap()).collect();
+        let wide_password = "ｃｏｒｒｅｃｔ\u{3000}ｈｏｒｓｅ battery staple";
+        let ok = call(&tv, &app.url, "POST", "/api/v1/sign-in/device", None, Some(json!({"email": acct.email, "password": format!("{wide_password}{wide_code}")}))).await;
+        assert_eq!((ok.status, ok.body["status"].as_str()), (200, Some("signed_in")), "{:?}", ok.body);
+        app.shutdown().await;
+    }
+}
+
+/// A hash made before passwords were normalised holds the password as typed: that form
+/// still signs in, once, and the hash is replaced by one of the NFKC form (not a
+/// credential change: nothing is revoked); from then on every form signs in.
+#[tokio::test]
+async fn f_acc_2_a_password_hashed_as_typed_before_nfkc_signs_in_and_is_hashed_again() {
+    use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+    use ninsho_domain::email::Email;
+    use ninsho_domain::ports::{Store, Write};
+    const NFC: &str = "caf\u{e9} cr\u{e8}me br\u{fb}l\u{e9}e";
+    const NFD: &str = "cafe\u{301} cre\u{300}me bru\u{302}le\u{301}e";
+    for b in backends().await {
+        let app = spawn_app(b).await;
+        let email = unique_email();
+        app.signed_up(&email, PASSWORD).await;
+        let db = &app.running.db;
+        let addr = Email::parse(&email).unwrap();
+        let account = db.account_by_email(&addr).await.unwrap().unwrap();
+        let argon = argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, argon2::Params::new(256, 1, 1, None).unwrap());
+        let legacy = argon.hash_password(NFD.as_bytes(), &SaltString::encode_b64(b"0123456789abcdef").unwrap()).unwrap().to_string();
+        db.commit(vec![Write::SetPassword { account: account.id, hash: legacy.clone(), now: account.created_at }]).await.unwrap();
+
+        let sign_in = |pw: &str| app.call("POST", "/api/v1/sign-in", None, Some(json!({"email": email, "password": pw})));
+        assert_eq!(sign_in(NFC).await.status, 401, "the old hash knows only the form typed");
+        let r = sign_in(NFD).await;
+        assert_eq!((r.status, r.body["status"].as_str()), (200, Some("signed_in")), "{b:?} {:?}", r.body);
+        let after = db.account_by_email(&addr).await.unwrap().unwrap();
+        assert_ne!(after.password_hash, legacy, "hashed again");
+        assert!(after.password_hash.starts_with("$argon2id$v=19$m=256,t=1,p=1$"), "{}", after.password_hash);
+        assert!(argon.verify_password(NFC.as_bytes(), &PasswordHash::new(&after.password_hash).unwrap()).is_ok(), "the new hash is of the NFKC form");
+        assert_eq!(after.credentials_changed_at, account.credentials_changed_at, "not a credential change");
+        for pw in [NFC, NFD] {
+            assert_eq!(sign_in(pw).await.status, 200, "{pw:?}");
+        }
+        assert_eq!(db.account_by_email(&addr).await.unwrap().unwrap().password_hash, after.password_hash, "hashed once");
+        app.shutdown().await;
+    }
+}
+
 #[tokio::test]
 async fn f_acc_3_password_change_needs_step_up_signs_out_others_and_notifies() {
     for b in backends().await {

@@ -88,6 +88,14 @@ impl Receiver {
         self.state.lock().unwrap().0 = mode;
     }
 
+    /// Switches the mode and says how many requests came before: every later one was
+    /// answered in the new mode.
+    fn switch(&self, mode: Mode) -> usize {
+        let mut s = self.state.lock().unwrap();
+        s.0 = mode;
+        s.1.len()
+    }
+
     fn all(&self) -> Vec<Received> {
         self.state.lock().unwrap().1.clone()
     }
@@ -270,4 +278,52 @@ async fn failing_provider_scenario(b: Backend, failure: Mode) {
     assert_eq!(full.body["status"], "code_required", "{ctx}: {:?}", full.body);
     assert_eq!(full.body["send_error"], "limit.account", "{ctx}: {:?}", full.body);
     app.shutdown().await;
+}
+
+#[tokio::test]
+async fn f_otp_2_with_the_gateway_down_codes_queue_resends_cost_nothing_and_replaced_codes_never_go_out() {
+    for b in backends().await {
+        let recv = Receiver::start().await;
+        let provider = recv.provider(Duration::from_millis(500));
+        let app = spawn_app_with(b, |c| {
+            c.providers.sms = provider;
+            c.dispatch.retry_base_ms = 150;
+            c.dispatch.retry_max_ms = 300;
+            c.dispatch.give_up_after_secs = 600;
+            // The enrolment and five resends would need six sends of this number.
+            c.policy.quotas.per_destination = Quota { limit: 3, window_secs: 86_400 };
+        })
+        .await;
+        let token = app.signed_up(&unique_email(), PASSWORD).await;
+        step_up_password(&app, &token).await;
+
+        recv.switch(Mode::Fail);
+        let r = app.call("POST", "/api/v1/methods/phone", Some(&token), Some(json!({"phone": "090-1234-5678"}))).await;
+        assert_eq!(r.status, 201, "{b:?}: {:?}", r.body);
+        assert_eq!(r.body["sent"]["state"], "queued", "{b:?}: the gateway is down: {:?}", r.body);
+        let cid = r.body["challenge_id"].as_str().unwrap().to_string();
+        // The gateway refuses the first code at least once before we resend.
+        recv.wait_for(0, "a refused attempt", code_to(MOBILE, "enroll-code")).await;
+        for i in 0..5 {
+            let again = app.call("POST", &format!("/api/v1/challenges/{cid}/resend"), Some(&token), None).await;
+            assert_eq!(again.status, 200, "{b:?}: resend {i} was charged again: {:?}", again.body);
+            assert_eq!(again.body["sent"]["state"], "queued", "{b:?}");
+        }
+        // Each resend withdrew the code before it — unless that one was in the
+        // dispatcher's hands at that very moment (a few milliseconds a retry), when it
+        // cannot be recalled and the resend is charged as usual.
+        let superseded = app.running.db.count_outbox("superseded").await.unwrap();
+        assert!(superseded >= 3, "{b:?}: {superseded} of 5 resends withdrew the waiting code");
+
+        // The gateway is back: only the latest code goes out, and it works.
+        let from = recv.switch(Mode::Accept);
+        let first = recv.wait_for(from, "the latest enrolment code", code_to(MOBILE, "enroll-code")).await;
+        tokio::time::sleep(Duration::from_millis(1200)).await;
+        let delivered: Vec<Received> = recv.all().into_iter().skip(from).filter(|r| code_to(MOBILE, "enroll-code")(r)).collect();
+        assert_eq!(delivered.len(), 1, "{b:?}: replaced codes went out: {delivered:?}");
+        let code = code_in(&first.text().replace(", ", ""));
+        let v = app.call("POST", &format!("/api/v1/challenges/{cid}/verify"), Some(&token), Some(json!({"code": code}))).await;
+        assert_eq!(v.status, 200, "{b:?}: {:?}", v.body);
+        app.shutdown().await;
+    }
 }

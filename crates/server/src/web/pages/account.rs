@@ -129,13 +129,7 @@ pub async fn change_password(ctx: Ctx, PageForm(f): PageForm<PasswordForm>) -> R
         Ok(()) => ctx.redirect("/account?notice=password-changed"),
         Err(e @ ninsho_domain::Error::StepUpRequired) => ctx.fail(e, "/account/password"),
         Err(e) => {
-            // The domain names the new password `password`; the form calls it `new_password`.
-            let mut p = ctx.page_with("password-title", Some(&e), &["current_password", "password"]);
-            if let Some(pr) = p.problem.as_mut()
-                && pr.field == Some("password")
-            {
-                pr.field = Some("new_password");
-            }
+            let p = ctx.page_with("password-title", Some(&e), &["current_password", "new_password"]);
             ctx.render(crate::api::status_of(&e), &PasswordPage { p })
         }
     }
