@@ -177,6 +177,21 @@ struct ServeArgs {
     /// Sends per client address: LIMIT/WINDOW_SECONDS.
     #[arg(long, env = "NINSHO_QUOTA_ADDRESS", default_value = "50/3600")]
     quota_address: String,
+    /// Free wrong passwords per e-mail address, then delays doubling from 1 s to 15 min.
+    #[arg(long, env = "NINSHO_THROTTLE_ACCOUNT_FREE", default_value_t = 5)]
+    throttle_account_free: i64,
+    /// Free wrong passwords per client address, then the same delays.
+    #[arg(long, env = "NINSHO_THROTTLE_ADDRESS_FREE", default_value_t = 30)]
+    throttle_address_free: i64,
+    /// A sign-in whose password hash would wait longer than this is refused at once (503).
+    #[arg(long, env = "NINSHO_HASH_MAX_WAIT_MS", default_value_t = 1000)]
+    hash_max_wait_ms: u64,
+    /// Past this difference from the database's clock no code is issued or checked.
+    #[arg(long, env = "NINSHO_MAX_CLOCK_SKEW_MS", default_value_t = 2000)]
+    max_clock_skew_ms: u64,
+    /// A request head must arrive within this, a body may pause at most this long.
+    #[arg(long, env = "NINSHO_REQUEST_TIMEOUT_SECS", default_value_t = 10)]
+    request_timeout_secs: u64,
     #[command(flatten)]
     delivery: DeliveryArgs,
 }
@@ -286,6 +301,15 @@ fn serve_config(a: &ServeArgs) -> anyhow::Result<Config> {
     c.policy.quotas.per_account = parse_quota(&a.quota_account)?;
     c.policy.quotas.per_destination = parse_quota(&a.quota_destination)?;
     c.policy.quotas.per_address = parse_quota(&a.quota_address)?;
+    if a.throttle_account_free < 1 || a.throttle_address_free < 1 || a.request_timeout_secs < 1 {
+        anyhow::bail!("the free password tries and the request timeout must be at least 1");
+    }
+    c.policy.throttle.account_free = a.throttle_account_free;
+    c.policy.throttle.address_free = a.throttle_address_free;
+    c.hash_max_wait = std::time::Duration::from_millis(a.hash_max_wait_ms);
+    c.max_clock_skew = std::time::Duration::from_millis(a.max_clock_skew_ms);
+    c.header_timeout = std::time::Duration::from_secs(a.request_timeout_secs);
+    c.body_timeout = std::time::Duration::from_secs(a.request_timeout_secs);
     a.delivery.apply(&mut c)?;
     Ok(c)
 }
