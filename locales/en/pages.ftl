@@ -59,6 +59,7 @@ code-other-methods = Or use another method:
 code-sent-to = We sent a code to { $to }.
 code-resent = We sent a new code. Earlier codes no longer work.
 code-resent-to = We sent a new code to { $to }. Earlier codes no longer work.
+code-queued = Your code is on its way, but the message service is slow right now: it may take a few minutes. Only the newest code works. If nothing arrives, use another method.
 code-send-failed = We could not send the code just now. Try again, or use another method.
 code-closed = This code page has expired, or too many wrong codes were entered.
 code-start-again = Start again

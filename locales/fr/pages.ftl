@@ -59,6 +59,7 @@ code-other-methods = Ou utilisez une autre méthode :
 code-sent-to = Nous avons envoyé un code à { $to }.
 code-resent = Nous avons envoyé un nouveau code. Les codes précédents ne fonctionnent plus.
 code-resent-to = Nous avons envoyé un nouveau code à { $to }. Les codes précédents ne fonctionnent plus.
+code-queued = Votre code est en route, mais le service de messages est lent en ce moment : cela peut prendre quelques minutes. Seul le code le plus récent fonctionne. Si rien n'arrive, utilisez une autre méthode.
 code-send-failed = Nous n'avons pas pu envoyer le code pour le moment. Réessayez ou utilisez une autre méthode.
 code-closed = Cette page de code a expiré, ou trop de codes erronés ont été saisis.
 code-start-again = Recommencer

@@ -59,6 +59,7 @@ code-other-methods = 或使用其他方式:
 code-sent-to = 我们已向 { $to } 发送验证码。
 code-resent = 我们已发送新的验证码,之前的验证码已失效。
 code-resent-to = 我们已向 { $to } 发送新的验证码,之前的验证码已失效。
+code-queued = 验证码正在发送，但消息服务目前较慢，可能需要几分钟。只有最新的验证码有效。如果没有收到，请使用其他方式。
 code-send-failed = 暂时无法发送验证码。请重试,或使用其他方式。
 code-closed = 此验证码页面已过期,或输入错误验证码的次数过多。
 code-start-again = 重新开始

@@ -9,6 +9,7 @@ mod approval;
 mod inbox;
 pub mod challenges;
 mod delivery;
+pub use delivery::{DeliveryState, SentVia};
 mod methods;
 mod recovery;
 mod signin;

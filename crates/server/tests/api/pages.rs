@@ -143,6 +143,10 @@ async fn f_msg_5_every_page_in_four_languages_without_missing_or_english_text() 
         assert!(p.html.contains("<svg"), "inline QR code");
         let p = c.get("/code").await;
         check_page(l, &p, "enrol code page");
+        // A send still queued (a slow gateway) is said so, in the page's language.
+        let q = c.get("/code?notice=queued").await;
+        check_page(l, &q, "queued notice");
+        assert!(q.text_of("notice").is_some_and(|n| !n.is_empty()), "{}", q.html);
         let p = c.post("/code", &p, &[("code", "000000")]).await;
         check_page(l, &p, "wrong code");
         assert!(p.text_of("code-error").is_some(), "{}", p.html);

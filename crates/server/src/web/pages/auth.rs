@@ -4,6 +4,7 @@
 use axum::extract::{Path, Query};
 use axum::http::StatusCode;
 use axum::response::Response;
+use ninsho_domain::service::DeliveryState;
 use ninsho_domain::service::{DeviceSignInOutcome, SignInOutcome};
 use ninsho_domain::types::Locale;
 use secrecy::SecretString;
@@ -105,9 +106,16 @@ pub async fn sign_in(mut ctx: Ctx, PageForm(f): PageForm<SignInForm>) -> Respons
             ctx.start_session(&session_token).await;
             ctx.redirect(&next)
         }
-        Ok(SignInOutcome::CodeRequired { challenge_id, send_error, .. }) => {
+        Ok(SignInOutcome::CodeRequired { challenge_id, send_error, sent, .. }) => {
             set_pending(&mut ctx, challenge_id, &next);
-            ctx.redirect(if send_error.is_some() { "/code?notice=send_failed" } else { "/code" })
+            let queued = sent.is_some_and(|s| s.state == DeliveryState::Queued);
+            ctx.redirect(if send_error.is_some() {
+                "/code?notice=send_failed"
+            } else if queued {
+                "/code?notice=queued"
+            } else {
+                "/code"
+            })
         }
         Err(e) => {
             let p = ctx.page_with("sign-in-title", Some(&e), &["email", "password"]);

@@ -180,6 +180,9 @@ pub async fn show(ctx: Ctx, Query(q): Query<CodeQuery>) -> Response {
                     None => page.p.t("code-resent"),
                 });
             }
+            if q.notice.as_deref() == Some("queued") {
+                page.p.notice = Some(page.p.t("code-queued"));
+            }
             if q.notice.as_deref() == Some("send_failed") {
                 page.p.problem = Some(crate::web::problem::Problem::general(page.p.t("code-send-failed")));
                 page.help_open = true;
@@ -241,10 +244,11 @@ pub async fn resend(ctx: Ctx, PageForm(f): PageForm<ResendForm>) -> Response {
     let Some((id, _)) = pending(&ctx) else { return closed(ctx, Purpose::SignIn) };
     let method = parse_method(f.method.as_deref());
     match ctx.state.services.resend(id, method, &ctx.client).await {
-        Ok(_) => {
+        Ok(sent) => {
+            let queued = if sent.state == ninsho_domain::service::DeliveryState::Queued { "&notice=queued" } else { "" };
             let to = match method {
-                Some(m) => format!("/code?method={}&sent=1", m.0),
-                None => "/code?sent=1".into(),
+                Some(m) => format!("/code?method={}&sent=1{queued}", m.0),
+                None => format!("/code?sent=1{queued}"),
             };
             ctx.redirect(&to)
         }

@@ -141,7 +141,8 @@ pub async fn add_phone(mut ctx: Ctx, PageForm(f): PageForm<PhoneForm>) -> Respon
         Ok(enrol) => {
             let next = if back == WIZARD { WIZARD.to_string() } else { "/account?notice=method-added".to_string() };
             set_pending(&mut ctx, enrol.challenge_id, &next);
-            ctx.redirect("/code")
+            // A slow or failing gateway: say the code is on its way, not that it arrived.
+            ctx.redirect(if enrol.sent.state == ninsho_domain::service::DeliveryState::Queued { "/code?notice=queued" } else { "/code" })
         }
         Err(e @ (Error::StepUpRequired | Error::Unauthenticated)) => ctx.fail(e, "/account/phone"),
         Err(e) => {
