@@ -126,18 +126,8 @@ async fn openapi() -> impl IntoResponse {
     ([(header::CONTENT_TYPE, "application/json")], OPENAPI)
 }
 
-/// API clients get a problem document; a browser asking for a page gets a page.
-async fn not_found(req: Request) -> axum::response::Response {
-    let html = req.headers().get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|a| a.contains("text/html"));
-    if html && !req.uri().path().starts_with("/api/") {
-        let locale = req
-            .headers()
-            .get(header::ACCEPT_LANGUAGE)
-            .and_then(|v| v.to_str().ok())
-            .and_then(crate::web::i18n::from_accept_language)
-            .unwrap_or_default();
-        let tr = crate::web::i18n::Tr::new(locale);
-        return crate::web::plain_page(axum::http::StatusCode::NOT_FOUND, locale.as_str(), &tr.t("err-not-found"), Some(&tr.t("back-home")));
-    }
-    problem(axum::http::StatusCode::NOT_FOUND, "not_found", "no such resource", None)
+/// A bare 404: `problems::documents` makes it a problem document, or a page for a
+/// browser asking for one.
+async fn not_found() -> axum::http::StatusCode {
+    axum::http::StatusCode::NOT_FOUND
 }

@@ -101,15 +101,21 @@ fn roomy(c: &mut ninsho_server::Config) {
     c.policy.codes.method_failure_ceiling = 1_000_000;
 }
 
+/// One instance on SQLite; two on one PostgreSQL database. Returns their addresses.
+async fn instances(b: Backend) -> (TestApp, Option<(ninsho_server::Running, TempDir)>, Vec<String>) {
+    let app = spawn_app_with(b, roomy).await;
+    let second = if b == Backend::Postgres { Some(spawn_second_with(&app, roomy).await) } else { None };
+    let mut urls = vec![app.url.clone()];
+    if let Some((s, _)) = &second {
+        urls.push(s.url());
+    }
+    (app, second, urls)
+}
+
 #[tokio::test]
 async fn f_otp_3_a_burst_of_100_sent_codes_gets_at_most_max_attempts_decided() {
     for b in backends().await {
-        let app = spawn_app_with(b, roomy).await;
-        let second = if b == Backend::Postgres { Some(spawn_second_with(&app, roomy).await) } else { None };
-        let mut urls = vec![app.url.clone()];
-        if let Some((s, _)) = &second {
-            urls.push(s.url());
-        }
+        let (app, second, urls) = instances(b).await;
         let acct = two_sv_account(&app).await;
         let id = account_id(&app, &acct.token).await;
         let (mut wins, mut decided_total) = (0, 0);
@@ -152,12 +158,7 @@ async fn f_otp_3_a_burst_of_100_sent_codes_gets_at_most_max_attempts_decided() {
 #[tokio::test]
 async fn f_2sv_5_a_burst_of_100_backup_codes_gets_at_most_max_attempts_decided() {
     for b in backends().await {
-        let app = spawn_app_with(b, roomy).await;
-        let second = if b == Backend::Postgres { Some(spawn_second_with(&app, roomy).await) } else { None };
-        let mut urls = vec![app.url.clone()];
-        if let Some((s, _)) = &second {
-            urls.push(s.url());
-        }
+        let (app, second, urls) = instances(b).await;
         let acct = two_sv_account(&app).await;
         let methods = app.call("GET", "/api/v1/methods", Some(&acct.token), None).await;
         let bid = super::codes::backup_id(&methods.body);
