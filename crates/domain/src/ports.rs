@@ -202,7 +202,7 @@ pub struct Event {
     pub id: EventId,
     pub account_id: Option<AccountId>,
     pub at: UnixMillis,
-    pub kind: String,
+    pub kind: EventKind,
     pub ip: Option<String>,
     pub user_agent: Option<String>,
     pub device_hash: Option<Vec<u8>>,

@@ -201,7 +201,7 @@ mod tests {
             id: EventId::new(),
             account_id: None,
             at: now,
-            kind: "wrong_code".into(),
+            kind: EventKind::WrongCode,
             ip: None,
             user_agent: None,
             device_hash: None,

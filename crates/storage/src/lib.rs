@@ -307,12 +307,12 @@ delegate!(OutboxStore {
 mod tests {
     use super::*;
 
-    fn event(kind: &str) -> Write {
+    fn event(kind: EventKind) -> Write {
         Write::InsertEvent(Event {
             id: EventId::new(),
             account_id: None,
             at: UnixMillis(1),
-            kind: kind.to_string(),
+            kind,
             ip: None,
             user_agent: None,
             device_hash: None,
@@ -332,7 +332,7 @@ mod tests {
         for i in 0..200 {
             let db = db.clone();
             tasks.push(tokio::spawn(async move {
-                let mut writes = vec![event(if i % 3 == 0 { "refused" } else { "kept" })];
+                let mut writes = vec![event(if i % 3 == 0 { EventKind::SignUp } else { EventKind::SignIn })];
                 if i % 3 == 0 {
                     // A guard that never holds: no such pending factor.
                     writes.push(Write::VerifyFactor { factor: FactorId::new(), now: UnixMillis(1) });
@@ -351,12 +351,12 @@ mod tests {
             }
         }
         let Db::Sqlite(s) = &db else { unreachable!() };
-        let count = |kind: &'static str| {
+        let count = |kind: EventKind| {
             let pool = s.read.clone();
-            async move { sqlx::query_scalar::<_, i64>("select count(*) from events where kind = $1").bind(kind).fetch_one(&pool).await.unwrap() }
+            async move { sqlx::query_scalar::<_, i64>("select count(*) from events where kind = $1").bind(kind.as_str()).fetch_one(&pool).await.unwrap() }
         };
-        assert_eq!(count("refused").await, 0, "a refused job's earlier writes are undone");
-        assert_eq!(count("kept").await, 200 - refused);
+        assert_eq!(count(EventKind::SignUp).await, 0, "a refused job's earlier writes are undone");
+        assert_eq!(count(EventKind::SignIn).await, 200 - refused);
         // Deleted rows (decided reset documents) are overwritten, not left in free pages.
         let secure: i64 = sqlx::query_scalar("pragma secure_delete").fetch_one(&s.write).await.unwrap();
         assert_eq!(secure, 1);

@@ -340,7 +340,7 @@ fn event_row(r: &DbRow) -> R<Event> {
         id: EventId(r.try_get("id").map_err(db_err)?),
         account_id: r.try_get::<Option<Uuid>, _>("account_id").map_err(db_err)?.map(AccountId),
         at: UnixMillis(r.try_get("at").map_err(db_err)?),
-        kind: r.try_get("kind").map_err(db_err)?,
+        kind: parse_enum(EventKind::parse(r.try_get::<&str, _>("kind").map_err(db_err)?), "event kind")?,
         ip: r.try_get("ip").map_err(db_err)?,
         user_agent: r.try_get("user_agent").map_err(db_err)?,
         device_hash: r.try_get("device_hash").map_err(db_err)?,

@@ -8,9 +8,6 @@ use crate::messages::Template;
 use crate::password;
 
 /// Event kinds the user sees in their sign-in history.
-pub const HISTORY_KINDS: &[&str] =
-    &["sign_in", "wrong_password", "wrong_code", "code_sent", "denied", "denied_after_use", "step_up", "method_disabled", "sign_up", "reset_requested", "reset_document_viewed", "reset_approved", "reset_rejected"];
-
 impl<S: Store> Services<S> {
     pub async fn account_view(&self, a: &Authed) -> Result<AccountView> {
         let factors = self.store.factors(a.account.id).await?;
@@ -36,7 +33,7 @@ impl<S: Store> Services<S> {
         self.require_step_up(a)?;
         password::check_size(&self.policy.password, &current).map_err(|e| e.on_field("password", "current_password"))?;
         if !self.hasher.verify(&current, Some(&a.account.password_hash)).await? {
-            self.commit(vec![self.event(Some(a.account.id), "wrong_password", client, "password_change")]).await?;
+            self.commit(vec![self.event(Some(a.account.id), EventKind::WrongPassword, client, "password_change")]).await?;
             return Err(Error::invalid("password.current_wrong", "current_password", "the current password is not right"));
         }
         self.hasher.check_new(&self.policy.password, &new, &a.account.email, &self.policy.issuer).await.map_err(|e| e.on_field("password", "new_password"))?;
@@ -49,7 +46,7 @@ impl<S: Store> Services<S> {
             writes.push(Write::RevokeSessionsOf { account: a.account.id, except: Some(a.session.id), now });
         }
         writes.extend(self.notify_all(&a.account, &factors, Template::PasswordChanged, "")?);
-        writes.push(self.event(Some(a.account.id), "password_changed", client, if sign_out_others { "signed_out_others" } else { "" }));
+        writes.push(self.event(Some(a.account.id), EventKind::PasswordChanged, client, if sign_out_others { "signed_out_others" } else { "" }));
         self.commit(writes).await
     }
 
@@ -71,14 +68,14 @@ impl<S: Store> Services<S> {
             return Err(Error::NotFound);
         }
         let now = self.now();
-        self.commit(vec![Write::RevokeSession { account: a.account.id, session, now }, self.event(Some(a.account.id), "signed_out", client, "")]).await
+        self.commit(vec![Write::RevokeSession { account: a.account.id, session, now }, self.event(Some(a.account.id), EventKind::SignedOut, client, "")]).await
     }
 
     /// Signs out every session; `keep_current` keeps the caller's.
     pub async fn sign_out_all(&self, a: &Authed, keep_current: bool, client: &ClientInfo) -> Result<()> {
         let now = self.now();
         let except = keep_current.then_some(a.session.id);
-        self.commit(vec![Write::RevokeSessionsOf { account: a.account.id, except, now }, self.event(Some(a.account.id), "signed_out_all", client, "")]).await
+        self.commit(vec![Write::RevokeSessionsOf { account: a.account.id, except, now }, self.event(Some(a.account.id), EventKind::SignedOutAll, client, "")]).await
     }
 
     pub async fn list_trusted_browsers(&self, a: &Authed) -> Result<Vec<TrustedBrowserView>> {
@@ -99,12 +96,12 @@ impl<S: Store> Services<S> {
             return Err(Error::NotFound);
         }
         let now = self.now();
-        self.commit(vec![Write::RevokeTrustedBrowser { account: a.account.id, browser: id, now }, self.event(Some(a.account.id), "trusted_browser_removed", client, "")]).await
+        self.commit(vec![Write::RevokeTrustedBrowser { account: a.account.id, browser: id, now }, self.event(Some(a.account.id), EventKind::TrustedBrowserRemoved, client, "")]).await
     }
 
     pub async fn history(&self, a: &Authed, limit: i64) -> Result<Vec<HistoryEntry>> {
         let events = self.store.events(a.account.id, limit.clamp(1, 500)).await?;
-        Ok(events.iter().filter(|e| HISTORY_KINDS.contains(&e.kind.as_str())).map(HistoryEntry::of).collect())
+        Ok(events.iter().filter(|e| e.kind.in_history()).map(HistoryEntry::of).collect())
     }
 
     /// F-LIMIT-2: support lifts a send limit after checking identity.
@@ -130,7 +127,7 @@ impl<S: Store> Services<S> {
         };
         let n = self.store.release_quotas(&prefix).await?;
         let detail = if prefix.is_empty() { "all".to_string() } else { prefix.split(':').next().unwrap_or("").to_string() };
-        self.commit(vec![self.event(None, "limits_released", &ClientInfo::default(), detail)]).await?;
+        self.commit(vec![self.event(None, EventKind::LimitsReleased, &ClientInfo::default(), detail)]).await?;
         Ok(n)
     }
 }

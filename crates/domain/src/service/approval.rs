@@ -40,7 +40,7 @@ impl<S: Store> Services<S> {
             .var("issuer", &self.policy.issuer)
             .var("approve_url", self.approve_link(id))
             .var("deny_url", self.deny_link(id));
-        self.commit(vec![Write::InsertChallenge(ch), intent.into_write(&self.keys, now)?, self.event(Some(a.account.id), "approval_requested", client, "")]).await?;
+        self.commit(vec![Write::InsertChallenge(ch), intent.into_write(&self.keys, now)?, self.event(Some(a.account.id), EventKind::ApprovalRequested, client, "")]).await?;
         Ok(ApprovalStarted { approval_id: id, sent_to: a.account.email.masked() })
     }
 
@@ -60,7 +60,7 @@ impl<S: Store> Services<S> {
         let now = self.now();
         let writes = vec![
             Write::ConsumeChallenge { challenge: id, now, max_attempts: i64::MAX },
-            self.event(Some(ch.account_id), "approval_granted", client, ""),
+            self.event(Some(ch.account_id), EventKind::ApprovalGranted, client, ""),
         ];
         match self.commit_guarded(writes).await? {
             Ok(()) => Ok(()),

@@ -197,7 +197,7 @@ impl<S: Store> Services<S> {
             Purpose::StepUp => {
                 let session = ch.session_id.ok_or_else(|| Error::internal("step-up without session"))?;
                 writes.push(Write::SetSteppedUp { session, method: method_used, now });
-                writes.push(self.event(Some(account.id), "step_up", client, how));
+                writes.push(self.event(Some(account.id), EventKind::StepUp, client, how));
             }
             // `method_for` already refused: approvals are passed by their link.
             Purpose::Approve | Purpose::Decoy => return Err(Error::ChallengeClosed),
@@ -227,7 +227,7 @@ impl<S: Store> Services<S> {
                     g.verified_at = Some(now);
                 }
                 writes.extend(self.notify_all(&account, &remaining, Template::MethodAdded, f.kind.as_str())?);
-                writes.push(self.event(Some(account.id), "method_added", client, f.kind.as_str()));
+                writes.push(self.event(Some(account.id), EventKind::MethodAdded, client, f.kind.as_str()));
             }
         }
 
@@ -253,7 +253,7 @@ impl<S: Store> Services<S> {
             now: self.now(),
             max_attempts: self.policy.codes.max_attempts_per_challenge,
             method: counted,
-            on_wrong: vec![self.event(Some(account.id), "wrong_code", client, how)],
+            on_wrong: vec![self.event(Some(account.id), EventKind::WrongCode, client, how)],
         }
     }
 
@@ -277,7 +277,7 @@ impl<S: Store> Services<S> {
             AttemptOutcome::Closed => Ok(Error::ChallengeClosed),
             AttemptOutcome::Wrong(n) if n.factor_disabled => {
                 let kind = factor.map(|f| f.kind.as_str()).unwrap_or("");
-                let mut writes = vec![self.event(Some(account.id), "method_disabled", client, kind)];
+                let mut writes = vec![self.event(Some(account.id), EventKind::MethodDisabled, client, kind)];
                 let factors = self.store.factors(account.id).await?;
                 writes.extend(self.notify_all(account, &factors, crate::messages::Template::MethodRemoved, &format!("{kind} (too many wrong codes)"))?);
                 self.commit(writes).await?;
@@ -366,7 +366,7 @@ impl<S: Store> Services<S> {
         }
         let now = self.now();
         let account = self.store.account(ch.account_id).await?.ok_or_else(bad)?;
-        let (outcome, kind) = if ch.consumed_at.is_some() { (DenyOutcome::AlreadyUsed, "denied_after_use") } else { (DenyOutcome::Denied, "denied") };
+        let (outcome, kind) = if ch.consumed_at.is_some() { (DenyOutcome::AlreadyUsed, EventKind::DeniedAfterUse) } else { (DenyOutcome::Denied, EventKind::Denied) };
         let mut writes = vec![Write::CancelChallenge { challenge: ch.id, now }, self.event(Some(ch.account_id), kind, client, ch.purpose.as_str())];
         if ch.consumed_at.is_some() {
             // Mark the link used although the challenge was consumed: single use.
@@ -394,11 +394,11 @@ impl<S: Store> Services<S> {
             let pw = password.ok_or_else(|| Error::invalid("step_up.password_required", "password", "enter your password"))?;
             crate::password::check_size(&self.policy.password, &pw)?;
             if !self.verify_password(Some(&a.account), &pw).await? {
-                self.commit(vec![self.event(Some(a.account.id), "wrong_password", client, "step_up")]).await?;
+                self.commit(vec![self.event(Some(a.account.id), EventKind::WrongPassword, client, "step_up")]).await?;
                 return Err(Error::InvalidCredentials);
             }
             let now = self.now();
-            self.commit(vec![Write::SetSteppedUp { session: a.session.id, method: AuthMethod::Password, now }, self.event(Some(a.account.id), "step_up", client, "password")]).await?;
+            self.commit(vec![Write::SetSteppedUp { session: a.session.id, method: AuthMethod::Password, now }, self.event(Some(a.account.id), EventKind::StepUp, client, "password")]).await?;
             return Ok(StepUpStarted::Done);
         }
         let usable: Vec<Factor> = Self::usable(&self.store.factors(a.account.id).await?).into_iter().filter(|f| f.kind != FactorKind::Email).collect();

@@ -174,7 +174,7 @@ impl<S: Store> Services<S> {
             now,
         });
         writes.push(message);
-        writes.push(self.event(Some(account.id), "code_sent", client, format!("{} {}", channel.as_str(), Self::masked(channel, &to))));
+        writes.push(self.event(Some(account.id), EventKind::CodeSent, client, format!("{} {}", channel.as_str(), Self::masked(channel, &to))));
 
         match self.commit_guarded(writes).await? {
             Ok(()) => Ok(SentVia { channel, to: Self::masked(channel, &to), state: self.delivery_state(message_id).await }),

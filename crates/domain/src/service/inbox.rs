@@ -69,7 +69,7 @@ impl<S: Store> Services<S> {
     }
 
     pub async fn set_signin_alerts(&self, a: &Authed, on: bool, client: &ClientInfo) -> Result<()> {
-        self.commit(vec![Write::SetSigninAlerts { account: a.account.id, on }, self.event(Some(a.account.id), "signin_alerts_changed", client, if on { "on" } else { "off" })]).await
+        self.commit(vec![Write::SetSigninAlerts { account: a.account.id, on }, self.event(Some(a.account.id), EventKind::SigninAlertsChanged, client, if on { "on" } else { "off" })]).await
     }
 
     /// F-MSG-3: genuine (matches a message-center record), suspicious, or unknown.

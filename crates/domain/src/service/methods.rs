@@ -141,7 +141,7 @@ impl<S: Store> Services<S> {
         let mut ch = self.new_challenge(a.account.id, Purpose::Enroll, Some(a.session.id), client)?;
         ch.factor_id = Some(id);
         let challenge_id = ch.id;
-        self.commit(vec![Write::InsertFactor(factor), Write::InsertChallenge(ch), self.event(Some(a.account.id), "method_enrolment_started", client, "totp")]).await?;
+        self.commit(vec![Write::InsertFactor(factor), Write::InsertChallenge(ch), self.event(Some(a.account.id), EventKind::MethodEnrolmentStarted, client, "totp")]).await?;
         let uri = otpauth::uri(&self.policy.issuer, a.account.email.as_str(), seed.as_slice(), &totp::APP_DEFAULT);
         Ok(TotpEnrollment { method_id: id, challenge_id, setup_key: otpauth::setup_key(seed.as_slice()), qr_svg: otpauth::qr_svg(&uri)?, otpauth_uri: uri })
     }
@@ -172,7 +172,7 @@ impl<S: Store> Services<S> {
         let mut writes = vec![Write::InsertFactor(f.clone())];
         writes.extend(self.credential_change_writes(&a.account, now));
         writes.extend(self.notify_all(&a.account, &factors, Template::MethodAdded, "email")?);
-        writes.push(self.event(Some(a.account.id), "method_added", client, "email"));
+        writes.push(self.event(Some(a.account.id), EventKind::MethodAdded, client, "email"));
         self.commit(writes).await?;
         Ok(MethodView::of(&f, &a.account))
     }
@@ -216,7 +216,7 @@ impl<S: Store> Services<S> {
         writes.push(Write::ReplaceBackupCodes { account: a.account.id, hashes });
         writes.extend(self.credential_change_writes(&a.account, now));
         writes.extend(self.notify_all(&a.account, &factors, Template::MethodAdded, "backup_codes")?);
-        writes.push(self.event(Some(a.account.id), "backup_codes_generated", client, ""));
+        writes.push(self.event(Some(a.account.id), EventKind::BackupCodesGenerated, client, ""));
         self.commit(writes).await?;
         Ok(BackupCodes { method_id, codes })
     }
@@ -243,7 +243,7 @@ impl<S: Store> Services<S> {
         writes.extend(self.credential_change_writes(&a.account, now));
         // The removed phone is told too: its owner may not be the one removing it.
         writes.extend(self.notify_all(&a.account, &factors, Template::MethodRemoved, f.kind.as_str())?);
-        writes.push(self.event(Some(a.account.id), "method_removed", client, f.kind.as_str()));
+        writes.push(self.event(Some(a.account.id), EventKind::MethodRemoved, client, f.kind.as_str()));
         self.commit(writes).await
     }
 
@@ -254,7 +254,7 @@ impl<S: Store> Services<S> {
         if f.kind == FactorKind::BackupCodes {
             return Err(Error::invalid("method.not_preferable", "method_id", "backup codes are for when other methods fail"));
         }
-        self.commit(vec![Write::SetPreferred { account: a.account.id, factor: Some(id) }, self.event(Some(a.account.id), "preferred_method_changed", client, f.kind.as_str())]).await
+        self.commit(vec![Write::SetPreferred { account: a.account.id, factor: Some(id) }, self.event(Some(a.account.id), EventKind::PreferredMethodChanged, client, f.kind.as_str())]).await
     }
 
     /// F-2SV-4 / F-2SV-5: "Got it, turn on 2SV", optionally trusting this browser.
@@ -274,7 +274,7 @@ impl<S: Store> Services<S> {
         // only a second factor will do (F-SIGNIN-4).
         writes.push(Write::EndWeakStepUps { account: a.account.id });
         writes.extend(self.notify_all(&a.account, &factors, Template::TwoSvEnabled, "")?);
-        writes.push(self.event(Some(a.account.id), "twosv_enabled", client, ""));
+        writes.push(self.event(Some(a.account.id), EventKind::TwosvEnabled, client, ""));
         let mut token = None;
         if trust_browser {
             // After the revocation above: this browser is the one trust survives in.
@@ -299,7 +299,7 @@ impl<S: Store> Services<S> {
         }
         writes.extend(self.credential_change_writes(&a.account, now));
         writes.extend(self.notify_all(&a.account, &factors, Template::TwoSvDisabled, if clear { "cleared" } else { "" })?);
-        writes.push(self.event(Some(a.account.id), "twosv_disabled", client, if clear { "cleared" } else { "" }));
+        writes.push(self.event(Some(a.account.id), EventKind::TwosvDisabled, client, if clear { "cleared" } else { "" }));
         self.commit(writes).await
     }
 }

@@ -100,12 +100,12 @@ impl<S: Store> Services<S> {
         self.keys.hash_code(b"device", client.user_agent.as_deref().unwrap_or(""))
     }
 
-    pub(crate) fn event(&self, account: Option<AccountId>, kind: &str, client: &ClientInfo, detail: impl Into<String>) -> Write {
+    pub(crate) fn event(&self, account: Option<AccountId>, kind: EventKind, client: &ClientInfo, detail: impl Into<String>) -> Write {
         Write::InsertEvent(Event {
             id: EventId::new(),
             account_id: account,
             at: self.now(),
-            kind: kind.to_string(),
+            kind,
             ip: client.ip.clone(),
             user_agent: client.user_agent.clone(),
             device_hash: Some(self.device_hash(client)),

@@ -112,7 +112,7 @@ impl<S: Store> Services<S> {
             ip: client.ip.clone(),
         })];
         writes.extend(self.notify_all(&account, &factors, Template::ResetReceived, "")?);
-        writes.push(self.event(Some(account.id), "reset_requested", client, doc_type));
+        writes.push(self.event(Some(account.id), EventKind::ResetRequested, client, doc_type));
         match self.store.commit(writes).await {
             Ok(()) => {
                 self.outbox_signal.notify_waiters();
@@ -144,7 +144,7 @@ impl<S: Store> Services<S> {
         let r = self.store.reset_request(id).await?.ok_or(Error::NotFound)?;
         let sealed = r.document.as_deref().ok_or_else(|| Error::conflict("recovery.already_decided", "the document was deleted with the decision"))?;
         let doc = self.keys.open(&document_aad(id), sealed)?;
-        self.commit(vec![self.event(Some(r.account_id), "reset_document_viewed", &support(reviewer), "")]).await?;
+        self.commit(vec![self.event(Some(r.account_id), EventKind::ResetDocumentViewed, &support(reviewer), "")]).await?;
         Ok((r, doc))
     }
 
@@ -175,7 +175,7 @@ impl<S: Store> Services<S> {
         } else {
             writes.extend(self.notify_all(&account, &factors, Template::ResetRejected, reason)?);
         }
-        writes.push(self.event(Some(account.id), if approve { "reset_approved" } else { "reset_rejected" }, &support(reviewer), ""));
+        writes.push(self.event(Some(account.id), if approve { EventKind::ResetApproved } else { EventKind::ResetRejected }, &support(reviewer), ""));
         match self.commit_guarded(writes).await? {
             Ok(()) => Ok(ResetRequest {
                 status: status.into(),

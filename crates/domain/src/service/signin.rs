@@ -89,7 +89,7 @@ impl<S: Store> Services<S> {
         }
         if let Err(i) = self.commit_guarded(tries).await? {
             let until = self.store.throttled_until(keys[i], now).await?.unwrap_or(now.plus_secs(1));
-            self.commit(vec![self.event(None, "password_throttled", client, if keys[i] == &taken.account { "account" } else { "address" })]).await?;
+            self.commit(vec![self.event(None, EventKind::PasswordThrottled, client, if keys[i] == &taken.account { "account" } else { "address" })]).await?;
             return Err(Error::RateLimited { code: "auth.throttled", retry_at: until, now });
         }
         Ok(taken)
@@ -123,7 +123,7 @@ impl<S: Store> Services<S> {
                 Ok(Some(f))
             }
             Some(f) => {
-                self.commit(vec![self.event(Some(f.account.id), "wrong_password", client, "")]).await?;
+                self.commit(vec![self.event(Some(f.account.id), EventKind::WrongPassword, client, "")]).await?;
                 Ok(None)
             }
             None => Ok(None),
@@ -158,7 +158,7 @@ impl<S: Store> Services<S> {
     /// and, when asked for, the new-device alert.
     pub(crate) fn sign_in_writes(&self, account: &Account, client: &ClientInfo, known_device: bool, how: &str, methods: Vec<AuthMethod>, step_up: Option<AuthMethod>) -> Result<(Vec<Write>, SessionId, String)> {
         let (w, id, token) = self.new_session(account.id, client, methods, step_up)?;
-        let mut ev = self.event(Some(account.id), "sign_in", client, how);
+        let mut ev = self.event(Some(account.id), EventKind::SignIn, client, how);
         if let Write::InsertEvent(e) = &mut ev {
             e.unfamiliar = !known_device;
         }

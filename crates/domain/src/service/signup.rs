@@ -33,7 +33,7 @@ impl<S: Store> Services<S> {
             let charges = self.charges(None, email.as_str(), client);
             let mut writes = charges.writes(now);
             writes.push(notice.into_write(&self.keys, now)?);
-            writes.push(self.event(Some(existing.id), "sign_up_existing", client, ""));
+            writes.push(self.event(Some(existing.id), EventKind::SignUpExisting, client, ""));
             let decoy = self.new_challenge(existing.id, Purpose::Decoy, None, client)?;
             let decoy_id = decoy.id;
             writes.push(Write::InsertChallenge(decoy));
@@ -58,7 +58,7 @@ impl<S: Store> Services<S> {
         };
         let challenge = self.new_challenge(account.id, Purpose::VerifyEmail, None, client)?;
         let id = challenge.id;
-        let prefix = vec![Write::InsertAccount(account.clone()), Write::InsertChallenge(challenge), self.event(Some(account.id), "sign_up", client, "")];
+        let prefix = vec![Write::InsertAccount(account.clone()), Write::InsertChallenge(challenge), self.event(Some(account.id), EventKind::SignUp, client, "")];
         match self.send_code(&account, id, Purpose::VerifyEmail, Target::AccountEmail, client, prefix, None).await {
             Ok(_) => Ok(SignUpStarted { challenge_id: id }),
             // Two sign-ups raced for one address: the loser looks like the taken case.

@@ -102,7 +102,7 @@ impl TrustedBrowserView {
 #[derive(Clone, Debug, Serialize)]
 pub struct HistoryEntry {
     pub at: UnixMillis,
-    pub kind: String,
+    pub kind: EventKind,
     pub detail: String,
     pub ip: Option<String>,
     pub user_agent: Option<String>,
@@ -112,6 +112,6 @@ pub struct HistoryEntry {
 
 impl HistoryEntry {
     pub fn of(e: &Event) -> Self {
-        HistoryEntry { at: e.at, kind: e.kind.clone(), detail: e.detail.clone(), ip: e.ip.clone(), user_agent: e.user_agent.clone(), unfamiliar: e.unfamiliar }
+        HistoryEntry { at: e.at, kind: e.kind, detail: e.detail.clone(), ip: e.ip.clone(), user_agent: e.user_agent.clone(), unfamiliar: e.unfamiliar }
     }
 }

@@ -7,7 +7,7 @@
 use std::sync::Arc;
 
 use ninsho_domain::ports::Store;
-use ninsho_domain::types::{AccountId, FactorKind};
+use ninsho_domain::types::{AccountId, EventKind, FactorKind};
 use tokio::sync::Barrier;
 
 use super::*;
@@ -91,7 +91,7 @@ async fn phone_failures(db: &Db, account: AccountId) -> i64 {
 }
 
 async fn wrong_code_events(db: &Db, account: AccountId) -> usize {
-    db.events(account, 10_000).await.unwrap().iter().filter(|e| e.kind == "wrong_code").count()
+    db.events(account, 10_000).await.unwrap().iter().filter(|e| e.kind == EventKind::WrongCode).count()
 }
 
 /// Sends are not what this measures: lift the quotas, and keep the method enabled so

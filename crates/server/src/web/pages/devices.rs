@@ -123,7 +123,7 @@ pub async fn history(ctx: Ctx) -> Response {
         .into_iter()
         .map(|e| HistoryRow {
             at: when(e.at),
-            what: p.t(&format!("event-{}", e.kind.replace('_', "-"))),
+            what: p.t(&format!("event-{}", e.kind.as_str().replace('_', "-"))),
             device: e.user_agent.unwrap_or_else(|| unknown.clone()),
             ip: e.ip.unwrap_or_default(),
             unfamiliar: e.unfamiliar,
