@@ -54,8 +54,9 @@ pub struct Quota {
 }
 
 /// Password guessing: each key (an e-mail address as typed, a client address) gets
-/// `free` tries in a window; every try past them must wait, `base_delay_ms` doubled
-/// with each further try up to `max_delay_ms`. A try is counted before the password
+/// `free` tries; every try past them must wait, `base_delay_ms` doubled with each
+/// further try up to `max_delay_ms`. The count starts again after `window_secs`
+/// without a try, or with a right password. A try is counted before the password
 /// is hashed, by the statement that checks the wait, so a burst gets no more tries
 /// than a patient attacker.
 #[derive(Clone, Copy, Debug)]

@@ -296,8 +296,9 @@ pub enum Write {
     InsertChallenge(Challenge),
     /// Guard: the challenge is open. Replaces any earlier code (F-OTP-2).
     SetChallengeCode { challenge: ChallengeId, factor: Option<FactorId>, code_hash: Vec<u8>, code_expires_at: UnixMillis, message: MessageId, now: UnixMillis },
-    /// Guard: the message still waits in the outbox and no dispatcher holds it. A code a
-    /// newer one replaced is then never sent (F-OTP-2).
+    /// Guard: the message is still pending. A dispatcher that holds it at this moment
+    /// may still hand it over, but neither retries nor records it afterwards; a code a
+    /// newer one replaced is never sent later (F-OTP-2).
     SupersedeMessage { message: MessageId, now: UnixMillis },
     /// Guard: open and attempts below the limit. Approvals only: a code check consumes
     /// its challenge through `CodeAttempt`, which counts and compares in one step.
@@ -329,6 +330,8 @@ pub enum Write {
     /// Guard: the key is not waiting out a delay. Counts a password try and starts the
     /// next delay once the free tries are used (`ThrottlePolicy`).
     TakePasswordTry { key: ThrottleKey, now: UnixMillis, policy: crate::config::ThrottlePolicy },
+    /// A try whose password was never checked (the hashing was refused) is given back.
+    ReturnPasswordTries { keys: Vec<ThrottleKey> },
     /// A right password: the account's count starts again; the address's try is given back.
     PasswordAccepted { account: ThrottleKey, address: Option<ThrottleKey> },
     /// Unique: one pending request per account.
@@ -362,9 +365,11 @@ impl ThrottleKey {
     pub fn account(email_hash: &[u8]) -> Self {
         ThrottleKey(format!("pw-account:{}", data_encoding::HEXLOWER.encode(email_hash)))
     }
-    /// An IPv6 client counts by its /64: one machine holds a whole /64.
+    /// An IPv6 client counts by its /64 (one machine holds a whole /64); an IPv4 client
+    /// seen through a dual-stack socket (`::ffff:a.b.c.d`) by its IPv4 address.
     pub fn address(ip: &str) -> Self {
-        let net = match ip.parse::<std::net::IpAddr>() {
+        let net = match ip.parse::<std::net::IpAddr>().map(|a| a.to_canonical()) {
+            Ok(std::net::IpAddr::V4(v4)) => v4.to_string(),
             Ok(std::net::IpAddr::V6(v6)) => {
                 let s = v6.segments();
                 format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
@@ -375,6 +380,19 @@ impl ThrottleKey {
     }
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+}
+
+#[cfg(test)]
+mod throttle_key_tests {
+    use super::ThrottleKey;
+
+    #[test]
+    fn f_signin_5_ipv4_through_a_dual_stack_socket_counts_as_itself_and_ipv6_by_its_64() {
+        assert_eq!(ThrottleKey::address("::ffff:192.0.2.7"), ThrottleKey::address("192.0.2.7"));
+        assert_ne!(ThrottleKey::address("::ffff:192.0.2.7"), ThrottleKey::address("::ffff:192.0.2.8"));
+        assert_eq!(ThrottleKey::address("2001:db8:1:2:aaaa::1"), ThrottleKey::address("2001:db8:1:2:bbbb::9"));
+        assert_ne!(ThrottleKey::address("2001:db8:1:2::1"), ThrottleKey::address("2001:db8:1:3::1"));
     }
 }
 
@@ -456,9 +474,9 @@ pub trait Store: Clone + Send + Sync + 'static {
     fn backup_codes_left(&self, account: AccountId) -> impl Future<Output = R<i64>> + Send;
     /// The account's messages, newest first (F-MSG-2).
     fn messages(&self, account: AccountId, limit: i64) -> impl Future<Output = R<Vec<ArchivedMessage>>> + Send;
-    /// The quota keys of a message that still waits in the outbox, not held by any
-    /// dispatcher (`None` once it is being sent, sent, failed or superseded).
-    fn waiting_message(&self, id: MessageId, now: UnixMillis) -> impl Future<Output = R<Option<Vec<String>>>> + Send;
+    /// The quota keys of a message still pending in the outbox, and whether a
+    /// dispatcher holds it at this moment (`None` once sent, failed or superseded).
+    fn waiting_message(&self, id: MessageId, now: UnixMillis) -> impl Future<Output = R<Option<(Vec<String>, bool)>>> + Send;
     /// pending, sent, failed or superseded.
     fn message_status(&self, id: MessageId) -> impl Future<Output = R<Option<String>>> + Send;
     /// Until when a throttled key must wait, if it must.

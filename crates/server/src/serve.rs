@@ -58,13 +58,14 @@ pub async fn run(listener: TcpListener, router: Router, header_timeout: Duration
 async fn connection(stream: TcpStream, peer: SocketAddr, router: Router, header_timeout: Duration, mut closing: watch::Receiver<bool>) {
     let _ = stream.set_nodelay(true);
     let socket = Arc::new(stream);
+    let started = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let service = hyper::service::service_fn(move |mut req: hyper::Request<hyper::body::Incoming>| {
         req.extensions_mut().insert(ConnectInfo(peer));
         router.clone().oneshot(req.map(axum::body::Body::new))
     });
     let mut builder = hyper::server::conn::http1::Builder::new();
     builder.timer(TokioTimer::new()).header_read_timeout(header_timeout).max_headers(HYPER_MAX_HEADERS);
-    let conn = builder.serve_connection(TokioIo::new(Shared(socket.clone())), service).with_upgrades();
+    let conn = builder.serve_connection(TokioIo::new(Shared { socket: socket.clone(), started: started.clone() }), service).with_upgrades();
     tokio::pin!(conn);
     let result = tokio::select! {
         r = conn.as_mut() => r,
@@ -73,8 +74,12 @@ async fn connection(stream: TcpStream, peer: SocketAddr, router: Router, header_
             conn.as_mut().await
         }
     };
+    // A request that began and did not finish is told so; a kept-alive connection that
+    // merely stayed idle is closed without a word (a 408 there could be read as the
+    // answer to a request sent at that moment).
     if let Err(e) = result
         && e.is_timeout()
+        && started.load(std::sync::atomic::Ordering::SeqCst)
     {
         request_timeout(&socket).await;
     }
@@ -112,15 +117,22 @@ async fn request_timeout(socket: &TcpStream) {
 }
 
 /// A socket handle hyper reads and writes through, while the loop keeps another.
-struct Shared(Arc<TcpStream>);
+/// `started`: bytes of a request arrived since the last answer was written.
+struct Shared {
+    socket: Arc<TcpStream>,
+    started: Arc<std::sync::atomic::AtomicBool>,
+}
 
 impl AsyncRead for Shared {
     fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<std::io::Result<()>> {
         loop {
-            ready!(self.0.poll_read_ready(cx))?;
+            ready!(self.socket.poll_read_ready(cx))?;
             let unfilled = buf.initialize_unfilled();
-            match self.0.try_read(unfilled) {
+            match self.socket.try_read(unfilled) {
                 Ok(n) => {
+                    if n > 0 {
+                        self.started.store(true, std::sync::atomic::Ordering::SeqCst);
+                    }
                     buf.advance(n);
                     return Poll::Ready(Ok(()));
                 }
@@ -134,9 +146,12 @@ impl AsyncRead for Shared {
 impl AsyncWrite for Shared {
     fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, data: &[u8]) -> Poll<std::io::Result<usize>> {
         loop {
-            ready!(self.0.poll_write_ready(cx))?;
-            match self.0.try_write(data) {
-                Ok(n) => return Poll::Ready(Ok(n)),
+            ready!(self.socket.poll_write_ready(cx))?;
+            match self.socket.try_write(data) {
+                Ok(n) => {
+                    self.started.store(false, std::sync::atomic::Ordering::SeqCst);
+                    return Poll::Ready(Ok(n));
+                }
                 Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => continue,
                 Err(e) => return Poll::Ready(Err(e)),
             }

@@ -284,7 +284,7 @@ delegate!(Store {
     fn sign_in_context(&self, email: &Email, device_hash: &[u8], failures_since: UnixMillis) -> R<Option<SignInContext>>;
     fn backup_codes_left(&self, account: AccountId) -> R<i64>;
     fn messages(&self, account: AccountId, limit: i64) -> R<Vec<ArchivedMessage>>;
-    fn waiting_message(&self, id: MessageId, now: UnixMillis) -> R<Option<Vec<String>>>;
+    fn waiting_message(&self, id: MessageId, now: UnixMillis) -> R<Option<(Vec<String>, bool)>>;
     fn message_status(&self, id: MessageId) -> R<Option<String>>;
     fn throttled_until(&self, key: &ThrottleKey, now: UnixMillis) -> R<Option<UnixMillis>>;
     fn quota_window_start(&self, key: &str) -> R<Option<UnixMillis>>;

@@ -645,10 +645,12 @@ impl ninsho_domain::ports::Store for Store {
             .collect()
     }
 
-    async fn waiting_message(&self, id: MessageId, now: UnixMillis) -> R<Option<Vec<String>>> {
-        let r = sqlx::query("select quota_keys from outbox where id = $1 and status = 'pending' and (lease_until is null or lease_until < $2)")
-            .bind(id.0).bind(now.0).fetch_optional(&self.read).await.map_err(db_err)?;
-        r.map(|r| r.try_get::<String, _>(0).map(|k| k.lines().filter(|l| !l.is_empty()).map(str::to_owned).collect())).transpose().map_err(db_err)
+    async fn waiting_message(&self, id: MessageId, now: UnixMillis) -> R<Option<(Vec<String>, bool)>> {
+        let r = sqlx::query("select quota_keys, lease_until from outbox where id = $1 and status = 'pending'").bind(id.0).fetch_optional(&self.read).await.map_err(db_err)?;
+        let Some(r) = r else { return Ok(None) };
+        let keys: String = r.try_get(0).map_err(db_err)?;
+        let lease: Option<i64> = r.try_get(1).map_err(db_err)?;
+        Ok(Some((keys.lines().filter(|l| !l.is_empty()).map(str::to_owned).collect(), lease.is_some_and(|l| l >= now.0))))
     }
 
     async fn message_status(&self, id: MessageId) -> R<Option<String>> {

@@ -111,10 +111,9 @@ pub(crate) fn statements(w: &Write) -> Vec<Stmt> {
             "update challenges set code_hash = $2, factor_id = $3, code_expires_at = $4, code_message_id = $6 where id = $1 and consumed_at is null and cancelled_at is null and expires_at > $5",
             args![challenge.0, code_hash.as_slice(), factor.map(|f| f.0), code_expires_at.0, now.0, message.0],
         ),
-        Write::SupersedeMessage { message, now } => guarded(
-            "update outbox set status = 'superseded', lease_until = null where id = $1 and status = 'pending' and (lease_until is null or lease_until < $2)",
-            args![message.0, now.0],
-        ),
+        Write::SupersedeMessage { message, .. } => {
+            guarded("update outbox set status = 'superseded', lease_until = null where id = $1 and status = 'pending'", args![message.0])
+        }
         Write::ConsumeChallenge { challenge, now, max_attempts } => guarded(
             "update challenges set consumed_at = $2 where id = $1 and consumed_at is null and cancelled_at is null and expires_at > $2 and attempts < $3",
             args![challenge.0, now.0, *max_attempts],
@@ -192,12 +191,14 @@ pub(crate) fn statements(w: &Write) -> Vec<Stmt> {
         ),
         // The try is counted only while the key is not waiting; the delay for the next
         // one doubles with each try past the free ones (1 << n, n capped at 20, then
-        // capped at the most). A window that has run out starts the count again.
+        // capped at the most). The count starts again only after a whole window
+        // without a try (`window_start` is the last try), so a patient guesser stays at
+        // the longest delay.
         Write::TakePasswordTry { key, now, policy } => guarded(
             "insert into password_throttle (key, tries, window_start, blocked_until) values ($1, 1, $2, 0) \
                 on conflict (key) do update set \
                   tries = case when password_throttle.window_start <= $2 - $3 then 1 else password_throttle.tries + 1 end, \
-                  window_start = case when password_throttle.window_start <= $2 - $3 then $2 else password_throttle.window_start end, \
+                  window_start = $2, \
                   blocked_until = case \
                     when password_throttle.window_start <= $2 - $3 or password_throttle.tries + 1 <= $4 then 0 \
                     else $2 + case \
@@ -207,6 +208,9 @@ pub(crate) fn statements(w: &Write) -> Vec<Stmt> {
                 where password_throttle.blocked_until <= $2",
             args![key.as_str(), now.0, policy.window_secs * 1000, free_tries(key, policy), policy.base_delay_ms, policy.max_delay_ms],
         ),
+        Write::ReturnPasswordTries { keys } => {
+            keys.iter().flat_map(|k| always("update password_throttle set tries = tries - 1 where key = $1 and tries > 0", args![k.as_str()])).collect()
+        }
         Write::PasswordAccepted { account, address } => {
             let mut v = always("delete from password_throttle where key = $1", args![account.as_str()]);
             if let Some(address) = address {

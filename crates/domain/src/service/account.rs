@@ -32,10 +32,13 @@ impl<S: Store> Services<S> {
     pub async fn change_password(&self, a: &Authed, current: SecretString, new: SecretString, sign_out_others: bool, client: &ClientInfo) -> Result<()> {
         self.require_step_up(a)?;
         password::check_size(&self.policy.password, &current).map_err(|e| e.on_field("password", "current_password"))?;
-        if !self.hasher.verify(&current, Some(&a.account.password_hash)).await? {
+        // A stolen session must not make a password oracle: the same tries as sign-in.
+        let tries = self.take_password_tries(a.account.email.as_str(), client, false).await?;
+        if !self.verify_password_tried(Some(&a.account), &current, &tries).await? {
             self.commit(vec![self.event(Some(a.account.id), EventKind::WrongPassword, client, "password_change")]).await?;
             return Err(Error::invalid("password.current_wrong", "current_password", "the current password is not right"));
         }
+        self.commit(vec![tries.accepted()]).await?;
         self.hasher.check_new(&self.policy.password, &new, &a.account.email, &self.policy.issuer).await.map_err(|e| e.on_field("password", "new_password"))?;
         let hash = self.hasher.hash(&new).await?;
         let now = self.now();

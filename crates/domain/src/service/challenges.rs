@@ -393,7 +393,8 @@ impl<S: Store> Services<S> {
         if a.account.twosv_enabled_at.is_none() {
             let pw = password.ok_or_else(|| Error::invalid("step_up.password_required", "password", "enter your password"))?;
             crate::password::check_size(&self.policy.password, &pw)?;
-            if !self.verify_password(Some(&a.account), &pw).await? {
+            let tries = self.take_password_tries(a.account.email.as_str(), client, false).await?;
+            if !self.verify_password_tried(Some(&a.account), &pw, &tries).await? {
                 self.commit(vec![self.event(Some(a.account.id), EventKind::WrongPassword, client, "step_up")]).await?;
                 return Err(Error::InvalidCredentials);
             }

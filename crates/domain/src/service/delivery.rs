@@ -121,7 +121,7 @@ impl<S: Store> Services<S> {
         target: Target<'_>,
         client: &ClientInfo,
         prefix: Vec<Write>,
-        replaced: Option<(MessageId, Vec<String>)>,
+        replaced: Option<(MessageId, (Vec<String>, bool))>,
     ) -> Result<SentVia> {
         if let Target::Factor(f) = target
             && f.disabled_at.is_some()
@@ -147,20 +147,21 @@ impl<S: Store> Services<S> {
             .var("minutes", (self.policy.codes.sent_code_ttl_secs / 60).to_string())
             .var("deny_url", self.deny_link(challenge));
         let mut writes = prefix;
+        let supersede = replaced.as_ref().map(|(old, _)| {
+            writes.push(Write::SupersedeMessage { message: *old, now });
+            writes.len() - 1
+        });
         let first_quota = writes.len();
-        let supersede = match &replaced {
-            // The replaced send was charged already: its charge carries over.
-            Some((old, keys)) => {
-                intent.quota_keys = keys.clone();
-                writes.push(Write::SupersedeMessage { message: *old, now });
-                Some(first_quota)
-            }
-            None => {
+        match &replaced {
+            // The replaced code never went out: its charge carries over.
+            Some((_, (keys, false))) => intent.quota_keys = keys.clone(),
+            // It may be on its way right now (a dispatcher holds it): this send is
+            // charged like any other, or a slow gateway would carry free sends.
+            _ => {
                 intent.quota_keys = quota.keys();
                 writes.extend(quota.writes(now));
-                None
             }
-        };
+        }
         let set_code = writes.len();
         let message = intent.into_write(&self.keys, now)?;
         let Write::InsertOutbox(m) = &message else { return Err(Error::internal("an intent is an outbox row")) };

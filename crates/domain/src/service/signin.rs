@@ -37,11 +37,17 @@ pub enum SignInOutcome {
 pub(crate) struct TriesTaken {
     account: ThrottleKey,
     address: Option<ThrottleKey>,
+    /// The keys this request was counted against (none for a trusted browser).
+    charged: Vec<ThrottleKey>,
 }
 
 impl TriesTaken {
     pub(crate) fn accepted(&self) -> Write {
         Write::PasswordAccepted { account: self.account.clone(), address: self.address.clone() }
+    }
+
+    pub(crate) fn given_back(&self) -> Write {
+        Write::ReturnPasswordTries { keys: self.charged.clone() }
     }
 }
 
@@ -74,25 +80,39 @@ impl<S: Store> Services<S> {
     /// by someone else's guessing) and against the client's address, before any hash.
     /// A key that must still wait refuses the request, the same for every address,
     /// known or not (F-SIGNIN-5).
-    pub(crate) async fn take_password_tries(&self, email: &str, client: &ClientInfo, exempt_account: bool) -> Result<TriesTaken> {
+    pub(crate) async fn take_password_tries(&self, email: &str, client: &ClientInfo, trusted: bool) -> Result<TriesTaken> {
         let now = self.now();
         let typed = Email::parse(email).map(|e| e.as_str().to_string()).unwrap_or_else(|_| email.trim().to_lowercase());
-        let taken = TriesTaken {
-            account: ThrottleKey::account(&self.keys.hash_token(&format!("password-throttle|{typed}"))),
-            address: client.ip.as_deref().map(ThrottleKey::address),
-        };
+        let account = ThrottleKey::account(&self.keys.hash_token(&format!("password-throttle|{typed}")));
+        let address = client.ip.as_deref().map(ThrottleKey::address);
+        // The owner's trusted browser is counted against neither key: guessing from
+        // the same office or phone network must not lock it out either.
+        let charged: Vec<ThrottleKey> = if trusted { vec![] } else { std::iter::once(account.clone()).chain(address.clone()).collect() };
+        let taken = TriesTaken { account, address, charged };
         let policy = self.policy.throttle;
-        let keys: Vec<&ThrottleKey> = (!exempt_account).then_some(&taken.account).into_iter().chain(taken.address.as_ref()).collect();
-        let tries: Vec<Write> = keys.iter().map(|k| Write::TakePasswordTry { key: (*k).clone(), now, policy }).collect();
+        let tries: Vec<Write> = taken.charged.iter().map(|k| Write::TakePasswordTry { key: k.clone(), now, policy }).collect();
         if tries.is_empty() {
             return Ok(taken);
         }
         if let Err(i) = self.commit_guarded(tries).await? {
-            let until = self.store.throttled_until(keys[i], now).await?.unwrap_or(now.plus_secs(1));
-            self.commit(vec![self.event(None, EventKind::PasswordThrottled, client, if keys[i] == &taken.account { "account" } else { "address" })]).await?;
+            let key = &taken.charged[i];
+            let until = self.store.throttled_until(key, now).await?.unwrap_or(now.plus_secs(1));
+            self.commit(vec![self.event(None, EventKind::PasswordThrottled, client, if *key == taken.account { "account" } else { "address" })]).await?;
             return Err(Error::RateLimited { code: "auth.throttled", retry_at: until, now });
         }
         Ok(taken)
+    }
+
+    /// `verify_password` for a counted try: a hash refused for overload gives the try
+    /// back — a password the server never checked must not count against its owner.
+    pub(crate) async fn verify_password_tried(&self, account: Option<&Account>, password: &SecretString, tries: &TriesTaken) -> Result<bool> {
+        match self.verify_password(account, password).await {
+            Err(e @ Error::Unavailable(_)) => {
+                self.commit(vec![tries.given_back()]).await?;
+                Err(e)
+            }
+            other => other,
+        }
     }
 
     /// The password check of every use case that starts from e-mail and password
@@ -116,7 +136,7 @@ impl<S: Store> Services<S> {
 
     /// The hash and its outcome, once the try is counted.
     pub(crate) async fn check_password_counted(&self, found: Option<SignInContext>, password: &SecretString, client: &ClientInfo, tries: &TriesTaken) -> Result<Option<SignInContext>> {
-        let ok = self.verify_password(found.as_ref().map(|f| &f.account), password).await?;
+        let ok = self.verify_password_tried(found.as_ref().map(|f| &f.account), password, tries).await?;
         match found {
             Some(f) if ok => {
                 self.commit(vec![tries.accepted()]).await?;
@@ -269,7 +289,7 @@ impl<S: Store> Services<S> {
         let account = found.as_ref().map(|f| &f.account);
         let twosv = account.is_some_and(|a| a.twosv_enabled_at.is_some());
         if let (Some((prefix, code)), Some(a)) = (&split, account.filter(|_| twosv)) {
-            if self.verify_password(Some(a), prefix).await? {
+            if self.verify_password_tried(Some(a), prefix, &tries).await? {
                 self.commit(vec![tries.accepted()]).await?;
                 return self.device_code(a, code.clone(), client).await;
             }
@@ -277,7 +297,7 @@ impl<S: Store> Services<S> {
             && let Some(open) = self.store.open_challenge(a.id, Purpose::DeviceSignIn, self.now()).await?
         {
             // An account without 2SV that was sent an e-mailed code (high risk).
-            if open.factor_id.is_none() && self.verify_password(Some(a), prefix).await? {
+            if open.factor_id.is_none() && self.verify_password_tried(Some(a), prefix, &tries).await? {
                 self.commit(vec![tries.accepted()]).await?;
                 return self.device_code(a, code.clone(), client).await;
             }

@@ -133,6 +133,9 @@ async fn f_otp_3_a_burst_of_100_sent_codes_gets_at_most_max_attempts_decided() {
             let t = burst(&app.http, &urls, &cid, json!({"code": code}), |i| json!({"code": wrong_code(&code, i)}), place).await;
 
             assert!(t.decided() <= MAX_ATTEMPTS, "{b:?} round {round}: {t:?} codes decided");
+            if t.accepted == 0 {
+                assert_eq!(t.wrong, MAX_ATTEMPTS, "{b:?}: every attempt the limit allows was used, none refused early");
+            }
             assert_eq!(t.closed, BURST - t.decided(), "{b:?}: every other request is closed");
             assert!(t.accepted <= 1, "{b:?}: {t:?}");
             let ch = app.running.db.challenge(ninsho_domain::types::ChallengeId::parse(&cid).unwrap()).await.unwrap().unwrap();

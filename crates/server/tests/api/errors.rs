@@ -90,6 +90,14 @@ async fn f_ops_7_a_request_that_never_finishes_is_answered_408_within_the_timeou
     assert!(out.contains("\"request.timeout\""), "{out}");
     assert!(start.elapsed() < Duration::from_secs(3), "closed after {:?}", start.elapsed());
 
+    // A kept-alive connection that stays idle after its answer is closed quietly.
+    let mut s = TcpStream::connect(addr).await.unwrap();
+    s.write_all(b"GET /health HTTP/1.1\r\nhost: x\r\n\r\n").await.unwrap();
+    let mut out = Vec::new();
+    let _ = tokio::time::timeout(Duration::from_secs(4), s.read_to_end(&mut out)).await;
+    let out = String::from_utf8_lossy(&out);
+    assert!(out.starts_with("HTTP/1.1 200") && !out.contains("408"), "{out}");
+
     // Many at once: every one is closed in time, and the server keeps answering meanwhile.
     let mut slow = Vec::new();
     for _ in 0..300 {

@@ -37,13 +37,16 @@ async fn f_limit_1_quota_answers_429_with_retry_after_and_holds_under_200_parall
         // 10 per day; the sign-up e-mail, the phone enrolment and the sign-in used 3. A
         // resend that replaced a code still waiting in the outbox was not charged (it
         // withdrew that code instead): exactly 7 were.
+        // (One withdrawn while a dispatcher held it is charged all the same: it may
+        // still go out.) So at most 7 sends were charged, and then the quota was full.
         let superseded = app.running.db.count_outbox("superseded").await.unwrap() as usize;
-        assert_eq!(sent - superseded, 7, "{b:?}: {sent} sent, {superseded} of them replacing a waiting code");
+        assert!(sent >= 7 && sent - superseded <= 7, "{b:?}: {sent} sent, {superseded} of them replacing an earlier code");
         assert_eq!(sent + limited, 200);
-        // Wait for the dispatcher, then count what really went out to the phone.
+        // Wait for the dispatcher, then count what really went out to the phone: no
+        // more than was sent, and every code not withdrawn.
         tokio::time::sleep(std::time::Duration::from_millis(500)).await;
         let codes = inbox(&app.http, &app.url, "+819012345678").await.unwrap().iter().filter(|m| m.contains(" #")).count();
-        assert_eq!(codes, 2 + sent - superseded, "{b:?}: enrolment, sign-in and the resends, less the withdrawn codes");
+        assert!((2 + sent - superseded..=2 + sent).contains(&codes), "{b:?}: {codes} codes went out for {sent} sends, {superseded} withdrawn");
         app.shutdown().await;
     }
 }
