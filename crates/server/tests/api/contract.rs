@@ -69,7 +69,10 @@ fn schemathesis() -> Option<PathBuf> {
 /// One schemathesis run against `app`; returns its exit status and output.
 async fn run(exe: &PathBuf, app: &TestApp, config: &std::path::Path, extra: &[String]) -> (bool, String) {
     let mut cmd = tokio::process::Command::new(exe);
-    cmd.arg("--config-file")
+    // schemathesis keeps a cache (`.schemathesis/`) in its working directory: the
+    // config's temporary directory, not the source tree.
+    let dir = config.parent().expect("the config file is in a directory");
+    cmd.current_dir(dir).arg("--config-file")
         .arg(config)
         .args(["run", &format!("{}/api/openapi.json", app.url), "--url", &app.url])
         .args(["--phases", "examples,coverage,fuzzing"])
