@@ -307,7 +307,8 @@ pub enum Write {
     CancelChallenge { challenge: ChallengeId, now: UnixMillis },
     /// Records that a consumed challenge's deny link was followed (single use).
     MarkChallengeDenied { challenge: ChallengeId, now: UnixMillis },
-    /// Guard: the step is newer than the last one used (F-OTP-5).
+    /// Guard: the step is newer than the last one used (F-OTP-5). A right code also
+    /// ends the method's run of failures (F-OTP-6).
     AdvanceTotpStep { factor: FactorId, step: i64 },
     /// Guard: the code exists for this account and is unused.
     ConsumeBackupCode { account: AccountId, code_hash: Vec<u8>, now: UnixMillis },

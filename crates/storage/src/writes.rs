@@ -123,13 +123,13 @@ pub(crate) fn statements(w: &Write) -> Vec<Stmt> {
         }
         Write::MarkChallengeDenied { challenge, now } => guarded("update challenges set cancelled_at = $2 where id = $1 and cancelled_at is null", args![challenge.0, now.0]),
         Write::AdvanceTotpStep { factor, step } => {
-            guarded("update factors set last_used_step = $2 where id = $1 and (last_used_step is null or last_used_step < $2)", args![factor.0, *step])
+            guarded("update factors set last_used_step = $2, failed_count = 0 where id = $1 and (last_used_step is null or last_used_step < $2)", args![factor.0, *step])
         }
         Write::ConsumeBackupCode { account, code_hash, now } => guarded(
             "update backup_codes set used_at = $3 where account_id = $1 and code_hash = $2 and used_at is null",
             args![account.0, code_hash.as_slice(), now.0],
         ),
-        Write::ResetFactorFailures { factor } => always("update factors set failed_count = 0 where id = $1", args![factor.0]),
+        Write::ResetFactorFailures { factor } => always("update factors set failed_count = 0 where id = $1 and failed_count <> 0", args![factor.0]),
         Write::InsertSession(s) => guarded(
             "insert into sessions (id, account_id, token_hash, created_at, last_seen_at, expires_at, ip, user_agent, device_name, stepped_up_at, revoked_at, auth_methods, step_up_method) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
             args![s.id.0, s.account_id.0, s.token_hash.as_slice(), s.created_at.0, s.last_seen_at.0, s.expires_at.0, s.ip.clone(), s.user_agent.clone(),

@@ -167,9 +167,11 @@ impl<S: Store> Services<S> {
                 None => CodeCheck::Decided(false),
             },
         };
-        // A success ends a run of failures (F-OTP-6); with none on record there is
-        // nothing to reset, and the single writer is spared a statement.
-        if let Some(f) = factor.filter(|f| f.failed_count > 0) {
+        // A success ends a run of failures (F-OTP-6). Always asked for: the count read
+        // before may be stale when wrong codes of the same burst were counted since;
+        // the statement changes nothing when there is nothing to reset.
+        // (A TOTP step's advance resets it in the same statement.)
+        if let Some(f) = factor.filter(|f| matches!(f.kind, FactorKind::Phone | FactorKind::Email)) {
             writes.push(Write::ResetFactorFailures { factor: f.id });
         }
 

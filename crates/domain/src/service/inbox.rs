@@ -74,7 +74,8 @@ impl<S: Store> Services<S> {
 
     /// F-MSG-3: genuine (matches a message-center record), suspicious, or unknown.
     pub async fn check_message(&self, a: &Authed, input: MessageCheck, official: &OfficialSenders) -> Result<Assessment> {
-        if input.text.len() > 10_000 || input.sender.len() > 320 || input.links.len() > 50 {
+        // Characters, as the OpenAPI document's maxLength counts them.
+        if input.text.chars().count() > 10_000 || input.sender.chars().count() > 320 || input.links.len() > 50 {
             return Err(Error::invalid("message.too_long", "text", "paste at most 10 000 characters and 50 links"));
         }
         let records: Vec<SentRecord> = self

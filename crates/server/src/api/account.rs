@@ -19,8 +19,10 @@ pub async fn get_account(State(s): State<AppState>, Auth(a): Auth) -> ApiResult<
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PatchAccount {
+    #[serde(default, deserialize_with = "super::extract::no_null")]
     locale: Option<String>,
     /// F-MSG-1: e-mail me when a new browser or device signs in.
+    #[serde(default, deserialize_with = "super::extract::no_null")]
     signin_alerts: Option<bool>,
 }
 
@@ -91,5 +93,19 @@ pub struct HistoryQuery {
 }
 
 pub async fn history(State(s): State<AppState>, Auth(a): Auth, Query(q): Query<HistoryQuery>) -> ApiResult<Response> {
-    Ok(axum::Json(serde_json::json!({ "history": s.services.history(&a, q.limit.unwrap_or(100)).await? })).into_response())
+    let limit = page_limit(q.limit)?;
+    Ok(axum::Json(serde_json::json!({ "history": s.services.history(&a, limit).await? })).into_response())
+}
+
+/// The most entries a list answers at once (history, message center).
+pub(super) const MAX_PAGE: i64 = 500;
+
+/// A list's `limit` query parameter: 100 when absent, 1 to `MAX_PAGE` as the document
+/// says; anything else is refused rather than quietly changed.
+pub(super) fn page_limit(limit: Option<i64>) -> Result<i64, ninsho_domain::Error> {
+    match limit {
+        None => Ok(100),
+        Some(n) if (1..=MAX_PAGE).contains(&n) => Ok(n),
+        Some(_) => Err(ninsho_domain::Error::invalid("request.limit", "limit", format!("limit is 1 to {MAX_PAGE}"))),
+    }
 }

@@ -29,6 +29,7 @@ pub(super) fn parse_locale(s: Option<&str>) -> Result<Locale, Error> {
 pub struct SignUp {
     email: String,
     password: SecretString,
+    #[serde(default, deserialize_with = "super::extract::no_null")]
     locale: Option<String>,
 }
 
@@ -43,6 +44,7 @@ pub async fn sign_up(State(s): State<AppState>, Client(c): Client, Json(b): Json
 pub struct SignIn {
     email: String,
     password: SecretString,
+    #[serde(default, deserialize_with = "super::extract::no_null")]
     trusted_browser_token: Option<String>,
 }
 
@@ -68,6 +70,7 @@ pub async fn sign_in_device(State(s): State<AppState>, Client(c): Client, Json(b
 #[serde(deny_unknown_fields)]
 pub struct Verify {
     code: SecretString,
+    #[serde(default, deserialize_with = "super::extract::no_null")]
     method_id: Option<String>,
     #[serde(default)]
     trust_browser: bool,
@@ -83,6 +86,7 @@ pub async fn verify(State(s): State<AppState>, Path(id): Path<String>, Client(c)
 #[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct Resend {
+    #[serde(default, deserialize_with = "super::extract::no_null")]
     method_id: Option<String>,
 }
 
@@ -107,7 +111,9 @@ pub async fn deny(State(s): State<AppState>, Client(c): Client, Json(b): Json<De
 #[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct StepUp {
+    #[serde(default, deserialize_with = "super::extract::no_null")]
     method_id: Option<String>,
+    #[serde(default, deserialize_with = "super::extract::no_null")]
     password: Option<SecretString>,
 }
 

@@ -103,3 +103,14 @@ impl<T: DeserializeOwned + Default, S: Send + Sync> FromRequest<S> for JsonOrDef
             .map_err(|e| problem(StatusCode::UNPROCESSABLE_ENTITY, "request.invalid_fields", &format!("{e}"), None))
     }
 }
+
+/// An optional request field whose schema has no `null`: absent is `None`, and `null`
+/// is refused like any other value of the wrong type (422), so the server and the
+/// OpenAPI document agree. Use with `#[serde(default, deserialize_with = "no_null")]`.
+pub fn no_null<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de>,
+{
+    T::deserialize(d).map(Some)
+}

@@ -17,8 +17,12 @@ pub struct ListQuery {
 }
 
 pub async fn list(State(s): State<AppState>, Auth(a): Auth, Query(q): Query<ListQuery>) -> ApiResult<Response> {
-    Ok(axum::Json(serde_json::json!({ "messages": s.services.message_center(&a, q.limit.unwrap_or(100)).await? })).into_response())
+    let limit = super::account::page_limit(q.limit)?;
+    Ok(axum::Json(serde_json::json!({ "messages": s.services.message_center(&a, limit).await? })).into_response())
 }
+
+/// The latest `received_at` accepted: 9999-12-31T23:59:59.999Z.
+const MAX_RECEIVED_AT: i64 = 253_402_300_799_999;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -29,6 +33,7 @@ pub struct Check {
     #[serde(default)]
     links: Vec<String>,
     /// When it arrived, milliseconds since the epoch.
+    #[serde(default, deserialize_with = "super::extract::no_null")]
     received_at: Option<i64>,
 }
 
@@ -38,6 +43,10 @@ pub async fn check(State(s): State<AppState>, Auth(a): Auth, Json(b): Json<Check
         Some(Channel::Voice) => Channel::Sms,
         None => return Err(Error::invalid("message.channel", "channel", "channel is sms or email").into()),
     };
+    // 1970 to 9999: what the document allows, and no arithmetic on it can overflow.
+    if b.received_at.is_some_and(|t| !(0..=MAX_RECEIVED_AT).contains(&t)) {
+        return Err(Error::invalid("message.received_at", "received_at", "received_at is milliseconds since 1970, before the year 10000").into());
+    }
     let input = MessageCheck { channel, sender: b.sender, text: b.text, links: b.links, received_at: b.received_at.map(UnixMillis) };
     Ok(axum::Json(s.services.check_message(&a, input, &s.config.official).await?).into_response())
 }

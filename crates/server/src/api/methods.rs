@@ -24,6 +24,7 @@ pub async fn list(State(s): State<AppState>, Auth(a): Auth) -> ApiResult<Respons
 #[serde(deny_unknown_fields)]
 pub struct AddPhone {
     phone: String,
+    #[serde(default, deserialize_with = "super::extract::no_null")]
     replaces: Option<String>,
 }
 
@@ -36,6 +37,7 @@ pub async fn add_phone(State(s): State<AppState>, Auth(a): Auth, Client(c): Clie
 #[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct AddTotp {
+    #[serde(default, deserialize_with = "super::extract::no_null")]
     replaces: Option<String>,
 }
 
@@ -88,6 +90,7 @@ pub struct Disable {
     clear_settings: bool,
     /// Optional feedback (F-OFF-1); kept out of logs, not stored in this version.
     #[allow(dead_code)]
+    #[serde(default, deserialize_with = "super::extract::no_null")]
     feedback: Option<String>,
 }
 
