@@ -365,6 +365,18 @@ pub fn decode_qr_svg(svg: &str) -> String {
 
 /// Waits for the next 30-second TOTP step when fewer than `margin` seconds are left in
 /// this one, so a code computed now is still current when it arrives.
+/// The current 30-second TOTP step.
+pub fn totp_step() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("clock").as_secs() / 30
+}
+
+/// Waits until the TOTP step is later than `step` (a code of `step` was used).
+pub async fn totp_step_after(step: u64) {
+    while totp_step() <= step {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
 pub async fn totp_margin(margin: u64) {
     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("clock").as_secs();
     let left = 30 - now % 30;

@@ -59,12 +59,15 @@ async fn f_otp_5_race_100_verifications_of_one_totp_code() {
         let key = r.body["setup_key"].as_str().unwrap().to_string();
         totp_margin(8).await;
         let cid = r.body["challenge_id"].as_str().unwrap();
-        assert_eq!(app.call("POST", &format!("/api/v1/challenges/{cid}/verify"), Some(&token), Some(json!({"code": oathtool(&key)}))).await.status, 200);
+        let code = oathtool(&key);
+        let enrolled = totp_step();
+        assert_eq!(app.call("POST", &format!("/api/v1/challenges/{cid}/verify"), Some(&token), Some(json!({"code": code}))).await.status, 200);
         assert_eq!(app.call("POST", "/api/v1/two-step/enable", Some(&token), None).await.status, 200);
         let id = account_id(&app, &token).await;
-        // Wait for a fresh step so the enrolment's step is behind us.
-        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
-        totp_margin(29).await;
+        // A fresh step, so the enrolment's code is behind us (it is not accepted twice),
+        // with time left in it for the race.
+        totp_step_after(enrolled).await;
+        totp_margin(8).await;
         let s = sign_in(&app, &browser(UA_B), &email, json!({})).await;
         let sessions = app.running.db.count_sessions(id).await.unwrap();
         let (ok, _) = race(&app, s.body["challenge_id"].as_str().unwrap(), json!({"code": oathtool(&key)})).await;
