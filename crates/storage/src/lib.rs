@@ -63,9 +63,9 @@ pub(crate) fn outage(e: &sqlx::Error) -> Option<Outage> {
         sqlx::Error::Database(d) => {
             let code = d.code();
             let code = code.as_deref().unwrap_or("");
-            // SQLite: SQLITE_FULL (13) and its extended codes; SQLITE_IOERR (10) with
-            // ENOSPC behind it is reported as disk I/O. PostgreSQL: disk_full, and
-            // connection failures, shutdowns, a database closed to connections.
+            // SQLite: SQLITE_FULL (13) and its extended codes (its file layer reports
+            // ENOSPC so). PostgreSQL: disk_full, and connection failures, shutdowns, a
+            // database closed to connections.
             let sqlite_full = code == "13" || code.parse::<i32>().is_ok_and(|c| c & 0xff == 13);
             if sqlite_full || code == "53100" {
                 Some(Outage::DiskFull)

@@ -379,6 +379,19 @@ fn bind_all<'q>(mut q: sqlx::query::Query<'q, DB, <DB as sqlx::Database>::Argume
     q
 }
 
+/// 64 KiB that no page compression shrinks (xorshift), for the readiness probe.
+fn probe_pad() -> Vec<u8> {
+    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+    (0..64 * 1024 / 8)
+        .flat_map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x.to_le_bytes()
+        })
+        .collect()
+}
+
 /// Applies one write; `Ok(false)` when a guarded statement changed nothing.
 async fn apply(tx: &mut Tx, w: &Write) -> Result<bool, sqlx::Error> {
     for s in statements(w) {
@@ -455,8 +468,9 @@ impl Store {
         if !self.health.may_probe() {
             return Err(Outage::DiskFull);
         }
-        let probe = sqlx::query("insert into health_probe (id, at) values (1, $1) on conflict (id) do update set at = excluded.at")
+        let probe = sqlx::query("insert into health_probe (id, at, pad) values (1, $1, $2) on conflict (id) do update set at = excluded.at, pad = excluded.pad")
             .bind(crate::now_ms())
+            .bind(probe_pad())
             .execute(&self.write)
             .await;
         match probe {

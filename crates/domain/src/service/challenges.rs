@@ -340,7 +340,7 @@ impl<S: Store> Services<S> {
             if method.is_some() {
                 return Err(Self::method_not_allowed());
             }
-            return self.decoy_send(&account, client).await;
+            return self.decoy_send(&ch, &account, client).await;
         }
         let factor = self.method_for(&ch, &account, &factors, method)?;
         let target = match factor {

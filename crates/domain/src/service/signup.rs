@@ -32,9 +32,16 @@ impl<S: Store> Services<S> {
             // a limit reached answers alike for taken and free addresses.
             let charges = self.charges(None, email.as_str(), client);
             let mut writes = charges.writes(now);
-            writes.push(notice.into_write(&self.keys, now)?);
+            let notice = notice.into_write(&self.keys, now)?;
+            let notice_id = match &notice {
+                Write::InsertOutbox(m) => m.id,
+                _ => return Err(Error::internal("an intent is an outbox row")),
+            };
+            writes.push(notice);
             writes.push(self.event(Some(existing.id), EventKind::SignUpExisting, client, ""));
-            let decoy = self.new_challenge(existing.id, Purpose::Decoy, None, client)?;
+            let mut decoy = self.new_challenge(existing.id, Purpose::Decoy, None, client)?;
+            // As a real sign-up's challenge knows the message with its code.
+            decoy.code_message = Some(notice_id);
             let decoy_id = decoy.id;
             writes.push(Write::InsertChallenge(decoy));
             if let Err(i) = self.commit_guarded(writes).await? {
@@ -69,23 +76,60 @@ impl<S: Store> Services<S> {
 
     /// A resend on a decoy: the same quota charges and answer as a real e-mail send. A
     /// real e-mail goes out too — the owner's "someone used your address" notice — so
-    /// that "sent" or "queued" follows the same mail server as a real code would.
-    pub(crate) async fn decoy_send(&self, account: &Account, client: &ClientInfo) -> Result<super::delivery::SentVia> {
+    /// that "sent" or "queued" follows the same mail server as a real code would, and
+    /// an earlier notice still waiting is withdrawn with its charge carried over, as a
+    /// real resend does with its code (F-SIGNIN-5).
+    pub(crate) async fn decoy_send(&self, ch: &Challenge, account: &Account, client: &ClientInfo) -> Result<super::delivery::SentVia> {
         let now = self.now();
+        let waiting = match ch.code_message {
+            Some(m) => self.store.waiting_message(m, now).await?.map(|w| (m, w)),
+            None => None,
+        };
         let charges = self.charges(None, account.email.as_str(), client);
-        let mut writes = charges.writes(now);
-        let notice = Intent::new(Template::AccountExists, Channel::Email, account.email.as_str(), account.locale)
+        let mut writes = Vec::new();
+        let supersede = waiting.as_ref().map(|(old, _)| {
+            writes.push(Write::SupersedeMessage { message: *old, now });
+            writes.len() - 1
+        });
+        let first_quota = writes.len();
+        let mut intent = Intent::new(Template::AccountExists, Channel::Email, account.email.as_str(), account.locale)
             .account(account.id)
             .var("issuer", &self.policy.issuer)
-            .var("url", &self.policy.public_url)
-            .into_write(&self.keys, now)?;
-        let Write::InsertOutbox(m) = &notice else { return Err(Error::internal("an intent is an outbox row")) };
-        let message = m.id;
-        writes.push(notice);
-        if let Err(i) = self.commit_guarded(writes).await? {
-            return Err(self.limited(&charges, i).await?);
+            .var("url", &self.policy.public_url);
+        match &waiting {
+            Some((_, (keys, false))) => intent.quota_keys = keys.clone(),
+            _ => {
+                intent.quota_keys = charges.keys();
+                writes.extend(charges.writes(now));
+            }
         }
-        Ok(super::delivery::SentVia { channel: Channel::Email, to: account.email.masked(), state: self.delivery_state(message).await })
+        let notice = intent.into_write(&self.keys, now)?;
+        let message = match &notice {
+            Write::InsertOutbox(m) => m.id,
+            _ => return Err(Error::internal("an intent is an outbox row")),
+        };
+        // The decoy's "code" is never compared; the message is what a resend replaces.
+        let mut filler = [0u8; 32];
+        crate::crypto::fill_random(&mut filler)?;
+        writes.push(Write::SetChallengeCode {
+            challenge: ch.id,
+            factor: None,
+            code_hash: filler.to_vec(),
+            code_expires_at: now.plus_secs(self.policy.codes.sent_code_ttl_secs),
+            message,
+            now,
+        });
+        writes.push(notice);
+        match self.commit_guarded(writes).await? {
+            Ok(()) => Ok(super::delivery::SentVia { channel: Channel::Email, to: account.email.masked(), state: self.delivery_state(message).await }),
+            // Taken by a dispatcher meanwhile: charged like any send, as a real one is.
+            Err(i) if Some(i) == supersede => {
+                let fresh = Challenge { code_message: None, ..ch.clone() };
+                Box::pin(self.decoy_send(&fresh, account, client)).await
+            }
+            Err(i) if i >= first_quota && i < first_quota + charges.keys().len() => Err(self.limited(&charges, i - first_quota).await?),
+            Err(_) => Err(Error::ChallengeClosed),
+        }
     }
 
     /// A new challenge; none while this instance's clock disagrees with the database's.
