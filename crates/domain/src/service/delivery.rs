@@ -147,21 +147,7 @@ impl<S: Store> Services<S> {
             .var("minutes", (self.policy.codes.sent_code_ttl_secs / 60).to_string())
             .var("deny_url", self.deny_link(challenge));
         let mut writes = prefix;
-        let supersede = replaced.as_ref().map(|(old, _)| {
-            writes.push(Write::SupersedeMessage { message: *old, now });
-            writes.len() - 1
-        });
-        let first_quota = writes.len();
-        match &replaced {
-            // The replaced code never went out: its charge carries over.
-            Some((_, (keys, false))) => intent.quota_keys = keys.clone(),
-            // It may be on its way right now (a dispatcher holds it): this send is
-            // charged like any other, or a slow gateway would carry free sends.
-            _ => {
-                intent.quota_keys = quota.keys();
-                writes.extend(quota.writes(now));
-            }
-        }
+        let (supersede, first_quota) = Self::withdraw_or_charge(&mut writes, replaced.as_ref(), &quota, &mut intent, now);
         let set_code = writes.len();
         let message = intent.into_write(&self.keys, now)?;
         let Write::InsertOutbox(m) = &message else { return Err(Error::internal("an intent is an outbox row")) };
@@ -183,6 +169,33 @@ impl<S: Store> Services<S> {
             Err(i) if (first_quota..set_code).contains(&i) => Err(self.limited(&quota, i - first_quota).await?),
             Err(_) => Err(Error::ChallengeClosed),
         }
+    }
+
+    /// The charge of a send that may replace an earlier one still pending (F-OTP-2,
+    /// F-LIMIT-1): the earlier message is withdrawn, and its charge carries over — unless
+    /// a dispatcher holds it at this moment, when it may still go out and this send is
+    /// charged like any other (or a slow gateway would carry free sends). Returns the
+    /// index of the withdrawal and of the first quota charge in `writes`.
+    pub(crate) fn withdraw_or_charge(
+        writes: &mut Vec<Write>,
+        replaced: Option<&(MessageId, (Vec<String>, bool))>,
+        quota: &Charges,
+        intent: &mut Intent,
+        now: UnixMillis,
+    ) -> (Option<usize>, usize) {
+        let supersede = replaced.map(|(old, _)| {
+            writes.push(Write::SupersedeMessage { message: *old, now });
+            writes.len() - 1
+        });
+        let first_quota = writes.len();
+        match replaced {
+            Some((_, (keys, false))) => intent.quota_keys = keys.clone(),
+            _ => {
+                intent.quota_keys = quota.keys();
+                writes.extend(quota.writes(now));
+            }
+        }
+        (supersede, first_quota)
     }
 
     /// Waits a moment for this instance's dispatcher to hand the message over.

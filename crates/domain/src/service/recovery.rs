@@ -89,7 +89,7 @@ impl<S: Store> Services<S> {
         if let Err(i) = self.commit_guarded(charges.writes(self.now())).await? {
             return Err(self.limited(&charges, i).await?);
         }
-        let account = self.check_password(email, &password, client, None).await?.ok_or(Error::InvalidCredentials)?.account;
+        let account = self.check_password(email, &password, client, None).await?.ok_or(Error::InvalidCredentials)?.0.account;
         if account.twosv_enabled_at.is_none() {
             return Err(Error::conflict("recovery.not_needed", "two-step verification is off: sign in with your password"));
         }

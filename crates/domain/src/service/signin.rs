@@ -118,20 +118,27 @@ impl<S: Store> Services<S> {
     /// The password check of every use case that starts from e-mail and password
     /// (sign-in, the reset request): one read before the hash whether or not the
     /// address exists, the tries counted, the same hash for unknown addresses (dummy
-    /// hash), the same wrong-password event. The account comes with its risk facts.
-    pub(crate) async fn check_password(&self, email: &str, password: &SecretString, client: &ClientInfo, trusted_token: Option<&str>) -> Result<Option<SignInContext>> {
+    /// hash), the same wrong-password event. The account comes with its risk facts, and
+    /// the live trust mark the request carried, if any (read once, before the hash).
+    pub(crate) async fn check_password(
+        &self,
+        email: &str,
+        password: &SecretString,
+        client: &ClientInfo,
+        trusted_token: Option<&str>,
+    ) -> Result<Option<(SignInContext, Option<TrustedBrowserId>)>> {
         password::check_size(&self.policy.password, password)?;
         let since = self.now().minus_secs(self.policy.risk.failure_window_minutes * 60);
         let found = match Email::parse(email) {
             Ok(e) => self.store.sign_in_context(&e, &self.device_hash(client), since).await?,
             Err(_) => None,
         };
-        let exempt = match (&found, trusted_token) {
-            (Some(f), Some(_)) => self.trusted(&f.account, trusted_token, client).await?.is_some(),
-            _ => false,
+        let trusted = match (&found, trusted_token) {
+            (Some(f), Some(_)) => self.trusted(&f.account, trusted_token, client).await?,
+            _ => None,
         };
-        let tries = self.take_password_tries(email, client, exempt).await?;
-        self.check_password_counted(found, password, client, &tries).await
+        let tries = self.take_password_tries(email, client, trusted.is_some()).await?;
+        Ok(self.check_password_counted(found, password, client, &tries).await?.map(|f| (f, trusted)))
     }
 
     /// The hash and its outcome, once the try is counted.
@@ -203,7 +210,7 @@ impl<S: Store> Services<S> {
     }
 
     pub async fn sign_in(&self, email: &str, password: SecretString, trusted_token: Option<&str>, client: &ClientInfo) -> Result<SignInOutcome> {
-        let found = self.check_password(email, &password, client, trusted_token).await?.ok_or(Error::InvalidCredentials)?;
+        let (found, trusted) = self.check_password(email, &password, client, trusted_token).await?.ok_or(Error::InvalidCredentials)?;
         let (risk, known) = (self.assess(&found), found.known_device);
         let account = found.account;
         // The common case needs no method list: a verified account without 2SV, calm risk.
@@ -225,7 +232,7 @@ impl<S: Store> Services<S> {
         if account.twosv_enabled_at.is_some() {
             // A live trust mark is younger than the last credential change (every change
             // revokes them), so that rule has been answered by the code given then.
-            if let Some(tb) = self.trusted(&account, trusted_token, client).await?
+            if let Some(tb) = trusted
                 && risk.fired.iter().all(|r| *r == crate::risk::RiskRule::RecentCredentialChange)
             {
                 let (mut writes, session_id, session_token) = self.sign_in_writes(&account, client, known, "trusted_browser", vec![AuthMethod::Password, AuthMethod::TrustedBrowser], None)?;

@@ -87,22 +87,11 @@ impl<S: Store> Services<S> {
         };
         let charges = self.charges(None, account.email.as_str(), client);
         let mut writes = Vec::new();
-        let supersede = waiting.as_ref().map(|(old, _)| {
-            writes.push(Write::SupersedeMessage { message: *old, now });
-            writes.len() - 1
-        });
-        let first_quota = writes.len();
         let mut intent = Intent::new(Template::AccountExists, Channel::Email, account.email.as_str(), account.locale)
             .account(account.id)
             .var("issuer", &self.policy.issuer)
             .var("url", &self.policy.public_url);
-        match &waiting {
-            Some((_, (keys, false))) => intent.quota_keys = keys.clone(),
-            _ => {
-                intent.quota_keys = charges.keys();
-                writes.extend(charges.writes(now));
-            }
-        }
+        let (supersede, first_quota) = Self::withdraw_or_charge(&mut writes, waiting.as_ref(), &charges, &mut intent, now);
         let notice = intent.into_write(&self.keys, now)?;
         let message = match &notice {
             Write::InsertOutbox(m) => m.id,
