@@ -63,3 +63,10 @@ reset-approved-subject = { $issuer }: your 2SV reset was approved
 reset-approved = Your request was approved: two-step verification is off and your password alone signs you in. Turn it on again: { $url }
 reset-rejected-subject = { $issuer }: your 2SV reset was not approved
 reset-rejected = Your request to reset two-step verification was not approved: { $detail }. { $url }
+
+# F-ACC-5: a forgotten password. The link opens the reset; with 2SV on, a code is asked too.
+password-reset-link-subject = { $issuer }: reset your password
+password-reset-link = Someone asked to reset the password of your { $issuer } account. If it was you, choose a new password within { $minutes } minutes: { $url } If it wasn't you, ignore this e-mail: your password stays as it is. Cancel the request: { $deny_url }
+password-reset-code-what = code to reset your password
+password-was-reset-subject = { $issuer }: your password was reset
+password-was-reset = { $issuer }: your password was reset and every session was signed out. If this wasn't you, contact us now: { $url }

@@ -60,3 +60,10 @@ reset-approved-subject = { $issuer } : votre réinitialisation a été approuvé
 reset-approved = Votre demande a été approuvée : la vérification en deux étapes est désactivée et votre mot de passe seul permet de vous connecter. Réactivez-la : { $url }
 reset-rejected-subject = { $issuer } : votre réinitialisation n'a pas été approuvée
 reset-rejected = Votre demande de réinitialisation de la vérification en deux étapes n'a pas été approuvée : { $detail }. { $url }
+
+# F-ACC-5 : mot de passe oublié. Le lien ouvre la réinitialisation ; avec la 2SV, un code est demandé aussi.
+password-reset-link-subject = { $issuer } : réinitialiser votre mot de passe
+password-reset-link = Quelqu'un a demandé à réinitialiser le mot de passe de votre compte { $issuer }. Si c'est vous, choisissez un nouveau mot de passe dans les { $minutes } minutes : { $url } Sinon, ignorez cet e-mail : votre mot de passe reste inchangé. Annuler la demande : { $deny_url }
+password-reset-code-what = code de réinitialisation du mot de passe
+password-was-reset-subject = { $issuer } : votre mot de passe a été réinitialisé
+password-was-reset = { $issuer } : votre mot de passe a été réinitialisé et toutes les sessions ont été fermées. Si ce n'est pas vous, contactez-nous sans attendre : { $url }

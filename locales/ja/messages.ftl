@@ -60,3 +60,10 @@ reset-approved-subject = { $issuer }: 2段階認証のリセットが承認さ�
 reset-approved = 申請が承認され、2段階認証は無効になりました。パスワードのみでログインできます。再度有効にする: { $url }
 reset-rejected-subject = { $issuer }: 2段階認証のリセットは承認されませんでした
 reset-rejected = 2段階認証のリセット申請は承認されませんでした: { $detail }。{ $url }
+
+# F-ACC-5: パスワードを忘れた場合。リンクで再設定を開き、2段階認証が有効ならコードも求める。
+password-reset-link-subject = { $issuer }: パスワードの再設定
+password-reset-link = { $issuer }のアカウントのパスワード再設定のリクエストがありました。ご本人の場合は{ $minutes }分以内に次のリンクから新しいパスワードを設定してください: { $url } お心当たりがない場合はこのメールを無視してください。パスワードは変更されません。リクエストを取り消す: { $deny_url }
+password-reset-code-what = パスワード再設定用の確認コード
+password-was-reset-subject = { $issuer }: パスワードが再設定されました
+password-was-reset = { $issuer }: パスワードが再設定され、すべての端末でログアウトしました。お心当たりがない場合はすぐにお問い合わせください: { $url }

@@ -60,3 +60,10 @@ reset-approved-subject = { $issuer }: 两步验证重置已批准
 reset-approved = 您的申请已批准:两步验证已关闭,仅凭密码即可登录。重新开启: { $url }
 reset-rejected-subject = { $issuer }: 两步验证重置未获批准
 reset-rejected = 您的两步验证重置申请未获批准: { $detail }。{ $url }
+
+# F-ACC-5: 忘记密码。链接打开重置;若已开启两步验证,还需要验证码。
+password-reset-link-subject = { $issuer }: 重置密码
+password-reset-link = 有人请求重置您的{ $issuer }账户密码。如果是您本人,请在{ $minutes }分钟内通过以下链接设置新密码: { $url } 如果不是您本人,请忽略此邮件,您的密码不会改变。取消此请求: { $deny_url }
+password-reset-code-what = 重置密码验证码
+password-was-reset-subject = { $issuer }: 您的密码已重置
+password-was-reset = { $issuer }: 您的密码已重置,所有设备均已退出登录。如果不是您本人操作,请立即联系我们: { $url }

@@ -37,10 +37,16 @@ pub enum Template {
     ResetReceived,
     ResetApproved,
     ResetRejected,
+    /// F-ACC-5: the link that opens a password reset.
+    PasswordResetLink,
+    /// F-ACC-5: the 2SV code a reset asks for, with 2SV on.
+    PasswordResetCode,
+    /// F-ACC-5: the password was reset; every session and trusted browser has ended.
+    PasswordWasReset,
 }
 
 impl Template {
-    pub const ALL: [Template; 18] = [
+    pub const ALL: [Template; 21] = [
         Template::VerifyEmailCode,
         Template::SignInCode,
         Template::StepUpCode,
@@ -59,6 +65,9 @@ impl Template {
         Template::ResetReceived,
         Template::ResetApproved,
         Template::ResetRejected,
+        Template::PasswordResetLink,
+        Template::PasswordResetCode,
+        Template::PasswordWasReset,
     ];
     pub fn id(self) -> &'static str {
         match self {
@@ -80,13 +89,20 @@ impl Template {
             Template::ResetReceived => "reset-received",
             Template::ResetApproved => "reset-approved",
             Template::ResetRejected => "reset-rejected",
+            Template::PasswordResetLink => "password-reset-link",
+            Template::PasswordResetCode => "password-reset-code",
+            Template::PasswordWasReset => "password-was-reset",
         }
     }
     pub fn parse(s: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|t| t.id() == s)
     }
+    /// Sent by e-mail only: it proves the address (a reset link, an approval).
+    pub fn email_only(self) -> bool {
+        matches!(self, Template::PasswordResetLink | Template::ApprovalRequest | Template::AccountExists)
+    }
     pub fn carries_code(self) -> bool {
-        matches!(self, Template::VerifyEmailCode | Template::SignInCode | Template::StepUpCode | Template::EnrollCode | Template::DeliveryCode)
+        matches!(self, Template::VerifyEmailCode | Template::SignInCode | Template::StepUpCode | Template::EnrollCode | Template::DeliveryCode | Template::PasswordResetCode)
     }
 }
 

@@ -196,10 +196,13 @@ pub enum EventKind {
     BackupCodesGenerated,
     ApprovalRequested,
     ApprovalGranted,
+    /// F-ACC-5: a reset link was asked for (recorded for known addresses only).
+    PasswordResetRequested,
+    PasswordReset,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 30] = [EventKind::SignIn, EventKind::WrongPassword, EventKind::WrongCode, EventKind::CodeSent, EventKind::Denied, EventKind::DeniedAfterUse, EventKind::StepUp, EventKind::MethodDisabled, EventKind::SignUp, EventKind::SignUpExisting, EventKind::ResetRequested, EventKind::ResetDocumentViewed, EventKind::ResetApproved, EventKind::ResetRejected, EventKind::MethodAdded, EventKind::MethodRemoved, EventKind::MethodEnrolmentStarted, EventKind::TwosvEnabled, EventKind::TwosvDisabled, EventKind::TrustedBrowserRemoved, EventKind::SigninAlertsChanged, EventKind::SignedOutAll, EventKind::SignedOut, EventKind::PreferredMethodChanged, EventKind::PasswordThrottled, EventKind::PasswordChanged, EventKind::LimitsReleased, EventKind::BackupCodesGenerated, EventKind::ApprovalRequested, EventKind::ApprovalGranted];
+    pub const ALL: [EventKind; 32] = [EventKind::SignIn, EventKind::WrongPassword, EventKind::WrongCode, EventKind::CodeSent, EventKind::Denied, EventKind::DeniedAfterUse, EventKind::StepUp, EventKind::MethodDisabled, EventKind::SignUp, EventKind::SignUpExisting, EventKind::ResetRequested, EventKind::ResetDocumentViewed, EventKind::ResetApproved, EventKind::ResetRejected, EventKind::MethodAdded, EventKind::MethodRemoved, EventKind::MethodEnrolmentStarted, EventKind::TwosvEnabled, EventKind::TwosvDisabled, EventKind::TrustedBrowserRemoved, EventKind::SigninAlertsChanged, EventKind::SignedOutAll, EventKind::SignedOut, EventKind::PreferredMethodChanged, EventKind::PasswordThrottled, EventKind::PasswordChanged, EventKind::LimitsReleased, EventKind::BackupCodesGenerated, EventKind::ApprovalRequested, EventKind::ApprovalGranted, EventKind::PasswordResetRequested, EventKind::PasswordReset];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -233,6 +236,8 @@ impl EventKind {
             EventKind::BackupCodesGenerated => "backup_codes_generated",
             EventKind::ApprovalRequested => "approval_requested",
             EventKind::ApprovalGranted => "approval_granted",
+            EventKind::PasswordResetRequested => "password_reset_requested",
+            EventKind::PasswordReset => "password_reset",
         }
     }
 
@@ -242,7 +247,7 @@ impl EventKind {
 
     /// Shown to the account's owner in the sign-in history (F-DEV-3).
     pub fn in_history(self) -> bool {
-        matches!(self, EventKind::SignIn | EventKind::WrongPassword | EventKind::WrongCode | EventKind::CodeSent | EventKind::Denied | EventKind::DeniedAfterUse | EventKind::StepUp | EventKind::MethodDisabled | EventKind::SignUp | EventKind::ResetRequested | EventKind::ResetDocumentViewed | EventKind::ResetApproved | EventKind::ResetRejected)
+        matches!(self, EventKind::SignIn | EventKind::WrongPassword | EventKind::WrongCode | EventKind::CodeSent | EventKind::Denied | EventKind::DeniedAfterUse | EventKind::StepUp | EventKind::MethodDisabled | EventKind::SignUp | EventKind::ResetRequested | EventKind::ResetDocumentViewed | EventKind::ResetApproved | EventKind::ResetRejected | EventKind::PasswordResetRequested | EventKind::PasswordReset | EventKind::PasswordChanged)
     }
 }
 
@@ -299,6 +304,9 @@ pub enum Purpose {
     /// Handed out by sign-up for an address that is taken: it behaves like a real
     /// e-mail verification (resends, wrong codes, closing) but nothing can pass it.
     Decoy,
+    /// F-ACC-5: a forgotten password. The e-mailed link opens it; with 2SV on, a code
+    /// from a 2SV method must answer it too.
+    ResetPassword,
 }
 
 impl Purpose {
@@ -311,6 +319,7 @@ impl Purpose {
             Purpose::DeviceSignIn => "device_sign_in",
             Purpose::Approve => "approve",
             Purpose::Decoy => "decoy",
+            Purpose::ResetPassword => "reset_password",
         }
     }
     pub fn parse(s: &str) -> Option<Self> {
@@ -322,6 +331,7 @@ impl Purpose {
             "device_sign_in" => Some(Purpose::DeviceSignIn),
             "approve" => Some(Purpose::Approve),
             "decoy" => Some(Purpose::Decoy),
+            "reset_password" => Some(Purpose::ResetPassword),
             _ => None,
         }
     }

@@ -2,6 +2,7 @@
 //! address with "Approve" and "Deny" links; setup continues only after "Approve". With
 //! 2SV already on, changes need a fresh code instead (step-up), which is stronger.
 
+use super::links::LinkKind;
 use super::*;
 use crate::messages::{Intent, Template};
 
@@ -16,16 +17,9 @@ pub struct ApprovalStarted {
 }
 
 impl<S: Store> Services<S> {
-    fn approve_signature(&self, id: ChallengeId) -> [u8; 32] {
-        let mut data = b"approve:".to_vec();
-        data.extend_from_slice(id.0.as_bytes());
-        self.keys.sign_link(&data)
-    }
-
     /// The signed link that approves; the deny link of the same message cancels.
     pub fn approve_link(&self, id: ChallengeId) -> String {
-        let sig = self.approve_signature(id);
-        format!("{}/approve/{}.{}", self.policy.public_url.trim_end_matches('/'), id.0.simple(), data_encoding::BASE64URL_NOPAD.encode(&sig[..16]))
+        self.link_url(LinkKind::Approve, id)
     }
 
     /// Sends the approval e-mail (needs a fresh step-up: the password, while 2SV is off).
@@ -47,12 +41,7 @@ impl<S: Store> Services<S> {
     /// Following the "Approve" link. Single use: a second click says so.
     pub async fn approve(&self, token: &str, client: &ClientInfo) -> Result<()> {
         let bad = || Error::invalid("approve.invalid_link", "token", "this link is not valid");
-        let (id, sig) = token.split_once('.').ok_or_else(bad)?;
-        let id = ChallengeId(uuid::Uuid::try_parse(id).map_err(|_| bad())?);
-        let sig = data_encoding::BASE64URL_NOPAD.decode(sig.as_bytes()).map_err(|_| bad())?;
-        if sig.len() != 16 || !crate::crypto::ct_eq(&self.approve_signature(id)[..16], &sig) {
-            return Err(bad());
-        }
+        let id = self.link_challenge(LinkKind::Approve, token).ok_or_else(bad)?;
         let ch = self.store.challenge(id).await?.ok_or_else(bad)?;
         if ch.purpose != Purpose::Approve {
             return Err(bad());

@@ -76,16 +76,16 @@ impl<S: Store> Services<S> {
         Ok((ctx.challenge, ctx.account, ctx.factors, ctx.known_device))
     }
 
-    fn method_not_allowed() -> Error {
+    pub(crate) fn method_not_allowed() -> Error {
         Error::invalid("method.not_allowed", "method_id", "this method cannot be used here")
     }
 
-    fn code_malformed() -> Error {
+    pub(crate) fn code_malformed() -> Error {
         Error::invalid("code.malformed", "code", "a code has at most 64 characters")
     }
 
     /// Which methods may answer a challenge of this purpose.
-    fn method_for<'f>(&self, ch: &Challenge, account: &Account, factors: &'f [Factor], method: Option<FactorId>) -> Result<Option<&'f Factor>> {
+    pub(crate) fn method_for<'f>(&self, ch: &Challenge, account: &Account, factors: &'f [Factor], method: Option<FactorId>) -> Result<Option<&'f Factor>> {
         let wrong_method = Self::method_not_allowed;
         let id = method.or(ch.factor_id);
         let factor = match id {
@@ -106,6 +106,9 @@ impl<S: Store> Services<S> {
             (Purpose::DeviceSignIn, Some(f)) => f.verified_at.is_some() && f.kind != FactorKind::BackupCodes,
             // SECURITY.md: an e-mailed code never satisfies a step-up.
             (Purpose::StepUp, Some(f)) => f.verified_at.is_some() && f.kind != FactorKind::Email,
+            // The reset link already proves the e-mail address: the code must come from
+            // something else the owner has (F-ACC-5).
+            (Purpose::ResetPassword, Some(f)) => account.twosv_enabled_at.is_some() && f.verified_at.is_some() && f.kind != FactorKind::Email,
             // Approvals are passed by their link, never by a code.
             _ => false,
         };
@@ -131,7 +134,8 @@ impl<S: Store> Services<S> {
             }
             return Err(self.wrong_attempt(&ch, None, &account, client).await?);
         }
-        let factor = self.method_for(&ch, &account, &factors, input.method)?;
+        let named = input.method.or_else(|| self.backup_codes_if_shaped(&ch, &account, &factors, input.code.expose_secret()));
+        let factor = self.method_for(&ch, &account, &factors, named)?;
         let now = self.now();
         if code.len() > 64 {
             return Err(Self::code_malformed());
@@ -139,41 +143,7 @@ impl<S: Store> Services<S> {
 
         // How the attempt is decided; the writes a right code needs besides the consumption.
         let mut writes = Vec::new();
-        let check = match factor.map(|f| f.kind) {
-            None | Some(FactorKind::Phone) | Some(FactorKind::Email) => {
-                // Only the method the latest code went through counts (F-OTP-2).
-                match sent_code::normalize(code, sent_code::DIGITS) {
-                    Some(c) if factor.map(|f| f.id) == ch.factor_id => CodeCheck::SentHash(sent_code::hash(&self.keys, ch.id, &c)),
-                    _ => CodeCheck::Decided(false),
-                }
-            }
-            Some(FactorKind::Totp) => {
-                let Some(f) = factor else { unreachable!() };
-                let seed = self.keys.open(&totp_aad(f.id), f.secret.as_deref().unwrap_or_default())?;
-                let step = sent_code::normalize(code, 6)
-                    .and_then(|c| totp::verify(&totp::APP_DEFAULT, &seed, &c, now.as_secs(), self.policy.codes.totp_skew_steps));
-                if let Some(step) = step {
-                    // A step used before is refused here, and the attempt with it (F-OTP-5).
-                    writes.push(Write::AdvanceTotpStep { factor: f.id, step });
-                }
-                CodeCheck::Decided(step.is_some())
-            }
-            Some(FactorKind::BackupCodes) => match backup_codes::normalize(code) {
-                Some(c) => {
-                    let code_hash = backup_codes::hash(&self.keys, account.id, &c);
-                    writes.push(Write::ConsumeBackupCode { account: account.id, code_hash: code_hash.clone(), now });
-                    CodeCheck::BackupHash { account: account.id, code_hash }
-                }
-                None => CodeCheck::Decided(false),
-            },
-        };
-        // A success ends a run of failures (F-OTP-6). Always asked for: the count read
-        // before may be stale when wrong codes of the same burst were counted since;
-        // the statement changes nothing when there is nothing to reset.
-        // (A TOTP step's advance resets it in the same statement.)
-        if let Some(f) = factor.filter(|f| matches!(f.kind, FactorKind::Phone | FactorKind::Email)) {
-            writes.push(Write::ResetFactorFailures { factor: f.id });
-        }
+        let check = self.code_check(&ch, &account, factor, code, now, &mut writes)?;
 
         let mut out = Verified { purpose: ch.purpose, session_id: None, session_token: None, trusted_browser_token: None, method_id: factor.map(|f| f.id) };
         let how = factor.map(|f| f.kind.as_str()).unwrap_or("email");
@@ -201,8 +171,8 @@ impl<S: Store> Services<S> {
                 writes.push(Write::SetSteppedUp { session, method: method_used, now });
                 writes.push(self.event(Some(account.id), EventKind::StepUp, client, how));
             }
-            // `method_for` already refused: approvals are passed by their link.
-            Purpose::Approve | Purpose::Decoy => return Err(Error::ChallengeClosed),
+            // Approvals are passed by their link, a reset by `complete_password_reset`.
+            Purpose::Approve | Purpose::Decoy | Purpose::ResetPassword => return Err(Error::ChallengeClosed),
             Purpose::Enroll => {
                 let Some(f) = factor else { unreachable!() };
                 // Pending enrolments are not counted when they start: count at the end.
@@ -244,9 +214,59 @@ impl<S: Store> Services<S> {
         }
     }
 
+    /// The account's backup codes, when no method was named and the code has the shape
+    /// of a backup code (a six-digit code never has): a shopper who types one on the
+    /// code page need not first pick "use a backup code" (F-2SV-2).
+    pub(crate) fn backup_codes_if_shaped(&self, ch: &Challenge, account: &Account, factors: &[Factor], code: &str) -> Option<FactorId> {
+        backup_codes::normalize(code)?;
+        let f = factors.iter().find(|f| f.kind == FactorKind::BackupCodes)?;
+        self.method_for(ch, account, factors, Some(f.id)).ok().map(|_| f.id)
+    }
+
+    /// How a code from `factor` (none: the account's e-mail address) is decided, and
+    /// the writes a right code needs besides consuming the challenge.
+    pub(crate) fn code_check(&self, ch: &Challenge, account: &Account, factor: Option<&Factor>, code: &str, now: UnixMillis, writes: &mut Vec<Write>) -> Result<CodeCheck> {
+        let check = match factor.map(|f| f.kind) {
+            None | Some(FactorKind::Phone) | Some(FactorKind::Email) => {
+                // Only the method the latest code went through counts (F-OTP-2).
+                match sent_code::normalize(code, sent_code::DIGITS) {
+                    Some(c) if factor.map(|f| f.id) == ch.factor_id => CodeCheck::SentHash(sent_code::hash(&self.keys, ch.id, &c)),
+                    _ => CodeCheck::Decided(false),
+                }
+            }
+            Some(FactorKind::Totp) => {
+                let Some(f) = factor else { unreachable!() };
+                let seed = self.keys.open(&totp_aad(f.id), f.secret.as_deref().unwrap_or_default())?;
+                let step = sent_code::normalize(code, 6)
+                    .and_then(|c| totp::verify(&totp::APP_DEFAULT, &seed, &c, now.as_secs(), self.policy.codes.totp_skew_steps));
+                if let Some(step) = step {
+                    // A step used before is refused here, and the attempt with it (F-OTP-5).
+                    writes.push(Write::AdvanceTotpStep { factor: f.id, step });
+                }
+                CodeCheck::Decided(step.is_some())
+            }
+            Some(FactorKind::BackupCodes) => match backup_codes::normalize(code) {
+                Some(c) => {
+                    let code_hash = backup_codes::hash(&self.keys, account.id, &c);
+                    writes.push(Write::ConsumeBackupCode { account: account.id, code_hash: code_hash.clone(), now });
+                    CodeCheck::BackupHash { account: account.id, code_hash }
+                }
+                None => CodeCheck::Decided(false),
+            },
+        };
+        // A success ends a run of failures (F-OTP-6). Always asked for: the count read
+        // before may be stale when wrong codes of the same burst were counted since;
+        // the statement changes nothing when there is nothing to reset.
+        // (A TOTP step's advance resets it in the same statement.)
+        if let Some(f) = factor.filter(|f| matches!(f.kind, FactorKind::Phone | FactorKind::Email)) {
+            writes.push(Write::ResetFactorFailures { factor: f.id });
+        }
+        Ok(check)
+    }
+
     /// The attempt a code check commits: counted against `factor` when wrong (backup
     /// codes are a list, not a method that can be guessed into lock-out), with its event.
-    fn code_attempt(&self, ch: &Challenge, check: CodeCheck, factor: Option<&Factor>, account: &Account, client: &ClientInfo) -> CodeAttempt {
+    pub(crate) fn code_attempt(&self, ch: &Challenge, check: CodeCheck, factor: Option<&Factor>, account: &Account, client: &ClientInfo) -> CodeAttempt {
         let counted = factor.filter(|f| f.kind != FactorKind::BackupCodes).map(|f| (f.id, self.policy.codes.method_failure_ceiling));
         let how = factor.map(|f| f.kind.as_str()).unwrap_or("email");
         CodeAttempt {
@@ -262,7 +282,7 @@ impl<S: Store> Services<S> {
     /// A code known to be wrong before the database is asked (malformed, from a method
     /// the latest code did not go through, a refused right code): counted like any
     /// other, under the same limit.
-    async fn wrong_attempt(&self, ch: &Challenge, factor: Option<&Factor>, account: &Account, client: &ClientInfo) -> Result<Error> {
+    pub(crate) async fn wrong_attempt(&self, ch: &Challenge, factor: Option<&Factor>, account: &Account, client: &ClientInfo) -> Result<Error> {
         let attempt = self.code_attempt(ch, CodeCheck::Decided(false), factor, account, client);
         let outcome = self.store.commit_attempt(attempt, vec![]).await.map_err(|e| match e {
             CommitError::Store(e) => e,
@@ -273,7 +293,7 @@ impl<S: Store> Services<S> {
 
     /// The error a wrong or closed attempt answers; a method that reached its ceiling
     /// is announced to every address on file (F-OTP-6).
-    async fn after_wrong(&self, outcome: AttemptOutcome, factor: Option<&Factor>, account: &Account, client: &ClientInfo) -> Result<Error> {
+    pub(crate) async fn after_wrong(&self, outcome: AttemptOutcome, factor: Option<&Factor>, account: &Account, client: &ClientInfo) -> Result<Error> {
         match outcome {
             AttemptOutcome::Accepted => Err(Error::internal("a wrong code was accepted")),
             AttemptOutcome::Closed => Ok(Error::ChallengeClosed),
@@ -355,14 +375,8 @@ impl<S: Store> Services<S> {
     /// still records the denial and tells the owner: that is the case that matters most.
     pub async fn deny(&self, token: &str, client: &ClientInfo) -> Result<DenyOutcome> {
         let bad = || Error::invalid("deny.invalid_link", "token", "this link is not valid");
-        let (id, sig) = token.split_once('.').ok_or_else(bad)?;
-        let id = uuid::Uuid::try_parse(id).map_err(|_| bad())?;
-        let sig = data_encoding::BASE64URL_NOPAD.decode(sig.as_bytes()).map_err(|_| bad())?;
-        let full = self.keys.sign_link(id.as_bytes());
-        if sig.len() != 16 || !crate::crypto::ct_eq(&full[..16], &sig) {
-            return Err(bad());
-        }
-        let ch = self.store.challenge(ChallengeId(id)).await?.ok_or_else(bad)?;
+        let id = self.link_challenge(super::links::LinkKind::Deny, token).ok_or_else(bad)?;
+        let ch = self.store.challenge(id).await?.ok_or_else(bad)?;
         if ch.cancelled_at.is_some() {
             return Err(Error::conflict("deny.already_used", "this link was already used"));
         }

@@ -73,13 +73,7 @@ impl<S: Store> Services<S> {
 
     /// A signed link that cancels this challenge ("didn't request this? deny", F-OTP-4).
     pub fn deny_link(&self, challenge: ChallengeId) -> String {
-        let sig = self.keys.sign_link(challenge.0.as_bytes());
-        format!(
-            "{}/deny/{}.{}",
-            self.policy.public_url.trim_end_matches('/'),
-            challenge.0.simple(),
-            data_encoding::BASE64URL_NOPAD.encode(&sig[..16])
-        )
+        self.link_url(super::links::LinkKind::Deny, challenge)
     }
 
     /// Sends a fresh code for `challenge` through `target`. `prefix` writes (a new
@@ -137,6 +131,7 @@ impl<S: Store> Services<S> {
             Purpose::SignIn | Purpose::DeviceSignIn => Template::SignInCode,
             Purpose::StepUp => Template::StepUpCode,
             Purpose::Enroll => Template::EnrollCode,
+            Purpose::ResetPassword => Template::PasswordResetCode,
             Purpose::Approve | Purpose::Decoy => return Err(Error::internal("no code is sent for this challenge")),
         };
         let mut intent = Intent::new(template, channel, to.clone(), account.locale)
@@ -231,7 +226,18 @@ impl<S: Store> Services<S> {
         Charges(keys)
     }
 
-    /// The "request limit reached" answer for the charge at `index`, with when to retry.
+    /// Reset links (F-ACC-5): counted per typed address on a key of their own, so the
+    /// limit falls at the same request for an address with an account (which has had
+    /// other mail) and one without; and per client address like every send.
+    pub(crate) fn reset_link_charges(&self, destination: &str, client: &ClientInfo) -> Charges {
+        let q = &self.policy.quotas;
+        let mut keys = vec![(format!("reset-link:{destination}"), q.per_destination, "limit.destination")];
+        if let Some(ip) = &client.ip {
+            keys.push((format!("addr:{ip}"), q.per_address, "limit.address"));
+        }
+        Charges(keys)
+    }
+
     /// Reset requests (F-OFF-3): each costs a password hash and carries a document, so
     /// a client address may make only a few an hour, whatever their outcome.
     pub(crate) fn reset_charges(&self, client: &ClientInfo) -> Charges {
@@ -239,11 +245,23 @@ impl<S: Store> Services<S> {
         Charges(vec![(key, crate::config::Quota { limit: 5, window_secs: 3600 }, "limit.address")])
     }
 
+    /// The "request limit reached" answer for the charge at `index`, with when to retry.
     pub(crate) async fn limited(&self, charges: &Charges, index: usize) -> Result<Error> {
         let now = self.now();
         let (key, quota, code) = charges.0.get(index).ok_or_else(|| Error::internal("no such quota charge"))?;
         let start = self.store.quota_window_start(key).await?.unwrap_or(now);
         Ok(Error::RateLimited { code, retry_at: start.plus_secs(quota.window_secs), now })
+    }
+
+    /// Where a notice's "if this wasn't you" points: for a password someone else may
+    /// have set, the page that resets it without signing in (the owner may no longer
+    /// be able to sign in); else the start page.
+    fn way_on(&self, template: Template) -> String {
+        let base = self.policy.public_url.trim_end_matches('/');
+        match template {
+            Template::PasswordChanged | Template::PasswordWasReset => format!("{base}/forgot-password"),
+            _ => self.policy.public_url.clone(),
+        }
     }
 
     /// Security notifications go to every address on file (SPEC "Security stance"):
@@ -256,7 +274,7 @@ impl<S: Store> Services<S> {
                 .account(account.id)
                 .var("issuer", &self.policy.issuer)
                 .var("detail", detail)
-                .var("url", &self.policy.public_url);
+                .var("url", self.way_on(template));
             out.push(intent.into_write(&self.keys, now)?);
             Ok(())
         };

@@ -74,10 +74,19 @@ fn document_aad(id: ResetRequestId) -> String {
     format!("reset_requests|{id}|document")
 }
 
+/// How the person asking shows the account is theirs.
+pub enum Proof<'a> {
+    /// E-mail address and password (the way F-OFF-3 is reached from a sign-in).
+    Password { email: &'a str, password: SecretString },
+    /// The link of a forgotten-password reset (F-ACC-5): it proves the address, and the
+    /// password is what was forgotten. Used up by the request.
+    ResetLink(&'a str),
+}
+
 impl<S: Store> Services<S> {
     /// F-OFF-3: the reset request page's use case. Wrong credentials answer like a
     /// wrong sign-in (no enumeration).
-    pub async fn request_reset(&self, email: &str, password: SecretString, doc_type: &str, upload: Upload, client: &ClientInfo) -> Result<ResetRequested> {
+    pub async fn request_reset(&self, proof: Proof<'_>, doc_type: &str, upload: Upload, client: &ClientInfo) -> Result<ResetRequested> {
         if !DOC_TYPES.contains(&doc_type) {
             return Err(Error::invalid("recovery.document_kind", "doc_type", "choose the kind of identity document"));
         }
@@ -89,7 +98,13 @@ impl<S: Store> Services<S> {
         if let Err(i) = self.commit_guarded(charges.writes(self.now())).await? {
             return Err(self.limited(&charges, i).await?);
         }
-        let account = self.check_password(email, &password, client, None).await?.ok_or(Error::InvalidCredentials)?.0.account;
+        let (account, link_used) = match proof {
+            Proof::Password { email, password } => (self.check_password(email, &password, client, None).await?.ok_or(Error::InvalidCredentials)?.0.account, None),
+            Proof::ResetLink(token) => {
+                let (account, consume) = self.reset_link_account(token).await?;
+                (account, Some(consume))
+            }
+        };
         if account.twosv_enabled_at.is_none() {
             return Err(Error::conflict("recovery.not_needed", "two-step verification is off: sign in with your password"));
         }
@@ -113,6 +128,8 @@ impl<S: Store> Services<S> {
         })];
         writes.extend(self.notify_all(&account, &factors, Template::ResetReceived, "")?);
         writes.push(self.event(Some(account.id), EventKind::ResetRequested, client, doc_type));
+        let link_at = link_used.is_some().then_some(writes.len());
+        writes.extend(link_used);
         match self.store.commit(writes).await {
             Ok(()) => {
                 self.outbox_signal.notify_waiters();
@@ -120,6 +137,8 @@ impl<S: Store> Services<S> {
             }
             Err(crate::ports::CommitError::Unique) => Err(Error::conflict("recovery.already_pending", "a request is already being reviewed; we will e-mail you")),
             Err(crate::ports::CommitError::Store(e)) => Err(e),
+            // The link was used (or cancelled) at the same moment.
+            Err(crate::ports::CommitError::Guard(i)) if Some(i) == link_at => Err(Error::ChallengeClosed),
             Err(crate::ports::CommitError::Guard(_)) => Err(Error::conflict("conflict", "this was changed at the same time; try again")),
         }
     }

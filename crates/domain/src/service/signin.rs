@@ -75,6 +75,12 @@ fn split_code(full: &str) -> Option<(SecretString, SecretString)> {
 }
 
 impl<S: Store> Services<S> {
+    /// The throttle's key for the address typed (known or not, alike).
+    pub(crate) fn account_throttle_key(&self, email: &str) -> ThrottleKey {
+        let typed = Email::parse(email).map(|e| e.as_str().to_string()).unwrap_or_else(|_| email.trim().to_lowercase());
+        ThrottleKey::account(&self.keys.hash_token(&format!("password-throttle|{typed}")))
+    }
+
     /// Counts one password try against the address as typed (unless a live trust mark
     /// of the account came with the request: the owner's browser is never locked out
     /// by someone else's guessing) and against the client's address, before any hash.
@@ -82,8 +88,7 @@ impl<S: Store> Services<S> {
     /// known or not (F-SIGNIN-5).
     pub(crate) async fn take_password_tries(&self, email: &str, client: &ClientInfo, trusted: bool) -> Result<TriesTaken> {
         let now = self.now();
-        let typed = Email::parse(email).map(|e| e.as_str().to_string()).unwrap_or_else(|_| email.trim().to_lowercase());
-        let account = ThrottleKey::account(&self.keys.hash_token(&format!("password-throttle|{typed}")));
+        let account = self.account_throttle_key(email);
         let address = client.ip.as_deref().map(ThrottleKey::address);
         // The owner's trusted browser is counted against neither key: guessing from
         // the same office or phone network must not lock it out either.

@@ -10,6 +10,7 @@ mod inbox;
 mod methods;
 pub(crate) mod problems;
 mod recovery;
+mod reset;
 
 use std::time::Duration;
 
@@ -63,6 +64,14 @@ pub fn router(state: AppState) -> Router {
         .route("/history", get(account::history))
         .route("/messages", get(inbox::list))
         .route("/messages/check", post(inbox::check))
+        .route("/password-reset", post(reset::ask))
+        .route("/password-reset/inspect", post(reset::inspect))
+        .route("/password-reset/send", post(reset::send))
+        .route("/password-reset/complete", post(reset::complete))
+        .route(
+            "/password-reset/recovery",
+            post(reset::recovery).layer::<_, std::convert::Infallible>(DefaultBodyLimit::max(RECOVERY_BODY_BYTES)).layer::<_, std::convert::Infallible>(crate::web::pages::recovery::UPLOADS.clone()),
+        )
         // A document of up to 8 MiB, base64: this route alone takes large bodies.
         .route(
             "/recovery/requests",

@@ -4,7 +4,7 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use ninsho_domain::service::Upload;
+use ninsho_domain::service::{Proof, Upload};
 use ninsho_domain::Error;
 use secrecy::SecretString;
 use serde::Deserialize;
@@ -20,6 +20,15 @@ pub struct Document {
     content_base64: String,
 }
 
+impl Document {
+    pub(super) fn decode(self) -> Result<Upload, Error> {
+        let bytes = data_encoding::BASE64
+            .decode(self.content_base64.trim().as_bytes())
+            .map_err(|_| Error::invalid("recovery.document_encoding", "document", "content_base64 is not base64"))?;
+        Ok(Upload { file_name: self.file_name, bytes })
+    }
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ResetRequest {
@@ -30,10 +39,7 @@ pub struct ResetRequest {
 }
 
 pub async fn request(State(s): State<AppState>, Client(c): Client, Json(b): Json<ResetRequest>) -> ApiResult<Response> {
-    let bytes = data_encoding::BASE64
-        .decode(b.document.content_base64.trim().as_bytes())
-        .map_err(|_| Error::invalid("recovery.document_encoding", "document", "content_base64 is not base64"))?;
-    let upload = Upload { file_name: b.document.file_name, bytes };
-    let out = s.services.request_reset(&b.email, b.password, &b.doc_type, upload, &c).await?;
+    let upload = b.document.decode()?;
+    let out = s.services.request_reset(Proof::Password { email: &b.email, password: b.password }, &b.doc_type, upload, &c).await?;
     Ok((StatusCode::ACCEPTED, axum::Json(out)).into_response())
 }

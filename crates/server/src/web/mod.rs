@@ -18,7 +18,7 @@ use axum::routing::{get, post};
 use tower_http::csrf::CsrfLayer;
 
 use crate::app::AppState;
-use pages::{account, auth, code, devices, links, messages, recovery, setup};
+use pages::{account, auth, code, devices, links, messages, recovery, reset, setup};
 
 pub const CSS: &str = include_str!("../../static/ninsho.css");
 
@@ -34,6 +34,9 @@ pub fn routes(dev_inbox: bool) -> Router<AppState> {
         .route("/sign-in", get(auth::sign_in_form).post(auth::sign_in))
         .route("/sign-in/device", get(auth::device_form).post(auth::device))
         .route("/sign-out", post(auth::sign_out))
+        .route("/forgot-password", get(reset::forgot_form).post(reset::forgot))
+        .route("/reset/{token}", get(reset::show).post(reset::complete))
+        .route("/reset/{token}/send", post(reset::send))
         .route("/code", get(code::show).post(code::verify))
         .route("/code/resend", post(code::resend))
         .route("/account", get(account::show))

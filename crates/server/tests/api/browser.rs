@@ -353,10 +353,71 @@ async fn f_web_screenshots_of_the_main_pages_in_ja_and_en_at_phone_and_pc_widths
         ("check", "/account/messages/check"),
         ("password", "/account/password"),
     ];
-    let anonymous = [("sign-in", "/sign-in"), ("sign-up", "/sign-up"), ("device", "/sign-in/device"), ("recovery", "/recovery")];
+    let anonymous = [("sign-in", "/sign-in"), ("sign-up", "/sign-up"), ("device", "/sign-in/device"), ("recovery", "/recovery"), ("forgot", "/forgot-password")];
     shoot_all(&t, &pages, "/account").await;
     t.click("sign-out").await;
     shoot_all(&t, &anonymous, "/sign-in").await;
+    b.quit().await;
+    app.shutdown().await;
+}
+
+/// F-ACC-5 as a shopper on a phone, in Japanese: "パスワードをお忘れですか?" on the
+/// sign-in page → the e-mailed link → a new password with an SMS code (2SV is on) →
+/// signed out everywhere, back at the sign-in page with a notice. The way to the
+/// ID-document request is offered on the reset page.
+#[tokio::test]
+async fn f_acc_5_browser_forgotten_password_with_2sv_at_375_px_in_ja() {
+    if skip() {
+        return;
+    }
+    let app = web_app().await;
+    let acct = two_sv_account(&app).await;
+    let b = Browser::start(375, 812).await.unwrap();
+    let t = Tab { b: &b, base: app.url.clone() };
+    t.go("/language/ja?next=/sign-in").await;
+    t.click("forgot-link").await;
+    assert_eq!(t.path().await, "/forgot-password");
+    assert!(t.source().await.contains("パスワードの再設定"));
+    // An empty address gets a message next to the field, not a "sent" page.
+    t.click("forgot-submit").await;
+    t.el("email-error").await;
+    t.shot("ja-375-forgot").await;
+    t.fill("email", &acct.email).await;
+    let before = app.inbox_count(&acct.email).await;
+    t.click("forgot-submit").await;
+    assert_eq!(t.path().await, "/forgot-password?sent=1");
+    assert!(t.text("sent").await.contains("30分"));
+
+    let mail = app.inbox_latest(&acct.email, before).await;
+    let reset = link_path(&mail, "/reset/");
+    t.go(&reset).await;
+    t.el("no-method").await;
+    t.shot("ja-375-reset").await;
+    let sms = app.inbox_count("+819012345678").await;
+    t.click("send-code").await;
+    assert!(t.text("notice").await.contains("5678"), "the page says where the code went");
+    let code = app.code_after("+819012345678", sms).await;
+    t.fill("new_password", "a brand new passphrase, 2026").await;
+    t.fill("code", &code).await;
+    t.click("reset-submit").await;
+    assert_eq!(t.path().await, "/sign-in?notice=password-reset");
+    assert!(t.text("notice").await.contains("新しいパスワード"));
+    t.shot("ja-375-after-reset").await;
+    // The old session (the API's) has ended.
+    assert_eq!(app.call("GET", "/api/v1/account", Some(&acct.token), None).await.status, 401);
+
+    // A second link: "I can't use any of my methods" leads to the document request,
+    // which needs no password.
+    let before = app.inbox_count(&acct.email).await;
+    t.go("/forgot-password").await;
+    t.fill("email", &acct.email).await;
+    t.click("forgot-submit").await;
+    let mail = app.inbox_latest(&acct.email, before).await;
+    t.go(&link_path(&mail, "/reset/")).await;
+    t.click("no-method").await;
+    assert!(t.path().await.starts_with("/recovery?reset="));
+    t.el("by-link").await;
+    assert!(t.b.driver.find(By::Id("password")).await.is_err(), "no password asked: it was forgotten");
     b.quit().await;
     app.shutdown().await;
 }

@@ -374,3 +374,28 @@ async fn f_otp_6_when_every_method_is_disabled_2sv_stays_on() {
         app.shutdown().await;
     }
 }
+
+/// A backup code typed where the SMS code was asked for is taken as one, without
+/// naming its method first (F-2SV-2, issue 11.9); a six-digit code never is.
+#[tokio::test]
+async fn f_2sv_2_a_backup_code_answers_a_sign_in_without_naming_its_method() {
+    for b in backends().await {
+        let app = spawn_app(b).await;
+        let acct = two_sv_account(&app).await;
+        let s = app.call("POST", "/api/v1/sign-in", None, Some(json!({"email": acct.email, "password": PASSWORD}))).await;
+        assert_eq!(s.body["status"], "code_required", "{:?}", s.body);
+        assert_eq!(s.body["method"]["kind"], "phone");
+        let cid = s.body["challenge_id"].as_str().unwrap();
+        // Dashes and upper case as a shopper may type them.
+        let typed = acct.backup_codes[1].to_uppercase();
+        let v = app.call("POST", &format!("/api/v1/challenges/{cid}/verify"), None, Some(json!({"code": typed}))).await;
+        assert_eq!(v.status, 200, "{b:?}: {:?}", v.body);
+        assert!(v.body["method_id"].as_str().is_some());
+        // Used once: the same code again, on a new sign-in, is wrong.
+        let s = app.call("POST", "/api/v1/sign-in", None, Some(json!({"email": acct.email, "password": PASSWORD}))).await;
+        let cid = s.body["challenge_id"].as_str().unwrap();
+        let again = app.call("POST", &format!("/api/v1/challenges/{cid}/verify"), None, Some(json!({"code": acct.backup_codes[1]}))).await;
+        assert_eq!((again.status, again.body["code"].as_str()), (401, Some("code.invalid")));
+        app.shutdown().await;
+    }
+}

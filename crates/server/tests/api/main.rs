@@ -23,6 +23,7 @@ mod messages;
 mod ops;
 mod races;
 mod recovery;
+mod reset;
 mod signin;
 mod store;
 mod throttle;

@@ -20,6 +20,7 @@ pub const LANGUAGES: [(&str, &str); 4] = [("ja", "日本語"), ("en", "English")
 #[derive(Deserialize, Default)]
 pub struct NextQuery {
     next: Option<String>,
+    notice: Option<String>,
 }
 
 pub async fn home(ctx: Ctx) -> Response {
@@ -93,7 +94,10 @@ pub struct SignInForm {
 }
 
 pub async fn sign_in_form(ctx: Ctx, Query(q): Query<NextQuery>) -> Response {
-    let p = ctx.page("sign-in-title");
+    let mut p = ctx.page("sign-in-title");
+    if q.notice.as_deref() == Some("password-reset") {
+        p.notice = Some(p.t("notice-password-reset"));
+    }
     let next = safe_next(q.next.as_deref(), "/account");
     ctx.ok(&SignInPage { p, email: String::new(), next })
 }

@@ -40,7 +40,24 @@ pub fn method_name(tr: &Tr, m: &MethodView) -> String {
     }
 }
 
-fn action_label(tr: &Tr, m: &MethodView) -> String {
+/// Where to find the code of the method in use (none: the account's e-mail).
+pub fn instruction(tr: &Tr, current: Option<&MethodView>) -> String {
+    match current {
+        None => tr.t("code-instruction-email-account"),
+        Some(m) => {
+            let to = m.destination.clone().unwrap_or_default();
+            match (m.kind, m.channel) {
+                (FactorKind::Totp, _) => tr.t("code-instruction-app"),
+                (FactorKind::BackupCodes, _) => tr.t("code-instruction-backup"),
+                (FactorKind::Phone, Some(Channel::Voice)) => tr.t1("code-instruction-voice", "to", &to),
+                (FactorKind::Phone, _) => tr.t1("code-instruction-sms", "to", &to),
+                (FactorKind::Email, _) => tr.t1("code-instruction-email", "to", &to),
+            }
+        }
+    }
+}
+
+pub fn action_label(tr: &Tr, m: &MethodView) -> String {
     let to = m.destination.clone().unwrap_or_default();
     match (m.kind, m.channel) {
         (FactorKind::Totp, _) => tr.t("use-app"),
@@ -51,7 +68,7 @@ fn action_label(tr: &Tr, m: &MethodView) -> String {
     }
 }
 
-fn sendable(m: &MethodView) -> bool {
+pub fn sendable(m: &MethodView) -> bool {
     matches!(m.kind, FactorKind::Phone | FactorKind::Email)
 }
 
@@ -76,6 +93,8 @@ struct CodePage {
     resendable: bool,
     help_open: bool,
     others: Vec<Other>,
+    /// A sign-in's last way out: the ID-document request when no method works (F-OFF-3).
+    offer_recovery: bool,
 }
 
 #[derive(Deserialize, Default)]
@@ -100,19 +119,7 @@ fn code_page(ctx: &Ctx, view: &ChallengeView, chosen: Option<FactorId>, e: Optio
     let p = ctx.page_with(title_key(view.purpose), e, &["code"]);
     let tr = p.tr;
     let current = chosen.and_then(|id| view.methods.iter().find(|m| m.id == id)).or(view.method.as_ref());
-    let instruction = match current {
-        None => tr.t("code-instruction-email-account"),
-        Some(m) => {
-            let to = m.destination.clone().unwrap_or_default();
-            match (m.kind, m.channel) {
-                (FactorKind::Totp, _) => tr.t("code-instruction-app"),
-                (FactorKind::BackupCodes, _) => tr.t("code-instruction-backup"),
-                (FactorKind::Phone, Some(Channel::Voice)) => tr.t1("code-instruction-voice", "to", &to),
-                (FactorKind::Phone, _) => tr.t1("code-instruction-sms", "to", &to),
-                (FactorKind::Email, _) => tr.t1("code-instruction-email", "to", &to),
-            }
-        }
-    };
+    let instruction = instruction(&tr, current);
     let backup = current.is_some_and(|m| m.kind == FactorKind::BackupCodes);
     let others = view
         .methods
@@ -133,6 +140,7 @@ fn code_page(ctx: &Ctx, view: &ChallengeView, chosen: Option<FactorId>, e: Optio
         resendable: current.is_none_or(sendable),
         help_open: e.is_some(),
         others,
+        offer_recovery: matches!(view.purpose, Purpose::SignIn | Purpose::DeviceSignIn) && current.is_some(),
         p,
     }
 }
@@ -141,6 +149,7 @@ fn restart_for(purpose: Purpose) -> String {
     match purpose {
         Purpose::VerifyEmail | Purpose::Decoy => "/sign-up".into(),
         Purpose::StepUp | Purpose::Enroll => "/account".into(),
+        Purpose::ResetPassword => "/forgot-password".into(),
         _ => "/sign-in".into(),
     }
 }
@@ -159,6 +168,7 @@ fn closed_page(ctx: &Ctx, purpose: Purpose) -> CodePage {
         resendable: false,
         help_open: false,
         others: vec![],
+        offer_recovery: false,
         p,
     }
 }

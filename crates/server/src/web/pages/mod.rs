@@ -9,4 +9,5 @@ pub mod devices;
 pub mod links;
 pub mod messages;
 pub mod recovery;
+pub mod reset;
 pub mod setup;

@@ -4,7 +4,7 @@
 use axum::extract::{FromRequest, Multipart, Request};
 use axum::http::StatusCode;
 use axum::response::Response;
-use ninsho_domain::service::{DOC_TYPES, MAX_DOCUMENT_BYTES, Upload};
+use ninsho_domain::service::{DOC_TYPES, MAX_DOCUMENT_BYTES, Proof, Upload};
 use ninsho_domain::Error;
 use secrecy::SecretString;
 
@@ -17,6 +17,8 @@ use crate::web::ctx::{Ctx, Page};
 struct RecoveryPage {
     p: Page,
     email: String,
+    /// A forgotten-password link standing in for e-mail and password (F-ACC-5).
+    reset: String,
     doc_types: Vec<(&'static str, String)>,
     done: bool,
 }
@@ -25,14 +27,21 @@ fn doc_types(p: &Page) -> Vec<(&'static str, String)> {
     DOC_TYPES.iter().map(|d| (*d, p.t(&format!("doc-{}", d.replace('_', "-"))))).collect()
 }
 
-pub async fn form(ctx: Ctx) -> Response {
+#[derive(serde::Deserialize, Default)]
+pub struct RecoveryQuery {
+    reset: Option<String>,
+}
+
+pub async fn form(ctx: Ctx, axum::extract::Query(q): axum::extract::Query<RecoveryQuery>) -> Response {
     let p = ctx.page("recovery-title");
-    ctx.ok(&RecoveryPage { doc_types: doc_types(&p), p, email: String::new(), done: false })
+    let reset = q.reset.filter(|r| r.len() <= 200).unwrap_or_default();
+    ctx.ok(&RecoveryPage { doc_types: doc_types(&p), p, email: String::new(), reset, done: false })
 }
 
 #[derive(Default)]
 struct Fields {
     email: String,
+    reset: String,
     password: String,
     doc_type: String,
     file_name: String,
@@ -73,6 +82,7 @@ async fn read(req: Request, state: &AppState, secret: Option<String>) -> Result<
                 }
             }
             "email" => f.email = text,
+            "reset" => f.reset = text,
             "password" => f.password = text,
             "doc_type" => f.doc_type = text,
             _ => {}
@@ -92,23 +102,24 @@ pub async fn submit(ctx: Ctx, req: Request) -> Response {
             tracing::warn!("form refused: CSRF token missing or wrong");
             let mut p = ctx.page("recovery-title");
             p.problem = Some(crate::web::problem::Problem::general(p.t("err-csrf")));
-            return ctx.render(StatusCode::FORBIDDEN, &RecoveryPage { doc_types: doc_types(&p), p, email: String::new(), done: false });
+            return ctx.render(StatusCode::FORBIDDEN, &RecoveryPage { doc_types: doc_types(&p), p, email: String::new(), reset: String::new(), done: false });
         }
         Err(Refused::Unreadable(e)) => {
             let p = ctx.page_with("recovery-title", Some(&e), &["document"]);
-            return ctx.render(StatusCode::PAYLOAD_TOO_LARGE, &RecoveryPage { doc_types: doc_types(&p), p, email: String::new(), done: false });
+            return ctx.render(StatusCode::PAYLOAD_TOO_LARGE, &RecoveryPage { doc_types: doc_types(&p), p, email: String::new(), reset: String::new(), done: false });
         }
     };
     let upload = Upload { file_name: f.file_name, bytes: f.bytes };
-    match state.services.request_reset(&f.email, SecretString::from(f.password), &f.doc_type, upload, &ctx.client).await {
+    let proof = if f.reset.is_empty() { Proof::Password { email: &f.email, password: SecretString::from(f.password) } } else { Proof::ResetLink(&f.reset) };
+    match state.services.request_reset(proof, &f.doc_type, upload, &ctx.client).await {
         Ok(_) => {
             let p = ctx.page("recovery-title");
-            ctx.ok(&RecoveryPage { doc_types: doc_types(&p), p, email: String::new(), done: true })
+            ctx.ok(&RecoveryPage { doc_types: doc_types(&p), p, email: String::new(), reset: String::new(), done: true })
         }
         Err(e) => {
             let p = ctx.page_with("recovery-title", Some(&e), &["email", "password", "doc_type", "document"]);
             let status = crate::api::status_of(&e);
-            ctx.render(status, &RecoveryPage { doc_types: doc_types(&p), p, email: f.email, done: false })
+            ctx.render(status, &RecoveryPage { doc_types: doc_types(&p), p, email: f.email, reset: f.reset, done: false })
         }
     }
 }
