@@ -49,18 +49,19 @@ pub(super) fn find<'a>(received: &Received, records: &'a [SentRecord]) -> Option
         })
 }
 
-/// An e-mail record is its subject, a blank line and its body; a user who pastes only
-/// the body has still pasted the whole message.
-fn difference(received: &Received, record: &SentRecord) -> Difference {
-    let whole = diff::compare(&received.text, &record.body);
+/// How a record may have been pasted whole: as sent, or — for an e-mail, which is its
+/// subject, a blank line and its body — as the body alone, which is what a mail app
+/// lets the user copy.
+fn wholes(record: &SentRecord) -> impl Iterator<Item = &str> {
     let body = match record.channel {
-        Channel::Email => record.body.split_once("\n\n").map(|(_, body)| diff::compare(&received.text, body)),
+        Channel::Email => record.body.split_once("\n\n").map(|(_, body)| body),
         Channel::Sms | Channel::Voice => None,
     };
-    match body {
-        Some(b) if b.size() < whole.size() => b,
-        _ => whole,
-    }
+    std::iter::once(record.body.as_str()).chain(body)
+}
+
+fn difference(received: &Received, record: &SentRecord) -> Difference {
+    wholes(record).map(|whole| diff::compare(&received.text, whole)).min_by_key(Difference::size).unwrap_or_default()
 }
 
 pub(super) fn reason(found: Option<&Found<'_>>, received_at: Option<UnixMillis>) -> Reason {
@@ -120,7 +121,7 @@ fn matches_content(record: &SentRecord, text: &str, codes: &[&str]) -> bool {
     let body = normalise(&record.body);
     let record_codes = six_digit_runs(&body);
     let by_code = !record_codes.is_empty() && record_codes.iter().any(|c| codes.contains(c));
-    let by_body = !body.is_empty() && text.contains(&body);
+    let by_body = wholes(record).map(normalise).any(|whole| !whole.is_empty() && text.contains(&whole));
     by_code || by_body
 }
 
@@ -177,6 +178,10 @@ mod tests {
         assert!(matches!(find(&pasted, &records).map(|f| f.fit), Some(Fit::Exact)));
         let cut = Received { text: GENUINE_EN.replace("Don't share it with anyone.", ""), ..pasted };
         assert!(matches!(find(&cut, &records).map(|f| f.fit), Some(Fit::Incomplete(_))));
+        // A notice carries no code: its body alone is found too.
+        let notice = [sent(Channel::Email, "Shop: 2SV is on\n\nTwo-step verification is now on for your account.", 60)];
+        let pasted = Received { channel: Channel::Email, ..sms("no-reply@shop.example", "Two-step verification is now on for your account.") };
+        assert!(matches!(find(&pasted, &notice).map(|f| f.fit), Some(Fit::Exact)));
     }
 
     #[test]
