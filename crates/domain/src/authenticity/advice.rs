@@ -38,6 +38,21 @@ pub enum NextStep {
     NoticeOnly,
 }
 
+impl NextStep {
+    pub const ALL: [NextStep; 10] = [
+        NextStep::DontTapOrReply,
+        NextStep::ChangePasswordIfEntered,
+        NextStep::PasteWholeMessage,
+        NextStep::UseCodeOnlySelf,
+        NextStep::RequestOver,
+        NextStep::NotYouPasswordKnown,
+        NextStep::NotYouSignedIn,
+        NextStep::DenyRequest,
+        NextStep::ChangePassword,
+        NextStep::NoticeOnly,
+    ];
+}
+
 /// Where the request stands now.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -50,6 +65,10 @@ pub enum RequestState {
     Cancelled,
     /// Timed out, or too many wrong codes.
     Expired,
+}
+
+impl RequestState {
+    pub const ALL: [RequestState; 4] = [RequestState::Open, RequestState::Completed, RequestState::Cancelled, RequestState::Expired];
 }
 
 /// The request (challenge) a real code message was sent for.
