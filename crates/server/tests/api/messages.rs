@@ -79,11 +79,7 @@ async fn f_msg_3_a_real_code_message_is_genuine_and_a_phish_is_suspicious() {
     for b in backends().await {
         let app = spawn_app(b).await;
         let acct = two_sv_account(&app).await;
-        let before = app.inbox_count("+819012345678").await;
-        sign_in(&app, &browser(UA_B), &acct.email, json!({})).await;
-        let sms = app.code_message_after("+819012345678", before).await;
-        // The record is kept when the send is recorded, a moment after delivery.
-        app.settle().await;
+        let sms = sign_in_sms(&app, &acct.email).await;
         let genuine = app
             .call("POST", "/api/v1/messages/check", Some(&acct.token), Some(json!({"channel": "sms", "sender": "+81 50-5370-4545", "text": sms})))
             .await;
@@ -198,6 +194,16 @@ async fn f_msg_security_changes_notify_every_address_on_file() {
     }
 }
 
+/// A sign-in from another device (`UA_B`): the code SMS it sends to the account's
+/// phone, once its message-center record is kept (a moment after delivery).
+async fn sign_in_sms(app: &TestApp, email: &str) -> String {
+    let before = app.inbox_count("+819012345678").await;
+    sign_in(app, &browser(UA_B), email, json!({})).await;
+    let sms = app.code_message_after("+819012345678", before).await;
+    app.settle().await;
+    sms
+}
+
 /// The codes of a check's reasons.
 fn reason_codes(v: &Value) -> Vec<&str> {
     v["reasons"].as_array().unwrap().iter().map(|r| r["code"].as_str().unwrap()).collect()
@@ -239,16 +245,12 @@ async fn f_msg_3_a_genuine_code_is_tied_to_the_sign_in_that_caused_it() {
     for b in backends().await {
         let app = spawn_app(b).await;
         let acct = two_sv_account(&app).await;
-        let before = app.inbox_count("+819012345678").await;
         let started = {
             use ninsho_domain::ports::Clock;
             ninsho_domain::ports::SystemClock.now().0
         };
-        let pending = sign_in(&app, &browser(UA_B), &acct.email, json!({})).await;
-        assert_eq!(pending.body["status"], "code_required", "{:?}", pending.body);
-        let sms = app.code_message_after("+819012345678", before).await;
+        let sms = sign_in_sms(&app, &acct.email).await;
         let deny = sms.split_whitespace().find(|w| w.contains("/deny/")).unwrap().to_string();
-        app.settle().await;
 
         let r = check_sms(&app, &acct.token, &sms).await;
         assert_eq!(r.status, 200, "{:?}", r.body);
@@ -285,10 +287,7 @@ async fn f_msg_3_a_real_code_in_changed_words_is_not_genuine_and_the_difference_
     for b in backends().await {
         let app = spawn_app(b).await;
         let acct = two_sv_account(&app).await;
-        let before = app.inbox_count("+819012345678").await;
-        sign_in(&app, &browser(UA_B), &acct.email, json!({})).await;
-        let sms = app.code_message_after("+819012345678", before).await;
-        app.settle().await;
+        let sms = sign_in_sms(&app, &acct.email).await;
         // A relay: the real code and sender, the warning and deny link swapped for
         // friendly words that raise no other flag.
         let relayed = format!("{} Thank you for shopping with us.", sms.split("Don't share").next().unwrap().trim());
@@ -338,11 +337,8 @@ async fn f_msg_3_our_messages_are_genuine_under_the_default_configuration() {
         })
         .await;
         let acct = two_sv_account(&app).await;
-        let before = app.inbox_count("+819012345678").await;
-        sign_in(&app, &browser(UA_B), &acct.email, json!({})).await;
-        let sms = app.code_message_after("+819012345678", before).await;
+        let sms = sign_in_sms(&app, &acct.email).await;
         assert!(sms.contains("http://127.0.0.1:8080/deny/"), "{sms}");
-        app.settle().await;
         let r = app.call("POST", "/api/v1/messages/check", Some(&acct.token), Some(json!({"channel": "sms", "sender": ninsho_server::config::DEFAULT_SMS_FROM, "text": sms}))).await;
         assert_eq!(r.body["verdict"], "genuine", "{:?}", r.body);
         // An e-mail notice (2SV turned on), as a mail app shows it: the body, from the
