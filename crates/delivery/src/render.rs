@@ -290,7 +290,44 @@ mod tests {
 mod authenticity_of_our_own_messages {
     use super::*;
     use ninsho_domain::authenticity::{OfficialSenders, Received, SentRecord, Verdict, check};
-    use ninsho_domain::types::UnixMillis;
+    use ninsho_domain::types::{ChallengeId, UnixMillis};
+
+    /// Every template in every language on both channels, rendered for a server at
+    /// `public_url`, checked as received from `sms_from` / `mail_from`.
+    fn assert_all_genuine(official: &OfficialSenders, public_url: &str, origin_host: &str, sms_from: &str, mail_from: &str) {
+        let token = "0190f1e400007000800000000000000a.AbCdEfGhIjKlMnOpQrStUv";
+        let vars: BTreeMap<String, String> = [
+            ("code", "482913".to_string()),
+            ("issuer", "Shop".to_string()),
+            ("origin_host", origin_host.to_string()),
+            ("deny_url", format!("{public_url}/deny/{token}")),
+            ("approve_url", format!("{public_url}/approve/{token}")),
+            ("minutes", "10".to_string()),
+            ("detail", "phone".to_string()),
+            ("url", format!("{public_url}/account")),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect();
+        let sent_at = UnixMillis(1_900_000_000_000);
+        for t in Template::ALL {
+            for l in Locale::ALL {
+                for (ch, sender) in [(Channel::Sms, sms_from), (Channel::Email, mail_from)] {
+                    let r = render(t, l, ch, &vars);
+                    let text = match &r.subject {
+                        Some(s) => format!("{s}\n\n{}", r.body),
+                        None => r.body.clone(),
+                    };
+                    let received = Received { channel: ch, sender: sender.into(), text: text.clone(), links: vec![], received_at: Some(UnixMillis(sent_at.0 + 30_000)) };
+                    let records = [SentRecord { channel: ch, kind: t, body: text.clone(), sent_at, challenge: Some(ChallengeId::new()) }];
+                    let with_record = check(&received, official, &records, l);
+                    assert_eq!(with_record.verdict, Verdict::Genuine, "{t:?} {l:?} {ch:?}: {:?}\n{text}", with_record.reasons);
+                    let without = check(&received, official, &[], l);
+                    assert_ne!(without.verdict, Verdict::Suspicious, "{t:?} {l:?} {ch:?}: {:?}\n{text}", without.reasons);
+                }
+            }
+        }
+    }
 
     /// Whatever ninsho sends must never be called suspicious by ninsho's own checker
     /// (F-MSG-3 + F-MSG-5): a wording change that sounds like phishing fails here.
@@ -301,36 +338,18 @@ mod authenticity_of_our_own_messages {
             email_domains: vec!["shop.example".into()],
             link_domains: vec!["shop.example".into()],
         };
-        let vars: BTreeMap<String, String> = [
-            ("code", "482913"),
-            ("issuer", "Shop"),
-            ("origin_host", "shop.example"),
-            ("deny_url", "https://shop.example/deny/0190f1e400007000800000000000000a.AbCdEfGhIjKlMnOpQrStUv"),
-            ("approve_url", "https://shop.example/approve/0190f1e400007000800000000000000a.AbCdEfGhIjKlMnOpQrStUv"),
-            ("minutes", "10"),
-            ("detail", "phone"),
-            ("url", "https://shop.example/account"),
-        ]
-        .into_iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
-        let sent_at = UnixMillis(1_900_000_000_000);
-        for t in Template::ALL {
-            for l in Locale::ALL {
-                for (ch, sender) in [(Channel::Sms, "+815053704545"), (Channel::Email, "Shop <no-reply@shop.example>")] {
-                    let r = render(t, l, ch, &vars);
-                    let text = match &r.subject {
-                        Some(s) => format!("{s}\n\n{}", r.body),
-                        None => r.body.clone(),
-                    };
-                    let received = Received { channel: ch, sender: sender.into(), text: text.clone(), links: vec![], received_at: Some(UnixMillis(sent_at.0 + 30_000)) };
-                    let records = [SentRecord { channel: ch, body: text.clone(), sent_at }];
-                    let with_record = check(&received, &official, &records, l);
-                    assert_eq!(with_record.verdict, Verdict::Genuine, "{t:?} {l:?} {ch:?}: {:?}\n{text}", with_record.reasons);
-                    let without = check(&received, &official, &[], l);
-                    assert_ne!(without.verdict, Verdict::Suspicious, "{t:?} {l:?} {ch:?}: {:?}\n{text}", without.reasons);
-                }
-            }
+        assert_all_genuine(&official, "https://shop.example", "shop.example", "+815053704545", "Shop <no-reply@shop.example>");
+    }
+
+    /// A server left at its defaults links to an IP address or `localhost` and mails
+    /// from `no-reply@localhost`; its own messages are still genuine to it.
+    #[test]
+    fn f_msg_3_our_messages_are_genuine_under_the_default_configuration() {
+        for public_url in ["http://127.0.0.1:8080", "http://[::1]:8080", "http://localhost:8080", "http://192.0.2.10"] {
+            let mail_from = "ninsho <no-reply@localhost>";
+            let official = OfficialSenders::derived(public_url, mail_from, "+815053704545");
+            let origin_host = url::Url::parse(public_url).unwrap().host_str().unwrap().to_string();
+            assert_all_genuine(&official, public_url, &origin_host, "+815053704545", mail_from);
         }
     }
 }

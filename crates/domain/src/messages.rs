@@ -114,14 +114,20 @@ pub struct Intent {
     pub locale: Locale,
     pub vars: BTreeMap<&'static str, String>,
     pub quota_keys: Vec<String>,
+    pub challenge: Option<ChallengeId>,
 }
 
 impl Intent {
     pub fn new(template: Template, channel: Channel, destination: impl Into<String>, locale: Locale) -> Self {
-        Intent { account: None, template, channel, destination: destination.into(), locale, vars: BTreeMap::new(), quota_keys: vec![] }
+        Intent { account: None, template, channel, destination: destination.into(), locale, vars: BTreeMap::new(), quota_keys: vec![], challenge: None }
     }
     pub fn account(mut self, a: AccountId) -> Self {
         self.account = Some(a);
+        self
+    }
+    /// The request this message was sent for (its deny link cancels it).
+    pub fn challenge(mut self, c: ChallengeId) -> Self {
+        self.challenge = Some(c);
         self
     }
     pub fn var(mut self, k: &'static str, v: impl Into<String>) -> Self {
@@ -145,7 +151,14 @@ impl Intent {
             created_at: now,
             quota_keys: self.quota_keys,
             attempts: 0,
+            challenge: self.challenge,
         }))
+    }
+}
+
+impl serde::Serialize for Template {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.id())
     }
 }
 

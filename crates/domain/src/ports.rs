@@ -225,6 +225,9 @@ pub struct OutboxMessage {
     /// Quota keys charged for this send, given back if it finally fails.
     pub quota_keys: Vec<String>,
     pub attempts: i64,
+    /// The request (challenge) a code or approval message was sent for: the
+    /// authenticity check tells the owner which request a real code belongs to.
+    pub challenge: Option<ChallengeId>,
 }
 
 /// F-OFF-3/4: a locked-out user's request to reset 2SV, and support's decision.
@@ -527,6 +530,7 @@ pub struct ArchivedMessage {
     pub status: String,
     /// The sealed text that was sent, once it was.
     pub body: Option<Vec<u8>>,
+    pub challenge: Option<ChallengeId>,
 }
 
 #[derive(Clone, Debug, serde::Serialize)]

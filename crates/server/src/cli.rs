@@ -203,7 +203,7 @@ struct DeliveryArgs {
     #[arg(long, env = "NINSHO_SMTP_URL", hide_env_values = true)]
     smtp_url: Option<String>,
     /// The From of e-mail, e.g. "Shop <no-reply@shop.example>".
-    #[arg(long, env = "NINSHO_SMTP_FROM", default_value = "ninsho <no-reply@localhost>")]
+    #[arg(long, env = "NINSHO_SMTP_FROM", default_value = crate::config::DEFAULT_MAIL_FROM)]
     smtp_from: String,
     /// SMS through a Kannel gateway's sendsms URL, e.g. http://127.0.0.1:13013/cgi-bin/sendsms
     #[arg(long, env = "NINSHO_KANNEL_URL")]
@@ -213,7 +213,7 @@ struct DeliveryArgs {
     #[arg(long, env = "NINSHO_KANNEL_PASSWORD", hide_env_values = true)]
     kannel_password: Option<String>,
     /// The official sender number of SMS (and calls).
-    #[arg(long, env = "NINSHO_SMS_FROM", default_value = "+815053704545")]
+    #[arg(long, env = "NINSHO_SMS_FROM", default_value = crate::config::DEFAULT_SMS_FROM)]
     sms_from: String,
     /// SMS through an HTTP gateway webhook (when no Kannel URL is set).
     #[arg(long, env = "NINSHO_SMS_WEBHOOK_URL")]
@@ -259,16 +259,15 @@ impl DeliveryArgs {
         if let Some(url) = &self.voice_webhook_url {
             c.providers.voice = Provider::Webhook(WebhookProvider::new(url, secret()?, timeout).map_err(|e| anyhow::anyhow!("voice webhook: {e}"))?);
         }
-        let from_domain = self.smtp_from.rsplit_once('@').map(|(_, d)| d.trim_end_matches('>').trim().to_lowercase());
-        c.official.sms_numbers = vec![self.sms_from.clone()];
-        c.official.email_domains = match &self.official_email_domains {
-            Some(d) => list(d),
-            None => from_domain.into_iter().collect(),
-        };
-        c.official.link_domains = match &self.official_link_domains {
-            Some(d) => list(d),
-            None => vec![c.policy.origin_host.clone()],
-        };
+        // Unless named, the official senders are the ones this server sends from and
+        // links to, so its own messages are genuine to it (F-MSG-3).
+        c.official = ninsho_domain::authenticity::OfficialSenders::derived(&c.policy.public_url, &self.smtp_from, &self.sms_from);
+        if let Some(d) = &self.official_email_domains {
+            c.official.email_domains = list(d);
+        }
+        if let Some(d) = &self.official_link_domains {
+            c.official.link_domains = list(d);
+        }
         Ok(())
     }
 }

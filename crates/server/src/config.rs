@@ -14,6 +14,10 @@ use ninsho_domain::ports::{Clock, SystemClock};
 use ninsho_domain::Policy;
 use secrecy::{ExposeSecret, SecretString};
 
+/// The sender of e-mail and the number of SMS when the operator names none.
+pub const DEFAULT_MAIL_FROM: &str = "ninsho <no-reply@localhost>";
+pub const DEFAULT_SMS_FROM: &str = "+815053704545";
+
 #[derive(Clone)]
 pub struct Config {
     pub listen: SocketAddr,
@@ -48,12 +52,14 @@ impl Config {
     /// Everything at its default, for a given address and database.
     pub fn new(listen: SocketAddr, database_url: Option<String>, data_dir: PathBuf) -> Config {
         let database_url = database_url.unwrap_or_else(|| format!("sqlite://{}", data_dir.join("ninsho.db").display()));
+        let policy = Policy::default();
+        let official = ninsho_domain::authenticity::OfficialSenders::derived(&policy.public_url, DEFAULT_MAIL_FROM, DEFAULT_SMS_FROM);
         Config {
             listen,
             database_url,
             data_dir: data_dir.clone(),
             master_key: None,
-            policy: Policy::default(),
+            policy,
             default_region: "JP".into(),
             providers: ninsho_delivery::Providers { dev_voice_dir: Some(data_dir.join("dev-voice")), ..ninsho_delivery::Providers::dev() },
             trust_forwarded: false,
@@ -66,7 +72,7 @@ impl Config {
             body_timeout: std::time::Duration::from_secs(10),
             clock: Arc::new(SystemClock),
             dispatch: DispatchConfig::default(),
-            official: ninsho_domain::authenticity::OfficialSenders::default(),
+            official,
         }
     }
 

@@ -362,6 +362,7 @@ fn outbox_row(r: &DbRow) -> R<OutboxMessage> {
         created_at: UnixMillis(r.try_get("created_at").map_err(db_err)?),
         quota_keys: keys.lines().filter(|l| !l.is_empty()).map(str::to_owned).collect(),
         attempts: r.try_get("attempts").map_err(db_err)?,
+        challenge: r.try_get::<Option<Uuid>, _>("challenge_id").map_err(db_err)?.map(ChallengeId),
     })
 }
 
@@ -641,7 +642,7 @@ impl ninsho_domain::ports::Store for Store {
     }
 
     async fn messages(&self, account: AccountId, limit: i64) -> R<Vec<ArchivedMessage>> {
-        let rows = sqlx::query("select id, channel, destination, template, created_at, sent_at, status, body from outbox where account_id = $1 order by created_at desc, id desc limit $2")
+        let rows = sqlx::query("select id, channel, destination, template, created_at, sent_at, status, body, challenge_id from outbox where account_id = $1 order by created_at desc, id desc limit $2")
             .bind(account.0).bind(limit).fetch_all(&self.read).await.map_err(db_err)?;
         rows.iter()
             .map(|r| {
@@ -654,6 +655,7 @@ impl ninsho_domain::ports::Store for Store {
                     sent_at: opt_ms(r.try_get("sent_at").map_err(db_err)?),
                     status: r.try_get("status").map_err(db_err)?,
                     body: r.try_get("body").map_err(db_err)?,
+                    challenge: r.try_get::<Option<Uuid>, _>("challenge_id").map_err(db_err)?.map(ChallengeId),
                 })
             })
             .collect()

@@ -175,9 +175,9 @@ pub(crate) fn statements(w: &Write) -> Vec<Stmt> {
             args![e.id.0, e.account_id.map(|a| a.0), e.at.0, e.kind.as_str(), e.ip.clone(), e.user_agent.clone(), e.device_hash.clone(), e.detail.as_str(), e.unfamiliar],
         ),
         Write::InsertOutbox(m) => guarded(
-            "insert into outbox (id, account_id, template, channel, destination, locale, payload, created_at, quota_keys, status, attempts, next_attempt_at) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'pending', 0, $8)",
+            "insert into outbox (id, account_id, template, channel, destination, locale, payload, created_at, quota_keys, status, attempts, next_attempt_at, challenge_id) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'pending', 0, $8, $10)",
             args![m.id.0, m.account_id.map(|a| a.0), m.template.as_str(), m.channel.as_str(), m.destination.as_str(), m.locale.as_str(), m.payload.as_slice(),
-                m.created_at.0, m.quota_keys.join("\n")],
+                m.created_at.0, m.quota_keys.join("\n"), m.challenge.map(|c| c.0)],
         ),
         // Fixed window: a new window starts when the old one has run out; inside a
         // window the count grows only while below the limit. No row back = limited.

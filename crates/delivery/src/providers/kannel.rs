@@ -203,6 +203,7 @@ mod tests {
             created_at: UnixMillis(0),
             quota_keys: Vec::new(),
             attempts: 0,
+            challenge: None,
         }
     }
 

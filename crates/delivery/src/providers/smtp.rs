@@ -238,6 +238,7 @@ mod tests {
             created_at: UnixMillis(0),
             quota_keys: vec![],
             attempts: 1,
+            challenge: None,
         }
     }
 

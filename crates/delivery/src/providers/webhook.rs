@@ -294,6 +294,7 @@ mod tests {
             created_at: UnixMillis(0),
             quota_keys: Vec::new(),
             attempts: 1,
+            challenge: None,
         };
         let subject = (channel == Channel::Email).then(|| "Shop: code".to_string());
         (m, Rendered { subject, body: "Shop: 123456 code\n\n@shop.example #123456".into() })

@@ -53,7 +53,7 @@ fn assess(item: &Item) -> Assessment {
     let channel = Channel::parse(&item.channel).unwrap();
     let received = Received { channel, sender: item.sender.clone(), text: item.text.clone(), links: item.links.clone(), received_at: Some(now) };
     let records: Vec<SentRecord> =
-        item.record.iter().map(|r| SentRecord { channel, body: r.body.clone(), sent_at: now.minus_secs(r.sent_offset_secs) }).collect();
+        item.record.iter().map(|r| SentRecord { channel, kind: Template::SignInCode, body: r.body.clone(), sent_at: now.minus_secs(r.sent_offset_secs), challenge: None }).collect();
     check(&received, &fixtures::official(), &records, Locale::parse(&item.locale).unwrap())
 }
 
@@ -82,7 +82,7 @@ fn f_msg_3_corpus_precision_and_recall() {
     for item in corpus() {
         let a = assess(&item);
         let suspicious = a.verdict == Verdict::Suspicious;
-        let codes: Vec<&str> = a.reasons.iter().map(|r| r.code).collect();
+        let codes: Vec<&str> = a.reasons.iter().map(|r| r.code.as_str()).collect();
         match (item.label, suspicious) {
             (Label::Fraud, true) => tp += 1,
             (Label::Fraud, false) => {

@@ -1,6 +1,8 @@
-//! Finds the links a message carries: `http(s)://` URLs anywhere in the text (also
-//! glued to Japanese or Chinese words), bare domains such as `shop-example.com` or
-//! `@shop.example`, and the links the user pasted separately. What is left of the
+//! Finds the links a message carries: URLs of any scheme anywhere in the text (also
+//! glued to Japanese or Chinese words) — `https://`, but also `intent://`, `tel:`,
+//! `sms:`, `javascript:` and the like, which phishing uses to open an app, a call or
+//! a reply — bare domains such as `shop-example.com` or `@shop.example`, and the
+//! links the user pasted separately. What is left of the
 //! text (`prose`) is what the wording and language checks read.
 //!
 //! Judging where a link leads belongs to `links`.
@@ -38,7 +40,8 @@ pub(super) fn extract(text: &str, extra: &[String]) -> Extracted {
 /// letters do not, so a homograph such as `shоp.example` stays one token.
 fn is_separator(c: char) -> bool {
     c.is_whitespace()
-        || matches!(c, '"' | '\'' | '<' | '>' | '(' | ')' | '[' | ']' | '{' | '}' | '|' | '\\' | '`' | '^' | '«' | '»' | '“' | '”' | '‘' | '’')
+        // Not `[` `]`: they belong to IPv6 hosts (`http://[::1]:8080/`).
+        || matches!(c, '"' | '\'' | '<' | '>' | '(' | ')' | '{' | '}' | '|' | '\\' | '`' | '^' | '«' | '»' | '“' | '”' | '‘' | '’')
         || is_cjk(c)
 }
 
@@ -74,21 +77,43 @@ fn take_token(token: &str, links: &mut Vec<String>, prose: &mut String) {
     }
 }
 
-/// Byte offset of `http://` or `https://` in the token, in any letter case.
-fn find_scheme(token: &str) -> Option<usize> {
+/// Schemes that open something without `//`: a call, a text, a mail, a script, an
+/// app store page. Any scheme followed by `//` is found without a list.
+const OPAQUE_SCHEMES: &[&str] = &["mailto", "tel", "sms", "smsto", "mms", "javascript", "vbscript", "data", "intent", "market", "callto", "facetime", "file", "blob"];
+
+/// Byte offset of the first link scheme in the token (`https://`, `line://`, `tel:`),
+/// in any letter case. A scheme starts at the token's start or after a character
+/// that cannot be part of it, so `Deny:https://…` yields `https://…`.
+pub(super) fn find_scheme(token: &str) -> Option<usize> {
     let lower = token.to_ascii_lowercase();
-    ["https://", "http://"].iter().filter_map(|s| lower.find(s)).min()
+    let starts = lower.char_indices().filter(|&(i, c)| c.is_ascii_alphabetic() && lower.get(..i).is_none_or(|before| !before.ends_with(is_scheme_char)));
+    starts.map(|(i, _)| i).find(|&i| {
+        let rest = lower.get(i..).unwrap_or_default();
+        let name_len = rest.find(|c: char| !is_scheme_char(c)).unwrap_or(rest.len());
+        let (name, after) = rest.split_at(name_len);
+        match after.strip_prefix(':') {
+            Some(tail) if tail.starts_with("//") => tail.len() > 2,
+            Some(tail) => OPAQUE_SCHEMES.contains(&name) && !tail.is_empty(),
+            None => false,
+        }
+    })
 }
 
-/// Punctuation that ends a sentence rather than a link.
+fn is_scheme_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.')
+}
+
+/// Punctuation that ends a sentence rather than a link (a `]` only when the link
+/// opened no `[`, as an IPv6 host does).
 fn trim_trailing(s: &str) -> &str {
-    s.trim_end_matches(['.', ',', ';', ':', '!', '?', '*', '-'])
+    let s = s.trim_end_matches(['.', ',', ';', ':', '!', '?', '*', '-']);
+    if s.contains('[') { s } else { s.trim_end_matches([']', '.', ',', ';', ':', '!', '?', '*', '-']) }
 }
 
 /// `shop-example.com/login`, `@shop.example` or `help@evil.test` → the host (and
 /// path) to check, if the token looks like a domain at all.
 fn bare_domain(token: &str) -> Option<String> {
-    let token = trim_trailing(token).trim_start_matches(['@', '.', '-', ':']);
+    let token = trim_trailing(token.trim_start_matches(['@', '.', '-', ':', '[']));
     let (host, path) = match token.find(['/', '?', '#']) {
         Some(i) => (token.get(..i)?, token.get(i..)?),
         None => (token, ""),
@@ -118,11 +143,11 @@ fn known_suffix(host: &str) -> bool {
 }
 
 /// Pasted links may lack a scheme (`bit.ly/x`); they are read as web addresses.
-fn with_scheme(link: &str) -> Option<String> {
+pub(super) fn with_scheme(link: &str) -> Option<String> {
     let link = link.trim();
     if link.is_empty() {
         None
-    } else if link.contains("://") {
+    } else if find_scheme(link) == Some(0) {
         Some(link.to_string())
     } else {
         Some(format!("https://{}", link.trim_start_matches('@')))
@@ -160,6 +185,37 @@ mod tests {
         assert_eq!(links_of("Visit bit.ly/3xYz now"), vec!["https://bit.ly/3xYz"]);
         assert_eq!(links_of("Write to help@shop-secure.top."), vec!["https://shop-secure.top"]);
         assert_eq!(links_of("HTTPS://Evil.test/x"), vec!["HTTPS://Evil.test/x"]);
+    }
+
+    #[test]
+    fn f_msg_3_finds_links_of_any_scheme() {
+        let text = "Open intent://shop.example/login#Intent;scheme=https;end or call tel:+15550100, text sms:+15550100?body=code \
+            or javascript:alert(1) or LINE://ti/p/abc or ftp://evil.test/x and 拒否：mailto:help@evil.test";
+        assert_eq!(
+            links_of(text),
+            vec![
+                "intent://shop.example/login#Intent;scheme=https;end",
+                "tel:+15550100",
+                "sms:+15550100?body=code",
+                "javascript:alert", // `(` ends a token; the scheme is what counts
+                "LINE://ti/p/abc",
+                "ftp://evil.test/x",
+                "mailto:help@evil.test",
+            ]
+        );
+        let pasted = extract("", &["tel:+15550100".to_string(), "line://ti/p/abc".to_string()]);
+        assert_eq!(pasted.links, vec!["tel:+15550100", "line://ti/p/abc"]);
+    }
+
+    #[test]
+    fn f_msg_3_words_with_colons_are_not_schemes() {
+        assert!(links_of("Deny: Code:123456 Note: SMS: sms: TEL: 10:30").is_empty(), "{:?}", links_of("Deny: Code:123456 Note: SMS: sms: TEL: 10:30"));
+        assert_eq!(links_of("Deny:https://shop.example/deny/x"), vec!["https://shop.example/deny/x"]);
+    }
+
+    #[test]
+    fn f_msg_3_keeps_ipv6_hosts_whole() {
+        assert_eq!(links_of("Deny: http://[::1]:8080/deny/abc. [see http://evil.test/x]"), vec!["http://[::1]:8080/deny/abc", "http://evil.test/x"]);
     }
 
     #[test]

@@ -6,7 +6,7 @@
 //! message in another language is a red flag. When the guess is not confident
 //! (too little text, a mix) nothing is reported. Links are removed before (`extract`).
 
-use super::Reason;
+use super::{Reason, ReasonCode};
 use crate::types::Locale;
 
 const FRENCH_WORDS: &[&str] = &[
@@ -27,8 +27,7 @@ const MIN_WORDS: usize = 5;
 pub(super) fn check(prose: &str, account: Locale) -> Option<Reason> {
     let found = detect(prose)?;
     (found != account).then(|| {
-        Reason::new(
-            "text.wrong_language",
+        Reason::new(ReasonCode::TextWrongLanguage,
             format!(
                 "It is written in {}, but your account's language is {}; the shop always writes to you in your account's language.",
                 name(found),
@@ -114,7 +113,7 @@ mod tests {
     #[test]
     fn f_msg_3_flags_a_language_other_than_the_account() {
         let zh = "【Shop】您的账户存在异常，请点击链接验证身份。";
-        assert_eq!(check(zh, Locale::Ja).map(|r| r.code), Some("text.wrong_language"));
+        assert_eq!(check(zh, Locale::Ja).map(|r| r.code), Some(ReasonCode::TextWrongLanguage));
         assert!(check(zh, Locale::Zh).is_none());
         assert!(check("Shop: 123456", Locale::Fr).is_none());
     }

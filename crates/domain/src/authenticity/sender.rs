@@ -6,7 +6,7 @@
 //! `050-5370-4545` and `+81 50 5370 4545` are the same sender. A sender can be
 //! forged, so a match here is never enough on its own; that is `record`'s job.
 
-use super::{OfficialSenders, Reason, links, lookalike};
+use super::{OfficialSenders, Reason, ReasonCode, links, lookalike};
 use crate::types::Channel;
 
 /// `None` when the sender is official, or when the user did not paste one.
@@ -27,8 +27,7 @@ fn check_number(sender: &str, official: &[String]) -> Option<Reason> {
         return None;
     }
     let kind = if is_number(&normalised) { "number" } else { "sender name" };
-    Some(Reason::new(
-        "sender.not_official",
+    Some(Reason::new(ReasonCode::SenderNotOfficial,
         format!("It came from the {kind} {sender}, which is not one the shop sends from ({}).", official.join(", ")),
     ))
 }
@@ -68,7 +67,7 @@ fn fold_fullwidth(c: char) -> char {
 
 fn check_email(sender: &str, official: &[String]) -> Option<Reason> {
     let Some(domain) = email_domain(sender) else {
-        return Some(Reason::new("sender.not_official", format!("\"{sender}\" is not an e-mail address, so it cannot be the shop's.")));
+        return Some(Reason::new(ReasonCode::SenderNotOfficial, format!("\"{sender}\" is not an e-mail address, so it cannot be the shop's.")));
     };
     let is_official = official.iter().map(|o| o.trim().trim_end_matches('.').to_ascii_lowercase()).any(|o| {
         domain == o || domain.strip_suffix(o.as_str()).is_some_and(|head| head.ends_with('.'))
@@ -79,8 +78,7 @@ fn check_email(sender: &str, official: &[String]) -> Option<Reason> {
     let imitation = lookalike::imitates(&links::to_unicode(&domain), official)
         .map(|o| format!(", made to look like the shop's {o}"))
         .unwrap_or_default();
-    Some(Reason::new(
-        "sender.not_official",
+    Some(Reason::new(ReasonCode::SenderNotOfficial,
         format!("It was sent from the domain {domain}{imitation}; the shop's e-mail comes only from {}.", official.join(", ")),
     ))
 }
@@ -94,7 +92,8 @@ pub(super) fn email_domain(sender: &str) -> Option<String> {
     };
     let (_, domain) = address.trim().rsplit_once('@')?;
     let domain = domain.trim().trim_end_matches('.').to_lowercase();
-    let valid = !domain.is_empty() && domain.contains('.') && !domain.contains(char::is_whitespace);
+    // A single label counts: the default sender is `no-reply@localhost`.
+    let valid = !domain.is_empty() && !domain.contains(char::is_whitespace);
     valid.then_some(domain)
 }
 
@@ -122,7 +121,7 @@ mod tests {
     fn f_msg_3_other_numbers_and_sender_names_are_not_official() {
         for s in ["+815053704546", "090-1234-5678", "+12025550143", "SHOP", "Shop-Info"] {
             let reason = check(Channel::Sms, s, &official()).unwrap();
-            assert_eq!(reason.code, "sender.not_official", "{s}");
+            assert_eq!(reason.code, ReasonCode::SenderNotOfficial, "{s}");
         }
     }
 
@@ -142,6 +141,13 @@ mod tests {
         assert!(email_flag("\"no-reply@shop.example\" <security@evil.test>"));
         assert!(email_flag("support@myshop.example"));
         assert!(email_flag("Shop Security"));
+    }
+
+    #[test]
+    fn f_msg_3_the_default_sender_address_is_official_by_default() {
+        let local = OfficialSenders { email_domains: vec!["localhost".into()], ..official() };
+        assert!(check(Channel::Email, "ninsho <no-reply@localhost>", &local).is_none());
+        assert!(check(Channel::Email, "no-reply@localhost.evil.test", &local).is_some());
     }
 
     #[test]

@@ -10,7 +10,7 @@
 //! characters folded. Links are removed from the text before it gets here
 //! (`extract`); the language itself is `language`'s concern.
 
-use super::Reason;
+use super::{Reason, ReasonCode};
 
 /// Phrases that ask for the code to be sent back or told to someone.
 const SHARE: &[&str] = &[
@@ -94,14 +94,12 @@ pub(super) fn check(prose: &str) -> Vec<Reason> {
     let text = normalise(prose);
     let mut reasons = Vec::new();
     if let Some(phrase) = asks_to_share_code(&text) {
-        reasons.push(Reason::new(
-            "text.asks_to_share_code",
+        reasons.push(Reason::new(ReasonCode::TextAsksToShareCode,
             format!("It asks you to reply with or pass on your code (\"{phrase}\"). The shop never asks anyone to send or tell it a code."),
         ));
     }
     if let Some(phrase) = urgency(&text) {
-        reasons.push(Reason::new(
-            "text.urgency",
+        reasons.push(Reason::new(ReasonCode::TextUrgency,
             format!("It pressures you to act at once (\"{phrase}\"); the shop's messages never threaten or set deadlines."),
         ));
     }
@@ -203,7 +201,7 @@ mod tests {
     use super::*;
 
     fn codes(text: &str) -> Vec<&'static str> {
-        check(text).iter().map(|r| r.code).collect()
+        check(text).iter().map(|r| r.code.as_str()).collect()
     }
 
     #[test]

@@ -136,6 +136,7 @@ impl<S: Store> Services<S> {
         };
         let mut intent = Intent::new(template, channel, to.clone(), account.locale)
             .account(account.id)
+            .challenge(challenge)
             .var("code", code.as_str())
             .var("issuer", &self.policy.issuer)
             .var("origin_host", &self.policy.origin_host)

@@ -2,8 +2,8 @@
 //! from us?" (F-MSG-3) for the signed-in owner.
 
 use super::*;
-use crate::authenticity::{self, Assessment, OfficialSenders, Received, SentRecord};
-use crate::messages::body_aad;
+use crate::authenticity::{self, Assessment, OfficialSenders, Received, RequestFacts, SentRecord};
+use crate::messages::{Template, body_aad};
 
 #[derive(Clone, Debug, serde::Serialize)]
 pub struct MessageView {
@@ -72,20 +72,39 @@ impl<S: Store> Services<S> {
         self.commit(vec![Write::SetSigninAlerts { account: a.account.id, on }, self.event(Some(a.account.id), EventKind::SigninAlertsChanged, client, if on { "on" } else { "off" })]).await
     }
 
-    /// F-MSG-3: genuine (matches a message-center record), suspicious, or unknown.
+    /// F-MSG-3: genuine (matches a message-center record word for word), suspicious,
+    /// or unknown; a code message is tied to the request it was sent for.
     pub async fn check_message(&self, a: &Authed, input: MessageCheck, official: &OfficialSenders) -> Result<Assessment> {
-        // Characters, as the OpenAPI document's maxLength counts them.
-        if input.text.chars().count() > 10_000 || input.sender.chars().count() > 320 || input.links.len() > 50 {
-            return Err(Error::invalid("message.too_long", "text", "paste at most 10 000 characters and 50 links"));
-        }
+        let received = Received { channel: input.channel, sender: input.sender, text: input.text, links: input.links, received_at: input.received_at };
+        authenticity::validate(&received)?;
         let records: Vec<SentRecord> = self
             .archive(a.account.id, 200)
             .await?
             .into_iter()
-            .filter_map(|(m, text)| Some(SentRecord { channel: m.channel, body: text?, sent_at: m.sent_at.unwrap_or(m.created_at) }))
+            .filter_map(|(m, text)| {
+                Some(SentRecord { channel: m.channel, kind: Template::parse(&m.template)?, body: text?, sent_at: m.sent_at.unwrap_or(m.created_at), challenge: m.challenge })
+            })
             .collect();
-        let received = Received { channel: input.channel, sender: input.sender, text: input.text, links: input.links, received_at: input.received_at };
-        Ok(authenticity::check(&received, official, &records, a.account.locale))
+        let assessment = authenticity::check(&received, official, &records, a.account.locale);
+        let Some(id) = assessment.message.as_ref().and_then(|m| m.challenge) else { return Ok(assessment) };
+        // The record is this account's, so is its challenge; checked all the same, as
+        // a request of another account must never be described here.
+        let Some(challenge) = self.store.challenge(id).await?.filter(|c| c.account_id == a.account.id) else { return Ok(assessment) };
+        let deny_url = self.pasted_deny_link(id, &received);
+        Ok(assessment.with_request(RequestFacts::of(&challenge, self.now(), self.policy.codes.max_attempts_per_challenge, deny_url)))
+    }
+
+    /// The challenge's deny link, if the paste carried it. A session alone must not
+    /// yield a deny link (see `message_center`); handing back the one the user pasted
+    /// gives away nothing. Compared in constant time: it is a signed secret.
+    fn pasted_deny_link(&self, challenge: ChallengeId, received: &Received) -> Option<String> {
+        let link = self.deny_link(challenge);
+        let token = link.rsplit('/').next()?;
+        let words = received.text.split(|c: char| c.is_whitespace() || !c.is_ascii()).chain(received.links.iter().map(String::as_str));
+        let pasted = words.filter_map(|w| w.rsplit_once("/deny/").map(|(_, t)| t.trim_end_matches(['.', ',', ';', ':', '!', '?', ')', ']', '"', '\'']))).fold(false, |found, t| {
+            found | crate::crypto::ct_eq(t.as_bytes(), token.as_bytes())
+        });
+        pasted.then_some(link)
     }
 }
 

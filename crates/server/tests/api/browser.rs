@@ -318,6 +318,78 @@ async fn f_otp_2_browser_sms_setup_with_resend_and_the_deny_link() {
     app.shutdown().await;
 }
 
+/// F-MSG-3 on a phone in Japanese: a real sign-in code someone else caused is genuine
+/// and tied to that sign-in (time, device, place, still open) with the deny link; a
+/// phish is suspicious with what to do next; an empty paste is an error at its field.
+#[tokio::test]
+async fn f_msg_3_browser_check_in_ja_at_375_ties_a_genuine_code_to_its_request() {
+    if skip() {
+        return;
+    }
+    // As `web_app`, with the loopback address among the official link hosts, as a
+    // server whose public URL it is derives it (its deny links lead there).
+    let app = spawn_app_with(Backend::Sqlite, |c| {
+        c.policy.public_url = "http://127.0.0.1".into();
+        c.official.link_domains.push("127.0.0.1".into());
+    })
+    .await;
+    let acct = two_sv_account(&app).await;
+    assert_eq!(app.call("PATCH", "/api/v1/account", Some(&acct.token), Some(json!({"locale": "ja"}))).await.status, 204);
+    let phone = "+819012345678";
+    let ja = |k: &str| super::pages::text_of_key(ninsho_domain::types::Locale::Ja, k);
+    let b = Browser::start(375, 812).await.unwrap();
+    b.set_viewport(375, 812).await.unwrap();
+    let t = Tab { b: &b, base: app.url.clone() };
+    t.go("/language/ja?next=/sign-in").await;
+    t.fill("email", &acct.email).await;
+    t.fill("password", PASSWORD).await;
+    let before = app.inbox_count(phone).await;
+    t.click("sign-in").await;
+    t.fill("code", &app.code_after(phone, before).await).await;
+    t.click("verify").await;
+    assert_eq!(t.path().await, "/account", "{}", t.source().await);
+
+    // Someone else, with the password, on another device: a code arrives.
+    let before = app.inbox_count(phone).await;
+    sign_in(&app, &browser(UA_B), &acct.email, json!({})).await;
+    let sms = app.code_message_after(phone, before).await;
+    assert!(sms.contains("誰にも"), "the SMS is in the account's language: {sms}");
+    app.settle().await;
+
+    t.go("/account/messages/check").await;
+    assert!(t.text("official").await.contains("+815053704545") && t.text("official").await.contains("@shop.example"));
+    t.fill("sender", "050-5370-4545").await;
+    t.fill("text", &sms).await;
+    t.click("check").await;
+    assert_eq!(t.el("h-verdict").await.attr("class").await.unwrap().as_deref(), Some("verdict-genuine"), "{}", t.source().await);
+    assert_eq!(t.text("request-state").await, ja("check-state-open"));
+    let request = t.text("request").await;
+    assert!(request.contains(&ja("check-purpose-sign-in")) && request.contains(UA_B) && request.contains("127.0.0.1"), "{request}");
+    let steps = t.text("steps").await;
+    assert!(steps.contains(&ja("check-step-not-you-password-known")), "{steps}");
+    let deny = t.b.driver.find(By::Css("#steps a[href*='/deny/']")).await.unwrap().attr("href").await.unwrap().unwrap();
+    assert_eq!(deny, sms.split_whitespace().find_map(|w| w.find("http").map(|i| &w[i..])).unwrap_or_default().trim_end_matches('。'));
+    t.b.driver.find(By::Css("#steps a[href='/account/password']")).await.unwrap();
+    t.el("verdict").await.scroll_into_view().await.unwrap();
+    t.shot("ja-375-check-genuine").await;
+
+    t.fill("sender", "+1 555 0100").await;
+    t.fill("text", "【至急】お客様のアカウントが停止されます。https://shop-example.secure-login.top/verify から確認し、届いたコードを返信してください。").await;
+    t.click("check").await;
+    assert_eq!(t.el("h-verdict").await.attr("class").await.unwrap().as_deref(), Some("verdict-suspicious"));
+    let steps = t.text("steps").await;
+    assert!(steps.contains(&ja("check-step-dont-tap-or-reply")) && steps.contains(&ja("check-step-change-password-if-entered")), "{steps}");
+    t.el("verdict").await.scroll_into_view().await.unwrap();
+    t.shot("ja-375-check-suspicious").await;
+
+    t.fill("text", " ").await;
+    t.click("check").await;
+    assert_eq!(t.text("text-error").await, ja("err-message-text-empty"));
+    assert!(t.b.driver.find(By::Id("verdict")).await.is_err(), "no verdict on an empty paste");
+    b.quit().await;
+    app.shutdown().await;
+}
+
 /// Each page in ja and en, at a phone's, a tablet's and a PC's width.
 async fn shoot_all(t: &Tab<'_>, pages: &[(&str, &str)], start: &str) {
     for lang in ["ja", "en"] {

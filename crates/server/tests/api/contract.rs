@@ -58,6 +58,14 @@ checks.positive_data_acceptance.expected-statuses = ["2xx", "401", "403", "404",
 include-path = "/api/v1/step-up"
 checks.positive_data_acceptance.expected-statuses = ["2xx", "401", "403", "404", "409", "410", "422", "429"]
 
+# A pasted message must have something to judge: words (not only blanks or
+# punctuation), a sender that is a number, a sender name or an address, links that can
+# be read as addresses (422 message.text_empty / text_unusable / sender_unusable /
+# link_unusable, naming the field).
+[[operations]]
+include-path = "/api/v1/messages/check"
+checks.positive_data_acceptance.expected-statuses = ["2xx", "401", "403", "404", "409", "410", "422", "429"]
+
 # The document's bytes must be a DOC, DOCX, JPG, PDF or PNG matching its name.
 [[operations]]
 include-path = "/api/v1/recovery/requests"

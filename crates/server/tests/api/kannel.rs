@@ -81,6 +81,7 @@ fn outbox_message(to: &str) -> ninsho_domain::ports::OutboxMessage {
         created_at: UnixMillis(0),
         quota_keys: Vec::new(),
         attempts: 0,
+        challenge: None,
     }
 }
 

@@ -18,6 +18,11 @@ fn values(src: &str) -> Vec<(String, String)> {
         .collect()
 }
 
+/// The page text of `key` in `l`, as the catalogue has it.
+pub fn text_of_key(l: Locale, key: &str) -> String {
+    values(source(l)).into_iter().find(|(k, _)| k == key).map(|(_, v)| v).unwrap_or_else(|| panic!("no `{key}` in {}", l.as_str()))
+}
+
 fn source(l: Locale) -> &'static str {
     match l {
         Locale::En => EN,
@@ -315,6 +320,57 @@ async fn f_acc_2_pages_say_why_a_password_is_weak_next_to_its_field() {
         assert_eq!(p.status, 422);
         assert_eq!(p.text_of("new_password-error").as_deref(), Some(text("err-password-weak-personal").as_str()), "{}", p.html);
         assert!(p.text_of("current_password-error").is_none());
+    }
+    app.shutdown().await;
+}
+
+/// F-MSG-3: every finding, next step, request kind and request state the check can
+/// answer with has page text in all four languages.
+#[test]
+fn f_msg_3_every_check_answer_has_page_text_in_four_languages() {
+    use ninsho_domain::authenticity::{NextStep, ReasonCode, RequestState};
+    use ninsho_domain::types::Purpose;
+    use ninsho_server::web::pages::messages::{purpose_key, reason_key, state_key, step_key};
+    let purposes = [Purpose::VerifyEmail, Purpose::SignIn, Purpose::StepUp, Purpose::Enroll, Purpose::DeviceSignIn, Purpose::Approve, Purpose::Decoy];
+    let keys: Vec<&str> = ReasonCode::ALL
+        .into_iter()
+        .map(reason_key)
+        .chain(NextStep::ALL.into_iter().map(step_key))
+        .chain(RequestState::ALL.into_iter().map(state_key))
+        .chain(purposes.into_iter().map(purpose_key))
+        .chain(["err-message-text-empty", "err-message-text-unusable", "err-message-sender-unusable", "err-message-link-unusable", "err-message-too-long"])
+        .collect();
+    for l in Locale::ALL {
+        let texts = values(source(l));
+        for key in &keys {
+            assert!(texts.iter().any(|(k, t)| k == key && !t.is_empty()), "{}: no `{key}`", l.as_str());
+        }
+    }
+}
+
+/// F-MSG-3: the check page lists the official senders; what cannot be judged is an
+/// error next to its field, in the page's language, and no verdict.
+#[tokio::test]
+async fn f_msg_3_check_page_shows_official_senders_and_field_errors_in_four_languages() {
+    let app = web_app().await;
+    for l in Locale::ALL {
+        let mut c = page_client(&app, l);
+        page_sign_up(&app, &mut c, &unique_email(), l).await;
+        let form = c.get("/account/messages/check").await;
+        check_page(l, &form, "check form");
+        let official = form.html.split_once("id=\"official\"").map(|(_, rest)| rest).unwrap_or_default();
+        assert!(official.contains(">+815053704545<") && official.contains(">@shop.example<"), "{}", form.html);
+        for (fields, id, key) in [
+            ([("channel", "sms"), ("sender", ""), ("text", "  ")], "text-error", "err-message-text-empty"),
+            ([("channel", "sms"), ("sender", ""), ("text", "?!…")], "text-error", "err-message-text-unusable"),
+            ([("channel", "email"), ("sender", "Shop"), ("text", "123456")], "sender-error", "err-message-sender-unusable"),
+        ] {
+            let p = c.post("/account/messages/check", &form, &fields).await;
+            check_page(l, &p, key);
+            assert_eq!(p.status, 422, "{key}");
+            assert_eq!(p.text_of(id).as_deref(), Some(text_of_key(l, key).as_str()), "{key}: {}", p.html);
+            assert!(!p.html.contains("id=\"verdict\""), "{key}: no verdict");
+        }
     }
     app.shutdown().await;
 }

@@ -162,6 +162,7 @@ async fn f_ops_3_smtp_starttls_is_required_not_opportunistic() {
         created_at: UnixMillis(0),
         quota_keys: vec![],
         attempts: 1,
+        challenge: None,
     };
     let r = Rendered { subject: Some("Shop: code".into()), body: "Shop code:\n\n    654321\n".into() };
     let e = p.send(&m, &r).await.unwrap_err();

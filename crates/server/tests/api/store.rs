@@ -289,3 +289,34 @@ async fn f_signin_3_the_sign_in_read_gives_the_account_with_its_risk_facts() {
         db.close().await;
     }
 }
+
+/// F-MSG-3: a code message keeps the challenge it was sent for, through the outbox
+/// and into the message center, so a real code can be tied to its request.
+#[tokio::test]
+async fn f_msg_3_a_code_message_keeps_its_challenge_from_outbox_to_message_center() {
+    for b in backends().await {
+        let (_fresh, db, a, ch) = with_open_challenge(b, NOW).await;
+        let message = |challenge: Option<ChallengeId>| OutboxMessage {
+            id: MessageId::new(),
+            account_id: Some(a.id),
+            template: "sign-in-code".into(),
+            channel: Channel::Sms,
+            destination: "+819012345678".into(),
+            locale: Locale::En,
+            payload: vec![1, 2, 3],
+            created_at: NOW,
+            quota_keys: vec![],
+            attempts: 0,
+            challenge,
+        };
+        let (with, without) = (message(Some(ch.id)), message(None));
+        db.commit(vec![Write::InsertOutbox(with.clone()), Write::InsertOutbox(without.clone())]).await.unwrap();
+        let claimed = db.claim_outbox(NOW.plus_secs(1), 30_000, 10).await.unwrap();
+        let of = |id: MessageId| claimed.iter().find(|m| m.id == id).map(|m| m.challenge);
+        assert_eq!((of(with.id), of(without.id)), (Some(Some(ch.id)), Some(None)), "{b:?}");
+        let archived = db.messages(a.id, 10).await.unwrap();
+        let of = |id: MessageId| archived.iter().find(|m| m.id == id).map(|m| m.challenge);
+        assert_eq!((of(with.id), of(without.id)), (Some(Some(ch.id)), Some(None)), "{b:?}");
+        db.close().await;
+    }
+}
