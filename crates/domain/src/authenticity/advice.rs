@@ -31,6 +31,9 @@ pub enum NextStep {
     /// A signed-in session asked for it (step-up, a new method, e-mail change): if you
     /// did not start it, someone is signed in as you.
     NotYouSignedIn,
+    /// A password reset asked for it: its code is sent only from the link e-mailed to
+    /// the account, so if you did not start it, someone can read your e-mail.
+    NotYouEmailRead,
     /// Follow the deny link (`request.deny_url`) to stop the request.
     DenyRequest,
     ChangePassword,
@@ -39,7 +42,7 @@ pub enum NextStep {
 }
 
 impl NextStep {
-    pub const ALL: [NextStep; 10] = [
+    pub const ALL: [NextStep; 11] = [
         NextStep::DontTapOrReply,
         NextStep::ChangePasswordIfEntered,
         NextStep::PasteWholeMessage,
@@ -47,6 +50,7 @@ impl NextStep {
         NextStep::RequestOver,
         NextStep::NotYouPasswordKnown,
         NextStep::NotYouSignedIn,
+        NextStep::NotYouEmailRead,
         NextStep::DenyRequest,
         NextStep::ChangePassword,
         NextStep::NoticeOnly,
@@ -147,6 +151,7 @@ fn about_request(verdict: Verdict, r: &RequestFacts) -> Vec<NextStep> {
     steps.push(match r.purpose {
         Purpose::SignIn | Purpose::DeviceSignIn => NextStep::NotYouPasswordKnown,
         Purpose::StepUp | Purpose::Enroll | Purpose::VerifyEmail | Purpose::Approve | Purpose::Decoy => NextStep::NotYouSignedIn,
+        Purpose::ResetPassword => NextStep::NotYouEmailRead,
     });
     // A cancelled request cannot be denied again; a completed one can (F-MSG-4 records it).
     if r.deny_url.is_some() && r.state != RequestState::Cancelled {

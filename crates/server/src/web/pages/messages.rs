@@ -211,6 +211,7 @@ pub fn step_key(step: NextStep) -> &'static str {
         NextStep::RequestOver => "check-step-request-over",
         NextStep::NotYouPasswordKnown => "check-step-not-you-password-known",
         NextStep::NotYouSignedIn => "check-step-not-you-signed-in",
+        NextStep::NotYouEmailRead => "check-step-not-you-email-read",
         NextStep::DenyRequest => "check-step-deny-request",
         NextStep::ChangePassword => "check-step-change-password",
         NextStep::NoticeOnly => "check-step-notice-only",
@@ -225,6 +226,7 @@ pub fn purpose_key(purpose: Purpose) -> &'static str {
         Purpose::Enroll => "check-purpose-enroll",
         Purpose::VerifyEmail | Purpose::Decoy => "check-purpose-verify-email",
         Purpose::Approve => "check-purpose-approve",
+        Purpose::ResetPassword => "check-purpose-reset-password",
     }
 }
 
