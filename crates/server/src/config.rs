@@ -42,6 +42,9 @@ pub struct Config {
     pub dispatch: DispatchConfig,
     /// The shop's official senders and sites, for "is this message from us?" (F-MSG-3).
     pub official: ninsho_domain::authenticity::OfficialSenders,
+    /// A MaxMind DB file (City or Country) that names the place of client addresses in
+    /// the device list and history; without one, places are left out.
+    pub geoip_db: Option<PathBuf>,
 }
 
 impl Config {
@@ -67,6 +70,7 @@ impl Config {
             clock: Arc::new(SystemClock),
             dispatch: DispatchConfig::default(),
             official: ninsho_domain::authenticity::OfficialSenders::default(),
+            geoip_db: None,
         }
     }
 

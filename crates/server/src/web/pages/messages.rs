@@ -24,6 +24,7 @@ pub struct MessageRow {
 #[template(path = "messages.html")]
 struct MessagesPage {
     p: Page,
+    zone: String,
     rows: Vec<MessageRow>,
 }
 
@@ -33,18 +34,19 @@ pub async fn list(ctx: Ctx) -> Response {
         Ok(m) => m,
         Err(e) => return ctx.fail(e, "/account/messages"),
     };
+    let (zone, _) = ctx.state.services.time_zone(&a.account);
     let p = ctx.page("messages-title");
     let rows = msgs
         .into_iter()
         .map(|m| MessageRow {
-            at: when(m.sent_at.unwrap_or(m.created_at)),
+            at: when(m.sent_at.unwrap_or(m.created_at), &zone),
             channel: p.t(&format!("channel-{}", m.channel.as_str())),
             to: m.to,
             kind: p.t(&format!("kind-{}", m.kind)),
             text: m.text.unwrap_or_default(),
         })
         .collect();
-    ctx.ok(&MessagesPage { p, rows })
+    ctx.ok(&MessagesPage { p, zone: zone.as_str().to_string(), rows })
 }
 
 pub struct ReasonRow {
