@@ -22,6 +22,7 @@ pub const SQLITE: &[Migration] = &[
     Migration { version: 7, name: "health_probe", sql: include_str!("../migrations/sqlite/0007_health_probe.sql") },
     Migration { version: 8, name: "password_throttle", sql: include_str!("../migrations/sqlite/0008_password_throttle.sql") },
     Migration { version: 9, name: "code_message", sql: include_str!("../migrations/sqlite/0009_code_message.sql") },
+    Migration { version: 11, name: "time_zone", sql: include_str!("../migrations/sqlite/0011_time_zone.sql") },
 ];
 pub const POSTGRES: &[Migration] = &[
     Migration { version: 1, name: "core", sql: include_str!("../migrations/postgres/0001_core.sql") },
@@ -33,6 +34,7 @@ pub const POSTGRES: &[Migration] = &[
     Migration { version: 7, name: "health_probe", sql: include_str!("../migrations/postgres/0007_health_probe.sql") },
     Migration { version: 8, name: "password_throttle", sql: include_str!("../migrations/postgres/0008_password_throttle.sql") },
     Migration { version: 9, name: "code_message", sql: include_str!("../migrations/postgres/0009_code_message.sql") },
+    Migration { version: 11, name: "time_zone", sql: include_str!("../migrations/postgres/0011_time_zone.sql") },
 ];
 
 const LEDGER: &str = "create table if not exists ninsho_migrations (version bigint primary key, name text not null, applied_at bigint not null)";
