@@ -23,6 +23,16 @@ impl Device {
     pub fn is_unknown(&self) -> bool {
         self.browser.is_none() && self.os.is_none()
     }
+
+    /// The same in no particular language, for messages whose text has no word for
+    /// "on": `Chrome (Windows)`.
+    pub fn label(&self) -> Option<String> {
+        match (&self.browser, &self.os) {
+            (Some(b), Some(o)) => Some(format!("{b} ({o})")),
+            (Some(one), None) | (None, Some(one)) => Some(one.clone()),
+            (None, None) => None,
+        }
+    }
 }
 
 /// The system's everyday name: people know "Windows", not "Windows 10" (which Windows
@@ -70,5 +80,13 @@ mod tests {
         assert!(Device::from_user_agent(Some("x")).is_unknown());
         // An OS alone is still worth showing.
         assert_eq!(named("Mozilla/5.0 (X11; Linux x86_64) ninsho-page-tests"), (None, Some("Linux".into())));
+    }
+
+    #[test]
+    fn f_msg_1_an_alert_names_the_device_without_a_language() {
+        let d = |b: Option<&str>, o: Option<&str>| Device { browser: b.map(Into::into), os: o.map(Into::into) };
+        assert_eq!(d(Some("Safari"), Some("iPhone")).label().as_deref(), Some("Safari (iPhone)"));
+        assert_eq!(d(None, Some("Linux")).label().as_deref(), Some("Linux"));
+        assert_eq!(d(None, None).label(), None);
     }
 }

@@ -27,6 +27,12 @@ impl Place {
     pub fn non_empty(self) -> Option<Place> {
         (self.city.is_some() || self.country.is_some() || self.country_code.is_some()).then_some(self)
     }
+
+    /// `Tokyo, Japan` (names already in the reader's language), for messages.
+    pub fn label(&self) -> String {
+        let country = self.country.as_ref().or(self.country_code.as_ref());
+        self.city.iter().chain(country).map(String::as_str).collect::<Vec<_>>().join(", ")
+    }
 }
 
 pub trait Places: Send + Sync + 'static {
@@ -107,5 +113,12 @@ mod tests {
             }
         }
         assert_eq!(place_of(&Empty, Some("203.0.113.7"), Locale::Ja), None);
+    }
+
+    #[test]
+    fn f_msg_1_a_place_reads_city_then_country() {
+        let p = |city: Option<&str>, country: Option<&str>, code: Option<&str>| Place { city: city.map(Into::into), country: country.map(Into::into), country_code: code.map(Into::into) };
+        assert_eq!(p(Some("Tokyo"), Some("Japan"), Some("JP")).label(), "Tokyo, Japan");
+        assert_eq!(p(None, None, Some("FR")).label(), "FR");
     }
 }

@@ -360,3 +360,38 @@ async fn f_web_screenshots_of_the_main_pages_in_ja_and_en_at_phone_and_pc_widths
     b.quit().await;
     app.shutdown().await;
 }
+
+/// F-DEV-1 on a phone in Japanese: the device is named from the browser's user agent
+/// (here one that says Chrome on Windows), and its times are Tokyo's, with the zone
+/// named — the language's default zone, no setting touched.
+#[tokio::test]
+async fn f_dev_1_browser_devices_page_names_the_device_and_shows_tokyo_time_at_375_px_in_ja() {
+    if skip() {
+        return;
+    }
+    let app = web_app().await;
+    let b = Browser::start(375, 812).await.unwrap();
+    b.set_viewport(375, 812).await.unwrap();
+    b.driver.cdp().send_raw("Emulation.setUserAgentOverride", json!({"userAgent": super::readable::CHROME_WINDOWS})).await.unwrap();
+    let t = Tab { b: &b, base: app.url.clone() };
+    t.go("/language/ja?next=/sign-up").await;
+    sign_up(&app, &t, &unique_email()).await;
+
+    t.go("/account/devices").await;
+    let sessions = t.text("sessions").await;
+    assert!(sessions.contains("Windows の Chrome"), "{sessions}");
+    assert!(super::readable::jst_now().iter().any(|now| sessions.contains(now)), "no time of now in JST in: {sessions}");
+    assert!(t.text("times-in").await.contains("Asia/Tokyo"));
+    let width = b.driver.execute("return document.documentElement.scrollWidth", Vec::new()).await.unwrap().json().as_i64().unwrap();
+    assert!(width <= 375, "the devices page scrolls sideways on a phone: {width} px");
+    t.shot("ja-375-devices-named").await;
+
+    // The zone picker on "Login & Security" fits the phone too.
+    t.go("/account#time-zone").await;
+    assert!(t.text("time-zone").await.contains("自動(Asia/Tokyo)"));
+    let width = b.driver.execute("return document.documentElement.scrollWidth", Vec::new()).await.unwrap().json().as_i64().unwrap();
+    assert!(width <= 375, "the account page scrolls sideways on a phone: {width} px");
+    t.shot("ja-375-account-time-zone").await;
+    b.quit().await;
+    app.shutdown().await;
+}

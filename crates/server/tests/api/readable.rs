@@ -100,7 +100,7 @@ async fn f_dev_1_an_unknown_default_zone_or_an_unreadable_geoip_file_stops_the_s
 }
 
 /// The wall time of now (or a minute either side) at UTC+9, as pages write it.
-fn jst_now() -> Vec<String> {
+pub fn jst_now() -> Vec<String> {
     let now = jiff::Timestamp::now();
     [-60, 0, 60]
         .iter()
