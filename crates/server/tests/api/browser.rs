@@ -98,6 +98,18 @@ impl Tab<'_> {
     }
 }
 
+/// A browser with a phone's viewport (375x812 CSS pixels).
+async fn phone() -> Browser {
+    let b = Browser::start(375, 812).await.unwrap();
+    b.set_viewport(375, 812).await.unwrap();
+    b
+}
+
+/// How wide the page is drawn: wider than the viewport scrolls sideways.
+async fn page_width(b: &Browser) -> i64 {
+    b.driver.execute("return document.documentElement.scrollWidth", Vec::new()).await.unwrap().json().as_i64().unwrap()
+}
+
 /// The path of a link in a message (messages link to the configured public URL).
 fn link_path(message: &str, marker: &str) -> String {
     let w = message.split_whitespace().find(|w| w.contains(marker)).unwrap_or_else(|| panic!("no {marker} link in: {message}"));
@@ -250,8 +262,7 @@ async fn f_otp_2_browser_sms_setup_with_resend_and_the_deny_link() {
         return;
     }
     let app = web_app().await;
-    let b = Browser::start(375, 812).await.unwrap();
-    b.set_viewport(375, 812).await.unwrap();
+    let b = phone().await;
     let t = Tab { b: &b, base: app.url.clone() };
     let email = unique_email();
     let phone = "+819087654321";
@@ -370,8 +381,7 @@ async fn f_dev_1_browser_devices_page_names_the_device_and_shows_tokyo_time_at_3
         return;
     }
     let app = web_app().await;
-    let b = Browser::start(375, 812).await.unwrap();
-    b.set_viewport(375, 812).await.unwrap();
+    let b = phone().await;
     b.driver.cdp().send_raw("Emulation.setUserAgentOverride", json!({"userAgent": super::readable::CHROME_WINDOWS})).await.unwrap();
     let t = Tab { b: &b, base: app.url.clone() };
     t.go("/language/ja?next=/sign-up").await;
@@ -382,14 +392,14 @@ async fn f_dev_1_browser_devices_page_names_the_device_and_shows_tokyo_time_at_3
     assert!(sessions.contains("Windows の Chrome"), "{sessions}");
     assert!(super::readable::jst_now().iter().any(|now| sessions.contains(now)), "no time of now in JST in: {sessions}");
     assert!(t.text("times-in").await.contains("Asia/Tokyo"));
-    let width = b.driver.execute("return document.documentElement.scrollWidth", Vec::new()).await.unwrap().json().as_i64().unwrap();
+    let width = page_width(&b).await;
     assert!(width <= 375, "the devices page scrolls sideways on a phone: {width} px");
     t.shot("ja-375-devices-named").await;
 
     // The zone picker on "Login & Security" fits the phone too.
     t.go("/account#time-zone").await;
     assert!(t.text("time-zone").await.contains("自動(Asia/Tokyo)"));
-    let width = b.driver.execute("return document.documentElement.scrollWidth", Vec::new()).await.unwrap().json().as_i64().unwrap();
+    let width = page_width(&b).await;
     assert!(width <= 375, "the account page scrolls sideways on a phone: {width} px");
     t.shot("ja-375-account-time-zone").await;
     b.quit().await;
