@@ -189,6 +189,16 @@ event-step-up = Confirmed with a code
 event-method-disabled = Method disabled after wrong codes
 event-sign-up = Account created
 
+## devices and time zones (issue 11.6)
+device-on = { $browser } on { $os }
+place-city-country = { $city }, { $country }
+times-in = Times are shown in { $zone }.
+times-change = Change
+field-time-zone = Time zone for dates and times
+time-zone-auto = Automatic ({ $zone })
+notice-time-zone-saved = Your time zone was saved.
+err-time-zone-unknown = Choose a time zone from the list.
+
 messages-title = Message center
 messages-intro = Every e-mail, SMS and call we sent you. Codes are hidden.
 messages-empty = We have not sent you anything yet.

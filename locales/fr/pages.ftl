@@ -189,6 +189,16 @@ event-step-up = Confirmé par un code
 event-method-disabled = Méthode désactivée après des codes erronés
 event-sign-up = Compte créé
 
+## devices and time zones (issue 11.6)
+device-on = { $browser } sur { $os }
+place-city-country = { $city }, { $country }
+times-in = Les heures sont affichées dans le fuseau { $zone }.
+times-change = Modifier
+field-time-zone = Fuseau horaire des dates et heures
+time-zone-auto = Automatique ({ $zone })
+notice-time-zone-saved = Votre fuseau horaire a été enregistré.
+err-time-zone-unknown = Choisissez un fuseau horaire dans la liste.
+
 messages-title = Centre de messages
 messages-intro = Tous les e-mails, SMS et appels que nous vous avons envoyés. Les codes sont masqués.
 messages-empty = Nous ne vous avons encore rien envoyé.

@@ -189,6 +189,16 @@ event-step-up = コードでご本人確認
 event-method-disabled = 誤ったコードの入力により認証方法を無効化
 event-sign-up = アカウントの作成
 
+## devices and time zones (issue 11.6)
+device-on = { $os } の { $browser }
+place-city-country = { $country } { $city }
+times-in = 時刻は { $zone } で表示しています。
+times-change = 変更
+field-time-zone = 日時を表示するタイムゾーン
+time-zone-auto = 自動({ $zone })
+notice-time-zone-saved = タイムゾーンを保存しました。
+err-time-zone-unknown = 一覧からタイムゾーンを選んでください。
+
 messages-title = メッセージセンター
 messages-intro = 当社からお送りしたすべてのメール、SMS、お電話の一覧です。コードは表示されません。
 messages-empty = まだ何もお送りしていません。

@@ -189,6 +189,16 @@ event-step-up = 已通过验证码确认
 event-method-disabled = 因验证码错误,验证方式已停用
 event-sign-up = 已创建账户
 
+## devices and time zones (issue 11.6)
+device-on = { $os } 上的 { $browser }
+place-city-country = { $country }{ $city }
+times-in = 时间按 { $zone } 显示。
+times-change = 更改
+field-time-zone = 日期和时间所用的时区
+time-zone-auto = 自动({ $zone })
+notice-time-zone-saved = 时区已保存。
+err-time-zone-unknown = 请从列表中选择时区。
+
 messages-title = 消息中心
 messages-intro = 我们发送给您的所有邮件、短信和电话。验证码已隐藏。
 messages-empty = 我们尚未向您发送任何内容。

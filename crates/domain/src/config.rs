@@ -25,6 +25,8 @@ pub struct Policy {
     pub challenge_secs: i64,
     pub max_phones: usize,
     pub backup_code_count: usize,
+    /// The zone of accounts that chose none; `None` follows each account's language.
+    pub default_time_zone: Option<crate::zone::TimeZoneName>,
 }
 
 #[derive(Clone, Debug)]
@@ -114,6 +116,7 @@ impl Default for Policy {
             challenge_secs: 1800,
             max_phones: 2,
             backup_code_count: 10,
+            default_time_zone: None,
         }
     }
 }

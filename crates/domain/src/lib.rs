@@ -7,16 +7,19 @@
 pub mod authenticity;
 pub mod config;
 pub mod crypto;
+pub mod device;
 pub mod email;
 pub mod error;
 pub mod messages;
 pub mod otp;
 pub mod password;
 pub mod phone;
+pub mod place;
 pub mod ports;
 pub mod risk;
 pub mod service;
 pub mod types;
+pub mod zone;
 
 pub use config::Policy;
 pub use error::{Error, Result};

@@ -93,6 +93,8 @@ pub struct Account {
     pub preferred_factor: Option<FactorId>,
     /// F-MSG-1: tell the owner about sign-ins from a new browser or device.
     pub signin_alerts: bool,
+    /// The zone the owner chose for times (F-DEV-1/3); `None` follows the default.
+    pub time_zone: Option<crate::zone::TimeZoneName>,
 }
 
 #[derive(Clone, Debug)]
@@ -279,6 +281,8 @@ pub const SIGN_IN_TIME_GRAIN_MS: i64 = 60_000;
 pub enum Write {
     InsertAccount(Account),
     SetLocale { account: AccountId, locale: Locale },
+    /// `None` returns to the default zone.
+    SetTimeZone { account: AccountId, zone: Option<crate::zone::TimeZoneName> },
     SetPassword { account: AccountId, hash: String, now: UnixMillis },
     /// The same password hashed again (its NFKC form): not a credential change.
     /// Changes nothing if the hash is no longer `old` (changed meanwhile).

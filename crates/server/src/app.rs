@@ -7,6 +7,7 @@ use std::sync::Arc;
 use anyhow::Context;
 use ninsho_delivery::Dispatcher;
 use ninsho_domain::password::Hasher;
+use ninsho_domain::place::{NoPlaces, Places};
 use ninsho_domain::ports::ClockSkew;
 use ninsho_domain::Services;
 use ninsho_storage::Db;
@@ -40,6 +41,10 @@ impl App {
     pub async fn services(config: &Config) -> anyhow::Result<Services<Db>> {
         let keys = Arc::new(config.key_ring()?);
         let db = Db::connect(&config.database_url).await.map_err(crate::config::operator_error)?;
+        let places: Arc<dyn Places> = match &config.geoip_db {
+            Some(path) => Arc::new(crate::geoip::GeoIp::open(path)?),
+            None => Arc::new(NoPlaces),
+        };
         let hasher = Hasher::new(&config.policy.password, config.hash_parallelism).map_err(crate::config::operator_error)?.shed_after(config.hash_max_wait);
         Ok(Services {
             store: db,
@@ -51,6 +56,7 @@ impl App {
             outbox_signal: Arc::new(Notify::new()),
             delivered: Arc::new(Notify::new()),
             clock_skew: Arc::new(ClockSkew::new(config.max_clock_skew.as_millis().min(i64::MAX as u128) as i64)),
+            places,
         })
     }
 

@@ -8,6 +8,7 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 use ninsho_domain::service::LimitTarget;
+use ninsho_domain::zone::TimeZoneName;
 use secrecy::SecretString;
 
 use crate::config::{Config, parse_quota};
@@ -192,6 +193,15 @@ struct ServeArgs {
     /// A request head must arrive within this, a body may pause at most this long.
     #[arg(long, env = "NINSHO_REQUEST_TIMEOUT_SECS", default_value_t = 10)]
     request_timeout_secs: u64,
+    /// The time zone (IANA name, e.g. Asia/Tokyo) of accounts that chose none; unset,
+    /// each account's language decides (ja: Asia/Tokyo, zh: Asia/Shanghai, fr:
+    /// Europe/Paris, en: UTC).
+    #[arg(long, env = "NINSHO_DEFAULT_TIME_ZONE")]
+    default_time_zone: Option<String>,
+    /// A MaxMind DB file (GeoIP2/GeoLite2 City or Country) naming where client
+    /// addresses are; without it, places are left out.
+    #[arg(long, env = "NINSHO_GEOIP_DB")]
+    geoip_db: Option<PathBuf>,
     #[command(flatten)]
     delivery: DeliveryArgs,
 }
@@ -309,6 +319,11 @@ fn serve_config(a: &ServeArgs) -> anyhow::Result<Config> {
     c.max_clock_skew = std::time::Duration::from_millis(a.max_clock_skew_ms);
     c.header_timeout = std::time::Duration::from_secs(a.request_timeout_secs);
     c.body_timeout = std::time::Duration::from_secs(a.request_timeout_secs);
+    c.policy.default_time_zone = match &a.default_time_zone {
+        Some(z) => Some(TimeZoneName::parse(z).map_err(|_| anyhow::anyhow!("NINSHO_DEFAULT_TIME_ZONE: {z:?} is not a time zone of the IANA database, e.g. Asia/Tokyo"))?),
+        None => None,
+    };
+    c.geoip_db = a.geoip_db.clone();
     a.delivery.apply(&mut c)?;
     Ok(c)
 }
@@ -419,7 +434,7 @@ async fn resets(what: Resets) -> anyhow::Result<()> {
             Resets::List { status, .. } => {
                 let status = (status != "all").then_some(status.as_str());
                 for (r, email) in services.reset_queue(status, 1000).await.map_err(e)? {
-                    println!("{}\t{}\t{}\t{email}\t{}\t{} ({} bytes)", r.id, r.status, crate::web::time::when(r.created_at), r.doc_type, r.doc_kind, r.doc_bytes);
+                    println!("{}\t{}\t{}\t{email}\t{}\t{} ({} bytes)", r.id, r.status, crate::web::time::when_utc(r.created_at), r.doc_type, r.doc_kind, r.doc_bytes);
                 }
             }
             Resets::Document { id, reviewer, out, .. } => {

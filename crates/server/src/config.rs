@@ -46,6 +46,9 @@ pub struct Config {
     pub dispatch: DispatchConfig,
     /// The shop's official senders and sites, for "is this message from us?" (F-MSG-3).
     pub official: ninsho_domain::authenticity::OfficialSenders,
+    /// A MaxMind DB file (City or Country) that names the place of client addresses in
+    /// the device list and history; without one, places are left out.
+    pub geoip_db: Option<PathBuf>,
 }
 
 impl Config {
@@ -73,6 +76,7 @@ impl Config {
             clock: Arc::new(SystemClock),
             dispatch: DispatchConfig::default(),
             official,
+            geoip_db: None,
         }
     }
 

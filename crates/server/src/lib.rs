@@ -7,6 +7,7 @@ pub mod app;
 pub mod bench;
 pub mod cli;
 pub mod config;
+pub mod geoip;
 pub mod logging;
 pub mod serve;
 pub mod web;

@@ -22,7 +22,8 @@ pub const SQLITE: &[Migration] = &[
     Migration { version: 7, name: "health_probe", sql: include_str!("../migrations/sqlite/0007_health_probe.sql") },
     Migration { version: 8, name: "password_throttle", sql: include_str!("../migrations/sqlite/0008_password_throttle.sql") },
     Migration { version: 9, name: "code_message", sql: include_str!("../migrations/sqlite/0009_code_message.sql") },
-    Migration { version: 12, name: "message_challenge", sql: include_str!("../migrations/sqlite/0012_message_challenge.sql") },
+    Migration { version: 10, name: "time_zone", sql: include_str!("../migrations/sqlite/0010_time_zone.sql") },
+    Migration { version: 11, name: "message_challenge", sql: include_str!("../migrations/sqlite/0011_message_challenge.sql") },
 ];
 pub const POSTGRES: &[Migration] = &[
     Migration { version: 1, name: "core", sql: include_str!("../migrations/postgres/0001_core.sql") },
@@ -34,7 +35,8 @@ pub const POSTGRES: &[Migration] = &[
     Migration { version: 7, name: "health_probe", sql: include_str!("../migrations/postgres/0007_health_probe.sql") },
     Migration { version: 8, name: "password_throttle", sql: include_str!("../migrations/postgres/0008_password_throttle.sql") },
     Migration { version: 9, name: "code_message", sql: include_str!("../migrations/postgres/0009_code_message.sql") },
-    Migration { version: 12, name: "message_challenge", sql: include_str!("../migrations/postgres/0012_message_challenge.sql") },
+    Migration { version: 10, name: "time_zone", sql: include_str!("../migrations/postgres/0010_time_zone.sql") },
+    Migration { version: 11, name: "message_challenge", sql: include_str!("../migrations/postgres/0011_message_challenge.sql") },
 ];
 
 const LEDGER: &str = "create table if not exists ninsho_migrations (version bigint primary key, name text not null, applied_at bigint not null)";

@@ -7,6 +7,7 @@ use ninsho_domain::error::{Error, Outage};
 use ninsho_domain::phone::PhoneE164;
 use ninsho_domain::ports::*;
 use ninsho_domain::types::*;
+use ninsho_domain::zone::TimeZoneName;
 use sqlx::{Pool, Row};
 use uuid::Uuid;
 
@@ -200,7 +201,7 @@ macro_rules! challenge_context {
             "select c.*, \
             a.id as a_id, a.email as a_email, a.password_hash as a_password_hash, a.locale as a_locale, a.created_at as a_created_at, \
             a.email_verified_at as a_email_verified_at, a.last_sign_in_at as a_last_sign_in_at, a.credentials_changed_at as a_credentials_changed_at, \
-            a.twosv_enabled_at as a_twosv_enabled_at, a.preferred_factor as a_preferred_factor, a.signin_alerts as a_signin_alerts, \
+            a.twosv_enabled_at as a_twosv_enabled_at, a.preferred_factor as a_preferred_factor, a.signin_alerts as a_signin_alerts, a.time_zone as a_time_zone, \
             f.id as f_id, f.account_id as f_account_id, f.kind as f_kind, f.phone as f_phone, f.channel as f_channel, f.secret as f_secret, \
             f.created_at as f_created_at, f.verified_at as f_verified_at, f.last_used_step as f_last_used_step, f.failed_count as f_failed_count, \
             f.disabled_at as f_disabled_at, f.replaces as f_replaces, ",
@@ -257,6 +258,9 @@ fn account_row(r: &DbRow, p: &str) -> R<Account> {
         twosv_enabled_at: opt_ms(col(r, p, "twosv_enabled_at")?),
         preferred_factor: col::<Option<Uuid>>(r, p, "preferred_factor")?.map(FactorId),
         signin_alerts: col(r, p, "signin_alerts")?,
+        // A name a later tz database dropped reads as no choice: the default applies
+        // rather than the account becoming unreadable.
+        time_zone: col::<Option<String>>(r, p, "time_zone")?.and_then(|z| TimeZoneName::parse(&z).ok()),
     })
 }
 

@@ -66,12 +66,16 @@ pub(crate) fn statements(w: &Write) -> Vec<Stmt> {
     let ms = |t: Option<ninsho_domain::types::UnixMillis>| t.map(|t| t.0);
     match w {
         Write::InsertAccount(a) => guarded(
-            "insert into accounts (id, email, password_hash, locale, created_at, email_verified_at, last_sign_in_at, credentials_changed_at, twosv_enabled_at, preferred_factor, signin_alerts) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+            "insert into accounts (id, email, password_hash, locale, created_at, email_verified_at, last_sign_in_at, credentials_changed_at, twosv_enabled_at, preferred_factor, signin_alerts, time_zone) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
             args![a.id.0, a.email.as_str(), a.password_hash.as_str(), a.locale.as_str(), a.created_at.0, ms(a.email_verified_at), ms(a.last_sign_in_at),
-                ms(a.credentials_changed_at), ms(a.twosv_enabled_at), a.preferred_factor.map(|f| f.0), a.signin_alerts],
+                ms(a.credentials_changed_at), ms(a.twosv_enabled_at), a.preferred_factor.map(|f| f.0), a.signin_alerts,
+                a.time_zone.as_ref().map(|z| z.as_str().to_string())],
         ),
         Write::SetSigninAlerts { account, on } => guarded("update accounts set signin_alerts = $2 where id = $1", args![account.0, *on]),
         Write::SetLocale { account, locale } => guarded("update accounts set locale = $2 where id = $1", args![account.0, locale.as_str()]),
+        Write::SetTimeZone { account, zone } => {
+            guarded("update accounts set time_zone = $2 where id = $1", args![account.0, zone.as_ref().map(|z| z.as_str().to_string())])
+        }
         Write::SetPassword { account, hash, .. } => guarded("update accounts set password_hash = $2 where id = $1", args![account.0, hash.as_str()]),
         Write::RehashPassword { account, old, hash } => {
             always("update accounts set password_hash = $3 where id = $1 and password_hash = $2", args![account.0, old.as_str(), hash.as_str()])

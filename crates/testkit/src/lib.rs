@@ -390,3 +390,4 @@ pub mod smtp;
 pub mod process;
 pub mod browser;
 pub mod pages;
+pub mod geoip;

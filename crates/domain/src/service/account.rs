@@ -6,11 +6,13 @@ use secrecy::SecretString;
 use super::*;
 use crate::messages::Template;
 use crate::password;
+use crate::zone::{TimeZoneName, ZoneSource};
 
 /// Event kinds the user sees in their sign-in history.
 impl<S: Store> Services<S> {
     pub async fn account_view(&self, a: &Authed) -> Result<AccountView> {
         let factors = self.store.factors(a.account.id).await?;
+        let (time_zone, time_zone_source) = self.time_zone(&a.account);
         Ok(AccountView {
             id: a.account.id,
             email: a.account.email.as_str().to_string(),
@@ -20,11 +22,32 @@ impl<S: Store> Services<S> {
             created_at: a.account.created_at,
             methods: factors.iter().filter(|f| f.verified_at.is_some()).map(|f| MethodView::of(f, &a.account)).collect(),
             backup_codes_left: self.store.backup_codes_left(a.account.id).await?,
+            time_zone,
+            time_zone_source,
         })
     }
 
     pub async fn set_locale(&self, a: &Authed, locale: Locale) -> Result<()> {
         self.commit(vec![Write::SetLocale { account: a.account.id, locale }]).await
+    }
+
+    /// The zone this account's times are shown in, and where it came from.
+    pub fn time_zone(&self, account: &Account) -> (TimeZoneName, ZoneSource) {
+        crate::zone::effective(account.time_zone.as_ref(), self.policy.default_time_zone.as_ref(), account.locale)
+    }
+
+    /// The zone of an account of this language that chose none.
+    pub fn default_time_zone(&self, locale: Locale) -> (TimeZoneName, ZoneSource) {
+        crate::zone::effective(None, self.policy.default_time_zone.as_ref(), locale)
+    }
+
+    /// F-DEV-1/3: `None` returns to the default (the operator's, else the language's).
+    pub async fn set_time_zone(&self, a: &Authed, zone: Option<TimeZoneName>) -> Result<()> {
+        self.commit(vec![Write::SetTimeZone { account: a.account.id, zone }]).await
+    }
+
+    fn place(&self, ip: Option<&str>, locale: Locale) -> Option<crate::place::Place> {
+        crate::place::place_of(self.places.as_ref(), ip, locale)
     }
 
     /// F-ACC-3: needs a step-up and the current password; may sign out every other
@@ -53,7 +76,8 @@ impl<S: Store> Services<S> {
         self.commit(writes).await
     }
 
-    pub async fn list_sessions(&self, a: &Authed) -> Result<Vec<SessionView>> {
+    /// Places are named in `locale` (the page's, or the account's for the API).
+    pub async fn list_sessions(&self, a: &Authed, locale: Locale) -> Result<Vec<SessionView>> {
         let now = self.now();
         Ok(self
             .store
@@ -61,7 +85,7 @@ impl<S: Store> Services<S> {
             .await?
             .iter()
             .filter(|s| s.revoked_at.is_none() && s.expires_at > now)
-            .map(|s| SessionView::of(s, a.session.id))
+            .map(|s| SessionView::of(s, a.session.id, self.place(s.ip.as_deref(), locale)))
             .collect())
     }
 
@@ -102,9 +126,9 @@ impl<S: Store> Services<S> {
         self.commit(vec![Write::RevokeTrustedBrowser { account: a.account.id, browser: id, now }, self.event(Some(a.account.id), EventKind::TrustedBrowserRemoved, client, "")]).await
     }
 
-    pub async fn history(&self, a: &Authed, limit: i64) -> Result<Vec<HistoryEntry>> {
+    pub async fn history(&self, a: &Authed, limit: i64, locale: Locale) -> Result<Vec<HistoryEntry>> {
         let events = self.store.events(a.account.id, limit.clamp(1, 500)).await?;
-        Ok(events.iter().filter(|e| e.kind.in_history()).map(HistoryEntry::of).collect())
+        Ok(events.iter().filter(|e| e.kind.in_history()).map(|e| HistoryEntry::of(e, self.place(e.ip.as_deref(), locale))).collect())
     }
 
     /// F-LIMIT-2: support lifts a send limit after checking identity.

@@ -55,6 +55,8 @@ pub struct Services<S: Store> {
     pub delivered: Arc<Notify>,
     /// Kept up to date by the server; codes wait while it says the clock is off.
     pub clock_skew: Arc<crate::ports::ClockSkew>,
+    /// Where client addresses are, for the device and history lists.
+    pub places: Arc<dyn crate::place::Places>,
 }
 
 impl<S: Store> Clone for Services<S> {
@@ -69,6 +71,7 @@ impl<S: Store> Clone for Services<S> {
             outbox_signal: self.outbox_signal.clone(),
             clock_skew: self.clock_skew.clone(),
             delivered: self.delivered.clone(),
+            places: self.places.clone(),
         }
     }
 }

@@ -202,8 +202,11 @@ impl<S: Store> Services<S> {
         }
         // F-MSG-1: the alert commits with the session it is about.
         if account.signin_alerts && !known_device {
-            let device = client.device_name.clone().or_else(|| client.user_agent.clone()).unwrap_or_else(|| "unknown device".into());
-            let where_from = client.ip.clone().unwrap_or_default();
+            // Named as the device list names it; the raw string only when no rule reads it.
+            let named = crate::device::Device::from_user_agent(client.user_agent.as_deref()).label();
+            let device = client.device_name.clone().or(named).or_else(|| client.user_agent.clone()).unwrap_or_else(|| "unknown device".into());
+            let place = crate::place::place_of(self.places.as_ref(), client.ip.as_deref(), account.locale).map(|p| p.label());
+            let where_from = client.ip.iter().cloned().chain(place).collect::<Vec<_>>().join(", ");
             let intent = crate::messages::Intent::new(crate::messages::Template::NewSignIn, Channel::Email, account.email.as_str(), account.locale)
                 .account(account.id)
                 .var("issuer", &self.policy.issuer)

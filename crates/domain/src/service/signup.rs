@@ -62,6 +62,7 @@ impl<S: Store> Services<S> {
             twosv_enabled_at: None,
             preferred_factor: None,
             signin_alerts: false,
+            time_zone: None,
         };
         let challenge = self.new_challenge(account.id, Purpose::VerifyEmail, None, client)?;
         let id = challenge.id;

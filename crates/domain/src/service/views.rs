@@ -2,8 +2,11 @@
 
 use serde::Serialize;
 
+use crate::device::Device;
+use crate::place::Place;
 use crate::ports::{Account, Event, Factor, Session, TrustedBrowser};
 use crate::types::*;
+use crate::zone::{TimeZoneName, ZoneSource};
 
 #[derive(Clone, Debug, Serialize)]
 pub struct MethodView {
@@ -54,30 +57,39 @@ pub struct AccountView {
     pub created_at: UnixMillis,
     pub methods: Vec<MethodView>,
     pub backup_codes_left: i64,
+    /// The zone times are shown in (F-DEV-1/3), and whether the owner chose it.
+    pub time_zone: TimeZoneName,
+    pub time_zone_source: ZoneSource,
 }
 
 #[derive(Clone, Debug, Serialize)]
 pub struct SessionView {
     pub id: SessionId,
     pub current: bool,
+    /// What the client called itself (`X-Device-Name`), if it did.
     pub device_name: Option<String>,
     pub user_agent: Option<String>,
+    /// The browser and system read from the user agent.
+    #[serde(flatten)]
+    pub device: Device,
     pub ip: Option<String>,
-    /// No geolocation database ships with ninsho; operators may add one.
-    pub place: Option<String>,
+    /// Only with the operator's GeoIP database, and only for public addresses.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub place: Option<Place>,
     pub created_at: UnixMillis,
     pub last_seen_at: UnixMillis,
 }
 
 impl SessionView {
-    pub fn of(s: &Session, current: SessionId) -> Self {
+    pub fn of(s: &Session, current: SessionId, place: Option<Place>) -> Self {
         SessionView {
             id: s.id,
             current: s.id == current,
             device_name: s.device_name.clone(),
             user_agent: s.user_agent.clone(),
+            device: Device::from_user_agent(s.user_agent.as_deref()),
             ip: s.ip.clone(),
-            place: None,
+            place,
             created_at: s.created_at,
             last_seen_at: s.last_seen_at,
         }
@@ -88,6 +100,8 @@ impl SessionView {
 pub struct TrustedBrowserView {
     pub id: TrustedBrowserId,
     pub user_agent: Option<String>,
+    #[serde(flatten)]
+    pub device: Device,
     pub created_at: UnixMillis,
     pub expires_at: UnixMillis,
     pub last_used_at: Option<UnixMillis>,
@@ -95,7 +109,14 @@ pub struct TrustedBrowserView {
 
 impl TrustedBrowserView {
     pub fn of(t: &TrustedBrowser) -> Self {
-        TrustedBrowserView { id: t.id, user_agent: t.user_agent.clone(), created_at: t.created_at, expires_at: t.expires_at, last_used_at: t.last_used_at }
+        TrustedBrowserView {
+            id: t.id,
+            user_agent: t.user_agent.clone(),
+            device: Device::from_user_agent(t.user_agent.as_deref()),
+            created_at: t.created_at,
+            expires_at: t.expires_at,
+            last_used_at: t.last_used_at,
+        }
     }
 }
 
@@ -106,12 +127,25 @@ pub struct HistoryEntry {
     pub detail: String,
     pub ip: Option<String>,
     pub user_agent: Option<String>,
+    #[serde(flatten)]
+    pub device: Device,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub place: Option<Place>,
     /// From a device this account had never signed in from before (F-DEV-3).
     pub unfamiliar: bool,
 }
 
 impl HistoryEntry {
-    pub fn of(e: &Event) -> Self {
-        HistoryEntry { at: e.at, kind: e.kind, detail: e.detail.clone(), ip: e.ip.clone(), user_agent: e.user_agent.clone(), unfamiliar: e.unfamiliar }
+    pub fn of(e: &Event, place: Option<Place>) -> Self {
+        HistoryEntry {
+            at: e.at,
+            kind: e.kind,
+            detail: e.detail.clone(),
+            ip: e.ip.clone(),
+            user_agent: e.user_agent.clone(),
+            device: Device::from_user_agent(e.user_agent.as_deref()),
+            place,
+            unfamiliar: e.unfamiliar,
+        }
     }
 }

@@ -4,6 +4,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use ninsho_domain::types::{SessionId, TrustedBrowserId};
+use ninsho_domain::zone::TimeZoneName;
 use secrecy::SecretString;
 use serde::Deserialize;
 
@@ -24,13 +25,20 @@ pub struct PatchAccount {
     /// F-MSG-1: e-mail me when a new browser or device signs in.
     #[serde(default, deserialize_with = "super::extract::no_null")]
     signin_alerts: Option<bool>,
+    /// F-DEV-1/3: an IANA name; `null` returns to the default zone.
+    #[serde(default, deserialize_with = "super::extract::nullable")]
+    time_zone: Option<Option<String>>,
 }
 
 pub async fn patch_account(State(s): State<AppState>, Auth(a): Auth, Client(c): Client, Json(b): Json<PatchAccount>) -> ApiResult<Response> {
     // Validate everything before changing anything.
     let locale = b.locale.as_deref().map(|l| parse_locale(Some(l))).transpose()?;
+    let zone = b.time_zone.map(|z| z.as_deref().map(TimeZoneName::parse).transpose()).transpose()?;
     if let Some(l) = locale {
         s.services.set_locale(&a, l).await?;
+    }
+    if let Some(z) = zone {
+        s.services.set_time_zone(&a, z).await?;
     }
     if let Some(on) = b.signin_alerts {
         s.services.set_signin_alerts(&a, on, &c).await?;
@@ -53,7 +61,7 @@ pub async fn change_password(State(s): State<AppState>, Auth(a): Auth, Client(c)
 }
 
 pub async fn sessions(State(s): State<AppState>, Auth(a): Auth) -> ApiResult<Response> {
-    Ok(axum::Json(serde_json::json!({ "sessions": s.services.list_sessions(&a).await? })).into_response())
+    Ok(axum::Json(serde_json::json!({ "sessions": s.services.list_sessions(&a, a.account.locale).await? })).into_response())
 }
 
 pub async fn sign_out_one(State(s): State<AppState>, Auth(a): Auth, Client(c): Client, Path(id): Path<String>) -> ApiResult<Response> {
@@ -94,7 +102,7 @@ pub struct HistoryQuery {
 
 pub async fn history(State(s): State<AppState>, Auth(a): Auth, Query(q): Query<HistoryQuery>) -> ApiResult<Response> {
     let limit = page_limit(q.limit)?;
-    Ok(axum::Json(serde_json::json!({ "history": s.services.history(&a, limit).await? })).into_response())
+    Ok(axum::Json(serde_json::json!({ "history": s.services.history(&a, limit, a.account.locale).await? })).into_response())
 }
 
 /// The most entries a list answers at once (history, message center).

@@ -114,3 +114,14 @@ where
 {
     T::deserialize(d).map(Some)
 }
+
+/// A field `PATCH` may clear: absent is `None` (unchanged), `null` is `Some(None)`
+/// (back to the default, as in JSON Merge Patch), a value is `Some(Some(v))`. Use with
+/// `#[serde(default, deserialize_with = "nullable")]`.
+pub fn nullable<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de>,
+{
+    <Option<T> as serde::Deserialize>::deserialize(d).map(Some)
+}

@@ -118,6 +118,7 @@ fn account(now: UnixMillis, hash: &str) -> Account {
         twosv_enabled_at: None,
         preferred_factor: None,
         signin_alerts: false,
+        time_zone: None,
     }
 }
 

@@ -107,6 +107,9 @@ impl Page {
     pub fn t1(&self, key: &str, name: &str, value: &str) -> String {
         self.tr.t1(key, name, value)
     }
+    pub fn tn(&self, key: &str, vars: &[(&str, &str)]) -> String {
+        self.tr.tn(key, vars)
+    }
     /// The message for this field, if the problem is about it.
     pub fn err(&self, field: &str) -> Option<String> {
         self.problem.as_ref().filter(|p| p.field == Some(field)).map(|p| p.message.clone())

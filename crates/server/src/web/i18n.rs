@@ -56,6 +56,15 @@ impl Tr {
         self.format(key, Some(&args))
     }
 
+    /// With several variables: `tn("key", &[("browser", b), ("os", o)])`.
+    pub fn tn(&self, key: &str, vars: &[(&str, &str)]) -> String {
+        let mut args = FluentArgs::new();
+        for (name, value) in vars {
+            args.set(name.to_string(), value.to_string());
+        }
+        self.format(key, Some(&args))
+    }
+
     pub fn has(&self, key: &str) -> bool {
         bundle(self.locale).is_some_and(|b| b.get_message(key).is_some_and(|m| m.value().is_some()))
     }

@@ -9,6 +9,7 @@ pub mod form;
 pub mod i18n;
 pub mod pages;
 pub mod problem;
+pub mod readable;
 pub mod time;
 
 use axum::Router;
@@ -43,6 +44,7 @@ pub fn routes(dev_inbox: bool) -> Router<AppState> {
         .route("/account/confirm", get(code::confirm_form).post(code::confirm))
         .route("/account/password", get(account::password_form).post(account::change_password))
         .route("/account/language", post(account::set_language))
+        .route("/account/time-zone", post(account::set_time_zone))
         .route("/account/alerts", post(account::set_alerts))
         .route("/account/two-step/setup", get(setup::wizard))
         .route("/account/two-step/approval", post(setup::request_approval))

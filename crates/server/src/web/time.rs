@@ -1,37 +1,46 @@
-//! Times on pages: UTC, `YYYY-MM-DD HH:MM UTC`, the same in every language, so no
-//! locale database is needed.
+//! Times on pages: the wall time in the account's zone with the zone's abbreviation,
+//! `YYYY-MM-DD HH:MM JST`, the same digits in every language. UTC (`when_utc`) is for
+//! operators and logs.
 
+use jiff::Timestamp;
 use ninsho_domain::types::UnixMillis;
+use ninsho_domain::zone::TimeZoneName;
 
-pub fn when(t: UnixMillis) -> String {
-    let secs = t.0.div_euclid(1000);
-    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
-    let (y, m, d) = civil_from_days(days);
-    format!("{y:04}-{m:02}-{d:02} {:02}:{:02} UTC", rem / 3600, rem % 3600 / 60)
+pub fn when(t: UnixMillis, zone: &TimeZoneName) -> String {
+    match Timestamp::from_millisecond(t.0) {
+        Ok(ts) => ts.to_zoned_datetime(zone.tz().clone()).strftime("%Y-%m-%d %H:%M %Z").to_string(),
+        // Outside years -9999…9999: no stored time is; say it plainly rather than fail.
+        Err(_) => format!("{} ms UTC", t.0),
+    }
 }
 
-/// Days since 1970-01-01 to a proleptic Gregorian date (H. Hinnant's algorithm).
-fn civil_from_days(z: i64) -> (i64, i64, i64) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + if m <= 2 { 1 } else { 0 };
-    (y, m, d)
+pub fn when_utc(t: UnixMillis) -> String {
+    when(t, &TimeZoneName::utc())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn zone(name: &str) -> TimeZoneName {
+        TimeZoneName::parse(name).unwrap_or_else(|e| panic!("{name}: {e:?}"))
+    }
+
     #[test]
     fn dates_are_utc_calendar_dates() {
-        assert_eq!(when(UnixMillis(0)), "1970-01-01 00:00 UTC");
-        assert_eq!(when(UnixMillis(951_782_400_000)), "2000-02-29 00:00 UTC");
-        assert_eq!(when(UnixMillis(1_795_392_000_000 + 3_723_000)), "2026-11-23 01:02 UTC");
+        assert_eq!(when_utc(UnixMillis(0)), "1970-01-01 00:00 UTC");
+        assert_eq!(when_utc(UnixMillis(951_782_400_000)), "2000-02-29 00:00 UTC");
+        assert_eq!(when_utc(UnixMillis(1_795_392_000_000 + 3_723_000)), "2026-11-23 01:02 UTC");
+    }
+
+    #[test]
+    fn f_dev_1_times_are_shown_in_the_accounts_zone_with_the_zone_named() {
+        // 2026-11-23 01:02 UTC.
+        let t = UnixMillis(1_795_392_000_000 + 3_723_000);
+        assert_eq!(when(t, &zone("Asia/Tokyo")), "2026-11-23 10:02 JST");
+        assert_eq!(when(t, &zone("Europe/Paris")), "2026-11-23 02:02 CET");
+        assert_eq!(when(t, &zone("America/New_York")), "2026-11-22 20:02 EST");
+        // Summer time is the zone's rule, not a fixed offset: 2026-07-01 12:00 UTC.
+        assert_eq!(when(UnixMillis(1_782_907_200_000), &zone("Europe/Paris")), "2026-07-01 14:00 CEST");
     }
 }

@@ -98,6 +98,18 @@ impl Tab<'_> {
     }
 }
 
+/// A browser with a phone's viewport (375x812 CSS pixels).
+async fn phone() -> Browser {
+    let b = Browser::start(375, 812).await.unwrap();
+    b.set_viewport(375, 812).await.unwrap();
+    b
+}
+
+/// How wide the page is drawn: wider than the viewport scrolls sideways.
+async fn page_width(b: &Browser) -> i64 {
+    b.driver.execute("return document.documentElement.scrollWidth", Vec::new()).await.unwrap().json().as_i64().unwrap()
+}
+
 /// The path of a link in a message (messages link to the configured public URL).
 fn link_path(message: &str, marker: &str) -> String {
     let w = message.split_whitespace().find(|w| w.contains(marker)).unwrap_or_else(|| panic!("no {marker} link in: {message}"));
@@ -250,8 +262,7 @@ async fn f_otp_2_browser_sms_setup_with_resend_and_the_deny_link() {
         return;
     }
     let app = web_app().await;
-    let b = Browser::start(375, 812).await.unwrap();
-    b.set_viewport(375, 812).await.unwrap();
+    let b = phone().await;
     let t = Tab { b: &b, base: app.url.clone() };
     let email = unique_email();
     let phone = "+819087654321";
@@ -490,6 +501,40 @@ async fn f_acc_5_browser_forgotten_password_with_2sv_at_375_px_in_ja() {
     assert!(t.path().await.starts_with("/recovery?reset="));
     t.el("by-link").await;
     assert!(t.b.driver.find(By::Id("password")).await.is_err(), "no password asked: it was forgotten");
+    b.quit().await;
+    app.shutdown().await;
+}
+
+/// F-DEV-1 on a phone in Japanese: the device is named from the browser's user agent
+/// (here one that says Chrome on Windows), and its times are Tokyo's, with the zone
+/// named — the language's default zone, no setting touched.
+#[tokio::test]
+async fn f_dev_1_browser_devices_page_names_the_device_and_shows_tokyo_time_at_375_px_in_ja() {
+    if skip() {
+        return;
+    }
+    let app = web_app().await;
+    let b = phone().await;
+    b.driver.cdp().send_raw("Emulation.setUserAgentOverride", json!({"userAgent": super::readable::CHROME_WINDOWS})).await.unwrap();
+    let t = Tab { b: &b, base: app.url.clone() };
+    t.go("/language/ja?next=/sign-up").await;
+    sign_up(&app, &t, &unique_email()).await;
+
+    t.go("/account/devices").await;
+    let sessions = t.text("sessions").await;
+    assert!(sessions.contains("Windows の Chrome"), "{sessions}");
+    assert!(super::readable::jst_now().iter().any(|now| sessions.contains(now)), "no time of now in JST in: {sessions}");
+    assert!(t.text("times-in").await.contains("Asia/Tokyo"));
+    let width = page_width(&b).await;
+    assert!(width <= 375, "the devices page scrolls sideways on a phone: {width} px");
+    t.shot("ja-375-devices-named").await;
+
+    // The zone picker on "Login & Security" fits the phone too.
+    t.go("/account#time-zone").await;
+    assert!(t.text("time-zone").await.contains("自動(Asia/Tokyo)"));
+    let width = page_width(&b).await;
+    assert!(width <= 375, "the account page scrolls sideways on a phone: {width} px");
+    t.shot("ja-375-account-time-zone").await;
     b.quit().await;
     app.shutdown().await;
 }

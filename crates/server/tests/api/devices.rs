@@ -46,6 +46,8 @@ async fn f_dev_2_trusted_browsers_listed_and_removed() {
     let list = app.call("GET", "/api/v1/trusted-browsers", Some(&acct.token), None).await;
     let entry = &list.body["trusted_browsers"][0];
     assert_eq!(entry["user_agent"], UA_A);
+    // F-DEV-1: named from the user agent for people.
+    assert_eq!(entry["os"], "Linux", "{entry}");
     assert!(entry.get("token_hash").is_none());
     let id = entry["id"].as_str().unwrap();
     assert_eq!(app.call("DELETE", &format!("/api/v1/trusted-browsers/{id}"), Some(&acct.token), None).await.status, 204);

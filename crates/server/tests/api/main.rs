@@ -22,6 +22,7 @@ mod faults;
 mod messages;
 mod ops;
 mod races;
+mod readable;
 mod recovery;
 mod reset;
 mod signin;

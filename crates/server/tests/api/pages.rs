@@ -34,7 +34,7 @@ fn source(l: Locale) -> &'static str {
 
 /// Fails on a missing key (rendered as ⟦key⟧), a page in the wrong language, or an
 /// English sentence of the catalogue left in a ja/zh/fr page.
-fn check_page(l: Locale, page: &Page, what: &str) {
+pub fn check_page(l: Locale, page: &Page, what: &str) {
     assert!(page.status < 500, "{what} ({}): status {}", l.as_str(), page.status);
     assert!(!page.html.contains('⟦'), "{what} ({}): untranslated key in {}", l.as_str(), page.html);
     assert!(page.html.contains(&format!("<html lang=\"{}\"", l.as_str())), "{what} ({}): wrong page language", l.as_str());
@@ -65,7 +65,7 @@ fn check_page(l: Locale, page: &Page, what: &str) {
     }
 }
 
-fn page_client(app: &TestApp, l: Locale) -> PageClient {
+pub fn page_client(app: &TestApp, l: Locale) -> PageClient {
     let mut c = PageClient::new(&app.url);
     c.cookies.insert("ninsho-lang".into(), l.as_str().into());
     c.accept_language = Some(l.as_str().into());
@@ -73,12 +73,12 @@ fn page_client(app: &TestApp, l: Locale) -> PageClient {
     c
 }
 
-async fn web_app() -> TestApp {
+pub async fn web_app() -> TestApp {
     spawn_app_with(Backend::Sqlite, |c| c.policy.public_url = "http://127.0.0.1".into()).await
 }
 
 /// Signs up through the pages and confirms the e-mail code; ends on /account.
-async fn page_sign_up(app: &TestApp, c: &mut PageClient, email: &str, l: Locale) -> Page {
+pub async fn page_sign_up(app: &TestApp, c: &mut PageClient, email: &str, l: Locale) -> Page {
     let form = c.get("/sign-up").await;
     let before = app.inbox_count(email).await;
     let code_page = c.post("/sign-up", &form, &[("email", email), ("password", PASSWORD), ("locale", l.as_str())]).await;

@@ -20,6 +20,7 @@ fn account(now: UnixMillis) -> Account {
         twosv_enabled_at: None,
         preferred_factor: None,
         signin_alerts: false,
+        time_zone: None,
     }
 }
 

@@ -1,10 +1,16 @@
 //! "Login & Security": the account's methods and their actions, password change,
-//! the account language and sign-in alerts (F-ACC-3, F-ACC-4, F-2SV-*, F-MSG-1).
+//! the account language, time zone and sign-in alerts (F-ACC-3, F-ACC-4, F-2SV-*,
+//! F-MSG-1, F-DEV-1/3).
+
+use std::sync::LazyLock;
 
 use axum::extract::Query;
+use axum::http::StatusCode;
 use axum::response::Response;
-use ninsho_domain::service::MethodView;
+use ninsho_domain::Error;
+use ninsho_domain::service::{Authed, MethodView};
 use ninsho_domain::types::{FactorKind, Locale};
+use ninsho_domain::zone::TimeZoneName;
 use secrecy::SecretString;
 use serde::Deserialize;
 
@@ -15,8 +21,21 @@ use crate::web::ctx::{Ctx, Page};
 use crate::web::form::PageForm;
 
 /// Notices a redirect may ask for; anything else in `?notice=` is ignored.
-const NOTICES: [&str; 9] =
-    ["twosv-on", "twosv-off", "password-changed", "method-added", "method-removed", "preferred-changed", "alerts-saved", "language-saved", "codes-saved"];
+const NOTICES: [&str; 10] = [
+    "twosv-on",
+    "twosv-off",
+    "password-changed",
+    "method-added",
+    "method-removed",
+    "preferred-changed",
+    "alerts-saved",
+    "language-saved",
+    "codes-saved",
+    "time-zone-saved",
+];
+
+/// The zones the picker offers, read once from the bundled database.
+static ZONE_CHOICES: LazyLock<Vec<String>> = LazyLock::new(ninsho_domain::zone::choices);
 
 pub fn notice_from(p: &mut Page, q: Option<&str>) {
     if let Some(n) = q.and_then(|n| NOTICES.iter().find(|k| **k == n)) {
@@ -53,6 +72,11 @@ struct AccountPage {
     alerts: bool,
     account_lang: &'static str,
     languages: [(&'static str, &'static str); 4],
+    /// The account's own choice, or "" while it follows the default.
+    zone_chosen: String,
+    /// What "automatic" means for this account now.
+    zone_default: String,
+    zone_choices: &'static [String],
 }
 
 pub fn rows(p: &Page, methods: &[MethodView]) -> Vec<MethodRow> {
@@ -71,12 +95,18 @@ pub fn rows(p: &Page, methods: &[MethodView]) -> Vec<MethodRow> {
 
 pub async fn show(ctx: Ctx, Query(q): Query<NoticeQuery>) -> Response {
     let Some(a) = ctx.authed.clone() else { return ctx.to_sign_in() };
+    account_page(ctx, a, q.notice.as_deref(), None).await
+}
+
+/// The page, with a refused setting's message next to its field.
+async fn account_page(ctx: Ctx, a: Authed, notice: Option<&str>, problem: Option<Error>) -> Response {
     let view = match ctx.state.services.account_view(&a).await {
         Ok(v) => v,
         Err(e) => return ctx.fail(e, "/account"),
     };
-    let mut p = ctx.page("account-title");
-    notice_from(&mut p, q.notice.as_deref());
+    let mut p = ctx.page_with("account-title", problem.as_ref(), &["time_zone"]);
+    notice_from(&mut p, notice);
+    let status = problem.as_ref().map(crate::api::status_of).unwrap_or(StatusCode::OK);
     let phones = view.methods.iter().filter(|m| m.kind == FactorKind::Phone).count();
     let page = AccountPage {
         email: view.email.clone(),
@@ -90,9 +120,12 @@ pub async fn show(ctx: Ctx, Query(q): Query<NoticeQuery>) -> Response {
         alerts: a.account.signin_alerts,
         account_lang: a.account.locale.as_str(),
         languages: LANGUAGES,
+        zone_chosen: a.account.time_zone.as_ref().map(|z| z.as_str().to_string()).unwrap_or_default(),
+        zone_default: ctx.state.services.default_time_zone(a.account.locale).0.as_str().to_string(),
+        zone_choices: ZONE_CHOICES.as_slice(),
         p,
     };
-    ctx.ok(&page)
+    ctx.render(status, &page)
 }
 
 #[derive(askama::Template)]
@@ -151,6 +184,24 @@ pub async fn set_language(mut ctx: Ctx, PageForm(f): PageForm<LanguageForm>) -> 
             ctx.set_cookie(cookies::LANG, locale.as_str(), Some(365 * 24 * 3600));
             ctx.redirect("/account?notice=language-saved")
         }
+        Err(e) => ctx.fail(e, "/account"),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct TimeZoneForm {
+    time_zone: Option<String>,
+}
+
+/// F-DEV-1/3: an IANA name, or nothing for "automatic" (the default zone).
+pub async fn set_time_zone(ctx: Ctx, PageForm(f): PageForm<TimeZoneForm>) -> Response {
+    let Some(a) = ctx.authed.clone() else { return ctx.to_sign_in() };
+    let zone = match f.time_zone.as_deref().map(str::trim).filter(|z| !z.is_empty()).map(TimeZoneName::parse).transpose() {
+        Ok(z) => z,
+        Err(e) => return account_page(ctx, a, None, Some(e)).await,
+    };
+    match ctx.state.services.set_time_zone(&a, zone).await {
+        Ok(()) => ctx.redirect("/account?notice=time-zone-saved"),
         Err(e) => ctx.fail(e, "/account"),
     }
 }

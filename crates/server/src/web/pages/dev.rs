@@ -5,7 +5,7 @@ use axum::response::Response;
 use ninsho_domain::ports::OutboxStore;
 
 use crate::web::ctx::{Ctx, Page};
-use crate::web::time::when;
+use crate::web::time::when_utc;
 
 pub struct DevRow {
     at: String,
@@ -27,6 +27,6 @@ pub async fn inbox(ctx: Ctx) -> Response {
         Err(e) => return ctx.fail(e, "/dev/inbox"),
     };
     let p = ctx.page("dev-inbox-title");
-    let rows = entries.into_iter().rev().map(|e| DevRow { at: when(e.at), channel: e.channel.as_str(), to: e.destination, body: e.body }).collect();
+    let rows = entries.into_iter().rev().map(|e| DevRow { at: when_utc(e.at), channel: e.channel.as_str(), to: e.destination, body: e.body }).collect();
     ctx.ok(&DevInboxPage { p, rows })
 }

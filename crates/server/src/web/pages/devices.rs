@@ -8,6 +8,7 @@ use serde::Deserialize;
 
 use crate::web::ctx::{Ctx, Page};
 use crate::web::form::PageForm;
+use crate::web::readable;
 use crate::web::time::when;
 
 pub struct SessionRow {
@@ -15,6 +16,7 @@ pub struct SessionRow {
     current: bool,
     device: String,
     ip: String,
+    place: Option<String>,
     created: String,
     last_seen: String,
 }
@@ -30,6 +32,7 @@ pub struct BrowserRow {
 #[template(path = "devices.html")]
 struct DevicesPage {
     p: Page,
+    zone: String,
     sessions: Vec<SessionRow>,
     browsers: Vec<BrowserRow>,
 }
@@ -37,28 +40,34 @@ struct DevicesPage {
 pub async fn show(ctx: Ctx) -> Response {
     let Some(a) = ctx.authed.clone() else { return ctx.to_sign_in() };
     let s = &ctx.state.services;
-    let (sessions, browsers) = match (s.list_sessions(&a).await, s.list_trusted_browsers(&a).await) {
+    let (sessions, browsers) = match (s.list_sessions(&a, ctx.locale).await, s.list_trusted_browsers(&a).await) {
         (Ok(x), Ok(y)) => (x, y),
         (Err(e), _) | (_, Err(e)) => return ctx.fail(e, "/account/devices"),
     };
+    let (zone, _) = s.time_zone(&a.account);
     let p = ctx.page("devices-title");
-    let unknown = p.t("device-unknown");
     let sessions = sessions
         .into_iter()
         .map(|v| SessionRow {
             id: v.id.0.to_string(),
             current: v.current,
-            device: v.device_name.or(v.user_agent).unwrap_or_else(|| unknown.clone()),
+            device: readable::device(&p.tr, v.device_name.as_deref(), &v.device),
             ip: v.ip.unwrap_or_default(),
-            created: when(v.created_at),
-            last_seen: when(v.last_seen_at),
+            place: readable::place(&p.tr, v.place.as_ref()),
+            created: when(v.created_at, &zone),
+            last_seen: when(v.last_seen_at, &zone),
         })
         .collect();
     let browsers = browsers
         .into_iter()
-        .map(|b| BrowserRow { id: b.id.0.to_string(), device: b.user_agent.unwrap_or_else(|| unknown.clone()), created: when(b.created_at), expires: when(b.expires_at) })
+        .map(|b| BrowserRow {
+            id: b.id.0.to_string(),
+            device: readable::device(&p.tr, None, &b.device),
+            created: when(b.created_at, &zone),
+            expires: when(b.expires_at, &zone),
+        })
         .collect();
-    ctx.ok(&DevicesPage { p, sessions, browsers })
+    ctx.ok(&DevicesPage { p, zone: zone.as_str().to_string(), sessions, browsers })
 }
 
 #[derive(Deserialize)]
@@ -101,6 +110,7 @@ pub struct HistoryRow {
     what: String,
     device: String,
     ip: String,
+    place: Option<String>,
     unfamiliar: bool,
 }
 
@@ -108,26 +118,28 @@ pub struct HistoryRow {
 #[template(path = "history.html")]
 struct HistoryPage {
     p: Page,
+    zone: String,
     rows: Vec<HistoryRow>,
 }
 
 pub async fn history(ctx: Ctx) -> Response {
     let Some(a) = ctx.authed.clone() else { return ctx.to_sign_in() };
-    let entries = match ctx.state.services.history(&a, 200).await {
+    let entries = match ctx.state.services.history(&a, 200, ctx.locale).await {
         Ok(e) => e,
         Err(e) => return ctx.fail(e, "/account/history"),
     };
+    let (zone, _) = ctx.state.services.time_zone(&a.account);
     let p = ctx.page("history-title");
-    let unknown = p.t("device-unknown");
     let rows = entries
         .into_iter()
         .map(|e| HistoryRow {
-            at: when(e.at),
+            at: when(e.at, &zone),
             what: p.t(&format!("event-{}", e.kind.as_str().replace('_', "-"))),
-            device: e.user_agent.unwrap_or_else(|| unknown.clone()),
+            device: readable::device(&p.tr, None, &e.device),
             ip: e.ip.unwrap_or_default(),
+            place: readable::place(&p.tr, e.place.as_ref()),
             unfamiliar: e.unfamiliar,
         })
         .collect();
-    ctx.ok(&HistoryPage { p, rows })
+    ctx.ok(&HistoryPage { p, zone: zone.as_str().to_string(), rows })
 }

@@ -24,6 +24,7 @@ pub struct MessageRow {
 #[template(path = "messages.html")]
 struct MessagesPage {
     p: Page,
+    zone: String,
     rows: Vec<MessageRow>,
 }
 
@@ -33,18 +34,19 @@ pub async fn list(ctx: Ctx) -> Response {
         Ok(m) => m,
         Err(e) => return ctx.fail(e, "/account/messages"),
     };
+    let (zone, _) = ctx.state.services.time_zone(&a.account);
     let p = ctx.page("messages-title");
     let rows = msgs
         .into_iter()
         .map(|m| MessageRow {
-            at: when(m.sent_at.unwrap_or(m.created_at)),
+            at: when(m.sent_at.unwrap_or(m.created_at), &zone),
             channel: p.t(&format!("channel-{}", m.channel.as_str())),
             to: m.to,
             kind: p.t(&format!("kind-{}", m.kind)),
             text: m.text.unwrap_or_default(),
         })
         .collect();
-    ctx.ok(&MessagesPage { p, rows })
+    ctx.ok(&MessagesPage { p, zone: zone.as_str().to_string(), rows })
 }
 
 /// The check page's verdict, in the page's language.
@@ -126,7 +128,8 @@ pub async fn check(ctx: Ctx, PageForm(f): PageForm<CheckForm>) -> Response {
     match ctx.state.services.check_message(&a, input, &ctx.state.config.official).await {
         Ok(assessment) => {
             let p = ctx.page("check-title");
-            let verdict = Some(verdict_view(&p, assessment));
+            let (zone, _) = ctx.state.services.time_zone(&a.account);
+            let verdict = Some(verdict_view(&p, assessment, &zone));
             let page = CheckPage::new(&ctx, p, channel.as_str().into(), f.sender, f.text, verdict);
             ctx.ok(&page)
         }
@@ -138,7 +141,7 @@ pub async fn check(ctx: Ctx, PageForm(f): PageForm<CheckForm>) -> Response {
     }
 }
 
-fn verdict_view(p: &Page, a: Assessment) -> VerdictView {
+fn verdict_view(p: &Page, a: Assessment, zone: &ninsho_domain::zone::TimeZoneName) -> VerdictView {
     let (class, key) = match a.verdict {
         Verdict::Genuine => ("genuine", "verdict-genuine"),
         Verdict::Suspicious => ("suspicious", "verdict-suspicious"),
@@ -164,13 +167,13 @@ fn verdict_view(p: &Page, a: Assessment) -> VerdictView {
         reasons: a.reasons.iter().map(|r| ReasonRow { text: p.t(reason_key(r.code)), red: r.is_red_flag() }).collect(),
         message: a.message.map(|m| {
             let what = format!("{} ({})", p.t(&format!("kind-{}", m.kind.id())), p.t(&format!("channel-{}", m.channel.as_str())));
-            format!("{} · {}", what, p.t1("check-message-sent", "when", &when(m.sent_at)))
+            format!("{} · {}", what, p.t1("check-message-sent", "when", &when(m.sent_at, zone)))
         }),
         added,
         missing,
         request: a.request.map(|r| RequestView {
             purpose: p.t(purpose_key(r.purpose)),
-            started: when(r.started_at),
+            started: when(r.started_at, zone),
             device: r.device.unwrap_or_else(|| p.t("device-unknown")),
             address: r.address.unwrap_or_else(|| p.t("check-request-no-address")),
             state: p.t(state_key(r.state)),
