@@ -153,6 +153,7 @@ app-step-install = Install an authenticator app on your phone (for example Googl
 app-step-scan = In the app, add an account and scan this QR code.
 app-qr-label = QR code for the authenticator app
 app-cant-scan = Can't scan it? Enter this setup key instead:
+app-same-phone = Setting up the app on this phone? Open it directly
 app-step-code = Enter the 6-digit code the app now shows.
 
 backup-title = Your backup codes

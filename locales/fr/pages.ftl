@@ -153,6 +153,7 @@ app-step-install = Installez une appli d'authentification sur votre téléphone 
 app-step-scan = Dans l'appli, ajoutez un compte et scannez ce code QR.
 app-qr-label = Code QR pour l'appli d'authentification
 app-cant-scan = Impossible de le scanner ? Saisissez plutôt cette clé de configuration :
+app-same-phone = Vous configurez l'application sur ce téléphone ? Ouvrez-la directement
 app-step-code = Saisissez le code à 6 chiffres que l'appli affiche maintenant.
 
 backup-title = Vos codes de secours

@@ -153,6 +153,7 @@ app-step-install = スマートフォンに認証アプリ(Google Authenticator�
 app-step-scan = アプリでアカウントを追加し、このQRコードをスキャンします。
 app-qr-label = 認証アプリ用のQRコード
 app-cant-scan = スキャンできない場合は、代わりに次のセットアップキーを入力してください:
+app-same-phone = このスマートフォンのアプリに設定する場合はこちら
 app-step-code = アプリに表示された6桁のコードを入力します。
 
 backup-title = バックアップコード

@@ -153,6 +153,7 @@ app-step-install = 在手机上安装身份验证器应用(例如 Google Authent
 app-step-scan = 在应用中添加账户,然后扫描此二维码。
 app-qr-label = 身份验证器应用的二维码
 app-cant-scan = 无法扫描?请改为输入以下设置密钥:
+app-same-phone = 在这部手机上设置应用?直接打开
 app-step-code = 输入应用中当前显示的 6 位验证码。
 
 backup-title = 您的备用码

@@ -146,6 +146,23 @@ impl<S: Store> Services<S> {
         Ok(TotpEnrollment { method_id: id, challenge_id, setup_key: otpauth::setup_key(seed.as_slice()), qr_svg: otpauth::qr_svg(&uri)?, otpauth_uri: uri })
     }
 
+    /// The app set-up still waiting for its first code, shown again (a reload, a
+    /// language switch, going back): only to the session that started it, and only
+    /// while its challenge is open.
+    pub async fn pending_totp(&self, a: &Authed, challenge: ChallengeId) -> Result<TotpEnrollment> {
+        let ctx = self.store.challenge_context(challenge, None).await?.ok_or(Error::NotFound)?;
+        let ch = &ctx.challenge;
+        let now = self.now();
+        let open = ch.consumed_at.is_none() && ch.cancelled_at.is_none() && ch.expires_at > now && ch.attempts < self.policy.codes.max_attempts_per_challenge;
+        if ch.account_id != a.account.id || ch.purpose != Purpose::Enroll || ch.session_id != Some(a.session.id) || !open {
+            return Err(Error::NotFound);
+        }
+        let f = ctx.factors.iter().find(|f| Some(f.id) == ch.factor_id && f.kind == FactorKind::Totp && f.verified_at.is_none()).ok_or(Error::NotFound)?;
+        let seed = self.keys.open(&totp_aad(f.id), f.secret.as_deref().unwrap_or_default())?;
+        let uri = otpauth::uri(&self.policy.issuer, a.account.email.as_str(), seed.as_slice(), &totp::APP_DEFAULT);
+        Ok(TotpEnrollment { method_id: f.id, challenge_id: ch.id, setup_key: otpauth::setup_key(seed.as_slice()), qr_svg: otpauth::qr_svg(&uri)?, otpauth_uri: uri })
+    }
+
     /// E-mail as a delivery channel for sign-in (never for step-up).
     pub async fn add_email_method(&self, a: &Authed, client: &ClientInfo) -> Result<MethodView> {
         self.require_step_up(a)?;

@@ -14,6 +14,9 @@ pub const CSRF: &str = "ninsho-csrf";
 pub const PENDING: &str = "ninsho-pending";
 /// The language chosen with the switch.
 pub const LANG: &str = "ninsho-lang";
+/// New backup codes, sealed to the session that made them, so that their page can be
+/// reloaded or shown in another language for a few minutes (only hashes are stored).
+pub const BACKUP_CODES: &str = "ninsho-backup-codes";
 
 #[derive(Clone, Copy, Debug)]
 pub struct Policy {

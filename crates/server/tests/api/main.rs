@@ -18,6 +18,7 @@ mod devices;
 mod errors;
 mod limits;
 mod crash;
+mod dead_ends;
 mod faults;
 mod messages;
 mod ops;

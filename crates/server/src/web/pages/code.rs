@@ -22,7 +22,7 @@ pub fn set_pending(ctx: &mut Ctx, id: ChallengeId, next: &str) {
     ctx.set_cookie(cookies::PENDING, &v, Some(ctx.state.config.policy.challenge_secs));
 }
 
-fn pending(ctx: &Ctx) -> Option<(ChallengeId, String)> {
+pub fn pending(ctx: &Ctx) -> Option<(ChallengeId, String)> {
     let v = ctx.cookie(cookies::PENDING)?;
     let (id, next) = v.split_once('|')?;
     Some((ChallengeId(uuid::Uuid::try_parse(id).ok()?), safe_next(Some(next), "/account")))

@@ -6,6 +6,7 @@
 
 use axum::extract::Query;
 use axum::response::Response;
+use ninsho_domain::service::Authed;
 use ninsho_domain::types::{FactorId, FactorKind};
 use ninsho_domain::Error;
 use serde::Deserialize;
@@ -160,6 +161,9 @@ struct AppPage {
     p: Page,
     qr_svg: String,
     setup_key: String,
+    otpauth_uri: String,
+    /// The wizard's step indicator: `method` or `backup`; none outside the wizard.
+    wizard_step: Option<&'static str>,
 }
 
 #[derive(Deserialize)]
@@ -167,8 +171,8 @@ pub struct AppForm {
     replaces: Option<String>,
 }
 
-/// F-2SV-3 / F-2SV-6: the QR code (inline SVG) and the setup key, shown once, with
-/// the code form right under them.
+/// F-2SV-3 / F-2SV-6: starts an app set-up, then shows it by GET (post/redirect/get),
+/// so a reload, going back or a language switch shows the same key again.
 pub async fn add_app(mut ctx: Ctx, PageForm(f): PageForm<AppForm>) -> Response {
     let Some(a) = ctx.authed.clone() else { return ctx.to_sign_in() };
     let replaces = parse_factor(f.replaces.as_deref());
@@ -177,11 +181,38 @@ pub async fn add_app(mut ctx: Ctx, PageForm(f): PageForm<AppForm>) -> Response {
         Ok(enrol) => {
             let next = if back == WIZARD { WIZARD.to_string() } else { "/account?notice=method-added".to_string() };
             set_pending(&mut ctx, enrol.challenge_id, &next);
+            ctx.redirect(APP)
+        }
+        Err(e) => ctx.fail(e, back),
+    }
+}
+
+const APP: &str = "/account/app";
+
+/// The QR code (inline SVG), the setup key in groups of four and an `otpauth://` link
+/// for an app on this same phone, with the code form right under them. Without a
+/// set-up in progress, back to where one starts.
+pub async fn app_page(ctx: Ctx) -> Response {
+    let Some(a) = ctx.authed.clone() else { return ctx.to_sign_in() };
+    let back = back(&ctx);
+    let Some((challenge, _)) = super::code::pending(&ctx) else { return ctx.redirect(back) };
+    match ctx.state.services.pending_totp(&a, challenge).await {
+        Ok(enrol) => {
             // Groups of four, as authenticator apps show keys; spaces are ignored there.
             let key: Vec<String> = enrol.setup_key.as_bytes().chunks(4).map(|c| String::from_utf8_lossy(c).into_owned()).collect();
+            let wizard_step = if back != WIZARD {
+                None
+            } else {
+                // A phone or app already set up makes this app the backup method.
+                let methods = ctx.state.services.list_methods(&a).await.unwrap_or_default();
+                let primary = methods.iter().any(|m| !m.disabled && m.verified && matches!(m.kind, FactorKind::Phone | FactorKind::Totp));
+                Some(if primary { "backup" } else { "method" })
+            };
             let p = ctx.page("app-title");
-            ctx.ok(&AppPage { p, qr_svg: enrol.qr_svg, setup_key: key.join(" ") })
+            let page = AppPage { p, qr_svg: enrol.qr_svg, setup_key: key.join(" "), otpauth_uri: enrol.otpauth_uri, wizard_step };
+            ctx.ok(&page)
         }
+        Err(Error::NotFound) => ctx.redirect(back),
         Err(e) => ctx.fail(e, back),
     }
 }
@@ -203,18 +234,48 @@ struct BackupPage {
     next: String,
 }
 
-/// F-2SV-2: backup codes are shown once, here; only their hashes are kept.
-pub async fn backup_codes(ctx: Ctx, PageForm(_): PageForm<Empty>) -> Response {
+const BACKUP: &str = "/account/backup-codes";
+/// How long new codes can be shown again: long enough to write them down.
+const BACKUP_VIEW_SECS: i64 = 15 * 60;
+
+fn backup_aad(a: &Authed) -> String {
+    format!("cookie|backup-codes|{}", a.session.id.0)
+}
+
+/// F-2SV-2: new backup codes (the earlier ones stop working). Only their hashes are
+/// kept; the codes themselves ride in a cookie sealed to this session for a few
+/// minutes, so their page is a GET that survives a reload and a language switch.
+pub async fn backup_codes(mut ctx: Ctx, PageForm(_): PageForm<Empty>) -> Response {
     let Some(a) = ctx.authed.clone() else { return ctx.to_sign_in() };
     let back = back(&ctx);
     match ctx.state.services.regenerate_backup_codes(&a, &ctx.client).await {
         Ok(b) => {
-            let p = ctx.page("backup-title");
-            let next = if back == WIZARD { WIZARD.to_string() } else { "/account?notice=codes-saved".to_string() };
-            ctx.ok(&BackupPage { p, codes: b.codes, next })
+            let sealed = serde_json::to_vec(&b.codes).map_err(ninsho_domain::Error::internal).and_then(|json| ctx.state.services.keys.seal(&backup_aad(&a), &json));
+            match sealed {
+                Ok(blob) => {
+                    ctx.set_cookie(cookies::BACKUP_CODES, &data_encoding::BASE64URL_NOPAD.encode(&blob), Some(BACKUP_VIEW_SECS));
+                    ctx.redirect(BACKUP)
+                }
+                Err(e) => ctx.fail(e, back),
+            }
         }
         Err(e) => ctx.fail(e, back),
     }
+}
+
+/// The codes just made; without them (later, another session) back to the account.
+pub async fn backup_codes_page(ctx: Ctx) -> Response {
+    let Some(a) = ctx.authed.clone() else { return ctx.to_sign_in() };
+    let back = back(&ctx);
+    let codes = ctx
+        .cookie(cookies::BACKUP_CODES)
+        .and_then(|v| data_encoding::BASE64URL_NOPAD.decode(v.as_bytes()).ok())
+        .and_then(|blob| ctx.state.services.keys.open(&backup_aad(&a), &blob).ok())
+        .and_then(|json| serde_json::from_slice::<Vec<String>>(&json).ok());
+    let Some(codes) = codes else { return ctx.redirect(back) };
+    let p = ctx.page("backup-title");
+    let next = if back == WIZARD { WIZARD.to_string() } else { "/account?notice=codes-saved".to_string() };
+    ctx.ok(&BackupPage { p, codes, next })
 }
 
 #[derive(Deserialize)]
