@@ -424,3 +424,26 @@ err-reset-code-required = Enter the code from your two-step verification method.
 event-password-reset-requested = Password reset requested
 event-password-reset = Password reset
 event-password-changed = Password changed
+
+## safe destructive actions (seed 004)
+twosv-off-title = Turn off two-step verification?
+twosv-off-lead = Your account will be protected by your password alone.
+twosv-off-what-codes = Signing in will no longer ask for a code, on any browser or device.
+twosv-off-what-browsers = Browsers you told not to ask for codes are forgotten.
+twosv-off-what-again = You can turn it on again at any time; every address on file is told of the change.
+method-remove-title = Remove this method?
+method-remove-lead = { $method } will be removed from your account.
+method-remove-what = Codes will no longer be sent to or accepted from { $method }.
+method-remove-what-told = Every address on file is told, this one included.
+method-remove-what-others = Signing in will ask for a code from your other methods.
+sign-out-all-title = Sign out everywhere else?
+sign-out-all-lead = { $count } other sessions will be signed out at once.
+sign-out-all-what-here = This browser stays signed in.
+sign-out-all-what-browsers = Browsers you told not to ask for codes stay trusted; you can remove them on the devices page.
+feedback-title = Tell us why (optional)
+feedback-intro = Two-step verification is off. If you like, tell us why: it helps us make it easier to use.
+feedback-label = Your feedback
+feedback-send = Send
+feedback-skip = Skip
+notice-feedback-thanks = Two-step verification is off. Thank you for your feedback.
+err-feedback-too-long = Feedback has at most 2000 characters.

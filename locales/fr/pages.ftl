@@ -424,3 +424,26 @@ err-reset-code-required = Saisissez le code de votre méthode de vérification e
 event-password-reset-requested = Réinitialisation du mot de passe demandée
 event-password-reset = Mot de passe réinitialisé
 event-password-changed = Mot de passe modifié
+
+## actions difficiles à annuler (seed 004)
+twosv-off-title = Désactiver la vérification en deux étapes ?
+twosv-off-lead = Votre compte ne sera plus protégé que par votre mot de passe.
+twosv-off-what-codes = La connexion ne demandera plus de code, sur aucun navigateur ni appareil.
+twosv-off-what-browsers = Les navigateurs dispensés de code sont oubliés.
+twosv-off-what-again = Vous pouvez la réactiver à tout moment ; chaque adresse enregistrée est prévenue du changement.
+method-remove-title = Supprimer cette méthode ?
+method-remove-lead = { $method } sera supprimé de votre compte.
+method-remove-what = Les codes ne seront plus envoyés à { $method } ni acceptés de cette méthode.
+method-remove-what-told = Chaque adresse enregistrée est prévenue, celle-ci comprise.
+method-remove-what-others = La connexion demandera un code de vos autres méthodes.
+sign-out-all-title = Vous déconnecter partout ailleurs ?
+sign-out-all-lead = { $count } autres sessions seront fermées immédiatement.
+sign-out-all-what-here = Ce navigateur reste connecté.
+sign-out-all-what-browsers = Les navigateurs dispensés de code restent de confiance ; vous pouvez les retirer sur la page des appareils.
+feedback-title = Dites-nous pourquoi (facultatif)
+feedback-intro = La vérification en deux étapes est désactivée. Si vous le souhaitez, dites-nous pourquoi : cela nous aide à la rendre plus simple.
+feedback-label = Votre avis
+feedback-send = Envoyer
+feedback-skip = Passer
+notice-feedback-thanks = La vérification en deux étapes est désactivée. Merci pour votre avis.
+err-feedback-too-long = L'avis compte au plus 2000 caractères.

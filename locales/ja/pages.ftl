@@ -424,3 +424,26 @@ err-reset-code-required = 2段階認証のコードを入力してください�
 event-password-reset-requested = パスワード再設定のリクエスト
 event-password-reset = パスワードの再設定
 event-password-changed = パスワードの変更
+
+## 取り消しにくい操作の確認 (seed 004)
+twosv-off-title = 2段階認証を無効にしますか?
+twosv-off-lead = アカウントはパスワードのみで保護されるようになります。
+twosv-off-what-codes = どのブラウザやデバイスでも、ログイン時にコードを求められなくなります。
+twosv-off-what-browsers = 「このブラウザではコードを要求しない」に設定したブラウザの記録は消去されます。
+twosv-off-what-again = いつでも再び有効にできます。変更は登録済みのすべての連絡先にお知らせします。
+method-remove-title = この認証方法を削除しますか?
+method-remove-lead = { $method }をアカウントから削除します。
+method-remove-what = { $method }へのコードの送信と、そのコードの受け付けを停止します。
+method-remove-what-told = 削除する連絡先も含め、登録済みのすべての連絡先にお知らせします。
+method-remove-what-others = ログイン時には、ほかの認証方法のコードを求められます。
+sign-out-all-title = ほかのすべての端末からログアウトしますか?
+sign-out-all-lead = ほかの{ $count }件のログインをすぐにログアウトします。
+sign-out-all-what-here = このブラウザはログインしたままです。
+sign-out-all-what-browsers = 「コードを要求しない」に設定したブラウザはそのままです。デバイスのページから削除できます。
+feedback-title = ご意見をお聞かせください(任意)
+feedback-intro = 2段階認証を無効にしました。よろしければ理由をお聞かせください。より使いやすくするための参考にします。
+feedback-label = ご意見
+feedback-send = 送信
+feedback-skip = スキップ
+notice-feedback-thanks = 2段階認証を無効にしました。ご意見ありがとうございました。
+err-feedback-too-long = ご意見は2000文字以内で入力してください。

@@ -424,3 +424,26 @@ err-reset-code-required = 请输入两步验证的验证码。
 event-password-reset-requested = 申请重置密码
 event-password-reset = 密码已重置
 event-password-changed = 密码已更改
+
+## 不可轻易撤销的操作的确认 (seed 004)
+twosv-off-title = 要关闭两步验证吗?
+twosv-off-lead = 您的账户将只受密码保护。
+twosv-off-what-codes = 在任何浏览器或设备上登录时都不会再要求验证码。
+twosv-off-what-browsers = 设置为"不再要求验证码"的浏览器将被遗忘。
+twosv-off-what-again = 您可以随时重新开启;每个登记的联系方式都会收到通知。
+method-remove-title = 要删除此验证方式吗?
+method-remove-lead = 将从您的账户中删除{ $method }。
+method-remove-what = 将不再向{ $method }发送验证码,也不再接受其验证码。
+method-remove-what-told = 包括此方式在内,每个登记的联系方式都会收到通知。
+method-remove-what-others = 登录时将要求您其他验证方式的验证码。
+sign-out-all-title = 要退出其他所有设备吗?
+sign-out-all-lead = 其他{ $count }个登录会话将立即退出。
+sign-out-all-what-here = 此浏览器保持登录。
+sign-out-all-what-browsers = 设置为"不再要求验证码"的浏览器仍受信任;可在设备页面中删除。
+feedback-title = 告诉我们原因(可选)
+feedback-intro = 两步验证已关闭。如果愿意,请告诉我们原因,这有助于我们改进。
+feedback-label = 您的意见
+feedback-send = 发送
+feedback-skip = 跳过
+notice-feedback-thanks = 两步验证已关闭。感谢您的意见。
+err-feedback-too-long = 意见最多2000个字符。

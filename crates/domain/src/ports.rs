@@ -232,6 +232,16 @@ pub struct OutboxMessage {
     pub challenge: Option<ChallengeId>,
 }
 
+/// What a shopper wrote after a destructive action, for support to read.
+#[derive(Clone, Debug)]
+pub struct Feedback {
+    pub id: FeedbackId,
+    pub account_id: AccountId,
+    pub at: UnixMillis,
+    pub topic: FeedbackTopic,
+    pub text: String,
+}
+
 /// F-OFF-3/4: a locked-out user's request to reset 2SV, and support's decision.
 #[derive(Clone, Debug)]
 pub struct ResetRequest {
@@ -344,6 +354,7 @@ pub enum Write {
     PasswordAccepted { account: ThrottleKey, address: Option<ThrottleKey> },
     /// Unique: one pending request per account.
     InsertResetRequest(ResetRequest),
+    InsertFeedback(Feedback),
     /// Guard: still pending. Deletes the document with the decision.
     DecideResetRequest { id: ResetRequestId, status: String, reason: String, reviewer: String, now: UnixMillis },
 }
@@ -501,6 +512,8 @@ pub trait Store: Clone + Send + Sync + 'static {
     fn reset_request(&self, id: ResetRequestId) -> impl Future<Output = R<Option<ResetRequest>>> + Send;
     /// Reset requests with this status (all if `None`), oldest first, documents not loaded.
     fn reset_requests(&self, status: Option<&str>, limit: i64) -> impl Future<Output = R<Vec<ResetRequest>>> + Send;
+    /// The newest feedback first, with each account's address.
+    fn feedback(&self, limit: i64) -> impl Future<Output = R<Vec<(Feedback, String)>>> + Send;
 
     /// Deletes quota counters whose key starts with `prefix` (support lifting a limit,
     /// F-LIMIT-2). Returns how many were lifted.

@@ -23,7 +23,7 @@ macro_rules! id_type {
         }
     )*};
 }
-id_type!(AccountId, FactorId, ChallengeId, SessionId, TrustedBrowserId, EventId, MessageId, ResetRequestId);
+id_type!(AccountId, FactorId, ChallengeId, SessionId, TrustedBrowserId, EventId, MessageId, ResetRequestId, FeedbackId);
 
 /// Milliseconds since the Unix epoch.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -344,4 +344,24 @@ pub struct ClientInfo {
     pub user_agent: Option<String>,
     /// A name the user or the app gave the device ("Living-room TV").
     pub device_name: Option<String>,
+}
+
+/// What a shopper's optional feedback is about: the destructive action it followed
+/// (seed 004: after turning 2SV off, "feedback, or skip").
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FeedbackTopic {
+    TwoStepOff,
+}
+
+impl FeedbackTopic {
+    pub const ALL: [FeedbackTopic; 1] = [FeedbackTopic::TwoStepOff];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FeedbackTopic::TwoStepOff => "two_step_off",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|t| t.as_str() == s)
+    }
 }

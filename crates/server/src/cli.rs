@@ -47,6 +47,13 @@ enum Admin {
         #[command(subcommand)]
         what: Resets,
     },
+    /// What shoppers wrote after turning 2SV off, newest first (one JSON object a line).
+    Feedback {
+        #[arg(long, default_value_t = 100)]
+        limit: i64,
+        #[command(flatten)]
+        common: CommonArgs,
+    },
 }
 
 #[derive(Subcommand)]
@@ -397,6 +404,18 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Admin { what: Admin::Resets { what } } => resets(what).await,
+        Command::Admin { what: Admin::Feedback { limit, common } } => {
+            crate::logging::init(&common.log_format, "warn");
+            let c = common.config(SocketAddr::from(([127, 0, 0, 1], 0)))?;
+            let services = crate::App::services(&c).await?;
+            let result = services.feedback(limit).await;
+            services.store.close().await;
+            for (f, email) in result.map_err(crate::config::operator_error)? {
+                let line = serde_json::json!({"at": crate::web::time::when_utc(f.at), "email": email, "topic": f.topic.as_str(), "text": f.text});
+                println!("{line}");
+            }
+            Ok(())
+        }
         Command::Bench(a) => crate::bench::run(a).await,
     }
 }

@@ -291,6 +291,7 @@ delegate!(Store {
     fn commit_attempt(&self, attempt: CodeAttempt, on_right: Vec<Write>) -> Result<AttemptOutcome, CommitError>;
     fn reset_request(&self, id: ResetRequestId) -> R<Option<ResetRequest>>;
     fn reset_requests(&self, status: Option<&str>, limit: i64) -> R<Vec<ResetRequest>>;
+    fn feedback(&self, limit: i64) -> R<Vec<(Feedback, String)>>;
     fn release_quotas(&self, prefix: &str) -> R<u64>;
 });
 

@@ -701,6 +701,24 @@ impl ninsho_domain::ports::Store for Store {
         rows.iter().map(reset_row).collect()
     }
 
+    async fn feedback(&self, limit: i64) -> R<Vec<(Feedback, String)>> {
+        let rows = sqlx::query("select f.id, f.account_id, f.at, f.topic, f.body, a.email from feedback f join accounts a on a.id = f.account_id order by f.at desc limit $1")
+            .bind(limit).fetch_all(&self.read).await.map_err(db_err)?;
+        rows.iter()
+            .map(|r| {
+                let topic: String = r.try_get("topic").map_err(db_err)?;
+                let f = Feedback {
+                    id: FeedbackId(r.try_get("id").map_err(db_err)?),
+                    account_id: AccountId(r.try_get("account_id").map_err(db_err)?),
+                    at: UnixMillis(r.try_get("at").map_err(db_err)?),
+                    topic: FeedbackTopic::parse(&topic).ok_or_else(|| Error::internal(format!("unknown feedback topic {topic}")))?,
+                    text: r.try_get("body").map_err(db_err)?,
+                };
+                Ok((f, r.try_get("email").map_err(db_err)?))
+            })
+            .collect()
+    }
+
     async fn release_quotas(&self, prefix: &str) -> R<u64> {
         let r = if prefix.is_empty() {
             sqlx::query("delete from send_quota").execute(&self.write).await

@@ -226,6 +226,10 @@ pub(crate) fn statements(w: &Write) -> Vec<Stmt> {
             "insert into reset_requests (id, account_id, created_at, status, doc_type, doc_kind, doc_bytes, document, ip) values ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
             args![r.id.0, r.account_id.0, r.created_at.0, r.status.as_str(), r.doc_type.as_str(), r.doc_kind.as_str(), r.doc_bytes, r.document.clone(), r.ip.clone()],
         ),
+        Write::InsertFeedback(f) => guarded(
+            "insert into feedback (id, account_id, at, topic, body) values ($1, $2, $3, $4, $5)",
+            args![f.id.0, f.account_id.0, f.at.0, f.topic.as_str(), f.text.as_str()],
+        ),
         Write::DecideResetRequest { id, status, reason, reviewer, now } => guarded(
             "update reset_requests set status = $2, reason = $3, reviewer = $4, decided_at = $5, document = null where id = $1 and status = 'pending'",
             args![id.0, status.as_str(), reason.as_str(), reviewer.as_str(), now.0],

@@ -8,7 +8,9 @@ use crate::messages::Template;
 use crate::password;
 use crate::zone::{TimeZoneName, ZoneSource};
 
-/// Event kinds the user sees in their sign-in history.
+/// The longest feedback note kept.
+pub const MAX_FEEDBACK_CHARS: usize = 2000;
+
 impl<S: Store> Services<S> {
     pub async fn account_view(&self, a: &Authed) -> Result<AccountView> {
         let factors = self.store.factors(a.account.id).await?;
@@ -129,6 +131,25 @@ impl<S: Store> Services<S> {
     pub async fn history(&self, a: &Authed, limit: i64, locale: Locale) -> Result<Vec<HistoryEntry>> {
         let events = self.store.events(a.account.id, limit.clamp(1, 500)).await?;
         Ok(events.iter().filter(|e| e.kind.in_history()).map(|e| HistoryEntry::of(e, self.place(e.ip.as_deref(), locale))).collect())
+    }
+
+    /// The optional note a shopper leaves after a destructive action (seed 004). An
+    /// empty note is a skip; a long one is refused, not cut.
+    pub async fn leave_feedback(&self, a: &Authed, topic: FeedbackTopic, text: &str) -> Result<()> {
+        let text = text.trim();
+        if text.is_empty() {
+            return Ok(());
+        }
+        if text.chars().count() > MAX_FEEDBACK_CHARS {
+            return Err(Error::invalid("feedback.too_long", "text", format!("at most {MAX_FEEDBACK_CHARS} characters")));
+        }
+        let f = crate::ports::Feedback { id: FeedbackId::new(), account_id: a.account.id, at: self.now(), topic, text: text.to_string() };
+        self.commit(vec![Write::InsertFeedback(f)]).await
+    }
+
+    /// Support reads the feedback, newest first, with each account's address.
+    pub async fn feedback(&self, limit: i64) -> Result<Vec<(crate::ports::Feedback, String)>> {
+        self.store.feedback(limit.clamp(1, 1000)).await
     }
 
     /// F-LIMIT-2: support lifts a send limit after checking identity.

@@ -19,7 +19,7 @@ use axum::routing::{get, post};
 use tower_http::csrf::CsrfLayer;
 
 use crate::app::AppState;
-use pages::{account, auth, code, devices, links, messages, recovery, reset, setup};
+use pages::{account, auth, code, devices, links, messages, recovery, reset, safety, setup};
 
 pub const CSS: &str = include_str!("../../static/ninsho.css");
 
@@ -49,16 +49,17 @@ pub fn routes(dev_inbox: bool) -> Router<AppState> {
         .route("/account/two-step/setup", get(setup::wizard))
         .route("/account/two-step/approval", post(setup::request_approval))
         .route("/account/two-step/enable", post(setup::enable))
-        .route("/account/two-step/disable", post(setup::disable))
+        .route("/account/two-step/disable", get(safety::disable_confirm).post(setup::disable))
+        .route("/account/feedback", get(safety::feedback_form).post(safety::feedback))
         .route("/account/phone", get(setup::phone_form).post(setup::add_phone))
         .route("/account/app", get(setup::app_page).post(setup::add_app))
         .route("/account/email-method", post(setup::add_email))
         .route("/account/backup-codes", get(setup::backup_codes_page).post(setup::backup_codes))
-        .route("/account/methods/remove", post(setup::remove))
+        .route("/account/methods/remove", get(safety::remove_confirm).post(setup::remove))
         .route("/account/methods/preferred", post(setup::preferred))
         .route("/account/devices", get(devices::show))
         .route("/account/sessions/sign-out", post(devices::sign_out_one))
-        .route("/account/sessions/sign-out-all", post(devices::sign_out_all))
+        .route("/account/sessions/sign-out-all", get(safety::sign_out_all_confirm).post(devices::sign_out_all))
         .route("/account/trusted-browsers/revoke", post(devices::revoke_browser))
         .route("/account/history", get(devices::history))
         .route("/account/messages", get(messages::list))

@@ -245,9 +245,15 @@ async fn f_2sv_3_browser_app_setup_trusted_browser_phone_change_and_2sv_off() {
     let methods = t.text("methods").await;
     assert!(methods.contains("3333") && !methods.contains("5678"), "{methods}");
 
-    // Turn 2SV off, clearing the settings.
-    t.tick("clear").await;
+    // Turn 2SV off, clearing the settings: a page says what will happen first, then
+    // an optional note (seed 004), skipped here.
     t.click("twosv-disable").await;
+    assert_eq!(t.path().await, "/account/two-step/disable");
+    t.shot("en-1280-twosv-off-confirm").await;
+    t.tick("option-clear").await;
+    t.click("confirm-action").await;
+    assert_eq!(t.path().await, "/account/feedback?topic=two_step_off");
+    t.click("feedback-skip").await;
     assert_eq!(t.path().await, "/account?notice=twosv-off");
     assert!(t.text("twosv-status").await.contains("Off"));
     b.quit().await;

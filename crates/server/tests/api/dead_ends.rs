@@ -108,7 +108,7 @@ async fn f_web_a_404_or_405_is_a_page_in_the_shoppers_language_with_a_way_onward
     let app = web_app().await;
     for l in [Locale::Ja, Locale::En] {
         let mut c = page_client(&app, l);
-        for path in ["/no-such-page", "/account/two-step/enable", "/account/methods/remove", "/code/resend", "/sign-out"] {
+        for path in ["/no-such-page", "/account/two-step/enable", "/account/two-step/approval", "/code/resend", "/sign-out"] {
             let p = c.get(path).await;
             assert!(matches!(p.status, 404 | 405), "{path}: {}", p.status);
             assert!(p.headers["content-type"].to_str().unwrap().starts_with("text/html"), "{path}");

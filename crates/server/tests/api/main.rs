@@ -26,6 +26,7 @@ mod races;
 mod readable;
 mod recovery;
 mod reset;
+mod safety;
 mod signin;
 mod store;
 mod throttle;

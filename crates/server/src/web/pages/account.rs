@@ -21,9 +21,10 @@ use crate::web::ctx::{Ctx, Page};
 use crate::web::form::PageForm;
 
 /// Notices a redirect may ask for; anything else in `?notice=` is ignored.
-const NOTICES: [&str; 10] = [
+const NOTICES: [&str; 11] = [
     "twosv-on",
     "twosv-off",
+    "feedback-thanks",
     "password-changed",
     "method-added",
     "method-removed",

@@ -10,4 +10,5 @@ pub mod links;
 pub mod messages;
 pub mod recovery;
 pub mod reset;
+pub mod safety;
 pub mod setup;

@@ -306,7 +306,8 @@ pub struct DisableForm {
 pub async fn disable(ctx: Ctx, PageForm(f): PageForm<DisableForm>) -> Response {
     let Some(a) = ctx.authed.clone() else { return ctx.to_sign_in() };
     match ctx.state.services.disable_two_step(&a, f.clear.is_some(), &ctx.client).await {
-        Ok(()) => ctx.redirect("/account?notice=twosv-off"),
+        // Seed 004: then an optional note, or skip.
+        Ok(()) => ctx.redirect("/account/feedback?topic=two_step_off"),
         Err(e) => ctx.fail(e, "/account"),
     }
 }
