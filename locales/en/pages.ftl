@@ -447,3 +447,12 @@ feedback-send = Send
 feedback-skip = Skip
 notice-feedback-thanks = Two-step verification is off. Thank you for your feedback.
 err-feedback-too-long = Feedback has at most 2000 characters.
+
+## the 2SV wizard and its links (issue 11.5)
+approve-when = Asked at
+approve-device = From
+approve-where = Where
+approve-deny = This wasn't me: deny
+setup-approval-waiting = The e-mail has not been approved yet. Open it and tap "Approve", then continue here.
+phone-change-current = You are replacing { $number }. Enter the new number; the old one keeps working until the new one is confirmed.
+notice-phone-changed = Your phone number was changed. Codes now go to the new number.

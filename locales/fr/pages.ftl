@@ -447,3 +447,12 @@ feedback-send = Envoyer
 feedback-skip = Passer
 notice-feedback-thanks = La vérification en deux étapes est désactivée. Merci pour votre avis.
 err-feedback-too-long = L'avis compte au plus 2000 caractères.
+
+## the 2SV wizard and its links (issue 11.5)
+approve-when = Demandé le
+approve-device = Depuis
+approve-where = Lieu
+approve-deny = Ce n'était pas moi : refuser
+setup-approval-waiting = L'e-mail n'a pas encore été approuvé. Ouvrez-le et touchez « Approuver », puis continuez ici.
+phone-change-current = Vous remplacez le { $number }. Saisissez le nouveau numéro ; l'ancien reste valable jusqu'à la confirmation du nouveau.
+notice-phone-changed = Votre numéro de téléphone a été changé. Les codes vont désormais au nouveau numéro.

@@ -447,3 +447,12 @@ feedback-send = 送信
 feedback-skip = スキップ
 notice-feedback-thanks = 2段階認証を無効にしました。ご意見ありがとうございました。
 err-feedback-too-long = ご意見は2000文字以内で入力してください。
+
+## the 2SV wizard and its links (issue 11.5)
+approve-when = リクエスト日時
+approve-device = 端末
+approve-where = 場所
+approve-deny = 心当たりがない: 拒否する
+setup-approval-waiting = メールの承認がまだ完了していません。メールを開いて[承認]をタップしてから、ここで続けてください。
+phone-change-current = { $number }を新しい番号に変更します。新しい番号を入力してください。新しい番号の確認が済むまでは今の番号が使えます。
+notice-phone-changed = 電話番号を変更しました。コードは新しい番号に送られます。

@@ -447,3 +447,12 @@ feedback-send = 发送
 feedback-skip = 跳过
 notice-feedback-thanks = 两步验证已关闭。感谢您的意见。
 err-feedback-too-long = 意见最多2000个字符。
+
+## the 2SV wizard and its links (issue 11.5)
+approve-when = 请求时间
+approve-device = 设备
+approve-where = 地点
+approve-deny = 不是我本人: 拒绝
+setup-approval-waiting = 该邮件尚未获得批准。请打开邮件并点按"批准",然后在此继续。
+phone-change-current = 您正在替换{ $number }。请输入新号码;在新号码确认之前,旧号码仍然有效。
+notice-phone-changed = 您的电话号码已更改。验证码将发送到新号码。

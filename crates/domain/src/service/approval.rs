@@ -16,6 +16,18 @@ pub struct ApprovalStarted {
     pub sent_to: String,
 }
 
+/// The request an approval link stands for.
+#[derive(Clone, Debug)]
+pub struct ApprovalView {
+    pub requested_at: UnixMillis,
+    pub device_name: Option<String>,
+    pub device: crate::device::Device,
+    pub ip: Option<String>,
+    pub place: Option<crate::place::Place>,
+    /// The token of the same request's deny link.
+    pub deny_token: String,
+}
+
 impl<S: Store> Services<S> {
     /// The signed link that approves; the deny link of the same message cancels.
     pub fn approve_link(&self, id: ChallengeId) -> String {
@@ -36,6 +48,30 @@ impl<S: Store> Services<S> {
             .var("deny_url", self.deny_link(id));
         self.commit(vec![Write::InsertChallenge(ch), intent.into_write(&self.keys, now)?, self.event(Some(a.account.id), EventKind::ApprovalRequested, client, "")]).await?;
         Ok(ApprovalStarted { approval_id: id, sent_to: a.account.email.masked() })
+    }
+
+    /// What the page behind an "Approve" link shows before any button is pressed: which
+    /// request it is (when, from what device, where) and the deny link of the same
+    /// request, so the owner can refuse it right there (F-2SV-1).
+    pub async fn approval_view(&self, token: &str, locale: Locale) -> Result<ApprovalView> {
+        let bad = || Error::invalid("approve.invalid_link", "token", "this link is not valid");
+        let id = self.link_challenge(LinkKind::Approve, token).ok_or_else(bad)?;
+        let ch = self.store.challenge(id).await?.ok_or_else(bad)?;
+        if ch.purpose != Purpose::Approve {
+            return Err(bad());
+        }
+        let open = ch.consumed_at.is_none() && ch.cancelled_at.is_none() && ch.expires_at > self.now();
+        if !open {
+            return Err(Error::ChallengeClosed);
+        }
+        Ok(ApprovalView {
+            requested_at: ch.created_at,
+            device_name: ch.device_name.clone(),
+            device: crate::device::Device::from_user_agent(ch.user_agent.as_deref()),
+            ip: ch.ip.clone(),
+            place: crate::place::place_of(self.places.as_ref(), ch.ip.as_deref(), locale),
+            deny_token: self.link_token(LinkKind::Deny, id),
+        })
     }
 
     /// Following the "Approve" link. Single use: a second click says so.

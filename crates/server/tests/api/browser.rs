@@ -241,7 +241,7 @@ async fn f_2sv_3_browser_app_setup_trusted_browser_phone_change_and_2sv_off() {
     t.click("phone-continue").await;
     t.fill("code", &app.code_after("+818022223333", before).await).await;
     t.click("verify").await;
-    assert_eq!(t.path().await, "/account?notice=method-added");
+    assert_eq!(t.path().await, "/account?notice=phone-changed", "confirmed as a change");
     let methods = t.text("methods").await;
     assert!(methods.contains("3333") && !methods.contains("5678"), "{methods}");
 

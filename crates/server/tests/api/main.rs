@@ -31,6 +31,7 @@ mod signin;
 mod store;
 mod throttle;
 mod totp;
+mod wizard;
 
 use ninsho_testkit::*;
 use serde_json::{Value, json};

@@ -176,35 +176,48 @@ async fn f_acc_5_known_and_unknown_addresses_answer_alike_in_body_limits_and_tim
         app.shutdown().await;
 
         // Time: the median of alternating requests, each to a fresh address, known or not.
+        // A real difference (waiting for the mail to go out, up to 300 ms, or a password
+        // hash on one side only) shows in every round; the noise of other tests running
+        // beside this one does not, so a round within bounds settles it.
         let app = spawn_app_with(backend, ninsho_server::bench::lift_quotas).await;
-        let mut known = Vec::new();
-        for _ in 0..25 {
-            let e = unique_email();
-            app.signed_up(&e, PASSWORD).await;
-            known.push(e);
+        let mut rounds = Vec::new();
+        for _ in 0..3 {
+            let (mk, mu) = reset_timing(&app, 20).await;
+            eprintln!("{backend:?}: median known {mk:?}, unknown {mu:?}");
+            let (hi, lo) = (mk.max(mu), mk.min(mu));
+            rounds.push((mk, mu));
+            // Within 3 ms or half of each other.
+            if hi - lo <= Duration::from_millis(3).max(lo / 2) {
+                break;
+            }
         }
-        let (mut tk, mut tu) = (Vec::new(), Vec::new());
-        for e in &known {
-            let t = Instant::now();
-            assert_eq!(ask(&app, e).await.status, 202);
-            tk.push(t.elapsed());
-            let t = Instant::now();
-            assert_eq!(ask(&app, &unique_email()).await.status, 202);
-            tu.push(t.elapsed());
-        }
-        let median = |v: &mut Vec<Duration>| {
-            v.sort();
-            v[v.len() / 2]
-        };
-        let (mk, mu) = (median(&mut tk), median(&mut tu));
-        let (hi, lo) = (mk.max(mu), mk.min(mu));
-        eprintln!("{backend:?}: median known {mk:?}, unknown {mu:?}");
-        // Within 3 ms or half of each other (other tests run beside this one): waiting
-        // for the mail to go out (up to 300 ms), or a password hash on one side only,
-        // would be tens of milliseconds apart.
-        assert!(hi - lo <= Duration::from_millis(3).max(lo / 2), "{backend:?}: known {mk:?} vs unknown {mu:?}");
+        let (mk, mu) = *rounds.last().unwrap();
+        assert!(mk.max(mu) - mk.min(mu) <= Duration::from_millis(3).max(mk.min(mu) / 2), "{backend:?}: known vs unknown in every round: {rounds:?}");
         app.shutdown().await;
     }
+}
+
+/// Medians of `n` reset requests for known addresses and `n` for unknown ones, taken
+/// alternately.
+async fn reset_timing(app: &TestApp, n: usize) -> (Duration, Duration) {
+    let mut known = Vec::new();
+    for _ in 0..n {
+        let e = unique_email();
+        app.signed_up(&e, PASSWORD).await;
+        known.push(e);
+    }
+    let (mut tk, mut tu) = (Vec::new(), Vec::new());
+    for e in &known {
+        let t = Instant::now();
+        assert_eq!(ask(app, e).await.status, 202);
+        tk.push(t.elapsed());
+        let t = Instant::now();
+        assert_eq!(ask(app, &unique_email()).await.status, 202);
+        tu.push(t.elapsed());
+    }
+    tk.sort();
+    tu.sort();
+    (tk[n / 2], tu[n / 2])
 }
 
 #[tokio::test]

@@ -21,10 +21,11 @@ use crate::web::ctx::{Ctx, Page};
 use crate::web::form::PageForm;
 
 /// Notices a redirect may ask for; anything else in `?notice=` is ignored.
-const NOTICES: [&str; 11] = [
+const NOTICES: [&str; 12] = [
     "twosv-on",
     "twosv-off",
     "feedback-thanks",
+    "phone-changed",
     "password-changed",
     "method-added",
     "method-removed",

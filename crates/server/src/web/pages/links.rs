@@ -14,6 +14,10 @@ use crate::web::form::PageForm;
 #[template(path = "link.html")]
 struct LinkPage {
     p: Page,
+    /// The request a link stands for (when, device, place), where it is known.
+    facts: Vec<(String, String)>,
+    /// A second way out on the same page: the deny form of an approval.
+    also: Option<(String, String)>,
     action: String,
     intro: String,
     button: String,
@@ -30,8 +34,38 @@ pub async fn approve_page(ctx: Ctx, Path(token): Path<String>) -> Response {
     if !token_ok(&token) {
         return ctx.fail(ninsho_domain::Error::invalid("approve.invalid_link", "token", "bad link"), "/");
     }
+    let view = match ctx.state.services.approval_view(&token, ctx.locale).await {
+        Ok(v) => v,
+        Err(e) => return ctx.fail(e, "/"),
+    };
     let p = ctx.page("approve-title");
-    let page = LinkPage { action: format!("/approve/{token}"), intro: p.t("approve-intro"), button: p.t("approve-submit"), done: None, next: None, danger: false, p };
+    let zone = match &ctx.authed {
+        Some(a) => ctx.state.services.time_zone(&a.account).0,
+        None => ctx.state.services.default_time_zone(ctx.locale).0,
+    };
+    let mut facts = vec![
+        (p.t("approve-when"), crate::web::time::when(view.requested_at, &zone)),
+        (p.t("approve-device"), crate::web::readable::device(&p.tr, view.device_name.as_deref(), &view.device)),
+    ];
+    let place = crate::web::readable::place(&p.tr, view.place.as_ref());
+    let at = match (view.ip, place) {
+        (Some(ip), Some(place)) => Some(format!("{place} ({ip})")),
+        (ip, place) => place.or(ip),
+    };
+    if let Some(at) = at {
+        facts.push((p.t("approve-where"), at));
+    }
+    let page = LinkPage {
+        facts,
+        also: Some((format!("/deny/{}", view.deny_token), p.t("approve-deny"))),
+        action: format!("/approve/{token}"),
+        intro: p.t("approve-intro"),
+        button: p.t("approve-submit"),
+        done: None,
+        next: None,
+        danger: false,
+        p,
+    };
     ctx.ok(&page)
 }
 
@@ -43,6 +77,8 @@ pub async fn approve(ctx: Ctx, Path(token): Path<String>, PageForm(_): PageForm<
         Ok(()) => {
             let p = ctx.page("approve-title");
             let page = LinkPage {
+                facts: vec![],
+                also: None,
                 action: String::new(),
                 intro: String::new(),
                 button: String::new(),
@@ -62,7 +98,7 @@ pub async fn deny_page(ctx: Ctx, Path(token): Path<String>) -> Response {
         return ctx.fail(ninsho_domain::Error::invalid("deny.invalid_link", "token", "bad link"), "/");
     }
     let p = ctx.page("deny-title");
-    let page = LinkPage { action: format!("/deny/{token}"), intro: p.t("deny-intro"), button: p.t("deny-submit"), done: None, next: None, danger: true, p };
+    let page = LinkPage { facts: vec![], also: None, action: format!("/deny/{token}"), intro: p.t("deny-intro"), button: p.t("deny-submit"), done: None, next: None, danger: true, p };
     ctx.ok(&page)
 }
 
@@ -72,6 +108,8 @@ pub async fn deny(ctx: Ctx, Path(token): Path<String>, PageForm(_): PageForm<Emp
             let p = ctx.page("deny-title");
             let done = p.t(if outcome == DenyOutcome::Denied { "deny-done" } else { "deny-already-used" });
             let page = LinkPage {
+                facts: vec![],
+                also: None,
                 action: String::new(),
                 intro: String::new(),
                 button: String::new(),

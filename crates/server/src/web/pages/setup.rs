@@ -34,6 +34,8 @@ struct SetupPage {
 pub struct SetupQuery {
     sent: Option<String>,
     step: Option<String>,
+    /// "I've approved it": set by the continue link after the approval e-mail.
+    waiting: Option<String>,
 }
 
 pub async fn wizard(ctx: Ctx, Query(q): Query<SetupQuery>) -> Response {
@@ -66,7 +68,11 @@ pub async fn wizard(ctx: Ctx, Query(q): Query<SetupQuery>) -> Response {
     } else {
         "finish"
     };
-    let p = ctx.page("setup-title");
+    let mut p = ctx.page("setup-title");
+    if step == "approval" && q.waiting.is_some() {
+        // Continued before tapping "Approve" in the e-mail: say so, not the same page again.
+        p.notice = Some(p.t("setup-approval-waiting"));
+    }
     let page = SetupPage {
         step,
         sent: q.sent.is_some(),
@@ -103,6 +109,15 @@ struct PhonePage {
     p: Page,
     number: String,
     replaces: String,
+    /// The number being replaced, masked ("…5678"), on a change.
+    current: Option<String>,
+}
+
+/// The masked number of the phone `replaces` names, if it is one of the account's.
+async fn replaced_number(ctx: &Ctx, a: &ninsho_domain::service::Authed, replaces: Option<&str>) -> Option<String> {
+    let id = parse_factor(replaces)?;
+    let methods = ctx.state.services.list_methods(a).await.ok()?;
+    methods.into_iter().find(|m| m.id == id && m.kind == FactorKind::Phone).and_then(|m| m.destination)
 }
 
 #[derive(Deserialize, Default)]
@@ -120,7 +135,8 @@ pub async fn phone_form(ctx: Ctx, Query(q): Query<PhoneQuery>) -> Response {
     }
     let title = if q.replaces.is_some() { "phone-change-title" } else { "phone-title" };
     let p = ctx.page(title);
-    ctx.ok(&PhonePage { p, number: String::new(), replaces: q.replaces.unwrap_or_default() })
+    let current = replaced_number(&ctx, &a, q.replaces.as_deref()).await;
+    ctx.ok(&PhonePage { p, number: String::new(), replaces: q.replaces.unwrap_or_default(), current })
 }
 
 #[derive(Deserialize)]
@@ -140,7 +156,8 @@ pub async fn add_phone(mut ctx: Ctx, PageForm(f): PageForm<PhoneForm>) -> Respon
     let back = back(&ctx);
     match ctx.state.services.add_phone(&a, &f.phone, replaces, &ctx.client).await {
         Ok(enrol) => {
-            let next = if back == WIZARD { WIZARD.to_string() } else { "/account?notice=method-added".to_string() };
+            let done = if replaces.is_some() { "/account?notice=phone-changed" } else { "/account?notice=method-added" };
+            let next = if back == WIZARD { WIZARD.to_string() } else { done.to_string() };
             set_pending(&mut ctx, enrol.challenge_id, &next);
             // A slow or failing gateway: say the code is on its way, not that it arrived.
             ctx.redirect(if enrol.sent.state == ninsho_domain::service::DeliveryState::Queued { "/code?notice=queued" } else { "/code" })
@@ -150,7 +167,8 @@ pub async fn add_phone(mut ctx: Ctx, PageForm(f): PageForm<PhoneForm>) -> Respon
             let title = if replaces.is_some() { "phone-change-title" } else { "phone-title" };
             let p = ctx.page_with(title, Some(&e), &["phone"]);
             let status = crate::api::status_of(&e);
-            ctx.render(status, &PhonePage { p, number: f.phone, replaces: f.replaces.unwrap_or_default() })
+            let current = replaced_number(&ctx, &a, f.replaces.as_deref()).await;
+            ctx.render(status, &PhonePage { p, number: f.phone, replaces: f.replaces.unwrap_or_default(), current })
         }
     }
 }
