@@ -456,3 +456,11 @@ approve-deny = This wasn't me: deny
 setup-approval-waiting = The e-mail has not been approved yet. Open it and tap "Approve", then continue here.
 phone-change-current = You are replacing { $number }. Enter the new number; the old one keeps working until the new one is confirmed.
 notice-phone-changed = Your phone number was changed. Codes now go to the new number.
+
+## the reset request page (issue 11.10)
+recovery-document-guidance = Your name, address and the issuer must be readable. Cover card and account numbers (for example an Individual Number or insurance number) before you take the picture.
+recovery-reference = Your reference:
+recovery-reference-hint = Quote it if you contact us. We also e-mailed it to every address on file.
+err-recovery-email-required = Enter the e-mail address of your account.
+err-recovery-password-required = Enter the password of your account.
+err-recovery-document-missing = Choose the file of your identity document.

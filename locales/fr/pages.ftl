@@ -456,3 +456,11 @@ approve-deny = Ce n'était pas moi : refuser
 setup-approval-waiting = L'e-mail n'a pas encore été approuvé. Ouvrez-le et touchez « Approuver », puis continuez ici.
 phone-change-current = Vous remplacez le { $number }. Saisissez le nouveau numéro ; l'ancien reste valable jusqu'à la confirmation du nouveau.
 notice-phone-changed = Votre numéro de téléphone a été changé. Les codes vont désormais au nouveau numéro.
+
+## the reset request page (issue 11.10)
+recovery-document-guidance = Votre nom, votre adresse et l'émetteur doivent être lisibles. Masquez les numéros de carte et de compte (par exemple un numéro d'assurance) avant la photo.
+recovery-reference = Votre référence :
+recovery-reference-hint = Indiquez-la si vous nous contactez. Nous l'avons aussi envoyée à chaque adresse enregistrée.
+err-recovery-email-required = Saisissez l'adresse e-mail de votre compte.
+err-recovery-password-required = Saisissez le mot de passe de votre compte.
+err-recovery-document-missing = Choisissez le fichier de votre pièce d'identité.

@@ -456,3 +456,11 @@ approve-deny = 心当たりがない: 拒否する
 setup-approval-waiting = メールの承認がまだ完了していません。メールを開いて[承認]をタップしてから、ここで続けてください。
 phone-change-current = { $number }を新しい番号に変更します。新しい番号を入力してください。新しい番号の確認が済むまでは今の番号が使えます。
 notice-phone-changed = 電話番号を変更しました。コードは新しい番号に送られます。
+
+## the reset request page (issue 11.10)
+recovery-document-guidance = 氏名・住所・発行元が読み取れるようにしてください。カード番号や口座番号(マイナンバー、保険者番号など)は、撮影の前に隠してください。
+recovery-reference = 受付番号:
+recovery-reference-hint = お問い合わせの際はこの番号をお伝えください。登録済みのすべての連絡先にもお知らせしました。
+err-recovery-email-required = アカウントのメールアドレスを入力してください。
+err-recovery-password-required = アカウントのパスワードを入力してください。
+err-recovery-document-missing = 本人確認書類のファイルを選んでください。

@@ -456,3 +456,11 @@ approve-deny = 不是我本人: 拒绝
 setup-approval-waiting = 该邮件尚未获得批准。请打开邮件并点按"批准",然后在此继续。
 phone-change-current = 您正在替换{ $number }。请输入新号码;在新号码确认之前,旧号码仍然有效。
 notice-phone-changed = 您的电话号码已更改。验证码将发送到新号码。
+
+## the reset request page (issue 11.10)
+recovery-document-guidance = 姓名、地址和签发机构必须清晰可读。拍照前请遮盖卡号和账号(例如个人编号或保险号码)。
+recovery-reference = 受理编号:
+recovery-reference-hint = 联系我们时请提供此编号。我们也已将其发送到每个登记的联系方式。
+err-recovery-email-required = 请输入您账户的电子邮件地址。
+err-recovery-password-required = 请输入您账户的密码。
+err-recovery-document-missing = 请选择您的身份证明文件。

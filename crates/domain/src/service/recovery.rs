@@ -4,7 +4,7 @@
 //! rest and deleted with the decision. Every step notifies every address on file in
 //! the same transaction (SECURITY.md).
 
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
 
 use super::*;
 use crate::messages::Template;
@@ -25,6 +25,15 @@ pub struct Upload {
 pub struct ResetRequested {
     pub request_id: ResetRequestId,
     pub status: &'static str,
+}
+
+/// The reference a shopper quotes to support: the random end of the request's id (a
+/// v7 id begins with its time), in groups of four. Support's list shows whole ids,
+/// which end with it.
+pub fn reference(id: ResetRequestId) -> String {
+    let hex = id.0.simple().to_string().to_uppercase();
+    let tail = &hex[hex.len() - 12..];
+    format!("{}-{}-{}", &tail[..4], &tail[4..8], &tail[8..])
 }
 
 /// DOC, DOCX, JPG/JPEG, PDF or PNG, told by the bytes, and the name must agree: a
@@ -87,6 +96,18 @@ impl<S: Store> Services<S> {
     /// F-OFF-3: the reset request page's use case. Wrong credentials answer like a
     /// wrong sign-in (no enumeration).
     pub async fn request_reset(&self, proof: Proof<'_>, doc_type: &str, upload: Upload, client: &ClientInfo) -> Result<ResetRequested> {
+        // Empty fields are named, in the form's order, before anything is checked.
+        if let Proof::Password { email, password } = &proof {
+            if email.trim().is_empty() {
+                return Err(Error::invalid("recovery.email_required", "email", "enter the e-mail address of the account"));
+            }
+            if password.expose_secret().is_empty() {
+                return Err(Error::invalid("recovery.password_required", "password", "enter the password of the account"));
+            }
+        }
+        if upload.bytes.is_empty() && upload.file_name.is_empty() {
+            return Err(Error::invalid("recovery.document_missing", "document", "choose the file of your identity document"));
+        }
         if !DOC_TYPES.contains(&doc_type) {
             return Err(Error::invalid("recovery.document_kind", "doc_type", "choose the kind of identity document"));
         }

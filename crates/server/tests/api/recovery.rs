@@ -245,3 +245,58 @@ async fn f_off_3_at_most_four_document_uploads_are_read_at_once() {
     }
     app.shutdown().await;
 }
+
+/// The reset request page (F-OFF-3, issue 11.10): empty input is named next to its
+/// field, the page says what the document must show and what to hide, and the
+/// confirmation gives a reference number that support's list carries.
+#[tokio::test]
+async fn f_off_3_the_reset_request_page_names_empty_fields_guides_the_document_and_gives_a_reference() {
+    let app = spawn_app_with(Backend::Sqlite, |c| c.policy.public_url = "http://127.0.0.1".into()).await;
+    let acct = two_sv_account(&app).await;
+    let mut c = super::pages::page_client(&app, ninsho_domain::types::Locale::Ja);
+    let form = c.get("/recovery").await;
+    assert!(form.text_of("document-guidance").is_some_and(|g| g.contains("氏名") && g.contains("隠して")), "{}", form.html);
+    let cookies = c.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ");
+    let post = |fields: Vec<(&'static str, String)>, file: Option<&'static [u8]>| {
+        let boundary = "ninshoBoundary7MA4YWxkTrZu0gW";
+        let mut body = Vec::new();
+        let mut all = vec![("csrf", form.csrf())];
+        all.extend(fields);
+        for (k, v) in &all {
+            body.extend(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n").as_bytes());
+        }
+        let (name, bytes): (&str, &[u8]) = match file {
+            Some(b) => ("id.pdf", b),
+            None => ("", b""),
+        };
+        body.extend(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"document\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n").as_bytes());
+        body.extend(bytes);
+        body.extend(format!("\r\n--{boundary}--\r\n").as_bytes());
+        let (http, url, cookies) = (app.http.clone(), format!("{}/recovery", app.url), cookies.clone());
+        async move {
+            let r = http.post(url).header("content-type", format!("multipart/form-data; boundary={boundary}")).header("cookie", cookies).header("accept-language", "ja").body(body).send().await.unwrap();
+            (r.status().as_u16(), r.text().await.unwrap())
+        }
+    };
+    let email = acct.email.clone();
+    for (fields, file, field) in [
+        (vec![("email", String::new()), ("password", String::new()), ("doc_type", "passport".to_string())], Some(PDF), "email"),
+        (vec![("email", email.clone()), ("password", String::new()), ("doc_type", "passport".to_string())], Some(PDF), "password"),
+        (vec![("email", email.clone()), ("password", PASSWORD.to_string()), ("doc_type", "passport".to_string())], None, "document"),
+    ] {
+        let (status, html) = post(fields, file).await;
+        assert_eq!(status, 422, "{field}: {html}");
+        assert!(html.contains(&format!("id=\"{field}-error\"")), "the message is next to {field}: {html}");
+        assert!(!html.contains("id=\"done\""));
+    }
+    let (status, html) = post(vec![("email", email), ("password", PASSWORD.to_string()), ("doc_type", "passport".to_string())], Some(PDF)).await;
+    assert_eq!(status, 200, "{html}");
+    let at = html.find("id=\"reference\">").expect("a reference number") + "id=\"reference\">".len();
+    let reference = &html[at..at + 14];
+    assert!(reference.chars().filter(|c| *c == '-').count() == 2, "{reference}");
+    // Support's list carries it: whole ids end with the reference.
+    let out = admin(&app, &["list"]).await;
+    let list = String::from_utf8_lossy(&out.stdout).to_uppercase();
+    assert!(list.lines().any(|l| l.split('\t').next().is_some_and(|id| id.replace('-', "").ends_with(&reference.replace('-', "")))), "{reference} in {list}");
+    app.shutdown().await;
+}

@@ -16,6 +16,8 @@ use crate::web::ctx::{Ctx, Page};
 #[template(path = "recovery.html")]
 struct RecoveryPage {
     p: Page,
+    /// The reference of the request just received, for the confirmation.
+    reference: Option<String>,
     email: String,
     /// A forgotten-password link standing in for e-mail and password (F-ACC-5).
     reset: String,
@@ -35,7 +37,7 @@ pub struct RecoveryQuery {
 pub async fn form(ctx: Ctx, axum::extract::Query(q): axum::extract::Query<RecoveryQuery>) -> Response {
     let p = ctx.page("recovery-title");
     let reset = q.reset.filter(|r| r.len() <= 200).unwrap_or_default();
-    ctx.ok(&RecoveryPage { doc_types: doc_types(&p), p, email: String::new(), reset, done: false })
+    ctx.ok(&RecoveryPage { doc_types: doc_types(&p), p, reference: None, email: String::new(), reset, done: false })
 }
 
 #[derive(Default)]
@@ -102,24 +104,24 @@ pub async fn submit(ctx: Ctx, req: Request) -> Response {
             tracing::warn!("form refused: CSRF token missing or wrong");
             let mut p = ctx.page("recovery-title");
             p.problem = Some(crate::web::problem::Problem::general(p.t("err-csrf")));
-            return ctx.render(StatusCode::FORBIDDEN, &RecoveryPage { doc_types: doc_types(&p), p, email: String::new(), reset: String::new(), done: false });
+            return ctx.render(StatusCode::FORBIDDEN, &RecoveryPage { doc_types: doc_types(&p), p, reference: None, email: String::new(), reset: String::new(), done: false });
         }
         Err(Refused::Unreadable(e)) => {
             let p = ctx.page_with("recovery-title", Some(&e), &["document"]);
-            return ctx.render(StatusCode::PAYLOAD_TOO_LARGE, &RecoveryPage { doc_types: doc_types(&p), p, email: String::new(), reset: String::new(), done: false });
+            return ctx.render(StatusCode::PAYLOAD_TOO_LARGE, &RecoveryPage { doc_types: doc_types(&p), p, reference: None, email: String::new(), reset: String::new(), done: false });
         }
     };
     let upload = Upload { file_name: f.file_name, bytes: f.bytes };
     let proof = if f.reset.is_empty() { Proof::Password { email: &f.email, password: SecretString::from(f.password) } } else { Proof::ResetLink(&f.reset) };
     match state.services.request_reset(proof, &f.doc_type, upload, &ctx.client).await {
-        Ok(_) => {
+        Ok(r) => {
             let p = ctx.page("recovery-title");
-            ctx.ok(&RecoveryPage { doc_types: doc_types(&p), p, email: String::new(), reset: String::new(), done: true })
+            ctx.ok(&RecoveryPage { doc_types: doc_types(&p), p, reference: Some(ninsho_domain::service::reference(r.request_id)), email: String::new(), reset: String::new(), done: true })
         }
         Err(e) => {
             let p = ctx.page_with("recovery-title", Some(&e), &["email", "password", "doc_type", "document"]);
             let status = crate::api::status_of(&e);
-            ctx.render(status, &RecoveryPage { doc_types: doc_types(&p), p, email: f.email, reset: f.reset, done: false })
+            ctx.render(status, &RecoveryPage { doc_types: doc_types(&p), p, reference: None, email: f.email, reset: f.reset, done: false })
         }
     }
 }
