@@ -24,6 +24,7 @@ pub const SQLITE: &[Migration] = &[
     Migration { version: 9, name: "code_message", sql: include_str!("../migrations/sqlite/0009_code_message.sql") },
     Migration { version: 10, name: "time_zone", sql: include_str!("../migrations/sqlite/0010_time_zone.sql") },
     Migration { version: 11, name: "message_challenge", sql: include_str!("../migrations/sqlite/0011_message_challenge.sql") },
+    Migration { version: 12, name: "email_change", sql: include_str!("../migrations/sqlite/0012_email_change.sql") },
 ];
 pub const POSTGRES: &[Migration] = &[
     Migration { version: 1, name: "core", sql: include_str!("../migrations/postgres/0001_core.sql") },
@@ -37,6 +38,7 @@ pub const POSTGRES: &[Migration] = &[
     Migration { version: 9, name: "code_message", sql: include_str!("../migrations/postgres/0009_code_message.sql") },
     Migration { version: 10, name: "time_zone", sql: include_str!("../migrations/postgres/0010_time_zone.sql") },
     Migration { version: 11, name: "message_challenge", sql: include_str!("../migrations/postgres/0011_message_challenge.sql") },
+    Migration { version: 12, name: "email_change", sql: include_str!("../migrations/postgres/0012_email_change.sql") },
 ];
 
 const LEDGER: &str = "create table if not exists ninsho_migrations (version bigint primary key, name text not null, applied_at bigint not null)";
