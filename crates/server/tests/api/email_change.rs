@@ -107,6 +107,56 @@ async fn f_acc_6_a_code_to_the_new_address_switches_it_and_the_old_one_works_unt
     }
 }
 
+/// A wrong password from a client address of its own (the server trusts the proxy
+/// header here), so that only the e-mail address's count is charged.
+async fn wrong_password_from(app: &TestApp, ip: &str, email: &str, password: &str) -> (u16, String) {
+    let r = app.http.post(format!("{}/api/v1/sign-in", app.url)).header("x-forwarded-for", ip).header("user-agent", UA_A).json(&json!({"email": email, "password": password})).send().await.unwrap();
+    let status = r.status().as_u16();
+    let body: Value = r.json().await.unwrap();
+    (status, body["code"].as_str().unwrap_or("").to_string())
+}
+
+#[tokio::test]
+async fn f_acc_6_password_guesses_counted_against_the_old_address_follow_the_account_to_the_new_one() {
+    for backend in backends().await {
+        // A clock that stands still: the delay must not run out during the test.
+        let clock = ninsho_domain::ports::FakeClock::at(ninsho_domain::types::UnixMillis(1_900_000_000_000));
+        let app = spawn_app_with(backend, move |c| {
+            c.trust_forwarded = true;
+            use_fake_clock(c, clock);
+        })
+        .await;
+        let (old, new) = (unique_email(), unique_email());
+        let token = app.signed_up(&old, PASSWORD).await;
+        step_up(&app, &token).await;
+        let before = app.inbox_count(&new).await;
+        let r = ask_change(&app, &token, &new).await;
+        let cid = r.body["challenge_id"].as_str().unwrap().to_string();
+        let code = app.code_after(&new, before).await;
+
+        // Someone guesses the password at the old address until a delay starts.
+        let mut throttled = false;
+        for i in 0..12 {
+            let (status, code) = wrong_password_from(&app, &format!("198.51.100.{}", i + 1), &old, "not the password at all").await;
+            if (status, code.as_str()) == (429, "auth.throttled") {
+                throttled = true;
+                break;
+            }
+            assert_eq!(status, 401, "{backend:?}: {code}");
+        }
+        assert!(throttled, "{backend:?}: the old address is throttled");
+        assert_eq!(verify(&app, &cid, &code).await.status, 200);
+
+        // The delay follows the account: the new address waits too, even with the right password.
+        let (status, code) = wrong_password_from(&app, "198.51.100.200", &new, PASSWORD).await;
+        assert_eq!((status, code.as_str()), (429, "auth.throttled"), "{backend:?}");
+        // The old address names no account any more; its count went with it.
+        let (status, code) = wrong_password_from(&app, "198.51.100.201", &old, "not the password at all").await;
+        assert_eq!((status, code.as_str()), (401, "auth.invalid_credentials"), "{backend:?}");
+        app.shutdown().await;
+    }
+}
+
 #[tokio::test]
 async fn f_acc_6_wrong_codes_are_counted_under_the_limit_and_then_the_right_one_is_refused() {
     for backend in backends().await {
