@@ -51,9 +51,9 @@ async fn f_acc_6_a_code_to_the_new_address_switches_it_and_the_old_one_works_unt
         let app = spawn_app(backend).await;
         let (old, new) = (unique_email(), unique_email());
         let token = app.signed_up(&old, PASSWORD).await;
-        // Another browser signed in before the change.
-        let other = sign_in(&app, &browser(UA_B), &old, json!({})).await;
-        let other_token = other.body["session_token"].as_str().map(str::to_string);
+        // Another session, signed in before the change.
+        let other = sign_in(&app, &app.http, &old, json!({})).await;
+        let other_token = other.body["session_token"].as_str().unwrap_or_else(|| panic!("{:?}", other.body)).to_string();
 
         // No step-up, no change.
         let refused = ask_change(&app, &token, &new).await;
@@ -90,9 +90,7 @@ async fn f_acc_6_a_code_to_the_new_address_switches_it_and_the_old_one_works_unt
         assert_eq!((ok.status, ok.body["purpose"].as_str()), (200, Some("change_email")), "{backend:?}: {:?}", ok.body);
         assert!(ok.body.get("session_token").is_none(), "a change of address signs no one in");
         assert_eq!(address_of(&app, &token).await, new, "the session that asked stays");
-        if let Some(t) = other_token {
-            assert_eq!(app.call("GET", "/api/v1/account", Some(&t), None).await.status, 401, "other sessions end");
-        }
+        assert_eq!(app.call("GET", "/api/v1/account", Some(&other_token), None).await.status, 401, "other sessions end");
         // The new address signs in, the old one no longer does; the code works once.
         assert_eq!(sign_in(&app, &app.http, &new, json!({})).await.status, 200);
         assert_eq!(sign_in(&app, &app.http, &old, json!({})).await.status, 401);
@@ -301,6 +299,54 @@ async fn f_acc_6_a_burst_of_changes_to_one_new_address_leaves_it_with_at_most_on
         if let Some((s, _)) = second {
             s.shutdown().await;
         }
+        app.shutdown().await;
+    }
+}
+
+#[tokio::test]
+async fn f_acc_6_with_2sv_on_the_step_up_takes_a_second_factor_and_the_change_ends_trusted_browsers() {
+    for backend in backends().await {
+        let app = spawn_app(backend).await;
+        let acct = two_sv_account(&app).await;
+        let phone = "+819012345678";
+        let http = browser(UA_A);
+        // A browser trusted before the change.
+        let sms = app.inbox_count(phone).await;
+        let s = sign_in(&app, &http, &acct.email, json!({})).await;
+        assert_eq!(s.body["status"], "code_required", "{:?}", s.body);
+        let cid = s.body["challenge_id"].as_str().unwrap();
+        let code = app.code_after(phone, sms).await;
+        let v = call(&http, &app.url, "POST", &format!("/api/v1/challenges/{cid}/verify"), None, Some(json!({"code": code, "trust_browser": true}))).await;
+        assert_eq!(v.status, 200, "{:?}", v.body);
+        let trusted = v.body["trusted_browser_token"].as_str().unwrap().to_string();
+        let session = v.body["session_token"].as_str().unwrap().to_string();
+        let skips = sign_in(&app, &http, &acct.email, json!({"trusted_browser_token": trusted})).await;
+        assert_eq!(skips.status, 200, "{:?}", skips.body);
+        assert_ne!(skips.body["status"], "code_required", "the mark skips the code before the change");
+
+        // With 2SV on, the password step-up made before it was turned on no longer counts:
+        // a code from a second factor is needed.
+        let new = unique_email();
+        assert_eq!(ask_change(&app, &acct.token, &new).await.status, 403);
+        let sms = app.inbox_count(phone).await;
+        let up = app.call("POST", "/api/v1/step-up", Some(&acct.token), Some(json!({}))).await;
+        assert_eq!(up.body["status"], "code_required", "{:?}", up.body);
+        let up_cid = up.body["challenge_id"].as_str().unwrap().to_string();
+        assert_eq!(verify(&app, &up_cid, &app.code_after(phone, sms).await).await.status, 200);
+
+        let (before, sms) = (app.inbox_count(&new).await, app.inbox_count(phone).await);
+        let r = ask_change(&app, &acct.token, &new).await;
+        assert_eq!(r.status, 202, "{backend:?}: {:?}", r.body);
+        let code = app.code_after(&new, before).await;
+        let done = verify(&app, r.body["challenge_id"].as_str().unwrap(), &code).await;
+        assert_eq!(done.status, 200, "{:?}", done.body);
+        assert_eq!(address_of(&app, &acct.token).await, new);
+        assert_eq!(app.call("GET", "/api/v1/account", Some(&session), None).await.status, 401, "the other session ended");
+        // The phone on file heard of it too.
+        assert!(app.inbox_latest(phone, sms).await.contains("e-mail address of your account was changed"));
+        // The trust mark no longer skips the code.
+        let after = sign_in(&app, &http, &new, json!({"trusted_browser_token": trusted})).await;
+        assert_eq!(after.body["status"], "code_required", "{backend:?}: {:?}", after.body);
         app.shutdown().await;
     }
 }
