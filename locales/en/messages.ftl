@@ -70,3 +70,12 @@ password-reset-link = Someone asked to reset the password of your { $issuer } ac
 password-reset-code-what = code to reset your password
 password-was-reset-subject = { $issuer }: your password was reset
 password-was-reset = { $issuer }: your password was reset and every session was signed out. If this wasn't you, contact us now: { $url }
+
+# F-ACC-6: changing the account's e-mail address. $detail is the new address, masked.
+email-change-code-what = code to confirm your new e-mail address
+email-change-requested-subject = { $issuer }: a change of your e-mail address was requested
+email-change-requested = Someone asked to change the e-mail address of your { $issuer } account to { $detail }. This address keeps working until the new one is confirmed. If this wasn't you, cancel it: { $deny_url }
+email-changed-subject = { $issuer }: your e-mail address was changed
+email-changed = The e-mail address of your account was changed to { $detail }. If this wasn't you, contact us now: { $url }
+email-change-taken-subject = { $issuer }: someone tried to use your e-mail address
+email-change-taken = Someone tried to move another account to your e-mail address. Your account is unchanged; you need not do anything. { $url }

@@ -84,6 +84,23 @@ account-title = Login & Security
 account-section = Account
 password-title = Change password
 password-sign-out-others = Sign out everywhere else
+
+## e-mail change (issue 11.2)
+email-change-title = Change e-mail address
+email-change-intro = We send a code to the new address and tell your current one. Your current address keeps working until you enter the code.
+field-new-email = New e-mail address
+notice-email-changed = Your e-mail address was changed. Other browsers were signed out.
+code-title-change-email = Confirm your new e-mail address
+code-instruction-email-new = We e-mailed a code to your new address. It is valid for 10 minutes.
+err-email-unchanged = This is already your e-mail address.
+event-email-change-requested = E-mail address change requested
+event-email-changed = E-mail address changed
+kind-email-change-code = Code for a new e-mail address
+kind-email-change-requested = E-mail address change requested
+kind-email-changed = E-mail address changed
+kind-email-change-taken = Attempt to use your address for another account
+check-purpose-change-email = Changing the e-mail address
+
 twosv-section = Two-step verification
 twosv-on = On
 twosv-off = Off

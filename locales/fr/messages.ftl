@@ -67,3 +67,12 @@ password-reset-link = Quelqu'un a demandé à réinitialiser le mot de passe de 
 password-reset-code-what = code de réinitialisation du mot de passe
 password-was-reset-subject = { $issuer } : votre mot de passe a été réinitialisé
 password-was-reset = { $issuer } : votre mot de passe a été réinitialisé et toutes les sessions ont été fermées. Si ce n'est pas vous, contactez-nous sans attendre : { $url }
+
+# F-ACC-6 : changer l'adresse e-mail du compte. $detail est la nouvelle adresse, masquée.
+email-change-code-what = code de confirmation de votre nouvelle adresse e-mail
+email-change-requested-subject = { $issuer } : changement d'adresse e-mail demandé
+email-change-requested = Quelqu'un a demandé à remplacer l'adresse e-mail de votre compte { $issuer } par { $detail }. Cette adresse reste valable tant que la nouvelle n'est pas confirmée. Si ce n'est pas vous, annulez : { $deny_url }
+email-changed-subject = { $issuer } : votre adresse e-mail a été changée
+email-changed = L'adresse e-mail de votre compte est désormais { $detail }. Si ce n'est pas vous, contactez-nous sans attendre : { $url }
+email-change-taken-subject = { $issuer } : quelqu'un a tenté d'utiliser votre adresse e-mail
+email-change-taken = Quelqu'un a tenté de passer un autre compte à votre adresse e-mail. Votre compte n'a pas changé ; vous n'avez rien à faire. { $url }

@@ -84,6 +84,23 @@ account-title = Connexion et sécurité
 account-section = Compte
 password-title = Modifier le mot de passe
 password-sign-out-others = Se déconnecter partout ailleurs
+
+## e-mail change (issue 11.2)
+email-change-title = Changer d'adresse e-mail
+email-change-intro = Nous envoyons un code à la nouvelle adresse et prévenons l'actuelle. Votre adresse actuelle reste valable tant que vous n'avez pas saisi le code.
+field-new-email = Nouvelle adresse e-mail
+notice-email-changed = Votre adresse e-mail a été changée. Les autres navigateurs ont été déconnectés.
+code-title-change-email = Confirmez votre nouvelle adresse e-mail
+code-instruction-email-new = Nous avons envoyé un code à votre nouvelle adresse. Il est valable 10 minutes.
+err-email-unchanged = C'est déjà votre adresse e-mail.
+event-email-change-requested = Changement d'adresse e-mail demandé
+event-email-changed = Adresse e-mail changée
+kind-email-change-code = Code pour une nouvelle adresse e-mail
+kind-email-change-requested = Changement d'adresse e-mail demandé
+kind-email-changed = Adresse e-mail changée
+kind-email-change-taken = Tentative d'utiliser votre adresse pour un autre compte
+check-purpose-change-email = Changement d'adresse e-mail
+
 twosv-section = Validation en deux étapes
 twosv-on = Activée
 twosv-off = Désactivée

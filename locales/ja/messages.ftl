@@ -67,3 +67,12 @@ password-reset-link = { $issuer }のアカウントのパスワード再設定�
 password-reset-code-what = パスワード再設定用の確認コード
 password-was-reset-subject = { $issuer }: パスワードが再設定されました
 password-was-reset = { $issuer }: パスワードが再設定され、すべての端末でログアウトしました。お心当たりがない場合はすぐにお問い合わせください: { $url }
+
+# F-ACC-6: メールアドレスの変更。$detail は新しいアドレス(一部を伏せたもの)。
+email-change-code-what = 新しいメールアドレスの確認コード
+email-change-requested-subject = { $issuer }: メールアドレスの変更が申請されました
+email-change-requested = { $issuer } アカウントのメールアドレスを { $detail } に変更する申請がありました。新しいアドレスが確認されるまで、このアドレスは引き続き使えます。お心当たりがない場合は取り消してください: { $deny_url }
+email-changed-subject = { $issuer }: メールアドレスが変更されました
+email-changed = アカウントのメールアドレスが { $detail } に変更されました。お心当たりがない場合はすぐにお問い合わせください: { $url }
+email-change-taken-subject = { $issuer }: お客様のメールアドレスが使われようとしました
+email-change-taken = 別のアカウントをお客様のメールアドレスに変更しようとする操作がありました。お客様のアカウントは変わっていません。対応は不要です。{ $url }

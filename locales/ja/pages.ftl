@@ -84,6 +84,23 @@ account-title = ログインとセキュリティ
 account-section = アカウント
 password-title = パスワードを変更
 password-sign-out-others = 他のすべての場所からログアウトする
+
+## e-mail change (issue 11.2)
+email-change-title = メールアドレスの変更
+email-change-intro = 新しいアドレスに確認コードを送り、現在のアドレスにもお知らせします。コードを入力するまでは、現在のアドレスを引き続きお使いいただけます。
+field-new-email = 新しいメールアドレス
+notice-email-changed = メールアドレスを変更しました。他のブラウザからはログアウトしました。
+code-title-change-email = 新しいメールアドレスの確認
+code-instruction-email-new = 新しいメールアドレスにセキュリティコードを送信しました。有効期限は10分間です。
+err-email-unchanged = すでにご登録のメールアドレスです。
+event-email-change-requested = メールアドレス変更の申請
+event-email-changed = メールアドレスの変更
+kind-email-change-code = 新しいメールアドレスの確認コード
+kind-email-change-requested = メールアドレス変更の申請
+kind-email-changed = メールアドレスの変更
+kind-email-change-taken = 別のアカウントによるアドレス使用の試み
+check-purpose-change-email = メールアドレスの変更
+
 twosv-section = 2段階認証
 twosv-on = 有効
 twosv-off = 無効

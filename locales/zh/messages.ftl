@@ -67,3 +67,12 @@ password-reset-link = 有人请求重置您的{ $issuer }账户密码。如果�
 password-reset-code-what = 重置密码验证码
 password-was-reset-subject = { $issuer }: 您的密码已重置
 password-was-reset = { $issuer }: 您的密码已重置,所有设备均已退出登录。如果不是您本人操作,请立即联系我们: { $url }
+
+# F-ACC-6: 更改邮箱地址。$detail 为新地址(部分隐藏)。
+email-change-code-what = 新邮箱地址验证码
+email-change-requested-subject = { $issuer }: 有人申请更改您的邮箱地址
+email-change-requested = 有人申请将您的 { $issuer } 账户邮箱地址更改为 { $detail }。在新地址确认之前,此地址仍然有效。如果不是您本人操作,请取消: { $deny_url }
+email-changed-subject = { $issuer }: 您的邮箱地址已更改
+email-changed = 您账户的邮箱地址已更改为 { $detail }。如果不是您本人操作,请立即联系我们: { $url }
+email-change-taken-subject = { $issuer }: 有人尝试使用您的邮箱地址
+email-change-taken = 有人尝试将另一个账户的邮箱地址更改为您的邮箱地址。您的账户没有变化,无需任何操作。{ $url }

@@ -84,6 +84,23 @@ account-title = 登录与安全
 account-section = 账户
 password-title = 更改密码
 password-sign-out-others = 在所有其他地方退出登录
+
+## e-mail change (issue 11.2)
+email-change-title = 更改电子邮箱地址
+email-change-intro = 我们会向新地址发送验证码,并通知您当前的地址。在您输入验证码之前,当前地址仍然有效。
+field-new-email = 新的电子邮箱地址
+notice-email-changed = 您的电子邮箱地址已更改,其他浏览器已退出登录。
+code-title-change-email = 确认新的电子邮箱地址
+code-instruction-email-new = 我们已向您的新邮箱地址发送验证码,10 分钟内有效。
+err-email-unchanged = 这已经是您的电子邮箱地址。
+event-email-change-requested = 申请更改电子邮箱地址
+event-email-changed = 电子邮箱地址已更改
+kind-email-change-code = 新邮箱地址验证码
+kind-email-change-requested = 申请更改电子邮箱地址
+kind-email-changed = 电子邮箱地址已更改
+kind-email-change-taken = 有人尝试将您的地址用于另一个账户
+check-purpose-change-email = 更改电子邮箱地址
+
 twosv-section = 两步验证
 twosv-on = 已开启
 twosv-off = 已关闭

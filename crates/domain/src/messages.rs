@@ -43,10 +43,19 @@ pub enum Template {
     PasswordResetCode,
     /// F-ACC-5: the password was reset; every session and trusted browser has ended.
     PasswordWasReset,
+    /// F-ACC-6: the code that proves a new address, sent to it.
+    EmailChangeCode,
+    /// F-ACC-6: to the old address, with the deny link that cancels the change.
+    EmailChangeRequested,
+    /// F-ACC-6: the address was changed (every address on file, the old one included).
+    EmailChanged,
+    /// F-ACC-6: someone asked to move their account to an address that has one; sent
+    /// to that address in place of a code (F-SIGNIN-5).
+    EmailChangeTaken,
 }
 
 impl Template {
-    pub const ALL: [Template; 21] = [
+    pub const ALL: [Template; 25] = [
         Template::VerifyEmailCode,
         Template::SignInCode,
         Template::StepUpCode,
@@ -68,6 +77,10 @@ impl Template {
         Template::PasswordResetLink,
         Template::PasswordResetCode,
         Template::PasswordWasReset,
+        Template::EmailChangeCode,
+        Template::EmailChangeRequested,
+        Template::EmailChanged,
+        Template::EmailChangeTaken,
     ];
     pub fn id(self) -> &'static str {
         match self {
@@ -92,6 +105,10 @@ impl Template {
             Template::PasswordResetLink => "password-reset-link",
             Template::PasswordResetCode => "password-reset-code",
             Template::PasswordWasReset => "password-was-reset",
+            Template::EmailChangeCode => "email-change-code",
+            Template::EmailChangeRequested => "email-change-requested",
+            Template::EmailChanged => "email-changed",
+            Template::EmailChangeTaken => "email-change-taken",
         }
     }
     pub fn parse(s: &str) -> Option<Self> {
@@ -99,10 +116,10 @@ impl Template {
     }
     /// Sent by e-mail only: it proves the address (a reset link, an approval).
     pub fn email_only(self) -> bool {
-        matches!(self, Template::PasswordResetLink | Template::ApprovalRequest | Template::AccountExists)
+        matches!(self, Template::PasswordResetLink | Template::ApprovalRequest | Template::AccountExists | Template::EmailChangeCode | Template::EmailChangeRequested | Template::EmailChangeTaken)
     }
     pub fn carries_code(self) -> bool {
-        matches!(self, Template::VerifyEmailCode | Template::SignInCode | Template::StepUpCode | Template::EnrollCode | Template::DeliveryCode | Template::PasswordResetCode)
+        matches!(self, Template::VerifyEmailCode | Template::SignInCode | Template::StepUpCode | Template::EnrollCode | Template::DeliveryCode | Template::PasswordResetCode | Template::EmailChangeCode)
     }
 }
 

@@ -137,6 +137,9 @@ pub struct Challenge {
     pub ip: Option<String>,
     pub user_agent: Option<String>,
     pub device_name: Option<String>,
+    /// F-ACC-6: the address a `ChangeEmail` challenge proves; it becomes the account's
+    /// only in the commit that accepts the code.
+    pub new_email: Option<crate::email::Email>,
 }
 
 impl Challenge {
@@ -159,6 +162,7 @@ impl Challenge {
             ip: None,
             user_agent: None,
             device_name: None,
+            new_email: None,
         }
     }
 }
@@ -298,6 +302,12 @@ pub enum Write {
     /// Changes nothing if the hash is no longer `old` (changed meanwhile).
     RehashPassword { account: AccountId, old: String, hash: String },
     MarkEmailVerified { account: AccountId, now: UnixMillis },
+    /// F-ACC-6: the account's address becomes `email`, verified. Unique: an address
+    /// held by another account refuses the list (`CommitError::Unique`).
+    SetEmail { account: AccountId, email: crate::email::Email, now: UnixMillis },
+    /// F-ACC-6: the password tries counted against the old address follow the account
+    /// to the new one; where both have some, the stricter state is kept.
+    MovePasswordThrottle { from: ThrottleKey, to: ThrottleKey },
     SetTwoSv { account: AccountId, enabled_at: Option<UnixMillis> },
     SetPreferred { account: AccountId, factor: Option<FactorId> },
     SetSigninAlerts { account: AccountId, on: bool },

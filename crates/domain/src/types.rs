@@ -199,10 +199,14 @@ pub enum EventKind {
     /// F-ACC-5: a reset link was asked for (recorded for known addresses only).
     PasswordResetRequested,
     PasswordReset,
+    /// F-ACC-6: a code went to a new address; the old one got a notice with a deny link.
+    EmailChangeRequested,
+    /// F-ACC-6: the new address was confirmed and is now the account's.
+    EmailChanged,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 32] = [EventKind::SignIn, EventKind::WrongPassword, EventKind::WrongCode, EventKind::CodeSent, EventKind::Denied, EventKind::DeniedAfterUse, EventKind::StepUp, EventKind::MethodDisabled, EventKind::SignUp, EventKind::SignUpExisting, EventKind::ResetRequested, EventKind::ResetDocumentViewed, EventKind::ResetApproved, EventKind::ResetRejected, EventKind::MethodAdded, EventKind::MethodRemoved, EventKind::MethodEnrolmentStarted, EventKind::TwosvEnabled, EventKind::TwosvDisabled, EventKind::TrustedBrowserRemoved, EventKind::SigninAlertsChanged, EventKind::SignedOutAll, EventKind::SignedOut, EventKind::PreferredMethodChanged, EventKind::PasswordThrottled, EventKind::PasswordChanged, EventKind::LimitsReleased, EventKind::BackupCodesGenerated, EventKind::ApprovalRequested, EventKind::ApprovalGranted, EventKind::PasswordResetRequested, EventKind::PasswordReset];
+    pub const ALL: [EventKind; 34] = [EventKind::SignIn, EventKind::WrongPassword, EventKind::WrongCode, EventKind::CodeSent, EventKind::Denied, EventKind::DeniedAfterUse, EventKind::StepUp, EventKind::MethodDisabled, EventKind::SignUp, EventKind::SignUpExisting, EventKind::ResetRequested, EventKind::ResetDocumentViewed, EventKind::ResetApproved, EventKind::ResetRejected, EventKind::MethodAdded, EventKind::MethodRemoved, EventKind::MethodEnrolmentStarted, EventKind::TwosvEnabled, EventKind::TwosvDisabled, EventKind::TrustedBrowserRemoved, EventKind::SigninAlertsChanged, EventKind::SignedOutAll, EventKind::SignedOut, EventKind::PreferredMethodChanged, EventKind::PasswordThrottled, EventKind::PasswordChanged, EventKind::LimitsReleased, EventKind::BackupCodesGenerated, EventKind::ApprovalRequested, EventKind::ApprovalGranted, EventKind::PasswordResetRequested, EventKind::PasswordReset, EventKind::EmailChangeRequested, EventKind::EmailChanged];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -238,6 +242,8 @@ impl EventKind {
             EventKind::ApprovalGranted => "approval_granted",
             EventKind::PasswordResetRequested => "password_reset_requested",
             EventKind::PasswordReset => "password_reset",
+            EventKind::EmailChangeRequested => "email_change_requested",
+            EventKind::EmailChanged => "email_changed",
         }
     }
 
@@ -247,7 +253,7 @@ impl EventKind {
 
     /// Shown to the account's owner in the sign-in history (F-DEV-3).
     pub fn in_history(self) -> bool {
-        matches!(self, EventKind::SignIn | EventKind::WrongPassword | EventKind::WrongCode | EventKind::CodeSent | EventKind::Denied | EventKind::DeniedAfterUse | EventKind::StepUp | EventKind::MethodDisabled | EventKind::SignUp | EventKind::ResetRequested | EventKind::ResetDocumentViewed | EventKind::ResetApproved | EventKind::ResetRejected | EventKind::PasswordResetRequested | EventKind::PasswordReset | EventKind::PasswordChanged)
+        matches!(self, EventKind::SignIn | EventKind::WrongPassword | EventKind::WrongCode | EventKind::CodeSent | EventKind::Denied | EventKind::DeniedAfterUse | EventKind::StepUp | EventKind::MethodDisabled | EventKind::SignUp | EventKind::ResetRequested | EventKind::ResetDocumentViewed | EventKind::ResetApproved | EventKind::ResetRejected | EventKind::PasswordResetRequested | EventKind::PasswordReset | EventKind::PasswordChanged | EventKind::EmailChangeRequested | EventKind::EmailChanged)
     }
 }
 
@@ -307,6 +313,9 @@ pub enum Purpose {
     /// F-ACC-5: a forgotten password. The e-mailed link opens it; with 2SV on, a code
     /// from a 2SV method must answer it too.
     ResetPassword,
+    /// F-ACC-6: proves a new e-mail address (stored on the challenge) before it
+    /// becomes the account's.
+    ChangeEmail,
 }
 
 impl Purpose {
@@ -320,6 +329,7 @@ impl Purpose {
             Purpose::Approve => "approve",
             Purpose::Decoy => "decoy",
             Purpose::ResetPassword => "reset_password",
+            Purpose::ChangeEmail => "change_email",
         }
     }
     pub fn parse(s: &str) -> Option<Self> {
@@ -332,6 +342,7 @@ impl Purpose {
             "approve" => Some(Purpose::Approve),
             "decoy" => Some(Purpose::Decoy),
             "reset_password" => Some(Purpose::ResetPassword),
+            "change_email" => Some(Purpose::ChangeEmail),
             _ => None,
         }
     }

@@ -24,6 +24,7 @@ pub const SQLITE: &[Migration] = &[
     Migration { version: 9, name: "code_message", sql: include_str!("../migrations/sqlite/0009_code_message.sql") },
     Migration { version: 10, name: "time_zone", sql: include_str!("../migrations/sqlite/0010_time_zone.sql") },
     Migration { version: 11, name: "message_challenge", sql: include_str!("../migrations/sqlite/0011_message_challenge.sql") },
+    Migration { version: 12, name: "email_change", sql: include_str!("../migrations/sqlite/0012_email_change.sql") },
     Migration { version: 14, name: "feedback", sql: include_str!("../migrations/sqlite/0014_feedback.sql") },
 ];
 pub const POSTGRES: &[Migration] = &[
@@ -38,6 +39,7 @@ pub const POSTGRES: &[Migration] = &[
     Migration { version: 9, name: "code_message", sql: include_str!("../migrations/postgres/0009_code_message.sql") },
     Migration { version: 10, name: "time_zone", sql: include_str!("../migrations/postgres/0010_time_zone.sql") },
     Migration { version: 11, name: "message_challenge", sql: include_str!("../migrations/postgres/0011_message_challenge.sql") },
+    Migration { version: 12, name: "email_change", sql: include_str!("../migrations/postgres/0012_email_change.sql") },
     Migration { version: 14, name: "feedback", sql: include_str!("../migrations/postgres/0014_feedback.sql") },
 ];
 

@@ -303,6 +303,7 @@ fn challenge_row(r: &DbRow) -> R<Challenge> {
         ip: r.try_get("ip").map_err(db_err)?,
         user_agent: r.try_get("user_agent").map_err(db_err)?,
         device_name: r.try_get("device_name").map_err(db_err)?,
+        new_email: r.try_get::<Option<String>, _>("new_email").map_err(db_err)?.map(Email::from_stored),
     })
 }
 

@@ -81,6 +81,22 @@ pub(crate) fn statements(w: &Write) -> Vec<Stmt> {
             always("update accounts set password_hash = $3 where id = $1 and password_hash = $2", args![account.0, old.as_str(), hash.as_str()])
         }
         Write::MarkEmailVerified { account, now } => always("update accounts set email_verified_at = $2 where id = $1 and email_verified_at is null", args![account.0, now.0]),
+        Write::SetEmail { account, email, now } => {
+            guarded("update accounts set email = $2, email_verified_at = $3 where id = $1", args![account.0, email.as_str(), now.0])
+        }
+        // The stricter of the two states: a delay running on either address keeps running.
+        Write::MovePasswordThrottle { from, to } => vec![
+            Stmt {
+                sql: "insert into password_throttle (key, tries, window_start, blocked_until) select $2, tries, window_start, blocked_until from password_throttle where key = $1 \
+                    on conflict (key) do update set \
+                      tries = case when excluded.tries > password_throttle.tries then excluded.tries else password_throttle.tries end, \
+                      window_start = case when excluded.window_start > password_throttle.window_start then excluded.window_start else password_throttle.window_start end, \
+                      blocked_until = case when excluded.blocked_until > password_throttle.blocked_until then excluded.blocked_until else password_throttle.blocked_until end",
+                args: args![from.as_str(), to.as_str()],
+                guarded: false,
+            },
+            Stmt { sql: "delete from password_throttle where key = $1", args: args![from.as_str()], guarded: false },
+        ],
         Write::SetTwoSv { account, enabled_at } => guarded("update accounts set twosv_enabled_at = $2 where id = $1", args![account.0, ms(*enabled_at)]),
         Write::SetPreferred { account, factor } => guarded("update accounts set preferred_factor = $2 where id = $1", args![account.0, factor.map(|f| f.0)]),
         // Kept to the minute (F-SIGNIN-3, `SIGN_IN_TIME_GRAIN_MS`). Unguarded: the
@@ -106,10 +122,10 @@ pub(crate) fn statements(w: &Write) -> Vec<Stmt> {
             v
         }
         Write::InsertChallenge(ch) => guarded(
-            "insert into challenges (id, account_id, purpose, factor_id, code_hash, code_expires_at, created_at, expires_at, attempts, consumed_at, cancelled_at, session_id, ip, user_agent, device_name) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+            "insert into challenges (id, account_id, purpose, factor_id, code_hash, code_expires_at, created_at, expires_at, attempts, consumed_at, cancelled_at, session_id, ip, user_agent, device_name, new_email) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
             args![ch.id.0, ch.account_id.0, ch.purpose.as_str(), ch.factor_id.map(|f| f.0), ch.code_hash.clone(), ms(ch.code_expires_at), ch.created_at.0,
                 ch.expires_at.0, ch.attempts, ms(ch.consumed_at), ms(ch.cancelled_at), ch.session_id.map(|s| s.0), ch.ip.clone(), ch.user_agent.clone(),
-                ch.device_name.clone()],
+                ch.device_name.clone(), ch.new_email.as_ref().map(|e| e.as_str())],
         ),
         Write::SetChallengeCode { challenge, factor, code_hash, code_expires_at, message, now } => guarded(
             "update challenges set code_hash = $2, factor_id = $3, code_expires_at = $4, code_message_id = $6 where id = $1 and consumed_at is null and cancelled_at is null and expires_at > $5",

@@ -150,7 +150,7 @@ fn about_request(verdict: Verdict, r: &RequestFacts) -> Vec<NextStep> {
     }
     steps.push(match r.purpose {
         Purpose::SignIn | Purpose::DeviceSignIn => NextStep::NotYouPasswordKnown,
-        Purpose::StepUp | Purpose::Enroll | Purpose::VerifyEmail | Purpose::Approve | Purpose::Decoy => NextStep::NotYouSignedIn,
+        Purpose::StepUp | Purpose::Enroll | Purpose::VerifyEmail | Purpose::Approve | Purpose::Decoy | Purpose::ChangeEmail => NextStep::NotYouSignedIn,
         Purpose::ResetPassword => NextStep::NotYouEmailRead,
     });
     // A cancelled request cannot be denied again; a completed one can (F-MSG-4 records it).

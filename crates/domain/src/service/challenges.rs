@@ -98,7 +98,8 @@ impl<S: Store> Services<S> {
             return Err(Error::MethodDisabled);
         }
         let ok = match (ch.purpose, factor) {
-            (Purpose::VerifyEmail, None) => true,
+            // The code went to the new address, which no method stands for.
+            (Purpose::VerifyEmail | Purpose::ChangeEmail, None) => true,
             (Purpose::Enroll, Some(f)) => Some(f.id) == ch.factor_id,
             // Accounts without 2SV get e-mailed codes in high-risk sign-ins.
             (Purpose::SignIn | Purpose::DeviceSignIn, None) => account.twosv_enabled_at.is_none(),
@@ -171,6 +172,7 @@ impl<S: Store> Services<S> {
                 writes.push(Write::SetSteppedUp { session, method: method_used, now });
                 writes.push(self.event(Some(account.id), EventKind::StepUp, client, how));
             }
+            Purpose::ChangeEmail => writes.extend(self.email_change_writes(&ch, &account, &factors, client, now)?),
             // Approvals are passed by their link, a reset by `complete_password_reset`.
             Purpose::Approve | Purpose::Decoy | Purpose::ResetPassword => return Err(Error::ChallengeClosed),
             Purpose::Enroll => {
@@ -204,13 +206,17 @@ impl<S: Store> Services<S> {
         }
 
         let attempt = self.code_attempt(&ch, check, factor, &account, client);
-        match self.commit_attempt(attempt, writes).await? {
-            Ok(AttemptOutcome::Accepted) => Ok(out),
-            Ok(outcome) => Err(self.after_wrong(outcome, factor, &account, client).await?),
+        match self.commit_attempt(attempt, writes).await {
+            Ok(Ok(AttemptOutcome::Accepted)) => Ok(out),
+            Ok(Ok(outcome)) => Err(self.after_wrong(outcome, factor, &account, client).await?),
             // A right code whose unlocked writes were refused: a TOTP step used before
             // (F-OTP-5), a backup code used at this moment elsewhere, a method verified
             // twice. Nothing was written; it counts as a wrong code.
-            Err(_) => Err(self.wrong_attempt(&ch, factor, &account, client).await?),
+            Ok(Err(_)) => Err(self.wrong_attempt(&ch, factor, &account, client).await?),
+            // The new address became another account's after its code was sent (F-ACC-6):
+            // nothing was written, and it answers as a taken address does, a wrong code.
+            Err(Error::Conflict { code: "conflict", .. }) if ch.purpose == Purpose::ChangeEmail => Err(self.wrong_attempt(&ch, factor, &account, client).await?),
+            Err(e) => Err(e),
         }
     }
 
@@ -361,6 +367,12 @@ impl<S: Store> Services<S> {
                 return Err(Self::method_not_allowed());
             }
             return self.decoy_send(&ch, &account, client).await;
+        }
+        if ch.purpose == Purpose::ChangeEmail {
+            if method.is_some() {
+                return Err(Self::method_not_allowed());
+            }
+            return self.resend_email_change(&ch, &account, client).await;
         }
         let factor = self.method_for(&ch, &account, &factors, method)?;
         let target = match factor {

@@ -14,6 +14,8 @@ pub(crate) enum Target<'a> {
     /// The account's own address, for e-mail verification and high-risk sign-ins of
     /// accounts without 2SV.
     AccountEmail,
+    /// F-ACC-6: an address that is not yet the account's.
+    NewEmail(&'a crate::email::Email),
 }
 
 /// Quota keys with their limits and the error code each answers with.
@@ -51,6 +53,7 @@ impl<S: Store> Services<S> {
     pub(crate) fn destination(account: &Account, target: Target<'_>) -> Result<(Channel, String, Option<FactorId>)> {
         match target {
             Target::AccountEmail => Ok((Channel::Email, account.email.as_str().to_string(), None)),
+            Target::NewEmail(e) => Ok((Channel::Email, e.as_str().to_string(), None)),
             Target::Factor(f) => match f.kind {
                 FactorKind::Phone => {
                     let phone = f.phone.as_ref().ok_or_else(|| Error::internal("phone factor without number"))?;
@@ -132,6 +135,7 @@ impl<S: Store> Services<S> {
             Purpose::StepUp => Template::StepUpCode,
             Purpose::Enroll => Template::EnrollCode,
             Purpose::ResetPassword => Template::PasswordResetCode,
+            Purpose::ChangeEmail => Template::EmailChangeCode,
             Purpose::Approve | Purpose::Decoy => return Err(Error::internal("no code is sent for this challenge")),
         };
         let mut intent = Intent::new(template, channel, to.clone(), account.locale)

@@ -77,47 +77,63 @@ impl<S: Store> Services<S> {
 
     /// A resend on a decoy: the same quota charges and answer as a real e-mail send. A
     /// real e-mail goes out too — the owner's "someone used your address" notice — so
-    /// that "sent" or "queued" follows the same mail server as a real code would, and
-    /// an earlier notice still waiting is withdrawn with its charge carried over, as a
-    /// real resend does with its code (F-SIGNIN-5).
+    /// that "sent" or "queued" follows the same mail server as a real code would
+    /// (F-SIGNIN-5).
     pub(crate) async fn decoy_send(&self, ch: &Challenge, account: &Account, client: &ClientInfo) -> Result<super::delivery::SentVia> {
+        let charges = self.charges(None, account.email.as_str(), client);
+        let notice = || {
+            Intent::new(Template::AccountExists, Channel::Email, account.email.as_str(), account.locale)
+                .account(account.id)
+                .var("issuer", &self.policy.issuer)
+                .var("url", &self.policy.public_url)
+        };
+        self.send_in_place_of_code(ch.id, ch.code_message, &notice, &charges, vec![]).await
+    }
+
+    /// A notice to a taken address where a code would go to a free one (sign-up's
+    /// decoy, a change to a taken address): charged as the code would be, with an
+    /// earlier notice still waiting withdrawn and its charge carried over as a real
+    /// resend does with its code, and answered alike. The challenge gets a random
+    /// "code" that was never sent, so no code can pass it. `prefix` commits with it.
+    pub(crate) async fn send_in_place_of_code(
+        &self,
+        challenge: ChallengeId,
+        replaces: Option<MessageId>,
+        notice: &(dyn Fn() -> Intent + Sync),
+        charges: &super::delivery::Charges,
+        prefix: Vec<Write>,
+    ) -> Result<super::delivery::SentVia> {
         let now = self.now();
-        let waiting = match ch.code_message {
+        let waiting = match replaces {
             Some(m) => self.store.waiting_message(m, now).await?.map(|w| (m, w)),
             None => None,
         };
-        let charges = self.charges(None, account.email.as_str(), client);
-        let mut writes = Vec::new();
-        let mut intent = Intent::new(Template::AccountExists, Channel::Email, account.email.as_str(), account.locale)
-            .account(account.id)
-            .var("issuer", &self.policy.issuer)
-            .var("url", &self.policy.public_url);
-        let (supersede, first_quota) = Self::withdraw_or_charge(&mut writes, waiting.as_ref(), &charges, &mut intent, now);
-        let notice = intent.into_write(&self.keys, now)?;
-        let message = match &notice {
+        let mut writes = prefix.clone();
+        let mut intent = notice();
+        let shown_to = Self::masked(Channel::Email, &intent.destination);
+        let (supersede, first_quota) = Self::withdraw_or_charge(&mut writes, waiting.as_ref(), charges, &mut intent, now);
+        let message = intent.into_write(&self.keys, now)?;
+        let message_id = match &message {
             Write::InsertOutbox(m) => m.id,
             _ => return Err(Error::internal("an intent is an outbox row")),
         };
-        // The decoy's "code" is never compared; the message is what a resend replaces.
+        // The "code" is never compared with anything sent; the message is what a resend replaces.
         let mut filler = [0u8; 32];
         crate::crypto::fill_random(&mut filler)?;
         writes.push(Write::SetChallengeCode {
-            challenge: ch.id,
+            challenge,
             factor: None,
             code_hash: filler.to_vec(),
             code_expires_at: now.plus_secs(self.policy.codes.sent_code_ttl_secs),
-            message,
+            message: message_id,
             now,
         });
-        writes.push(notice);
+        writes.push(message);
         match self.commit_guarded(writes).await? {
-            Ok(()) => Ok(super::delivery::SentVia { channel: Channel::Email, to: account.email.masked(), state: self.delivery_state(message).await }),
+            Ok(()) => Ok(super::delivery::SentVia { channel: Channel::Email, to: shown_to, state: self.delivery_state(message_id).await }),
             // Taken by a dispatcher meanwhile: charged like any send, as a real one is.
-            Err(i) if Some(i) == supersede => {
-                let fresh = Challenge { code_message: None, ..ch.clone() };
-                Box::pin(self.decoy_send(&fresh, account, client)).await
-            }
-            Err(i) if i >= first_quota && i < first_quota + charges.keys().len() => Err(self.limited(&charges, i - first_quota).await?),
+            Err(i) if Some(i) == supersede => Box::pin(self.send_in_place_of_code(challenge, None, notice, charges, prefix)).await,
+            Err(i) if i >= first_quota && i < first_quota + charges.keys().len() => Err(self.limited(charges, i - first_quota).await?),
             Err(_) => Err(Error::ChallengeClosed),
         }
     }

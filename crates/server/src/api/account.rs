@@ -60,6 +60,18 @@ pub async fn change_password(State(s): State<AppState>, Auth(a): Auth, Client(c)
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChangeEmail {
+    new_email: String,
+}
+
+/// F-ACC-6: needs a step-up; answers alike whether or not the address is taken.
+pub async fn change_email(State(s): State<AppState>, Auth(a): Auth, Client(c): Client, Json(b): Json<ChangeEmail>) -> ApiResult<Response> {
+    let out = s.services.start_email_change(&a, &b.new_email, &c).await?;
+    Ok((StatusCode::ACCEPTED, axum::Json(out)).into_response())
+}
+
 pub async fn sessions(State(s): State<AppState>, Auth(a): Auth) -> ApiResult<Response> {
     Ok(axum::Json(serde_json::json!({ "sessions": s.services.list_sessions(&a, a.account.locale).await? })).into_response())
 }

@@ -45,6 +45,7 @@ pub fn router(state: AppState) -> Router {
         .route("/sign-out", post(account::sign_out_current))
         .route("/account", get(account::get_account).patch(account::patch_account))
         .route("/account/password", post(account::change_password))
+        .route("/account/email", post(account::change_email))
         .route("/methods", get(methods::list))
         .route("/methods/phone", post(methods::add_phone))
         .route("/methods/totp", post(methods::add_totp))

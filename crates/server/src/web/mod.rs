@@ -43,6 +43,7 @@ pub fn routes(dev_inbox: bool) -> Router<AppState> {
         .route("/account", get(account::show))
         .route("/account/confirm", get(code::confirm_form).post(code::confirm))
         .route("/account/password", get(account::password_form).post(account::change_password))
+        .route("/account/email", get(account::email_form).post(account::change_email))
         .route("/account/language", post(account::set_language))
         .route("/account/time-zone", post(account::set_time_zone))
         .route("/account/alerts", post(account::set_alerts))

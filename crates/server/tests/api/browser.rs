@@ -544,3 +544,63 @@ async fn f_dev_1_browser_devices_page_names_the_device_and_shows_tokyo_time_at_3
     b.quit().await;
     app.shutdown().await;
 }
+
+/// F-ACC-6 on a phone in Japanese: "Login & Security" → confirm it's you → the new
+/// address (a refusal shown next to the field, in Japanese) → the code sent to it on
+/// the shared code page → back with a notice and the new address shown.
+#[tokio::test]
+async fn f_acc_6_browser_change_of_e_mail_address_at_375_px_in_ja() {
+    if skip() {
+        return;
+    }
+    let app = web_app().await;
+    let ja = |k: &str| super::pages::text_of_key(ninsho_domain::types::Locale::Ja, k);
+    let b = phone().await;
+    let t = Tab { b: &b, base: app.url.clone() };
+    let (old, new) = (unique_email(), unique_email());
+    t.go("/language/ja?next=/sign-up").await;
+    sign_up(&app, &t, &old).await;
+
+    // The form asks for a fresh confirmation first.
+    t.click("change-email").await;
+    assert!(t.path().await.starts_with("/account/confirm"), "{}", t.path().await);
+    t.fill("password", PASSWORD).await;
+    t.click("confirm").await;
+    assert_eq!(t.path().await, "/account/email");
+    assert_eq!(t.text("current-email").await, old);
+
+    // The address already on the account is refused next to the field.
+    t.fill("new_email", &old).await;
+    t.click("email-change-continue").await;
+    assert_eq!(t.text("new_email-error").await, ja("err-email-unchanged"), "{}", t.source().await);
+    let width = page_width(&b).await;
+    assert!(width <= 375, "the e-mail change page scrolls sideways on a phone: {width} px");
+    t.shot("ja-375-email-change-refused").await;
+
+    let (old_before, new_before) = (app.inbox_count(&old).await, app.inbox_count(&new).await);
+    t.fill("new_email", &new).await;
+    t.click("email-change-continue").await;
+    assert_eq!(t.path().await, "/code", "{}", t.source().await);
+    assert!(t.source().await.contains(&ja("code-instruction-email-new")));
+    let width = page_width(&b).await;
+    assert!(width <= 375, "the code page scrolls sideways on a phone: {width} px");
+    t.shot("ja-375-email-change-code").await;
+    let notice = app.inbox_latest(&old, old_before).await;
+    assert!(notice.contains("/deny/") && notice.contains("メールアドレスを"), "the old address is told, in Japanese: {notice}");
+    let code = app.code_after(&new, new_before).await;
+
+    // A wrong code is refused on the page, in Japanese; the right one switches.
+    t.fill("code", if code == "000000" { "111111" } else { "000000" }).await;
+    t.click("verify").await;
+    assert!(t.text("code-error").await.contains(&ja("err-code-invalid")), "{}", t.source().await);
+    t.fill("code", &code).await;
+    t.click("verify").await;
+    assert_eq!(t.path().await, "/account?notice=email-changed", "{}", t.source().await);
+    assert_eq!(t.text("notice").await, ja("notice-email-changed"));
+    assert_eq!(t.text("account-email").await, new);
+    let width = page_width(&b).await;
+    assert!(width <= 375, "the account page scrolls sideways on a phone: {width} px");
+    t.shot("ja-375-email-changed").await;
+    b.quit().await;
+    app.shutdown().await;
+}

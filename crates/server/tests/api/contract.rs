@@ -36,9 +36,10 @@ const CONFIG: &str = r#"
 expected-statuses = ["2xx", "401", "403", "404", "409", "410", "429"]
 
 # A new password must be strong (zxcvbn, with the account's own words): not expressible
-# as a schema. The address must also be a deliverable one (Email::parse).
+# as a schema. The address must also be a deliverable one (Email::parse), and a new
+# address must differ from the current one (email.unchanged).
 [[operations]]
-include-path = ["/api/v1/sign-up", "/api/v1/account/password", "/api/v1/password-reset"]
+include-path = ["/api/v1/sign-up", "/api/v1/account/password", "/api/v1/account/email", "/api/v1/password-reset"]
 checks.positive_data_acceptance.expected-statuses = ["2xx", "401", "403", "404", "409", "410", "422", "429"]
 
 # Approve, deny and reset tokens are signed by the server: any other string is refused

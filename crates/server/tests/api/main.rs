@@ -15,6 +15,7 @@ mod webhook;
 mod browser;
 mod pages;
 mod devices;
+mod email_change;
 mod errors;
 mod limits;
 mod crash;

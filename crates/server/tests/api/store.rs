@@ -321,3 +321,51 @@ async fn f_msg_3_a_code_message_keeps_its_challenge_from_outbox_to_message_cente
         db.close().await;
     }
 }
+
+#[tokio::test]
+async fn f_acc_6_a_pending_address_is_kept_on_its_challenge_and_an_address_is_one_account_s() {
+    for b in backends().await {
+        let (_fresh, db, a, _) = with_open_challenge(b, NOW).await;
+        let other = account(NOW);
+        db.commit(vec![Write::InsertAccount(other.clone())]).await.unwrap();
+        let wanted = Email::parse(&unique_email()).unwrap();
+        let ch = Challenge { new_email: Some(wanted.clone()), ..Challenge::open(ChallengeId::new(), a.id, Purpose::ChangeEmail, NOW, NOW.plus_secs(600)) };
+        db.commit(vec![Write::InsertChallenge(ch.clone())]).await.unwrap();
+        let read = db.challenge_context(ch.id, None).await.unwrap().unwrap().challenge;
+        assert_eq!((read.purpose, read.new_email.as_ref()), (Purpose::ChangeEmail, Some(&wanted)), "{b:?}");
+
+        db.commit(vec![Write::SetEmail { account: a.id, email: wanted.clone(), now: NOW.plus_secs(1) }]).await.unwrap();
+        let changed = db.account(a.id).await.unwrap().unwrap();
+        assert_eq!((changed.email, changed.email_verified_at), (wanted.clone(), Some(NOW.plus_secs(1))));
+        // A second account cannot take the address; nothing of its list is written.
+        let refused = db.commit(vec![Write::SetLocale { account: other.id, locale: Locale::Ja }, Write::SetEmail { account: other.id, email: wanted.clone(), now: NOW }]).await;
+        assert!(matches!(refused, Err(CommitError::Unique)), "{b:?}: {refused:?}");
+        let unchanged = db.account(other.id).await.unwrap().unwrap();
+        assert_eq!((unchanged.email, unchanged.locale), (other.email.clone(), Locale::En));
+        assert_eq!(db.account_by_email(&wanted).await.unwrap().map(|x| x.id), Some(a.id));
+    }
+}
+
+#[tokio::test]
+async fn f_acc_6_password_tries_move_to_the_new_address_keeping_the_stricter_state() {
+    for b in backends().await {
+        let (_fresh, db, _, _) = with_open_challenge(b, NOW).await;
+        let policy = ninsho_domain::Policy::default().throttle;
+        let (from, to) = (ThrottleKey::account(b"old address"), ThrottleKey::account(b"new address"));
+        // The old address is past its free tries and waiting; the new one has one try.
+        for _ in 0..=policy.account_free {
+            db.commit(vec![Write::TakePasswordTry { key: from.clone(), now: NOW, policy }]).await.unwrap();
+        }
+        db.commit(vec![Write::TakePasswordTry { key: to.clone(), now: NOW, policy }]).await.unwrap();
+        let waiting = db.throttled_until(&from, NOW).await.unwrap();
+        assert!(waiting.is_some_and(|t| t > NOW), "{b:?}: {waiting:?}");
+        assert_eq!(db.throttled_until(&to, NOW).await.unwrap(), None);
+
+        db.commit(vec![Write::MovePasswordThrottle { from: from.clone(), to: to.clone() }]).await.unwrap();
+        assert_eq!(db.throttled_until(&to, NOW).await.unwrap(), waiting, "{b:?}: the wait follows");
+        assert_eq!(db.throttled_until(&from, NOW).await.unwrap(), None, "{b:?}: the old address is free");
+        // Moving from an address with no tries leaves the new one as it was.
+        db.commit(vec![Write::MovePasswordThrottle { from: ThrottleKey::account(b"never tried"), to: to.clone() }]).await.unwrap();
+        assert_eq!(db.throttled_until(&to, NOW).await.unwrap(), waiting);
+    }
+}

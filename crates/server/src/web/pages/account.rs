@@ -1,6 +1,6 @@
-//! "Login & Security": the account's methods and their actions, password change,
-//! the account language, time zone and sign-in alerts (F-ACC-3, F-ACC-4, F-2SV-*,
-//! F-MSG-1, F-DEV-1/3).
+//! "Login & Security": the account's methods and their actions, password and e-mail
+//! address change, the account language, time zone and sign-in alerts (F-ACC-3,
+//! F-ACC-4, F-ACC-6, F-2SV-*, F-MSG-1, F-DEV-1/3).
 
 use std::sync::LazyLock;
 
@@ -15,13 +15,13 @@ use secrecy::SecretString;
 use serde::Deserialize;
 
 use super::auth::LANGUAGES;
-use super::code::method_name;
+use super::code::{method_name, set_pending};
 use crate::web::cookies;
 use crate::web::ctx::{Ctx, Page};
 use crate::web::form::PageForm;
 
 /// Notices a redirect may ask for; anything else in `?notice=` is ignored.
-const NOTICES: [&str; 12] = [
+const NOTICES: [&str; 13] = [
     "twosv-on",
     "twosv-off",
     "feedback-thanks",
@@ -34,6 +34,7 @@ const NOTICES: [&str; 12] = [
     "language-saved",
     "codes-saved",
     "time-zone-saved",
+    "email-changed",
 ];
 
 /// The zones the picker offers, read once from the bundled database.
@@ -166,6 +167,49 @@ pub async fn change_password(ctx: Ctx, PageForm(f): PageForm<PasswordForm>) -> R
         Err(e) => {
             let p = ctx.page_with("password-title", Some(&e), &["current_password", "new_password"]);
             ctx.render(crate::api::status_of(&e), &PasswordPage { p })
+        }
+    }
+}
+
+#[derive(askama::Template)]
+#[template(path = "email_change.html")]
+struct EmailChangePage {
+    p: Page,
+    current: String,
+    new_email: String,
+}
+
+/// F-ACC-6: a fresh confirmation first, before the new address is typed (as for a phone).
+pub async fn email_form(ctx: Ctx) -> Response {
+    let Some(a) = ctx.authed.clone() else { return ctx.to_sign_in() };
+    if let Err(e) = ctx.state.services.require_step_up(&a) {
+        let here = ctx.here.clone();
+        return ctx.fail(e, &here);
+    }
+    let p = ctx.page("email-change-title");
+    ctx.ok(&EmailChangePage { p, current: a.account.email.as_str().to_string(), new_email: String::new() })
+}
+
+#[derive(Deserialize)]
+pub struct EmailChangeForm {
+    #[serde(default)]
+    new_email: String,
+}
+
+/// The code goes to the new address; the shared code page takes it, then back to the
+/// account with a notice.
+pub async fn change_email(mut ctx: Ctx, PageForm(f): PageForm<EmailChangeForm>) -> Response {
+    let Some(a) = ctx.authed.clone() else { return ctx.to_sign_in() };
+    match ctx.state.services.start_email_change(&a, &f.new_email, &ctx.client).await {
+        Ok(started) => {
+            set_pending(&mut ctx, started.challenge_id, "/account?notice=email-changed");
+            // A slow or failing mail server: say the code is on its way, not that it arrived.
+            ctx.redirect(if started.sent.state == ninsho_domain::service::DeliveryState::Queued { "/code?notice=queued" } else { "/code" })
+        }
+        Err(e @ (Error::StepUpRequired | Error::Unauthenticated)) => ctx.fail(e, "/account/email"),
+        Err(e) => {
+            let p = ctx.page_with("email-change-title", Some(&e), &["new_email"]);
+            ctx.render(crate::api::status_of(&e), &EmailChangePage { p, current: a.account.email.as_str().to_string(), new_email: f.new_email })
         }
     }
 }

@@ -109,6 +109,7 @@ fn title_key(purpose: Purpose) -> &'static str {
         Purpose::VerifyEmail | Purpose::Decoy => "code-title-verify-email",
         Purpose::StepUp => "code-title-step-up",
         Purpose::Enroll => "code-title-enroll",
+        Purpose::ChangeEmail => "code-title-change-email",
         _ => "code-title-sign-in",
     }
 }
@@ -119,7 +120,8 @@ fn code_page(ctx: &Ctx, view: &ChallengeView, chosen: Option<FactorId>, e: Optio
     let p = ctx.page_with(title_key(view.purpose), e, &["code"]);
     let tr = p.tr;
     let current = chosen.and_then(|id| view.methods.iter().find(|m| m.id == id)).or(view.method.as_ref());
-    let instruction = instruction(&tr, current);
+    // A new address's code went to an address that is not yet the account's.
+    let instruction = if view.purpose == Purpose::ChangeEmail { tr.t("code-instruction-email-new") } else { instruction(&tr, current) };
     let backup = current.is_some_and(|m| m.kind == FactorKind::BackupCodes);
     let others = view
         .methods
@@ -149,6 +151,7 @@ fn restart_for(purpose: Purpose) -> String {
     match purpose {
         Purpose::VerifyEmail | Purpose::Decoy => "/sign-up".into(),
         Purpose::StepUp | Purpose::Enroll => "/account".into(),
+        Purpose::ChangeEmail => "/account/email".into(),
         Purpose::ResetPassword => "/forgot-password".into(),
         _ => "/sign-in".into(),
     }

@@ -230,6 +230,7 @@ pub fn purpose_key(purpose: Purpose) -> &'static str {
         Purpose::VerifyEmail | Purpose::Decoy => "check-purpose-verify-email",
         Purpose::Approve => "check-purpose-approve",
         Purpose::ResetPassword => "check-purpose-reset-password",
+        Purpose::ChangeEmail => "check-purpose-change-email",
     }
 }
 
