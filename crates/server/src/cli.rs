@@ -264,10 +264,10 @@ impl DeliveryArgs {
             let pw = SecretString::from(self.kannel_password.clone().ok_or_else(|| anyhow::anyhow!("Kannel needs NINSHO_KANNEL_PASSWORD"))?);
             c.providers.sms = Provider::Kannel(KannelProvider::new(url, &self.kannel_username, pw, &self.sms_from).map_err(|e| anyhow::anyhow!("Kannel: {e}"))?);
         } else if let Some(url) = &self.sms_webhook_url {
-            c.providers.sms = Provider::Webhook(WebhookProvider::new(url, secret()?, timeout).map_err(|e| anyhow::anyhow!("SMS webhook: {e}"))?);
+            c.providers.sms = Provider::Webhook(WebhookProvider::new(url, secret()?, &self.sms_from, timeout).map_err(|e| anyhow::anyhow!("SMS webhook: {e}"))?);
         }
         if let Some(url) = &self.voice_webhook_url {
-            c.providers.voice = Provider::Webhook(WebhookProvider::new(url, secret()?, timeout).map_err(|e| anyhow::anyhow!("voice webhook: {e}"))?);
+            c.providers.voice = Provider::Webhook(WebhookProvider::new(url, secret()?, &self.sms_from, timeout).map_err(|e| anyhow::anyhow!("voice webhook: {e}"))?);
         }
         // Unless named, the official senders are the ones this server sends from and
         // links to, so its own messages are genuine to it (F-MSG-3).
