@@ -56,7 +56,7 @@ enum Resets {
         #[arg(long, default_value = "pending")]
         status: String,
         #[command(flatten)]
-        common: CommonArgs,
+        settings: Box<ServeArgs>,
     },
     /// Writes a pending request's identity document to a file only you can read, by
     /// default `DATA_DIR/review/ID.EXT`; the decision deletes that file.
@@ -67,7 +67,7 @@ enum Resets {
         #[arg(long)]
         out: Option<PathBuf>,
         #[command(flatten)]
-        common: CommonArgs,
+        settings: Box<ServeArgs>,
     },
     /// Approve: two-step verification goes off and the password alone signs in.
     Approve {
@@ -75,7 +75,7 @@ enum Resets {
         #[arg(long)]
         reviewer: String,
         #[command(flatten)]
-        common: CommonArgs,
+        settings: Box<ServeArgs>,
     },
     /// Reject, with the reason the user is told.
     Reject {
@@ -85,7 +85,7 @@ enum Resets {
         #[arg(long)]
         reviewer: String,
         #[command(flatten)]
-        common: CommonArgs,
+        settings: Box<ServeArgs>,
     },
 }
 
@@ -117,7 +117,7 @@ struct ReleaseArgs {
     #[command(flatten)]
     target: ReleaseTarget,
     #[command(flatten)]
-    common: CommonArgs,
+    settings: Box<ServeArgs>,
 }
 
 #[derive(Args, Clone)]
@@ -142,6 +142,9 @@ pub struct CommonArgs {
     pub log: String,
 }
 
+/// What `serve` reads. Every `admin` command reads it too: the messages an admin
+/// command triggers (a reset approved, a limit lifted) must link to the same public
+/// URL and name the same shop as those the server sends itself.
 #[derive(Args)]
 struct ServeArgs {
     #[arg(long, env = "NINSHO_LISTEN", default_value = "127.0.0.1:8080")]
@@ -377,8 +380,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Admin { what: Admin::Limits { what: Limits::Release(r) } } => {
-            crate::logging::init(&r.common.log_format, "warn");
-            let c = r.common.config(SocketAddr::from(([127, 0, 0, 1], 0)))?;
+            crate::logging::init(&r.settings.common.log_format, "warn");
+            let c = serve_config(&r.settings)?;
             let services = crate::App::services(&c).await?;
             let t = &r.target;
             let target = if let Some(a) = &t.account {
@@ -422,11 +425,11 @@ fn remove_review_copies(c: &Config, id: &str) {
 }
 
 async fn resets(what: Resets) -> anyhow::Result<()> {
-    let common = match &what {
-        Resets::List { common, .. } | Resets::Document { common, .. } | Resets::Approve { common, .. } | Resets::Reject { common, .. } => common,
+    let settings = match &what {
+        Resets::List { settings, .. } | Resets::Document { settings, .. } | Resets::Approve { settings, .. } | Resets::Reject { settings, .. } => settings,
     };
-    crate::logging::init(&common.log_format, "warn");
-    let c = common.config(SocketAddr::from(([127, 0, 0, 1], 0)))?;
+    crate::logging::init(&settings.common.log_format, "warn");
+    let c = serve_config(settings)?;
     let services = crate::App::services(&c).await?;
     let result = async {
         let e = crate::config::operator_error;
