@@ -6,7 +6,7 @@ use secrecy::{ExposeSecret, SecretString};
 
 use super::delivery::{SentVia, Target};
 use super::*;
-use crate::messages::Template;
+use crate::messages::{Detail, Template};
 use crate::otp::{backup_codes, sent_code, totp};
 use crate::ports::{AttemptOutcome, Challenge, CodeAttempt, CodeCheck, CommitError, TrustedBrowser};
 
@@ -198,7 +198,13 @@ impl<S: Store> Services<S> {
                 if let Some(g) = remaining.iter_mut().find(|g| g.id == f.id) {
                     g.verified_at = Some(now);
                 }
-                writes.extend(self.notify_all(&account, &remaining, Template::MethodAdded, f.kind.as_str())?);
+                // F-2SV-6: a replaced phone is one change, named by both numbers' tails.
+                let replaced = f.replaces.and_then(|old| factors.iter().find(|g| g.id == old)).and_then(|g| g.phone.as_ref());
+                let (template, detail) = match (replaced, &f.phone) {
+                    (Some(old), Some(new)) => (Template::PhoneChanged, Detail::PhoneChanged { from: old.tail().to_string(), to: new.tail().to_string() }),
+                    _ => (Template::MethodAdded, Detail::method_of(f.kind, f.phone.as_ref())),
+                };
+                writes.extend(self.notify_all(&account, &remaining, template, Some(&detail))?);
                 writes.push(self.event(Some(account.id), EventKind::MethodAdded, client, f.kind.as_str()));
             }
         }
@@ -301,7 +307,8 @@ impl<S: Store> Services<S> {
                 let kind = factor.map(|f| f.kind.as_str()).unwrap_or("");
                 let mut writes = vec![self.event(Some(account.id), EventKind::MethodDisabled, client, kind)];
                 let factors = self.store.factors(account.id).await?;
-                writes.extend(self.notify_all(account, &factors, crate::messages::Template::MethodRemoved, &format!("{kind} (too many wrong codes)"))?);
+                let detail = factor.map(|f| crate::messages::Detail::LockedOut { kind: f.kind, tail: f.phone.as_ref().map(|p| p.tail().to_string()) });
+                writes.extend(self.notify_all(account, &factors, crate::messages::Template::MethodRemoved, detail.as_ref())?);
                 self.commit(writes).await?;
                 Ok(Error::MethodDisabled)
             }

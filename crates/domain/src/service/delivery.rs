@@ -3,7 +3,7 @@
 //! does not know, and a send the quota refuses leaves nothing behind.
 
 use super::*;
-use crate::messages::{Intent, Template};
+use crate::messages::{Detail, Intent, Template};
 use crate::otp::sent_code;
 use crate::ports::Factor;
 
@@ -140,7 +140,7 @@ impl<S: Store> Services<S> {
             .var("code", code.as_str())
             .var("issuer", &self.policy.issuer)
             .var("origin_host", &self.policy.origin_host)
-            .var("minutes", (self.policy.codes.sent_code_ttl_secs / 60).to_string())
+            .valid_for(self.policy.codes.sent_code_ttl_secs)
             .var("deny_url", self.deny_link(challenge));
         let mut writes = prefix;
         let (supersede, first_quota) = Self::withdraw_or_charge(&mut writes, replaced.as_ref(), &quota, &mut intent, now);
@@ -267,14 +267,14 @@ impl<S: Store> Services<S> {
 
     /// Security notifications go to every address on file (SPEC "Security stance"):
     /// the account's e-mail and every verified phone.
-    pub(crate) fn notify_all(&self, account: &Account, factors: &[Factor], template: Template, detail: &str) -> Result<Vec<Write>> {
+    pub(crate) fn notify_all(&self, account: &Account, factors: &[Factor], template: Template, detail: Option<&Detail>) -> Result<Vec<Write>> {
         let now = self.now();
         let mut out = Vec::new();
         let mut add = |channel: Channel, to: String| -> Result<()> {
             let intent = Intent::new(template, channel, to, account.locale)
                 .account(account.id)
                 .var("issuer", &self.policy.issuer)
-                .var("detail", detail)
+                .detail(detail)
                 .var("url", self.way_on(template));
             out.push(intent.into_write(&self.keys, now)?);
             Ok(())
