@@ -386,6 +386,7 @@ pub(crate) fn email_method_view(account: &Account) -> MethodView {
         kind: FactorKind::Email,
         channel: Some(Channel::Email),
         destination: Some(account.email.masked()),
+        phone_tail: None,
         verified: account.email_verified_at.is_some(),
         disabled: false,
         preferred: false,

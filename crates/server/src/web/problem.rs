@@ -32,8 +32,8 @@ impl Problem {
         let key = e.reason().map(|r| reason_key(&key, r)).filter(|k| tr.has(k)).unwrap_or(key);
         let message = match e {
             Error::RateLimited { retry_at, now, .. } => {
-                let minutes = ((retry_at.0 - now.0).max(0) / 60_000 + 1).to_string();
-                tr.t1(&key, "minutes", &minutes)
+                let secs = ((retry_at.0 - now.0).max(0) + 999) / 1000;
+                tr.t1(&key, "wait", &tr.span(ninsho_domain::messages::Span::round_up(secs)))
             }
             _ if tr.has(&key) => tr.t(&key),
             // A code added to `domain` without page text; the all-codes test catches it.

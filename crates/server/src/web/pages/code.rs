@@ -28,9 +28,18 @@ fn pending(ctx: &Ctx) -> Option<(ChallengeId, String)> {
     Some((ChallengeId(uuid::Uuid::try_parse(id).ok()?), safe_next(Some(next), "/account")))
 }
 
+/// Where a method's code goes, as the page names it: a phone by its last digits
+/// ("末尾5678"), an e-mail address masked.
+pub fn destination_of(tr: &Tr, m: &MethodView) -> String {
+    match &m.phone_tail {
+        Some(tail) => tr.phone_tail(tail),
+        None => m.destination.clone().unwrap_or_default(),
+    }
+}
+
 /// What a method is called in "use another method".
 pub fn method_name(tr: &Tr, m: &MethodView) -> String {
-    let to = m.destination.clone().unwrap_or_default();
+    let to = destination_of(tr, m);
     match (m.kind, m.channel) {
         (FactorKind::Totp, _) => tr.t("method-app"),
         (FactorKind::Phone, Some(Channel::Voice)) => tr.t1("method-voice", "to", &to),
@@ -45,7 +54,7 @@ pub fn instruction(tr: &Tr, current: Option<&MethodView>) -> String {
     match current {
         None => tr.t("code-instruction-email-account"),
         Some(m) => {
-            let to = m.destination.clone().unwrap_or_default();
+            let to = destination_of(tr, m);
             match (m.kind, m.channel) {
                 (FactorKind::Totp, _) => tr.t("code-instruction-app"),
                 (FactorKind::BackupCodes, _) => tr.t("code-instruction-backup"),
@@ -58,7 +67,7 @@ pub fn instruction(tr: &Tr, current: Option<&MethodView>) -> String {
 }
 
 pub fn action_label(tr: &Tr, m: &MethodView) -> String {
-    let to = m.destination.clone().unwrap_or_default();
+    let to = destination_of(tr, m);
     match (m.kind, m.channel) {
         (FactorKind::Totp, _) => tr.t("use-app"),
         (FactorKind::Phone, Some(Channel::Voice)) => tr.t1("use-voice", "to", &to),
@@ -184,7 +193,7 @@ pub async fn show(ctx: Ctx, Query(q): Query<CodeQuery>) -> Response {
             let chosen = parse_method(q.method.as_deref());
             let mut page = code_page(&ctx, &view, chosen, None);
             if q.sent.is_some() {
-                let to = chosen.and_then(|c| view.methods.iter().find(|m| m.id == c)).or(view.method.as_ref()).and_then(|m| m.destination.clone());
+                let to = chosen.and_then(|c| view.methods.iter().find(|m| m.id == c)).or(view.method.as_ref()).map(|m| destination_of(&page.p.tr, m)).filter(|to| !to.is_empty());
                 page.p.notice = Some(match to {
                     Some(to) => page.p.t1("code-resent-to", "to", &to),
                     None => page.p.t("code-resent"),
