@@ -66,7 +66,7 @@ code-start-again = Start again
 
 ## messages and methods (issue 11.7)
 # A phone number by its last digits; lengths of time in whole units.
-phone-tail = ending in { $tail }
+phone-tail = the number ending in { $tail }
 span-seconds = { $n ->
     [one] 1 second
    *[other] { $n } seconds

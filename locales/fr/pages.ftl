@@ -65,7 +65,7 @@ code-closed = Cette page de code a expiré, ou trop de codes erronés ont été 
 code-start-again = Recommencer
 
 ## messages and methods (issue 11.7)
-phone-tail = se terminant par { $tail }
+phone-tail = le numéro se terminant par { $tail }
 span-seconds = { $n ->
     [one] 1 seconde
    *[other] { $n } secondes
