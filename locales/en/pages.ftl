@@ -83,6 +83,8 @@ span-days = { $n ->
     [one] 1 day
    *[other] { $n } days
 }
+code-voice-instead = Call { $to } instead and read the code out
+code-calling = We are calling { $to } to read out a new code. Earlier codes no longer work.
 
 method-app = Authenticator app
 method-sms = SMS to { $to }

@@ -82,6 +82,8 @@ span-days = { $n ->
     [one] 1 jour
    *[other] { $n } jours
 }
+code-voice-instead = Recevoir plutôt un appel au { $to } qui lit le code
+code-calling = Nous appelons le { $to } pour vous lire un nouveau code. Les codes précédents ne fonctionnent plus.
 
 method-app = Appli d'authentification
 method-sms = SMS au { $to }

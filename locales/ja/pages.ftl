@@ -70,6 +70,8 @@ span-seconds = { $n }秒
 span-minutes = { $n }分
 span-hours = { $n }時間
 span-days = { $n }日
+code-voice-instead = 代わりに{ $to }へ電話でコードを聞く
+code-calling = { $to }にお電話して新しいコードを読み上げます。以前のコードは使用できなくなりました。
 
 method-app = 認証アプリ
 method-sms = { $to } へのSMS

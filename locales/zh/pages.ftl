@@ -70,6 +70,8 @@ span-seconds = { $n }秒
 span-minutes = { $n }分钟
 span-hours = { $n }小时
 span-days = { $n }天
+code-voice-instead = 改为致电{ $to }语音播报验证码
+code-calling = 我们正在致电{ $to }播报新的验证码。之前的验证码已失效。
 
 method-app = 身份验证器应用
 method-sms = 短信发送至 { $to }

@@ -359,20 +359,32 @@ impl<S: Store> Services<S> {
     }
 
     /// "Didn't get a code?": a new code through the same or another method; the earlier
-    /// code stops working (F-OTP-2).
-    pub async fn resend(&self, id: ChallengeId, method: Option<FactorId>, client: &ClientInfo) -> Result<SentVia> {
+    /// code stops working (F-OTP-2). `channel` asks for another way to the same method:
+    /// a mobile number's code by a voice call. A landline is always called, so asking
+    /// it for SMS, or any other method for a call, is refused.
+    pub async fn resend(&self, id: ChallengeId, method: Option<FactorId>, channel: Option<Channel>, client: &ClientInfo) -> Result<SentVia> {
         self.clock_skew.check()?;
         let (ch, account, factors, _) = self.open_challenge_checked(id, None).await?;
         if ch.purpose == Purpose::Decoy {
             if method.is_some() {
                 return Err(Self::method_not_allowed());
             }
+            // A decoy stands in for an e-mail confirmation, which no call can carry.
+            if channel.is_some_and(|c| c != Channel::Email) {
+                return Err(Self::channel_not_available());
+            }
             return self.decoy_send(&ch, &account, client).await;
         }
         let factor = self.method_for(&ch, &account, &factors, method)?;
-        let target = match factor {
-            Some(f) => Target::Factor(f),
-            None => Target::AccountEmail,
+        let own = match factor {
+            Some(f) => Self::destination(&account, Target::Factor(f))?.0,
+            None => Channel::Email,
+        };
+        let target = match (factor, channel) {
+            (Some(f), Some(Channel::Voice)) if own != Channel::Voice => Target::ByVoice(f),
+            (_, Some(c)) if c != own => return Err(Self::channel_not_available()),
+            (Some(f), _) => Target::Factor(f),
+            (None, _) => Target::AccountEmail,
         };
         self.send_code(&account, ch.id, ch.purpose, target, client, vec![], ch.code_message).await
     }

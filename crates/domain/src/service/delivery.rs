@@ -14,6 +14,10 @@ pub(crate) enum Target<'a> {
     /// The account's own address, for e-mail verification and high-risk sign-ins of
     /// accounts without 2SV.
     AccountEmail,
+    /// A mobile number's code read out by a call ("call me instead", F-SIGNIN-1): the
+    /// same method, so the challenge, the quota and "only the latest code works"
+    /// (F-OTP-2) are those of any resend; only the channel differs.
+    ByVoice(&'a Factor),
 }
 
 /// Quota keys with their limits and the error code each answers with.
@@ -51,6 +55,10 @@ impl<S: Store> Services<S> {
     pub(crate) fn destination(account: &Account, target: Target<'_>) -> Result<(Channel, String, Option<FactorId>)> {
         match target {
             Target::AccountEmail => Ok((Channel::Email, account.email.as_str().to_string(), None)),
+            Target::ByVoice(f) => match (f.kind, &f.phone) {
+                (FactorKind::Phone, Some(phone)) => Ok((Channel::Voice, phone.as_str().to_string(), Some(f.id))),
+                _ => Err(Self::channel_not_available()),
+            },
             Target::Factor(f) => match f.kind {
                 FactorKind::Phone => {
                     let phone = f.phone.as_ref().ok_or_else(|| Error::internal("phone factor without number"))?;
@@ -62,6 +70,10 @@ impl<S: Store> Services<S> {
                 }
             },
         }
+    }
+
+    pub(crate) fn channel_not_available() -> Error {
+        Error::invalid("channel.not_available", "channel", "this method cannot send its code that way: only a phone number takes a call")
     }
 
     pub(crate) fn masked(channel: Channel, to: &str) -> String {
@@ -117,7 +129,7 @@ impl<S: Store> Services<S> {
         prefix: Vec<Write>,
         replaced: Option<(MessageId, (Vec<String>, bool))>,
     ) -> Result<SentVia> {
-        if let Target::Factor(f) = target
+        if let Target::Factor(f) | Target::ByVoice(f) = target
             && f.disabled_at.is_some()
         {
             return Err(Error::MethodDisabled);
