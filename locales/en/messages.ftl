@@ -1,6 +1,7 @@
 # Messages ninsho sends, in English. One file per language; adding a language is
 # adding a folder (F-MSG-5). Variables: $issuer, $code, $spoken (digits said one by
-# one), $minutes, $deny_url, $detail, $url.
+# one), $validity ("10 minutes"), $deny_url, $count, $detail (a method, a change, a
+# device: worded below, never a raw key), $url.
 
 -dont-share = Don't share it with anyone.
 -deny = Didn't request this? Deny:
@@ -19,7 +20,7 @@ code-email =
 
         { $code }
 
-    It is valid for { $minutes } minutes. { -dont-share }
+    It is valid for { $validity }. { -dont-share }
 
     { -deny } { $deny_url }
 
@@ -56,7 +57,7 @@ delivery-code-email =
 approval-request-subject = { $issuer }: approve a change to two-step verification
 approval-request = Someone asked to turn on or change two-step verification for your account. If it was you, approve: { $approve_url } If not, deny: { $deny_url }
 repeated-code-warning-subject = { $issuer }: codes were requested for your account again and again
-repeated-code-warning = Sign-in codes were requested for your account { $detail } times without a sign-in. Someone may know your password: change it now: { $url }
+repeated-code-warning = Sign-in codes were requested for your account { $count } times without a sign-in. Someone may know your password: change it now: { $url }
 reset-received-subject = { $issuer }: we received your 2SV reset request
 reset-received = We received your request to reset two-step verification. Our review takes 1–2 days. If this wasn't you: { $url }
 reset-approved-subject = { $issuer }: your 2SV reset was approved
@@ -66,7 +67,7 @@ reset-rejected = Your request to reset two-step verification was not approved: {
 
 # F-ACC-5: a forgotten password. The link opens the reset; with 2SV on, a code is asked too.
 password-reset-link-subject = { $issuer }: reset your password
-password-reset-link = Someone asked to reset the password of your { $issuer } account. If it was you, choose a new password within { $minutes } minutes: { $url } If it wasn't you, ignore this e-mail: your password stays as it is. Cancel the request: { $deny_url }
+password-reset-link = Someone asked to reset the password of your { $issuer } account. If it was you, choose a new password within { $validity }: { $url } If it wasn't you, ignore this e-mail: your password stays as it is. Cancel the request: { $deny_url }
 password-reset-code-what = code to reset your password
 password-was-reset-subject = { $issuer }: your password was reset
 password-was-reset = { $issuer }: your password was reset and every session was signed out. If this wasn't you, contact us now: { $url }
@@ -79,3 +80,37 @@ email-changed-subject = { $issuer }: your e-mail address was changed
 email-changed = The e-mail address of your account was changed to { $detail }. If this wasn't you, contact us now: { $url }
 email-change-taken-subject = { $issuer }: someone tried to use your e-mail address
 email-change-taken = Someone tried to move another account to your e-mail address. Your account is unchanged; you need not do anything. { $url }
+
+# F-2SV-6: a phone number replaced by another is one change.
+phone-changed-subject = { $issuer }: your phone number was changed
+phone-changed = The phone number for two-step verification was changed ({ $detail }). If this wasn't you: { $url }
+
+# What a notice is about ($detail). A method by its name, a number by its last digits.
+phone-tail = ending in { $tail }
+method-name = { $method ->
+    [phone] phone number ending in { $tail }
+    [totp] authenticator app
+    [email] e-mail
+    [backup_codes] backup codes
+   *[other] sign-in method
+}
+detail-locked-out = { $name }, turned off after too many wrong codes
+detail-phone-changed = { $from } → { $to }
+
+# How long something lasts: whole hours or days where they fit, never "0 minutes".
+span-seconds = { $n ->
+    [one] 1 second
+   *[other] { $n } seconds
+}
+span-minutes = { $n ->
+    [one] 1 minute
+   *[other] { $n } minutes
+}
+span-hours = { $n ->
+    [one] 1 hour
+   *[other] { $n } hours
+}
+span-days = { $n ->
+    [one] 1 day
+   *[other] { $n } days
+}

@@ -64,6 +64,28 @@ code-send-failed = We could not send the code just now. Try again, or use anothe
 code-closed = This code page has expired, or too many wrong codes were entered.
 code-start-again = Start again
 
+## messages and methods (issue 11.7)
+# A phone number by its last digits; lengths of time in whole units.
+phone-tail = the number ending in { $tail }
+span-seconds = { $n ->
+    [one] 1 second
+   *[other] { $n } seconds
+}
+span-minutes = { $n ->
+    [one] 1 minute
+   *[other] { $n } minutes
+}
+span-hours = { $n ->
+    [one] 1 hour
+   *[other] { $n } hours
+}
+span-days = { $n ->
+    [one] 1 day
+   *[other] { $n } days
+}
+code-voice-instead = Call { $to } instead and read the code out
+code-calling = We are calling { $to } to read out a new code. Earlier codes no longer work.
+
 method-app = Authenticator app
 method-sms = SMS to { $to }
 method-voice = Voice call to { $to }
@@ -344,9 +366,9 @@ err-auth-step-up-required = Confirm it's you first.
 err-server-busy = We are busy. Try again in a moment.
 err-server-internal = Something went wrong on our side. Try again.
 err-method-disabled = This method is disabled after too many wrong codes. Set it up again.
-err-limit-account = Too many codes were sent. Try again in { $minutes } minutes.
-err-limit-address = Too many requests from your network. Try again in { $minutes } minutes.
-err-limit-destination = Too many codes were sent to this number or address. Try again in { $minutes } minutes.
+err-limit-account = Too many codes were sent. Try again in { $wait }.
+err-limit-address = Too many requests from your network. Try again in { $wait }.
+err-limit-destination = Too many codes were sent to this number or address. Try again in { $wait }.
 err-conflict = This was changed at the same moment elsewhere. Try again.
 err-deny-already-used = This link was already used.
 err-deny-invalid-link = This link is not valid.

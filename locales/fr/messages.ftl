@@ -17,7 +17,7 @@ code-email =
 
         { $code }
 
-    Il est valable { $minutes } minutes. { -dont-share }
+    Il est valable { $validity }. { -dont-share }
 
     { -deny } { $deny_url }
 
@@ -53,7 +53,7 @@ delivery-code-email =
 approval-request-subject = { $issuer } : approuvez une modification de la vérification en deux étapes
 approval-request = Quelqu'un a demandé d'activer ou de modifier la vérification en deux étapes de votre compte. Si c'était vous, approuvez : { $approve_url } Sinon, refusez : { $deny_url }
 repeated-code-warning-subject = { $issuer } : des codes sont demandés sans cesse pour votre compte
-repeated-code-warning = Des codes de connexion ont été demandés { $detail } fois pour votre compte sans connexion. Quelqu'un connaît peut-être votre mot de passe : changez-le : { $url }
+repeated-code-warning = Des codes de connexion ont été demandés { $count } fois pour votre compte sans connexion. Quelqu'un connaît peut-être votre mot de passe : changez-le : { $url }
 reset-received-subject = { $issuer } : nous avons reçu votre demande de réinitialisation
 reset-received = Nous avons reçu votre demande de réinitialisation de la vérification en deux étapes. L'examen prend 1 à 2 jours. Si ce n'est pas vous : { $url }
 reset-approved-subject = { $issuer } : votre réinitialisation a été approuvée
@@ -63,7 +63,7 @@ reset-rejected = Votre demande de réinitialisation de la vérification en deux 
 
 # F-ACC-5 : mot de passe oublié. Le lien ouvre la réinitialisation ; avec la 2SV, un code est demandé aussi.
 password-reset-link-subject = { $issuer } : réinitialiser votre mot de passe
-password-reset-link = Quelqu'un a demandé à réinitialiser le mot de passe de votre compte { $issuer }. Si c'est vous, choisissez un nouveau mot de passe dans les { $minutes } minutes : { $url } Sinon, ignorez cet e-mail : votre mot de passe reste inchangé. Annuler la demande : { $deny_url }
+password-reset-link = Quelqu'un a demandé à réinitialiser le mot de passe de votre compte { $issuer }. Si c'est vous, choisissez un nouveau mot de passe dans un délai de { $validity } : { $url } Sinon, ignorez cet e-mail : votre mot de passe reste inchangé. Annuler la demande : { $deny_url }
 password-reset-code-what = code de réinitialisation du mot de passe
 password-was-reset-subject = { $issuer } : votre mot de passe a été réinitialisé
 password-was-reset = { $issuer } : votre mot de passe a été réinitialisé et toutes les sessions ont été fermées. Si ce n'est pas vous, contactez-nous sans attendre : { $url }
@@ -76,3 +76,37 @@ email-changed-subject = { $issuer } : votre adresse e-mail a été changée
 email-changed = L'adresse e-mail de votre compte est désormais { $detail }. Si ce n'est pas vous, contactez-nous sans attendre : { $url }
 email-change-taken-subject = { $issuer } : quelqu'un a tenté d'utiliser votre adresse e-mail
 email-change-taken = Quelqu'un a tenté de passer un autre compte à votre adresse e-mail. Votre compte n'a pas changé ; vous n'avez rien à faire. { $url }
+
+# F-2SV-6 : un numéro remplacé par un autre est un seul changement.
+phone-changed-subject = { $issuer } : votre numéro de téléphone a été modifié
+phone-changed = Le numéro de téléphone de la vérification en deux étapes a été modifié ({ $detail }). Si ce n'est pas vous : { $url }
+
+# Ce dont parle un avis ($detail). Un numéro par ses derniers chiffres.
+phone-tail = se terminant par { $tail }
+method-name = { $method ->
+    [phone] numéro de téléphone se terminant par { $tail }
+    [totp] application d'authentification
+    [email] e-mail
+    [backup_codes] codes de secours
+   *[other] méthode de connexion
+}
+detail-locked-out = { $name }, désactivé après trop de codes erronés
+detail-phone-changed = { $from } → { $to }
+
+# Durées : en heures ou en jours entiers quand elles tombent juste.
+span-seconds = { $n ->
+    [one] 1 seconde
+   *[other] { $n } secondes
+}
+span-minutes = { $n ->
+    [one] 1 minute
+   *[other] { $n } minutes
+}
+span-hours = { $n ->
+    [one] 1 heure
+   *[other] { $n } heures
+}
+span-days = { $n ->
+    [one] 1 jour
+   *[other] { $n } jours
+}

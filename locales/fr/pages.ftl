@@ -64,6 +64,27 @@ code-send-failed = Nous n'avons pas pu envoyer le code pour le moment. Réessaye
 code-closed = Cette page de code a expiré, ou trop de codes erronés ont été saisis.
 code-start-again = Recommencer
 
+## messages and methods (issue 11.7)
+phone-tail = le numéro se terminant par { $tail }
+span-seconds = { $n ->
+    [one] 1 seconde
+   *[other] { $n } secondes
+}
+span-minutes = { $n ->
+    [one] 1 minute
+   *[other] { $n } minutes
+}
+span-hours = { $n ->
+    [one] 1 heure
+   *[other] { $n } heures
+}
+span-days = { $n ->
+    [one] 1 jour
+   *[other] { $n } jours
+}
+code-voice-instead = Recevoir plutôt un appel au { $to } qui lit le code
+code-calling = Nous appelons le { $to } pour vous lire un nouveau code. Les codes précédents ne fonctionnent plus.
+
 method-app = Appli d'authentification
 method-sms = SMS au { $to }
 method-voice = Appel vocal au { $to }
@@ -344,9 +365,9 @@ err-auth-step-up-required = Confirmez d'abord votre identité.
 err-server-busy = Nous sommes très sollicités. Réessayez dans un instant.
 err-server-internal = Un problème est survenu de notre côté. Réessayez.
 err-method-disabled = Cette méthode est désactivée après trop de codes erronés. Configurez-la à nouveau.
-err-limit-account = Trop de codes ont été envoyés. Réessayez dans { $minutes } minutes.
-err-limit-address = Trop de demandes depuis votre réseau. Réessayez dans { $minutes } minutes.
-err-limit-destination = Trop de codes ont été envoyés à ce numéro ou à cette adresse. Réessayez dans { $minutes } minutes.
+err-limit-account = Trop de codes ont été envoyés. Réessayez dans { $wait }.
+err-limit-address = Trop de demandes depuis votre réseau. Réessayez dans { $wait }.
+err-limit-destination = Trop de codes ont été envoyés à ce numéro ou à cette adresse. Réessayez dans { $wait }.
 err-conflict = Cet élément a été modifié ailleurs au même moment. Réessayez.
 err-deny-already-used = Ce lien a déjà été utilisé.
 err-deny-invalid-link = Ce lien n'est pas valide.

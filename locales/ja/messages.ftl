@@ -17,7 +17,7 @@ code-email =
 
         { $code }
 
-    有効期限は{ $minutes }分です。{ -dont-share }
+    有効期限は{ $validity }です。{ -dont-share }
 
     { -deny } { $deny_url }
 
@@ -53,7 +53,7 @@ delivery-code-email =
 approval-request-subject = { $issuer }: 2段階認証の変更を承認してください
 approval-request = お客様のアカウントで2段階認証の有効化または変更のリクエストがありました。ご本人の場合は承認: { $approve_url } 心当たりがない場合は拒否: { $deny_url }
 repeated-code-warning-subject = { $issuer }: 確認コードが繰り返し要求されています
-repeated-code-warning = ログインのないまま確認コードが{ $detail }回要求されました。パスワードが漏れている可能性があります。パスワードを変更してください: { $url }
+repeated-code-warning = ログインのないまま確認コードが{ $count }回要求されました。パスワードが漏れている可能性があります。パスワードを変更してください: { $url }
 reset-received-subject = { $issuer }: 2段階認証のリセット申請を受け付けました
 reset-received = 2段階認証のリセット申請を受け付けました。審査には1〜2日かかります。お心当たりがない場合: { $url }
 reset-approved-subject = { $issuer }: 2段階認証のリセットが承認されました
@@ -63,7 +63,7 @@ reset-rejected = 2段階認証のリセット申請は承認されませんで�
 
 # F-ACC-5: パスワードを忘れた場合。リンクで再設定を開き、2段階認証が有効ならコードも求める。
 password-reset-link-subject = { $issuer }: パスワードの再設定
-password-reset-link = { $issuer }のアカウントのパスワード再設定のリクエストがありました。ご本人の場合は{ $minutes }分以内に次のリンクから新しいパスワードを設定してください: { $url } お心当たりがない場合はこのメールを無視してください。パスワードは変更されません。リクエストを取り消す: { $deny_url }
+password-reset-link = { $issuer }のアカウントのパスワード再設定のリクエストがありました。ご本人の場合は{ $validity }以内に次のリンクから新しいパスワードを設定してください: { $url } お心当たりがない場合はこのメールを無視してください。パスワードは変更されません。リクエストを取り消す: { $deny_url }
 password-reset-code-what = パスワード再設定用の確認コード
 password-was-reset-subject = { $issuer }: パスワードが再設定されました
 password-was-reset = { $issuer }: パスワードが再設定され、すべての端末でログアウトしました。お心当たりがない場合はすぐにお問い合わせください: { $url }
@@ -76,3 +76,25 @@ email-changed-subject = { $issuer }: メールアドレスが変更されまし�
 email-changed = アカウントのメールアドレスが { $detail } に変更されました。お心当たりがない場合はすぐにお問い合わせください: { $url }
 email-change-taken-subject = { $issuer }: お客様のメールアドレスが使われようとしました
 email-change-taken = 別のアカウントをお客様のメールアドレスに変更しようとする操作がありました。お客様のアカウントは変わっていません。対応は不要です。{ $url }
+
+# F-2SV-6: 電話番号の変更は1つの変更として伝える。
+phone-changed-subject = { $issuer }: 電話番号が変更されました
+phone-changed = 2段階認証の電話番号が変更されました({ $detail })。お心当たりがない場合: { $url }
+
+# 通知の内容($detail)。番号は末尾4桁で示す。
+phone-tail = 末尾{ $tail }
+method-name = { $method ->
+    [phone] 電話番号(末尾{ $tail })
+    [totp] 認証アプリ
+    [email] メール
+    [backup_codes] バックアップコード
+   *[other] 認証方法
+}
+detail-locked-out = { $name }(誤ったコードが続いたため無効にしました)
+detail-phone-changed = { $from } → { $to }
+
+# 期間: 割り切れる場合は時間・日で表す(「1440分」ではなく「24時間」)。
+span-seconds = { $n }秒
+span-minutes = { $n }分
+span-hours = { $n }時間
+span-days = { $n }日

@@ -64,6 +64,15 @@ code-send-failed = ただいまコードを送信できませんでした。も�
 code-closed = このページの有効期限が切れたか、誤ったコードが何度も入力されました。
 code-start-again = 最初からやり直す
 
+## messages and methods (issue 11.7)
+phone-tail = 末尾{ $tail }
+span-seconds = { $n }秒
+span-minutes = { $n }分
+span-hours = { $n }時間
+span-days = { $n }日
+code-voice-instead = 代わりに{ $to }へ電話でコードを聞く
+code-calling = { $to }にお電話して新しいコードを読み上げます。以前のコードは使用できなくなりました。
+
 method-app = 認証アプリ
 method-sms = { $to } へのSMS
 method-voice = { $to } への音声通話
@@ -344,9 +353,9 @@ err-auth-step-up-required = 先にご本人確認を行ってください。
 err-server-busy = ただいま混み合っています。しばらくしてからもう一度お試しください。
 err-server-internal = 当社側で問題が発生しました。もう一度お試しください。
 err-method-disabled = 誤ったコードが何度も入力されたため、この認証方法は無効になっています。もう一度設定してください。
-err-limit-account = 送信されたコードが多すぎます。{ $minutes }分後にもう一度お試しください。
-err-limit-address = お使いのネットワークからのリクエストが多すぎます。{ $minutes }分後にもう一度お試しください。
-err-limit-destination = この電話番号またはアドレスに送信されたコードが多すぎます。{ $minutes }分後にもう一度お試しください。
+err-limit-account = 送信されたコードが多すぎます。{ $wait }後にもう一度お試しください。
+err-limit-address = お使いのネットワークからのリクエストが多すぎます。{ $wait }後にもう一度お試しください。
+err-limit-destination = この電話番号またはアドレスに送信されたコードが多すぎます。{ $wait }後にもう一度お試しください。
 err-conflict = 同時に別の場所で変更されました。もう一度お試しください。
 err-deny-already-used = このリンクはすでに使用されています。
 err-deny-invalid-link = このリンクは無効です。

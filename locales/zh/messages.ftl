@@ -17,7 +17,7 @@ code-email =
 
         { $code }
 
-    有效期为{ $minutes }分钟。{ -dont-share }
+    有效期为{ $validity }。{ -dont-share }
 
     { -deny } { $deny_url }
 
@@ -53,7 +53,7 @@ delivery-code-email =
 approval-request-subject = { $issuer }: 请批准两步验证的变更
 approval-request = 有人请求为您的账户开启或变更两步验证。如果是您本人,请批准: { $approve_url } 如果不是,请拒绝: { $deny_url }
 repeated-code-warning-subject = { $issuer }: 您的账户被反复请求验证码
-repeated-code-warning = 您的账户在未登录的情况下被请求了{ $detail }次验证码。您的密码可能已泄露,请修改密码: { $url }
+repeated-code-warning = 您的账户在未登录的情况下被请求了{ $count }次验证码。您的密码可能已泄露,请修改密码: { $url }
 reset-received-subject = { $issuer }: 已收到您的两步验证重置申请
 reset-received = 我们已收到您的两步验证重置申请。审核需要1至2天。如果不是您本人操作: { $url }
 reset-approved-subject = { $issuer }: 两步验证重置已批准
@@ -63,7 +63,7 @@ reset-rejected = 您的两步验证重置申请未获批准: { $detail }。{ $ur
 
 # F-ACC-5: 忘记密码。链接打开重置;若已开启两步验证,还需要验证码。
 password-reset-link-subject = { $issuer }: 重置密码
-password-reset-link = 有人请求重置您的{ $issuer }账户密码。如果是您本人,请在{ $minutes }分钟内通过以下链接设置新密码: { $url } 如果不是您本人,请忽略此邮件,您的密码不会改变。取消此请求: { $deny_url }
+password-reset-link = 有人请求重置您的{ $issuer }账户密码。如果是您本人,请在{ $validity }内通过以下链接设置新密码: { $url } 如果不是您本人,请忽略此邮件,您的密码不会改变。取消此请求: { $deny_url }
 password-reset-code-what = 重置密码验证码
 password-was-reset-subject = { $issuer }: 您的密码已重置
 password-was-reset = { $issuer }: 您的密码已重置,所有设备均已退出登录。如果不是您本人操作,请立即联系我们: { $url }
@@ -76,3 +76,25 @@ email-changed-subject = { $issuer }: 您的邮箱地址已更改
 email-changed = 您账户的邮箱地址已更改为 { $detail }。如果不是您本人操作,请立即联系我们: { $url }
 email-change-taken-subject = { $issuer }: 有人尝试使用您的邮箱地址
 email-change-taken = 有人尝试将另一个账户的邮箱地址更改为您的邮箱地址。您的账户没有变化,无需任何操作。{ $url }
+
+# F-2SV-6: 更换手机号码是一次变更。
+phone-changed-subject = { $issuer }: 您的手机号码已更改
+phone-changed = 两步验证的手机号码已更改({ $detail })。如果不是您本人操作: { $url }
+
+# 通知内容($detail)。号码只显示末四位。
+phone-tail = 尾号{ $tail }
+method-name = { $method ->
+    [phone] 手机号码(尾号{ $tail })
+    [totp] 身份验证器应用
+    [email] 电子邮件
+    [backup_codes] 备用验证码
+   *[other] 验证方式
+}
+detail-locked-out = { $name }(因多次输入错误的验证码已停用)
+detail-phone-changed = { $from } → { $to }
+
+# 时长: 整小时或整天时按小时或天显示。
+span-seconds = { $n }秒
+span-minutes = { $n }分钟
+span-hours = { $n }小时
+span-days = { $n }天

@@ -64,6 +64,15 @@ code-send-failed = 暂时无法发送验证码。请重试,或使用其他方式
 code-closed = 此验证码页面已过期,或输入错误验证码的次数过多。
 code-start-again = 重新开始
 
+## messages and methods (issue 11.7)
+phone-tail = 尾号{ $tail }
+span-seconds = { $n }秒
+span-minutes = { $n }分钟
+span-hours = { $n }小时
+span-days = { $n }天
+code-voice-instead = 改为致电{ $to }语音播报验证码
+code-calling = 我们正在致电{ $to }播报新的验证码。之前的验证码已失效。
+
 method-app = 身份验证器应用
 method-sms = 短信发送至 { $to }
 method-voice = 语音电话至 { $to }
@@ -344,9 +353,9 @@ err-auth-step-up-required = 请先确认是您本人。
 err-server-busy = 系统繁忙,请稍后重试。
 err-server-internal = 我们这边出了问题,请重试。
 err-method-disabled = 由于输入错误验证码的次数过多,此验证方式已停用。请重新设置。
-err-limit-account = 发送的验证码过多。请在 { $minutes } 分钟后重试。
-err-limit-address = 来自您网络的请求过多。请在 { $minutes } 分钟后重试。
-err-limit-destination = 向此号码或地址发送的验证码过多。请在 { $minutes } 分钟后重试。
+err-limit-account = 发送的验证码过多。请在{ $wait }后重试。
+err-limit-address = 来自您网络的请求过多。请在{ $wait }后重试。
+err-limit-destination = 向此号码或地址发送的验证码过多。请在{ $wait }后重试。
 err-conflict = 此内容同时在其他地方被更改。请重试。
 err-deny-already-used = 此链接已被使用。
 err-deny-invalid-link = 此链接无效。

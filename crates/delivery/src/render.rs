@@ -10,7 +10,7 @@ use std::sync::{Arc, LazyLock};
 
 use fluent_bundle::concurrent::FluentBundle;
 use fluent_bundle::{FluentArgs, FluentResource};
-use ninsho_domain::messages::Template;
+use ninsho_domain::messages::{Detail, Span, Template};
 use ninsho_domain::types::{Channel, Locale};
 
 #[derive(Clone, Debug)]
@@ -115,10 +115,59 @@ impl Catalog {
         }
     }
 
+    /// A span ("24時間", "45 seconds") in `locale`.
+    pub fn span(&self, locale: Locale, span: Span) -> String {
+        let (id, n) = span.id_and_count();
+        let mut args = FluentArgs::new();
+        args.set("n", n);
+        self.text_or_en(locale, id, &args)
+    }
+
+    /// A notice's typed detail (`Detail`'s variables) in `locale`; `None` when the
+    /// message carries none, or an older free-text `detail` (a device's name).
+    fn detail(&self, locale: Locale, vars: &BTreeMap<String, String>) -> Option<String> {
+        let var = |k: &str| vars.get(k).map(String::as_str).unwrap_or("");
+        let method = |args: &mut FluentArgs<'_>| {
+            args.set("method", var("method").to_string());
+            args.set("tail", var("tail").to_string());
+            self.text_or_en(locale, "method-name", args)
+        };
+        let mut args = FluentArgs::new();
+        match vars.get("detail_kind")?.as_str() {
+            Detail::KIND_METHOD => Some(method(&mut args)),
+            Detail::KIND_LOCKED_OUT => {
+                let name = method(&mut args);
+                args.set("name", name);
+                Some(self.text_or_en(locale, "detail-locked-out", &args))
+            }
+            Detail::KIND_PHONE_CHANGED => {
+                let tail = |t: &str| {
+                    let mut a = FluentArgs::new();
+                    a.set("tail", t.to_string());
+                    self.text_or_en(locale, "phone-tail", &a)
+                };
+                args.set("from", tail(var("from_tail")));
+                args.set("to", tail(var("to_tail")));
+                Some(self.text_or_en(locale, "detail-phone-changed", &args))
+            }
+            Detail::KIND_REASON => Some(var("reason").to_string()),
+            Detail::KIND_ADDRESS => Some(var("address").to_string()),
+            _ => None,
+        }
+    }
+
     pub fn render(&self, template: Template, locale: Locale, channel: Channel, vars: &BTreeMap<String, String>) -> Rendered {
         let mut args = FluentArgs::new();
         for (k, v) in vars {
             args.set(k.as_str(), v.as_str());
+        }
+        if let Some(d) = self.detail(locale, vars) {
+            args.set("detail", d);
+        }
+        // How long it is valid: `valid_secs`, or a message queued before it existed.
+        let valid = vars.get("valid_secs").and_then(|s| s.parse::<i64>().ok()).or_else(|| vars.get("minutes").and_then(|m| m.parse::<i64>().ok()).map(|m| m * 60));
+        if let Some(secs) = valid {
+            args.set("validity", self.span(locale, Span::round_up(secs)));
         }
         let var = |k: &str| vars.get(k).map(String::as_str).unwrap_or("");
         if template.carries_code() {
@@ -141,10 +190,17 @@ impl Catalog {
             };
         }
         let id = template.id();
-        Rendered {
-            subject: (channel == Channel::Email).then(|| self.text_or_en(locale, &format!("{id}-subject"), &args)),
-            body: self.text_or_en(locale, id, &args),
-        }
+        let body = self.text_or_en(locale, id, &args);
+        // F-OTP-4: every SMS begins with the shop's name, as the code texts do; added
+        // here so no translation or operator override can leave a nameless text.
+        let issuer = var("issuer");
+        let body = if channel == Channel::Sms && !issuer.is_empty() && !body.starts_with(issuer) {
+            let colon = if locale == Locale::Fr { " : " } else { ": " };
+            format!("{issuer}{colon}{body}")
+        } else {
+            body
+        };
+        Rendered { subject: (channel == Channel::Email).then(|| self.text_or_en(locale, &format!("{id}-subject"), &args)), body }
     }
 }
 
@@ -168,8 +224,11 @@ mod tests {
             ("issuer", "Shop"),
             ("origin_host", "shop.example"),
             ("deny_url", "https://shop.example/deny/x"),
-            ("minutes", "10"),
-            ("detail", "phone"),
+            ("valid_secs", "600"),
+            ("detail_kind", "method"),
+            ("method", "phone"),
+            ("tail", "5678"),
+            ("count", "12"),
             ("url", "https://shop.example"),
             ("approve_url", "https://shop.example/approve/x"),
         ]
@@ -180,9 +239,17 @@ mod tests {
 
     const CHANNELS: [Channel; 3] = [Channel::Sms, Channel::Voice, Channel::Email];
 
+    /// The words typed details and spans are made of.
+    const PARTS: [&str; 8] = ["phone-tail", "method-name", "detail-locked-out", "detail-phone-changed", "span-seconds", "span-minutes", "span-hours", "span-days"];
+
     #[test]
     fn f_msg_5_every_language_has_every_message() {
         let c = Catalog::load(None).unwrap();
+        for id in PARTS {
+            for l in Locale::ALL {
+                assert!(c.has(l, id), "{} lacks {id}", l.as_str());
+            }
+        }
         for t in Template::ALL {
             for ch in CHANNELS {
                 for id in Catalog::ids(t, ch) {
@@ -225,6 +292,84 @@ mod tests {
         }
     }
 
+    fn all_details() -> Vec<Vec<(&'static str, &'static str)>> {
+        let mut out = vec![];
+        for kind in ["phone", "totp", "email", "backup_codes"] {
+            for dk in ["method", "locked_out"] {
+                out.push(vec![("detail_kind", dk), ("method", kind), ("tail", "5678")]);
+            }
+        }
+        out.push(vec![("detail_kind", "phone_changed"), ("from_tail", "1234"), ("to_tail", "5678")]);
+        out
+    }
+
+    /// Issue 11.7: a notice names what changed in words of its language; a raw method
+    /// key (`phone`, `totp`, `backup_codes`) reads like a phishing template's slot.
+    #[test]
+    fn f_msg_5_no_method_key_appears_in_any_language() {
+        for t in Template::ALL {
+            for l in Locale::ALL {
+                for ch in CHANNELS {
+                    for d in all_details() {
+                        let mut v = vars();
+                        v.retain(|k, _| !["detail_kind", "method", "tail"].contains(&k.as_str()));
+                        v.extend(d.iter().map(|(k, x)| (k.to_string(), x.to_string())));
+                        let r = render(t, l, ch, &v);
+                        let text = format!("{} {}", r.subject.unwrap_or_default(), r.body).replace("phone number", "").replace("téléphone", "");
+                        for key in ["phone", "totp", "backup_codes", "locked_out", "phone_changed", "{", "}"] {
+                            assert!(!text.contains(key), "{t:?} {l:?} {ch:?} {d:?}: {key} in {text}");
+                        }
+                    }
+                }
+            }
+        }
+        // The phone change names both numbers by their tails.
+        let mut v = vars();
+        v.extend([("detail_kind", "phone_changed"), ("from_tail", "1234"), ("to_tail", "5678")].map(|(k, x)| (k.to_string(), x.to_string())));
+        let ja = render(Template::PhoneChanged, Locale::Ja, Channel::Sms, &v).body;
+        assert!(ja.contains("変更されました(末尾1234 → 末尾5678)"), "{ja}");
+        let en = render(Template::PhoneChanged, Locale::En, Channel::Email, &v).body;
+        assert!(en.contains("changed (ending in 1234 → ending in 5678)"), "{en}");
+    }
+
+    /// F-OTP-4: every SMS, code or notice, starts with the shop's name.
+    #[test]
+    fn f_msg_5_every_sms_starts_with_the_shop_name() {
+        for t in Template::ALL.into_iter().filter(|t| !t.email_only()) {
+            for l in Locale::ALL {
+                let sms = render(t, l, Channel::Sms, &vars()).body;
+                assert!(sms.starts_with("Shop: ") || (l == Locale::Fr && sms.starts_with("Shop : ")), "{t:?} {l:?}: {sms}");
+            }
+        }
+    }
+
+    /// F-OTP-1 / F-LIMIT-1: a validity reads in whole units, never "0 minutes".
+    #[test]
+    fn f_otp_1_a_codes_validity_never_reads_zero_minutes() {
+        let with = |secs: &str| {
+            let mut v = vars();
+            v.insert("valid_secs".into(), secs.into());
+            v
+        };
+        let r = |l, secs| render(Template::SignInCode, l, Channel::Email, &with(secs)).body;
+        assert!(r(Locale::En, "45").contains("valid for 45 seconds"), "{}", r(Locale::En, "45"));
+        assert!(r(Locale::Ja, "45").contains("有効期限は45秒です"), "{}", r(Locale::Ja, "45"));
+        assert!(r(Locale::Ja, "86400").contains("有効期限は24時間です"), "{}", r(Locale::Ja, "86400"));
+        assert!(r(Locale::En, "600").contains("valid for 10 minutes"));
+        assert!(r(Locale::En, "60").contains("valid for 1 minute."));
+        for l in Locale::ALL {
+            for secs in ["1", "30", "59", "600", "86400"] {
+                let body = r(l, secs);
+                assert!(!body.contains(" 0 ") && !body.contains("は0分") && !body.contains("为0") && !body.contains("1440"), "{l:?} {secs}: {body}");
+            }
+        }
+        // A message queued before `valid_secs` existed still reads right.
+        let mut old = vars();
+        old.remove("valid_secs");
+        old.insert("minutes".into(), "10".into());
+        assert!(render(Template::SignInCode, Locale::Ja, Channel::Email, &old).body.contains("有効期限は10分です"));
+    }
+
     /// Every SMS fits the configured maximum number of segments, with a deny link as
     /// long as a real one (GSM-7 for en/fr where possible, UCS-2 for ja/zh).
     #[test]
@@ -232,7 +377,6 @@ mod tests {
         let max = crate::dispatcher::DispatchConfig::default().max_sms_segments;
         let mut v = vars();
         v.insert("deny_url".into(), format!("https://shop.example/deny/{}.{}", "0".repeat(32), "A".repeat(22)));
-        v.insert("detail".into(), "phone".into());
         for t in Template::ALL.into_iter().filter(|t| !t.email_only()) {
             for l in Locale::ALL {
                 let sms = render(t, l, Channel::Sms, &v).body;
@@ -302,8 +446,10 @@ mod authenticity_of_our_own_messages {
             ("origin_host", origin_host.to_string()),
             ("deny_url", format!("{public_url}/deny/{token}")),
             ("approve_url", format!("{public_url}/approve/{token}")),
-            ("minutes", "10".to_string()),
-            ("detail", "phone".to_string()),
+            ("valid_secs", "600".to_string()),
+            ("detail_kind", "method".to_string()),
+            ("method", "phone".to_string()),
+            ("tail", "5678".to_string()),
             ("url", format!("{public_url}/account")),
         ]
         .into_iter()

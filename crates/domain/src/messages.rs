@@ -52,10 +52,13 @@ pub enum Template {
     /// F-ACC-6: someone asked to move their account to an address that has one; sent
     /// to that address in place of a code (F-SIGNIN-5).
     EmailChangeTaken,
+    /// F-2SV-6: a phone number was replaced by another — one change, not an added and
+    /// a removed method (a shopper told "a method was removed" fears an intruder).
+    PhoneChanged,
 }
 
 impl Template {
-    pub const ALL: [Template; 25] = [
+    pub const ALL: [Template; 26] = [
         Template::VerifyEmailCode,
         Template::SignInCode,
         Template::StepUpCode,
@@ -81,6 +84,7 @@ impl Template {
         Template::EmailChangeRequested,
         Template::EmailChanged,
         Template::EmailChangeTaken,
+        Template::PhoneChanged,
     ];
     pub fn id(self) -> &'static str {
         match self {
@@ -109,6 +113,7 @@ impl Template {
             Template::EmailChangeRequested => "email-change-requested",
             Template::EmailChanged => "email-changed",
             Template::EmailChangeTaken => "email-change-taken",
+            Template::PhoneChanged => "phone-changed",
         }
     }
     pub fn parse(s: &str) -> Option<Self> {
@@ -120,6 +125,88 @@ impl Template {
     }
     pub fn carries_code(self) -> bool {
         matches!(self, Template::VerifyEmailCode | Template::SignInCode | Template::StepUpCode | Template::EnrollCode | Template::DeliveryCode | Template::PasswordResetCode | Template::EmailChangeCode)
+    }
+}
+
+/// What a notice is about. It travels as typed variables (`detail_kind`, `method`,
+/// `tail`…) and `delivery` words it in the account's language: a raw key such as
+/// `backup_codes` in a message reads like a phishing template's placeholder.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Detail {
+    /// A method; a phone is named by its last four digits.
+    Method { kind: FactorKind, tail: Option<String> },
+    /// A method disabled after too many wrong codes in a row (F-OTP-6).
+    LockedOut { kind: FactorKind, tail: Option<String> },
+    /// F-2SV-6: the last four digits of the number replaced and of its replacement.
+    PhoneChanged { from: String, to: String },
+    /// Support's own words (a rejected reset's reason), shown as written.
+    Reason(String),
+    /// F-ACC-6: an e-mail address, masked (`t•••@example.com`), the same in every language.
+    Address(String),
+}
+
+impl Detail {
+    /// A phone factor's detail carries its last digits, never the whole number.
+    pub fn method_of(kind: FactorKind, phone: Option<&crate::phone::PhoneE164>) -> Self {
+        Detail::Method { kind, tail: phone.map(|p| p.tail().to_string()) }
+    }
+
+    /// The kind of detail as its variable says it; `delivery` matches on this.
+    pub const KIND_METHOD: &'static str = "method";
+    pub const KIND_LOCKED_OUT: &'static str = "locked_out";
+    pub const KIND_PHONE_CHANGED: &'static str = "phone_changed";
+    pub const KIND_REASON: &'static str = "reason";
+    pub const KIND_ADDRESS: &'static str = "address";
+
+    fn vars(&self) -> Vec<(&'static str, String)> {
+        match self {
+            Detail::Method { kind, tail } | Detail::LockedOut { kind, tail } => {
+                let k = if matches!(self, Detail::Method { .. }) { Self::KIND_METHOD } else { Self::KIND_LOCKED_OUT };
+                let mut v = vec![("detail_kind", k.to_string()), ("method", kind.as_str().to_string())];
+                v.extend(tail.iter().map(|t| ("tail", t.clone())));
+                v
+            }
+            Detail::PhoneChanged { from, to } => vec![("detail_kind", Self::KIND_PHONE_CHANGED.to_string()), ("from_tail", from.clone()), ("to_tail", to.clone())],
+            Detail::Reason(r) => vec![("detail_kind", Self::KIND_REASON.to_string()), ("reason", r.clone())],
+            Detail::Address(a) => vec![("detail_kind", Self::KIND_ADDRESS.to_string()), ("address", a.clone())],
+        }
+    }
+}
+
+/// A length of time as a person reads it (F-LIMIT-1, F-OTP-1): whole hours or days
+/// where they fit ("24時間", never "1440分"), rounded up so a wait never reads
+/// "0 minutes", and under two minutes that are not whole, in seconds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Span {
+    Seconds(i64),
+    Minutes(i64),
+    Hours(i64),
+    Days(i64),
+}
+
+impl Span {
+    pub fn round_up(secs: i64) -> Span {
+        let secs = secs.max(1);
+        if secs < 120 && secs % 60 != 0 {
+            return Span::Seconds(secs);
+        }
+        let minutes = secs.saturating_add(59) / 60;
+        if minutes < 120 {
+            return Span::Minutes(minutes);
+        }
+        let hours = minutes.saturating_add(59) / 60;
+        // A day reads as "24 hours"; whole days from the second one.
+        if hours >= 48 && hours % 24 == 0 { Span::Days(hours / 24) } else { Span::Hours(hours) }
+    }
+
+    /// The message id of the unit (`span-minutes`) and the number it counts.
+    pub fn id_and_count(self) -> (&'static str, i64) {
+        match self {
+            Span::Seconds(n) => ("span-seconds", n),
+            Span::Minutes(n) => ("span-minutes", n),
+            Span::Hours(n) => ("span-hours", n),
+            Span::Days(n) => ("span-days", n),
+        }
     }
 }
 
@@ -150,6 +237,18 @@ impl Intent {
     pub fn var(mut self, k: &'static str, v: impl Into<String>) -> Self {
         self.vars.insert(k, v.into());
         self
+    }
+    /// What the notice is about, typed (see `Detail`).
+    pub fn detail(mut self, d: Option<&Detail>) -> Self {
+        for (k, v) in d.map(Detail::vars).unwrap_or_default() {
+            self.vars.insert(k, v);
+        }
+        self
+    }
+    /// How long the code or link stays valid, in seconds; worded by `delivery` with
+    /// `Span` so it never reads "0 minutes".
+    pub fn valid_for(self, secs: i64) -> Self {
+        self.var("valid_secs", secs.to_string())
     }
 
     /// Seals the variables (they may hold a code) into an outbox write.
@@ -192,4 +291,23 @@ pub fn payload_aad(id: MessageId) -> String {
 pub fn open_vars(keys: &KeyRing, m: &OutboxMessage) -> Result<BTreeMap<String, String>> {
     let json = keys.open(&payload_aad(m.id), &m.payload)?;
     serde_json::from_slice(&json).map_err(Error::internal)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Span;
+
+    #[test]
+    fn f_limit_1_spans_read_in_whole_units_and_never_zero() {
+        assert_eq!(Span::round_up(86_400), Span::Hours(24), "24時間, never 1440分");
+        assert_eq!(Span::round_up(86_399), Span::Hours(24));
+        assert_eq!(Span::round_up(3 * 86_400), Span::Days(3));
+        assert_eq!(Span::round_up(600), Span::Minutes(10));
+        assert_eq!(Span::round_up(601), Span::Minutes(11), "rounded up");
+        assert_eq!(Span::round_up(45), Span::Seconds(45), "a code valid under a minute");
+        assert_eq!(Span::round_up(60), Span::Minutes(1));
+        assert_eq!(Span::round_up(0), Span::Seconds(1), "never zero");
+        assert_eq!(Span::round_up(-5), Span::Seconds(1));
+        assert_eq!(Span::round_up(7200), Span::Hours(2));
+    }
 }

@@ -19,6 +19,11 @@ impl PhoneE164 {
     pub fn from_stored(s: String) -> Self {
         Self(s)
     }
+    /// The last four digits: how a message or a page names the number ("末尾4545").
+    pub fn tail(&self) -> &str {
+        let digits = self.0.get(1..).unwrap_or("");
+        digits.get(digits.len().saturating_sub(4)..).unwrap_or("")
+    }
     /// `+81 •••••••4545`: enough for a person to recognise their own number.
     pub fn masked(&self) -> String {
         let digits = &self.0[1..];

@@ -63,7 +63,7 @@ enum Resets {
         #[arg(long, default_value = "pending")]
         status: String,
         #[command(flatten)]
-        common: CommonArgs,
+        settings: Box<ServeArgs>,
     },
     /// Writes a pending request's identity document to a file only you can read, by
     /// default `DATA_DIR/review/ID.EXT`; the decision deletes that file.
@@ -74,7 +74,7 @@ enum Resets {
         #[arg(long)]
         out: Option<PathBuf>,
         #[command(flatten)]
-        common: CommonArgs,
+        settings: Box<ServeArgs>,
     },
     /// Approve: two-step verification goes off and the password alone signs in.
     Approve {
@@ -82,7 +82,7 @@ enum Resets {
         #[arg(long)]
         reviewer: String,
         #[command(flatten)]
-        common: CommonArgs,
+        settings: Box<ServeArgs>,
     },
     /// Reject, with the reason the user is told.
     Reject {
@@ -92,7 +92,7 @@ enum Resets {
         #[arg(long)]
         reviewer: String,
         #[command(flatten)]
-        common: CommonArgs,
+        settings: Box<ServeArgs>,
     },
 }
 
@@ -124,7 +124,7 @@ struct ReleaseArgs {
     #[command(flatten)]
     target: ReleaseTarget,
     #[command(flatten)]
-    common: CommonArgs,
+    settings: Box<ServeArgs>,
 }
 
 #[derive(Args, Clone)]
@@ -149,6 +149,9 @@ pub struct CommonArgs {
     pub log: String,
 }
 
+/// What `serve` reads. Every `admin` command reads it too: the messages an admin
+/// command triggers (a reset approved, a limit lifted) must link to the same public
+/// URL and name the same shop as those the server sends itself.
 #[derive(Args)]
 struct ServeArgs {
     #[arg(long, env = "NINSHO_LISTEN", default_value = "127.0.0.1:8080")]
@@ -271,10 +274,10 @@ impl DeliveryArgs {
             let pw = SecretString::from(self.kannel_password.clone().ok_or_else(|| anyhow::anyhow!("Kannel needs NINSHO_KANNEL_PASSWORD"))?);
             c.providers.sms = Provider::Kannel(KannelProvider::new(url, &self.kannel_username, pw, &self.sms_from).map_err(|e| anyhow::anyhow!("Kannel: {e}"))?);
         } else if let Some(url) = &self.sms_webhook_url {
-            c.providers.sms = Provider::Webhook(WebhookProvider::new(url, secret()?, timeout).map_err(|e| anyhow::anyhow!("SMS webhook: {e}"))?);
+            c.providers.sms = Provider::Webhook(WebhookProvider::new(url, secret()?, &self.sms_from, timeout).map_err(|e| anyhow::anyhow!("SMS webhook: {e}"))?);
         }
         if let Some(url) = &self.voice_webhook_url {
-            c.providers.voice = Provider::Webhook(WebhookProvider::new(url, secret()?, timeout).map_err(|e| anyhow::anyhow!("voice webhook: {e}"))?);
+            c.providers.voice = Provider::Webhook(WebhookProvider::new(url, secret()?, &self.sms_from, timeout).map_err(|e| anyhow::anyhow!("voice webhook: {e}"))?);
         }
         // Unless named, the official senders are the ones this server sends from and
         // links to, so its own messages are genuine to it (F-MSG-3).
@@ -384,8 +387,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Admin { what: Admin::Limits { what: Limits::Release(r) } } => {
-            crate::logging::init(&r.common.log_format, "warn");
-            let c = r.common.config(SocketAddr::from(([127, 0, 0, 1], 0)))?;
+            crate::logging::init(&r.settings.common.log_format, "warn");
+            let c = serve_config(&r.settings)?;
             let services = crate::App::services(&c).await?;
             let t = &r.target;
             let target = if let Some(a) = &t.account {
@@ -441,11 +444,11 @@ fn remove_review_copies(c: &Config, id: &str) {
 }
 
 async fn resets(what: Resets) -> anyhow::Result<()> {
-    let common = match &what {
-        Resets::List { common, .. } | Resets::Document { common, .. } | Resets::Approve { common, .. } | Resets::Reject { common, .. } => common,
+    let settings = match &what {
+        Resets::List { settings, .. } | Resets::Document { settings, .. } | Resets::Approve { settings, .. } | Resets::Reject { settings, .. } => settings,
     };
-    crate::logging::init(&common.log_format, "warn");
-    let c = common.config(SocketAddr::from(([127, 0, 0, 1], 0)))?;
+    crate::logging::init(&settings.common.log_format, "warn");
+    let c = serve_config(settings)?;
     let services = crate::App::services(&c).await?;
     let result = async {
         let e = crate::config::operator_error;

@@ -25,7 +25,7 @@ pub const SQLITE: &[Migration] = &[
     Migration { version: 10, name: "time_zone", sql: include_str!("../migrations/sqlite/0010_time_zone.sql") },
     Migration { version: 11, name: "message_challenge", sql: include_str!("../migrations/sqlite/0011_message_challenge.sql") },
     Migration { version: 12, name: "email_change", sql: include_str!("../migrations/sqlite/0012_email_change.sql") },
-    Migration { version: 14, name: "feedback", sql: include_str!("../migrations/sqlite/0014_feedback.sql") },
+    Migration { version: 13, name: "feedback", sql: include_str!("../migrations/sqlite/0013_feedback.sql") },
 ];
 pub const POSTGRES: &[Migration] = &[
     Migration { version: 1, name: "core", sql: include_str!("../migrations/postgres/0001_core.sql") },
@@ -40,7 +40,7 @@ pub const POSTGRES: &[Migration] = &[
     Migration { version: 10, name: "time_zone", sql: include_str!("../migrations/postgres/0010_time_zone.sql") },
     Migration { version: 11, name: "message_challenge", sql: include_str!("../migrations/postgres/0011_message_challenge.sql") },
     Migration { version: 12, name: "email_change", sql: include_str!("../migrations/postgres/0012_email_change.sql") },
-    Migration { version: 14, name: "feedback", sql: include_str!("../migrations/postgres/0014_feedback.sql") },
+    Migration { version: 13, name: "feedback", sql: include_str!("../migrations/postgres/0013_feedback.sql") },
 ];
 
 const LEDGER: &str = "create table if not exists ninsho_migrations (version bigint primary key, name text not null, applied_at bigint not null)";

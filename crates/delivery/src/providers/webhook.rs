@@ -49,6 +49,9 @@ type HmacSha256 = Hmac<Sha256>;
 pub struct WebhookProvider {
     url: reqwest::Url,
     secret: Arc<SecretString>,
+    /// The official sender (NINSHO_SMS_FROM): the gateway sends from this number, so
+    /// every provider shows the one sender the shopper was told to trust (F-OTP-4).
+    from: String,
     client: reqwest::Client,
 }
 
@@ -65,8 +68,9 @@ impl std::fmt::Debug for WebhookProvider {
 
 impl WebhookProvider {
     /// A provider posting to `url`, signing with `secret`; `timeout` bounds both the
-    /// connection and the whole request. The HTTP client is built once, here.
-    pub fn new(url: &str, secret: SecretString, timeout: Duration) -> Result<WebhookProvider, String> {
+    /// connection and the whole request; `from` is the official sender every request
+    /// names. The HTTP client is built once, here.
+    pub fn new(url: &str, secret: SecretString, from: &str, timeout: Duration) -> Result<WebhookProvider, String> {
         let url = reqwest::Url::parse(url).map_err(|e| format!("webhook url: {e}"))?;
         match url.scheme() {
             "http" => {}
@@ -80,6 +84,9 @@ impl WebhookProvider {
         if timeout.is_zero() {
             return Err("webhook timeout must be positive".into());
         }
+        if from.trim().is_empty() {
+            return Err("webhook: the official sender (NINSHO_SMS_FROM) is empty".into());
+        }
         let builder = reqwest::Client::builder()
             .connect_timeout(timeout)
             .timeout(timeout)
@@ -89,12 +96,12 @@ impl WebhookProvider {
         #[cfg(feature = "tls")]
         let builder = builder.tls_backend_preconfigured(tls::client_config()?);
         let client = builder.build().map_err(|e| format!("webhook client: {}", e.without_url()))?;
-        Ok(WebhookProvider { url, secret: Arc::new(secret), client })
+        Ok(WebhookProvider { url, secret: Arc::new(secret), from: from.trim().to_string(), client })
     }
 
     pub async fn send(&self, m: &OutboxMessage, r: &Rendered) -> Result<(), String> {
         let id = m.id.to_string();
-        let body = request_body(&id, m, r)?;
+        let body = request_body(&id, &self.from, m, r)?;
         let timestamp = unix_seconds().to_string();
         let signature = sign(self.secret.expose_secret().as_bytes(), &timestamp, &body);
         let sent = self
@@ -145,9 +152,10 @@ fn error_chain(e: &reqwest::Error) -> String {
     if out.is_empty() { "unknown error".into() } else { out }
 }
 
-fn request_body(id: &str, m: &OutboxMessage, r: &Rendered) -> Result<Vec<u8>, String> {
+fn request_body(id: &str, from: &str, m: &OutboxMessage, r: &Rendered) -> Result<Vec<u8>, String> {
     let mut o = serde_json::Map::new();
     o.insert("id".into(), id.into());
+    o.insert("from".into(), from.into());
     o.insert("channel".into(), m.channel.as_str().into());
     o.insert("to".into(), m.destination.as_str().into());
     o.insert("locale".into(), m.locale.as_str().into());
@@ -226,6 +234,7 @@ mod tests {
     use super::*;
 
     const SECRET: &str = "s3cret-for-tests";
+    const SENDER: &str = "+815053704545";
 
     #[derive(Clone, Debug)]
     struct Seen {
@@ -301,7 +310,7 @@ mod tests {
     }
 
     fn provider(url: &str, timeout: Duration) -> WebhookProvider {
-        WebhookProvider::new(url, SecretString::from(SECRET.to_string()), timeout).unwrap()
+        WebhookProvider::new(url, SecretString::from(SECRET.to_string()), SENDER, timeout).unwrap()
     }
 
     #[tokio::test]
@@ -336,6 +345,8 @@ mod tests {
         assert_eq!(v["template"], "sign-in-code");
         assert_eq!(v["text"], r.body);
         assert!(v.get("subject").is_none());
+        // F-OTP-4: the gateway is told the official sender, like Kannel's `from`.
+        assert_eq!(v["from"], SENDER);
 
         let (m, r) = message(Channel::Email);
         p.send(&m, &r).await.unwrap();
@@ -383,12 +394,13 @@ mod tests {
     #[test]
     fn f_ops_3_configuration_is_checked_when_built() {
         let s = || SecretString::from(SECRET.to_string());
-        assert!(WebhookProvider::new("not a url", s(), Duration::from_secs(1)).is_err());
-        assert!(WebhookProvider::new("ftp://gw.example/hook", s(), Duration::from_secs(1)).is_err());
-        assert!(WebhookProvider::new("http://gw.example/hook", SecretString::from(String::new()), Duration::from_secs(1)).is_err());
-        assert!(WebhookProvider::new("http://gw.example/hook", s(), Duration::ZERO).is_err());
-        assert_eq!(WebhookProvider::new("https://gw.example/hook", s(), Duration::from_secs(1)).is_ok(), cfg!(feature = "tls"));
-        let p = WebhookProvider::new("http://gw.example/hook?api_key=KEY-IN-URL", s(), Duration::from_secs(1)).unwrap();
+        assert!(WebhookProvider::new("not a url", s(), SENDER, Duration::from_secs(1)).is_err());
+        assert!(WebhookProvider::new("ftp://gw.example/hook", s(), SENDER, Duration::from_secs(1)).is_err());
+        assert!(WebhookProvider::new("http://gw.example/hook", SecretString::from(String::new()), SENDER, Duration::from_secs(1)).is_err());
+        assert!(WebhookProvider::new("http://gw.example/hook", s(), SENDER, Duration::ZERO).is_err());
+        assert!(WebhookProvider::new("http://gw.example/hook", s(), " ", Duration::from_secs(1)).is_err(), "a webhook without the official sender");
+        assert_eq!(WebhookProvider::new("https://gw.example/hook", s(), SENDER, Duration::from_secs(1)).is_ok(), cfg!(feature = "tls"));
+        let p = WebhookProvider::new("http://gw.example/hook?api_key=KEY-IN-URL", s(), SENDER, Duration::from_secs(1)).unwrap();
         let dbg = format!("{p:?}");
         assert!(!dbg.contains("KEY-IN-URL") && !dbg.contains(SECRET), "{dbg}");
     }

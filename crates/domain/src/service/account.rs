@@ -73,7 +73,7 @@ impl<S: Store> Services<S> {
         if sign_out_others {
             writes.push(Write::RevokeSessionsOf { account: a.account.id, except: Some(a.session.id), now });
         }
-        writes.extend(self.notify_all(&a.account, &factors, Template::PasswordChanged, "")?);
+        writes.extend(self.notify_all(&a.account, &factors, Template::PasswordChanged, None)?);
         writes.push(self.event(Some(a.account.id), EventKind::PasswordChanged, client, if sign_out_others { "signed_out_others" } else { "" }));
         self.commit(writes).await
     }

@@ -6,7 +6,7 @@ use secrecy::{ExposeSecret, SecretString};
 
 use super::delivery::{SentVia, Target};
 use super::*;
-use crate::messages::Template;
+use crate::messages::{Detail, Template};
 use crate::otp::{backup_codes, sent_code, totp};
 use crate::ports::{AttemptOutcome, Challenge, CodeAttempt, CodeCheck, CommitError, TrustedBrowser};
 
@@ -200,7 +200,13 @@ impl<S: Store> Services<S> {
                 if let Some(g) = remaining.iter_mut().find(|g| g.id == f.id) {
                     g.verified_at = Some(now);
                 }
-                writes.extend(self.notify_all(&account, &remaining, Template::MethodAdded, f.kind.as_str())?);
+                // F-2SV-6: a replaced phone is one change, named by both numbers' tails.
+                let replaced = f.replaces.and_then(|old| factors.iter().find(|g| g.id == old)).and_then(|g| g.phone.as_ref());
+                let (template, detail) = match (replaced, &f.phone) {
+                    (Some(old), Some(new)) => (Template::PhoneChanged, Detail::PhoneChanged { from: old.tail().to_string(), to: new.tail().to_string() }),
+                    _ => (Template::MethodAdded, Detail::method_of(f.kind, f.phone.as_ref())),
+                };
+                writes.extend(self.notify_all(&account, &remaining, template, Some(&detail))?);
                 writes.push(self.event(Some(account.id), EventKind::MethodAdded, client, f.kind.as_str()));
             }
         }
@@ -307,7 +313,8 @@ impl<S: Store> Services<S> {
                 let kind = factor.map(|f| f.kind.as_str()).unwrap_or("");
                 let mut writes = vec![self.event(Some(account.id), EventKind::MethodDisabled, client, kind)];
                 let factors = self.store.factors(account.id).await?;
-                writes.extend(self.notify_all(account, &factors, crate::messages::Template::MethodRemoved, &format!("{kind} (too many wrong codes)"))?);
+                let detail = factor.map(|f| crate::messages::Detail::LockedOut { kind: f.kind, tail: f.phone.as_ref().map(|p| p.tail().to_string()) });
+                writes.extend(self.notify_all(account, &factors, crate::messages::Template::MethodRemoved, detail.as_ref())?);
                 self.commit(writes).await?;
                 Ok(Error::MethodDisabled)
             }
@@ -358,13 +365,19 @@ impl<S: Store> Services<S> {
     }
 
     /// "Didn't get a code?": a new code through the same or another method; the earlier
-    /// code stops working (F-OTP-2).
-    pub async fn resend(&self, id: ChallengeId, method: Option<FactorId>, client: &ClientInfo) -> Result<SentVia> {
+    /// code stops working (F-OTP-2). `channel` asks for another way to the same method:
+    /// a mobile number's code by a voice call. A landline is always called, so asking
+    /// it for SMS, or any other method for a call, is refused.
+    pub async fn resend(&self, id: ChallengeId, method: Option<FactorId>, channel: Option<Channel>, client: &ClientInfo) -> Result<SentVia> {
         self.clock_skew.check()?;
         let (ch, account, factors, _) = self.open_challenge_checked(id, None).await?;
         if ch.purpose == Purpose::Decoy {
             if method.is_some() {
                 return Err(Self::method_not_allowed());
+            }
+            // A decoy stands in for an e-mail confirmation, which no call can carry.
+            if channel.is_some_and(|c| c != Channel::Email) {
+                return Err(Self::channel_not_available());
             }
             return self.decoy_send(&ch, &account, client).await;
         }
@@ -375,9 +388,15 @@ impl<S: Store> Services<S> {
             return self.resend_email_change(&ch, &account, client).await;
         }
         let factor = self.method_for(&ch, &account, &factors, method)?;
-        let target = match factor {
-            Some(f) => Target::Factor(f),
-            None => Target::AccountEmail,
+        let own = match factor {
+            Some(f) => Self::destination(&account, Target::Factor(f))?.0,
+            None => Channel::Email,
+        };
+        let target = match (factor, channel) {
+            (Some(f), Some(Channel::Voice)) if own != Channel::Voice => Target::ByVoice(f),
+            (_, Some(c)) if c != own => return Err(Self::channel_not_available()),
+            (Some(f), _) => Target::Factor(f),
+            (None, _) => Target::AccountEmail,
         };
         self.send_code(&account, ch.id, ch.purpose, target, client, vec![], ch.code_message).await
     }

@@ -3,7 +3,7 @@
 //! does not know, and a send the quota refuses leaves nothing behind.
 
 use super::*;
-use crate::messages::{Intent, Template};
+use crate::messages::{Detail, Intent, Template};
 use crate::otp::sent_code;
 use crate::ports::Factor;
 
@@ -16,6 +16,10 @@ pub(crate) enum Target<'a> {
     AccountEmail,
     /// F-ACC-6: an address that is not yet the account's.
     NewEmail(&'a crate::email::Email),
+    /// A mobile number's code read out by a call ("call me instead", F-SIGNIN-1): the
+    /// same method, so the challenge, the quota and "only the latest code works"
+    /// (F-OTP-2) are those of any resend; only the channel differs.
+    ByVoice(&'a Factor),
 }
 
 /// Quota keys with their limits and the error code each answers with.
@@ -54,6 +58,10 @@ impl<S: Store> Services<S> {
         match target {
             Target::AccountEmail => Ok((Channel::Email, account.email.as_str().to_string(), None)),
             Target::NewEmail(e) => Ok((Channel::Email, e.as_str().to_string(), None)),
+            Target::ByVoice(f) => match (f.kind, &f.phone) {
+                (FactorKind::Phone, Some(phone)) => Ok((Channel::Voice, phone.as_str().to_string(), Some(f.id))),
+                _ => Err(Self::channel_not_available()),
+            },
             Target::Factor(f) => match f.kind {
                 FactorKind::Phone => {
                     let phone = f.phone.as_ref().ok_or_else(|| Error::internal("phone factor without number"))?;
@@ -65,6 +73,10 @@ impl<S: Store> Services<S> {
                 }
             },
         }
+    }
+
+    pub(crate) fn channel_not_available() -> Error {
+        Error::invalid("channel.not_available", "channel", "this method cannot send its code that way: only a phone number takes a call")
     }
 
     pub(crate) fn masked(channel: Channel, to: &str) -> String {
@@ -120,7 +132,7 @@ impl<S: Store> Services<S> {
         prefix: Vec<Write>,
         replaced: Option<(MessageId, (Vec<String>, bool))>,
     ) -> Result<SentVia> {
-        if let Target::Factor(f) = target
+        if let Target::Factor(f) | Target::ByVoice(f) = target
             && f.disabled_at.is_some()
         {
             return Err(Error::MethodDisabled);
@@ -144,7 +156,7 @@ impl<S: Store> Services<S> {
             .var("code", code.as_str())
             .var("issuer", &self.policy.issuer)
             .var("origin_host", &self.policy.origin_host)
-            .var("minutes", (self.policy.codes.sent_code_ttl_secs / 60).to_string())
+            .valid_for(self.policy.codes.sent_code_ttl_secs)
             .var("deny_url", self.deny_link(challenge));
         let mut writes = prefix;
         let (supersede, first_quota) = Self::withdraw_or_charge(&mut writes, replaced.as_ref(), &quota, &mut intent, now);
@@ -271,14 +283,14 @@ impl<S: Store> Services<S> {
 
     /// Security notifications go to every address on file (SPEC "Security stance"):
     /// the account's e-mail and every verified phone.
-    pub(crate) fn notify_all(&self, account: &Account, factors: &[Factor], template: Template, detail: &str) -> Result<Vec<Write>> {
+    pub(crate) fn notify_all(&self, account: &Account, factors: &[Factor], template: Template, detail: Option<&Detail>) -> Result<Vec<Write>> {
         let now = self.now();
         let mut out = Vec::new();
         let mut add = |channel: Channel, to: String| -> Result<()> {
             let intent = Intent::new(template, channel, to, account.locale)
                 .account(account.id)
                 .var("issuer", &self.policy.issuer)
-                .var("detail", detail)
+                .detail(detail)
                 .var("url", self.way_on(template));
             out.push(intent.into_write(&self.keys, now)?);
             Ok(())

@@ -89,7 +89,7 @@ impl<S: Store> Services<S> {
         ];
         writes.extend(self.credential_change_writes(account, now));
         writes.push(Write::RevokeSessionsOf { account: account.id, except: ch.session_id, now });
-        writes.extend(self.notify_all(account, factors, Template::EmailChanged, &new.masked())?);
+        writes.extend(self.notify_all(account, factors, Template::EmailChanged, Some(&crate::messages::Detail::Address(new.masked())))?);
         writes.push(self.event(Some(account.id), EventKind::EmailChanged, client, detail));
         Ok(writes)
     }

@@ -7,7 +7,7 @@ use zeroize::Zeroizing;
 use super::challenges::totp_aad;
 use super::delivery::{SentVia, Target};
 use super::*;
-use crate::messages::Template;
+use crate::messages::{Detail, Template};
 use crate::otp::{backup_codes, otpauth, totp};
 use crate::phone;
 
@@ -188,7 +188,7 @@ impl<S: Store> Services<S> {
         };
         let mut writes = vec![Write::InsertFactor(f.clone())];
         writes.extend(self.credential_change_writes(&a.account, now));
-        writes.extend(self.notify_all(&a.account, &factors, Template::MethodAdded, "email")?);
+        writes.extend(self.notify_all(&a.account, &factors, Template::MethodAdded, Some(&Detail::method_of(FactorKind::Email, None)))?);
         writes.push(self.event(Some(a.account.id), EventKind::MethodAdded, client, "email"));
         self.commit(writes).await?;
         Ok(MethodView::of(&f, &a.account))
@@ -232,7 +232,7 @@ impl<S: Store> Services<S> {
         }
         writes.push(Write::ReplaceBackupCodes { account: a.account.id, hashes });
         writes.extend(self.credential_change_writes(&a.account, now));
-        writes.extend(self.notify_all(&a.account, &factors, Template::MethodAdded, "backup_codes")?);
+        writes.extend(self.notify_all(&a.account, &factors, Template::MethodAdded, Some(&Detail::method_of(FactorKind::BackupCodes, None)))?);
         writes.push(self.event(Some(a.account.id), EventKind::BackupCodesGenerated, client, ""));
         self.commit(writes).await?;
         Ok(BackupCodes { method_id, codes })
@@ -259,7 +259,7 @@ impl<S: Store> Services<S> {
         }
         writes.extend(self.credential_change_writes(&a.account, now));
         // The removed phone is told too: its owner may not be the one removing it.
-        writes.extend(self.notify_all(&a.account, &factors, Template::MethodRemoved, f.kind.as_str())?);
+        writes.extend(self.notify_all(&a.account, &factors, Template::MethodRemoved, Some(&Detail::method_of(f.kind, f.phone.as_ref())))?);
         writes.push(self.event(Some(a.account.id), EventKind::MethodRemoved, client, f.kind.as_str()));
         self.commit(writes).await
     }
@@ -290,7 +290,7 @@ impl<S: Store> Services<S> {
         // The step-up that let this through may have been the password: from now on
         // only a second factor will do (F-SIGNIN-4).
         writes.push(Write::EndWeakStepUps { account: a.account.id });
-        writes.extend(self.notify_all(&a.account, &factors, Template::TwoSvEnabled, "")?);
+        writes.extend(self.notify_all(&a.account, &factors, Template::TwoSvEnabled, None)?);
         writes.push(self.event(Some(a.account.id), EventKind::TwosvEnabled, client, ""));
         let mut token = None;
         if trust_browser {
@@ -315,7 +315,7 @@ impl<S: Store> Services<S> {
             writes.push(Write::SetPreferred { account: a.account.id, factor: None });
         }
         writes.extend(self.credential_change_writes(&a.account, now));
-        writes.extend(self.notify_all(&a.account, &factors, Template::TwoSvDisabled, if clear { "cleared" } else { "" })?);
+        writes.extend(self.notify_all(&a.account, &factors, Template::TwoSvDisabled, None)?);
         writes.push(self.event(Some(a.account.id), EventKind::TwosvDisabled, client, if clear { "cleared" } else { "" }));
         self.commit(writes).await
     }

@@ -147,7 +147,7 @@ impl<S: Store> Services<S> {
             reviewer: None,
             ip: client.ip.clone(),
         })];
-        writes.extend(self.notify_all(&account, &factors, Template::ResetReceived, "")?);
+        writes.extend(self.notify_all(&account, &factors, Template::ResetReceived, None)?);
         writes.push(self.event(Some(account.id), EventKind::ResetRequested, client, doc_type));
         let link_at = link_used.is_some().then_some(writes.len());
         writes.extend(link_used);
@@ -211,9 +211,9 @@ impl<S: Store> Services<S> {
             writes.push(Write::SetTwoSv { account: account.id, enabled_at: None });
             writes.extend(self.credential_change_writes(&account, now));
             writes.push(Write::RevokeSessionsOf { account: account.id, except: None, now });
-            writes.extend(self.notify_all(&account, &factors, Template::ResetApproved, "")?);
+            writes.extend(self.notify_all(&account, &factors, Template::ResetApproved, None)?);
         } else {
-            writes.extend(self.notify_all(&account, &factors, Template::ResetRejected, reason)?);
+            writes.extend(self.notify_all(&account, &factors, Template::ResetRejected, Some(&crate::messages::Detail::Reason(reason.to_string())))?);
         }
         writes.push(self.event(Some(account.id), if approve { EventKind::ResetApproved } else { EventKind::ResetRejected }, &support(reviewer), ""));
         match self.commit_guarded(writes).await? {

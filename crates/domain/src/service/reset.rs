@@ -54,7 +54,7 @@ impl<S: Store> Services<S> {
                     .account(account.id)
                     .var("issuer", &self.policy.issuer)
                     .var("url", url)
-                    .var("minutes", (self.policy.challenge_secs / 60).to_string())
+                    .valid_for(self.policy.challenge_secs)
                     .var("deny_url", self.deny_link(ch.id));
                 writes.push(intent.into_write(&self.keys, now)?);
                 writes.push(self.event(Some(account.id), EventKind::PasswordResetRequested, client, ""));
@@ -145,7 +145,7 @@ impl<S: Store> Services<S> {
         writes.push(Write::RevokeSessionsOf { account: account.id, except: None, now });
         // The owner's own guesses before the reset must not keep the new password waiting.
         writes.push(Write::PasswordAccepted { account: self.account_throttle_key(account.email.as_str()), address: None });
-        writes.extend(self.notify_all(&account, &factors, Template::PasswordWasReset, "")?);
+        writes.extend(self.notify_all(&account, &factors, Template::PasswordWasReset, None)?);
         let how = factor.map(|f| f.kind.as_str()).unwrap_or("email_link");
         writes.push(self.event(Some(account.id), EventKind::PasswordReset, client, how));
 

@@ -201,7 +201,8 @@ impl<S: Store> Services<S> {
             writes.push(Write::TouchSignIn { account: account.id, now });
         }
         // F-MSG-1: the alert commits with the session it is about.
-        if account.signin_alerts && !known_device {
+        // The very first sign-in is the sign-up's own: nothing new to report.
+        if account.signin_alerts && !known_device && account.last_sign_in_at.is_some() {
             // Named as the device list names it; the raw string only when no rule reads it.
             let named = crate::device::Device::from_user_agent(client.user_agent.as_deref()).label();
             let device = client.device_name.clone().or(named).or_else(|| client.user_agent.clone()).unwrap_or_else(|| "unknown device".into());
@@ -385,6 +386,7 @@ pub(crate) fn email_method_view(account: &Account) -> MethodView {
         kind: FactorKind::Email,
         channel: Some(Channel::Email),
         destination: Some(account.email.masked()),
+        phone_tail: None,
         verified: account.email_verified_at.is_some(),
         disabled: false,
         preferred: false,

@@ -61,7 +61,9 @@ impl<S: Store> Services<S> {
             credentials_changed_at: None,
             twosv_enabled_at: None,
             preferred_factor: None,
-            signin_alerts: false,
+            // F-MSG-1: on from the start, so a sign-in by someone else is noticed at
+            // once (seed 001); the owner can turn them off on the account page or API.
+            signin_alerts: true,
             time_zone: None,
         };
         let challenge = self.new_challenge(account.id, Purpose::VerifyEmail, None, client)?;

@@ -18,6 +18,10 @@ pub struct MethodView {
     /// A masked phone number or e-mail address.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub destination: Option<String>,
+    /// A phone's last four digits: pages name the number by them ("末尾5678"). The API
+    /// has the masked `destination`.
+    #[serde(skip)]
+    pub phone_tail: Option<String>,
     pub verified: bool,
     pub disabled: bool,
     pub preferred: bool,
@@ -38,6 +42,7 @@ impl MethodView {
             kind: f.kind,
             channel: f.channel,
             destination,
+            phone_tail: f.phone.as_ref().map(|p| p.tail().to_string()),
             verified: f.verified_at.is_some(),
             disabled: f.disabled_at.is_some(),
             preferred: account.preferred_factor == Some(f.id),

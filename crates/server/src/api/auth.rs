@@ -4,7 +4,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use ninsho_domain::service::VerifyInput;
-use ninsho_domain::types::{ChallengeId, FactorId, Locale};
+use ninsho_domain::types::{ChallengeId, Channel, FactorId, Locale};
 use ninsho_domain::Error;
 use secrecy::SecretString;
 use serde::Deserialize;
@@ -88,12 +88,32 @@ pub async fn verify(State(s): State<AppState>, Path(id): Path<String>, Client(c)
 pub struct Resend {
     #[serde(default, deserialize_with = "super::extract::no_null")]
     method_id: Option<String>,
+    /// "voice": a mobile number's code read out by a call instead of a text.
+    #[serde(default, deserialize_with = "super::extract::no_null")]
+    channel: Option<ResendChannel>,
+}
+
+/// The channels a resend may ask for: a phone's own, or a call.
+#[derive(Deserialize, Clone, Copy)]
+#[serde(rename_all = "snake_case")]
+enum ResendChannel {
+    Sms,
+    Voice,
+}
+
+impl From<ResendChannel> for Channel {
+    fn from(c: ResendChannel) -> Channel {
+        match c {
+            ResendChannel::Sms => Channel::Sms,
+            ResendChannel::Voice => Channel::Voice,
+        }
+    }
 }
 
 pub async fn resend(State(s): State<AppState>, Path(id): Path<String>, Client(c): Client, JsonOrDefault(b): JsonOrDefault<Resend>) -> ApiResult<Response> {
     let id = parse_id(&id, ChallengeId)?;
     let method = b.method_id.as_deref().map(|m| parse_id(m, FactorId)).transpose().map_err(|_| Error::invalid("method.unknown", "method_id", "no such method"))?;
-    let out = s.services.resend(id, method, &c).await?;
+    let out = s.services.resend(id, method, b.channel.map(Channel::from), &c).await?;
     Ok(axum::Json(serde_json::json!({ "sent": out })).into_response())
 }
 

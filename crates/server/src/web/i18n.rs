@@ -65,6 +65,20 @@ impl Tr {
         self.format(key, Some(&args))
     }
 
+    /// A length of time in whole units, rounded up ("24時間", never "1440分" or "0分").
+    pub fn span(&self, span: ninsho_domain::messages::Span) -> String {
+        let (key, n) = span.id_and_count();
+        let mut args = FluentArgs::new();
+        // A number, not a string: Fluent picks the plural form by it ("1 hour").
+        args.set("n", n);
+        self.format(key, Some(&args))
+    }
+
+    /// A phone number as people name theirs: by its last digits ("末尾5678").
+    pub fn phone_tail(&self, tail: &str) -> String {
+        self.t1("phone-tail", "tail", tail)
+    }
+
     pub fn has(&self, key: &str) -> bool {
         bundle(self.locale).is_some_and(|b| b.get_message(key).is_some_and(|m| m.value().is_some()))
     }

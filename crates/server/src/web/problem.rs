@@ -32,8 +32,8 @@ impl Problem {
         let key = e.reason().map(|r| reason_key(&key, r)).filter(|k| tr.has(k)).unwrap_or(key);
         let message = match e {
             Error::RateLimited { retry_at, now, .. } => {
-                let minutes = ((retry_at.0 - now.0).max(0) / 60_000 + 1).to_string();
-                tr.t1(&key, "minutes", &minutes)
+                let secs = ((retry_at.0 - now.0).max(0) + 999) / 1000;
+                tr.t1(&key, "wait", &tr.span(ninsho_domain::messages::Span::round_up(secs)))
             }
             _ if tr.has(&key) => tr.t(&key),
             // A code added to `domain` without page text; the all-codes test catches it.
@@ -50,5 +50,31 @@ impl Problem {
 
     pub fn general(message: String) -> Problem {
         Problem { field: None, message }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ninsho_domain::types::{Locale, UnixMillis};
+
+    fn limited(secs: i64, locale: Locale) -> String {
+        let now = UnixMillis(1_900_000_000_000);
+        let e = Error::RateLimited { code: "limit.account", retry_at: UnixMillis(now.0 + secs * 1000), now };
+        Problem::of(&e, &Tr::new(locale), &[]).message
+    }
+
+    /// Issue 11.7 / F-LIMIT-1: a limit reads in whole hours where they fit ("24時間",
+    /// never "1440分"), and a wait about to end never reads "0 minutes".
+    #[test]
+    fn f_limit_1_a_limit_reads_in_whole_hours_and_never_zero_minutes() {
+        let day = limited(86_400, Locale::Ja);
+        assert!(day.contains("24時間後") && !day.contains("1440"), "{day}");
+        assert!(limited(86_400, Locale::En).contains("Try again in 24 hours."), "{}", limited(86_400, Locale::En));
+        assert!(limited(600, Locale::Ja).contains("10分後"), "{}", limited(600, Locale::Ja));
+        let soon = limited(0, Locale::En);
+        assert!(soon.contains("Try again in 1 second.") && !soon.contains(" 0 "), "{soon}");
+        assert!(limited(3600, Locale::Zh).contains("60分钟后"), "{}", limited(3600, Locale::Zh));
+        assert!(limited(7200, Locale::Fr).contains("dans 2 heures"), "{}", limited(7200, Locale::Fr));
     }
 }

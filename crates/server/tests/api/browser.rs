@@ -231,7 +231,7 @@ async fn f_2sv_3_browser_app_setup_trusted_browser_phone_change_and_2sv_off() {
     assert!(t.source().await.contains("Confirm it"), "the step-up code page");
     let before = app.inbox_count("+819012345678").await;
     t.tick("didnt-get").await;
-    t.click_text("Text a code to +••••••••5678").await;
+    t.click_text("Text a code to the number ending in 5678").await;
     assert!(t.path().await.starts_with("/code?method="));
     t.fill("code", &app.code_after("+819012345678", before).await).await;
     t.click("verify").await;
@@ -601,6 +601,58 @@ async fn f_acc_6_browser_change_of_e_mail_address_at_375_px_in_ja() {
     let width = page_width(&b).await;
     assert!(width <= 375, "the account page scrolls sideways on a phone: {width} px");
     t.shot("ja-375-email-changed").await;
+    b.quit().await;
+    app.shutdown().await;
+}
+
+/// Issue 11.9 / F-SIGNIN-1 on a phone in Japanese: under "didn't get a code?" the code
+/// page offers a call to the mobile number, named by its last digits (末尾5678); the
+/// call's code signs in.
+#[tokio::test]
+async fn f_otp_2_browser_code_page_offers_a_voice_call_for_a_mobile_at_375_px_in_ja() {
+    if skip() {
+        return;
+    }
+    let app = web_app().await;
+    let acct = two_sv_account(&app).await;
+    assert_eq!(app.call("PATCH", "/api/v1/account", Some(&acct.token), Some(json!({"locale": "ja"}))).await.status, 204);
+    let phone_no = "+819012345678";
+    let ja = |k: &str| super::pages::text_of_key(ninsho_domain::types::Locale::Ja, k);
+    let b = phone().await;
+    let t = Tab { b: &b, base: app.url.clone() };
+    t.go("/language/ja?next=/sign-in").await;
+    t.fill("email", &acct.email).await;
+    t.fill("password", PASSWORD).await;
+    let before = app.inbox_count(phone_no).await;
+    t.click("sign-in").await;
+    let texted = app.code_after(phone_no, before).await;
+    assert_eq!(t.path().await, "/code");
+    assert!(t.text("instruction").await.contains("末尾5678"), "{}", t.text("instruction").await);
+    t.tick("didnt-get").await;
+    let offer = t.text("voice-instead").await;
+    assert!(offer.contains("末尾5678") && offer.contains("電話"), "{offer}");
+    assert!(!offer.contains('•'), "{offer}");
+    let width = page_width(&b).await;
+    assert!(width <= 375, "the code page scrolls sideways on a phone: {width} px");
+    t.shot("ja-375-code-voice-offer").await;
+
+    let before = app.inbox_count(phone_no).await;
+    t.click("voice-instead").await;
+    let notice = t.text("notice").await;
+    assert!(notice.contains("末尾5678") && notice.contains("お電話"), "{notice}");
+    let script = app.code_message_after(phone_no, before).await;
+    assert!(!script.contains("@shop.example #"), "a call, not a text: {script}");
+    let called = code_in(&script.replace(", ", ""));
+    t.shot("ja-375-code-calling").await;
+    if called != texted {
+        // The texted code stopped working (F-OTP-2).
+        t.fill("code", &texted).await;
+        t.click("verify").await;
+        assert_eq!(t.text("code-error").await, ja("err-code-invalid"));
+    }
+    t.fill("code", &called).await;
+    t.click("verify").await;
+    assert_eq!(t.path().await, "/account", "{}", t.source().await);
     b.quit().await;
     app.shutdown().await;
 }

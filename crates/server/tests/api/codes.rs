@@ -399,3 +399,83 @@ async fn f_2sv_2_a_backup_code_answers_a_sign_in_without_naming_its_method() {
         app.shutdown().await;
     }
 }
+
+/// A step-up with 2SV on: a code texted to the account's mobile number.
+async fn step_up_by_code(app: &TestApp, token: &str) {
+    let before = app.inbox_count(PHONE).await;
+    let s = app.call("POST", "/api/v1/step-up", Some(token), None).await;
+    assert_eq!(s.body["status"], "code_required", "{:?}", s.body);
+    let code = app.code_after(PHONE, before).await;
+    let cid = s.body["challenge_id"].as_str().unwrap();
+    assert_eq!(app.call("POST", &format!("/api/v1/challenges/{cid}/verify"), Some(token), Some(json!({"code": code}))).await.status, 200);
+}
+
+/// Issue 11.9 / F-SIGNIN-1: "didn't get a code?" offers a call for a mobile number
+/// too. The call carries a new code of the same method: the texted one stops working
+/// (F-OTP-2), the send counts like any other, and the answer says it went by voice.
+#[tokio::test]
+async fn f_otp_2_a_mobile_number_can_take_the_code_by_voice() {
+    for b in backends().await {
+        let app = spawn_app(b).await;
+        let acct = two_sv_account(&app).await;
+        let (cid, texted) = challenge_with_code(&app, &acct.email).await;
+        let before = app.inbox_count(PHONE).await;
+        let r = app.call("POST", &format!("/api/v1/challenges/{cid}/resend"), None, Some(json!({"channel": "voice"}))).await;
+        assert_eq!(r.status, 200, "{b:?}: {:?}", r.body);
+        assert_eq!(r.body["sent"]["channel"], "voice", "{b:?}: {:?}", r.body);
+        assert!(r.body["sent"]["to"].as_str().unwrap().ends_with("5678"));
+        let script = app.code_message_after(PHONE, before).await;
+        assert!(!script.contains("@shop.example #"), "{b:?}: a call, not a text: {script}");
+        let called = code_in(&script.replace(", ", ""));
+        if called != texted {
+            let v = app.call("POST", &format!("/api/v1/challenges/{cid}/verify"), None, Some(json!({"code": texted}))).await;
+            assert_eq!(v.status, 401, "{b:?}: the texted code no longer counts");
+        }
+        // The call went into the message center like every send.
+        let v = app.call("POST", &format!("/api/v1/challenges/{cid}/verify"), None, Some(json!({"code": called}))).await;
+        assert_eq!(v.status, 200, "{b:?}: {:?}", v.body);
+        let token = v.body["session_token"].as_str().unwrap().to_string();
+        let msgs = app.call("GET", "/api/v1/messages", Some(&token), None).await.body;
+        assert!(msgs["messages"].as_array().unwrap().iter().any(|m| m["channel"] == "voice" && m["kind"] == "sign-in-code"), "{b:?}: {msgs:?}");
+
+        // A landline is always called: asking it for a text is refused, by name.
+        step_up_by_code(&app, &acct.token).await;
+        let landline = add_phone(&app, &acct.token, "03-1234-5678", "+81312345678").await;
+        let (cid, _) = challenge_with_code(&app, &acct.email).await;
+        let r = app.call("POST", &format!("/api/v1/challenges/{cid}/resend"), None, Some(json!({"method_id": landline, "channel": "sms"}))).await;
+        assert_eq!((r.status, r.body["code"].as_str()), (422, Some("channel.not_available")), "{b:?}: {:?}", r.body);
+        // A channel that is not a phone's is not in the document, so not accepted.
+        let r = app.call("POST", &format!("/api/v1/challenges/{cid}/resend"), None, Some(json!({"channel": "email"}))).await;
+        assert_eq!(r.status, 422, "{b:?}: {:?}", r.body);
+        app.shutdown().await;
+    }
+}
+
+/// F-2SV-6 / issue 11.7: replacing a phone is told as one change, naming both numbers
+/// by their last digits, never as "phone added" and "phone removed".
+#[tokio::test]
+async fn f_2sv_6_a_phone_change_is_reported_as_a_change() {
+    for b in backends().await {
+        let app = spawn_app(b).await;
+        let acct = two_sv_account(&app).await;
+        let t = &acct.token;
+        assert_eq!(app.call("PATCH", "/api/v1/account", Some(t), Some(json!({"locale": "ja"}))).await.status, 204);
+        step_up_by_code(&app, t).await;
+        let mails = app.inbox_count(&acct.email).await;
+        let r = app.call("POST", "/api/v1/methods/phone", Some(t), Some(json!({"phone": "080-9876-4321", "replaces": acct.phone_id}))).await;
+        assert_eq!(r.status, 201, "{b:?}: {:?}", r.body);
+        let code = app.code_after("+818098764321", 0).await;
+        let cid = r.body["challenge_id"].as_str().unwrap();
+        assert_eq!(app.call("POST", &format!("/api/v1/challenges/{cid}/verify"), Some(t), Some(json!({"code": code}))).await.status, 200);
+        let mail = app.inbox_latest(&acct.email, mails).await;
+        assert!(mail.contains("電話番号が変更されました(末尾5678 → 末尾4321)"), "{b:?}: {mail}");
+        for key in ["phone", "totp", "backup_codes", "追加", "削除"] {
+            assert!(!mail.contains(key), "{b:?}: {key} in {mail}");
+        }
+        // The old number hears of it too, starting with the shop's name.
+        let all = inbox(&app.http, &app.url, PHONE).await.unwrap();
+        let last = all.last().expect("the old number is told");
+        assert!(last.starts_with("Shop: ") && last.contains("末尾5678 → 末尾4321"), "{b:?}: {last}");
+        app.shutdown().await;
+    }
+}

@@ -37,16 +37,16 @@ async fn f_msg_2_every_sent_message_is_archived_sealed_and_listed_to_its_owner()
 }
 
 #[tokio::test]
-async fn f_msg_1_sign_in_alert_for_a_new_device_when_switched_on() {
+async fn f_msg_1_sign_in_alerts_are_on_by_default() {
     for b in backends().await {
         let app = spawn_app(b).await;
         let email = unique_email();
         let token = app.signed_up(&email, PASSWORD).await;
-        // Off by default: a new device signs in, no alert.
+        // The sign-up's own sign-in is not news.
         let before = app.inbox_count(&email).await;
-        assert_eq!(sign_in(&app, &browser(UA_A), &email, json!({})).await.body["status"], "signed_in");
-        assert_eq!(app.inbox_count(&email).await, before);
-        assert_eq!(app.call("PATCH", "/api/v1/account", Some(&token), Some(json!({"signin_alerts": true}))).await.status, 204);
+        let mails = app.call("GET", "/api/v1/messages", Some(&token), None).await;
+        assert!(mails.body["messages"].as_array().unwrap().iter().all(|m| m["kind"] != "new-sign-in"), "{b:?}: {:?}", mails.body);
+        // On by default (seed 001): a new device signs in, the owner hears of it.
         assert_eq!(sign_in(&app, &browser(UA_B), &email, json!({})).await.body["status"], "signed_in");
         let alert = app.inbox_latest(&email, before).await;
         assert!(alert.contains("new browser or device") && alert.contains("iPhone"), "{alert}");
@@ -54,6 +54,10 @@ async fn f_msg_1_sign_in_alert_for_a_new_device_when_switched_on() {
         let n = app.inbox_count(&email).await;
         sign_in(&app, &browser(UA_B), &email, json!({})).await;
         assert_eq!(app.inbox_count(&email).await, n);
+        // Still switchable: off, and another new device signs in unannounced.
+        assert_eq!(app.call("PATCH", "/api/v1/account", Some(&token), Some(json!({"signin_alerts": false}))).await.status, 204);
+        assert_eq!(sign_in(&app, &browser(UA_A), &email, json!({})).await.body["status"], "signed_in");
+        assert_eq!(app.inbox_count(&email).await, n, "{b:?}: switched off");
         app.shutdown().await;
     }
 }

@@ -23,12 +23,20 @@ async fn admin(app: &TestApp, args: &[&str]) -> std::process::Output {
 /// drives the server: a blocked runtime would hold the server's SQLite write
 /// transaction open while the command waits for it.
 async fn admin_in(app: &TestApp, data: &TempDir, args: &[&str]) -> std::process::Output {
+    admin_with(app, data, args, &[]).await
+}
+
+/// As `admin_in`, with the server's settings in `env` (what `serve` reads).
+async fn admin_with(app: &TestApp, data: &TempDir, args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
     tokio::process::Command::new(env!("CARGO_BIN_EXE_ninsho"))
         .args(["admin", "resets"])
         .args(args)
         .args(["--database-url", &app.db.url, "--data-dir"])
         .arg(&data.path)
         .env("NINSHO_MASTER_KEY", TEST_MASTER_KEY)
+        .env_remove("NINSHO_PUBLIC_URL")
+        .env_remove("NINSHO_ISSUER")
+        .envs(env.iter().copied())
         .output()
         .await
         .unwrap()
@@ -117,6 +125,31 @@ async fn f_off_4_support_approves_then_the_password_alone_signs_in_and_the_docum
         app.running.services.outbox_signal.notify_waiters();
         assert!(app.inbox_latest(&acct.email, mail_before).await.contains("approved"));
         assert!(app.inbox_latest("+819012345678", sms_before).await.contains("approved"));
+        app.shutdown().await;
+    }
+}
+
+/// Issue 11.9: `ninsho admin …` reads what `serve` reads, so the notice an approval
+/// sends links to the configured public URL and names the shop, not 127.0.0.1:8080.
+#[tokio::test]
+async fn f_msg_5_a_notice_an_admin_command_sends_links_to_the_public_url() {
+    for backend in backends().await {
+        let app = spawn_app(backend).await;
+        let acct = two_sv_account(&app).await;
+        let r = app.call("POST", "/api/v1/recovery/requests", None, Some(request_body(&acct.email, PASSWORD, "passport.pdf", PDF))).await;
+        let id = r.body["request_id"].as_str().unwrap().to_string();
+        let (mail_before, sms_before) = (app.inbox_count(&acct.email).await, app.inbox_count("+819012345678").await);
+        let data = TempDir::new().unwrap();
+        let env = [("NINSHO_PUBLIC_URL", "https://login.shop.example"), ("NINSHO_ISSUER", "Shop Tokyo")];
+        let ok = admin_with(&app, &data, &["approve", &id, "--reviewer", "support-7"], &env).await;
+        assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
+        app.running.services.outbox_signal.notify_waiters();
+        let mail = app.inbox_latest(&acct.email, mail_before).await;
+        assert!(mail.contains("approved"), "{backend:?}: {mail}");
+        assert!(mail.contains("https://login.shop.example"), "{backend:?}: the public URL: {mail}");
+        assert!(!mail.contains("127.0.0.1"), "{backend:?}: {mail}");
+        let sms = app.inbox_latest("+819012345678", sms_before).await;
+        assert!(sms.starts_with("Shop Tokyo: "), "{backend:?}: the shop's name first: {sms}");
         app.shutdown().await;
     }
 }

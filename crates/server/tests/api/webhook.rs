@@ -18,6 +18,8 @@ use super::*;
 const SECRET: &str = "whsec_local_receiver_test";
 const MOBILE: &str = "+819012345678";
 const LANDLINE: &str = "+81312345678";
+/// The official sender number the providers are built with (NINSHO_SMS_FROM).
+const SENDER: &str = "+815053704545";
 
 /// What the receiver does next, and what it has received so far.
 type Shared = Arc<Mutex<(Mode, Vec<Received>)>>;
@@ -81,7 +83,7 @@ impl Receiver {
     }
 
     fn provider(&self, timeout: Duration) -> Provider {
-        Provider::Webhook(WebhookProvider::new(&self.url, SecretString::from(SECRET.to_string()), timeout).unwrap())
+        Provider::Webhook(WebhookProvider::new(&self.url, SecretString::from(SECRET.to_string()), SENDER, timeout).unwrap())
     }
 
     fn set_mode(&self, mode: Mode) {
@@ -121,6 +123,8 @@ fn assert_well_formed(r: &Received) {
     assert!(r.signature_ok, "signature: {r:?}");
     assert_eq!(r.json["id"].as_str(), Some(r.idempotency_key.as_str()), "the idempotency key is the message id");
     assert!(!r.idempotency_key.is_empty());
+    // F-OTP-4: the official sender reaches the gateway with every message.
+    assert_eq!(r.json["from"], SENDER, "{r:?}");
 }
 
 async fn add_phone_via(app: &TestApp, recv: &Receiver, token: &str, phone: &str, e164: &'static str) -> (Received, String) {

@@ -28,9 +28,18 @@ pub fn pending(ctx: &Ctx) -> Option<(ChallengeId, String)> {
     Some((ChallengeId(uuid::Uuid::try_parse(id).ok()?), safe_next(Some(next), "/account")))
 }
 
+/// Where a method's code goes, as the page names it: a phone by its last digits
+/// ("末尾5678"), an e-mail address masked.
+pub fn destination_of(tr: &Tr, m: &MethodView) -> String {
+    match &m.phone_tail {
+        Some(tail) => tr.phone_tail(tail),
+        None => m.destination.clone().unwrap_or_default(),
+    }
+}
+
 /// What a method is called in "use another method".
 pub fn method_name(tr: &Tr, m: &MethodView) -> String {
-    let to = m.destination.clone().unwrap_or_default();
+    let to = destination_of(tr, m);
     match (m.kind, m.channel) {
         (FactorKind::Totp, _) => tr.t("method-app"),
         (FactorKind::Phone, Some(Channel::Voice)) => tr.t1("method-voice", "to", &to),
@@ -45,7 +54,7 @@ pub fn instruction(tr: &Tr, current: Option<&MethodView>) -> String {
     match current {
         None => tr.t("code-instruction-email-account"),
         Some(m) => {
-            let to = m.destination.clone().unwrap_or_default();
+            let to = destination_of(tr, m);
             match (m.kind, m.channel) {
                 (FactorKind::Totp, _) => tr.t("code-instruction-app"),
                 (FactorKind::BackupCodes, _) => tr.t("code-instruction-backup"),
@@ -58,7 +67,7 @@ pub fn instruction(tr: &Tr, current: Option<&MethodView>) -> String {
 }
 
 pub fn action_label(tr: &Tr, m: &MethodView) -> String {
-    let to = m.destination.clone().unwrap_or_default();
+    let to = destination_of(tr, m);
     match (m.kind, m.channel) {
         (FactorKind::Totp, _) => tr.t("use-app"),
         (FactorKind::Phone, Some(Channel::Voice)) => tr.t1("use-voice", "to", &to),
@@ -91,6 +100,8 @@ struct CodePage {
     backup: bool,
     offer_trust: bool,
     resendable: bool,
+    /// "Call me instead" for a mobile number: the same method, by voice (F-SIGNIN-1).
+    voice_instead: Option<String>,
     help_open: bool,
     others: Vec<Other>,
     /// A sign-in's last way out: the ID-document request when no method works (F-OFF-3).
@@ -102,6 +113,8 @@ pub struct CodeQuery {
     method: Option<String>,
     sent: Option<String>,
     notice: Option<String>,
+    /// "voice" after "call me instead".
+    via: Option<String>,
 }
 
 fn title_key(purpose: Purpose) -> &'static str {
@@ -140,6 +153,7 @@ fn code_page(ctx: &Ctx, view: &ChallengeView, chosen: Option<FactorId>, e: Optio
         offer_trust: view.purpose == Purpose::SignIn && current.is_some(),
         // A new method's code and the account's own e-mail code can be sent again too.
         resendable: current.is_none_or(sendable),
+        voice_instead: current.filter(|m| m.kind == FactorKind::Phone && m.channel == Some(Channel::Sms)).map(|m| tr.t1("code-voice-instead", "to", &destination_of(&tr, m))),
         help_open: e.is_some(),
         others,
         offer_recovery: matches!(view.purpose, Purpose::SignIn | Purpose::DeviceSignIn) && current.is_some(),
@@ -169,6 +183,7 @@ fn closed_page(ctx: &Ctx, purpose: Purpose) -> CodePage {
         backup: false,
         offer_trust: false,
         resendable: false,
+        voice_instead: None,
         help_open: false,
         others: vec![],
         offer_recovery: false,
@@ -187,10 +202,11 @@ pub async fn show(ctx: Ctx, Query(q): Query<CodeQuery>) -> Response {
             let chosen = parse_method(q.method.as_deref());
             let mut page = code_page(&ctx, &view, chosen, None);
             if q.sent.is_some() {
-                let to = chosen.and_then(|c| view.methods.iter().find(|m| m.id == c)).or(view.method.as_ref()).and_then(|m| m.destination.clone());
-                page.p.notice = Some(match to {
-                    Some(to) => page.p.t1("code-resent-to", "to", &to),
-                    None => page.p.t("code-resent"),
+                let to = chosen.and_then(|c| view.methods.iter().find(|m| m.id == c)).or(view.method.as_ref()).map(|m| destination_of(&page.p.tr, m)).filter(|to| !to.is_empty());
+                page.p.notice = Some(match (to, q.via.as_deref()) {
+                    (Some(to), Some("voice")) => page.p.t1("code-calling", "to", &to),
+                    (Some(to), _) => page.p.t1("code-resent-to", "to", &to),
+                    (None, _) => page.p.t("code-resent"),
                 });
             }
             if q.notice.as_deref() == Some("queued") {
@@ -251,17 +267,22 @@ pub async fn verify(mut ctx: Ctx, PageForm(f): PageForm<CodeForm>) -> Response {
 #[derive(Deserialize)]
 pub struct ResendForm {
     method: Option<String>,
+    /// "voice": call the mobile number instead of texting it.
+    channel: Option<String>,
 }
 
 pub async fn resend(ctx: Ctx, PageForm(f): PageForm<ResendForm>) -> Response {
     let Some((id, _)) = pending(&ctx) else { return closed(ctx, Purpose::SignIn) };
     let method = parse_method(f.method.as_deref());
-    match ctx.state.services.resend(id, method, &ctx.client).await {
+    // Only a call is asked for by name; anything else is the method's own channel.
+    let channel = (f.channel.as_deref() == Some("voice")).then_some(Channel::Voice);
+    match ctx.state.services.resend(id, method, channel, &ctx.client).await {
         Ok(sent) => {
             let queued = if sent.state == ninsho_domain::service::DeliveryState::Queued { "&notice=queued" } else { "" };
+            let via = if sent.channel == Channel::Voice && channel.is_some() { "&via=voice" } else { "" };
             let to = match method {
-                Some(m) => format!("/code?method={}&sent=1{queued}", m.0),
-                None => format!("/code?sent=1{queued}"),
+                Some(m) => format!("/code?method={}&sent=1{queued}{via}", m.0),
+                None => format!("/code?sent=1{queued}{via}"),
             };
             ctx.redirect(&to)
         }

@@ -129,7 +129,7 @@ pub async fn show(ctx: Ctx, Path(token): Path<String>, Query(q): Query<ResetQuer
             let mut page = reset_page(&ctx, &token, &view, chosen, None);
             page.p.notice = match q.notice.as_deref() {
                 Some("sent") => {
-                    let to = view.methods.iter().find(|m| Some(m.id) == chosen).and_then(|m| m.destination.clone()).unwrap_or_default();
+                    let to = view.methods.iter().find(|m| Some(m.id) == chosen).map(|m| super::code::destination_of(&page.p.tr, m)).unwrap_or_default();
                     Some(page.p.t1("code-sent-to", "to", &to))
                 }
                 Some("queued") => Some(page.p.t("code-queued")),
