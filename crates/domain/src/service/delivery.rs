@@ -284,6 +284,12 @@ impl<S: Store> Services<S> {
     /// Security notifications go to every address on file (SPEC "Security stance"):
     /// the account's e-mail and every verified phone.
     pub(crate) fn notify_all(&self, account: &Account, factors: &[Factor], template: Template, detail: Option<&Detail>) -> Result<Vec<Write>> {
+        self.notify_all_to(account, factors, template, detail, self.way_on(template))
+    }
+
+    /// `notify_all` whose "if this wasn't you" goes to `url` (a signed link that undoes
+    /// what the notice announces).
+    pub(crate) fn notify_all_to(&self, account: &Account, factors: &[Factor], template: Template, detail: Option<&Detail>, url: String) -> Result<Vec<Write>> {
         let now = self.now();
         let mut out = Vec::new();
         let mut add = |channel: Channel, to: String| -> Result<()> {
@@ -291,7 +297,7 @@ impl<S: Store> Services<S> {
                 .account(account.id)
                 .var("issuer", &self.policy.issuer)
                 .detail(detail)
-                .var("url", self.way_on(template));
+                .var("url", url.clone());
             out.push(intent.into_write(&self.keys, now)?);
             Ok(())
         };

@@ -10,6 +10,8 @@ pub(crate) enum LinkKind {
     Deny,
     Approve,
     ResetPassword,
+    /// F-OFF-3: in the notice of a 2SV reset request, names the request, not a challenge.
+    CancelResetRequest,
 }
 
 impl LinkKind {
@@ -19,6 +21,7 @@ impl LinkKind {
             LinkKind::Deny => b"",
             LinkKind::Approve => b"approve:",
             LinkKind::ResetPassword => b"reset-password:",
+            LinkKind::CancelResetRequest => b"cancel-reset-request:",
         }
     }
 
@@ -27,32 +30,47 @@ impl LinkKind {
             LinkKind::Deny => "deny",
             LinkKind::Approve => "approve",
             LinkKind::ResetPassword => "reset",
+            LinkKind::CancelResetRequest => "recovery/cancel",
         }
     }
 }
 
 impl<S: Store> Services<S> {
-    fn link_mac(&self, kind: LinkKind, id: ChallengeId) -> [u8; 32] {
+    fn link_mac(&self, kind: LinkKind, id: uuid::Uuid) -> [u8; 32] {
         let mut data = kind.prefix().to_vec();
-        data.extend_from_slice(id.0.as_bytes());
+        data.extend_from_slice(id.as_bytes());
         self.keys.sign_link(&data)
     }
 
     /// The token of a link (the last part of its path).
     pub(crate) fn link_token(&self, kind: LinkKind, id: ChallengeId) -> String {
-        format!("{}.{}", id.0.simple(), data_encoding::BASE64URL_NOPAD.encode(&self.link_mac(kind, id)[..16]))
+        self.token_of(kind, id.0)
+    }
+
+    fn token_of(&self, kind: LinkKind, id: uuid::Uuid) -> String {
+        format!("{}.{}", id.simple(), data_encoding::BASE64URL_NOPAD.encode(&self.link_mac(kind, id)[..16]))
     }
 
     /// The whole link, under the public URL.
     pub(crate) fn link_url(&self, kind: LinkKind, id: ChallengeId) -> String {
-        format!("{}/{}/{}", self.policy.public_url.trim_end_matches('/'), kind.path(), self.link_token(kind, id))
+        self.url_of(kind, id.0)
     }
 
-    /// The challenge a token of `kind` names, if this server signed it; the MAC is
-    /// compared in constant time.
+    /// The whole link for what `id` names (a challenge, a reset request).
+    pub(crate) fn url_of(&self, kind: LinkKind, id: uuid::Uuid) -> String {
+        format!("{}/{}/{}", self.policy.public_url.trim_end_matches('/'), kind.path(), self.token_of(kind, id))
+    }
+
+    /// The challenge a token of `kind` names, if this server signed it.
     pub(crate) fn link_challenge(&self, kind: LinkKind, token: &str) -> Option<ChallengeId> {
+        self.link_id(kind, token).map(ChallengeId)
+    }
+
+    /// What a token of `kind` names, if this server signed it; the MAC is compared in
+    /// constant time.
+    pub(crate) fn link_id(&self, kind: LinkKind, token: &str) -> Option<uuid::Uuid> {
         let (id, mac) = token.split_once('.')?;
-        let id = ChallengeId(uuid::Uuid::try_parse(id).ok()?);
+        let id = uuid::Uuid::try_parse(id).ok()?;
         let mac = data_encoding::BASE64URL_NOPAD.decode(mac.as_bytes()).ok()?;
         (mac.len() == 16 && crate::crypto::ct_eq(&self.link_mac(kind, id)[..16], &mac)).then_some(id)
     }

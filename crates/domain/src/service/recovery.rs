@@ -147,7 +147,9 @@ impl<S: Store> Services<S> {
             reviewer: None,
             ip: client.ip.clone(),
         })];
-        writes.extend(self.notify_all(&account, &factors, Template::ResetReceived, None)?);
+        // The owner may not be the one asking: the notice's link cancels the request.
+        let cancel = self.url_of(super::links::LinkKind::CancelResetRequest, id.0);
+        writes.extend(self.notify_all_to(&account, &factors, Template::ResetReceived, None, cancel)?);
         writes.push(self.event(Some(account.id), EventKind::ResetRequested, client, doc_type));
         let link_at = link_used.is_some().then_some(writes.len());
         writes.extend(link_used);
@@ -161,6 +163,28 @@ impl<S: Store> Services<S> {
             // The link was used (or cancelled) at the same moment.
             Err(crate::ports::CommitError::Guard(i)) if Some(i) == link_at => Err(Error::ChallengeClosed),
             Err(crate::ports::CommitError::Guard(_)) => Err(Error::conflict("conflict", "this was changed at the same time; try again")),
+        }
+    }
+
+    /// F-OFF-3: the owner cancels a pending request by the link in its notice (they did
+    /// not ask for it, or no longer need it): the document is deleted with it, and
+    /// every address on file is told nothing new — the notice they got said so.
+    pub async fn cancel_reset_request(&self, token: &str, client: &ClientInfo) -> Result<()> {
+        let bad = || Error::invalid("recovery.invalid_link", "token", "this link is not valid");
+        let id = ResetRequestId(self.link_id(super::links::LinkKind::CancelResetRequest, token).ok_or_else(bad)?);
+        let r = self.store.reset_request(id).await?.ok_or_else(bad)?;
+        if r.status != "pending" {
+            return Err(Error::conflict("recovery.already_decided", "this request was already decided or cancelled"));
+        }
+        let now = self.now();
+        let writes = vec![
+            Write::DecideResetRequest { id, status: "cancelled".into(), reason: "cancelled by the account's owner".into(), reviewer: "owner".into(), now },
+            self.event(Some(r.account_id), EventKind::ResetCancelled, client, ""),
+        ];
+        match self.commit_guarded(writes).await? {
+            Ok(()) => Ok(()),
+            // Support decided at the same moment.
+            Err(_) => Err(Error::conflict("recovery.already_decided", "this request was already decided or cancelled")),
         }
     }
 

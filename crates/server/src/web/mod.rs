@@ -67,6 +67,7 @@ pub fn routes(dev_inbox: bool) -> Router<AppState> {
         .route("/account/messages/check", get(messages::check_form).post(messages::check))
         .route("/approve/{token}", get(links::approve_page).post(links::approve))
         .route("/deny/{token}", get(links::deny_page).post(links::deny))
+        .route("/recovery/cancel/{token}", get(links::cancel_reset_page).post(links::cancel_reset))
         .route(
             "/recovery",
             get(recovery::form).post(recovery::submit).layer::<_, std::convert::Infallible>(axum::extract::DefaultBodyLimit::max(recovery::BODY_BYTES)).layer::<_, std::convert::Infallible>(recovery::UPLOADS.clone()),

@@ -333,3 +333,46 @@ async fn f_off_3_the_reset_request_page_names_empty_fields_guides_the_document_a
     assert!(list.lines().any(|l| l.split('\t').next().is_some_and(|id| id.replace('-', "").ends_with(&reference.replace('-', "")))), "{reference} in {list}");
     app.shutdown().await;
 }
+
+/// The owner's notice of a reset request carries a link that cancels it (F-OFF-3,
+/// issue 11.10): opening it only shows a button; the button deletes the document and
+/// ends the request; the link works once; support's list says it was cancelled.
+#[tokio::test]
+async fn f_off_3_the_owners_notice_cancels_the_reset_request() {
+    for backend in backends().await {
+        let app = spawn_app_with(backend, |c| c.policy.public_url = "http://127.0.0.1".into()).await;
+        let acct = two_sv_account(&app).await;
+        let (mails, texts) = (app.inbox_count(&acct.email).await, app.inbox_count("+819012345678").await);
+        let r = app.call("POST", "/api/v1/recovery/requests", None, Some(request_body(&acct.email, PASSWORD, "passport.pdf", PDF))).await;
+        assert_eq!(r.status, 202, "{backend:?}: {:?}", r.body);
+        let id = r.body["request_id"].as_str().unwrap().to_string();
+        let notice = app.inbox_latest(&acct.email, mails).await;
+        let sms = app.inbox_latest("+819012345678", texts).await;
+        let link = |m: &str| m.split_whitespace().find(|w| w.contains("/recovery/cancel/")).map(|w| w[w.find("/recovery/cancel/").unwrap()..].to_string());
+        let path = link(&notice).unwrap_or_else(|| panic!("a cancel link in {notice}"));
+        assert_eq!(link(&sms).as_deref(), Some(path.as_str()), "the SMS notice carries it too: {sms}");
+
+        let mut c = super::pages::page_client(&app, ninsho_domain::types::Locale::Ja);
+        let page = c.get(&path).await;
+        assert_eq!(page.status, 200);
+        assert!(page.html.contains("id=\"link-submit\""), "a button, not an action on GET");
+        assert!(stored_document(&app, &id).await.is_some(), "opening the link changes nothing");
+        let done = c.post(&path, &page, &[]).await;
+        assert!(done.html.contains("id=\"done\""), "{}", done.html);
+        assert!(stored_document(&app, &id).await.is_none(), "{backend:?}: the document is deleted");
+        let again = c.post(&path, &page, &[]).await;
+        assert_eq!(again.status, 409);
+        // A forged link is refused.
+        let forged = format!("{}x", &path[..path.len() - 1]);
+        assert!(c.get(&forged).await.status < 500);
+        let bad = c.post(&forged, &page, &[]).await;
+        assert_eq!(bad.status, 422);
+
+        let out = admin(&app, &["list", "--status", "all"]).await;
+        let list = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(list.lines().any(|l| l.starts_with(&id) && l.split('\t').nth(1) == Some("cancelled")), "{list}");
+        let history = app.call("GET", "/api/v1/history", Some(&acct.token), None).await;
+        assert!(history.body["history"].as_array().unwrap().iter().any(|e| e["kind"] == "reset_cancelled"), "{:?}", history.body);
+        app.shutdown().await;
+    }
+}

@@ -72,23 +72,35 @@ pub async fn approve_page(ctx: Ctx, Path(token): Path<String>) -> Response {
 #[derive(Deserialize)]
 pub struct Empty {}
 
+/// The page a link's button leads to: what was done, and the way on.
+fn done_page(ctx: Ctx, title: &str, text: &str, next: (&str, &str), danger: bool) -> Response {
+    let p = ctx.page(title);
+    let page = LinkPage {
+        facts: vec![],
+        also: None,
+        action: String::new(),
+        intro: String::new(),
+        button: String::new(),
+        done: Some(p.t(text)),
+        next: Some((next.0.to_string(), p.t(next.1))),
+        danger,
+        p,
+    };
+    ctx.ok(&page)
+}
+
+/// The page behind a link: what it does, and its one button (mail scanners that fetch
+/// links must not act on them).
+fn button_page(ctx: Ctx, title: &str, action: String, intro: &str, button: &str, danger: bool) -> Response {
+    let p = ctx.page(title);
+    let page = LinkPage { facts: vec![], also: None, action, intro: p.t(intro), button: p.t(button), done: None, next: None, danger, p };
+    ctx.ok(&page)
+}
+
+
 pub async fn approve(ctx: Ctx, Path(token): Path<String>, PageForm(_): PageForm<Empty>) -> Response {
     match ctx.state.services.approve(&token, &ctx.client).await {
-        Ok(()) => {
-            let p = ctx.page("approve-title");
-            let page = LinkPage {
-                facts: vec![],
-                also: None,
-                action: String::new(),
-                intro: String::new(),
-                button: String::new(),
-                done: Some(p.t("approve-done")),
-                next: Some(("/account/two-step/setup".into(), p.t("approve-continue"))),
-                danger: false,
-                p,
-            };
-            ctx.ok(&page)
-        }
+        Ok(()) => done_page(ctx, "approve-title", "approve-done", ("/account/two-step/setup", "approve-continue"), false),
         Err(e) => ctx.fail(e, "/"),
     }
 }
@@ -97,29 +109,31 @@ pub async fn deny_page(ctx: Ctx, Path(token): Path<String>) -> Response {
     if !token_ok(&token) {
         return ctx.fail(ninsho_domain::Error::invalid("deny.invalid_link", "token", "bad link"), "/");
     }
-    let p = ctx.page("deny-title");
-    let page = LinkPage { facts: vec![], also: None, action: format!("/deny/{token}"), intro: p.t("deny-intro"), button: p.t("deny-submit"), done: None, next: None, danger: true, p };
-    ctx.ok(&page)
+    button_page(ctx, "deny-title", format!("/deny/{token}"), "deny-intro", "deny-submit", true)
 }
 
 pub async fn deny(ctx: Ctx, Path(token): Path<String>, PageForm(_): PageForm<Empty>) -> Response {
     match ctx.state.services.deny(&token, &ctx.client).await {
         Ok(outcome) => {
-            let p = ctx.page("deny-title");
-            let done = p.t(if outcome == DenyOutcome::Denied { "deny-done" } else { "deny-already-used" });
-            let page = LinkPage {
-                facts: vec![],
-                also: None,
-                action: String::new(),
-                intro: String::new(),
-                button: String::new(),
-                done: Some(done),
-                next: Some(("/account/password".into(), p.t("deny-change-password"))),
-                danger: true,
-                p,
-            };
-            ctx.ok(&page)
+            let text = if outcome == DenyOutcome::Denied { "deny-done" } else { "deny-already-used" };
+            done_page(ctx, "deny-title", text, ("/account/password", "deny-change-password"), true)
         }
+        Err(e) => ctx.fail(e, "/"),
+    }
+}
+
+/// F-OFF-3: "cancel" in the notice of a 2SV reset request. Opening the link shows the
+/// button only (mail scanners follow links).
+pub async fn cancel_reset_page(ctx: Ctx, Path(token): Path<String>) -> Response {
+    if !token_ok(&token) {
+        return ctx.fail(ninsho_domain::Error::invalid("recovery.invalid_link", "token", "bad link"), "/");
+    }
+    button_page(ctx, "recovery-cancel-title", format!("/recovery/cancel/{token}"), "recovery-cancel-intro", "recovery-cancel-submit", true)
+}
+
+pub async fn cancel_reset(ctx: Ctx, Path(token): Path<String>, PageForm(_): PageForm<Empty>) -> Response {
+    match ctx.state.services.cancel_reset_request(&token, &ctx.client).await {
+        Ok(()) => done_page(ctx, "recovery-cancel-title", "recovery-cancel-done", ("/forgot-password", "deny-change-password"), true),
         Err(e) => ctx.fail(e, "/"),
     }
 }
