@@ -143,8 +143,14 @@ impl<S: Store> Services<S> {
         if text.chars().count() > MAX_FEEDBACK_CHARS {
             return Err(Error::invalid("feedback.too_long", "text", format!("at most {MAX_FEEDBACK_CHARS} characters")));
         }
-        let f = crate::ports::Feedback { id: FeedbackId::new(), account_id: a.account.id, at: self.now(), topic, text: text.to_string() };
-        self.commit(vec![Write::InsertFeedback(f)]).await
+        let now = self.now();
+        let charges = self.feedback_charges(a.account.id);
+        let mut writes = charges.writes(now);
+        writes.push(Write::InsertFeedback(crate::ports::Feedback { id: FeedbackId::new(), account_id: a.account.id, at: now, topic, text: text.to_string() }));
+        match self.commit_guarded(writes).await? {
+            Ok(()) => Ok(()),
+            Err(i) => Err(self.limited(&charges, i).await?),
+        }
     }
 
     /// Support reads the feedback, newest first, with each account's address.

@@ -60,8 +60,7 @@ impl<S: Store> Services<S> {
         if ch.purpose != Purpose::Approve {
             return Err(bad());
         }
-        let open = ch.consumed_at.is_none() && ch.cancelled_at.is_none() && ch.expires_at > self.now();
-        if !open {
+        if !self.is_open_now(&ch) {
             return Err(Error::ChallengeClosed);
         }
         Ok(ApprovalView {

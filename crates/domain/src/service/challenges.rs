@@ -65,15 +65,20 @@ fn is_open(c: &Challenge, now: UnixMillis, max_attempts: i64) -> bool {
 impl<S: Store> Services<S> {
     /// An open challenge with its account and methods, and whether `device` (when
     /// asked) has signed in to the account before: one read.
-    async fn open_challenge_checked(&self, id: ChallengeId, device: Option<&[u8]>) -> Result<(Challenge, Account, Vec<Factor>, bool)> {
-        let now = self.now();
+    pub(crate) async fn open_challenge_checked(&self, id: ChallengeId, device: Option<&[u8]>) -> Result<(Challenge, Account, Vec<Factor>, bool)> {
         // An unknown id answers like a wrong code: sign-up hands out such ids for taken
         // addresses (F-SIGNIN-5).
         let ctx = self.store.challenge_context(id, device).await?.ok_or(Error::InvalidCode)?;
-        if !is_open(&ctx.challenge, now, self.policy.codes.max_attempts_per_challenge) {
+        if !self.is_open_now(&ctx.challenge) {
             return Err(Error::ChallengeClosed);
         }
         Ok((ctx.challenge, ctx.account, ctx.factors, ctx.known_device))
+    }
+
+    /// Whether a challenge can still be answered now: not consumed, cancelled, expired
+    /// or out of attempts.
+    pub(crate) fn is_open_now(&self, c: &Challenge) -> bool {
+        is_open(c, self.now(), self.policy.codes.max_attempts_per_challenge)
     }
 
     pub(crate) fn method_not_allowed() -> Error {

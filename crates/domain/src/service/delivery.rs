@@ -263,6 +263,11 @@ impl<S: Store> Services<S> {
     }
 
     /// The "request limit reached" answer for the charge at `index`, with when to retry.
+    /// Feedback notes: a few a day per account, so a session cannot fill the table.
+    pub(crate) fn feedback_charges(&self, account: AccountId) -> Charges {
+        Charges(vec![(format!("feedback:{account}"), crate::config::Quota { limit: 3, window_secs: 24 * 3600 }, "limit.account")])
+    }
+
     pub(crate) async fn limited(&self, charges: &Charges, index: usize) -> Result<Error> {
         let now = self.now();
         let (key, quota, code) = charges.0.get(index).ok_or_else(|| Error::internal("no such quota charge"))?;

@@ -150,14 +150,11 @@ impl<S: Store> Services<S> {
     /// language switch, going back): only to the session that started it, and only
     /// while its challenge is open.
     pub async fn pending_totp(&self, a: &Authed, challenge: ChallengeId) -> Result<TotpEnrollment> {
-        let ctx = self.store.challenge_context(challenge, None).await?.ok_or(Error::NotFound)?;
-        let ch = &ctx.challenge;
-        let now = self.now();
-        let open = ch.consumed_at.is_none() && ch.cancelled_at.is_none() && ch.expires_at > now && ch.attempts < self.policy.codes.max_attempts_per_challenge;
-        if ch.account_id != a.account.id || ch.purpose != Purpose::Enroll || ch.session_id != Some(a.session.id) || !open {
+        let (ch, _, factors, _) = self.open_challenge_checked(challenge, None).await.map_err(|e| if matches!(e, Error::InvalidCode | Error::ChallengeClosed) { Error::NotFound } else { e })?;
+        if ch.account_id != a.account.id || ch.purpose != Purpose::Enroll || ch.session_id != Some(a.session.id) {
             return Err(Error::NotFound);
         }
-        let f = ctx.factors.iter().find(|f| Some(f.id) == ch.factor_id && f.kind == FactorKind::Totp && f.verified_at.is_none()).ok_or(Error::NotFound)?;
+        let f = factors.iter().find(|f| Some(f.id) == ch.factor_id && f.kind == FactorKind::Totp && f.verified_at.is_none()).ok_or(Error::NotFound)?;
         let seed = self.keys.open(&totp_aad(f.id), f.secret.as_deref().unwrap_or_default())?;
         let uri = otpauth::uri(&self.policy.issuer, a.account.email.as_str(), seed.as_slice(), &totp::APP_DEFAULT);
         Ok(TotpEnrollment { method_id: f.id, challenge_id: ch.id, setup_key: otpauth::setup_key(seed.as_slice()), qr_svg: otpauth::qr_svg(&uri)?, otpauth_uri: uri })

@@ -75,16 +75,11 @@ impl<S: Store> Services<S> {
     async fn reset_challenge(&self, token: &str) -> Result<(Challenge, Account, Vec<Factor>)> {
         let bad = || Error::invalid("reset.invalid_link", "token", "this link is not valid; ask for a new one");
         let id = self.link_challenge(LinkKind::ResetPassword, token).ok_or_else(bad)?;
-        let ctx = self.store.challenge_context(id, None).await?.ok_or_else(bad)?;
-        if ctx.challenge.purpose != Purpose::ResetPassword {
+        let (ch, account, factors, _) = self.open_challenge_checked(id, None).await.map_err(|e| if matches!(e, Error::InvalidCode) { bad() } else { e })?;
+        if ch.purpose != Purpose::ResetPassword {
             return Err(bad());
         }
-        let c = &ctx.challenge;
-        let open = c.consumed_at.is_none() && c.cancelled_at.is_none() && c.expires_at > self.now() && c.attempts < self.policy.codes.max_attempts_per_challenge;
-        if !open {
-            return Err(Error::ChallengeClosed);
-        }
-        Ok((ctx.challenge, ctx.account, ctx.factors))
+        Ok((ch, account, factors))
     }
 
     fn reset_methods(&self, ch: &Challenge, account: &Account, factors: &[Factor]) -> Vec<Factor> {
