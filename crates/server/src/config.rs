@@ -1,22 +1,25 @@
-//! Settings: defaults, overridden by `NINSHO_…` environment variables or flags (clap
-//! reads both), secrets also from `*_FILE`. `ninsho serve` with none of them runs on
-//! an SQLite file under `./ninsho-data/` with a generated master key.
+//! What a running instance works with: the loaded settings (`crate::settings`) checked
+//! and turned into live objects (providers, the clock, the policy). `ninsho serve` with
+//! no settings at all runs on an SQLite file under `./ninsho-data/` with a generated
+//! master key.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use anyhow::{Context, bail};
+use ninsho_delivery::providers::{kannel::KannelProvider, smtp::SmtpProvider, webhook::WebhookProvider};
+use ninsho_delivery::Provider;
 use ninsho_delivery::DispatchConfig;
 use ninsho_domain::config::Quota;
 use ninsho_domain::crypto::{KeyRing, generate_master_key};
 use ninsho_domain::ports::{Clock, SystemClock};
 use ninsho_domain::Policy;
+use ninsho_domain::zone::TimeZoneName;
 use secrecy::{ExposeSecret, SecretString};
 
-/// The sender of e-mail and the number of SMS when the operator names none.
-pub const DEFAULT_MAIL_FROM: &str = "ninsho <no-reply@localhost>";
-pub const DEFAULT_SMS_FROM: &str = "+815053704545";
+pub use crate::settings::{DEFAULT_MAIL_FROM, DEFAULT_SMS_FROM};
+use crate::settings::{ConfigError, ConfigErrors, Loaded, Secret};
 
 #[derive(Clone)]
 pub struct Config {
@@ -49,6 +52,12 @@ pub struct Config {
     /// A MaxMind DB file (City or Country) that names the place of client addresses in
     /// the device list and history; without one, places are left out.
     pub geoip_db: Option<PathBuf>,
+    /// Where `/metrics` is served; never on `listen`. None: no metrics listener.
+    pub metrics_listen: Option<SocketAddr>,
+    /// `/health/ready` fails when the oldest undelivered message is older than this.
+    pub outbox_stuck_after: std::time::Duration,
+    /// How often a signed checkpoint of the security log's chain is written.
+    pub audit_checkpoint_every: std::time::Duration,
 }
 
 impl Config {
@@ -77,14 +86,99 @@ impl Config {
             dispatch: DispatchConfig::default(),
             official,
             geoip_db: None,
+            metrics_listen: None,
+            outbox_stuck_after: std::time::Duration::from_secs(600),
+            audit_checkpoint_every: std::time::Duration::from_secs(3600),
         }
+    }
+
+    /// Checks the loaded settings and builds what they describe. Every problem is
+    /// reported, one line each, naming the key and where its value came from.
+    pub fn from_settings(loaded: &Loaded) -> Result<Config, ConfigErrors> {
+        let s = &loaded.settings;
+        let mut errors = Vec::new();
+        let mut bad = |key: &str, message: String| errors.push(ConfigError::new(key, message, Some(loaded.origin(key))));
+        let mut c = Config::new(s.listen, s.database_url.as_ref().map(|u| u.0.expose_secret().to_string()), s.data_dir.clone());
+        c.master_key = s.master_key.as_ref().map(|k| k.0.clone());
+        c.policy.public_url = s.public_url.clone().unwrap_or_else(|| format!("http://{}", s.listen));
+        c.policy.origin_host = url_host(&c.policy.public_url);
+        c.policy.issuer = s.issuer.clone();
+        c.default_region = s.default_region.clone();
+        c.trust_forwarded = s.trust_forwarded;
+        if let Err(e) = crate::logging::check_filter(&s.log.filter) {
+            bad("log.filter", e);
+        }
+
+        let codes = &s.codes;
+        if codes.ttl_secs < 30 {
+            bad("codes.ttl_secs", "must be at least 30 (seconds)".into());
+        }
+        if codes.max_attempts < 1 {
+            bad("codes.max_attempts", "must be at least 1".into());
+        }
+        if !(1..=100).contains(&codes.method_failure_ceiling) {
+            bad("codes.method_failure_ceiling", "must be from 1 to 100".into());
+        }
+        c.policy.codes.sent_code_ttl_secs = codes.ttl_secs;
+        c.policy.codes.max_attempts_per_challenge = codes.max_attempts;
+        c.policy.codes.method_failure_ceiling = codes.method_failure_ceiling;
+        for (key, text, slot) in [
+            ("quotas.account", &s.quotas.account, &mut c.policy.quotas.per_account),
+            ("quotas.destination", &s.quotas.destination, &mut c.policy.quotas.per_destination),
+            ("quotas.address", &s.quotas.address, &mut c.policy.quotas.per_address),
+        ] {
+            match parse_quota(text) {
+                Ok(q) => *slot = q,
+                Err(e) => bad(key, e.to_string()),
+            }
+        }
+        for (key, value) in [("throttle.account_free", s.throttle.account_free), ("throttle.address_free", s.throttle.address_free)] {
+            if value < 1 {
+                bad(key, "must be at least 1".into());
+            }
+        }
+        c.policy.throttle.account_free = s.throttle.account_free;
+        c.policy.throttle.address_free = s.throttle.address_free;
+        if s.limits.request_timeout_secs < 1 {
+            bad("limits.request_timeout_secs", "must be at least 1".into());
+        }
+        c.hash_max_wait = std::time::Duration::from_millis(s.limits.hash_max_wait_ms);
+        c.max_clock_skew = std::time::Duration::from_millis(s.limits.max_clock_skew_ms);
+        c.header_timeout = std::time::Duration::from_secs(s.limits.request_timeout_secs);
+        c.body_timeout = std::time::Duration::from_secs(s.limits.request_timeout_secs);
+        if let Some(z) = &s.default_time_zone {
+            match TimeZoneName::parse(z) {
+                Ok(z) => c.policy.default_time_zone = Some(z),
+                Err(_) => bad("default_time_zone", format!("{z:?} is not a time zone of the IANA database, e.g. Asia/Tokyo")),
+            }
+        }
+        if let Some(path) = &s.geoip_db {
+            // Read whole at start (`App::services`); here only whether it can be opened.
+            if let Err(e) = std::fs::File::open(path) {
+                bad("geoip_db", format!("cannot read {}: {e}", path.display()));
+            }
+            c.geoip_db = Some(path.clone());
+        }
+        c.metrics_listen = s.metrics.listen;
+        if s.health.outbox_stuck_secs < 1 {
+            bad("health.outbox_stuck_secs", "must be at least 1".into());
+        }
+        c.outbox_stuck_after = std::time::Duration::from_secs(s.health.outbox_stuck_secs);
+        if s.audit.checkpoint_every_secs < 60 {
+            bad("audit.checkpoint_every_secs", "must be at least 60".into());
+        }
+        c.audit_checkpoint_every = std::time::Duration::from_secs(s.audit.checkpoint_every_secs);
+        if let Err((key, e)) = providers(s, &mut c) {
+            bad(key, e);
+        }
+        if errors.is_empty() { Ok(c) } else { Err(ConfigErrors(errors)) }
     }
 
     /// The key ring from the configured master key, or from `data_dir/master.key`,
     /// generated there (mode 0600) on first run.
     pub fn key_ring(&self) -> anyhow::Result<KeyRing> {
         if let Some(k) = &self.master_key {
-            return KeyRing::from_hex(k.expose_secret()).map_err(|e| anyhow::anyhow!("NINSHO_MASTER_KEY: {e}"));
+            return KeyRing::from_hex(k.expose_secret().trim()).map_err(|e| anyhow::anyhow!("master_key: {e}"));
         }
         let path = self.data_dir.join("master.key");
         if path.exists() {
@@ -96,6 +190,49 @@ impl Config {
         tracing::warn!(path = %path.display(), "generated a new master key; back it up: without it, stored secrets cannot be read");
         Ok(KeyRing::new(*key))
     }
+}
+
+/// The providers the settings name; a channel with none goes to the dev inbox.
+fn providers(s: &crate::settings::Settings, c: &mut Config) -> Result<(), (&'static str, String)> {
+    let expose = |x: &Secret| x.0.clone();
+    if let Some(url) = &s.smtp.url {
+        let login = match (&s.smtp.username, &s.smtp.password) {
+            (Some(u), Some(p)) => Some((u.as_str(), &p.0)),
+            (None, None) => None,
+            (Some(_), None) => return Err(("smtp.password", "smtp.username is set, its password is not".into())),
+            (None, Some(_)) => return Err(("smtp.username", "smtp.password is set, the user name is not".into())),
+        };
+        c.providers.email = Provider::Smtp(SmtpProvider::from_url_and_login(url.0.expose_secret(), &s.smtp.from, login).map_err(|e| ("smtp.url", e))?);
+    }
+    let timeout = std::time::Duration::from_secs(s.webhook.timeout_secs.max(1));
+    let webhook_secret = || s.webhook.secret.as_ref().map(expose).ok_or(("webhook.secret", "an SMS or voice webhook is configured: it needs a secret to sign its requests".to_string()));
+    if let Some(url) = &s.kannel.url {
+        let pw = s.kannel.password.as_ref().map(expose).ok_or(("kannel.password", "kannel.url is set: Kannel needs its password".to_string()))?;
+        c.providers.sms = Provider::Kannel(KannelProvider::new(url, &s.kannel.username, pw, &s.sms.from).map_err(|e| ("kannel.url", e.to_string()))?);
+    } else if let Some(url) = &s.sms.webhook_url {
+        c.providers.sms = Provider::Webhook(WebhookProvider::new(url, webhook_secret()?, &s.sms.from, timeout).map_err(|e| ("sms.webhook_url", e.to_string()))?);
+    }
+    if let Some(url) = &s.voice.webhook_url {
+        c.providers.voice = Provider::Webhook(WebhookProvider::new(url, webhook_secret()?, &s.sms.from, timeout).map_err(|e| ("voice.webhook_url", e.to_string()))?);
+    }
+    // Unless named, the official senders are the ones this server sends from and links
+    // to, so its own messages are genuine to it (F-MSG-3).
+    c.official = ninsho_domain::authenticity::OfficialSenders::derived(&c.policy.public_url, &s.smtp.from, &s.sms.from);
+    let lower = |v: &Vec<String>| v.iter().map(|x| x.trim().to_lowercase()).filter(|x| !x.is_empty()).collect();
+    if let Some(d) = &s.official.email_domains {
+        c.official.email_domains = lower(d);
+    }
+    if let Some(d) = &s.official.link_domains {
+        c.official.link_domains = lower(d);
+    }
+    Ok(())
+}
+
+/// The host of a URL, without its port.
+pub fn url_host(url: &str) -> String {
+    let rest = url.split_once("://").map(|(_, r)| r).unwrap_or(url);
+    let host_port = rest.split('/').next().unwrap_or(rest);
+    host_port.rsplit_once(':').filter(|(_, p)| p.chars().all(|c| c.is_ascii_digit())).map(|(h, _)| h).unwrap_or(host_port).to_string()
 }
 
 /// Creates a file only its owner can read; refuses to overwrite one.
@@ -128,7 +265,7 @@ pub fn operator_error(e: ninsho_domain::Error) -> anyhow::Error {
 
 /// Parses `LIMIT/WINDOW_SECS`, e.g. `10/86400`.
 pub fn parse_quota(s: &str) -> anyhow::Result<Quota> {
-    let (l, w) = s.split_once('/').context("a quota is LIMIT/WINDOW_SECONDS, e.g. 10/86400")?;
+    let (l, w) = s.split_once('/').with_context(|| format!("{s:?}: a quota is LIMIT/WINDOW_SECONDS, e.g. 10/86400"))?;
     let limit: i64 = l.trim().parse().context("quota limit is not a number")?;
     let window_secs: i64 = w.trim().parse().context("quota window is not a number of seconds")?;
     if limit < 1 || window_secs < 1 {

@@ -1,4 +1,4 @@
-//! Places from the operator's GeoIP database (`NINSHO_GEOIP_DB`): a MaxMind DB file
+//! Places from the operator's GeoIP database (the `geoip_db` setting): a MaxMind DB file
 //! of the City or Country kind (GeoLite2, GeoIP2, DB-IP's free "lite" files, or one
 //! made with any MaxMind DB writer). It is read whole at start; a new file takes a
 //! restart.
@@ -19,7 +19,7 @@ impl GeoIp {
     /// Opens and checks the file: a wrong path or a damaged file stops the start-up
     /// here rather than silently showing no places.
     pub fn open(path: &Path) -> anyhow::Result<GeoIp> {
-        let reader = maxminddb::Reader::open_readfile(path).with_context(|| format!("NINSHO_GEOIP_DB: cannot read {} as a MaxMind DB file", path.display()))?;
+        let reader = maxminddb::Reader::open_readfile(path).with_context(|| format!("geoip_db: cannot read {} as a MaxMind DB file", path.display()))?;
         Ok(GeoIp { reader })
     }
 }

@@ -10,6 +10,7 @@ pub mod config;
 pub mod geoip;
 pub mod logging;
 pub mod serve;
+pub mod settings;
 pub mod web;
 
 pub use app::{App, Running};

@@ -155,7 +155,7 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
 pub async fn spawn_app_with(backend: Backend, tweak: impl FnOnce(&mut Config)) -> TestApp {
     // `NINSHO_TEST_LOG=debug cargo nextest run … --no-capture` shows the server's log.
     if let Ok(filter) = std::env::var("NINSHO_TEST_LOG") {
-        ninsho_server::logging::init("text", &filter);
+        ninsho_server::logging::init(ninsho_server::settings::LogFormat::Text, &filter);
     }
     let db = fresh_db(backend).await.expect("fresh database");
     let data = TempDir::new().expect("temp dir");

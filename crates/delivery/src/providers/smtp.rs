@@ -25,6 +25,7 @@ use lettre::transport::smtp::client::{Tls, TlsParameters};
 use lettre::transport::smtp::{PoolConfig, SMTP_PORT, SUBMISSION_PORT, SUBMISSIONS_PORT};
 use lettre::{Address, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use ninsho_domain::ports::OutboxMessage;
+use secrecy::{ExposeSecret, SecretString};
 
 use crate::render::Rendered;
 
@@ -110,6 +111,12 @@ impl SmtpProvider {
     /// `from` (`"Shop <no-reply@shop.example>"` or a bare address). Nothing is
     /// connected yet: a relay that is down shows as send errors, retried by the outbox.
     pub fn from_url(url: &str, from: &str) -> Result<SmtpProvider, String> {
+        Self::from_url_and_login(url, from, None)
+    }
+
+    /// As `from_url`, with the login given apart from the URL (a user name and a
+    /// password the operator keeps in a file of its own); it replaces any in the URL.
+    pub fn from_url_and_login(url: &str, from: &str, login: Option<(&str, &SecretString)>) -> Result<SmtpProvider, String> {
         // Errors name the part that is wrong, never the URL itself (it may hold a password).
         let parsed = url::Url::parse(url).map_err(|e| format!("SMTP URL: {e}"))?;
         let security = match parsed.scheme() {
@@ -132,9 +139,10 @@ impl SmtpProvider {
             Security::StartTls => SUBMISSION_PORT,
             Security::Implicit => SUBMISSIONS_PORT,
         });
-        let credentials = match (parsed.username(), parsed.password()) {
-            ("", None) => None,
-            (user, pass) => Some(Credentials::new(percent_decode(user, "user name")?, percent_decode(pass.unwrap_or(""), "password")?)),
+        let credentials = match (login, parsed.username(), parsed.password()) {
+            (Some((user, pass)), _, _) => Some(Credentials::new(user.to_string(), pass.expose_secret().to_string())),
+            (None, "", None) => None,
+            (None, user, pass) => Some(Credentials::new(percent_decode(user, "user name")?, percent_decode(pass.unwrap_or(""), "password")?)),
         };
         if credentials.is_some() && security == Security::None && !is_loopback(&host) {
             return Err("SMTP URL: credentials over unencrypted smtp:// are allowed only to a loopback host; use smtp+starttls:// or smtps://".into());

@@ -133,7 +133,9 @@ pub fn verdict(label: &str, rounds: &[Round]) -> anyhow::Result<()> {
     if bad.is_empty() { Ok(()) } else { anyhow::bail!("[{label}] answers that did not do what was asked: {}", bad.join("; ")) }
 }
 
-pub async fn run(a: BenchArgs) -> anyhow::Result<()> {
+/// Runs on scratch databases with `base`'s policy and limits; messages always go to the
+/// dev inbox, whatever providers `base` names.
+pub async fn run(a: BenchArgs, base: &Config) -> anyhow::Result<()> {
     ninsho_delivery::install_tls_provider();
     let work = Workload { requests: a.requests.max(1), concurrency: a.concurrency.max(1), overload_secs: 3.0, overload_max_rate: 2000.0 };
     let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
@@ -154,7 +156,10 @@ pub async fn run(a: BenchArgs) -> anyhow::Result<()> {
     for (label, pg) in targets {
         let dir = std::env::temp_dir().join(format!("ninsho-bench-{}", uuid::Uuid::new_v4().simple()));
         let url = pg.as_ref().map(|(u, _, _)| u.clone());
-        let mut config = Config::new(SocketAddr::from(([127, 0, 0, 1], 0)), url, dir.clone());
+        let mut config = base.clone();
+        let scratch = Config::new(SocketAddr::from(([127, 0, 0, 1], 0)), url, dir.clone());
+        (config.listen, config.database_url, config.data_dir, config.providers) = (scratch.listen, scratch.database_url, scratch.data_dir, scratch.providers);
+        config.metrics_listen = None;
         lift_quotas(&mut config);
         let running = App::start(config).await?;
         // The machine is noisy: each ratio is taken within one round, baseline and

@@ -8,6 +8,7 @@
 mod bench;
 mod bursts;
 mod codes;
+mod config;
 mod contract;
 mod kannel;
 mod smtp;

@@ -95,7 +95,7 @@ async fn f_dev_1_an_unknown_default_zone_or_an_unreadable_geoip_file_stops_the_s
     let garbage = dir.path.join("garbage.mmdb");
     std::fs::write(&garbage, b"not a MaxMind DB file at all").unwrap();
     for path in [dir.path.join("missing.mmdb"), garbage] {
-        serve_refuses(&[("NINSHO_GEOIP_DB", path.to_str().unwrap())], "NINSHO_GEOIP_DB").await;
+        serve_refuses(&[("NINSHO_GEOIP_DB", path.to_str().unwrap())], "geoip_db").await;
     }
 }
 
