@@ -215,3 +215,11 @@ fn f_ops_5_unknown_keys_bad_values_and_unreadable_files_are_one_line_each() {
     assert!(providers.iter().all(|e| !e.contains('\n')), "{providers:?}");
     assert!(providers[0].starts_with("smtp.password: "), "{providers:?}");
 }
+
+#[test]
+fn f_ops_5_the_packaged_settings_load() {
+    let packaged = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../packaging/deb/ninsho.toml");
+    let loaded = load(Some(&packaged), &[], &[]).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(loaded.settings.data_dir, Path::new("/var/lib/ninsho"));
+    Config::from_settings(&loaded).unwrap();
+}
