@@ -24,6 +24,7 @@ pub struct KeyRing {
     code_key: Zeroizing<[u8; 32]>,
     token_key: Zeroizing<[u8; 32]>,
     link_key: Zeroizing<[u8; 32]>,
+    client_key: Zeroizing<[u8; 32]>,
     aead: XChaCha20Poly1305,
 }
 
@@ -49,6 +50,7 @@ impl KeyRing {
             code_key: derive(&master, "code-hash-v1"),
             token_key: derive(&master, "token-hash-v1"),
             link_key: derive(&master, "signed-link-v1"),
+            client_key: derive(&master, "service-client-secret-v1"),
             aead: XChaCha20Poly1305::new(enc.as_slice().into()),
         };
         master.zeroize();
@@ -89,6 +91,12 @@ impl KeyRing {
     /// holds a token that would work if copied.
     pub fn hash_token(&self, token: &str) -> Vec<u8> {
         Self::mac(&self.token_key, &[token.as_bytes()]).to_vec()
+    }
+
+    /// Keyed hash of a service client's secret: a key of its own, so a client secret
+    /// and a session token never hash alike even if their text did.
+    pub fn hash_client_secret(&self, secret: &str) -> Vec<u8> {
+        Self::mac(&self.client_key, &[secret.as_bytes()]).to_vec()
     }
 
     /// Signature for links sent in messages (deny links).

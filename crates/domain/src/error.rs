@@ -24,6 +24,9 @@ pub enum Error {
     StepUpRequired,
     #[error("not found")]
     NotFound,
+    /// A service client without the scope a route needs (F-INT-1).
+    #[error("this client may not do this: it lacks the scope {}", .0.as_str())]
+    ScopeMissing(crate::types::Scope),
     #[error("{message}")]
     Conflict { code: &'static str, message: String },
     #[error("request limit reached; try again later")]
@@ -122,6 +125,7 @@ impl Error {
             Error::Unauthenticated => "auth.required",
             Error::StepUpRequired => "auth.step_up_required",
             Error::NotFound => "not_found",
+            Error::ScopeMissing(_) => "client.scope_missing",
             Error::Conflict { code, .. } => code,
             Error::RateLimited { code, .. } => code,
             Error::MethodDisabled => "method.disabled",

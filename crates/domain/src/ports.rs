@@ -246,6 +246,23 @@ pub struct Feedback {
     pub text: String,
 }
 
+/// F-INT-1: one of the shop's services, allowed what its scopes say. Its secret is
+/// held only as a keyed hash; after a rotation the previous one still works until
+/// `previous_valid_until`.
+#[derive(Clone, Debug)]
+pub struct ServiceClient {
+    pub id: ServiceClientId,
+    pub name: String,
+    pub scopes: Vec<Scope>,
+    pub secret_hash: Vec<u8>,
+    pub previous_secret_hash: Option<Vec<u8>>,
+    pub previous_valid_until: Option<UnixMillis>,
+    /// Requests a minute this client may make (per instance).
+    pub rate_per_minute: i64,
+    pub created_at: UnixMillis,
+    pub revoked_at: Option<UnixMillis>,
+}
+
 /// F-OFF-3/4: a locked-out user's request to reset 2SV, and support's decision.
 #[derive(Clone, Debug)]
 pub struct ResetRequest {
@@ -365,6 +382,12 @@ pub enum Write {
     /// Unique: one pending request per account.
     InsertResetRequest(ResetRequest),
     InsertFeedback(Feedback),
+    /// Unique: the name.
+    InsertServiceClient(ServiceClient),
+    /// Guard: not revoked. The current secret becomes the previous one until `previous_valid_until`.
+    RotateServiceClient { id: ServiceClientId, secret_hash: Vec<u8>, previous_valid_until: UnixMillis },
+    /// Guard: not yet revoked.
+    RevokeServiceClient { id: ServiceClientId, now: UnixMillis },
     /// Guard: still pending. Deletes the document with the decision.
     DecideResetRequest { id: ResetRequestId, status: String, reason: String, reviewer: String, now: UnixMillis },
 }
@@ -524,6 +547,9 @@ pub trait Store: Clone + Send + Sync + 'static {
     fn reset_requests(&self, status: Option<&str>, limit: i64) -> impl Future<Output = R<Vec<ResetRequest>>> + Send;
     /// The newest feedback first, with each account's address.
     fn feedback(&self, limit: i64) -> impl Future<Output = R<Vec<(Feedback, String)>>> + Send;
+    /// The client whose current or previous secret has this hash, revoked or not.
+    fn service_client_by_secret(&self, secret_hash: &[u8]) -> impl Future<Output = R<Option<ServiceClient>>> + Send;
+    fn service_clients(&self) -> impl Future<Output = R<Vec<ServiceClient>>> + Send;
 
     /// Deletes quota counters whose key starts with `prefix` (support lifting a limit,
     /// F-LIMIT-2). Returns how many were lifted.

@@ -23,7 +23,7 @@ macro_rules! id_type {
         }
     )*};
 }
-id_type!(AccountId, FactorId, ChallengeId, SessionId, TrustedBrowserId, EventId, MessageId, ResetRequestId, FeedbackId);
+id_type!(AccountId, FactorId, ChallengeId, SessionId, TrustedBrowserId, EventId, MessageId, ResetRequestId, FeedbackId, ServiceClientId);
 
 /// Milliseconds since the Unix epoch.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -205,10 +205,14 @@ pub enum EventKind {
     EmailChangeRequested,
     /// F-ACC-6: the new address was confirmed and is now the account's.
     EmailChanged,
+    /// F-INT-1: the operator registered, re-keyed or revoked a service client.
+    ServiceClientAdded,
+    ServiceClientRotated,
+    ServiceClientRevoked,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 35] = [EventKind::SignIn, EventKind::WrongPassword, EventKind::WrongCode, EventKind::CodeSent, EventKind::Denied, EventKind::DeniedAfterUse, EventKind::StepUp, EventKind::MethodDisabled, EventKind::SignUp, EventKind::SignUpExisting, EventKind::ResetRequested, EventKind::ResetDocumentViewed, EventKind::ResetApproved, EventKind::ResetRejected, EventKind::ResetCancelled, EventKind::MethodAdded, EventKind::MethodRemoved, EventKind::MethodEnrolmentStarted, EventKind::TwosvEnabled, EventKind::TwosvDisabled, EventKind::TrustedBrowserRemoved, EventKind::SigninAlertsChanged, EventKind::SignedOutAll, EventKind::SignedOut, EventKind::PreferredMethodChanged, EventKind::PasswordThrottled, EventKind::PasswordChanged, EventKind::LimitsReleased, EventKind::BackupCodesGenerated, EventKind::ApprovalRequested, EventKind::ApprovalGranted, EventKind::PasswordResetRequested, EventKind::PasswordReset, EventKind::EmailChangeRequested, EventKind::EmailChanged];
+    pub const ALL: [EventKind; 38] = [EventKind::SignIn, EventKind::WrongPassword, EventKind::WrongCode, EventKind::CodeSent, EventKind::Denied, EventKind::DeniedAfterUse, EventKind::StepUp, EventKind::MethodDisabled, EventKind::SignUp, EventKind::SignUpExisting, EventKind::ResetRequested, EventKind::ResetDocumentViewed, EventKind::ResetApproved, EventKind::ResetRejected, EventKind::ResetCancelled, EventKind::MethodAdded, EventKind::MethodRemoved, EventKind::MethodEnrolmentStarted, EventKind::TwosvEnabled, EventKind::TwosvDisabled, EventKind::TrustedBrowserRemoved, EventKind::SigninAlertsChanged, EventKind::SignedOutAll, EventKind::SignedOut, EventKind::PreferredMethodChanged, EventKind::PasswordThrottled, EventKind::PasswordChanged, EventKind::LimitsReleased, EventKind::BackupCodesGenerated, EventKind::ApprovalRequested, EventKind::ApprovalGranted, EventKind::PasswordResetRequested, EventKind::PasswordReset, EventKind::EmailChangeRequested, EventKind::EmailChanged, EventKind::ServiceClientAdded, EventKind::ServiceClientRotated, EventKind::ServiceClientRevoked];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -247,6 +251,9 @@ impl EventKind {
             EventKind::PasswordReset => "password_reset",
             EventKind::EmailChangeRequested => "email_change_requested",
             EventKind::EmailChanged => "email_changed",
+            EventKind::ServiceClientAdded => "service_client_added",
+            EventKind::ServiceClientRotated => "service_client_rotated",
+            EventKind::ServiceClientRevoked => "service_client_revoked",
         }
     }
 
@@ -257,6 +264,44 @@ impl EventKind {
     /// Shown to the account's owner in the sign-in history (F-DEV-3).
     pub fn in_history(self) -> bool {
         matches!(self, EventKind::SignIn | EventKind::WrongPassword | EventKind::WrongCode | EventKind::CodeSent | EventKind::Denied | EventKind::DeniedAfterUse | EventKind::StepUp | EventKind::MethodDisabled | EventKind::SignUp | EventKind::ResetRequested | EventKind::ResetDocumentViewed | EventKind::ResetApproved | EventKind::ResetRejected | EventKind::ResetCancelled | EventKind::PasswordResetRequested | EventKind::PasswordReset | EventKind::PasswordChanged | EventKind::EmailChangeRequested | EventKind::EmailChanged)
+    }
+}
+
+/// What a service client may do (F-INT-1), checked per route.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Scope {
+    /// Check shoppers' sessions (introspection).
+    #[serde(rename = "sessions:read")]
+    SessionsRead,
+    /// Ask a shopper to confirm something with a code.
+    #[serde(rename = "step-up")]
+    StepUp,
+    /// Register shipments that need a delivery code.
+    #[serde(rename = "deliveries:write")]
+    DeliveriesWrite,
+    /// Check a delivery code at the door.
+    #[serde(rename = "deliveries:verify")]
+    DeliveriesVerify,
+    /// Read an account's public facts.
+    #[serde(rename = "accounts:read")]
+    AccountsRead,
+}
+
+impl Scope {
+    pub const ALL: [Scope; 5] = [Scope::SessionsRead, Scope::StepUp, Scope::DeliveriesWrite, Scope::DeliveriesVerify, Scope::AccountsRead];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scope::SessionsRead => "sessions:read",
+            Scope::StepUp => "step-up",
+            Scope::DeliveriesWrite => "deliveries:write",
+            Scope::DeliveriesVerify => "deliveries:verify",
+            Scope::AccountsRead => "accounts:read",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == s)
     }
 }
 

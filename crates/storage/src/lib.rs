@@ -292,6 +292,8 @@ delegate!(Store {
     fn reset_request(&self, id: ResetRequestId) -> R<Option<ResetRequest>>;
     fn reset_requests(&self, status: Option<&str>, limit: i64) -> R<Vec<ResetRequest>>;
     fn feedback(&self, limit: i64) -> R<Vec<(Feedback, String)>>;
+    fn service_client_by_secret(&self, secret_hash: &[u8]) -> R<Option<ServiceClient>>;
+    fn service_clients(&self) -> R<Vec<ServiceClient>>;
     fn release_quotas(&self, prefix: &str) -> R<u64>;
 });
 

@@ -26,6 +26,7 @@ pub const SQLITE: &[Migration] = &[
     Migration { version: 11, name: "message_challenge", sql: include_str!("../migrations/sqlite/0011_message_challenge.sql") },
     Migration { version: 12, name: "email_change", sql: include_str!("../migrations/sqlite/0012_email_change.sql") },
     Migration { version: 13, name: "feedback", sql: include_str!("../migrations/sqlite/0013_feedback.sql") },
+    Migration { version: 15, name: "service_clients", sql: include_str!("../migrations/sqlite/0015_service_clients.sql") },
 ];
 pub const POSTGRES: &[Migration] = &[
     Migration { version: 1, name: "core", sql: include_str!("../migrations/postgres/0001_core.sql") },
@@ -41,6 +42,7 @@ pub const POSTGRES: &[Migration] = &[
     Migration { version: 11, name: "message_challenge", sql: include_str!("../migrations/postgres/0011_message_challenge.sql") },
     Migration { version: 12, name: "email_change", sql: include_str!("../migrations/postgres/0012_email_change.sql") },
     Migration { version: 13, name: "feedback", sql: include_str!("../migrations/postgres/0013_feedback.sql") },
+    Migration { version: 15, name: "service_clients", sql: include_str!("../migrations/postgres/0015_service_clients.sql") },
 ];
 
 const LEDGER: &str = "create table if not exists ninsho_migrations (version bigint primary key, name text not null, applied_at bigint not null)";

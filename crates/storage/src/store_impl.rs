@@ -720,6 +720,17 @@ impl ninsho_domain::ports::Store for Store {
             .collect()
     }
 
+    async fn service_client_by_secret(&self, secret_hash: &[u8]) -> R<Option<ServiceClient>> {
+        let r = sqlx::query(concat!("select id, name, scopes, secret_hash, previous_secret_hash, previous_valid_until, rate_per_minute, created_at, revoked_at from service_clients where secret_hash = $1", " union all select id, name, scopes, secret_hash, previous_secret_hash, previous_valid_until, rate_per_minute, created_at, revoked_at from service_clients where previous_secret_hash = $1"))
+            .bind(secret_hash).fetch_optional(&self.read).await.map_err(db_err)?;
+        r.map(|r| client_row(&r)).transpose()
+    }
+
+    async fn service_clients(&self) -> R<Vec<ServiceClient>> {
+        let rows = sqlx::query("select id, name, scopes, secret_hash, previous_secret_hash, previous_valid_until, rate_per_minute, created_at, revoked_at from service_clients order by created_at").fetch_all(&self.read).await.map_err(db_err)?;
+        rows.iter().map(client_row).collect()
+    }
+
     async fn release_quotas(&self, prefix: &str) -> R<u64> {
         let r = if prefix.is_empty() {
             sqlx::query("delete from send_quota").execute(&self.write).await
@@ -793,4 +804,20 @@ impl OutboxStore for Store {
             })
             .collect()
     }
+}
+
+fn client_row(r: &DbRow) -> R<ServiceClient> {
+    let text: String = r.try_get("scopes").map_err(db_err)?;
+    let scopes = text.split_whitespace().map(|s| Scope::parse(s).ok_or_else(|| Error::internal(format!("unknown scope {s}")))).collect::<R<Vec<_>>>()?;
+    Ok(ServiceClient {
+        id: ServiceClientId(r.try_get("id").map_err(db_err)?),
+        name: r.try_get("name").map_err(db_err)?,
+        scopes,
+        secret_hash: r.try_get("secret_hash").map_err(db_err)?,
+        previous_secret_hash: r.try_get("previous_secret_hash").map_err(db_err)?,
+        previous_valid_until: r.try_get::<Option<i64>, _>("previous_valid_until").map_err(db_err)?.map(UnixMillis),
+        rate_per_minute: r.try_get("rate_per_minute").map_err(db_err)?,
+        created_at: UnixMillis(r.try_get("created_at").map_err(db_err)?),
+        revoked_at: r.try_get::<Option<i64>, _>("revoked_at").map_err(db_err)?.map(UnixMillis),
+    })
 }

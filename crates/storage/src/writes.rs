@@ -246,11 +246,25 @@ pub(crate) fn statements(w: &Write) -> Vec<Stmt> {
             "insert into feedback (id, account_id, at, topic, body) values ($1, $2, $3, $4, $5)",
             args![f.id.0, f.account_id.0, f.at.0, f.topic.as_str(), f.text.as_str()],
         ),
+        Write::InsertServiceClient(c) => guarded(
+            "insert into service_clients (id, name, scopes, secret_hash, rate_per_minute, created_at) values ($1, $2, $3, $4, $5, $6)",
+            args![c.id.0, c.name.as_str(), scopes_text(&c.scopes), c.secret_hash.clone(), c.rate_per_minute, c.created_at.0],
+        ),
+        Write::RotateServiceClient { id, secret_hash, previous_valid_until } => guarded(
+            "update service_clients set previous_secret_hash = secret_hash, previous_valid_until = $3, secret_hash = $2 where id = $1 and revoked_at is null",
+            args![id.0, secret_hash.clone(), previous_valid_until.0],
+        ),
+        Write::RevokeServiceClient { id, now } => guarded("update service_clients set revoked_at = $2 where id = $1 and revoked_at is null", args![id.0, now.0]),
         Write::DecideResetRequest { id, status, reason, reviewer, now } => guarded(
             "update reset_requests set status = $2, reason = $3, reviewer = $4, decided_at = $5, document = null where id = $1 and status = 'pending'",
             args![id.0, status.as_str(), reason.as_str(), reviewer.as_str(), now.0],
         ),
     }
+}
+
+/// Scopes are stored as their names, space-separated (as OAuth writes them).
+fn scopes_text(scopes: &[ninsho_domain::types::Scope]) -> String {
+    scopes.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(" ")
 }
 
 /// The free tries of a key: an address is shared by many people (an office, a phone

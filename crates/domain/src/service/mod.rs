@@ -6,6 +6,7 @@
 
 mod account;
 mod approval;
+mod clients;
 mod inbox;
 mod links;
 pub mod challenges;
@@ -21,6 +22,7 @@ mod views;
 
 pub use account::*;
 pub use approval::*;
+pub use clients::*;
 pub use inbox::*;
 pub use challenges::*;
 pub use email_change::*;
