@@ -156,6 +156,9 @@ pub struct CommonArgs {
 struct ServeArgs {
     #[arg(long, env = "NINSHO_LISTEN", default_value = "127.0.0.1:8080")]
     listen: SocketAddr,
+    /// Serve /metrics (Prometheus) on this address; off when unset. Keep it private.
+    #[arg(long, env = "NINSHO_METRICS_LISTEN")]
+    metrics_listen: Option<SocketAddr>,
     #[command(flatten)]
     common: CommonArgs,
     /// The public base URL, for links in messages.
@@ -311,6 +314,7 @@ fn serve_config(a: &ServeArgs) -> anyhow::Result<Config> {
     c.policy.issuer = a.issuer.clone();
     c.default_region = a.default_region.clone();
     c.trust_forwarded = a.trust_forwarded;
+    c.metrics_listen = a.metrics_listen;
     if a.code_ttl_secs < 30 || a.max_attempts < 1 || !(1..=100).contains(&a.method_failure_ceiling) {
         anyhow::bail!("code TTL must be at least 30 s, attempts at least 1, the failure ceiling 1 to 100");
     }

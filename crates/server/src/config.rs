@@ -21,6 +21,12 @@ pub const DEFAULT_SMS_FROM: &str = "+815053704545";
 #[derive(Clone)]
 pub struct Config {
     pub listen: SocketAddr,
+    /// Where `/metrics` is served (Prometheus text), apart from the public listener so
+    /// it is never exposed by accident; `None` (the default) serves no metrics.
+    pub metrics_listen: Option<SocketAddr>,
+    /// `/health/ready` fails once the oldest due, undelivered outbox message has waited
+    /// longer than this: no dispatcher is sending.
+    pub outbox_stuck_after: std::time::Duration,
     pub database_url: String,
     pub data_dir: PathBuf,
     pub master_key: Option<SecretString>,
@@ -59,6 +65,8 @@ impl Config {
         let official = ninsho_domain::authenticity::OfficialSenders::derived(&policy.public_url, DEFAULT_MAIL_FROM, DEFAULT_SMS_FROM);
         Config {
             listen,
+            metrics_listen: None,
+            outbox_stuck_after: std::time::Duration::from_secs(10 * 60),
             database_url,
             data_dir: data_dir.clone(),
             master_key: None,
