@@ -33,6 +33,15 @@ impl Default for DispatchConfig {
     }
 }
 
+/// Messages handed to a provider, by provider, channel and outcome (`sent`, `retry`,
+/// `failed`), and how long each hand-over took (F-OPS-4).
+pub const SENDS: &str = "ninsho_provider_sends_total";
+pub const SEND_SECONDS: &str = "ninsho_provider_send_seconds";
+
+fn sent(provider: &'static str, m: &OutboxMessage, outcome: &'static str) {
+    metrics::counter!(SENDS, "provider" => provider, "channel" => m.channel.as_str(), "outcome" => outcome).increment(1);
+}
+
 pub struct Dispatcher<S: OutboxStore> {
     pub store: S,
     pub keys: Arc<KeyRing>,
@@ -79,6 +88,8 @@ impl<S: OutboxStore> Dispatcher<S> {
     }
 
     async fn deliver(&self, m: &OutboxMessage) {
+        let provider = self.providers.for_channel(m.channel).name();
+        let started = std::time::Instant::now();
         let outcome = match (Template::parse(&m.template), open_vars(&self.keys, m)) {
             (Some(t), Ok(vars)) => {
                 let rendered = render(t, m.locale, m.channel, &vars);
@@ -96,8 +107,10 @@ impl<S: OutboxStore> Dispatcher<S> {
             (_, Err(e)) => Err(format!("payload: {e}")),
         };
         let now = self.clock.now();
+        metrics::histogram!(SEND_SECONDS, "provider" => provider, "channel" => m.channel.as_str()).record(started.elapsed().as_secs_f64());
         let result = match outcome {
             Ok(sealed) => {
+                sent(provider, m, "sent");
                 tracing::info!(message_id = %m.id, template = %m.template, channel = m.channel.as_str(), provider = self.providers.for_channel(m.channel).name(), "outbox: sent");
                 let marked = self.store.mark_sent(m.id, now, &sealed).await;
                 self.delivered.notify_waiters();
@@ -106,12 +119,14 @@ impl<S: OutboxStore> Dispatcher<S> {
             // A provider that says retrying cannot help ("permanent: …"), or a message
             // older than the give-up time, fails now and gives its quota back.
             Err(err) if err.starts_with("permanent:") || now.0 - m.created_at.0 >= self.config.give_up_after_secs * 1000 => {
+                sent(provider, m, "failed");
                 tracing::warn!(message_id = %m.id, error = %err, "outbox: giving up");
                 self.store.mark_failed(m.id, now, &err).await
             }
             Err(err) => {
                 let shift = (m.attempts.clamp(1, 20) - 1) as u32;
                 let delay = self.config.retry_base_ms.saturating_mul(1i64 << shift).min(self.config.retry_max_ms);
+                sent(provider, m, "retry");
                 tracing::warn!(message_id = %m.id, error = %err, retry_in_ms = delay, "outbox: send failed");
                 self.store.mark_retry(m.id, UnixMillis(now.0 + delay), &err).await
             }

@@ -18,6 +18,7 @@ pub mod place;
 pub mod ports;
 pub mod risk;
 pub mod service;
+pub mod telemetry;
 pub mod types;
 pub mod zone;
 

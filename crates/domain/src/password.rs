@@ -382,14 +382,19 @@ impl Pool {
         // others ahead of it.
         let pending = Pending::new(self.pending.clone());
         if self.expected_wait_us() > self.max_wait_us {
+            crate::telemetry::hash_shed();
             return Err(Error::Unavailable(crate::error::Outage::Overloaded));
         }
+        let admitted = std::time::Instant::now();
         let _place = self.places.acquire().await.map_err(|_| Error::Busy)?;
         let (tx, rx) = tokio::sync::oneshot::channel();
         let me = self.clone();
         let job: Job = Box::new(move || {
             drop(pending);
             let start = std::time::Instant::now();
+            if measured {
+                crate::telemetry::hash_waited(start.duration_since(admitted));
+            }
             // A panic is reported to the caller as an error and the thread lives on.
             let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
             if measured {
@@ -428,6 +433,11 @@ impl Hasher {
         hasher.dummy = Arc::new(hasher.hash_blocking(&data_encoding::BASE64.encode(&random))?);
         hasher.pool.record(start.elapsed());
         Ok(hasher)
+    }
+
+    /// Hashes admitted and not yet started: the queue `/metrics` shows.
+    pub fn queue_depth(&self) -> usize {
+        self.pool.pending.load(Ordering::SeqCst)
     }
 
     /// Refuse a hash at once when it would wait longer than this to start (default 1 s).

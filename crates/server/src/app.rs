@@ -1,5 +1,6 @@
-//! `App::start(config)`: opens the store, starts the outbox dispatcher and the HTTP
-//! server, and answers `GET /health` once all of that is up.
+//! `App::start(config)`: opens the store, starts the outbox dispatcher, the HTTP
+//! server and (when configured) the metrics listener, and answers `GET /health` once
+//! all of that is up.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -22,6 +23,8 @@ pub struct App;
 /// A started server. Dropping it does not stop it; call `shutdown`.
 pub struct Running {
     pub addr: SocketAddr,
+    /// Where `/metrics` is served, when `Config::metrics_listen` asked for it.
+    pub metrics_addr: Option<SocketAddr>,
     pub services: Services<Db>,
     pub db: Db,
     shutdown: watch::Sender<bool>,
@@ -86,11 +89,22 @@ impl App {
         let listener = tokio::net::TcpListener::bind(config.listen).await.with_context(|| format!("cannot listen on {}", config.listen))?;
         let addr = listener.local_addr()?;
         let header_timeout = config.header_timeout;
+        let mut metrics_addr = None;
+        if let Some(at) = config.metrics_listen {
+            let handle = crate::metrics::recorder().context("the metrics recorder could not be installed (another one was, first)")?;
+            let metrics_listener = tokio::net::TcpListener::bind(at).await.with_context(|| format!("cannot listen for metrics on {at}"))?;
+            let bound = metrics_listener.local_addr()?;
+            metrics_addr = Some(bound);
+            let scrape = crate::metrics::Scrape { handle: handle.clone(), services: services.clone() };
+            tasks.push(tokio::spawn(crate::serve::run(metrics_listener, crate::metrics::router(scrape), header_timeout, rx.clone())));
+            tasks.push(tokio::spawn(crate::metrics::upkeep(handle, rx.clone())));
+            tracing::info!(addr = %bound, "metrics listening");
+        }
         let state = AppState { services: services.clone(), db: db.clone(), config: Arc::new(config) };
         let router = api::router(state);
         tasks.push(tokio::spawn(crate::serve::run(listener, router, header_timeout, rx.clone())));
         tracing::info!(%addr, backend = db.backend(), "ninsho listening");
-        Ok(Running { addr, services, db, shutdown, tasks, paused })
+        Ok(Running { addr, metrics_addr, services, db, shutdown, tasks, paused })
     }
 }
 

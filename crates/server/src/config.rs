@@ -24,6 +24,12 @@ use crate::settings::{ConfigError, ConfigErrors, Loaded, Secret};
 #[derive(Clone)]
 pub struct Config {
     pub listen: SocketAddr,
+    /// Where `/metrics` is served (Prometheus text), apart from the public listener so
+    /// it is never exposed by accident; `None` (the default) serves no metrics.
+    pub metrics_listen: Option<SocketAddr>,
+    /// `/health/ready` fails once the oldest due, undelivered outbox message has waited
+    /// longer than this: no dispatcher is sending.
+    pub outbox_stuck_after: std::time::Duration,
     pub database_url: String,
     pub data_dir: PathBuf,
     pub master_key: Option<SecretString>,
@@ -52,10 +58,6 @@ pub struct Config {
     /// A MaxMind DB file (City or Country) that names the place of client addresses in
     /// the device list and history; without one, places are left out.
     pub geoip_db: Option<PathBuf>,
-    /// Where `/metrics` is served; never on `listen`. None: no metrics listener.
-    pub metrics_listen: Option<SocketAddr>,
-    /// `/health/ready` fails when the oldest undelivered message is older than this.
-    pub outbox_stuck_after: std::time::Duration,
     /// How often a signed checkpoint of the security log's chain is written.
     pub audit_checkpoint_every: std::time::Duration,
 }
@@ -68,6 +70,8 @@ impl Config {
         let official = ninsho_domain::authenticity::OfficialSenders::derived(&policy.public_url, DEFAULT_MAIL_FROM, DEFAULT_SMS_FROM);
         Config {
             listen,
+            metrics_listen: None,
+            outbox_stuck_after: std::time::Duration::from_secs(10 * 60),
             database_url,
             data_dir: data_dir.clone(),
             master_key: None,
@@ -86,8 +90,6 @@ impl Config {
             dispatch: DispatchConfig::default(),
             official,
             geoip_db: None,
-            metrics_listen: None,
-            outbox_stuck_after: std::time::Duration::from_secs(600),
             audit_checkpoint_every: std::time::Duration::from_secs(3600),
         }
     }

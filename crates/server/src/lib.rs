@@ -9,6 +9,7 @@ pub mod cli;
 pub mod config;
 pub mod geoip;
 pub mod logging;
+pub mod metrics;
 pub mod serve;
 pub mod settings;
 pub mod web;

@@ -11,6 +11,7 @@ use ninsho_domain::ports::*;
 use ninsho_domain::types::*;
 
 mod attempt;
+pub mod inspect;
 pub mod migrate;
 mod writes;
 
@@ -21,6 +22,7 @@ pub mod sqlite {
     const BEGIN_WRITE: &str = "BEGIN IMMEDIATE";
     /// Commits go through the group commit instead.
     const ONE_STATEMENT: bool = false;
+    const MIGRATIONS: &[crate::migrate::Migration] = crate::migrate::SQLITE;
     /// The database's clock, in milliseconds since the epoch.
     const DB_NOW_MS: &str = "select cast((julianday('now') - 2440587.5) * 86400000.0 as integer)";
     const CLAIM_OUTBOX: &str = "update outbox set lease_until = $2, attempts = attempts + 1 \
@@ -36,6 +38,7 @@ pub mod postgres {
     const BEGIN_WRITE: &str = "BEGIN";
     /// The writes of the hot paths commit as one statement (`writes::one_statement`).
     const ONE_STATEMENT: bool = true;
+    const MIGRATIONS: &[crate::migrate::Migration] = crate::migrate::POSTGRES;
     /// The database server's clock (not the transaction's start), in milliseconds.
     const DB_NOW_MS: &str = "select cast(extract(epoch from clock_timestamp()) * 1000 as bigint)";
     const CLAIM_OUTBOX: &str = "update outbox set lease_until = $2, attempts = attempts + 1 \

@@ -511,6 +511,26 @@ impl Store {
     pub async fn count_outbox(&self, status: &str) -> R<i64> {
         sqlx::query("select count(*) from outbox where status = $1").bind(status).fetch_one(&self.read).await.and_then(|r| r.try_get::<i64, _>(0)).map_err(db_err)
     }
+
+    /// The undelivered messages in one read of the `(status, next_attempt_at)` index.
+    pub async fn outbox_backlog(&self) -> R<crate::inspect::OutboxBacklog> {
+        let row = sqlx::query("select count(*), min(created_at), min(next_attempt_at) from outbox where status = 'pending'").fetch_one(&self.read).await.map_err(db_err)?;
+        let get = |i: usize| row.try_get::<Option<i64>, _>(i).map_err(db_err);
+        Ok(crate::inspect::OutboxBacklog { pending: get(0)?.unwrap_or(0), oldest_created_at: get(1)?.map(UnixMillis), oldest_due_at: get(2)?.map(UnixMillis) })
+    }
+
+    /// The migrations this binary knows and those the database has applied.
+    pub async fn migrations(&self) -> R<crate::inspect::Migrations> {
+        let applied = sqlx::query("select version from ninsho_migrations order by version").fetch_all(&self.read).await.map_err(db_err)?;
+        let applied = applied.iter().map(|r| r.try_get::<i64, _>(0)).collect::<Result<Vec<_>, _>>().map_err(db_err)?;
+        Ok(crate::inspect::Migrations { known: MIGRATIONS.iter().map(|m| m.version).collect(), applied })
+    }
+
+    /// Connections open and idle, per pool.
+    pub fn pools(&self) -> Vec<crate::inspect::PoolUse> {
+        let of = |name: &'static str, p: &Pool<DB>| crate::inspect::PoolUse { pool: name, size: p.size(), idle: p.num_idle(), max: p.options().get_max_connections() };
+        vec![of("write", &self.write), of("read", &self.read)]
+    }
 }
 
 impl ninsho_domain::ports::Store for Store {

@@ -391,3 +391,4 @@ pub mod process;
 pub mod browser;
 pub mod pages;
 pub mod geoip;
+pub mod prometheus;

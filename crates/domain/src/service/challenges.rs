@@ -125,11 +125,25 @@ impl<S: Store> Services<S> {
     }
 
     pub async fn verify(&self, id: ChallengeId, input: VerifyInput, client: &ClientInfo) -> Result<Verified> {
+        // The method is known only once the challenge is read: `unknown` before that.
+        let mut method = "unknown";
+        let out = self.verify_counted(id, input, client, &mut method).await;
+        let outcome = match &out {
+            Ok(_) => "accepted",
+            Err(e) => crate::telemetry::outcome_of_error(e),
+        };
+        crate::telemetry::verification(method, outcome);
+        out
+    }
+
+    async fn verify_counted(&self, id: ChallengeId, input: VerifyInput, client: &ClientInfo, method: &mut &'static str) -> Result<Verified> {
         // Expiry and TOTP steps follow this instance's clock: not while it is off.
         self.clock_skew.check()?;
         let (ch, account, factors, known) = self.open_challenge_checked(id, Some(&self.device_hash(client))).await?;
         let code = input.code.expose_secret();
         if ch.purpose == Purpose::Decoy {
+            // Counted as the e-mail code it poses as.
+            *method = "email";
             // The e-mail confirmation it stands in for, check for check (F-SIGNIN-5):
             // no method may be named, the same length limit, then a wrong code.
             if input.method.is_some() {
@@ -142,6 +156,7 @@ impl<S: Store> Services<S> {
         }
         let named = input.method.or_else(|| self.backup_codes_if_shaped(&ch, &account, &factors, input.code.expose_secret()));
         let factor = self.method_for(&ch, &account, &factors, named)?;
+        *method = factor.map(|f| f.kind.as_str()).unwrap_or("email");
         let now = self.now();
         if code.len() > 64 {
             return Err(Self::code_malformed());

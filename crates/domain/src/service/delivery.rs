@@ -175,12 +175,20 @@ impl<S: Store> Services<S> {
         writes.push(message);
         writes.push(self.event(Some(account.id), EventKind::CodeSent, client, format!("{} {}", channel.as_str(), Self::masked(channel, &to))));
 
-        match self.commit_guarded(writes).await? {
+        let out = match self.commit_guarded(writes).await? {
             Ok(()) => Ok(SentVia { channel, to: Self::masked(channel, &to), state: self.delivery_state(message_id).await }),
-            Err(i) if Some(i) == supersede => Err(Error::conflict("outbox.taken", "the earlier code is being sent")),
+            Err(i) if Some(i) == supersede => return Err(Error::conflict("outbox.taken", "the earlier code is being sent")),
             Err(i) if (first_quota..set_code).contains(&i) => Err(self.limited(&quota, i - first_quota).await?),
             Err(_) => Err(Error::ChallengeClosed),
-        }
+        };
+        // A send that lost the race for a waiting message is tried again, not counted.
+        let outcome = match &out {
+            Ok(s) if s.state == DeliveryState::Sent => "sent",
+            Ok(_) => "queued",
+            Err(e) => crate::telemetry::outcome_of_error(e),
+        };
+        crate::telemetry::code_send(channel.as_str(), outcome);
+        out
     }
 
     /// The charge of a send that may replace an earlier one still pending (F-OTP-2,
@@ -271,6 +279,7 @@ impl<S: Store> Services<S> {
     pub(crate) async fn limited(&self, charges: &Charges, index: usize) -> Result<Error> {
         let now = self.now();
         let (key, quota, code) = charges.0.get(index).ok_or_else(|| Error::internal("no such quota charge"))?;
+        crate::telemetry::quota_refused(key);
         let start = self.store.quota_window_start(key).await?.unwrap_or(now);
         Ok(Error::RateLimited { code, retry_at: start.plus_secs(quota.window_secs), now })
     }

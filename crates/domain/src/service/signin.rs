@@ -102,7 +102,9 @@ impl<S: Store> Services<S> {
         if let Err(i) = self.commit_guarded(tries).await? {
             let key = &taken.charged[i];
             let until = self.store.throttled_until(key, now).await?.unwrap_or(now.plus_secs(1));
-            self.commit(vec![self.event(None, EventKind::PasswordThrottled, client, if *key == taken.account { "account" } else { "address" })]).await?;
+            let kind = if *key == taken.account { "account" } else { "address" };
+            crate::telemetry::throttled(kind);
+            self.commit(vec![self.event(None, EventKind::PasswordThrottled, client, kind)]).await?;
             return Err(Error::RateLimited { code: "auth.throttled", retry_at: until, now });
         }
         Ok(taken)
@@ -219,6 +221,17 @@ impl<S: Store> Services<S> {
     }
 
     pub async fn sign_in(&self, email: &str, password: SecretString, trusted_token: Option<&str>, client: &ClientInfo) -> Result<SignInOutcome> {
+        let out = self.sign_in_counted(email, password, trusted_token, client).await;
+        let outcome = match &out {
+            Ok(SignInOutcome::SignedIn { .. }) => "signed_in",
+            Ok(SignInOutcome::CodeRequired { .. }) => "code_required",
+            Err(e) => crate::telemetry::outcome_of_error(e),
+        };
+        crate::telemetry::sign_in("password", outcome);
+        out
+    }
+
+    async fn sign_in_counted(&self, email: &str, password: SecretString, trusted_token: Option<&str>, client: &ClientInfo) -> Result<SignInOutcome> {
         let (found, trusted) = self.check_password(email, &password, client, trusted_token).await?.ok_or(Error::InvalidCredentials)?;
         let (risk, known) = (self.assess(&found), found.known_device);
         let account = found.account;
@@ -293,6 +306,17 @@ impl<S: Store> Services<S> {
 
     /// F-SIGNIN-6: the password with the current code appended. Never trusted.
     pub async fn sign_in_device(&self, email: &str, password_with_code: SecretString, client: &ClientInfo) -> Result<DeviceSignInOutcome> {
+        let out = self.sign_in_device_counted(email, password_with_code, client).await;
+        let outcome = match &out {
+            Ok(DeviceSignInOutcome::SignedIn { .. }) => "signed_in",
+            Ok(DeviceSignInOutcome::AppendCode { .. }) => "code_required",
+            Err(e) => crate::telemetry::outcome_of_error(e),
+        };
+        crate::telemetry::sign_in("device", outcome);
+        out
+    }
+
+    async fn sign_in_device_counted(&self, email: &str, password_with_code: SecretString, client: &ClientInfo) -> Result<DeviceSignInOutcome> {
         password::check_size(&self.policy.password, &password_with_code)?;
         let split = split_code(password_with_code.expose_secret());
         let since = self.now().minus_secs(self.policy.risk.failure_window_minutes * 60);

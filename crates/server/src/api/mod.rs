@@ -6,8 +6,10 @@ mod auth;
 pub(crate) mod dev;
 mod error;
 pub(crate) mod extract;
+mod health;
 mod inbox;
 mod methods;
+pub(crate) mod observe;
 pub(crate) mod problems;
 mod recovery;
 mod reset;
@@ -15,14 +17,13 @@ mod reset;
 use std::time::Duration;
 
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
-use axum::http::{HeaderName, HeaderValue, header};
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderValue, header};
 use axum::response::IntoResponse;
 use axum::routing::{delete, get, post, put};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::{RequestBodyTimeoutLayer, TimeoutLayer};
-use tower_http::trace::TraceLayer;
 
 pub use error::{ApiError, ApiResult, problem, problem_json, problem_with, status_of};
 
@@ -80,14 +81,18 @@ pub fn router(state: AppState) -> Router {
         );
 
     let mut app = Router::new()
-        .route("/health", get(health))
+        // `/health` is the older name of `/health/ready`: probes set up for it keep working.
+        .route("/health", get(health::ready))
+        .route("/health/live", get(health::live))
+        .route("/health/ready", get(health::ready))
         .route("/api/openapi.json", get(openapi))
         .nest("/api/v1", v1);
     // Pages share the router so that one set of layers covers everything.
     app = app.merge(crate::web::routes(state.config.providers.uses_dev_inbox()));
     let max_body = state.config.max_body_bytes;
     let body_timeout = state.config.body_timeout;
-    let request_id = HeaderName::from_static("x-request-id");
+    let request_id = observe::REQUEST_ID;
+    let observed = state.clone();
     app.fallback(not_found)
         .with_state(state)
         // Bodies are refused past the limit before any handler (or password hash) runs.
@@ -103,33 +108,11 @@ pub fn router(state: AppState) -> Router {
         .layer(SetResponseHeaderLayer::overriding(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
         // Deny and approve links carry their token in the path: never pass it on.
         .layer(SetResponseHeaderLayer::overriding(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer")))
-        .layer(
-            // The span names the route template, never the raw path or a body: a deny
-            // token or an e-mail address in a URL stays out of the log.
-            TraceLayer::new_for_http().make_span_with(|req: &Request| {
-                let route = req.extensions().get::<MatchedPath>().map(|m| m.as_str().to_owned()).unwrap_or_else(|| "unmatched".into());
-                let id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
-                tracing::info_span!("http", method = %req.method(), route = %route, request_id = %id)
-            }),
-        )
+        // The request's log line and metrics, by route template (see `observe`).
+        .layer(axum::middleware::from_fn_with_state(observed, observe::observe))
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
-}
-
-/// Readiness (F-OPS-7): 200 while the server can serve; 503 `server.unavailable` with
-/// the outage as `reason` and `Retry-After` while it cannot (database down, disk full).
-async fn health(axum::extract::State(s): axum::extract::State<AppState>) -> axum::response::Response {
-    let ready = match s.db.readiness().await {
-        Ok(()) => s.services.clock_skew.check().map_err(|e| match e {
-            ninsho_domain::Error::Unavailable(o) => o,
-            _ => ninsho_domain::error::Outage::ClockSkew,
-        }),
-        Err(o) => Err(o),
-    };
-    match ready {
-        Ok(()) => axum::Json(serde_json::json!({"status": "ok", "backend": s.db.backend()})).into_response(),
-        Err(outage) => ApiError(ninsho_domain::Error::Unavailable(outage)).into_response(),
-    }
+        .layer(axum::middleware::map_request(observe::plain_request_id))
 }
 
 async fn openapi() -> impl IntoResponse {

@@ -258,6 +258,8 @@ async fn f_ops_4_every_success_answer_fits_its_documented_schema() {
     let doc = app.call("GET", "/api/openapi.json", None, None).await.body;
     let check = |method: &str, path: &str, r: &Resp| documented(&doc, method, path, r);
     check("get", "/health", &app.call("GET", "/health", None, None).await);
+    check("get", "/health/live", &app.call("GET", "/health/live", None, None).await);
+    check("get", "/health/ready", &app.call("GET", "/health/ready", None, None).await);
 
     // Sign-up, the e-mailed code, and the deny link of the same (now used) code.
     let email = unique_email();

@@ -47,8 +47,19 @@ async fn f_ops_1_serve_with_no_configuration_and_no_secret_in_the_logs() {
     // A full sign-up, app enrolment and sign-in with a code.
     let email = unique_email();
     let r = call(&http, &url, "POST", "/api/v1/sign-up", None, Some(json!({"email": email, "password": PASSWORD}))).await;
-    let email_code = code_in(&inbox_wait(&http, &url, &email, 0).await.unwrap());
+    let first_message = inbox_wait(&http, &url, &email, 0).await.unwrap();
+    let email_code = code_in(&first_message);
     let _ = &log;
+    // Request lines (F-OPS-4): a link with its token in the path, a path and a query
+    // with the address in them, and request ids, the client's own and a made-up one.
+    let deny_token = first_message.split_whitespace().find(|w| w.contains("/deny/")).unwrap().rsplit('/').next().unwrap().trim_end_matches('.').to_string();
+    let deny = http.get(format!("{url}/deny/{deny_token}")).header("x-request-id", "probe-deny-1").send().await.unwrap();
+    assert_eq!(deny.status(), 200);
+    assert_eq!(deny.headers()["x-request-id"], "probe-deny-1", "the request id comes back");
+    let lost = http.get(format!("{url}/nowhere/{email}?email={email}")).header("x-request-id", format!("{email}<script>")).send().await.unwrap();
+    assert_eq!(lost.status(), 404);
+    let lost_id = lost.headers()["x-request-id"].to_str().unwrap().to_string();
+    assert!(!lost_id.contains('@') && !lost_id.is_empty(), "an id that is not a plain id is replaced: {lost_id}");
     let cid = r.body["challenge_id"].as_str().unwrap();
     let token = call(&http, &url, "POST", &format!("/api/v1/challenges/{cid}/verify"), None, Some(json!({"code": email_code}))).await.body["session_token"].as_str().unwrap().to_string();
     call(&http, &url, "POST", "/api/v1/step-up", Some(&token), Some(json!({"password": PASSWORD}))).await;
@@ -72,9 +83,26 @@ async fn f_ops_1_serve_with_no_configuration_and_no_secret_in_the_logs() {
     let _ = reader.join();
     let log = collected.lock().unwrap().clone();
     assert!(log.lines().count() > 10, "the log has the requests: {log}");
-    for secret in [PASSWORD, &email_code, &totp_code, &code2, &key, &token] {
+    for secret in [PASSWORD, &email_code, &totp_code, &code2, &key, &token, &deny_token] {
         assert!(!contains_alone(&log, secret), "a secret is in the log: {secret}");
     }
+    // One line per request, by route template, with its status, latency, id and client.
+    let requests: Vec<Value> = log.lines().filter_map(|l| serde_json::from_str::<Value>(l).ok()).filter(|v| v["message"] == "request").collect();
+    assert!(requests.len() >= 10, "{log}");
+    for r in &requests {
+        assert!(r["route"].as_str().is_some_and(|p| p.starts_with('/') || p == "unmatched"), "{r}");
+        assert!(r["status"].as_u64().is_some_and(|s| (100..600).contains(&s)), "{r}");
+        assert!(r["latency_ms"].as_f64().is_some_and(|ms| ms >= 0.0), "{r}");
+        assert!(r["request_id"].as_str().is_some_and(|id| !id.is_empty()), "{r}");
+        assert_eq!(r["client"], "127.0.0.1", "{r}");
+        assert!(!r.to_string().contains(&email), "no address in a request line: {r}");
+    }
+    let line = |id: &str| requests.iter().find(|r| r["request_id"] == id).unwrap_or_else(|| panic!("no line for {id}: {log}")).clone();
+    let d = line("probe-deny-1");
+    assert_eq!((d["route"].as_str(), d["status"].as_u64(), d["method"].as_str()), (Some("/deny/{token}"), Some(200), Some("GET")), "{d}");
+    let l = line(&lost_id);
+    assert_eq!((l["route"].as_str(), l["status"].as_u64()), (Some("unmatched"), Some(404)), "{l}");
+    assert!(requests.iter().any(|r| r["route"] == "/api/v1/challenges/{id}/verify" && r["status"] == 200 && r["method"] == "POST"), "{log}");
     // Every line is structured.
     for line in log.lines().filter(|l| !l.trim().is_empty()) {
         assert!(serde_json::from_str::<Value>(line).is_ok(), "not JSON: {line}");
