@@ -37,6 +37,8 @@ pub struct AppState {
     pub services: Services<Db>,
     pub db: Db,
     pub config: Arc<Config>,
+    /// Service clients' requests this minute (F-INT-1).
+    pub service_limits: Arc<crate::service_api::RateLimits>,
 }
 
 impl App {
@@ -100,7 +102,7 @@ impl App {
             tasks.push(tokio::spawn(crate::metrics::upkeep(handle, rx.clone())));
             tracing::info!(addr = %bound, "metrics listening");
         }
-        let state = AppState { services: services.clone(), db: db.clone(), config: Arc::new(config) };
+        let state = AppState { services: services.clone(), db: db.clone(), config: Arc::new(config), service_limits: Arc::default() };
         let router = api::router(state);
         tasks.push(tokio::spawn(crate::serve::run(listener, router, header_timeout, rx.clone())));
         tracing::info!(%addr, backend = db.backend(), "ninsho listening");

@@ -7,6 +7,7 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 use ninsho_domain::service::LimitTarget;
+use ninsho_domain::types::Scope;
 
 use crate::config::Config;
 use crate::settings::{self, ConfigErrors, Flag, Loaded};
@@ -102,11 +103,46 @@ enum Admin {
         #[command(subcommand)]
         what: Resets,
     },
+    /// Service clients: the shop's services that call ninsho (F-INT-1).
+    Clients {
+        #[command(subcommand)]
+        what: Clients,
+    },
     /// What shoppers wrote after turning 2SV off, newest first (one JSON object a line).
     Feedback {
         #[arg(long, default_value_t = 100)]
         limit: i64,
     },
+}
+
+#[derive(Subcommand)]
+enum Clients {
+    /// Register a client; prints its id and its secret, once (ninsho keeps a keyed hash).
+    Add {
+        /// A name for people: letters, digits, '-', '_', '.'.
+        name: String,
+        /// What it may do (repeat the flag): sessions:read, step-up, deliveries:write,
+        /// deliveries:verify, accounts:read.
+        #[arg(long = "scope", required = true, value_parser = parse_scope)]
+        scopes: Vec<Scope>,
+        /// Requests a minute it may make, per instance.
+        #[arg(long, default_value_t = 6000)]
+        rate: i64,
+    },
+    /// Every client, one a line: id, name, scopes, rate, state.
+    List,
+    /// A new secret for the client (by name or id); the old one works for --grace seconds.
+    Rotate {
+        client: String,
+        #[arg(long, default_value_t = 86_400)]
+        grace: i64,
+    },
+    /// Every secret of the client (by name or id) stops working now.
+    Revoke { client: String },
+}
+
+fn parse_scope(s: &str) -> Result<Scope, String> {
+    Scope::parse(s).ok_or_else(|| format!("not a scope; one of {}", Scope::ALL.map(|s| s.as_str()).join(", ")))
 }
 
 #[derive(Subcommand)]
@@ -240,6 +276,13 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             crate::logging::init(log.format, "warn");
             resets(what, &c).await
         }
+        Command::Admin { what: Admin::Clients { what } } => {
+            crate::logging::init(log.format, "warn");
+            let services = crate::App::services(&c).await?;
+            let result = clients(&services, what).await;
+            services.store.close().await;
+            result
+        }
         Command::Admin { what: Admin::Feedback { limit } } => {
             crate::logging::init(log.format, "warn");
             let services = crate::App::services(&c).await?;
@@ -256,6 +299,38 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             crate::bench::run(a, &c).await
         }
     }
+}
+
+async fn clients(services: &ninsho_domain::Services<ninsho_storage::Db>, what: Clients) -> anyhow::Result<()> {
+    use secrecy::ExposeSecret;
+    let e = crate::config::operator_error;
+    match what {
+        Clients::Add { name, scopes, rate } => {
+            let (c, secret) = services.add_service_client(&name, &scopes, rate).await.map_err(e)?;
+            println!("client_id: {}\nclient_secret: {}\n# shown once: ninsho keeps only a keyed hash of the secret", c.id, secret.expose_secret());
+        }
+        Clients::List => {
+            let now = services.now();
+            for c in services.service_clients().await.map_err(e)? {
+                let state = match (c.revoked_at, c.previous_valid_until) {
+                    (Some(t), _) => format!("revoked {}", crate::web::time::when_utc(t)),
+                    (None, Some(t)) if t > now => format!("active; previous secret valid until {}", crate::web::time::when_utc(t)),
+                    (None, _) => "active".to_string(),
+                };
+                let scopes: Vec<&str> = c.scopes.iter().map(|s| s.as_str()).collect();
+                println!("{}\t{}\t{}\t{}/min\t{state}", c.id, c.name, scopes.join(" "), c.rate_per_minute);
+            }
+        }
+        Clients::Rotate { client, grace } => {
+            let (c, secret) = services.rotate_service_client(&client, grace).await.map_err(e)?;
+            println!("client_id: {}\nclient_secret: {}\n# shown once; the previous secret works for {grace} more seconds", c.id, secret.expose_secret());
+        }
+        Clients::Revoke { client } => {
+            let c = services.revoke_service_client(&client).await.map_err(e)?;
+            println!("{} ({}) revoked", c.id, c.name);
+        }
+    }
+    Ok(())
 }
 
 fn reset_id(s: &str) -> anyhow::Result<ninsho_domain::types::ResetRequestId> {

@@ -11,6 +11,7 @@ pub mod geoip;
 pub mod logging;
 pub mod metrics;
 pub mod serve;
+pub mod service_api;
 pub mod settings;
 pub mod web;
 

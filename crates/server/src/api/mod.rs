@@ -70,6 +70,7 @@ pub fn router(state: AppState) -> Router {
         .route("/password-reset/inspect", post(reset::inspect))
         .route("/password-reset/send", post(reset::send))
         .route("/password-reset/complete", post(reset::complete))
+        .nest("/service", crate::service_api::routes())
         .route(
             "/password-reset/recovery",
             post(reset::recovery).layer::<_, std::convert::Infallible>(DefaultBodyLimit::max(RECOVERY_BODY_BYTES)).layer::<_, std::convert::Infallible>(crate::web::pages::recovery::UPLOADS.clone()),

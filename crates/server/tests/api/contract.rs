@@ -73,6 +73,11 @@ checks.positive_data_acceptance.expected-statuses = ["2xx", "401", "403", "404",
 include-path = "/api/v1/account"
 checks.positive_data_acceptance.expected-statuses = ["2xx", "401", "403", "404", "409", "410", "422", "429"]
 
+# max_age is 0 or more (introspect.max_age_invalid).
+[[operations]]
+include-path = "/api/v1/service/sessions/introspect"
+checks.positive_data_acceptance.expected-statuses = ["2xx", "401", "403", "404", "409", "410", "422", "429"]
+
 # The document's bytes must be a DOC, DOCX, JPG, PDF or PNG matching its name.
 [[operations]]
 include-path = "/api/v1/recovery/requests"
@@ -155,6 +160,18 @@ async fn f_ops_4_the_openapi_document_and_the_server_agree_in_both_directions() 
     let (ok, out) = run(&exe, &app, &config, &with_token).await;
     eprintln!("--- with a stepped-up session ---\n{out}");
     assert!(ok, "schemathesis with a session found disagreements:\n{out}");
+    // The service surface, as a client with every scope.
+    let scopes = ninsho_domain::types::Scope::ALL;
+    let (_, secret) = app.running.services.add_service_client("schemathesis", &scopes, 6_000_000).await.unwrap();
+    let as_client = [
+        "--header".to_string(),
+        format!("Authorization: Bearer {}", secrecy::ExposeSecret::expose_secret(&secret)),
+        "--include-path-regex".to_string(),
+        "^/api/v1/service/".to_string(),
+    ];
+    let (ok, out) = run(&exe, &app, &config, &as_client).await;
+    eprintln!("--- as a service client ---\n{out}");
+    assert!(ok, "schemathesis as a service client found disagreements:\n{out}");
     // The session survived the run: the token run really ran signed in.
     let me = app.call("GET", "/api/v1/account", Some(&token), None).await;
     assert_eq!(me.status, 200, "{:?}", me.body);
@@ -320,5 +337,16 @@ async fn f_ops_4_every_success_answer_fits_its_documented_schema() {
     let document = json!({"file_name": "passport.pdf", "content_base64": data_encoding::BASE64.encode(pdf)});
     let reset = app.call("POST", "/api/v1/recovery/requests", None, Some(json!({"email": email, "password": PASSWORD, "doc_type": "passport", "document": document}))).await;
     check("post", "/api/v1/recovery/requests", &reset);
+    // The service surface: a live session and an unknown token.
+    let (_, secret) = app.running.services.add_service_client("contract", &[ninsho_domain::types::Scope::SessionsRead], 6000).await.unwrap();
+    let svc = |body: Value| {
+        let (http, url, auth) = (app.http.clone(), format!("{}/api/v1/service/sessions/introspect", app.url), format!("Bearer {}", secrecy::ExposeSecret::expose_secret(&secret)));
+        async move {
+            let r = http.post(url).header("authorization", auth).json(&body).send().await.unwrap();
+            Resp { status: r.status().as_u16(), headers: r.headers().clone(), body: r.json().await.unwrap() }
+        }
+    };
+    check("post", "/api/v1/service/sessions/introspect", &svc(json!({"token": token, "max_age": 300})).await);
+    check("post", "/api/v1/service/sessions/introspect", &svc(json!({"token": "unknown"})).await);
     app.shutdown().await;
 }

@@ -31,6 +31,7 @@ mod readable;
 mod recovery;
 mod reset;
 mod safety;
+mod service;
 mod signin;
 mod store;
 mod throttle;

@@ -1,0 +1,20 @@
+//! The service surface, `/api/v1/service/…` (F-INT-1): the shop's own services call
+//! ninsho here, as clients the operator registered (`ninsho admin clients`). A client
+//! authenticates with its secret — HTTP Basic (`client_id:secret`) or `Bearer secret`
+//! — and each route names the scope it needs. A shopper's session token never works
+//! here, and a client secret never works on the shopper surface: they are different
+//! kinds of secret, hashed with different keys.
+
+mod auth;
+mod sessions;
+
+use axum::Router;
+use axum::routing::post;
+
+pub use auth::{Caller, RateLimits};
+
+use crate::app::AppState;
+
+pub fn routes() -> Router<AppState> {
+    Router::new().route("/sessions/introspect", post(sessions::introspect))
+}

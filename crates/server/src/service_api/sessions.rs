@@ -1,0 +1,59 @@
+//! `POST /api/v1/service/sessions/introspect` (F-INT-2): is this shopper's session
+//! real, and how strongly was it authenticated? The answer has RFC 7662's shape; a
+//! session that cannot be used is `{"active": false}` and nothing else, whatever the
+//! reason, so the answer tells a caller nothing more than the token itself would.
+
+use axum::extract::State;
+use axum::response::{IntoResponse, Response};
+use ninsho_domain::Error;
+use ninsho_domain::types::Scope;
+use serde::Deserialize;
+use serde_json::json;
+
+use super::Caller;
+use crate::api::ApiResult;
+use crate::api::extract::Json;
+use crate::app::AppState;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IntrospectBody {
+    /// The shopper's session token.
+    token: String,
+    /// Seconds: answer `step_up_required` by the age of the last strong authentication.
+    #[serde(default, deserialize_with = "crate::api::extract::no_null")]
+    max_age: Option<i64>,
+}
+
+fn secs(ms: ninsho_domain::types::UnixMillis) -> i64 {
+    ms.0.div_euclid(1000)
+}
+
+pub async fn introspect(State(s): State<AppState>, caller: Caller, Json(b): Json<IntrospectBody>) -> ApiResult<Response> {
+    caller.require(Scope::SessionsRead)?;
+    if b.max_age.is_some_and(|m| m < 0) {
+        return Err(Error::invalid("introspect.max_age_invalid", "max_age", "max_age is a number of seconds, 0 or more").into());
+    }
+    let Some(i) = s.services.introspect(&b.token, b.max_age).await? else {
+        return Ok(axum::Json(json!({"active": false})).into_response());
+    };
+    let mut body = json!({
+        "active": true,
+        "token_type": "session",
+        "sub": i.account.to_string(),
+        "sid": i.session.to_string(),
+        "iat": secs(i.issued_at),
+        "exp": secs(i.expires_at),
+        "auth_time": secs(i.auth_time),
+        "amr": i.amr,
+        "acr": i.acr.as_str(),
+        "step_up": i.step_up.map(|(at, m)| json!({"at": secs(at), "method": ninsho_domain::service::amr_value(m).unwrap_or(m.as_str())})),
+        "twosv_enabled": i.twosv_enabled,
+        "locale": i.locale.as_str(),
+        "zoneinfo": i.zone.as_str(),
+    });
+    if let Some(required) = i.step_up_required {
+        body["step_up_required"] = json!(required);
+    }
+    Ok(axum::Json(body).into_response())
+}
