@@ -66,6 +66,7 @@ const RATIOS: &[Ratio] = &[
     Ratio { name: "TOTP verification / health", num: RowKind::TotpVerify, den: RowKind::Health, note: "" },
     Ratio { name: "code issuance / raw commit", num: RowKind::CodeIssue, den: RowKind::RawCommit, note: "" },
     Ratio { name: "sign-in page / health", num: RowKind::SignInPage, den: RowKind::Health, note: "target >= 0.5" },
+    Ratio { name: "session introspection / health", num: RowKind::Introspect, den: RowKind::Health, note: "target >= 0.5" },
 ];
 
 fn median(mut v: Vec<f64>) -> f64 {

@@ -60,10 +60,11 @@ pub enum RowKind {
     SentCodeVerify,
     TotpVerify,
     CodeIssue,
+    Introspect,
 }
 
 impl RowKind {
-    pub const ALL: [RowKind; 10] = [
+    pub const ALL: [RowKind; 11] = [
         RowKind::RawArgon,
         RowKind::SignIn,
         RowKind::UnknownSignIn,
@@ -74,6 +75,7 @@ impl RowKind {
         RowKind::SentCodeVerify,
         RowKind::TotpVerify,
         RowKind::CodeIssue,
+        RowKind::Introspect,
     ];
 
     pub fn label(self) -> &'static str {
@@ -88,6 +90,7 @@ impl RowKind {
             RowKind::SentCodeVerify => "sent-code verifications over HTTP",
             RowKind::TotpVerify => "TOTP verifications over HTTP",
             RowKind::CodeIssue => "code issuances over HTTP",
+            RowKind::Introspect => "session introspections by a service over HTTP",
         }
     }
 }
@@ -209,6 +212,22 @@ pub async fn measure(running: &Running, work: &Workload) -> anyhow::Result<Round
     })
     .await;
     rows.push((RowKind::Health, health));
+
+    // F-INT-2: a checkout asks about the shopper's session on every request.
+    let r = http.post(format!("{base}/api/v1/sign-in")).json(&json!({"email": acct.email.as_str(), "password": PASSWORD})).send().await?;
+    let session = r.json::<serde_json::Value>().await?["session_token"].as_str().map(str::to_string).ok_or_else(|| anyhow::anyhow!("bench set-up: no session"))?;
+    let (_, secret) = svc.add_service_client(&format!("bench-{}", uuid::Uuid::new_v4().simple()), &[Scope::SessionsRead], 6_000_000).await.map_err(store_err)?;
+    let (h, b, auth) = (http.clone(), base.clone(), format!("Bearer {}", secrecy::ExposeSecret::expose_secret(&secret)));
+    let sub = acct.id.to_string();
+    let introspections = row::run(n * 5, c, move |_| {
+        let (h, b, auth, session, sub) = (h.clone(), b.clone(), auth.clone(), session.clone(), sub.clone());
+        async move {
+            let r = h.post(format!("{b}/api/v1/service/sessions/introspect")).header("authorization", auth).json(&json!({"token": session})).send().await;
+            expect_json(r, 200, "an active session of the account", |v| v["active"] == true && v["sub"] == sub.as_str()).await
+        }
+    })
+    .await;
+    rows.push((RowKind::Introspect, introspections));
 
     // A first visit: no cookie, so each request also mints a CSRF secret.
     let (h, b) = (http.clone(), base.clone());
