@@ -24,6 +24,7 @@ pub struct KeyRing {
     code_key: Zeroizing<[u8; 32]>,
     token_key: Zeroizing<[u8; 32]>,
     link_key: Zeroizing<[u8; 32]>,
+    audit_seed: Zeroizing<[u8; 32]>,
     aead: XChaCha20Poly1305,
 }
 
@@ -49,6 +50,7 @@ impl KeyRing {
             code_key: derive(&master, "code-hash-v1"),
             token_key: derive(&master, "token-hash-v1"),
             link_key: derive(&master, "signed-link-v1"),
+            audit_seed: derive(&master, "audit-checkpoint-ed25519-v1"),
             aead: XChaCha20Poly1305::new(enc.as_slice().into()),
         };
         master.zeroize();
@@ -98,6 +100,12 @@ impl KeyRing {
 
     pub fn verify_link(&self, data: &[u8], sig: &[u8]) -> bool {
         bool::from(self.sign_link(data).as_slice().ct_eq(sig))
+    }
+
+    /// The key that signs checkpoints of the security log (F-OPS-6). Its public half is
+    /// what an operator keeps elsewhere to check them.
+    pub fn audit_signing_key(&self) -> ed25519_dalek::SigningKey {
+        ed25519_dalek::SigningKey::from_bytes(&self.audit_seed)
     }
 
     /// Encrypts a secret; `aad` names table, row and purpose, so a ciphertext moved to
