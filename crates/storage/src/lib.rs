@@ -11,6 +11,7 @@ use ninsho_domain::ports::*;
 use ninsho_domain::types::*;
 
 mod attempt;
+pub mod chain;
 pub mod migrate;
 mod writes;
 
@@ -19,6 +20,9 @@ pub mod sqlite {
     //! crash), one writer connection, `BEGIN IMMEDIATE` for every write.
     type DB = sqlx::Sqlite;
     const BEGIN_WRITE: &str = "BEGIN IMMEDIATE";
+    /// One writer: the head needs no lock of its own.
+    const HEAD_FOR_UPDATE: &str = "select last_seq, last_hash, checkpoint_at from audit_head where id = 1";
+    const LOCK_HEAD_FIRST: bool = false;
     /// Commits go through the group commit instead.
     const ONE_STATEMENT: bool = false;
     /// The database's clock, in milliseconds since the epoch.
@@ -27,6 +31,7 @@ pub mod sqlite {
         where id in (select id from outbox where status = 'pending' and next_attempt_at <= $1 and (lease_until is null or lease_until < $1) order by next_attempt_at limit $3) \
         returning id, account_id, template, channel, destination, locale, payload, created_at, quota_keys, attempts, challenge_id";
     include!("store_impl.rs");
+    include!("chain_impl.rs");
 }
 
 pub mod postgres {
@@ -34,6 +39,9 @@ pub mod postgres {
     //! `for update skip locked` so two dispatchers never take the same message.
     type DB = sqlx::Postgres;
     const BEGIN_WRITE: &str = "BEGIN";
+    /// Held to the commit: appenders of every instance queue here (F-OPS-6).
+    const HEAD_FOR_UPDATE: &str = "select last_seq, last_hash, checkpoint_at from audit_head where id = 1 for update";
+    const LOCK_HEAD_FIRST: bool = true;
     /// The writes of the hot paths commit as one statement (`writes::one_statement`).
     const ONE_STATEMENT: bool = true;
     /// The database server's clock (not the transaction's start), in milliseconds.
@@ -42,6 +50,7 @@ pub mod postgres {
         where id in (select id from outbox where status = 'pending' and next_attempt_at <= $1 and (lease_until is null or lease_until < $1) order by next_attempt_at limit $3 for update skip locked) \
         returning id, account_id, template, channel, destination, locale, payload, created_at, quota_keys, attempts, challenge_id";
     include!("store_impl.rs");
+    include!("chain_impl.rs");
 }
 
 /// A database error as the domain sees it. Faults that pass by themselves — a full

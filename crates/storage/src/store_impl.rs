@@ -99,6 +99,7 @@ async fn apply_attempt(tx: &mut Tx, a: &CodeAttempt, on_right: &[Write]) -> Resu
 }
 
 async fn apply_work(tx: &mut Tx, work: &Work) -> Result<AttemptOutcome, CommitError> {
+    lock_head_first(tx, work).await?;
     match work {
         Work::Writes(w) => apply_all(tx, w).await.map(|()| AttemptOutcome::Accepted),
         Work::Attempt(a, on_right) => apply_attempt(tx, a, on_right).await,
@@ -400,6 +401,9 @@ fn probe_pad() -> Vec<u8> {
 
 /// Applies one write; `Ok(false)` when a guarded statement changed nothing.
 async fn apply(tx: &mut Tx, w: &Write) -> Result<bool, sqlx::Error> {
+    if let Write::InsertEvent(e) = w {
+        return append_event(tx, e).await.map(|_| true);
+    }
     for s in statements(w) {
         let n = bind_all(sqlx::query(s.sql), &s.args).execute(&mut **tx).await?.rows_affected();
         if s.guarded && n == 0 {
