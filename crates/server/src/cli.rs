@@ -54,6 +54,11 @@ enum Admin {
         #[command(flatten)]
         common: CommonArgs,
     },
+    /// The tamper-evident security log (F-OPS-6): verify, checkpoint, public-key.
+    Audit {
+        #[command(subcommand)]
+        what: crate::audit::AuditCommand,
+    },
 }
 
 #[derive(Subcommand)]
@@ -419,6 +424,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             Ok(())
         }
+        Command::Admin { what: Admin::Audit { what } } => crate::audit::run(what).await,
         Command::Bench(a) => crate::bench::run(a).await,
     }
 }

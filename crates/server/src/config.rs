@@ -49,6 +49,9 @@ pub struct Config {
     /// A MaxMind DB file (City or Country) that names the place of client addresses in
     /// the device list and history; without one, places are left out.
     pub geoip_db: Option<PathBuf>,
+    /// How often the security log's head is signed into it (F-OPS-6); an instance skips
+    /// its turn when another wrote a checkpoint within the period.
+    pub audit_checkpoint_every: std::time::Duration,
 }
 
 impl Config {
@@ -77,6 +80,7 @@ impl Config {
             dispatch: DispatchConfig::default(),
             official,
             geoip_db: None,
+            audit_checkpoint_every: std::time::Duration::from_secs(3600),
         }
     }
 
