@@ -60,10 +60,12 @@ pub enum RowKind {
     SentCodeVerify,
     TotpVerify,
     CodeIssue,
+    PlainEvent,
+    ChainedEvent,
 }
 
 impl RowKind {
-    pub const ALL: [RowKind; 10] = [
+    pub const ALL: [RowKind; 12] = [
         RowKind::RawArgon,
         RowKind::SignIn,
         RowKind::UnknownSignIn,
@@ -74,6 +76,8 @@ impl RowKind {
         RowKind::SentCodeVerify,
         RowKind::TotpVerify,
         RowKind::CodeIssue,
+        RowKind::PlainEvent,
+        RowKind::ChainedEvent,
     ];
 
     pub fn label(self) -> &'static str {
@@ -88,6 +92,8 @@ impl RowKind {
             RowKind::SentCodeVerify => "sent-code verifications over HTTP",
             RowKind::TotpVerify => "TOTP verifications over HTTP",
             RowKind::CodeIssue => "code issuances over HTTP",
+            RowKind::PlainEvent => "event writes without the chain (scratch table)",
+            RowKind::ChainedEvent => "event writes on the chain (F-OPS-6)",
         }
     }
 }
@@ -128,6 +134,21 @@ fn challenge(account: AccountId, now: UnixMillis, factor: Option<FactorId>, code
         code_hash,
         code_expires_at: Some(now.plus_secs(3600)),
         ..Challenge::open(id, account, Purpose::SignIn, now, now.plus_secs(3600))
+    }
+}
+
+/// A sign-in event as the sign-in path writes it.
+fn bench_event(account: AccountId, i: usize) -> ninsho_domain::ports::Event {
+    ninsho_domain::ports::Event {
+        id: EventId::new(),
+        account_id: Some(account),
+        at: UnixMillis(i as i64),
+        kind: EventKind::SignIn,
+        ip: Some("192.0.2.1".into()),
+        user_agent: Some("Mozilla/5.0 (X11; Linux x86_64) bench".into()),
+        device_hash: Some(vec![7; 32]),
+        detail: "password".into(),
+        unfamiliar: false,
     }
 }
 
@@ -174,6 +195,7 @@ pub async fn measure(running: &Running, work: &Workload) -> anyhow::Result<Round
     let phc = svc.hasher.hash(&SecretString::from(PASSWORD.to_string())).await.map_err(store_err)?;
     let acct = account(now, &phc);
     svc.store.commit(vec![Write::InsertAccount(acct.clone())]).await.map_err(store_err)?;
+    let acct_id = acct.id;
 
     // A verified account without 2SV, signed in a moment ago: the password alone signs in.
     let (h, b, em) = (http.clone(), base.clone(), acct.email.as_str().to_string());
@@ -234,6 +256,23 @@ pub async fn measure(running: &Running, work: &Workload) -> anyhow::Result<Round
     })
     .await;
     rows.push((RowKind::RawCommit, commits));
+
+    // F-OPS-6: what the chain's head costs an event write. The same row in its own
+    // commit, once into a table of the same shape and once appended to the chain.
+    let d = db.clone();
+    let plain = row::run(n, c, move |i| {
+        let d = d.clone();
+        async move { d.bench_plain_event(&bench_event(acct_id, i)).await.map_err(|e| format!("{e:?}")) }
+    })
+    .await;
+    let d = db.clone();
+    let chained = row::run(n, c, move |i| {
+        let d = d.clone();
+        async move { d.bench_chained_event(&bench_event(acct_id, i)).await.map_err(|e| format!("{e:?}")) }
+    })
+    .await;
+    rows.push((RowKind::PlainEvent, plain));
+    rows.push((RowKind::ChainedEvent, chained));
 
     // Sent codes: challenges whose code we know, verified over HTTP.
     let mut ids = Vec::with_capacity(n);
