@@ -2,9 +2,10 @@
 // `store_impl.rs`, and included right after it: it uses that file's imports and `Tx`.
 //
 // Every event is written by `append_event`, inside the transaction of the writes it
-// belongs to. It takes the head row first (PostgreSQL: `for update`, held to the
-// commit), so appenders of every instance queue on that row and the chain's order is
-// the order in which they commit; on SQLite there is one writer anyway.
+// belongs to, after that transaction's other writes (`apply_all`). It takes the head
+// row (PostgreSQL: `for update`, held to the commit), so appenders of every instance
+// queue on that row and the chain's order is the order in which they commit; on
+// SQLite there is one writer anyway.
 
 use ninsho_domain::audit::{self, Checkpoint, EventColumns, Hash, Head, StoredEvent};
 
@@ -46,25 +47,6 @@ pub(crate) async fn append_event(tx: &mut Tx, e: &Event) -> Result<Head, sqlx::E
         .await?;
     sqlx::query("update audit_head set last_seq = $1, last_hash = $2 where id = 1").bind(seq).bind(&hash[..]).execute(&mut **tx).await?;
     Ok(Head { seq, hash })
-}
-
-/// Whether committing this work appends to the chain.
-fn appends(work: &Work) -> bool {
-    let has = |ws: &[Write]| ws.iter().any(|w| matches!(w, Write::InsertEvent(_)));
-    match work {
-        Work::Writes(w) => has(w),
-        Work::Attempt(a, on_right) => has(&a.on_wrong) || has(on_right),
-    }
-}
-
-/// Takes the head before any other row of the work: every appender then locks the head
-/// first, so none can hold a row another appender needs while waiting for the head
-/// (which would deadlock).
-async fn lock_head_first(tx: &mut Tx, work: &Work) -> Result<(), CommitError> {
-    if LOCK_HEAD_FIRST && appends(work) {
-        lock_head(tx).await.map_err(|e| CommitError::Store(db_err(e)))?;
-    }
-    Ok(())
 }
 
 fn stored_event(r: &DbRow) -> Result<StoredEvent, sqlx::Error> {

@@ -22,7 +22,6 @@ pub mod sqlite {
     const BEGIN_WRITE: &str = "BEGIN IMMEDIATE";
     /// One writer: the head needs no lock of its own.
     const HEAD_FOR_UPDATE: &str = "select last_seq, last_hash, checkpoint_at from audit_head where id = 1";
-    const LOCK_HEAD_FIRST: bool = false;
     /// Commits go through the group commit instead.
     const ONE_STATEMENT: bool = false;
     /// The database's clock, in milliseconds since the epoch.
@@ -41,7 +40,6 @@ pub mod postgres {
     const BEGIN_WRITE: &str = "BEGIN";
     /// Held to the commit: appenders of every instance queue here (F-OPS-6).
     const HEAD_FOR_UPDATE: &str = "select last_seq, last_hash, checkpoint_at from audit_head where id = 1 for update";
-    const LOCK_HEAD_FIRST: bool = true;
     /// The writes of the hot paths commit as one statement (`writes::one_statement`).
     const ONE_STATEMENT: bool = true;
     /// The database server's clock (not the transaction's start), in milliseconds.

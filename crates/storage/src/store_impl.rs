@@ -49,9 +49,14 @@ pub(crate) struct Job {
 #[allow(dead_code)]
 const MAX_GROUP: usize = 64;
 
-/// Applies a whole list; stops at the first guard that does not hold.
+/// Applies a whole list; stops at the first guard that does not hold. Events go last
+/// (F-OPS-6): the chain's head is then the last row an appender locks, held only
+/// through its own few statements and the commit, and an appender holding it never
+/// waits for another row — so no two appenders can lock each other out.
 async fn apply_all(tx: &mut Tx, writes: &[Write]) -> Result<(), CommitError> {
-    for (i, w) in writes.iter().enumerate() {
+    let is_event = |w: &Write| matches!(w, Write::InsertEvent(_));
+    let ordered = writes.iter().enumerate().filter(|(_, w)| !is_event(w)).chain(writes.iter().enumerate().filter(|(_, w)| is_event(w)));
+    for (i, w) in ordered {
         match apply(tx, w).await {
             Ok(true) => {}
             Ok(false) => return Err(CommitError::Guard(i)),
@@ -99,7 +104,6 @@ async fn apply_attempt(tx: &mut Tx, a: &CodeAttempt, on_right: &[Write]) -> Resu
 }
 
 async fn apply_work(tx: &mut Tx, work: &Work) -> Result<AttemptOutcome, CommitError> {
-    lock_head_first(tx, work).await?;
     match work {
         Work::Writes(w) => apply_all(tx, w).await.map(|()| AttemptOutcome::Accepted),
         Work::Attempt(a, on_right) => apply_attempt(tx, a, on_right).await,
