@@ -21,7 +21,8 @@ create table audit_head (
 insert into audit_head (id, last_seq, last_hash, checkpoint_at) values (1, 0, zeroblob(32), 0);
 
 -- The bench's baseline for chained event writes: the same row into a table of the
--- same shape, without the head.
+-- same shape and indexes, without the head (its seq is not unique: every baseline
+-- row has seq 0).
 create table bench_events (
     id blob primary key,
     account_id blob,
@@ -36,3 +37,7 @@ create table bench_events (
     prev_hash blob,
     hash blob
 );
+create index bench_events_account on bench_events(account_id, at);
+create index bench_events_account_kind_device on bench_events(account_id, kind, device_hash);
+create index bench_events_account_kind_at on bench_events(account_id, kind, at);
+create index bench_events_seq on bench_events(seq);
