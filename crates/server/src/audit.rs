@@ -1,6 +1,13 @@
 //! The security log's chain from the operator's side (F-OPS-6): `ninsho admin audit
-//! verify | checkpoint | public-key`, and the checkpoint every instance offers to write
-//! each `audit_checkpoint_every`.
+//! verify | checkpoint | public-key`, the chainer every instance runs, and the
+//! checkpoint every instance offers to write each `audit_checkpoint_every`.
+//!
+//! Events are chained after their commit (storage `chain_impl`): the hot paths insert
+//! them unchained and this instance's chainer gives them their place within about
+//! `CHAIN_EVERY`. An event is tamper-evident once chained; between its commit and its
+//! chaining it is not. `verify` tells unchained rows apart: those older than
+//! `CHAIN_GRACE_MS` before the newest chained event were inserted outside the chain
+//! (a break); younger ones are counted as not yet chained.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -10,7 +17,7 @@ use ninsho_domain::audit::{self, Checkpoint, GENESIS, Hash, Head, VerifyingKey};
 use ninsho_domain::crypto::KeyRing;
 use ninsho_domain::ports::Clock;
 use ninsho_storage::Db;
-use ninsho_storage::chain::ChainRow;
+use ninsho_storage::chain::{CHAIN_GRACE_MS, ChainRow};
 use tokio::sync::watch;
 use uuid::Uuid;
 
@@ -95,14 +102,21 @@ impl std::fmt::Display for Break {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Verdict {
-    Intact { events: i64, head: Head },
+    /// `pending`: events committed but not chained yet (younger than the grace).
+    Intact { events: i64, head: Head, pending: i64 },
     Broken(Break),
 }
 
 impl std::fmt::Display for Verdict {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Verdict::Intact { events, head } => write!(f, "chain intact: {events} events, head {}", audit::hex(&head.hash)),
+            Verdict::Intact { events, head, pending } => {
+                write!(f, "chain intact: {events} events, head {}", audit::hex(&head.hash))?;
+                if *pending > 0 {
+                    write!(f, "\n{pending} events not yet chained (written after the check began)")?;
+                }
+                Ok(())
+            }
             Verdict::Broken(b) => b.fmt(f),
         }
     }
@@ -120,6 +134,8 @@ fn id_text(id: Option<Uuid>) -> String {
 pub async fn verify(db: &Db, key: &VerifyingKey) -> Result<Verdict, ninsho_domain::Error> {
     let (mut running, mut expected, mut after) = (GENESIS, 1i64, 0i64);
     let mut last_id = None;
+    // The newest `at` chained: unchained rows much older than it are not late commits.
+    let mut newest = i64::MIN;
     loop {
         let page = db.audit_page(after, PAGE).await?;
         if page.is_empty() {
@@ -132,6 +148,9 @@ pub async fn verify(db: &Db, key: &VerifyingKey) -> Result<Verdict, ninsho_domai
                 Err(verdict) => return Ok(verdict),
             }
             last_id = row.id;
+            if let Ok(e) = &row.event {
+                newest = newest.max(e.at);
+            }
             expected += 1;
         }
     }
@@ -147,16 +166,21 @@ pub async fn verify(db: &Db, key: &VerifyingKey) -> Result<Verdict, ninsho_domai
     if head.hash != running {
         return Ok(broken(BreakKind::Changed, last, last_id, "the head's hash is not the last event's"));
     }
-    let outside = db.audit_unchained().await?;
-    if outside.count > 0 {
+    let cutoff = if last == 0 { i64::MIN } else { newest.saturating_sub(CHAIN_GRACE_MS) };
+    let unchained = db.audit_unchained(cutoff).await?;
+    if unchained.outside > 0 {
         return Ok(Verdict::Broken(Break {
             kind: BreakKind::Inserted,
             seq: None,
-            event: outside.first,
-            why: format!("{} event(s) without a place in the chain", outside.count),
+            event: unchained.first,
+            why: format!(
+                "{} event(s) inserted outside the chain: without a place in it and more than {} s older than the newest chained event",
+                unchained.outside,
+                CHAIN_GRACE_MS / 1000
+            ),
         }));
     }
-    Ok(Verdict::Intact { events: last, head })
+    Ok(Verdict::Intact { events: last, head, pending: unchained.pending })
 }
 
 /// One row against the running hash: its hash to carry on with, or the verdict.
@@ -222,7 +246,8 @@ async fn checkpoint_fault(db: &Db, key: &VerifyingKey, detail: &str, seq: i64, r
     Ok(None)
 }
 
-/// Signs the head and appends the checkpoint, unless one is younger than `min_gap`
+/// Chains what is pending, then signs the head and appends the checkpoint, unless one
+/// is younger than `min_gap`
 /// (zero: now, whatever). Logged as a line of its own too: a copy outside the database.
 pub async fn write_checkpoint(db: &Db, keys: &KeyRing, clock: &dyn Clock, min_gap: std::time::Duration) -> Result<Option<Checkpoint>, ninsho_domain::Error> {
     let gap = i64::try_from(min_gap.as_millis()).unwrap_or(i64::MAX);
@@ -231,6 +256,23 @@ pub async fn write_checkpoint(db: &Db, keys: &KeyRing, clock: &dyn Clock, min_ga
         tracing::info!(event = %event.id.0, head_seq = cp.head.seq, head_hash = %audit::hex(&cp.head.hash), signature = %audit::hex(&cp.signature), "security log checkpoint");
         cp
     }))
+}
+
+/// How often an instance looks for events to chain: one indexed read when there are none.
+pub const CHAIN_EVERY: std::time::Duration = std::time::Duration::from_millis(500);
+
+/// This instance's chainer: every `CHAIN_EVERY`, chains what has been committed
+/// (instances take turns on the head). Stops between batches at shutdown.
+pub async fn chain_continuously(db: Db, mut stop: watch::Receiver<bool>) {
+    loop {
+        if let Err(e) = db.chain_all().await {
+            tracing::warn!(error = %e, "the security log was not chained; trying again shortly");
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(CHAIN_EVERY) => {}
+            _ = stop.changed() => return,
+        }
+    }
 }
 
 /// Every `every`, a checkpoint unless another instance wrote one within the period.
@@ -281,7 +323,14 @@ pub async fn run(what: AuditCommand) -> anyhow::Result<()> {
             }),
             Err(e) => Err(e),
         },
-        _ => verify(&db, &key).await.map_err(operator_error).and_then(|v| match v {
+        // What was committed before the command is chained first, so it is covered.
+        _ => async {
+            db.chain_all().await?;
+            verify(&db, &key).await
+        }
+        .await
+        .map_err(operator_error)
+        .and_then(|v| match v {
             Verdict::Intact { .. } => {
                 println!("{v}");
                 Ok(())

@@ -197,7 +197,7 @@ mod tests {
         let m = FactorId::new();
         let now = UnixMillis(9);
         let mut a = attempt(CodeCheck::Decided(true), Some(m));
-        let event = Write::InsertEvent(Event {
+        a.on_wrong = vec![Write::InsertEvent(Event {
             id: EventId::new(),
             account_id: None,
             at: now,
@@ -207,17 +207,13 @@ mod tests {
             device_hash: None,
             detail: String::new(),
             unfamiliar: false,
-        });
-        // An event advances the security log's head (F-OPS-6): that check is a transaction.
-        a.on_wrong = vec![event];
-        assert!(one_statement(&a, &[]).is_none());
-        a.on_wrong = vec![Write::TouchSignIn { account: AccountId::new(), now }];
+        })];
         let right = [Write::AdvanceTotpStep { factor: m, step: 3 }, Write::TouchSignIn { account: AccountId::new(), now }];
         let one = one_statement(&a, &right).expect("hot writes");
         assert!(one.sql.starts_with("with g as (update challenges"), "{}", one.sql);
         assert!(one.sql.contains(", f as (update factors"), "{}", one.sql);
         assert!(one.sql.contains("ninsho_refuse(0)") && !one.sql.contains("ninsho_refuse(1)"), "only guards of the right branch: {}", one.sql);
-        assert!(one.sql.contains("x0 as (update accounts") && one.sql.contains(WRONG), "{}", one.sql);
+        assert!(one.sql.contains("insert into events") && one.sql.contains(WRONG), "{}", one.sql);
         let mut used: Vec<usize> = one.sql.split('$').skip(1).map(|p| p.chars().take_while(char::is_ascii_digit).collect::<String>().parse().unwrap()).collect();
         used.sort_unstable();
         used.dedup();

@@ -1,5 +1,5 @@
 //! What the security log's chain (F-OPS-6, `chain_impl.rs`) hands to its verifier, and
-//! `Db`'s doors to it. Verification itself lives with the CLI (`ninsho admin audit`).
+//! `Db`'s doors to it, the chainer among them. Verification itself lives with the CLI (`ninsho admin audit`).
 
 use ninsho_domain::audit::{Checkpoint, Hash, Head, SigningKey, StoredEvent};
 use ninsho_domain::error::Error;
@@ -21,11 +21,24 @@ pub struct ChainRow {
     pub event: Result<StoredEvent, String>,
 }
 
-/// Events that have no seq: the application never writes one.
+/// How much older than the newest chained event an unchained one may be and still be
+/// a commit the chainer has not reached yet (a long transaction, a clock a little
+/// behind). Older unchained rows were inserted outside the chain: never chained, named
+/// by verification.
+pub const CHAIN_GRACE_MS: i64 = 5 * 60 * 1000;
+
+/// How many events the chainer takes per transaction.
+pub const CHAIN_BATCH: i64 = 500;
+
+/// Events that have no seq.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Unchained {
-    pub count: i64,
+    /// Older than the grace before the newest chained event: inserted outside the chain.
+    pub outside: i64,
+    /// The first of those, in (at, id) order.
     pub first: Option<Uuid>,
+    /// Not chained yet: committed after the chainer last ran.
+    pub pending: i64,
 }
 
 macro_rules! forward {
@@ -50,12 +63,26 @@ forward! {
     fn audit_event_with_hash(&self, hash: &Hash) -> Result<Option<(i64, Option<Uuid>)>, Error>;
     /// The stored hash at `seq`.
     fn audit_hash_at(&self, seq: i64) -> Result<Option<Vec<u8>>, Error>;
-    /// Events outside the chain.
-    fn audit_unchained(&self) -> Result<Unchained, Error>;
-    /// Signs and appends a checkpoint unless one is younger than `min_gap_ms`.
+    /// Unchained events, split at `cutoff` (`at` before it: outside the chain).
+    fn audit_unchained(&self, cutoff: i64) -> Result<Unchained, Error>;
+    /// Chains up to `limit` committed events in a transaction of its own (one chainer
+    /// at a time across instances); how many. Cheap when there is nothing to chain.
+    fn chain_pending(&self, limit: i64) -> Result<u64, Error>;
+    /// Chains what is pending, then signs and appends a checkpoint unless one is
+    /// younger than `min_gap_ms`.
     fn audit_checkpoint(&self, now: UnixMillis, min_gap_ms: i64, key: &SigningKey) -> Result<Option<(Checkpoint, Event)>, Error>;
-    /// The bench: one chained event in its own commit.
-    fn bench_chained_event(&self, e: &Event) -> Result<(), Error>;
-    /// The bench's baseline: the same row without the chain's head.
-    fn bench_plain_event(&self, e: &Event) -> Result<(), Error>;
+}
+
+impl Db {
+    /// Chains everything committed so far, a batch per transaction; how many.
+    pub async fn chain_all(&self) -> Result<u64, Error> {
+        let mut total = 0;
+        loop {
+            let n = self.chain_pending(CHAIN_BATCH).await?;
+            total += n;
+            if n < CHAIN_BATCH as u64 {
+                return Ok(total);
+            }
+        }
+    }
 }

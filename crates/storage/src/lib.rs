@@ -20,8 +20,8 @@ pub mod sqlite {
     //! crash), one writer connection, `BEGIN IMMEDIATE` for every write.
     type DB = sqlx::Sqlite;
     const BEGIN_WRITE: &str = "BEGIN IMMEDIATE";
-    /// One writer: the head needs no lock of its own.
-    const HEAD_FOR_UPDATE: &str = "select last_seq, last_hash, checkpoint_at from audit_head where id = 1";
+    /// One writer (`BEGIN IMMEDIATE`): the head needs no lock of its own.
+    const HEAD_FOR_UPDATE: &str = "select last_seq, last_hash, checkpoint_at, last_at from audit_head where id = 1";
     /// Commits go through the group commit instead.
     const ONE_STATEMENT: bool = false;
     /// The database's clock, in milliseconds since the epoch.
@@ -38,8 +38,8 @@ pub mod postgres {
     //! `for update skip locked` so two dispatchers never take the same message.
     type DB = sqlx::Postgres;
     const BEGIN_WRITE: &str = "BEGIN";
-    /// Held to the commit: appenders of every instance queue here (F-OPS-6).
-    const HEAD_FOR_UPDATE: &str = "select last_seq, last_hash, checkpoint_at from audit_head where id = 1 for update";
+    /// Held to the commit: one chainer at a time across instances (F-OPS-6).
+    const HEAD_FOR_UPDATE: &str = "select last_seq, last_hash, checkpoint_at, last_at from audit_head where id = 1 for update";
     /// The writes of the hot paths commit as one statement (`writes::one_statement`).
     const ONE_STATEMENT: bool = true;
     /// The database server's clock (not the transaction's start), in milliseconds.

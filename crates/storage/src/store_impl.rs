@@ -49,14 +49,9 @@ pub(crate) struct Job {
 #[allow(dead_code)]
 const MAX_GROUP: usize = 64;
 
-/// Applies a whole list; stops at the first guard that does not hold. Events go last
-/// (F-OPS-6): the chain's head is then the last row an appender locks, held only
-/// through its own few statements and the commit, and an appender holding it never
-/// waits for another row — so no two appenders can lock each other out.
+/// Applies a whole list; stops at the first guard that does not hold.
 async fn apply_all(tx: &mut Tx, writes: &[Write]) -> Result<(), CommitError> {
-    let is_event = |w: &Write| matches!(w, Write::InsertEvent(_));
-    let ordered = writes.iter().enumerate().filter(|(_, w)| !is_event(w)).chain(writes.iter().enumerate().filter(|(_, w)| is_event(w)));
-    for (i, w) in ordered {
+    for (i, w) in writes.iter().enumerate() {
         match apply(tx, w).await {
             Ok(true) => {}
             Ok(false) => return Err(CommitError::Guard(i)),
@@ -405,9 +400,6 @@ fn probe_pad() -> Vec<u8> {
 
 /// Applies one write; `Ok(false)` when a guarded statement changed nothing.
 async fn apply(tx: &mut Tx, w: &Write) -> Result<bool, sqlx::Error> {
-    if let Write::InsertEvent(e) = w {
-        return append_event(tx, e).await.map(|_| true);
-    }
     for s in statements(w) {
         let n = bind_all(sqlx::query(s.sql), &s.args).execute(&mut **tx).await?.rows_affected();
         if s.guarded && n == 0 {

@@ -190,8 +190,10 @@ pub(crate) fn statements(w: &Write) -> Vec<Stmt> {
             always("update trusted_browsers set revoked_at = $2 where account_id = $1 and revoked_at is null", args![account.0, now.0])
         }
         Write::TouchTrustedBrowser { browser, now } => always("update trusted_browsers set last_used_at = $2 where id = $1", args![browser.0, now.0]),
-        // Appended to the chain by `chain_impl::append_event` (it needs the head), never here.
-        Write::InsertEvent(_) => vec![],
+        Write::InsertEvent(e) => guarded(
+            "insert into events (id, account_id, at, kind, ip, user_agent, device_hash, detail, unfamiliar) values ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            args![e.id.0, e.account_id.map(|a| a.0), e.at.0, e.kind.as_str(), e.ip.clone(), e.user_agent.clone(), e.device_hash.clone(), e.detail.as_str(), e.unfamiliar],
+        ),
         Write::InsertOutbox(m) => guarded(
             "insert into outbox (id, account_id, template, channel, destination, locale, payload, created_at, quota_keys, status, attempts, next_attempt_at, challenge_id) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'pending', 0, $8, $10)",
             args![m.id.0, m.account_id.map(|a| a.0), m.template.as_str(), m.channel.as_str(), m.destination.as_str(), m.locale.as_str(), m.payload.as_slice(),
@@ -283,9 +285,7 @@ pub(crate) fn touch(w: &Write) -> Option<Touch> {
         Write::ChargeQuota { key, .. } => Some(Touch::Row("send_quota", key.as_bytes().to_vec())),
         Write::TakePasswordTry { key, .. } => Some(Touch::Row("password_throttle", key.as_str().as_bytes().to_vec())),
         Write::InsertSession(_) => Some(Touch::Insert("sessions")),
-        // An event advances the chain's head, which is read, hashed on and locked to
-        // the commit (F-OPS-6): its list runs as a transaction.
-        Write::InsertEvent(_) => None,
+        Write::InsertEvent(_) => Some(Touch::Insert("events")),
         Write::InsertOutbox(_) => Some(Touch::Insert("outbox")),
         Write::InsertChallenge(_) => Some(Touch::Insert("challenges")),
         Write::InsertTrustedBrowser(_) => Some(Touch::Insert("trusted_browsers")),

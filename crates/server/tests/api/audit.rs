@@ -91,9 +91,18 @@ fn broken(v: Verdict) -> ninsho_server::audit::Break {
     }
 }
 
+/// Chains what has been committed (as the instance's chainer would shortly).
+async fn chained(app: &TestApp) {
+    app.running.db.chain_all().await.unwrap();
+}
+
 async fn assert_intact(app: &TestApp, what: &str) -> (i64, Head) {
+    chained(app).await;
     match verify(&app.running.db, &public_key()).await.unwrap() {
-        Verdict::Intact { events, head } => (events, head),
+        Verdict::Intact { events, head, pending } => {
+            assert_eq!(pending, 0, "{what}: nothing is written meanwhile");
+            (events, head)
+        }
         Verdict::Broken(b) => panic!("{what}: {b}"),
     }
 }
@@ -169,11 +178,14 @@ async fn f_ops_6_a_changed_removed_or_reordered_event_is_named() {
         let br = broken(verify(&app.running.db, &public_key()).await.unwrap());
         assert_eq!((br.kind, br.seq), (BreakKind::Removed, Some(last)), "{b:?}: {br}");
         assert!(br.to_string().contains("missing at the end"), "{br}");
-        // A row slipped in beside the chain (no seq) is found too.
-        raw.exec(&format!("update events set seq = null, prev_hash = null, hash = null where seq = {}", last - 1)).await;
+        // A row slipped in beside the chain (no seq), dated an hour back: not a late
+        // commit, so never chained, and found.
+        raw.exec(&format!("update events set seq = null, prev_hash = null, hash = null, at = at - 3600000 where seq = {}", last - 1)).await;
         raw.exec(&format!("update audit_head set last_seq = {}, last_hash = (select hash from events where seq = {}) where id = 1", last - 2, last - 2)).await;
+        app.running.db.chain_all().await.unwrap();
         let br = broken(verify(&app.running.db, &public_key()).await.unwrap());
         assert_eq!(br.kind, BreakKind::Inserted, "{b:?}: {br}");
+        assert!(br.to_string().contains("inserted outside the chain"), "{br}");
         raw.close().await;
         app.shutdown().await;
     }
@@ -184,6 +196,7 @@ async fn f_ops_6_a_checkpoint_signs_the_head_and_a_rewritten_history_is_found() 
     for b in backends().await {
         let app = spawn_app(b).await;
         some_use(&app).await;
+        chained(&app).await;
         let db = &app.running.db;
         let before = db.audit_head().await.unwrap().0;
         let cp = write_checkpoint(db, &keys(), &SystemClock, std::time::Duration::ZERO).await.unwrap().unwrap();
@@ -228,8 +241,10 @@ async fn f_ops_6_a_checkpoint_signs_the_head_and_a_rewritten_history_is_found() 
     }
 }
 
+/// An event written now (give or take `i` ms), as the hot paths write them.
 fn event(account: AccountId, i: usize) -> Event {
-    Event { id: EventId::new(), account_id: Some(account), at: UnixMillis(i as i64), kind: EventKind::SignIn, ip: Some("192.0.2.7".into()), user_agent: None, device_hash: Some(vec![1; 8]), detail: format!("n{i}"), unfamiliar: false }
+    let now = ninsho_domain::ports::Clock::now(&SystemClock).0;
+    Event { id: EventId::new(), account_id: Some(account), at: UnixMillis(now + i as i64), kind: EventKind::SignIn, ip: Some("192.0.2.7".into()), user_agent: None, device_hash: Some(vec![1; 8]), detail: format!("n{i}"), unfamiliar: false }
 }
 
 #[tokio::test]
@@ -244,8 +259,8 @@ async fn f_ops_6_two_instances_writing_at_once_make_one_gapless_chain() {
         let mut tasks = Vec::new();
         for i in 0..100 {
             let store = if i % 2 == 0 { app.running.services.store.clone() } else { second.services.store.clone() };
-            // Each with a row another writer touches too: the head is taken first, so
-            // no two lock each other out.
+            // Each with a row another writer touches too: events are inserted as any
+            // row, and chained after their commit by both instances' chainers.
             tasks.push(tokio::spawn(async move { store.commit(vec![Write::TouchSignIn { account, now: UnixMillis(i as i64 * 60_000) }, Write::InsertEvent(event(account, i))]).await }));
         }
         // Real sign-ins on both instances meanwhile.
@@ -261,6 +276,8 @@ async fn f_ops_6_two_instances_writing_at_once_make_one_gapless_chain() {
             t.await.unwrap().unwrap();
         }
         signins.await.unwrap();
+        // Both chainers take turns on the head meanwhile; the second's too, here.
+        second.db.chain_all().await.unwrap();
         let (n, head) = assert_intact(&app, &format!("{b:?}: after concurrent writes")).await;
         assert_eq!(head.seq, n);
         assert!(head.seq >= start.seq + 106, "{b:?}: {} -> {}", start.seq, head.seq);
@@ -297,12 +314,64 @@ async fn f_ops_6_events_from_before_the_chain_are_chained_at_first_start() {
         let rows = db.audit_page(0, 100).await.unwrap();
         let ats: Vec<i64> = rows.iter().map(|r| r.event.as_ref().unwrap().at).collect();
         assert_eq!(ats, vec![996, 997, 998, 999, 1000], "{b:?}: in the order they were written");
+        // A later event is inserted unchained: not yet chained, which is no break…
         db.commit(vec![Write::InsertEvent(event(AccountId::new(), 7))]).await.unwrap();
         match verify(&db, &public_key()).await.unwrap() {
-            Verdict::Intact { events, .. } => assert_eq!(events, 6, "{b:?}"),
+            Verdict::Intact { events, pending, .. } => assert_eq!((events, pending), (5, 1), "{b:?}"),
             Verdict::Broken(br) => panic!("{b:?}: {br}"),
         }
+        let v = verify(&db, &public_key()).await.unwrap();
+        assert!(v.to_string().ends_with("\n1 events not yet chained (written after the check began)"), "{v}");
+        // …until the chainer gives it its place after the others.
+        assert_eq!(db.chain_all().await.unwrap(), 1);
+        match verify(&db, &public_key()).await.unwrap() {
+            Verdict::Intact { events, pending, .. } => assert_eq!((events, pending), (6, 0), "{b:?}"),
+            Verdict::Broken(br) => panic!("{b:?}: {br}"),
+        }
+        // An unchained row dated long before the newest chained one is not a late
+        // commit: the chainer leaves it out and verification names it.
+        let raw = Raw::open(&fresh.url).await;
+        let id = uuid::Uuid::now_v7();
+        let lit = raw.blob(id.as_bytes());
+        let lit = if b == Backend::Postgres { format!("encode({lit}, 'hex')::uuid") } else { lit };
+        raw.exec(&format!("insert into events (id, account_id, at, kind, ip, user_agent, device_hash, detail, unfamiliar) values ({lit}, null, 2000, 'sign_in', null, null, null, 'slipped in', false)")).await;
+        raw.close().await;
+        assert_eq!(db.chain_all().await.unwrap(), 0, "{b:?}");
+        let br = broken(verify(&db, &public_key()).await.unwrap());
+        assert_eq!((br.kind, br.event), (BreakKind::Inserted, Some(id)), "{b:?}: {br}");
         db.close().await;
+    }
+}
+
+/// Chained after commit: what the hot path writes gets its place from the instance's
+/// own chainer, without anyone asking, within a few seconds.
+#[tokio::test]
+async fn f_ops_6_an_event_written_by_the_hot_path_is_chained_in_the_background() {
+    for b in backends().await {
+        let app = spawn_app(b).await;
+        let db = &app.running.db;
+        let email = unique_email();
+        app.signed_up(&email, PASSWORD).await;
+        assert_eq!(sign_in(&app, &app.http, &email, json!({})).await.status, 200);
+        let raw = Raw::open(&app.db.url).await;
+        let written = raw.int("select count(*) from events").await;
+        assert!(written >= 2, "{b:?}: {written}");
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        loop {
+            let (head, _) = db.audit_head().await.unwrap();
+            if raw.int("select count(*) from events where seq is null").await == 0 && head.seq >= written {
+                break;
+            }
+            assert!(std::time::Instant::now() < deadline, "{b:?}: not chained within 10 s (head at {})", head.seq);
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        // Verified as it stands, without chaining first.
+        match verify(db, &public_key()).await.unwrap() {
+            Verdict::Intact { events, pending, .. } => assert!(events >= written && pending == 0, "{b:?}: {events} {pending}"),
+            Verdict::Broken(br) => panic!("{b:?}: {br}"),
+        }
+        raw.close().await;
+        app.shutdown().await;
     }
 }
 
