@@ -25,6 +25,7 @@ pub struct KeyRing {
     token_key: Zeroizing<[u8; 32]>,
     link_key: Zeroizing<[u8; 32]>,
     client_key: Zeroizing<[u8; 32]>,
+    audit_seed: Zeroizing<[u8; 32]>,
     aead: XChaCha20Poly1305,
 }
 
@@ -51,6 +52,7 @@ impl KeyRing {
             token_key: derive(&master, "token-hash-v1"),
             link_key: derive(&master, "signed-link-v1"),
             client_key: derive(&master, "service-client-secret-v1"),
+            audit_seed: derive(&master, "audit-checkpoint-ed25519-v1"),
             aead: XChaCha20Poly1305::new(enc.as_slice().into()),
         };
         master.zeroize();
@@ -106,6 +108,12 @@ impl KeyRing {
 
     pub fn verify_link(&self, data: &[u8], sig: &[u8]) -> bool {
         bool::from(self.sign_link(data).as_slice().ct_eq(sig))
+    }
+
+    /// The key that signs checkpoints of the security log (F-OPS-6). Its public half is
+    /// what an operator keeps elsewhere to check them.
+    pub fn audit_signing_key(&self) -> ed25519_dalek::SigningKey {
+        ed25519_dalek::SigningKey::from_bytes(&self.audit_seed)
     }
 
     /// Encrypts a secret; `aad` names table, row and purpose, so a ciphertext moved to

@@ -4,6 +4,7 @@
 //! Nothing here opens a socket or speaks SQL: storage is reached through the `Store`
 //! port, time through `Clock`, so every security rule tests in milliseconds.
 
+pub mod audit;
 pub mod authenticity;
 pub mod config;
 pub mod crypto;

@@ -74,6 +74,8 @@ impl App {
         // The clocks are compared before the first request, then every so often.
         check_clock(&db, &services).await;
         tasks.push(tokio::spawn(watch_clock(db.clone(), services.clone(), config.clock_check_every, rx.clone())));
+        tasks.push(tokio::spawn(crate::audit::chain_continuously(db.clone(), rx.clone())));
+        tasks.push(tokio::spawn(crate::audit::checkpoints(db.clone(), keys.clone(), config.clock.clone(), config.audit_checkpoint_every, rx.clone())));
 
         let paused = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let dispatcher = Dispatcher {

@@ -113,6 +113,11 @@ enum Admin {
         #[arg(long, default_value_t = 100)]
         limit: i64,
     },
+    /// The tamper-evident security log (F-OPS-6): verify, checkpoint, public-key.
+    Audit {
+        #[command(subcommand)]
+        what: crate::audit::AuditCommand,
+    },
 }
 
 #[derive(Subcommand)]
@@ -293,6 +298,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 println!("{line}");
             }
             Ok(())
+        }
+        Command::Admin { what: Admin::Audit { what } } => {
+            crate::logging::init(log.format, "warn");
+            crate::audit::run(what, &c).await
         }
         Command::Bench(a) => {
             crate::logging::init(log.format, "warn");

@@ -58,7 +58,8 @@ pub struct Config {
     /// A MaxMind DB file (City or Country) that names the place of client addresses in
     /// the device list and history; without one, places are left out.
     pub geoip_db: Option<PathBuf>,
-    /// How often a signed checkpoint of the security log's chain is written.
+    /// How often the security log's head is signed into it (F-OPS-6); an instance skips
+    /// its turn when another wrote a checkpoint within the period.
     pub audit_checkpoint_every: std::time::Duration,
 }
 

@@ -12,6 +12,7 @@ use ninsho_domain::types::*;
 
 mod attempt;
 pub mod inspect;
+pub mod chain;
 pub mod migrate;
 mod writes;
 
@@ -20,6 +21,8 @@ pub mod sqlite {
     //! crash), one writer connection, `BEGIN IMMEDIATE` for every write.
     type DB = sqlx::Sqlite;
     const BEGIN_WRITE: &str = "BEGIN IMMEDIATE";
+    /// One writer (`BEGIN IMMEDIATE`): the head needs no lock of its own.
+    const HEAD_FOR_UPDATE: &str = "select last_seq, last_hash, checkpoint_at, last_at from audit_head where id = 1";
     /// Commits go through the group commit instead.
     const ONE_STATEMENT: bool = false;
     const MIGRATIONS: &[crate::migrate::Migration] = crate::migrate::SQLITE;
@@ -29,6 +32,7 @@ pub mod sqlite {
         where id in (select id from outbox where status = 'pending' and next_attempt_at <= $1 and (lease_until is null or lease_until < $1) order by next_attempt_at limit $3) \
         returning id, account_id, template, channel, destination, locale, payload, created_at, quota_keys, attempts, challenge_id";
     include!("store_impl.rs");
+    include!("chain_impl.rs");
 }
 
 pub mod postgres {
@@ -36,6 +40,8 @@ pub mod postgres {
     //! `for update skip locked` so two dispatchers never take the same message.
     type DB = sqlx::Postgres;
     const BEGIN_WRITE: &str = "BEGIN";
+    /// Held to the commit: one chainer at a time across instances (F-OPS-6).
+    const HEAD_FOR_UPDATE: &str = "select last_seq, last_hash, checkpoint_at, last_at from audit_head where id = 1 for update";
     /// The writes of the hot paths commit as one statement (`writes::one_statement`).
     const ONE_STATEMENT: bool = true;
     const MIGRATIONS: &[crate::migrate::Migration] = crate::migrate::POSTGRES;
@@ -45,6 +51,7 @@ pub mod postgres {
         where id in (select id from outbox where status = 'pending' and next_attempt_at <= $1 and (lease_until is null or lease_until < $1) order by next_attempt_at limit $3 for update skip locked) \
         returning id, account_id, template, channel, destination, locale, payload, created_at, quota_keys, attempts, challenge_id";
     include!("store_impl.rs");
+    include!("chain_impl.rs");
 }
 
 /// A database error as the domain sees it. Faults that pass by themselves — a full

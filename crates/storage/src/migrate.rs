@@ -26,6 +26,7 @@ pub const SQLITE: &[Migration] = &[
     Migration { version: 11, name: "message_challenge", sql: include_str!("../migrations/sqlite/0011_message_challenge.sql") },
     Migration { version: 12, name: "email_change", sql: include_str!("../migrations/sqlite/0012_email_change.sql") },
     Migration { version: 13, name: "feedback", sql: include_str!("../migrations/sqlite/0013_feedback.sql") },
+    Migration { version: 14, name: "audit_chain", sql: include_str!("../migrations/sqlite/0014_audit_chain.sql") },
     Migration { version: 15, name: "service_clients", sql: include_str!("../migrations/sqlite/0015_service_clients.sql") },
 ];
 pub const POSTGRES: &[Migration] = &[
@@ -42,6 +43,7 @@ pub const POSTGRES: &[Migration] = &[
     Migration { version: 11, name: "message_challenge", sql: include_str!("../migrations/postgres/0011_message_challenge.sql") },
     Migration { version: 12, name: "email_change", sql: include_str!("../migrations/postgres/0012_email_change.sql") },
     Migration { version: 13, name: "feedback", sql: include_str!("../migrations/postgres/0013_feedback.sql") },
+    Migration { version: 14, name: "audit_chain", sql: include_str!("../migrations/postgres/0014_audit_chain.sql") },
     Migration { version: 15, name: "service_clients", sql: include_str!("../migrations/postgres/0015_service_clients.sql") },
 ];
 
@@ -49,6 +51,9 @@ const LEDGER: &str = "create table if not exists ninsho_migrations (version bigi
 
 use crate::now_ms;
 
+/// After the migrations, in their transaction: events written before the chain (or by
+/// an instance of an older version still running) are chained (F-OPS-6), so a
+/// database is never left half chained.
 pub async fn sqlite(pool: &Pool<Sqlite>) -> Result<(), Error> {
     let mut tx = pool.begin_with("BEGIN IMMEDIATE").await.map_err(db_err)?;
     sqlx::raw_sql(LEDGER).execute(&mut *tx).await.map_err(db_err)?;
@@ -59,6 +64,7 @@ pub async fn sqlite(pool: &Pool<Sqlite>) -> Result<(), Error> {
             sqlx::query("insert into ninsho_migrations (version, name, applied_at) values ($1, $2, $3)").bind(m.version).bind(m.name).bind(now_ms()).execute(&mut *tx).await.map_err(db_err)?;
         }
     }
+    crate::sqlite::chain_backlog(&mut tx).await.map_err(|e| Error::internal(format!("chaining the security log: {e}")))?;
     tx.commit().await.map_err(db_err)
 }
 
@@ -74,6 +80,7 @@ pub async fn postgres(pool: &Pool<Postgres>) -> Result<(), Error> {
             sqlx::query("insert into ninsho_migrations (version, name, applied_at) values ($1, $2, $3)").bind(m.version).bind(m.name).bind(now_ms()).execute(&mut *tx).await.map_err(db_err)?;
         }
     }
+    crate::postgres::chain_backlog(&mut tx).await.map_err(|e| Error::internal(format!("chaining the security log: {e}")))?;
     tx.commit().await.map_err(db_err)
 }
 

@@ -61,10 +61,12 @@ pub enum RowKind {
     TotpVerify,
     CodeIssue,
     Introspect,
+    PlainEvent,
+    ChainedEvent,
 }
 
 impl RowKind {
-    pub const ALL: [RowKind; 11] = [
+    pub const ALL: [RowKind; 13] = [
         RowKind::RawArgon,
         RowKind::SignIn,
         RowKind::UnknownSignIn,
@@ -76,6 +78,8 @@ impl RowKind {
         RowKind::TotpVerify,
         RowKind::CodeIssue,
         RowKind::Introspect,
+        RowKind::PlainEvent,
+        RowKind::ChainedEvent,
     ];
 
     pub fn label(self) -> &'static str {
@@ -91,6 +95,8 @@ impl RowKind {
             RowKind::TotpVerify => "TOTP verifications over HTTP",
             RowKind::CodeIssue => "code issuances over HTTP",
             RowKind::Introspect => "session introspections by a service over HTTP",
+            RowKind::PlainEvent => "event writes without the chain (until committed)",
+            RowKind::ChainedEvent => "event writes on the chain (F-OPS-6, until chained)",
         }
     }
 }
@@ -131,6 +137,22 @@ fn challenge(account: AccountId, now: UnixMillis, factor: Option<FactorId>, code
         code_hash,
         code_expires_at: Some(now.plus_secs(3600)),
         ..Challenge::open(id, account, Purpose::SignIn, now, now.plus_secs(3600))
+    }
+}
+
+/// A sign-in event as the sign-in path writes it, at about `now` (a row far older than
+/// the chain's newest would be taken for one inserted outside it and left unchained).
+fn bench_event(account: AccountId, now: UnixMillis, i: usize) -> ninsho_domain::ports::Event {
+    ninsho_domain::ports::Event {
+        id: EventId::new(),
+        account_id: Some(account),
+        at: UnixMillis(now.0 + i as i64),
+        kind: EventKind::SignIn,
+        ip: Some("192.0.2.1".into()),
+        user_agent: Some("Mozilla/5.0 (X11; Linux x86_64) bench".into()),
+        device_hash: Some(vec![7; 32]),
+        detail: "password".into(),
+        unfamiliar: false,
     }
 }
 
@@ -177,6 +199,7 @@ pub async fn measure(running: &Running, work: &Workload) -> anyhow::Result<Round
     let phc = svc.hasher.hash(&SecretString::from(PASSWORD.to_string())).await.map_err(store_err)?;
     let acct = account(now, &phc);
     svc.store.commit(vec![Write::InsertAccount(acct.clone())]).await.map_err(store_err)?;
+    let acct_id = acct.id;
 
     // A verified account without 2SV, signed in a moment ago: the password alone signs in.
     let (h, b, em) = (http.clone(), base.clone(), acct.email.as_str().to_string());
@@ -255,6 +278,27 @@ pub async fn measure(running: &Running, work: &Workload) -> anyhow::Result<Round
     })
     .await;
     rows.push((RowKind::RawCommit, commits));
+
+    // F-OPS-6: what chaining costs event writes. Events are inserted by the hot path
+    // unchained and chained after commit (by this instance's chainer, and here); the
+    // same event commits, once counted at their commit and once until the last of them
+    // is chained.
+    db.chain_all().await.map_err(store_err)?;
+    let event_commits = |n: usize| {
+        let s = svc.store.clone();
+        row::run(n, c, move |i| {
+            let s = s.clone();
+            async move { s.commit(vec![Write::InsertEvent(bench_event(acct_id, now, i))]).await.map(|_| ()).map_err(|e| format!("{e:?}")) }
+        })
+    };
+    let plain = event_commits(n).await;
+    db.chain_all().await.map_err(store_err)?;
+    let start = std::time::Instant::now();
+    let mut chained = event_commits(n).await;
+    db.chain_all().await.map_err(store_err)?;
+    chained.secs = start.elapsed().as_secs_f64();
+    rows.push((RowKind::PlainEvent, plain));
+    rows.push((RowKind::ChainedEvent, chained));
 
     // Sent codes: challenges whose code we know, verified over HTTP.
     let mut ids = Vec::with_capacity(n);

@@ -5,6 +5,7 @@
 // A test that meets the unexpected should stop there, with the value that surprised it.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod audit;
 mod bench;
 mod bursts;
 mod codes;
