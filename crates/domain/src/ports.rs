@@ -513,6 +513,9 @@ pub trait Store: Clone + Send + Sync + 'static {
     /// after `since` and not denied since.
     fn passed_since(&self, account: AccountId, session: SessionId, purpose: Purpose, since: UnixMillis) -> impl Future<Output = R<bool>> + Send;
     fn session_by_token(&self, token_hash: &[u8]) -> impl Future<Output = R<Option<Session>>> + Send;
+    /// The session and its account in one round trip (a service checks a session on
+    /// every request it serves).
+    fn session_with_account(&self, token_hash: &[u8]) -> impl Future<Output = R<Option<(Session, Account)>>> + Send;
     fn sessions(&self, account: AccountId) -> impl Future<Output = R<Vec<Session>>> + Send;
     fn trusted_browser_by_token(&self, token_hash: &[u8]) -> impl Future<Output = R<Option<TrustedBrowser>>> + Send;
     fn trusted_browsers(&self, account: AccountId) -> impl Future<Output = R<Vec<TrustedBrowser>>> + Send;

@@ -286,6 +286,7 @@ delegate!(Store {
     fn open_challenge(&self, account: AccountId, purpose: Purpose, now: UnixMillis) -> R<Option<Challenge>>;
     fn passed_since(&self, account: AccountId, session: SessionId, purpose: Purpose, since: UnixMillis) -> R<bool>;
     fn session_by_token(&self, token_hash: &[u8]) -> R<Option<Session>>;
+    fn session_with_account(&self, token_hash: &[u8]) -> R<Option<(Session, Account)>>;
     fn sessions(&self, account: AccountId) -> R<Vec<Session>>;
     fn trusted_browser_by_token(&self, token_hash: &[u8]) -> R<Option<TrustedBrowser>>;
     fn trusted_browsers(&self, account: AccountId) -> R<Vec<TrustedBrowser>>;

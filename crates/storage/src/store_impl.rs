@@ -214,6 +214,11 @@ macro_rules! challenge_context {
 const CHALLENGE_CONTEXT: &str =
     challenge_context!("(select 1 from events e where e.account_id = c.account_id and e.kind = 'sign_in' and e.device_hash = $2 limit 1) is not null");
 const CHALLENGE_CONTEXT_NO_DEVICE: &str = challenge_context!("false");
+const SESSION_WITH_ACCOUNT: &str = "select s.*, \
+    a.id as a_id, a.email as a_email, a.password_hash as a_password_hash, a.locale as a_locale, a.created_at as a_created_at, \
+    a.email_verified_at as a_email_verified_at, a.last_sign_in_at as a_last_sign_in_at, a.credentials_changed_at as a_credentials_changed_at, \
+    a.twosv_enabled_at as a_twosv_enabled_at, a.preferred_factor as a_preferred_factor, a.signin_alerts as a_signin_alerts, a.time_zone as a_time_zone \
+    from sessions s join accounts a on a.id = s.account_id where s.token_hash = $1";
 
 fn parse_enum<T>(v: Option<T>, what: &str) -> R<T> {
     v.ok_or_else(|| Error::internal(format!("stored {what} is not recognised")))
@@ -605,6 +610,11 @@ impl ninsho_domain::ports::Store for Store {
     async fn session_by_token(&self, token_hash: &[u8]) -> R<Option<Session>> {
         let r = sqlx::query("select * from sessions where token_hash = $1").bind(token_hash).fetch_optional(&self.read).await.map_err(db_err)?;
         r.as_ref().map(session_row).transpose()
+    }
+
+    async fn session_with_account(&self, token_hash: &[u8]) -> R<Option<(Session, Account)>> {
+        let r = sqlx::query(SESSION_WITH_ACCOUNT).bind(token_hash).fetch_optional(&self.read).await.map_err(db_err)?;
+        r.as_ref().map(|r| Ok((session_row(r)?, account_row(r, "a_")?))).transpose()
     }
 
     async fn sessions(&self, account: AccountId) -> R<Vec<Session>> {

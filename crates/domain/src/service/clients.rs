@@ -164,11 +164,10 @@ impl<S: Store> Services<S> {
             return Ok(None);
         }
         let now = self.now();
-        let Some(session) = self.store.session_by_token(&self.keys.hash_token(token)).await? else { return Ok(None) };
+        let Some((session, account)) = self.store.session_with_account(&self.keys.hash_token(token)).await? else { return Ok(None) };
         if session.revoked_at.is_some() || session.expires_at <= now {
             return Ok(None);
         }
-        let Some(account) = self.store.account(session.account_id).await? else { return Ok(None) };
         let step_up = session.stepped_up_at.zip(session.step_up_method);
         let methods: Vec<AuthMethod> = session.auth_methods.iter().copied().chain(step_up.map(|(_, m)| m)).collect();
         let second = methods.iter().any(|m| m.is_second_factor());
