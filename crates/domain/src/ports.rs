@@ -263,6 +263,13 @@ pub struct ServiceClient {
     pub revoked_at: Option<UnixMillis>,
 }
 
+impl ServiceClient {
+    /// The scope a use case needs, or `ScopeMissing` naming it (F-INT-1).
+    pub fn require(&self, scope: Scope) -> Result<(), Error> {
+        if self.scopes.contains(&scope) { Ok(()) } else { Err(Error::ScopeMissing(scope)) }
+    }
+}
+
 /// F-OFF-3/4: a locked-out user's request to reset 2SV, and support's decision.
 #[derive(Clone, Debug)]
 pub struct ResetRequest {

@@ -159,7 +159,11 @@ impl<S: Store> Services<S> {
 
     /// F-INT-2: the state of a shopper's session, read only (an introspection is not a
     /// use of the session). `None`: unknown, expired, signed out or of a closed account.
-    pub async fn introspect(&self, token: &str, max_age_secs: Option<i64>) -> Result<Option<Introspection>> {
+    pub async fn introspect(&self, client: &ServiceClient, token: &str, max_age_secs: Option<i64>) -> Result<Option<Introspection>> {
+        client.require(Scope::SessionsRead)?;
+        if max_age_secs.is_some_and(|m| m < 0) {
+            return Err(Error::invalid("introspect.max_age_invalid", "max_age", "max_age is a number of seconds, 0 or more"));
+        }
         if token.is_empty() || token.len() > 200 {
             return Ok(None);
         }
@@ -185,7 +189,7 @@ impl<S: Store> Services<S> {
         let counts = |m: AuthMethod| account.twosv_enabled_at.is_none() || m.is_second_factor();
         let at_sign_in = session.auth_methods.iter().any(|m| counts(*m)).then_some(session.created_at);
         let last_strong = [at_sign_in, step_up.filter(|(_, m)| counts(*m)).map(|(t, _)| t)].into_iter().flatten().max();
-        let step_up_required = max_age_secs.map(|max| last_strong.is_none_or(|t| now.0 - t.0 > max.max(0) * 1000));
+        let step_up_required = max_age_secs.map(|max| last_strong.is_none_or(|t| now.0 - t.0 > max * 1000));
         let (zone, _) = crate::zone::effective(account.time_zone.as_ref(), self.policy.default_time_zone.as_ref(), account.locale);
         Ok(Some(Introspection {
             account: account.id,

@@ -10,20 +10,14 @@ use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use ninsho_domain::Error;
 use ninsho_domain::ports::ServiceClient;
-use ninsho_domain::types::{Scope, ServiceClientId, UnixMillis};
+use ninsho_domain::types::{ServiceClientId, UnixMillis};
 
 use crate::api::ApiError;
 use crate::app::AppState;
 
-/// An authenticated service client.
+/// An authenticated service client. What it may do is checked by the use case it
+/// calls (`ServiceClient::require`), not here.
 pub struct Caller(pub ServiceClient);
-
-impl Caller {
-    /// The route's scope, or 403 naming the one missing.
-    pub fn require(&self, scope: Scope) -> Result<(), ApiError> {
-        if self.0.scopes.contains(&scope) { Ok(()) } else { Err(ApiError(Error::ScopeMissing(scope))) }
-    }
-}
 
 /// Requests per client in the current minute, per instance: a burst cannot pass more
 /// than the limit, because counting and deciding happen under one lock.
@@ -36,7 +30,9 @@ impl RateLimits {
     /// Takes one request of the client's minute, or says when the next minute begins.
     fn take(&self, client: &ServiceClient, now: UnixMillis) -> Result<(), UnixMillis> {
         let minute = now.0.div_euclid(60_000);
-        let Ok(mut windows) = self.windows.lock() else { return Ok(()) };
+        // A panic elsewhere while the lock was held leaves counts that are still
+        // counts: keep limiting rather than let everything through.
+        let mut windows = self.windows.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         let entry = windows.entry(client.id).or_insert((minute, 0));
         if entry.0 != minute {
             *entry = (minute, 0);

@@ -97,6 +97,25 @@ async fn f_ops_5_migrate_serve_and_admin_read_the_same_file() {
         let released = ninsho(&dir, &["admin", "limits", "release", "--account", &email, "--config", f], &env).await;
         assert!(released.status.success(), "{backend:?}: {}", text(&released.stderr));
         assert!(text(&released.stdout).starts_with("released "), "{}", text(&released.stdout));
+        // A service client made by the admin command works against that server, and
+        // its call is logged with the client's id, never its secret.
+        let added = ninsho(&dir, &["admin", "clients", "add", "probe", "--scope", "sessions:read", "--config", f], &env).await;
+        assert!(added.status.success(), "{backend:?}: {}", text(&added.stderr));
+        let out = text(&added.stdout);
+        let field = |name: &str| out.lines().find_map(|l| l.strip_prefix(&format!("{name}: "))).unwrap().to_string();
+        let (id, secret) = (field("client_id"), field("client_secret"));
+        let r = http.post(format!("{}/api/v1/service/sessions/introspect", server.url)).bearer_auth(&secret).json(&json!({"token": "unknown"})).send().await.unwrap();
+        assert_eq!(r.status().as_u16(), 200, "{backend:?}");
+        let mut logged = false;
+        for _ in 0..50 {
+            logged = server.log().lines().any(|l| l.contains("service call") && l.contains(&id));
+            if logged {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        assert!(logged, "{backend:?}: no service call line with {id}:\n{}", server.log());
+        assert!(!server.log().contains(&secret), "{backend:?}: the secret was logged");
         // The master key came from the file named by the variable: none was generated.
         assert!(!data.join("master.key").exists(), "{backend:?}");
         drop(server);
