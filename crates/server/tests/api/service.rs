@@ -2,7 +2,7 @@
 //! scopes checked per route, and ask whether a shopper's session is real and strong.
 
 use super::*;
-use ninsho_domain::ports::FakeClock;
+use ninsho_domain::ports::{FakeClock, Store};
 use ninsho_domain::types::{Scope, UnixMillis};
 use secrecy::ExposeSecret;
 
@@ -149,6 +149,11 @@ async fn f_int_2_introspection_answers_in_rfc_7662_shape_with_the_sessions_stren
         assert_eq!(fresh["step_up_required"], false, "{fresh:?}");
         let (status, bad, _) = post_as(&app, Some(&auth), INTROSPECT, json!({"token": token, "max_age": -1})).await;
         assert_eq!((status, bad["field"].as_str()), (422, Some("max_age")), "{bad:?}");
+        // An introspection is not a use: ten minutes and three checks later, the
+        // session's last use is still its sign-in (a use would have moved it).
+        let svc = &app.running.services;
+        let stored = svc.store.session_by_token(&svc.keys.hash_token(&token)).await.unwrap().unwrap();
+        assert_eq!(stored.last_seen_at, stored.created_at, "{b:?}");
 
         // Unknown, signed out: {"active": false} and nothing else.
         let (_, unknown, _) = post_as(&app, Some(&auth), INTROSPECT, json!({"token": "not-a-session"})).await;
