@@ -212,10 +212,15 @@ pub enum EventKind {
     /// F-OPS-6: the chain's head (seq and hash) signed with the audit key; its detail
     /// is an `audit::Checkpoint`.
     AuditCheckpoint,
+    /// F-INT-3: a shop service asked the owner to confirm something with a code; its
+    /// detail names the step-up (`step_up <id>`).
+    ServiceStepUpStarted,
+    /// F-INT-3: the owner confirmed it.
+    ServiceStepUpCompleted,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 39] = [EventKind::SignIn, EventKind::WrongPassword, EventKind::WrongCode, EventKind::CodeSent, EventKind::Denied, EventKind::DeniedAfterUse, EventKind::StepUp, EventKind::MethodDisabled, EventKind::SignUp, EventKind::SignUpExisting, EventKind::ResetRequested, EventKind::ResetDocumentViewed, EventKind::ResetApproved, EventKind::ResetRejected, EventKind::ResetCancelled, EventKind::MethodAdded, EventKind::MethodRemoved, EventKind::MethodEnrolmentStarted, EventKind::TwosvEnabled, EventKind::TwosvDisabled, EventKind::TrustedBrowserRemoved, EventKind::SigninAlertsChanged, EventKind::SignedOutAll, EventKind::SignedOut, EventKind::PreferredMethodChanged, EventKind::PasswordThrottled, EventKind::PasswordChanged, EventKind::LimitsReleased, EventKind::BackupCodesGenerated, EventKind::ApprovalRequested, EventKind::ApprovalGranted, EventKind::PasswordResetRequested, EventKind::PasswordReset, EventKind::EmailChangeRequested, EventKind::EmailChanged, EventKind::ServiceClientAdded, EventKind::ServiceClientRotated, EventKind::ServiceClientRevoked, EventKind::AuditCheckpoint];
+    pub const ALL: [EventKind; 41] = [EventKind::SignIn, EventKind::WrongPassword, EventKind::WrongCode, EventKind::CodeSent, EventKind::Denied, EventKind::DeniedAfterUse, EventKind::StepUp, EventKind::MethodDisabled, EventKind::SignUp, EventKind::SignUpExisting, EventKind::ResetRequested, EventKind::ResetDocumentViewed, EventKind::ResetApproved, EventKind::ResetRejected, EventKind::ResetCancelled, EventKind::MethodAdded, EventKind::MethodRemoved, EventKind::MethodEnrolmentStarted, EventKind::TwosvEnabled, EventKind::TwosvDisabled, EventKind::TrustedBrowserRemoved, EventKind::SigninAlertsChanged, EventKind::SignedOutAll, EventKind::SignedOut, EventKind::PreferredMethodChanged, EventKind::PasswordThrottled, EventKind::PasswordChanged, EventKind::LimitsReleased, EventKind::BackupCodesGenerated, EventKind::ApprovalRequested, EventKind::ApprovalGranted, EventKind::PasswordResetRequested, EventKind::PasswordReset, EventKind::EmailChangeRequested, EventKind::EmailChanged, EventKind::ServiceClientAdded, EventKind::ServiceClientRotated, EventKind::ServiceClientRevoked, EventKind::AuditCheckpoint, EventKind::ServiceStepUpStarted, EventKind::ServiceStepUpCompleted];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -258,6 +263,8 @@ impl EventKind {
             EventKind::ServiceClientRotated => "service_client_rotated",
             EventKind::ServiceClientRevoked => "service_client_revoked",
             EventKind::AuditCheckpoint => "audit_checkpoint",
+            EventKind::ServiceStepUpStarted => "service_step_up_started",
+            EventKind::ServiceStepUpCompleted => "service_step_up_completed",
         }
     }
 
@@ -267,7 +274,7 @@ impl EventKind {
 
     /// Shown to the account's owner in the sign-in history (F-DEV-3).
     pub fn in_history(self) -> bool {
-        matches!(self, EventKind::SignIn | EventKind::WrongPassword | EventKind::WrongCode | EventKind::CodeSent | EventKind::Denied | EventKind::DeniedAfterUse | EventKind::StepUp | EventKind::MethodDisabled | EventKind::SignUp | EventKind::ResetRequested | EventKind::ResetDocumentViewed | EventKind::ResetApproved | EventKind::ResetRejected | EventKind::ResetCancelled | EventKind::PasswordResetRequested | EventKind::PasswordReset | EventKind::PasswordChanged | EventKind::EmailChangeRequested | EventKind::EmailChanged)
+        matches!(self, EventKind::SignIn | EventKind::WrongPassword | EventKind::WrongCode | EventKind::CodeSent | EventKind::Denied | EventKind::DeniedAfterUse | EventKind::StepUp | EventKind::MethodDisabled | EventKind::SignUp | EventKind::ResetRequested | EventKind::ResetDocumentViewed | EventKind::ResetApproved | EventKind::ResetRejected | EventKind::ResetCancelled | EventKind::PasswordResetRequested | EventKind::PasswordReset | EventKind::PasswordChanged | EventKind::EmailChangeRequested | EventKind::EmailChanged | EventKind::ServiceStepUpStarted | EventKind::ServiceStepUpCompleted)
     }
 }
 
