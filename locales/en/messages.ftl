@@ -9,6 +9,11 @@
 verify-email-code-what = e-mail confirmation code
 sign-in-code-what = sign-in code
 step-up-code-what = code to confirm a change
+service-step-up-code-what = code to confirm { $reason }
+reason-order = your order of { $amount }
+reason-payment-method = a change of payment method
+reason-delivery-address = a change of delivery address
+reason-request = a request from { $issuer }
 enroll-code-what = code to add this method
 delivery-code-what = delivery code
 

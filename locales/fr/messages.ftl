@@ -6,6 +6,11 @@
 verify-email-code-what = code de confirmation d'e-mail
 sign-in-code-what = code de connexion
 step-up-code-what = code de confirmation de modification
+service-step-up-code-what = code pour confirmer { $reason }
+reason-order = votre commande de { $amount }
+reason-payment-method = le changement de moyen de paiement
+reason-delivery-address = le changement d'adresse de livraison
+reason-request = une demande de { $issuer }
 enroll-code-what = code d'ajout de méthode
 delivery-code-what = code de livraison
 

@@ -6,6 +6,11 @@
 verify-email-code-what = メールアドレス確認コード
 sign-in-code-what = ログイン用ワンタイムパスワード
 step-up-code-what = 変更確認コード
+service-step-up-code-what = { $reason }の確認コード
+reason-order = ご注文（{ $amount }）
+reason-payment-method = お支払い方法の変更
+reason-delivery-address = お届け先の変更
+reason-request = { $issuer }からのご依頼
 enroll-code-what = 認証方法登録コード
 delivery-code-what = 配送用ワンタイムパスワード
 

@@ -6,6 +6,11 @@
 verify-email-code-what = 邮箱验证码
 sign-in-code-what = 登录验证码
 step-up-code-what = 变更确认验证码
+service-step-up-code-what = 用于确认{ $reason }的验证码
+reason-order = 您的订单（{ $amount }）
+reason-payment-method = 付款方式的更改
+reason-delivery-address = 收货地址的更改
+reason-request = { $issuer }的请求
 enroll-code-what = 添加验证方式的验证码
 delivery-code-what = 配送验证码
 

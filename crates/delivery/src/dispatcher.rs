@@ -29,7 +29,7 @@ pub struct DispatchConfig {
 
 impl Default for DispatchConfig {
     fn default() -> Self {
-        DispatchConfig { lease_ms: 30_000, poll_ms: 500, batch: 16, retry_base_ms: 1_000, retry_max_ms: 300_000, give_up_after_secs: 3_600, max_sms_segments: 3 }
+        DispatchConfig { lease_ms: 30_000, poll_ms: 500, batch: 16, retry_base_ms: 1_000, retry_max_ms: 300_000, give_up_after_secs: 3_600, max_sms_segments: crate::sms::MAX_SEGMENTS }
     }
 }
 

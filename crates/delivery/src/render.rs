@@ -11,6 +11,7 @@ use std::sync::{Arc, LazyLock};
 use fluent_bundle::concurrent::FluentBundle;
 use fluent_bundle::{FluentArgs, FluentResource};
 use ninsho_domain::messages::{Detail, Span, Template};
+use ninsho_domain::reason::StepUpReason;
 use ninsho_domain::types::{Channel, Locale};
 
 #[derive(Clone, Debug)]
@@ -156,10 +157,28 @@ impl Catalog {
         }
     }
 
+    /// What a service's step-up confirms, in `locale` (F-INT-3): ninsho's words for
+    /// the kinds it knows, the service's own words as written.
+    pub fn reason(&self, locale: Locale, reason: &StepUpReason) -> String {
+        let mut args = FluentArgs::new();
+        match reason {
+            StepUpReason::Order { amount } => {
+                args.set("amount", amount.format(locale));
+                self.text_or_en(locale, "reason-order", &args)
+            }
+            StepUpReason::PaymentMethod => self.text_or_en(locale, "reason-payment-method", &args),
+            StepUpReason::DeliveryAddress => self.text_or_en(locale, "reason-delivery-address", &args),
+            StepUpReason::Text { text } => text.clone(),
+        }
+    }
+
     pub fn render(&self, template: Template, locale: Locale, channel: Channel, vars: &BTreeMap<String, String>) -> Rendered {
         let mut args = FluentArgs::new();
         for (k, v) in vars {
             args.set(k.as_str(), v.as_str());
+        }
+        if let Some(r) = StepUpReason::from_vars(|k| vars.get(k).cloned()) {
+            args.set("reason", self.reason(locale, &r));
         }
         if let Some(d) = self.detail(locale, vars) {
             args.set("detail", d);
@@ -177,11 +196,22 @@ impl Catalog {
                 args.set("what", self.text_or_en(locale, &format!("{}-what", template.id()), &args));
             }
             args.set("spoken", spoken(var("code")));
+            let sms = |args: &FluentArgs<'_>| format!("{}\n\n@{} #{}", self.text_or_en(locale, &format!("{prefix}-sms"), args), var("origin_host"), var("code"));
             return match channel {
-                Channel::Sms => Rendered {
-                    subject: None,
-                    body: format!("{}\n\n@{} #{}", self.text_or_en(locale, &format!("{prefix}-sms"), &args), var("origin_host"), var("code")),
-                },
+                Channel::Sms => {
+                    let mut body = sms(&args);
+                    // A service's own words may not fit a text message in the script
+                    // they need (F-INT-3): the SMS then names the shop's request, and
+                    // the words stay on the code page and in e-mail.
+                    if template == Template::ServiceStepUpCode && crate::sms::segments(&body).1 > crate::sms::MAX_SEGMENTS {
+                        let mut plain = FluentArgs::new();
+                        plain.set("issuer", var("issuer").to_string());
+                        args.set("reason", self.text_or_en(locale, "reason-request", &plain));
+                        args.set("what", self.text_or_en(locale, &format!("{}-what", template.id()), &args));
+                        body = sms(&args);
+                    }
+                    Rendered { subject: None, body }
+                }
                 Channel::Voice => Rendered { subject: None, body: self.text_or_en(locale, &format!("{prefix}-voice"), &args) },
                 Channel::Email => Rendered {
                     subject: Some(self.text_or_en(locale, &format!("{prefix}-email-subject"), &args)),
@@ -209,6 +239,11 @@ fn spoken(code: &str) -> String {
     code.chars().map(String::from).collect::<Vec<_>>().join(", ")
 }
 
+/// A step-up's reason with the shipped catalog (the hosted code page shows it too).
+pub fn reason(locale: Locale, reason: &StepUpReason) -> String {
+    DEFAULT.reason(locale, reason)
+}
+
 /// Renders with the shipped catalog.
 pub fn render(template: Template, locale: Locale, channel: Channel, vars: &BTreeMap<String, String>) -> Rendered {
     DEFAULT.render(template, locale, channel, vars)
@@ -231,6 +266,9 @@ mod tests {
             ("count", "12"),
             ("url", "https://shop.example"),
             ("approve_url", "https://shop.example/approve/x"),
+            ("reason_kind", "order"),
+            ("amount_minor", "150000"),
+            ("currency", "JPY"),
         ]
         .into_iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))
@@ -240,7 +278,20 @@ mod tests {
     const CHANNELS: [Channel; 3] = [Channel::Sms, Channel::Voice, Channel::Email];
 
     /// The words typed details and spans are made of.
-    const PARTS: [&str; 8] = ["phone-tail", "method-name", "detail-locked-out", "detail-phone-changed", "span-seconds", "span-minutes", "span-hours", "span-days"];
+    const PARTS: [&str; 12] = [
+        "phone-tail",
+        "method-name",
+        "detail-locked-out",
+        "detail-phone-changed",
+        "span-seconds",
+        "span-minutes",
+        "span-hours",
+        "span-days",
+        "reason-order",
+        "reason-payment-method",
+        "reason-delivery-address",
+        "reason-request",
+    ];
 
     #[test]
     fn f_msg_5_every_language_has_every_message() {
@@ -340,6 +391,36 @@ mod tests {
                 let sms = render(t, l, Channel::Sms, &vars()).body;
                 assert!(sms.starts_with("Shop: ") || (l == Locale::Fr && sms.starts_with("Shop : ")), "{t:?} {l:?}: {sms}");
             }
+        }
+    }
+
+    /// F-INT-3: a service's step-up says what is confirmed, in the account's language,
+    /// and fits its SMS even with the longest words a service may send.
+    #[test]
+    fn f_int_3_the_step_up_message_says_what_is_confirmed() {
+        let sms = |l| render(Template::ServiceStepUpCode, l, Channel::Sms, &vars()).body;
+        assert!(sms(Locale::Ja).starts_with("Shop: ご注文（¥150,000）の確認コードは 123456 です。"), "{}", sms(Locale::Ja));
+        assert!(sms(Locale::En).starts_with("Shop: 123456 is your code to confirm your order of ¥150,000."), "{}", sms(Locale::En));
+        assert!(sms(Locale::Zh).contains("JP¥150,000"), "{}", sms(Locale::Zh));
+        assert!(sms(Locale::Fr).contains("votre commande de 150\u{202F}000\u{a0}¥"), "{}", sms(Locale::Fr));
+        let mail = render(Template::ServiceStepUpCode, Locale::Ja, Channel::Email, &vars());
+        assert!(mail.subject.as_deref().is_some_and(|s| s.contains("ご注文（¥150,000）")), "{mail:?}");
+        let max = crate::dispatcher::DispatchConfig::default().max_sms_segments;
+        let mut v = vars();
+        v.insert("reason_kind".into(), "text".into());
+        v.insert("deny_url".into(), format!("https://shop.example/deny/{}.{}", "0".repeat(32), "A".repeat(22)));
+        for (l, ch, n, fits) in [(Locale::Ja, '確', 20, true), (Locale::En, 'x', 80, true), (Locale::Ja, '確', 80, false), (Locale::En, '確', 20, false)] {
+            let words: String = std::iter::repeat_n(ch, n).collect();
+            v.insert("reason_text".into(), words.clone());
+            let body = render(Template::ServiceStepUpCode, l, Channel::Sms, &v).body;
+            assert_eq!(body.contains(&words), fits, "{l:?} {n}: {body}");
+            if !fits {
+                assert!(body.contains(if l == Locale::Ja { "Shopからのご依頼" } else { "a request from Shop" }), "the shop's request, named: {body}");
+                let mail = render(Template::ServiceStepUpCode, l, Channel::Email, &v);
+                assert!(mail.body.contains(&words), "e-mail keeps the words: {}", mail.body);
+            }
+            let (enc, parts) = crate::sms::segments(&body);
+            assert!(parts <= max, "{l:?}: {parts} {enc:?} segments > {max}: {body}");
         }
     }
 

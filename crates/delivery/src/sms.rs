@@ -47,6 +47,9 @@ impl Encoding {
 /// the extension table, is not a character of its own).
 const GSM7_BASIC: &str = "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà";
 
+/// The most parts a text message may take (three: every template is checked against it).
+pub const MAX_SEGMENTS: usize = 3;
+
 /// The extension table: each is sent as ESC + one septet.
 const GSM7_EXTENSION: &str = "\u{0C}^{}\\[~]|€";
 

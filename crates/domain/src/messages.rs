@@ -55,10 +55,12 @@ pub enum Template {
     /// F-2SV-6: a phone number was replaced by another — one change, not an added and
     /// a removed method (a shopper told "a method was removed" fears an intruder).
     PhoneChanged,
+    /// F-INT-3: a shop service asks for a code to confirm something; the message says what.
+    ServiceStepUpCode,
 }
 
 impl Template {
-    pub const ALL: [Template; 26] = [
+    pub const ALL: [Template; 27] = [
         Template::VerifyEmailCode,
         Template::SignInCode,
         Template::StepUpCode,
@@ -85,6 +87,7 @@ impl Template {
         Template::EmailChanged,
         Template::EmailChangeTaken,
         Template::PhoneChanged,
+        Template::ServiceStepUpCode,
     ];
     pub fn id(self) -> &'static str {
         match self {
@@ -114,6 +117,7 @@ impl Template {
             Template::EmailChanged => "email-changed",
             Template::EmailChangeTaken => "email-change-taken",
             Template::PhoneChanged => "phone-changed",
+            Template::ServiceStepUpCode => "service-step-up-code",
         }
     }
     pub fn parse(s: &str) -> Option<Self> {
@@ -124,7 +128,7 @@ impl Template {
         matches!(self, Template::PasswordResetLink | Template::ApprovalRequest | Template::AccountExists | Template::EmailChangeCode | Template::EmailChangeRequested | Template::EmailChangeTaken)
     }
     pub fn carries_code(self) -> bool {
-        matches!(self, Template::VerifyEmailCode | Template::SignInCode | Template::StepUpCode | Template::EnrollCode | Template::DeliveryCode | Template::PasswordResetCode | Template::EmailChangeCode)
+        matches!(self, Template::VerifyEmailCode | Template::SignInCode | Template::StepUpCode | Template::ServiceStepUpCode | Template::EnrollCode | Template::DeliveryCode | Template::PasswordResetCode | Template::EmailChangeCode)
     }
 }
 

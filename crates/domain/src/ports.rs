@@ -261,6 +261,9 @@ pub struct ServiceClient {
     pub rate_per_minute: i64,
     pub created_at: UnixMillis,
     pub revoked_at: Option<UnixMillis>,
+    /// Origins (`https://shop.example`) a hosted page may return the shopper to after a
+    /// step-up this client started (F-INT-3).
+    pub origins: Vec<String>,
 }
 
 impl ServiceClient {
@@ -268,6 +271,31 @@ impl ServiceClient {
     pub fn require(&self, scope: Scope) -> Result<(), Error> {
         if self.scopes.contains(&scope) { Ok(()) } else { Err(Error::ScopeMissing(scope)) }
     }
+}
+
+/// F-INT-3: a confirmation a service asked of a shopper. Its challenge holds the code,
+/// the attempts and the expiry; this row holds what the service needs back.
+#[derive(Clone, Debug)]
+pub struct ServiceStepUp {
+    pub id: ServiceStepUpId,
+    pub client_id: ServiceClientId,
+    pub account_id: AccountId,
+    pub challenge_id: ChallengeId,
+    pub reason: crate::reason::StepUpReason,
+    /// Checked against the client's origins when the step-up began.
+    pub return_url: Option<String>,
+    /// Confirmed by an e-mailed code: the account has no 2SV method.
+    pub weak: bool,
+    pub created_at: UnixMillis,
+    pub completed_at: Option<UnixMillis>,
+    pub method: Option<AuthMethod>,
+}
+
+/// A step-up with the state of its challenge, as the service reads it.
+#[derive(Clone, Debug)]
+pub struct ServiceStepUpState {
+    pub step_up: ServiceStepUp,
+    pub challenge: Challenge,
 }
 
 /// F-OFF-3/4: a locked-out user's request to reset 2SV, and support's decision.
@@ -395,6 +423,12 @@ pub enum Write {
     RotateServiceClient { id: ServiceClientId, secret_hash: Vec<u8>, previous_valid_until: UnixMillis },
     /// Guard: not yet revoked.
     RevokeServiceClient { id: ServiceClientId, now: UnixMillis },
+    /// F-INT-3: unique id and challenge.
+    InsertServiceStepUp(ServiceStepUp),
+    /// Guard: the step-up of this challenge is not yet completed.
+    CompleteServiceStepUp { challenge: ChallengeId, method: AuthMethod, now: UnixMillis },
+    /// Guard: not revoked.
+    SetServiceClientOrigins { id: ServiceClientId, origins: Vec<String> },
     /// Guard: still pending. Deletes the document with the decision.
     DecideResetRequest { id: ResetRequestId, status: String, reason: String, reviewer: String, now: UnixMillis },
 }
@@ -560,10 +594,19 @@ pub trait Store: Clone + Send + Sync + 'static {
     /// The client whose current or previous secret has this hash, revoked or not.
     fn service_client_by_secret(&self, secret_hash: &[u8]) -> impl Future<Output = R<Option<ServiceClient>>> + Send;
     fn service_clients(&self) -> impl Future<Output = R<Vec<ServiceClient>>> + Send;
+    /// A step-up with its challenge, by its id or by its challenge's.
+    fn service_step_up(&self, which: StepUpKey) -> impl Future<Output = R<Option<ServiceStepUpState>>> + Send;
 
     /// Deletes quota counters whose key starts with `prefix` (support lifting a limit,
     /// F-LIMIT-2). Returns how many were lifted.
     fn release_quotas(&self, prefix: &str) -> impl Future<Output = R<u64>> + Send;
+}
+
+/// How a step-up is looked up.
+#[derive(Clone, Copy, Debug)]
+pub enum StepUpKey {
+    Id(ServiceStepUpId),
+    Challenge(ChallengeId),
 }
 
 /// What the delivery worker needs.

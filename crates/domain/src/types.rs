@@ -23,7 +23,7 @@ macro_rules! id_type {
         }
     )*};
 }
-id_type!(AccountId, FactorId, ChallengeId, SessionId, TrustedBrowserId, EventId, MessageId, ResetRequestId, FeedbackId, ServiceClientId);
+id_type!(AccountId, FactorId, ChallengeId, SessionId, TrustedBrowserId, EventId, MessageId, ResetRequestId, FeedbackId, ServiceClientId, ServiceStepUpId);
 
 /// Milliseconds since the Unix epoch.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -375,6 +375,9 @@ pub enum Purpose {
     /// F-ACC-6: proves a new e-mail address (stored on the challenge) before it
     /// becomes the account's.
     ChangeEmail,
+    /// F-INT-3: a shop service asks the owner to confirm something (an order, a
+    /// payment change) with a code; the result is the service's to read.
+    ServiceStepUp,
 }
 
 impl Purpose {
@@ -389,6 +392,7 @@ impl Purpose {
             Purpose::Decoy => "decoy",
             Purpose::ResetPassword => "reset_password",
             Purpose::ChangeEmail => "change_email",
+            Purpose::ServiceStepUp => "service_step_up",
         }
     }
     pub fn parse(s: &str) -> Option<Self> {
@@ -402,6 +406,7 @@ impl Purpose {
             "decoy" => Some(Purpose::Decoy),
             "reset_password" => Some(Purpose::ResetPassword),
             "change_email" => Some(Purpose::ChangeEmail),
+            "service_step_up" => Some(Purpose::ServiceStepUp),
             _ => None,
         }
     }

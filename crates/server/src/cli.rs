@@ -133,8 +133,18 @@ enum Clients {
         /// Requests a minute it may make, per instance.
         #[arg(long, default_value_t = 6000)]
         rate: i64,
+        /// Where a step-up's hosted page may send the shopper back to (repeat the flag):
+        /// an origin such as https://shop.example.
+        #[arg(long = "origin")]
+        origins: Vec<String>,
     },
-    /// Every client, one a line: id, name, scopes, rate, state.
+    /// Replace the origins a client's step-ups may return to (none: no return URL).
+    Origins {
+        client: String,
+        #[arg(long = "origin")]
+        origins: Vec<String>,
+    },
+    /// Every client, one a line: id, name, scopes, rate, state, origins.
     List,
     /// A new secret for the client (by name or id); the old one works for --grace seconds.
     Rotate {
@@ -316,8 +326,15 @@ async fn clients(services: &ninsho_domain::Services<ninsho_storage::Db>, what: C
     use secrecy::ExposeSecret;
     let e = crate::config::operator_error;
     match what {
-        Clients::Add { name, scopes, rate } => {
+        Clients::Add { name, scopes, rate, origins } => {
+            // Checked before the client exists, so a typo leaves nothing behind.
+            for o in &origins {
+                ninsho_domain::service::check_origin(o).map_err(e)?;
+            }
             let (c, secret) = services.add_service_client(&name, &scopes, rate).await.map_err(e)?;
+            if !origins.is_empty() {
+                services.set_service_client_origins(&c.id.to_string(), &origins).await.map_err(e)?;
+            }
             println!("client_id: {}\nclient_secret: {}\n# shown once: ninsho keeps only a keyed hash of the secret", c.id, secret.expose_secret());
         }
         Clients::List => {
@@ -329,8 +346,12 @@ async fn clients(services: &ninsho_domain::Services<ninsho_storage::Db>, what: C
                     (None, _) => "active".to_string(),
                 };
                 let scopes: Vec<&str> = c.scopes.iter().map(|s| s.as_str()).collect();
-                println!("{}\t{}\t{}\t{}/min\t{state}", c.id, c.name, scopes.join(" "), c.rate_per_minute);
+                println!("{}\t{}\t{}\t{}/min\t{state}\t{}", c.id, c.name, scopes.join(" "), c.rate_per_minute, c.origins.join(" "));
             }
+        }
+        Clients::Origins { client, origins } => {
+            let c = services.set_service_client_origins(&client, &origins).await.map_err(e)?;
+            println!("{} ({}) origins: {}", c.id, c.name, if c.origins.is_empty() { "none".to_string() } else { c.origins.join(" ") });
         }
         Clients::Rotate { client, grace } => {
             let (c, secret) = services.rotate_service_client(&client, grace).await.map_err(e)?;

@@ -305,6 +305,7 @@ delegate!(Store {
     fn feedback(&self, limit: i64) -> R<Vec<(Feedback, String)>>;
     fn service_client_by_secret(&self, secret_hash: &[u8]) -> R<Option<ServiceClient>>;
     fn service_clients(&self) -> R<Vec<ServiceClient>>;
+    fn service_step_up(&self, which: StepUpKey) -> R<Option<ServiceStepUpState>>;
     fn release_quotas(&self, prefix: &str) -> R<u64>;
 });
 

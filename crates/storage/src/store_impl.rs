@@ -14,6 +14,16 @@ use uuid::Uuid;
 use crate::writes::{Arg, one_statement, refused_guard, statements};
 use crate::{db_err, is_unique};
 
+/// A step-up's own columns are read under `su_` names beside its challenge's `*`.
+macro_rules! step_up_state {
+    ($where:literal) => {
+        concat!("select s.id as su_id, s.client_id as su_client_id, s.reason_kind as su_reason_kind, s.amount_minor as su_amount_minor, \
+    s.currency as su_currency, s.reason_text as su_reason_text, s.return_url as su_return_url, s.weak as su_weak, s.created_at as su_created_at, \
+    s.completed_at as su_completed_at, s.method as su_method, c.* from service_step_ups s join challenges c on c.id = s.challenge_id", $where)
+    };
+}
+
+
 type R<T> = Result<T, Error>;
 type DbRow = <DB as sqlx::Database>::Row;
 type Tx = sqlx::Transaction<'static, DB>;
@@ -751,14 +761,23 @@ impl ninsho_domain::ports::Store for Store {
     }
 
     async fn service_client_by_secret(&self, secret_hash: &[u8]) -> R<Option<ServiceClient>> {
-        let r = sqlx::query(concat!("select id, name, scopes, secret_hash, previous_secret_hash, previous_valid_until, rate_per_minute, created_at, revoked_at from service_clients where secret_hash = $1", " union all select id, name, scopes, secret_hash, previous_secret_hash, previous_valid_until, rate_per_minute, created_at, revoked_at from service_clients where previous_secret_hash = $1"))
+        let r = sqlx::query(concat!("select id, name, scopes, secret_hash, previous_secret_hash, previous_valid_until, rate_per_minute, created_at, revoked_at, origins from service_clients where secret_hash = $1", " union all select id, name, scopes, secret_hash, previous_secret_hash, previous_valid_until, rate_per_minute, created_at, revoked_at, origins from service_clients where previous_secret_hash = $1"))
             .bind(secret_hash).fetch_optional(&self.read).await.map_err(db_err)?;
         r.map(|r| client_row(&r)).transpose()
     }
 
     async fn service_clients(&self) -> R<Vec<ServiceClient>> {
-        let rows = sqlx::query("select id, name, scopes, secret_hash, previous_secret_hash, previous_valid_until, rate_per_minute, created_at, revoked_at from service_clients order by created_at").fetch_all(&self.read).await.map_err(db_err)?;
+        let rows = sqlx::query("select id, name, scopes, secret_hash, previous_secret_hash, previous_valid_until, rate_per_minute, created_at, revoked_at, origins from service_clients order by created_at").fetch_all(&self.read).await.map_err(db_err)?;
         rows.iter().map(client_row).collect()
+    }
+
+    async fn service_step_up(&self, which: StepUpKey) -> R<Option<ServiceStepUpState>> {
+        let (sql, id) = match which {
+            StepUpKey::Id(id) => (step_up_state!(" where s.id = $1"), id.0),
+            StepUpKey::Challenge(c) => (step_up_state!(" where s.challenge_id = $1"), c.0),
+        };
+        let r = sqlx::query(sql).bind(id).fetch_optional(&self.read).await.map_err(db_err)?;
+        r.as_ref().map(step_up_state_row).transpose()
     }
 
     async fn release_quotas(&self, prefix: &str) -> R<u64> {
@@ -849,5 +868,38 @@ fn client_row(r: &DbRow) -> R<ServiceClient> {
         rate_per_minute: r.try_get("rate_per_minute").map_err(db_err)?,
         created_at: UnixMillis(r.try_get("created_at").map_err(db_err)?),
         revoked_at: r.try_get::<Option<i64>, _>("revoked_at").map_err(db_err)?.map(UnixMillis),
+        origins: r.try_get::<&str, _>("origins").map_err(db_err)?.lines().filter(|l| !l.is_empty()).map(str::to_owned).collect(),
+    })
+}
+
+fn step_up_state_row(r: &DbRow) -> R<ServiceStepUpState> {
+    use ninsho_domain::reason::StepUpReason;
+    let challenge = challenge_row(r)?;
+    let kind: String = r.try_get("su_reason_kind").map_err(db_err)?;
+    let amount: Option<i64> = r.try_get("su_amount_minor").map_err(db_err)?;
+    let currency: Option<String> = r.try_get("su_currency").map_err(db_err)?;
+    let text: Option<String> = r.try_get("su_reason_text").map_err(db_err)?;
+    let reason = StepUpReason::from_vars(|k| match k {
+        "reason_kind" => Some(kind.clone()),
+        "amount_minor" => amount.map(|a| a.to_string()),
+        "currency" => currency.clone(),
+        "reason_text" => text.clone(),
+        _ => None,
+    })
+    .ok_or_else(|| Error::internal(format!("unreadable step-up reason {kind}")))?;
+    Ok(ServiceStepUpState {
+        step_up: ServiceStepUp {
+            id: ServiceStepUpId(r.try_get("su_id").map_err(db_err)?),
+            client_id: ServiceClientId(r.try_get("su_client_id").map_err(db_err)?),
+            account_id: challenge.account_id,
+            challenge_id: challenge.id,
+            reason,
+            return_url: r.try_get("su_return_url").map_err(db_err)?,
+            weak: r.try_get("su_weak").map_err(db_err)?,
+            created_at: UnixMillis(r.try_get("su_created_at").map_err(db_err)?),
+            completed_at: r.try_get::<Option<i64>, _>("su_completed_at").map_err(db_err)?.map(UnixMillis),
+            method: r.try_get::<Option<&str>, _>("su_method").map_err(db_err)?.and_then(AuthMethod::parse),
+        },
+        challenge,
     })
 }

@@ -255,6 +255,24 @@ pub(crate) fn statements(w: &Write) -> Vec<Stmt> {
             args![id.0, secret_hash.clone(), previous_valid_until.0],
         ),
         Write::RevokeServiceClient { id, now } => guarded("update service_clients set revoked_at = $2 where id = $1 and revoked_at is null", args![id.0, now.0]),
+        Write::SetServiceClientOrigins { id, origins } => {
+            guarded("update service_clients set origins = $2 where id = $1 and revoked_at is null", args![id.0, origins.join("\n")])
+        }
+        Write::InsertServiceStepUp(u) => {
+            let (amount, currency, text) = match &u.reason {
+                ninsho_domain::reason::StepUpReason::Order { amount } => (Some(amount.minor), Some(amount.currency.code()), None),
+                ninsho_domain::reason::StepUpReason::Text { text } => (None, None, Some(text.clone())),
+                _ => (None, None, None),
+            };
+            guarded(
+                "insert into service_step_ups (id, client_id, account_id, challenge_id, reason_kind, amount_minor, currency, reason_text, return_url, weak, created_at) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+                args![u.id.0, u.client_id.0, u.account_id.0, u.challenge_id.0, u.reason.kind(), amount, currency, text, u.return_url.clone(), u.weak, u.created_at.0],
+            )
+        }
+        Write::CompleteServiceStepUp { challenge, method, now } => guarded(
+            "update service_step_ups set completed_at = $2, method = $3 where challenge_id = $1 and completed_at is null",
+            args![challenge.0, now.0, method.as_str()],
+        ),
         Write::DecideResetRequest { id, status, reason, reviewer, now } => guarded(
             "update reset_requests set status = $2, reason = $3, reviewer = $4, decided_at = $5, document = null where id = $1 and status = 'pending'",
             args![id.0, status.as_str(), reason.as_str(), reviewer.as_str(), now.0],

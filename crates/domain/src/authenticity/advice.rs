@@ -149,7 +149,8 @@ fn about_request(verdict: Verdict, r: &RequestFacts) -> Vec<NextStep> {
         _ => steps.push(NextStep::RequestOver),
     }
     steps.push(match r.purpose {
-        Purpose::SignIn | Purpose::DeviceSignIn => NextStep::NotYouPasswordKnown,
+        // A service asks for a confirmation only of someone signed in to the shop.
+        Purpose::SignIn | Purpose::DeviceSignIn | Purpose::ServiceStepUp => NextStep::NotYouPasswordKnown,
         Purpose::StepUp | Purpose::Enroll | Purpose::VerifyEmail | Purpose::Approve | Purpose::Decoy | Purpose::ChangeEmail => NextStep::NotYouSignedIn,
         Purpose::ResetPassword => NextStep::NotYouEmailRead,
     });

@@ -56,6 +56,9 @@ pub struct ChallengeView {
     pub purpose: Purpose,
     pub method: Option<MethodView>,
     pub methods: Vec<MethodView>,
+    /// F-INT-3: what a service's step-up asks the shopper to confirm.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<crate::reason::StepUpReason>,
 }
 
 fn is_open(c: &Challenge, now: UnixMillis, max_attempts: i64) -> bool {
@@ -112,6 +115,9 @@ impl<S: Store> Services<S> {
             (Purpose::DeviceSignIn, Some(f)) => f.verified_at.is_some() && f.kind != FactorKind::BackupCodes,
             // SECURITY.md: an e-mailed code never satisfies a step-up.
             (Purpose::StepUp, Some(f)) => f.verified_at.is_some() && f.kind != FactorKind::Email,
+            // F-INT-3: a 2SV method once 2SV is on; before, the e-mailed code (marked weak).
+            (Purpose::ServiceStepUp, Some(f)) => account.twosv_enabled_at.is_some() && f.verified_at.is_some() && f.kind != FactorKind::Email,
+            (Purpose::ServiceStepUp, None) => account.twosv_enabled_at.is_none(),
             // The reset link already proves the e-mail address: the code must come from
             // something else the owner has (F-ACC-5).
             (Purpose::ResetPassword, Some(f)) => account.twosv_enabled_at.is_some() && f.verified_at.is_some() && f.kind != FactorKind::Email,
@@ -193,6 +199,7 @@ impl<S: Store> Services<S> {
                 writes.push(self.event(Some(account.id), EventKind::StepUp, client, how));
             }
             Purpose::ChangeEmail => writes.extend(self.email_change_writes(&ch, &account, &factors, client, now)?),
+            Purpose::ServiceStepUp => writes.extend(self.service_step_up_writes(&ch, method_used, client).await?),
             // Approvals are passed by their link, a reset by `complete_password_reset`.
             Purpose::Approve | Purpose::Decoy | Purpose::ResetPassword => return Err(Error::ChallengeClosed),
             Purpose::Enroll => {
@@ -347,7 +354,7 @@ impl<S: Store> Services<S> {
     pub async fn challenge_view(&self, id: ChallengeId) -> Result<ChallengeView> {
         let (ch, account, factors, _) = self.open_challenge_checked(id, None).await?;
         if matches!(ch.purpose, Purpose::Decoy | Purpose::VerifyEmail) {
-            return Ok(ChallengeView { purpose: Purpose::VerifyEmail, method: None, methods: vec![] });
+            return Ok(ChallengeView { purpose: Purpose::VerifyEmail, method: None, methods: vec![], reason: None });
         }
         let usable = Self::usable(&factors);
         let allowed: Vec<MethodView> = usable
@@ -356,7 +363,8 @@ impl<S: Store> Services<S> {
             .map(|f| MethodView::of(f, &account))
             .collect();
         let method = ch.factor_id.and_then(|id| factors.iter().find(|f| f.id == id)).map(|f| MethodView::of(f, &account));
-        Ok(ChallengeView { purpose: ch.purpose, method, methods: allowed })
+        let reason = if ch.purpose == Purpose::ServiceStepUp { self.step_up_reason(ch.id).await? } else { None };
+        Ok(ChallengeView { purpose: ch.purpose, method, methods: allowed, reason })
     }
 
     pub(crate) fn trust_browser_write(&self, account: AccountId, client: &ClientInfo) -> Result<(Write, String)> {
@@ -418,6 +426,9 @@ impl<S: Store> Services<S> {
             (Some(f), _) => Target::Factor(f),
             (None, _) => Target::AccountEmail,
         };
+        if ch.purpose == Purpose::ServiceStepUp {
+            return self.resend_service_step_up(&ch, &account, target, client).await;
+        }
         self.send_code(&account, ch.id, ch.purpose, target, client, vec![], ch.code_message).await
     }
 

@@ -94,6 +94,7 @@ impl<S: Store> Services<S> {
             rate_per_minute,
             created_at: self.now(),
             revoked_at: None,
+            origins: vec![],
         };
         let event = self.event(None, EventKind::ServiceClientAdded, &ClientInfo::default(), format!("client {}", client.id));
         match self.commit(vec![Write::InsertServiceClient(client.clone()), event]).await {

@@ -107,18 +107,34 @@ impl<S: Store> Services<S> {
         prefix: Vec<Write>,
         replaces: Option<MessageId>,
     ) -> Result<SentVia> {
+        self.send_code_for(account, challenge, purpose, target, client, prefix, replaces, None).await
+    }
+
+    /// `send_code` for a service's step-up, whose message says what is confirmed (F-INT-3).
+    #[allow(clippy::too_many_arguments)] // as `send_code`
+    pub(crate) async fn send_code_for(
+        &self,
+        account: &Account,
+        challenge: ChallengeId,
+        purpose: Purpose,
+        target: Target<'_>,
+        client: &ClientInfo,
+        prefix: Vec<Write>,
+        replaces: Option<MessageId>,
+        reason: Option<&crate::reason::StepUpReason>,
+    ) -> Result<SentVia> {
         let waiting = match replaces {
             Some(m) => self.store.waiting_message(m, self.now()).await?.map(|keys| (m, keys)),
             None => None,
         };
         if let Some(replaced) = waiting {
-            match self.send_code_once(account, challenge, purpose, target, client, prefix.clone(), Some(replaced)).await {
+            match self.send_code_once(account, challenge, purpose, target, client, prefix.clone(), Some(replaced), reason).await {
                 // A dispatcher took the old message meanwhile: charge as for any send.
                 Err(Error::Conflict { code: "outbox.taken", .. }) => {}
                 other => return other,
             }
         }
-        self.send_code_once(account, challenge, purpose, target, client, prefix, None).await
+        self.send_code_once(account, challenge, purpose, target, client, prefix, None, reason).await
     }
 
     #[allow(clippy::too_many_arguments)] // as `send_code`
@@ -131,6 +147,7 @@ impl<S: Store> Services<S> {
         client: &ClientInfo,
         prefix: Vec<Write>,
         replaced: Option<(MessageId, (Vec<String>, bool))>,
+        reason: Option<&crate::reason::StepUpReason>,
     ) -> Result<SentVia> {
         if let Target::Factor(f) | Target::ByVoice(f) = target
             && f.disabled_at.is_some()
@@ -148,6 +165,7 @@ impl<S: Store> Services<S> {
             Purpose::Enroll => Template::EnrollCode,
             Purpose::ResetPassword => Template::PasswordResetCode,
             Purpose::ChangeEmail => Template::EmailChangeCode,
+            Purpose::ServiceStepUp => Template::ServiceStepUpCode,
             Purpose::Approve | Purpose::Decoy => return Err(Error::internal("no code is sent for this challenge")),
         };
         let mut intent = Intent::new(template, channel, to.clone(), account.locale)
@@ -158,6 +176,9 @@ impl<S: Store> Services<S> {
             .var("origin_host", &self.policy.origin_host)
             .valid_for(self.policy.codes.sent_code_ttl_secs)
             .var("deny_url", self.deny_link(challenge));
+        for (k, v) in reason.map(|r| r.vars()).unwrap_or_default() {
+            intent = intent.var(k, v);
+        }
         let mut writes = prefix;
         let (supersede, first_quota) = Self::withdraw_or_charge(&mut writes, replaced.as_ref(), &quota, &mut intent, now);
         let set_code = writes.len();

@@ -12,6 +12,8 @@ pub(crate) enum LinkKind {
     ResetPassword,
     /// F-OFF-3: in the notice of a 2SV reset request, names the request, not a challenge.
     CancelResetRequest,
+    /// F-INT-3: the hosted page of a service's step-up; names the step-up.
+    ServiceStepUp,
 }
 
 impl LinkKind {
@@ -22,6 +24,7 @@ impl LinkKind {
             LinkKind::Approve => b"approve:",
             LinkKind::ResetPassword => b"reset-password:",
             LinkKind::CancelResetRequest => b"cancel-reset-request:",
+            LinkKind::ServiceStepUp => b"service-step-up:",
         }
     }
 
@@ -31,6 +34,7 @@ impl LinkKind {
             LinkKind::Approve => "approve",
             LinkKind::ResetPassword => "reset",
             LinkKind::CancelResetRequest => "recovery/cancel",
+            LinkKind::ServiceStepUp => "step-up",
         }
     }
 }

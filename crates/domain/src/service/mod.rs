@@ -18,6 +18,7 @@ mod recovery;
 mod reset;
 mod signin;
 mod signup;
+mod step_ups;
 mod views;
 
 pub use account::*;
@@ -31,6 +32,7 @@ pub use recovery::*;
 pub use reset::*;
 pub use signin::*;
 pub use signup::*;
+pub use step_ups::*;
 pub use views::*;
 
 use std::sync::Arc;

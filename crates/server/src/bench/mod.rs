@@ -68,6 +68,8 @@ const RATIOS: &[Ratio] = &[
     Ratio { name: "code issuance / raw commit", num: RowKind::CodeIssue, den: RowKind::RawCommit, note: "" },
     Ratio { name: "sign-in page / health", num: RowKind::SignInPage, den: RowKind::Health, note: "target >= 0.5" },
     Ratio { name: "session introspection / health", num: RowKind::Introspect, den: RowKind::Health, note: "target >= 0.5" },
+    Ratio { name: "step-up start / health", num: RowKind::StepUpStart, den: RowKind::Health, note: "" },
+    Ratio { name: "step-up start / code issuance", num: RowKind::StepUpStart, den: RowKind::CodeIssue, note: "the step-up's own cost" },
     Ratio { name: "chained / plain event writes", num: RowKind::ChainedEvent, den: RowKind::PlainEvent, note: "the chain's cost (F-OPS-6)" },
 ];
 

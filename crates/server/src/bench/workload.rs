@@ -61,12 +61,13 @@ pub enum RowKind {
     TotpVerify,
     CodeIssue,
     Introspect,
+    StepUpStart,
     PlainEvent,
     ChainedEvent,
 }
 
 impl RowKind {
-    pub const ALL: [RowKind; 13] = [
+    pub const ALL: [RowKind; 14] = [
         RowKind::RawArgon,
         RowKind::SignIn,
         RowKind::UnknownSignIn,
@@ -78,6 +79,7 @@ impl RowKind {
         RowKind::TotpVerify,
         RowKind::CodeIssue,
         RowKind::Introspect,
+        RowKind::StepUpStart,
         RowKind::PlainEvent,
         RowKind::ChainedEvent,
     ];
@@ -95,6 +97,7 @@ impl RowKind {
             RowKind::TotpVerify => "TOTP verifications over HTTP",
             RowKind::CodeIssue => "code issuances over HTTP",
             RowKind::Introspect => "session introspections by a service over HTTP",
+            RowKind::StepUpStart => "step-ups started by a service over HTTP (F-INT-3)",
             RowKind::PlainEvent => "event writes without the chain (until committed)",
             RowKind::ChainedEvent => "event writes on the chain (F-OPS-6, until chained)",
         }
@@ -381,6 +384,21 @@ pub async fn measure(running: &Running, work: &Workload) -> anyhow::Result<Round
     })
     .await;
     rows.push((RowKind::CodeIssue, issue));
+
+    // F-INT-3: a checkout asks for a code before a large order. The account has no
+    // 2SV, so each start commits a challenge, the step-up and an e-mailed code.
+    let (_, secret) = svc.add_service_client(&format!("bench-{}", uuid::Uuid::new_v4().simple()), &[Scope::StepUp], 6_000_000).await.map_err(store_err)?;
+    let (h, b, auth, sub) = (http.clone(), base.clone(), format!("Bearer {}", secrecy::ExposeSecret::expose_secret(&secret)), acct.id.to_string());
+    let step_ups = row::run(n, c, move |_| {
+        let (h, b, auth, sub) = (h.clone(), b.clone(), auth.clone(), sub.clone());
+        async move {
+            let body = json!({"sub": sub, "reason": {"kind": "order", "amount": "150000", "currency": "JPY"}});
+            let r = h.post(format!("{b}/api/v1/service/step-ups")).header("authorization", auth).json(&body).send().await;
+            expect_json(r, 201, "a pending step-up with its code sent", |v| v["status"] == "pending" && v["sent"].is_object()).await
+        }
+    })
+    .await;
+    rows.push((RowKind::StepUpStart, step_ups));
 
     let capacity = rows.iter().find(|(k, _)| *k == RowKind::RawArgon).map(|(_, t)| t.per_sec()).unwrap_or(0.0);
     let overload = overload(&http, &base, acct.email.as_str(), (8.0 * capacity).min(work.overload_max_rate), work.overload_secs).await;

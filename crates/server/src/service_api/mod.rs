@@ -7,14 +7,18 @@
 
 mod auth;
 mod sessions;
+mod step_ups;
 
 use axum::Router;
-use axum::routing::post;
+use axum::routing::{get, post};
 
 pub use auth::{Caller, RateLimits};
 
 use crate::app::AppState;
 
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/sessions/introspect", post(sessions::introspect))
+    Router::new()
+        .route("/sessions/introspect", post(sessions::introspect))
+        .route("/step-ups", post(step_ups::start))
+        .route("/step-ups/{id}", get(step_ups::status))
 }

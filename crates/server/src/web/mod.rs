@@ -19,7 +19,7 @@ use axum::routing::{get, post};
 use tower_http::csrf::CsrfLayer;
 
 use crate::app::AppState;
-use pages::{account, auth, code, devices, links, messages, recovery, reset, safety, setup};
+use pages::{account, auth, code, devices, links, messages, recovery, reset, safety, setup, step_up};
 
 pub const CSS: &str = include_str!("../../static/ninsho.css");
 
@@ -67,6 +67,8 @@ pub fn routes(dev_inbox: bool) -> Router<AppState> {
         .route("/account/messages/check", get(messages::check_form).post(messages::check))
         .route("/approve/{token}", get(links::approve_page).post(links::approve))
         .route("/deny/{token}", get(links::deny_page).post(links::deny))
+        .route("/step-up/{token}", get(step_up::open))
+        .route("/step-up/{token}/done", get(step_up::done))
         .route("/recovery/cancel/{token}", get(links::cancel_reset_page).post(links::cancel_reset))
         .route(
             "/recovery",

@@ -656,3 +656,55 @@ async fn f_otp_2_browser_code_page_offers_a_voice_call_for_a_mobile_at_375_px_in
     b.quit().await;
     app.shutdown().await;
 }
+
+/// F-INT-3: a shop service's step-up in a real browser: the service sends the shopper
+/// to the hosted link, the code page says what is confirmed, and after the right code
+/// the page returns to the service's own origin (another origin than ninsho's, as in a
+/// shop: the pages' `form-action 'self'` must not stop it).
+#[tokio::test]
+async fn f_int_3_browser_hosted_step_up_returns_to_the_shop_at_375_px_in_ja() {
+    if skip() {
+        return;
+    }
+    let app = web_app().await;
+    let acct = two_sv_account(&app).await;
+    assert_eq!(app.call("PATCH", "/api/v1/account", Some(&acct.token), Some(json!({"locale": "ja"}))).await.status, 204);
+    // The shop: the same server under another name, so another origin.
+    let port = app.url.rsplit(':').next().unwrap();
+    let shop = format!("http://localhost:{port}");
+    let (c, secret) = app.running.services.add_service_client("checkout", &[ninsho_domain::types::Scope::StepUp, ninsho_domain::types::Scope::SessionsRead], 600).await.unwrap();
+    app.running.services.set_service_client_origins(&c.id.to_string(), std::slice::from_ref(&shop)).await.unwrap();
+    let secret = secrecy::ExposeSecret::expose_secret(&secret).to_string();
+    let sub = app.call("POST", "/api/v1/service/sessions/introspect", Some(&secret), Some(json!({"token": acct.token}))).await.body["sub"].as_str().unwrap().to_string();
+    let back = format!("{shop}/health/live?order=A-1");
+    let phone_no = "+819012345678";
+    let before = app.inbox_count(phone_no).await;
+    let r = app.call("POST", "/api/v1/service/step-ups", Some(&secret), Some(json!({"sub": sub, "reason": {"kind": "order", "amount": "150000", "currency": "JPY"}, "return_url": back}))).await;
+    assert_eq!(r.status, 201, "{:?}", r.body);
+    let url = r.body["url"].as_str().unwrap();
+    let code = app.code_after(phone_no, before).await;
+
+    let b = phone().await;
+    let t = Tab { b: &b, base: app.url.clone() };
+    t.go(&url[url.find("/step-up/").unwrap()..]).await;
+    assert_eq!(t.path().await, "/code");
+    let reason = t.text("step-up-reason").await;
+    assert!(reason.contains("ご注文（¥150,000）"), "{reason}");
+    t.shot("ja-375-service-step-up-code").await;
+    t.fill("code", &code).await;
+    t.click("verify").await;
+    // The done page goes on by itself to the shop's page.
+    let mut at = String::new();
+    for _ in 0..100 {
+        at = b.driver.current_url().await.unwrap().to_string();
+        if at.starts_with(&shop) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(at, back, "{}", t.source().await);
+    let status = app.call("GET", &format!("/api/v1/service/step-ups/{}", r.body["id"].as_str().unwrap()), Some(&secret), None).await;
+    assert_eq!(status.body["status"], "completed", "{:?}", status.body);
+    b.quit().await;
+    app.shutdown().await;
+}

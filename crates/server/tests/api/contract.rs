@@ -78,6 +78,14 @@ checks.positive_data_acceptance.expected-statuses = ["2xx", "401", "403", "404",
 include-path = "/api/v1/service/sessions/introspect"
 checks.positive_data_acceptance.expected-statuses = ["2xx", "401", "403", "404", "409", "410", "422", "429"]
 
+# The account must exist (a schema cannot list ids), an amount must fit its currency's
+# decimals, a service's own words carry no link, and a return URL must be of an origin
+# the client registered (account.unknown, step_up.amount_invalid / currency_invalid /
+# reason_invalid / return_url_invalid).
+[[operations]]
+include-path = "/api/v1/service/step-ups"
+checks.positive_data_acceptance.expected-statuses = ["2xx", "401", "403", "404", "409", "410", "422", "429"]
+
 # The document's bytes must be a DOC, DOCX, JPG, PDF or PNG matching its name.
 [[operations]]
 include-path = "/api/v1/recovery/requests"
@@ -348,5 +356,20 @@ async fn f_ops_4_every_success_answer_fits_its_documented_schema() {
     };
     check("post", "/api/v1/service/sessions/introspect", &svc(json!({"token": token, "max_age": 300})).await);
     check("post", "/api/v1/service/sessions/introspect", &svc(json!({"token": "unknown"})).await);
+    // A step-up the service starts and then reads.
+    let (_, secret) = app.running.services.add_service_client("contract-step-up", &[ninsho_domain::types::Scope::StepUp], 6000).await.unwrap();
+    let auth = format!("Bearer {}", secrecy::ExposeSecret::expose_secret(&secret));
+    let sub = app.call("GET", "/api/v1/account", Some(&token), None).await.body["id"].as_str().map(str::to_string);
+    let sub = match sub {
+        Some(s) => s,
+        None => svc(json!({"token": token})).await.body["sub"].as_str().unwrap().to_string(),
+    };
+    let started = app.http.post(format!("{}/api/v1/service/step-ups", app.url)).header("authorization", &auth).json(&json!({"sub": sub, "reason": {"kind": "order", "amount": "150000", "currency": "JPY"}})).send().await.unwrap();
+    let started = Resp { status: started.status().as_u16(), headers: started.headers().clone(), body: started.json().await.unwrap() };
+    assert_eq!(started.status, 201, "{:?}", started.body);
+    check("post", "/api/v1/service/step-ups", &started);
+    let read = app.http.get(format!("{}/api/v1/service/step-ups/{}", app.url, started.body["id"].as_str().unwrap())).header("authorization", &auth).send().await.unwrap();
+    let read = Resp { status: read.status().as_u16(), headers: read.headers().clone(), body: read.json().await.unwrap() };
+    check("get", "/api/v1/service/step-ups/{id}", &read);
     app.shutdown().await;
 }

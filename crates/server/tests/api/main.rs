@@ -34,6 +34,7 @@ mod reset;
 mod safety;
 mod service;
 mod signin;
+mod step_ups;
 mod store;
 mod throttle;
 mod totp;

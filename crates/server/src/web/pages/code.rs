@@ -106,6 +106,8 @@ struct CodePage {
     others: Vec<Other>,
     /// A sign-in's last way out: the ID-document request when no method works (F-OFF-3).
     offer_recovery: bool,
+    /// F-INT-3: what a shop service asks the shopper to confirm, in the page's language.
+    reason: Option<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -123,6 +125,7 @@ fn title_key(purpose: Purpose) -> &'static str {
         Purpose::StepUp => "code-title-step-up",
         Purpose::Enroll => "code-title-enroll",
         Purpose::ChangeEmail => "code-title-change-email",
+        Purpose::ServiceStepUp => "code-title-service-step-up",
         _ => "code-title-sign-in",
     }
 }
@@ -157,6 +160,7 @@ fn code_page(ctx: &Ctx, view: &ChallengeView, chosen: Option<FactorId>, e: Optio
         help_open: e.is_some(),
         others,
         offer_recovery: matches!(view.purpose, Purpose::SignIn | Purpose::DeviceSignIn) && current.is_some(),
+        reason: view.reason.as_ref().map(|r| tr.t1("code-service-step-up-reason", "reason", &ninsho_delivery::render::reason(tr.locale, r))),
         p,
     }
 }
@@ -187,6 +191,7 @@ fn closed_page(ctx: &Ctx, purpose: Purpose) -> CodePage {
         help_open: false,
         others: vec![],
         offer_recovery: false,
+        reason: None,
         p,
     }
 }

@@ -231,6 +231,7 @@ pub fn purpose_key(purpose: Purpose) -> &'static str {
         Purpose::Approve => "check-purpose-approve",
         Purpose::ResetPassword => "check-purpose-reset-password",
         Purpose::ChangeEmail => "check-purpose-change-email",
+        Purpose::ServiceStepUp => "check-purpose-service-step-up",
     }
 }
 

@@ -12,3 +12,4 @@ pub mod recovery;
 pub mod reset;
 pub mod safety;
 pub mod setup;
+pub mod step_up;
