@@ -19,6 +19,7 @@ mod reset;
 mod signin;
 mod signup;
 mod views;
+mod webhooks;
 
 pub use account::*;
 pub use approval::*;
