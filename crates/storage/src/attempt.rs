@@ -230,6 +230,17 @@ mod tests {
         // A wrong code alone: nothing to guard.
         let alone = one_statement(&attempt(CodeCheck::Decided(false), None), &[]).expect("no writes");
         assert!(alone.sql.contains(") select 0 as refused, (select attempts from g)"), "{}", alone.sql);
+        // A sign-in's event brings its webhook deliveries into the same statement,
+        // gated by the verdict like every other write of the right branch (F-INT-4).
+        let mut signed_in = a.on_wrong[0].clone();
+        if let Write::InsertEvent(e) = &mut signed_in {
+            e.kind = EventKind::SignIn;
+            e.unfamiliar = true;
+        }
+        let one = one_statement(&a, &[signed_in]).expect("an event and its fan-out");
+        assert!(one.sql.contains(", r0 as (insert into events") && one.sql.contains(", r0_1 as (insert into webhook_deliveries") && one.sql.contains(", r0_2 as (insert into webhook_deliveries"), "{}", one.sql);
+        assert!(one.sql.contains(&format!(") and {RIGHT} returning 1)")), "{}", one.sql);
+        assert!(one.sql.contains("not exists (select 1 from r0) then ninsho_refuse(0)") && !one.sql.contains("from r0_1)"), "{}", one.sql);
         // A second change to the challenge in the right branch is not one statement.
         let again = [Write::CancelChallenge { challenge: a.challenge, now }];
         assert!(one_statement(&a, &again).is_none());

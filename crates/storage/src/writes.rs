@@ -527,4 +527,25 @@ mod tests {
         assert!(one_statement(&[charge("a"), charge("b"), insert]).is_some());
         assert!(one_statement(&[charge("a"), charge("a")]).is_none());
     }
+
+    /// F-INT-4: an event's webhook deliveries are statements of the event's own write,
+    /// so they fold into the list's one statement with it; a kind no receiver hears
+    /// adds none.
+    #[test]
+    fn f_int_4_an_events_deliveries_are_written_with_it() {
+        let event = |kind, unfamiliar| {
+            Write::InsertEvent(Event { id: EventId::new(), account_id: Some(AccountId::new()), at: UnixMillis(5), kind, ip: None, user_agent: None, device_hash: None, detail: String::new(), unfamiliar })
+        };
+        assert_eq!(statements(&event(EventKind::SignIn, true)).len(), 3, "the event, sign_in.succeeded, device.new");
+        assert_eq!(statements(&event(EventKind::WrongCode, true)).len(), 1);
+        for s in statements(&event(EventKind::SignIn, true)) {
+            let mut used: Vec<usize> = s.sql.split('$').skip(1).map(|p| p.chars().take_while(char::is_ascii_digit).collect::<String>().parse().unwrap()).collect();
+            used.sort_unstable();
+            used.dedup();
+            assert_eq!(used, (1..=s.args.len()).collect::<Vec<_>>(), "{}", s.sql);
+        }
+        let one = one_statement(&[Write::TouchSignIn { account: AccountId::new(), now: UnixMillis(5) }, event(EventKind::SignIn, true)]).expect("hot writes");
+        assert!(one.sql.contains(", w1 as (insert into events") && one.sql.contains(", w1_1 as (insert into webhook_deliveries") && one.sql.contains(", w1_2 as (insert into webhook_deliveries"), "{}", one.sql);
+        assert!(one.sql.contains("not exists (select 1 from w1) then ninsho_refuse(1)") && !one.sql.contains("from w1_1)"), "only the event is guarded: {}", one.sql);
+    }
 }
