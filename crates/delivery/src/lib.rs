@@ -7,9 +7,11 @@ pub mod dispatcher;
 pub mod providers;
 pub mod render;
 pub mod sms;
+pub mod webhooks;
 
 pub use dispatcher::{DispatchConfig, Dispatcher};
 pub use providers::{Provider, Providers};
+pub use webhooks::{WebhookConfig, WebhookSender};
 
 /// Installs the process-wide rustls crypto provider (ring). With HTTPS webhooks on,
 /// every reqwest client in the process needs one; call before building clients.

@@ -23,6 +23,7 @@ pub mod risk;
 pub mod service;
 pub mod telemetry;
 pub mod types;
+pub mod webhooks;
 pub mod zone;
 
 pub use config::Policy;

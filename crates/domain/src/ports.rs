@@ -403,6 +403,8 @@ pub enum Write {
     RevokeTrustedBrowser { account: AccountId, browser: TrustedBrowserId, now: UnixMillis },
     RevokeTrustedBrowsersOf { account: AccountId, now: UnixMillis },
     TouchTrustedBrowser { browser: TrustedBrowserId, now: UnixMillis },
+    /// Also announces the event to each webhook endpoint that hears one of its
+    /// topics (F-INT-4): the announcement commits with the event or not at all.
     InsertEvent(Event),
     InsertOutbox(OutboxMessage),
     /// Guard: fewer than `limit` sends in the current window of `window_secs`.
@@ -429,6 +431,10 @@ pub enum Write {
     CompleteServiceStepUp { challenge: ChallengeId, method: AuthMethod, now: UnixMillis },
     /// Guard: not revoked.
     SetServiceClientOrigins { id: ServiceClientId, origins: Vec<String> },
+    /// F-INT-4. Unique: the name, among the endpoints not removed.
+    InsertWebhookEndpoint(crate::webhooks::WebhookEndpoint),
+    /// Guard: not yet removed. Its undelivered announcements are dropped with it.
+    RemoveWebhookEndpoint { id: WebhookEndpointId, now: UnixMillis },
     /// Guard: still pending. Deletes the document with the decision.
     DecideResetRequest { id: ResetRequestId, status: String, reason: String, reviewer: String, now: UnixMillis },
 }

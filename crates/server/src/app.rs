@@ -1,4 +1,5 @@
-//! `App::start(config)`: opens the store, starts the outbox dispatcher, the HTTP
+//! `App::start(config)`: opens the store, starts the outbox dispatcher, the event
+//! webhook sender, the HTTP
 //! server and (when configured) the metrics listener, and answers `GET /health` once
 //! all of that is up.
 
@@ -89,6 +90,8 @@ impl App {
             config: config.dispatch.clone(),
         };
         tasks.push(tokio::spawn(dispatcher.run(rx.clone())));
+        let webhooks = ninsho_delivery::WebhookSender::new(db.clone(), services.keys.clone(), config.clock.clone(), config.webhooks.clone()).map_err(anyhow::Error::msg)?;
+        tasks.push(tokio::spawn(webhooks.run(rx.clone())));
 
         let listener = tokio::net::TcpListener::bind(config.listen).await.with_context(|| format!("cannot listen on {}", config.listen))?;
         let addr = listener.local_addr()?;

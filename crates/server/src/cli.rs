@@ -108,6 +108,11 @@ enum Admin {
         #[command(subcommand)]
         what: Clients,
     },
+    /// Event webhooks: where security events are POSTed, signed (F-INT-4).
+    Webhooks {
+        #[command(subcommand)]
+        what: Webhooks,
+    },
     /// What shoppers wrote after turning 2SV off, newest first (one JSON object a line).
     Feedback {
         #[arg(long, default_value_t = 100)]
@@ -154,6 +159,26 @@ enum Clients {
     },
     /// Every secret of the client (by name or id) stops working now.
     Revoke { client: String },
+}
+
+#[derive(Subcommand)]
+enum Webhooks {
+    /// Register an endpoint; prints its signing secret (whsec_…), once.
+    Add {
+        /// A name for people: letters, digits, '-', '_', '.'.
+        name: String,
+        /// https://…, or http:// to this machine only.
+        #[arg(long)]
+        url: String,
+        /// The events it hears, comma-separated (sign_in.succeeded,step_up.completed),
+        /// or all.
+        #[arg(long)]
+        events: String,
+    },
+    /// Every endpoint, one a line: id, name, URL, events.
+    List,
+    /// Stop every delivery to the endpoint (by name or id), waiting ones included.
+    Remove { endpoint: String },
 }
 
 fn parse_scope(s: &str) -> Result<Scope, String> {
@@ -298,6 +323,13 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             services.store.close().await;
             result
         }
+        Command::Admin { what: Admin::Webhooks { what } } => {
+            crate::logging::init(log.format, "warn");
+            let services = crate::App::services(&c).await?;
+            let result = webhooks(&services, what).await;
+            services.store.close().await;
+            result
+        }
         Command::Admin { what: Admin::Feedback { limit } } => {
             crate::logging::init(log.format, "warn");
             let services = crate::App::services(&c).await?;
@@ -360,6 +392,27 @@ async fn clients(services: &ninsho_domain::Services<ninsho_storage::Db>, what: C
         Clients::Revoke { client } => {
             let c = services.revoke_service_client(&client).await.map_err(e)?;
             println!("{} ({}) revoked", c.id, c.name);
+        }
+    }
+    Ok(())
+}
+
+async fn webhooks(services: &ninsho_domain::Services<ninsho_storage::Db>, what: Webhooks) -> anyhow::Result<()> {
+    use secrecy::ExposeSecret;
+    let e = crate::config::operator_error;
+    match what {
+        Webhooks::Add { name, url, events } => {
+            let (w, secret) = services.add_webhook_endpoint(&name, &url, &events).await.map_err(e)?;
+            println!("id: {}\nevents: {}\nsecret: {}\n# shown once: give it to the receiver, which checks every delivery with it (Standard Webhooks)", w.id, w.topics, secret.expose_secret());
+        }
+        Webhooks::List => {
+            for w in services.webhook_endpoints().await.map_err(e)? {
+                println!("{}\t{}\t{}\t{}\tadded {}", w.id, w.name, w.url, w.topics, crate::web::time::when_utc(w.created_at));
+            }
+        }
+        Webhooks::Remove { endpoint } => {
+            let w = services.remove_webhook_endpoint(&endpoint).await.map_err(e)?;
+            println!("{} ({}) removed", w.id, w.name);
         }
     }
     Ok(())

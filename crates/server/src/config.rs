@@ -61,6 +61,8 @@ pub struct Config {
     /// How often the security log's head is signed into it (F-OPS-6); an instance skips
     /// its turn when another wrote a checkpoint within the period.
     pub audit_checkpoint_every: std::time::Duration,
+    /// F-INT-4: retries, timeout and lease of event webhook deliveries.
+    pub webhooks: ninsho_delivery::WebhookConfig,
 }
 
 impl Config {
@@ -92,6 +94,7 @@ impl Config {
             official,
             geoip_db: None,
             audit_checkpoint_every: std::time::Duration::from_secs(3600),
+            webhooks: ninsho_delivery::WebhookConfig::default(),
         }
     }
 
@@ -171,6 +174,24 @@ impl Config {
             bad("audit.checkpoint_every_secs", "must be at least 60".into());
         }
         c.audit_checkpoint_every = std::time::Duration::from_secs(s.audit.checkpoint_every_secs);
+        let hooks = &s.event_webhooks;
+        for (key, value) in [("event_webhooks.retry_base_secs", hooks.retry_base_secs), ("event_webhooks.give_up_after_secs", hooks.give_up_after_secs), ("event_webhooks.timeout_secs", hooks.timeout_secs)] {
+            if value < 1 {
+                bad(key, "must be at least 1".into());
+            }
+        }
+        if hooks.retry_max_secs < hooks.retry_base_secs {
+            bad("event_webhooks.retry_max_secs", "must be at least event_webhooks.retry_base_secs".into());
+        }
+        if hooks.lease_secs <= hooks.timeout_secs {
+            bad("event_webhooks.lease_secs", "must be more than event_webhooks.timeout_secs: a delivery still being sent must not be taken again".into());
+        }
+        let ms = |secs: u64| i64::try_from(secs.saturating_mul(1000)).unwrap_or(i64::MAX);
+        c.webhooks.retry_base_ms = ms(hooks.retry_base_secs);
+        c.webhooks.retry_max_ms = ms(hooks.retry_max_secs);
+        c.webhooks.give_up_after_ms = ms(hooks.give_up_after_secs);
+        c.webhooks.timeout = std::time::Duration::from_secs(hooks.timeout_secs);
+        c.webhooks.lease_ms = ms(hooks.lease_secs);
         if let Err((key, e)) = providers(s, &mut c) {
             bad(key, e);
         }

@@ -4,7 +4,8 @@
 //! Counters and histograms go through the `metrics` facade into one process-wide
 //! Prometheus recorder: requests (`api::observe`), sign-ins, code sends,
 //! verifications, refusals and password-hash waits (`ninsho_domain::telemetry`),
-//! provider sends (`ninsho_delivery::dispatcher`). The recorder is global, so it is
+//! provider sends (`ninsho_delivery::dispatcher`), event webhook deliveries
+//! (`ninsho_delivery::webhooks`). The recorder is global, so it is
 //! installed once and every instance in the process renders from it (tests start
 //! several). What belongs to one instance — its outbox, pools, hashing queue, clock —
 //! is read at scrape time and written after the recorder's text, not set as global
@@ -71,6 +72,7 @@ fn describe() {
     describe_counter!(telemetry::HASH_SHED, "Password hashes refused at once because the queue was too long");
     describe_counter!(ninsho_delivery::dispatcher::SENDS, "Messages handed to a provider, by provider, channel and outcome (sent, retry, failed)");
     describe_histogram!(ninsho_delivery::dispatcher::SEND_SECONDS, metrics::Unit::Seconds, "Time a provider took to take a message");
+    describe_counter!(ninsho_delivery::webhooks::DELIVERIES, "Event webhook deliveries tried, by topic and outcome (delivered, retry, failed)");
 }
 
 /// What a scrape reads besides the recorder: this instance's own state.
@@ -111,6 +113,11 @@ async fn instance(services: &Services<Db>, out: &mut String) {
         gauge(out, "ninsho_outbox_pending", "Messages in the outbox not yet delivered", one(b.pending as f64));
         gauge(out, "ninsho_outbox_oldest_age_seconds", "Age of the oldest undelivered message", one(b.oldest_age_ms(now) as f64 / 1000.0));
         gauge(out, "ninsho_outbox_overdue_seconds", "How long the oldest due message has waited past its time", one(b.overdue_ms(now) as f64 / 1000.0));
+    }
+    if let Ok((pending, oldest)) = ninsho_domain::webhooks::WebhookStore::webhook_backlog(&services.store).await {
+        gauge(out, "ninsho_webhook_pending", "Event webhook deliveries not yet delivered (nor given up)", one(pending as f64));
+        let age = oldest.map_or(0, |t| (now.0 - t.0).max(0));
+        gauge(out, "ninsho_webhook_oldest_age_seconds", "Age of the oldest event webhook delivery not yet delivered", one(age as f64 / 1000.0));
     }
     gauge(out, "ninsho_password_hash_queue", "Password hashes admitted and not yet started", one(services.hasher.queue_depth() as f64));
     gauge(out, "ninsho_clock_skew_seconds", "The database's clock minus this instance's, at the last comparison", one(services.clock_skew.skew_ms() as f64 / 1000.0));

@@ -10,7 +10,7 @@
 
 use ninsho_domain::ports::{AttemptOutcome, CodeAttempt, CodeCheck, FailureCount, Write};
 
-use crate::writes::{Arg, OneStatement, Touch, clashes, renumber, statements, touch};
+use crate::writes::{Arg, OneStatement, Touch, clashes, cte_name, fans_out, renumber, statements, touch};
 
 /// `$1` challenge, `$2` now, `$3` the most wrong attempts, `$4…` the check's own.
 macro_rules! take_sql {
@@ -79,18 +79,21 @@ const RIGHT: &str = "exists (select 1 from g where g.consumed_at is not null)";
 const WRONG: &str = "exists (select 1 from g where g.consumed_at is null)";
 
 /// `sql` made to change nothing unless `cond` holds: an `insert … values (…)` becomes
-/// `insert … select … where cond`, an `update`/`delete` gains `and cond`. `None` for a
-/// shape this does not know (the list then runs as a transaction).
+/// `insert … select … where cond`, an `update`/`delete` and an `insert … select … where`
+/// gain `and cond`. `None` for a shape this does not know (the list then runs as a
+/// transaction).
 fn gated(sql: &str, cond: &str) -> Option<String> {
     if sql.contains(" on conflict ") || sql.contains(" returning ") {
         return None;
     }
-    if sql.starts_with("insert into ") {
-        let at = sql.find(" values (")?;
+    if sql.starts_with("insert into ")
+        && let Some(at) = sql.find(" values (")
+    {
         let values = sql[at + " values (".len()..].strip_suffix(')')?;
         return Some(format!("{} select {values} where {cond}", &sql[..at]));
     }
-    if sql.starts_with("update ") || sql.starts_with("delete from ") {
+    let insert_select = sql.starts_with("insert into ") && sql.contains(") select ");
+    if sql.starts_with("update ") || sql.starts_with("delete from ") || insert_select {
         let at = sql.find(" where ")?;
         return Some(format!("{} where ({}) and {cond}", &sql[..at], &sql[at + " where ".len()..]));
     }
@@ -131,17 +134,19 @@ pub(crate) fn one_statement(a: &CodeAttempt, on_right: &[Write]) -> Option<OneSt
     let mut guards = Vec::new();
     for (prefix, list, cond) in [("r", on_right, RIGHT), ("x", a.on_wrong.as_slice(), WRONG)] {
         for (i, w) in list.iter().enumerate() {
-            let mut stmts = statements(w);
-            if stmts.len() != 1 {
+            let stmts = statements(w);
+            if stmts.len() != 1 && !fans_out(w) {
                 return None;
             }
-            let s = stmts.remove(0);
-            sql.push_str(&format!(", {prefix}{i} as ("));
-            renumber(&mut sql, &gated(s.sql, cond)?, args.len());
-            sql.push_str(" returning 1)");
-            args.extend(s.args);
-            if s.guarded && prefix == "r" {
-                guards.push(i);
+            for (j, s) in stmts.into_iter().enumerate() {
+                let name = cte_name(prefix, i, j);
+                sql.push_str(&format!(", {name} as ("));
+                renumber(&mut sql, &gated(s.sql, cond)?, args.len());
+                sql.push_str(" returning 1)");
+                args.extend(s.args);
+                if s.guarded && prefix == "r" {
+                    guards.push((i, name));
+                }
             }
         }
     }
@@ -149,8 +154,8 @@ pub(crate) fn one_statement(a: &CodeAttempt, on_right: &[Write]) -> Option<OneSt
         sql.push_str(" select 0 as refused");
     } else {
         sql.push_str(" select case");
-        for i in &guards {
-            sql.push_str(&format!(" when {RIGHT} and not exists (select 1 from r{i}) then ninsho_refuse({i})"));
+        for (i, name) in &guards {
+            sql.push_str(&format!(" when {RIGHT} and not exists (select 1 from {name}) then ninsho_refuse({i})"));
         }
         sql.push_str(" else 0 end as refused");
     }
@@ -190,6 +195,10 @@ mod tests {
         assert_eq!(gated("insert into t (a, b) values ($1, 'x')", "C").as_deref(), Some("insert into t (a, b) select $1, 'x' where C"));
         assert_eq!(gated("update t set a = $2 where id = $1 or b", "C").as_deref(), Some("update t set a = $2 where (id = $1 or b) and C"));
         assert_eq!(gated("insert into q (k) values ($1) on conflict (k) do update set n = 1 where n < 2", "C"), None);
+        assert_eq!(
+            gated("insert into d (a, b) select $1, w.id from w where w.x is null and exists (select 1 from t where t.w = w.id)", "C").as_deref(),
+            Some("insert into d (a, b) select $1, w.id from w where (w.x is null and exists (select 1 from t where t.w = w.id)) and C")
+        );
     }
 
     #[test]
@@ -221,6 +230,17 @@ mod tests {
         // A wrong code alone: nothing to guard.
         let alone = one_statement(&attempt(CodeCheck::Decided(false), None), &[]).expect("no writes");
         assert!(alone.sql.contains(") select 0 as refused, (select attempts from g)"), "{}", alone.sql);
+        // A sign-in's event brings its webhook deliveries into the same statement,
+        // gated by the verdict like every other write of the right branch (F-INT-4).
+        let mut signed_in = a.on_wrong[0].clone();
+        if let Write::InsertEvent(e) = &mut signed_in {
+            e.kind = EventKind::SignIn;
+            e.unfamiliar = true;
+        }
+        let one = one_statement(&a, &[signed_in]).expect("an event and its fan-out");
+        assert!(one.sql.contains(", r0 as (insert into events") && one.sql.contains(", r0_1 as (insert into webhook_deliveries") && one.sql.contains(", r0_2 as (insert into webhook_deliveries"), "{}", one.sql);
+        assert!(one.sql.contains(&format!(") and {RIGHT} returning 1)")), "{}", one.sql);
+        assert!(one.sql.contains("not exists (select 1 from r0) then ninsho_refuse(0)") && !one.sql.contains("from r0_1)"), "{}", one.sql);
         // A second change to the challenge in the right branch is not one statement.
         let again = [Write::CancelChallenge { challenge: a.challenge, now }];
         assert!(one_statement(&a, &again).is_none());

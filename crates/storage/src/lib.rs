@@ -9,6 +9,7 @@ use ninsho_domain::email::Email;
 use ninsho_domain::error::{Error, Outage};
 use ninsho_domain::ports::*;
 use ninsho_domain::types::*;
+use ninsho_domain::webhooks::{WebhookDelivery, WebhookEndpoint, WebhookStore};
 
 mod attempt;
 pub mod inspect;
@@ -31,8 +32,12 @@ pub mod sqlite {
     const CLAIM_OUTBOX: &str = "update outbox set lease_until = $2, attempts = attempts + 1 \
         where id in (select id from outbox where status = 'pending' and next_attempt_at <= $1 and (lease_until is null or lease_until < $1) order by next_attempt_at limit $3) \
         returning id, account_id, template, channel, destination, locale, payload, created_at, quota_keys, attempts, challenge_id";
+    const CLAIM_WEBHOOKS: &str = "update webhook_deliveries set lease_until = $2, attempts = attempts + 1 \
+        where id in (select id from webhook_deliveries where status = 'pending' and next_attempt_at <= $1 and (lease_until is null or lease_until < $1) order by next_attempt_at limit $3) \
+        returning id, webhook_id, endpoint_id, topic, body, attempts, created_at";
     include!("store_impl.rs");
     include!("chain_impl.rs");
+    include!("webhooks_impl.rs");
 }
 
 pub mod postgres {
@@ -50,8 +55,12 @@ pub mod postgres {
     const CLAIM_OUTBOX: &str = "update outbox set lease_until = $2, attempts = attempts + 1 \
         where id in (select id from outbox where status = 'pending' and next_attempt_at <= $1 and (lease_until is null or lease_until < $1) order by next_attempt_at limit $3 for update skip locked) \
         returning id, account_id, template, channel, destination, locale, payload, created_at, quota_keys, attempts, challenge_id";
+    const CLAIM_WEBHOOKS: &str = "update webhook_deliveries set lease_until = $2, attempts = attempts + 1 \
+        where id in (select id from webhook_deliveries where status = 'pending' and next_attempt_at <= $1 and (lease_until is null or lease_until < $1) order by next_attempt_at limit $3 for update skip locked) \
+        returning id, webhook_id, endpoint_id, topic, body, attempts, created_at";
     include!("store_impl.rs");
     include!("chain_impl.rs");
+    include!("webhooks_impl.rs");
 }
 
 /// A database error as the domain sees it. Faults that pass by themselves — a full
@@ -316,6 +325,15 @@ delegate!(OutboxStore {
     fn mark_failed(&self, id: MessageId, now: UnixMillis, error: &str) -> R<()>;
     fn dev_inbox_put(&self, message: MessageId, channel: Channel, destination: &str, body: &str, now: UnixMillis) -> R<()>;
     fn dev_inbox(&self, limit: i64) -> R<Vec<DevInboxEntry>>;
+});
+
+delegate!(WebhookStore {
+    fn webhook_endpoints(&self) -> R<Vec<WebhookEndpoint>>;
+    fn claim_webhooks(&self, now: UnixMillis, lease_ms: i64, limit: i64) -> R<Vec<WebhookDelivery>>;
+    fn webhook_delivered(&self, row: i64, now: UnixMillis) -> R<()>;
+    fn webhook_retry(&self, row: i64, next_at: UnixMillis, error: &str) -> R<()>;
+    fn webhook_failed(&self, row: i64, now: UnixMillis, error: &str) -> R<()>;
+    fn webhook_backlog(&self) -> R<(i64, Option<UnixMillis>)>;
 });
 
 #[cfg(test)]

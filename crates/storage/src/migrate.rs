@@ -29,6 +29,7 @@ pub const SQLITE: &[Migration] = &[
     Migration { version: 14, name: "audit_chain", sql: include_str!("../migrations/sqlite/0014_audit_chain.sql") },
     Migration { version: 15, name: "service_clients", sql: include_str!("../migrations/sqlite/0015_service_clients.sql") },
     Migration { version: 16, name: "service_step_ups", sql: include_str!("../migrations/sqlite/0016_service_step_ups.sql") },
+    Migration { version: 17, name: "event_webhooks", sql: include_str!("../migrations/sqlite/0017_event_webhooks.sql") },
 ];
 pub const POSTGRES: &[Migration] = &[
     Migration { version: 1, name: "core", sql: include_str!("../migrations/postgres/0001_core.sql") },
@@ -47,6 +48,7 @@ pub const POSTGRES: &[Migration] = &[
     Migration { version: 14, name: "audit_chain", sql: include_str!("../migrations/postgres/0014_audit_chain.sql") },
     Migration { version: 15, name: "service_clients", sql: include_str!("../migrations/postgres/0015_service_clients.sql") },
     Migration { version: 16, name: "service_step_ups", sql: include_str!("../migrations/postgres/0016_service_step_ups.sql") },
+    Migration { version: 17, name: "event_webhooks", sql: include_str!("../migrations/postgres/0017_event_webhooks.sql") },
 ];
 
 const LEDGER: &str = "create table if not exists ninsho_migrations (version bigint primary key, name text not null, applied_at bigint not null)";

@@ -190,10 +190,14 @@ pub(crate) fn statements(w: &Write) -> Vec<Stmt> {
             always("update trusted_browsers set revoked_at = $2 where account_id = $1 and revoked_at is null", args![account.0, now.0])
         }
         Write::TouchTrustedBrowser { browser, now } => always("update trusted_browsers set last_used_at = $2 where id = $1", args![browser.0, now.0]),
-        Write::InsertEvent(e) => guarded(
-            "insert into events (id, account_id, at, kind, ip, user_agent, device_hash, detail, unfamiliar) values ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-            args![e.id.0, e.account_id.map(|a| a.0), e.at.0, e.kind.as_str(), e.ip.clone(), e.user_agent.clone(), e.device_hash.clone(), e.detail.as_str(), e.unfamiliar],
-        ),
+        Write::InsertEvent(e) => {
+            let mut v = guarded(
+                "insert into events (id, account_id, at, kind, ip, user_agent, device_hash, detail, unfamiliar) values ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                args![e.id.0, e.account_id.map(|a| a.0), e.at.0, e.kind.as_str(), e.ip.clone(), e.user_agent.clone(), e.device_hash.clone(), e.detail.as_str(), e.unfamiliar],
+            );
+            v.extend(webhook_fan_out(e));
+            v
+        }
         Write::InsertOutbox(m) => guarded(
             "insert into outbox (id, account_id, template, channel, destination, locale, payload, created_at, quota_keys, status, attempts, next_attempt_at, challenge_id) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'pending', 0, $8, $10)",
             args![m.id.0, m.account_id.map(|a| a.0), m.template.as_str(), m.channel.as_str(), m.destination.as_str(), m.locale.as_str(), m.payload.as_slice(),
@@ -273,11 +277,45 @@ pub(crate) fn statements(w: &Write) -> Vec<Stmt> {
             "update service_step_ups set completed_at = $2, method = $3 where challenge_id = $1 and completed_at is null",
             args![challenge.0, now.0, method.as_str()],
         ),
+        Write::InsertWebhookEndpoint(e) => {
+            let mut v = guarded(
+                "insert into webhook_endpoints (id, name, url, secret, created_at) values ($1, $2, $3, $4, $5)",
+                args![e.id.0, e.name.as_str(), e.url.as_str(), e.sealed_secret.clone(), e.created_at.0],
+            );
+            for topic in e.topics.names() {
+                v.extend(always("insert into webhook_endpoint_topics (endpoint_id, topic) values ($1, $2)", args![e.id.0, topic]));
+            }
+            v
+        }
+        Write::RemoveWebhookEndpoint { id, now } => {
+            let mut v = guarded("update webhook_endpoints set removed_at = $2 where id = $1 and removed_at is null", args![id.0, now.0]);
+            v.extend(always("update webhook_deliveries set status = 'dropped', lease_until = null where endpoint_id = $1 and status = 'pending'", args![id.0]));
+            v
+        }
         Write::DecideResetRequest { id, status, reason, reviewer, now } => guarded(
             "update reset_requests set status = $2, reason = $3, reviewer = $4, decided_at = $5, document = null where id = $1 and status = 'pending'",
             args![id.0, status.as_str(), reason.as_str(), reviewer.as_str(), now.0],
         ),
     }
+}
+
+/// F-INT-4: one delivery per topic of the event and endpoint that hears it, written
+/// beside the event so that both commit or neither. The `webhook-id` and the body are
+/// fixed here: every retry sends the same bytes under the same id. An endpoint hears a
+/// topic by name or by `*`; a removed one hears nothing.
+fn webhook_fan_out(e: &ninsho_domain::ports::Event) -> Vec<Stmt> {
+    use ninsho_domain::webhooks::{ALL_TOPICS, message_id, payload, topics};
+    topics(e.kind, e.unfamiliar)
+        .iter()
+        .flat_map(|t| {
+            always(
+                "insert into webhook_deliveries (webhook_id, endpoint_id, event_id, topic, body, status, attempts, next_attempt_at, created_at) \
+                    select $1, w.id, $2, $3, $4, 'pending', 0, $5, $5 from webhook_endpoints w \
+                    where w.removed_at is null and exists (select 1 from webhook_endpoint_topics t where t.endpoint_id = w.id and (t.topic = $3 or t.topic = $6))",
+                args![message_id(e.id, *t), e.id.0, t.as_str(), payload(e, *t), e.at.0, ALL_TOPICS],
+            )
+        })
+        .collect()
 }
 
 /// Scopes are stored as their names, space-separated (as OAuth writes them).
@@ -355,32 +393,46 @@ pub(crate) fn one_statement(writes: &[Write]) -> Option<OneStatement> {
     let mut args = Vec::new();
     let mut guards = Vec::new();
     for (i, w) in writes.iter().enumerate() {
-        let mut stmts = statements(w);
-        if stmts.len() != 1 {
+        let stmts = statements(w);
+        if stmts.len() != 1 && !fans_out(w) {
             return None;
         }
-        let s = stmts.remove(0);
-        if i > 0 {
-            sql.push_str(", ");
-        }
-        sql.push_str(&format!("w{i} as ("));
-        renumber(&mut sql, s.sql, args.len());
-        sql.push_str(" returning 1)");
-        args.extend(s.args);
-        if s.guarded {
-            guards.push(i);
+        for (j, s) in stmts.into_iter().enumerate() {
+            let name = cte_name("w", i, j);
+            if i > 0 || j > 0 {
+                sql.push_str(", ");
+            }
+            sql.push_str(&format!("{name} as ("));
+            renumber(&mut sql, s.sql, args.len());
+            sql.push_str(" returning 1)");
+            args.extend(s.args);
+            if s.guarded {
+                guards.push((i, name));
+            }
         }
     }
     if guards.is_empty() {
         sql.push_str(" select 0");
     } else {
         sql.push_str(" select case");
-        for i in &guards {
-            sql.push_str(&format!(" when not exists (select 1 from w{i}) then ninsho_refuse({i})"));
+        for (i, name) in &guards {
+            sql.push_str(&format!(" when not exists (select 1 from {name}) then ninsho_refuse({i})"));
         }
         sql.push_str(" else 0 end");
     }
     Some(OneStatement { sql, args })
+}
+
+/// Writes whose several statements may share one statement: an event and its webhook
+/// deliveries insert into different tables, so no sub-statement misses another's row.
+/// (Other multi-statement writes may change one row twice, and keep the transaction.)
+pub(crate) fn fans_out(w: &Write) -> bool {
+    matches!(w, Write::InsertEvent(_))
+}
+
+/// The name of statement `j` of write `i` in a folded list: `w3`, then `w3_1`, `w3_2`…
+pub(crate) fn cte_name(prefix: &str, i: usize, j: usize) -> String {
+    if j == 0 { format!("{prefix}{i}") } else { format!("{prefix}{i}_{j}") }
 }
 
 /// Whether two of these writes may change the same row (or one update a row another
@@ -492,5 +544,26 @@ mod tests {
         let charge = |k: &str| Write::ChargeQuota { key: k.into(), limit: 5, window_secs: 60, now };
         assert!(one_statement(&[charge("a"), charge("b"), insert]).is_some());
         assert!(one_statement(&[charge("a"), charge("a")]).is_none());
+    }
+
+    /// F-INT-4: an event's webhook deliveries are statements of the event's own write,
+    /// so they fold into the list's one statement with it; a kind no receiver hears
+    /// adds none.
+    #[test]
+    fn f_int_4_an_events_deliveries_are_written_with_it() {
+        let event = |kind, unfamiliar| {
+            Write::InsertEvent(Event { id: EventId::new(), account_id: Some(AccountId::new()), at: UnixMillis(5), kind, ip: None, user_agent: None, device_hash: None, detail: String::new(), unfamiliar })
+        };
+        assert_eq!(statements(&event(EventKind::SignIn, true)).len(), 3, "the event, sign_in.succeeded, device.new");
+        assert_eq!(statements(&event(EventKind::WrongCode, true)).len(), 1);
+        for s in statements(&event(EventKind::SignIn, true)) {
+            let mut used: Vec<usize> = s.sql.split('$').skip(1).map(|p| p.chars().take_while(char::is_ascii_digit).collect::<String>().parse().unwrap()).collect();
+            used.sort_unstable();
+            used.dedup();
+            assert_eq!(used, (1..=s.args.len()).collect::<Vec<_>>(), "{}", s.sql);
+        }
+        let one = one_statement(&[Write::TouchSignIn { account: AccountId::new(), now: UnixMillis(5) }, event(EventKind::SignIn, true)]).expect("hot writes");
+        assert!(one.sql.contains(", w1 as (insert into events") && one.sql.contains(", w1_1 as (insert into webhook_deliveries") && one.sql.contains(", w1_2 as (insert into webhook_deliveries"), "{}", one.sql);
+        assert!(one.sql.contains("not exists (select 1 from w1) then ninsho_refuse(1)") && !one.sql.contains("from w1_1)"), "only the event is guarded: {}", one.sql);
     }
 }

@@ -392,3 +392,4 @@ pub mod browser;
 pub mod pages;
 pub mod geoip;
 pub mod prometheus;
+pub mod hooks;

@@ -204,11 +204,11 @@ pub fn verify_signature(secret: &[u8], timestamp: &str, body: &[u8], header: &st
 }
 
 #[cfg(feature = "tls")]
-mod tls {
+pub(crate) mod tls {
     //! The TLS client configuration: rustls with the ring provider (the workspace's one
     //! crypto provider) and the webpki root certificates.
 
-    pub(super) fn client_config() -> Result<rustls::ClientConfig, String> {
+    pub(crate) fn client_config() -> Result<rustls::ClientConfig, String> {
         let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
         let roots = rustls::RootCertStore { roots: webpki_roots::TLS_SERVER_ROOTS.to_vec() };
         let mut config = rustls::ClientConfig::builder_with_provider(provider)

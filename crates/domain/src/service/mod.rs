@@ -20,6 +20,7 @@ mod signin;
 mod signup;
 mod step_ups;
 mod views;
+mod webhooks;
 
 pub use account::*;
 pub use approval::*;

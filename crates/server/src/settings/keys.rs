@@ -86,6 +86,11 @@ pub const KEYS: &[Key] = &[
     key("official.email_domains", "NINSHO_OFFICIAL_EMAIL_DOMAINS", List),
     key("official.link_domains", "NINSHO_OFFICIAL_LINK_DOMAINS", List),
     key("audit.checkpoint_every_secs", "NINSHO_AUDIT_CHECKPOINT_EVERY_SECS", Number),
+    key("event_webhooks.retry_base_secs", "NINSHO_EVENT_WEBHOOKS_RETRY_BASE_SECS", Number),
+    key("event_webhooks.retry_max_secs", "NINSHO_EVENT_WEBHOOKS_RETRY_MAX_SECS", Number),
+    key("event_webhooks.give_up_after_secs", "NINSHO_EVENT_WEBHOOKS_GIVE_UP_AFTER_SECS", Number),
+    key("event_webhooks.timeout_secs", "NINSHO_EVENT_WEBHOOKS_TIMEOUT_SECS", Number),
+    key("event_webhooks.lease_secs", "NINSHO_EVENT_WEBHOOKS_LEASE_SECS", Number),
 ];
 
 /// Variables of ours that are not settings: the file's own name.

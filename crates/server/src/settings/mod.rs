@@ -51,6 +51,7 @@ pub struct Settings {
     pub webhook: Webhook,
     pub official: Official,
     pub audit: Audit,
+    pub event_webhooks: EventWebhooks,
 }
 
 #[derive(Deserialize, Serialize, Clone)]
@@ -163,6 +164,17 @@ pub struct Audit {
     pub checkpoint_every_secs: u64,
 }
 
+/// F-INT-4: how event webhooks are retried (the endpoints are in the database).
+#[derive(Deserialize, Serialize, Clone)]
+#[serde(default, deny_unknown_fields)]
+pub struct EventWebhooks {
+    pub retry_base_secs: u64,
+    pub retry_max_secs: u64,
+    pub give_up_after_secs: u64,
+    pub timeout_secs: u64,
+    pub lease_secs: u64,
+}
+
 /// The sender of e-mail and the number of SMS when the operator names none.
 pub const DEFAULT_MAIL_FROM: &str = "ninsho <no-reply@localhost>";
 pub const DEFAULT_SMS_FROM: &str = "+815053704545";
@@ -194,6 +206,7 @@ impl Default for Settings {
             webhook: Webhook::default(),
             official: Official::default(),
             audit: Audit::default(),
+            event_webhooks: EventWebhooks::default(),
         }
     }
 }
@@ -261,6 +274,13 @@ impl Default for Webhook {
 impl Default for Audit {
     fn default() -> Audit {
         Audit { checkpoint_every_secs: 3600 }
+    }
+}
+
+impl Default for EventWebhooks {
+    /// Standard Webhooks suggests retrying for about three days.
+    fn default() -> EventWebhooks {
+        EventWebhooks { retry_base_secs: 5, retry_max_secs: 3600, give_up_after_secs: 3 * 86_400, timeout_secs: 10, lease_secs: 60 }
     }
 }
 

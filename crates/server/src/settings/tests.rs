@@ -64,6 +64,7 @@ fn every_key_set() -> Settings {
         webhook: Webhook { secret: secret("x"), timeout_secs: 1 },
         official: Official { email_domains: Some(vec!["x".into()]), link_domains: Some(vec!["x".into()]) },
         audit: Audit { checkpoint_every_secs: 1 },
+        event_webhooks: EventWebhooks { retry_base_secs: 1, retry_max_secs: 1, give_up_after_secs: 1, timeout_secs: 1, lease_secs: 1 },
     }
 }
 

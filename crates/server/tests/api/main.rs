@@ -24,6 +24,7 @@ mod crash;
 mod dead_ends;
 mod faults;
 mod health;
+mod hooks;
 mod messages;
 mod metrics;
 mod ops;
