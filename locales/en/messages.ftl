@@ -50,6 +50,8 @@ deny-confirmation = You told us a code request was not you; we cancelled it. Cha
 delivery-code-sms = { $issuer }: { $code } is your delivery code. Tell it only to the courier when you receive your parcel. { -deny } { $deny_url }
 delivery-code-voice = This is { $issuer }. Your delivery code is: { $spoken }. Again: { $spoken }. Tell it only to the courier.
 delivery-code-email-subject = { $issuer }: your delivery code
+delivery-handed-over = Your parcel was handed over with your delivery code. Not received? See { $url }
+delivery-handed-over-subject = { $issuer }: your parcel was handed over
 delivery-code-email =
     Your { $issuer } delivery code is:
 

@@ -46,6 +46,8 @@ deny-confirmation = Vous nous avez signalé une demande de code qui ne venait pa
 delivery-code-sms = { $issuer } : { $code } est votre code de livraison. Communiquez-le uniquement au livreur à la remise du colis. { -deny } { $deny_url }
 delivery-code-voice = Ici { $issuer }. Votre code de livraison est : { $spoken }. Je répète : { $spoken }. Communiquez-le uniquement au livreur.
 delivery-code-email-subject = { $issuer } : votre code de livraison
+delivery-handed-over = Votre colis a été remis avec votre code de livraison. Pas reçu ? Voir { $url }
+delivery-handed-over-subject = { $issuer } : votre colis a été remis
 delivery-code-email =
     Votre code de livraison { $issuer } :
 

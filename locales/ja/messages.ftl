@@ -46,6 +46,8 @@ deny-confirmation = ご本人ではないとのご連絡を受け、リクエス
 delivery-code-sms = { $issuer }: 配送用ワンタイムパスワードは { $code } です。お荷物の受け取り時に配達員にのみお伝えください。{ -deny } { $deny_url }
 delivery-code-voice = { $issuer }です。配送用ワンタイムパスワードは、{ $spoken }。もう一度、{ $spoken }。配達員にのみお伝えください。
 delivery-code-email-subject = { $issuer }: 配送用ワンタイムパスワード
+delivery-handed-over = 配送用ワンタイムパスワードでお荷物をお渡ししました。お受け取りになっていない場合はこちら: { $url }
+delivery-handed-over-subject = { $issuer }: お荷物をお渡ししました
 delivery-code-email =
     { $issuer }の配送用ワンタイムパスワード:
 

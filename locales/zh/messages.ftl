@@ -46,6 +46,8 @@ deny-confirmation = 您已确认该验证码请求并非本人操作,我们已�
 delivery-code-sms = { $issuer }: 您的配送验证码是 { $code }。请仅在收货时告知配送员。{ -deny } { $deny_url }
 delivery-code-voice = 这里是{ $issuer }。您的配送验证码是:{ $spoken }。再说一遍:{ $spoken }。请仅告知配送员。
 delivery-code-email-subject = { $issuer }: 配送验证码
+delivery-handed-over = 您的包裹已凭配送验证码交付。如您未收到，请查看: { $url }
+delivery-handed-over-subject = { $issuer }: 您的包裹已交付
 delivery-code-email =
     您的{ $issuer }配送验证码:
 

@@ -27,6 +27,8 @@ pub struct Policy {
     pub backup_code_count: usize,
     /// The zone of accounts that chose none; `None` follows each account's language.
     pub default_time_zone: Option<crate::zone::TimeZoneName>,
+    /// F-DLV-1: when a shipment needs a delivery code.
+    pub deliveries: crate::delivery_rules::DeliveryRules,
 }
 
 #[derive(Clone, Debug)]
@@ -117,6 +119,7 @@ impl Default for Policy {
             max_phones: 2,
             backup_code_count: 10,
             default_time_zone: None,
+            deliveries: crate::delivery_rules::DeliveryRules::default(),
         }
     }
 }

@@ -25,6 +25,7 @@ pub struct KeyRing {
     token_key: Zeroizing<[u8; 32]>,
     link_key: Zeroizing<[u8; 32]>,
     client_key: Zeroizing<[u8; 32]>,
+    delivery_key: Zeroizing<[u8; 32]>,
     audit_seed: Zeroizing<[u8; 32]>,
     aead: XChaCha20Poly1305,
 }
@@ -52,6 +53,7 @@ impl KeyRing {
             token_key: derive(&master, "token-hash-v1"),
             link_key: derive(&master, "signed-link-v1"),
             client_key: derive(&master, "service-client-secret-v1"),
+            delivery_key: derive(&master, "delivery-code-hash-v1"),
             audit_seed: derive(&master, "audit-checkpoint-ed25519-v1"),
             aead: XChaCha20Poly1305::new(enc.as_slice().into()),
         };
@@ -87,6 +89,12 @@ impl KeyRing {
     /// so a hash from one challenge is worthless in another.
     pub fn hash_code(&self, context: &[u8], code: &str) -> Vec<u8> {
         Self::mac(&self.code_key, &[context, code.as_bytes()]).to_vec()
+    }
+
+    /// Keyed hash of a delivery code (F-DLV-4): a key of its own, so the same digits
+    /// hash differently as a delivery code and as any other code, whatever the context.
+    pub fn hash_delivery_code(&self, challenge: &[u8], code: &str) -> Vec<u8> {
+        Self::mac(&self.delivery_key, &[challenge, code.as_bytes()]).to_vec()
     }
 
     /// Keyed hash of a bearer token (session, trusted browser): the database never

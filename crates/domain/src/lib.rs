@@ -8,6 +8,7 @@ pub mod audit;
 pub mod authenticity;
 pub mod config;
 pub mod crypto;
+pub mod delivery_rules;
 pub mod device;
 pub mod email;
 pub mod error;

@@ -57,10 +57,12 @@ pub enum Template {
     PhoneChanged,
     /// F-INT-3: a shop service asks for a code to confirm something; the message says what.
     ServiceStepUpCode,
+    /// F-DLV-3: the parcel was handed over with its delivery code.
+    DeliveryHandedOver,
 }
 
 impl Template {
-    pub const ALL: [Template; 27] = [
+    pub const ALL: [Template; 28] = [
         Template::VerifyEmailCode,
         Template::SignInCode,
         Template::StepUpCode,
@@ -88,6 +90,7 @@ impl Template {
         Template::EmailChangeTaken,
         Template::PhoneChanged,
         Template::ServiceStepUpCode,
+        Template::DeliveryHandedOver,
     ];
     pub fn id(self) -> &'static str {
         match self {
@@ -118,6 +121,7 @@ impl Template {
             Template::EmailChangeTaken => "email-change-taken",
             Template::PhoneChanged => "phone-changed",
             Template::ServiceStepUpCode => "service-step-up-code",
+            Template::DeliveryHandedOver => "delivery-handed-over",
         }
     }
     pub fn parse(s: &str) -> Option<Self> {

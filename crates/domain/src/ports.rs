@@ -435,6 +435,16 @@ pub enum Write {
     InsertWebhookEndpoint(crate::webhooks::WebhookEndpoint),
     /// Guard: not yet removed. Its undelivered announcements are dropped with it.
     RemoveWebhookEndpoint { id: WebhookEndpointId, now: UnixMillis },
+    /// F-DLV-1: unique order id per client, unique tracking id.
+    InsertDelivery(Delivery),
+    /// A new code (a resend): sealed for the shopper's page.
+    SetDeliveryCode { delivery: DeliveryId, sealed: Vec<u8> },
+    /// F-DLV-3: a new delivery date; its challenge (code and all) lives until `until`.
+    RescheduleDelivery { delivery: DeliveryId, date: jiff::civil::Date, challenge: Option<ChallengeId>, until: UnixMillis },
+    /// Guard: pending.
+    HandOverDelivery { delivery: DeliveryId, courier: String, now: UnixMillis },
+    /// Guard: pending.
+    HoldDelivery { delivery: DeliveryId },
     /// Guard: still pending. Deletes the document with the decision.
     DecideResetRequest { id: ResetRequestId, status: String, reason: String, reviewer: String, now: UnixMillis },
 }
@@ -600,12 +610,75 @@ pub trait Store: Clone + Send + Sync + 'static {
     /// The client whose current or previous secret has this hash, revoked or not.
     fn service_client_by_secret(&self, secret_hash: &[u8]) -> impl Future<Output = R<Option<ServiceClient>>> + Send;
     fn service_clients(&self) -> impl Future<Output = R<Vec<ServiceClient>>> + Send;
+    fn delivery(&self, key: DeliveryKey<'_>) -> impl Future<Output = R<Option<Delivery>>> + Send;
+    /// The account's deliveries, newest first.
+    fn deliveries_of(&self, account: AccountId, limit: i64) -> impl Future<Output = R<Vec<Delivery>>> + Send;
     /// A step-up with its challenge, by its id or by its challenge's.
     fn service_step_up(&self, which: StepUpKey) -> impl Future<Output = R<Option<ServiceStepUpState>>> + Send;
 
     /// Deletes quota counters whose key starts with `prefix` (support lifting a limit,
     /// F-LIMIT-2). Returns how many were lifted.
     fn release_quotas(&self, prefix: &str) -> impl Future<Output = R<u64>> + Send;
+}
+
+/// F-DLV-1…4: a shipment the shop registered, and its delivery code's state. The code
+/// itself lives on a `Purpose::Delivery` challenge (attempts, expiry, only the latest
+/// code); the row keeps the code sealed too, for the shopper's own deliveries page.
+#[derive(Clone, Debug)]
+pub struct Delivery {
+    pub id: DeliveryId,
+    pub client_id: ServiceClientId,
+    pub order_id: String,
+    pub account_id: AccountId,
+    pub amount: crate::money::Money,
+    pub categories: Vec<String>,
+    pub country: String,
+    pub time_zone: crate::zone::TimeZoneName,
+    pub carrier: String,
+    pub tracking_id: String,
+    pub delivery_date: jiff::civil::Date,
+    pub address_changed_days_ago: Option<i64>,
+    pub rules: Vec<crate::delivery_rules::Rule>,
+    pub status: DeliveryStatus,
+    /// The code's challenge, when a code is required.
+    pub challenge_id: Option<ChallengeId>,
+    pub code_sealed: Option<Vec<u8>>,
+    pub courier_id: Option<String>,
+    pub handed_over_at: Option<UnixMillis>,
+    pub created_at: UnixMillis,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeliveryStatus {
+    /// No code is needed: the courier hands it over as any parcel.
+    NotRequired,
+    /// Waiting for the code at the door.
+    Pending,
+    HandedOver,
+    /// Too many wrong codes: the shop decides what happens next.
+    Held,
+}
+
+impl DeliveryStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeliveryStatus::NotRequired => "not_required",
+            DeliveryStatus::Pending => "pending",
+            DeliveryStatus::HandedOver => "handed_over",
+            DeliveryStatus::Held => "held",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        [DeliveryStatus::NotRequired, DeliveryStatus::Pending, DeliveryStatus::HandedOver, DeliveryStatus::Held].into_iter().find(|d| d.as_str() == s)
+    }
+}
+
+/// How a delivery is looked up.
+#[derive(Clone, Copy, Debug)]
+pub enum DeliveryKey<'a> {
+    Tracking(&'a str),
+    Order { client: ServiceClientId, order_id: &'a str },
 }
 
 /// How a step-up is looked up.

@@ -23,7 +23,7 @@ macro_rules! id_type {
         }
     )*};
 }
-id_type!(AccountId, FactorId, ChallengeId, SessionId, TrustedBrowserId, EventId, MessageId, ResetRequestId, FeedbackId, ServiceClientId, ServiceStepUpId);
+id_type!(AccountId, FactorId, ChallengeId, SessionId, TrustedBrowserId, EventId, MessageId, ResetRequestId, FeedbackId, ServiceClientId, ServiceStepUpId, DeliveryId);
 
 /// Milliseconds since the Unix epoch.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -217,6 +217,10 @@ pub enum EventKind {
     ServiceStepUpStarted,
     /// F-INT-3: the owner confirmed it.
     ServiceStepUpCompleted,
+    /// F-DLV-3: the courier entered the right code; the detail names the delivery and courier.
+    DeliveryHandedOver,
+    /// F-DLV-3: too many wrong codes at the door; the delivery waits for the shop.
+    DeliveryHeld,
     /// F-INT-4: the operator registered or removed an event webhook endpoint; the
     /// detail names it (`webhook <id>`).
     WebhookEndpointAdded,
@@ -224,7 +228,7 @@ pub enum EventKind {
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 43] = [EventKind::SignIn, EventKind::WrongPassword, EventKind::WrongCode, EventKind::CodeSent, EventKind::Denied, EventKind::DeniedAfterUse, EventKind::StepUp, EventKind::MethodDisabled, EventKind::SignUp, EventKind::SignUpExisting, EventKind::ResetRequested, EventKind::ResetDocumentViewed, EventKind::ResetApproved, EventKind::ResetRejected, EventKind::ResetCancelled, EventKind::MethodAdded, EventKind::MethodRemoved, EventKind::MethodEnrolmentStarted, EventKind::TwosvEnabled, EventKind::TwosvDisabled, EventKind::TrustedBrowserRemoved, EventKind::SigninAlertsChanged, EventKind::SignedOutAll, EventKind::SignedOut, EventKind::PreferredMethodChanged, EventKind::PasswordThrottled, EventKind::PasswordChanged, EventKind::LimitsReleased, EventKind::BackupCodesGenerated, EventKind::ApprovalRequested, EventKind::ApprovalGranted, EventKind::PasswordResetRequested, EventKind::PasswordReset, EventKind::EmailChangeRequested, EventKind::EmailChanged, EventKind::ServiceClientAdded, EventKind::ServiceClientRotated, EventKind::ServiceClientRevoked, EventKind::AuditCheckpoint, EventKind::ServiceStepUpStarted, EventKind::ServiceStepUpCompleted, EventKind::WebhookEndpointAdded, EventKind::WebhookEndpointRemoved];
+    pub const ALL: [EventKind; 45] = [EventKind::SignIn, EventKind::WrongPassword, EventKind::WrongCode, EventKind::CodeSent, EventKind::Denied, EventKind::DeniedAfterUse, EventKind::StepUp, EventKind::MethodDisabled, EventKind::SignUp, EventKind::SignUpExisting, EventKind::ResetRequested, EventKind::ResetDocumentViewed, EventKind::ResetApproved, EventKind::ResetRejected, EventKind::ResetCancelled, EventKind::MethodAdded, EventKind::MethodRemoved, EventKind::MethodEnrolmentStarted, EventKind::TwosvEnabled, EventKind::TwosvDisabled, EventKind::TrustedBrowserRemoved, EventKind::SigninAlertsChanged, EventKind::SignedOutAll, EventKind::SignedOut, EventKind::PreferredMethodChanged, EventKind::PasswordThrottled, EventKind::PasswordChanged, EventKind::LimitsReleased, EventKind::BackupCodesGenerated, EventKind::ApprovalRequested, EventKind::ApprovalGranted, EventKind::PasswordResetRequested, EventKind::PasswordReset, EventKind::EmailChangeRequested, EventKind::EmailChanged, EventKind::ServiceClientAdded, EventKind::ServiceClientRotated, EventKind::ServiceClientRevoked, EventKind::AuditCheckpoint, EventKind::ServiceStepUpStarted, EventKind::ServiceStepUpCompleted, EventKind::WebhookEndpointAdded, EventKind::WebhookEndpointRemoved, EventKind::DeliveryHandedOver, EventKind::DeliveryHeld];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -269,6 +273,8 @@ impl EventKind {
             EventKind::AuditCheckpoint => "audit_checkpoint",
             EventKind::ServiceStepUpStarted => "service_step_up_started",
             EventKind::ServiceStepUpCompleted => "service_step_up_completed",
+            EventKind::DeliveryHandedOver => "delivery_handed_over",
+            EventKind::DeliveryHeld => "delivery_held",
             EventKind::WebhookEndpointAdded => "webhook_endpoint_added",
             EventKind::WebhookEndpointRemoved => "webhook_endpoint_removed",
         }
@@ -280,7 +286,7 @@ impl EventKind {
 
     /// Shown to the account's owner in the sign-in history (F-DEV-3).
     pub fn in_history(self) -> bool {
-        matches!(self, EventKind::SignIn | EventKind::WrongPassword | EventKind::WrongCode | EventKind::CodeSent | EventKind::Denied | EventKind::DeniedAfterUse | EventKind::StepUp | EventKind::MethodDisabled | EventKind::SignUp | EventKind::ResetRequested | EventKind::ResetDocumentViewed | EventKind::ResetApproved | EventKind::ResetRejected | EventKind::ResetCancelled | EventKind::PasswordResetRequested | EventKind::PasswordReset | EventKind::PasswordChanged | EventKind::EmailChangeRequested | EventKind::EmailChanged | EventKind::ServiceStepUpStarted | EventKind::ServiceStepUpCompleted)
+        matches!(self, EventKind::SignIn | EventKind::WrongPassword | EventKind::WrongCode | EventKind::CodeSent | EventKind::Denied | EventKind::DeniedAfterUse | EventKind::StepUp | EventKind::MethodDisabled | EventKind::SignUp | EventKind::ResetRequested | EventKind::ResetDocumentViewed | EventKind::ResetApproved | EventKind::ResetRejected | EventKind::ResetCancelled | EventKind::PasswordResetRequested | EventKind::PasswordReset | EventKind::PasswordChanged | EventKind::EmailChangeRequested | EventKind::EmailChanged | EventKind::ServiceStepUpStarted | EventKind::ServiceStepUpCompleted | EventKind::DeliveryHandedOver | EventKind::DeliveryHeld)
     }
 }
 
@@ -387,6 +393,9 @@ pub enum Purpose {
     /// F-INT-3: a shop service asks the owner to confirm something (an order, a
     /// payment change) with a code; the result is the service's to read.
     ServiceStepUp,
+    /// F-DLV-2…4: a parcel's delivery code, told to the courier at the door. Its own
+    /// namespace: it is answered only by a handover, and a handover answers nothing else.
+    Delivery,
 }
 
 impl Purpose {
@@ -402,6 +411,7 @@ impl Purpose {
             Purpose::ResetPassword => "reset_password",
             Purpose::ChangeEmail => "change_email",
             Purpose::ServiceStepUp => "service_step_up",
+            Purpose::Delivery => "delivery",
         }
     }
     pub fn parse(s: &str) -> Option<Self> {
@@ -416,6 +426,7 @@ impl Purpose {
             "reset_password" => Some(Purpose::ResetPassword),
             "change_email" => Some(Purpose::ChangeEmail),
             "service_step_up" => Some(Purpose::ServiceStepUp),
+            "delivery" => Some(Purpose::Delivery),
             _ => None,
         }
     }

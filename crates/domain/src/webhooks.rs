@@ -40,10 +40,14 @@ pub enum Topic {
     RecoveryDecided,
     /// The owner confirmed a step-up a shop service asked for (F-INT-3).
     StepUpCompleted,
+    /// F-DLV-3: a parcel was handed over with its delivery code.
+    DeliveryHandedOver,
+    /// F-DLV-3: too many wrong codes at the door; the delivery waits for the shop.
+    DeliveryHeld,
 }
 
 impl Topic {
-    pub const ALL: [Topic; 13] = [
+    pub const ALL: [Topic; 15] = [
         Topic::SignInSucceeded,
         Topic::SignInFailuresRepeated,
         Topic::DeviceNew,
@@ -57,6 +61,8 @@ impl Topic {
         Topic::RecoveryRequested,
         Topic::RecoveryDecided,
         Topic::StepUpCompleted,
+        Topic::DeliveryHandedOver,
+        Topic::DeliveryHeld,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -74,6 +80,8 @@ impl Topic {
             Topic::RecoveryRequested => "recovery.requested",
             Topic::RecoveryDecided => "recovery.decided",
             Topic::StepUpCompleted => "step_up.completed",
+            Topic::DeliveryHandedOver => "delivery.handed_over",
+            Topic::DeliveryHeld => "delivery.held",
         }
     }
 
@@ -106,6 +114,8 @@ pub fn topics(kind: EventKind, unfamiliar: bool) -> &'static [Topic] {
         K::ResetRequested => &[Topic::RecoveryRequested],
         K::ResetApproved | K::ResetRejected => &[Topic::RecoveryDecided],
         K::ServiceStepUpCompleted => &[Topic::StepUpCompleted],
+        K::DeliveryHandedOver => &[Topic::DeliveryHandedOver],
+        K::DeliveryHeld => &[Topic::DeliveryHeld],
         // Steps on the way (a code sent, a wrong code, a request started), the
         // operator's own changes, and the log's bookkeeping: no receiver acts on them.
         K::WrongPassword
@@ -187,6 +197,9 @@ struct Data {
     /// step_up.completed: the service client that started it.
     #[serde(skip_serializing_if = "Option::is_none")]
     client_id: Option<uuid::Uuid>,
+    /// delivery.*: the delivery (the shop knows it by its order and tracking ids).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    delivery_id: Option<uuid::Uuid>,
 }
 
 /// The id after `key` in an event detail such as `step_up <id> client <id> method sms`.
@@ -203,7 +216,7 @@ fn id_after(detail: &str, key: &str) -> Option<uuid::Uuid> {
 /// The JSON body announcing `event` under `topic`.
 pub fn payload(event: &Event, topic: Topic) -> String {
     let detail = event.detail.as_str();
-    let mut data = Data { event_id: event.id, sub: event.account_id, method: None, counted_against: None, how: None, all_sessions: None, decision: None, step_up_id: None, client_id: None };
+    let mut data = Data { event_id: event.id, sub: event.account_id, method: None, counted_against: None, how: None, all_sessions: None, decision: None, step_up_id: None, client_id: None, delivery_id: None };
     match topic {
         Topic::MethodAdded | Topic::MethodRemoved => data.method = FactorKind::parse(detail),
         Topic::SignInFailuresRepeated => data.counted_against = ["account", "address"].into_iter().find(|k| *k == detail),
@@ -214,6 +227,7 @@ pub fn payload(event: &Event, topic: Topic) -> String {
             data.step_up_id = id_after(detail, "step_up");
             data.client_id = id_after(detail, "client");
         }
+        Topic::DeliveryHandedOver | Topic::DeliveryHeld => data.delivery_id = id_after(detail, "delivery"),
         Topic::SignInSucceeded | Topic::DeviceNew | Topic::TwoStepEnabled | Topic::TwoStepDisabled | Topic::EmailChanged | Topic::RecoveryRequested => {}
     }
     let timestamp = jiff::Timestamp::from_millisecond(event.at.0).map(|t| t.to_string()).unwrap_or_default();

@@ -174,6 +174,14 @@ impl Config {
             bad("audit.checkpoint_every_secs", "must be at least 60".into());
         }
         c.audit_checkpoint_every = std::time::Duration::from_secs(s.audit.checkpoint_every_secs);
+        match delivery_rules(&s.deliveries) {
+            Ok(r) => c.policy.deliveries = r,
+            Err(errs) => {
+                for (key, why) in errs {
+                    bad(key, why);
+                }
+            }
+        }
         let hooks = &s.event_webhooks;
         for (key, value) in [("event_webhooks.retry_base_secs", hooks.retry_base_secs), ("event_webhooks.give_up_after_secs", hooks.give_up_after_secs), ("event_webhooks.timeout_secs", hooks.timeout_secs)] {
             if value < 1 {
@@ -296,4 +304,39 @@ pub fn parse_quota(s: &str) -> anyhow::Result<Quota> {
         bail!("quota limit and window must be at least 1");
     }
     Ok(Quota { limit, window_secs })
+}
+
+/// F-DLV-1: the delivery-code rules from `[deliveries]`, or what is wrong with them.
+fn delivery_rules(d: &crate::settings::Deliveries) -> Result<ninsho_domain::delivery_rules::DeliveryRules, Vec<(&'static str, String)>> {
+    use ninsho_domain::money::{Currency, Money};
+    let mut errs = Vec::new();
+    let mut thresholds = Vec::new();
+    for t in &d.amount_thresholds {
+        let parsed = t.trim().split_once(' ').and_then(|(amount, code)| Currency::parse(code.trim()).and_then(|c| Money::parse(amount, c).ok()));
+        match parsed {
+            Some(m) => thresholds.push(m),
+            None => errs.push(("deliveries.amount_thresholds", format!("{t:?} is not an amount and a currency such as \"100000 JPY\""))),
+        }
+    }
+    let country_ok = |c: &String| c.len() == 2 && c.chars().all(|x| x.is_ascii_uppercase());
+    if let Some(c) = d.code_countries.iter().find(|c| !country_ok(c)) {
+        errs.push(("deliveries.code_countries", format!("{c:?} is not an ISO 3166 two-letter code such as CN")));
+    }
+    if !(1..=100).contains(&d.max_attempts) {
+        errs.push(("deliveries.max_attempts", "must be 1 to 100".into()));
+    }
+    if d.address_change_days < 0 {
+        errs.push(("deliveries.address_change_days", "must be 0 or more".into()));
+    }
+    let rules = ninsho_domain::delivery_rules::DeliveryRules {
+        thresholds,
+        categories: d.categories.clone(),
+        code_categories: d.code_categories.clone(),
+        exempt_categories: d.exempt_categories.clone(),
+        address_change_days: d.address_change_days,
+        code_countries: d.code_countries.clone(),
+        max_attempts: d.max_attempts,
+    };
+    errs.extend(rules.problems().into_iter().map(|p| ("deliveries.categories", p)));
+    if errs.is_empty() { Ok(rules) } else { Err(errs) }
 }

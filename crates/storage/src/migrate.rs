@@ -30,6 +30,7 @@ pub const SQLITE: &[Migration] = &[
     Migration { version: 15, name: "service_clients", sql: include_str!("../migrations/sqlite/0015_service_clients.sql") },
     Migration { version: 16, name: "service_step_ups", sql: include_str!("../migrations/sqlite/0016_service_step_ups.sql") },
     Migration { version: 17, name: "event_webhooks", sql: include_str!("../migrations/sqlite/0017_event_webhooks.sql") },
+    Migration { version: 18, name: "deliveries", sql: include_str!("../migrations/sqlite/0018_deliveries.sql") },
 ];
 pub const POSTGRES: &[Migration] = &[
     Migration { version: 1, name: "core", sql: include_str!("../migrations/postgres/0001_core.sql") },
@@ -49,6 +50,7 @@ pub const POSTGRES: &[Migration] = &[
     Migration { version: 15, name: "service_clients", sql: include_str!("../migrations/postgres/0015_service_clients.sql") },
     Migration { version: 16, name: "service_step_ups", sql: include_str!("../migrations/postgres/0016_service_step_ups.sql") },
     Migration { version: 17, name: "event_webhooks", sql: include_str!("../migrations/postgres/0017_event_webhooks.sql") },
+    Migration { version: 18, name: "deliveries", sql: include_str!("../migrations/postgres/0018_deliveries.sql") },
 ];
 
 const LEDGER: &str = "create table if not exists ninsho_migrations (version bigint primary key, name text not null, applied_at bigint not null)";

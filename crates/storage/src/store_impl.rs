@@ -771,6 +771,22 @@ impl ninsho_domain::ports::Store for Store {
         rows.iter().map(client_row).collect()
     }
 
+    async fn delivery(&self, key: DeliveryKey<'_>) -> R<Option<Delivery>> {
+        let r = match key {
+            DeliveryKey::Tracking(t) => sqlx::query("select * from deliveries where tracking_id = $1").bind(t).fetch_optional(&self.read).await,
+            DeliveryKey::Order { client, order_id } => {
+                sqlx::query("select * from deliveries where client_id = $1 and order_id = $2").bind(client.0).bind(order_id).fetch_optional(&self.read).await
+            }
+        }
+        .map_err(db_err)?;
+        r.as_ref().map(delivery_row).transpose()
+    }
+
+    async fn deliveries_of(&self, account: AccountId, limit: i64) -> R<Vec<Delivery>> {
+        let rows = sqlx::query("select * from deliveries where account_id = $1 order by created_at desc limit $2").bind(account.0).bind(limit).fetch_all(&self.read).await.map_err(db_err)?;
+        rows.iter().map(delivery_row).collect()
+    }
+
     async fn service_step_up(&self, which: StepUpKey) -> R<Option<ServiceStepUpState>> {
         let (sql, id) = match which {
             StepUpKey::Id(id) => (step_up_state!(" where s.id = $1"), id.0),
@@ -869,6 +885,37 @@ fn client_row(r: &DbRow) -> R<ServiceClient> {
         created_at: UnixMillis(r.try_get("created_at").map_err(db_err)?),
         revoked_at: r.try_get::<Option<i64>, _>("revoked_at").map_err(db_err)?.map(UnixMillis),
         origins: r.try_get::<&str, _>("origins").map_err(db_err)?.lines().filter(|l| !l.is_empty()).map(str::to_owned).collect(),
+    })
+}
+
+fn delivery_row(r: &DbRow) -> R<Delivery> {
+    use ninsho_domain::delivery_rules::Rule;
+    let text = |name: &str| r.try_get::<String, _>(name).map_err(db_err);
+    let currency = text("currency")?;
+    let currency = ninsho_domain::money::Currency::parse(&currency).ok_or_else(|| Error::internal(format!("unknown currency {currency}")))?;
+    let zone = text("time_zone")?;
+    let date = text("delivery_date")?;
+    let status = text("status")?;
+    Ok(Delivery {
+        id: DeliveryId(r.try_get("id").map_err(db_err)?),
+        client_id: ServiceClientId(r.try_get("client_id").map_err(db_err)?),
+        order_id: text("order_id")?,
+        account_id: AccountId(r.try_get("account_id").map_err(db_err)?),
+        amount: ninsho_domain::money::Money { minor: r.try_get("amount_minor").map_err(db_err)?, currency },
+        categories: text("categories")?.split_whitespace().map(str::to_owned).collect(),
+        country: text("country")?,
+        time_zone: TimeZoneName::parse(&zone).map_err(|_| Error::internal(format!("unknown zone {zone}")))?,
+        carrier: text("carrier")?,
+        tracking_id: text("tracking_id")?,
+        delivery_date: ninsho_domain::delivery_rules::parse_date(&date).ok_or_else(|| Error::internal(format!("unreadable date {date}")))?,
+        address_changed_days_ago: r.try_get("address_changed_days_ago").map_err(db_err)?,
+        rules: text("rules")?.split_whitespace().filter_map(Rule::parse).collect(),
+        status: parse_enum(DeliveryStatus::parse(&status), "delivery status")?,
+        challenge_id: r.try_get::<Option<Uuid>, _>("challenge_id").map_err(db_err)?.map(ChallengeId),
+        code_sealed: r.try_get("code_sealed").map_err(db_err)?,
+        courier_id: r.try_get("courier_id").map_err(db_err)?,
+        handed_over_at: r.try_get::<Option<i64>, _>("handed_over_at").map_err(db_err)?.map(UnixMillis),
+        created_at: UnixMillis(r.try_get("created_at").map_err(db_err)?),
     })
 }
 

@@ -259,6 +259,28 @@ pub(crate) fn statements(w: &Write) -> Vec<Stmt> {
             args![id.0, secret_hash.clone(), previous_valid_until.0],
         ),
         Write::RevokeServiceClient { id, now } => guarded("update service_clients set revoked_at = $2 where id = $1 and revoked_at is null", args![id.0, now.0]),
+        Write::InsertDelivery(d) => guarded(
+            "insert into deliveries (id, client_id, order_id, account_id, amount_minor, currency, categories, country, time_zone, carrier, tracking_id, delivery_date, address_changed_days_ago, rules, status, challenge_id, code_sealed, created_at) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)",
+            args![d.id.0, d.client_id.0, d.order_id.as_str(), d.account_id.0, d.amount.minor, d.amount.currency.code(), d.categories.join(" "), d.country.as_str(),
+                d.time_zone.as_str(), d.carrier.as_str(), d.tracking_id.as_str(), d.delivery_date.to_string(), d.address_changed_days_ago,
+                d.rules.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(" "), d.status.as_str(), d.challenge_id.map(|c| c.0), d.code_sealed.clone(), d.created_at.0],
+        ),
+        Write::SetDeliveryCode { delivery, sealed } => guarded("update deliveries set code_sealed = $2 where id = $1", args![delivery.0, sealed.clone()]),
+        Write::RescheduleDelivery { delivery, date, challenge, until } => {
+            let mut v = guarded("update deliveries set delivery_date = $2 where id = $1", args![delivery.0, date.to_string()]);
+            if let Some(c) = challenge {
+                v.extend(always(
+                    "update challenges set expires_at = $2, code_expires_at = case when code_expires_at is null then null else $2 end where id = $1 and consumed_at is null and cancelled_at is null",
+                    args![c.0, until.0],
+                ));
+            }
+            v
+        }
+        Write::HandOverDelivery { delivery, courier, now } => guarded(
+            "update deliveries set status = 'handed_over', courier_id = $2, handed_over_at = $3 where id = $1 and status = 'pending'",
+            args![delivery.0, courier.as_str(), now.0],
+        ),
+        Write::HoldDelivery { delivery } => guarded("update deliveries set status = 'held' where id = $1 and status = 'pending'", args![delivery.0]),
         Write::SetServiceClientOrigins { id, origins } => {
             guarded("update service_clients set origins = $2 where id = $1 and revoked_at is null", args![id.0, origins.join("\n")])
         }

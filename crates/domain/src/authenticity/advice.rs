@@ -150,7 +150,7 @@ fn about_request(verdict: Verdict, r: &RequestFacts) -> Vec<NextStep> {
     }
     steps.push(match r.purpose {
         // A service asks for a confirmation only of someone signed in to the shop.
-        Purpose::SignIn | Purpose::DeviceSignIn | Purpose::ServiceStepUp => NextStep::NotYouPasswordKnown,
+        Purpose::SignIn | Purpose::DeviceSignIn | Purpose::ServiceStepUp | Purpose::Delivery => NextStep::NotYouPasswordKnown,
         Purpose::StepUp | Purpose::Enroll | Purpose::VerifyEmail | Purpose::Approve | Purpose::Decoy | Purpose::ChangeEmail => NextStep::NotYouSignedIn,
         Purpose::ResetPassword => NextStep::NotYouEmailRead,
     });

@@ -201,7 +201,9 @@ impl<S: Store> Services<S> {
             Purpose::ChangeEmail => writes.extend(self.email_change_writes(&ch, &account, &factors, client, now)?),
             Purpose::ServiceStepUp => writes.extend(self.service_step_up_writes(&ch, method_used, client).await?),
             // Approvals are passed by their link, a reset by `complete_password_reset`.
-            Purpose::Approve | Purpose::Decoy | Purpose::ResetPassword => return Err(Error::ChallengeClosed),
+            // A delivery code is answered only at the door (F-DLV-4): `method_for` refuses
+            // it first; this arm is never reached.
+            Purpose::Approve | Purpose::Decoy | Purpose::ResetPassword | Purpose::Delivery => return Err(Error::ChallengeClosed),
             Purpose::Enroll => {
                 let Some(f) = factor else { unreachable!() };
                 // Pending enrolments are not counted when they start: count at the end.

@@ -166,7 +166,8 @@ impl<S: Store> Services<S> {
             Purpose::ResetPassword => Template::PasswordResetCode,
             Purpose::ChangeEmail => Template::EmailChangeCode,
             Purpose::ServiceStepUp => Template::ServiceStepUpCode,
-            Purpose::Approve | Purpose::Decoy => return Err(Error::internal("no code is sent for this challenge")),
+            // Delivery codes are sent by their own use case, with their own hash (F-DLV-4).
+            Purpose::Approve | Purpose::Decoy | Purpose::Delivery => return Err(Error::internal("no code is sent for this challenge")),
         };
         let mut intent = Intent::new(template, channel, to.clone(), account.locale)
             .account(account.id)

@@ -3,6 +3,7 @@
 
 mod account;
 mod auth;
+mod deliveries;
 pub(crate) mod dev;
 mod error;
 pub(crate) mod extract;
@@ -64,6 +65,8 @@ pub fn router(state: AppState) -> Router {
         .route("/trusted-browsers", get(account::trusted_browsers))
         .route("/trusted-browsers/{id}", delete(account::revoke_trusted_browser))
         .route("/history", get(account::history))
+        .route("/deliveries", get(deliveries::list))
+        .route("/deliveries/{id}/resend", post(deliveries::resend))
         .route("/messages", get(inbox::list))
         .route("/messages/check", post(inbox::check))
         .route("/password-reset", post(reset::ask))

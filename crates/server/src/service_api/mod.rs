@@ -6,6 +6,8 @@
 //! kinds of secret, hashed with different keys.
 
 mod auth;
+mod deliveries;
+mod money;
 mod sessions;
 mod step_ups;
 
@@ -21,4 +23,8 @@ pub fn routes() -> Router<AppState> {
         .route("/sessions/introspect", post(sessions::introspect))
         .route("/step-ups", post(step_ups::start))
         .route("/step-ups/{id}", get(step_ups::status))
+        .route("/deliveries", post(deliveries::register))
+        .route("/deliveries/{tracking}", get(deliveries::status))
+        .route("/deliveries/{tracking}/resend", post(deliveries::resend))
+        .route("/deliveries/{tracking}/handover", post(deliveries::handover))
 }

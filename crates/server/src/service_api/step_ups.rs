@@ -5,7 +5,6 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use ninsho_domain::Error;
-use ninsho_domain::money::{Currency, Money, MoneyError};
 use ninsho_domain::reason::StepUpReason;
 use ninsho_domain::service::{StepUpRequest, StepUpResult, amr_value};
 use ninsho_domain::types::{AccountId, ServiceStepUpId, UnixMillis};
@@ -45,23 +44,8 @@ pub struct StartBody {
 fn reason_of(b: ReasonBody) -> Result<StepUpReason, Error> {
     match b.kind.as_str() {
         "order" => {
-            let currency = b.currency.as_deref().and_then(Currency::parse).ok_or_else(|| {
-                Error::invalid("step_up.currency_invalid", "reason.currency", "an ISO 4217 code ninsho knows: JPY, USD, EUR, GBP, CNY, KRW, TWD, HKD, SGD, AUD, CAD or CHF")
-            })?;
-            let text = match &b.amount {
-                Some(Value::String(s)) => s.clone(),
-                Some(Value::Number(n)) => n.to_string(),
-                _ => String::new(),
-            };
-            let amount = Money::parse(&text, currency).map_err(|e| {
-                let why = match e {
-                    MoneyError::Negative => "the amount is negative".to_string(),
-                    MoneyError::TooLarge => "the amount is too large".to_string(),
-                    MoneyError::Malformed => format!("a decimal amount with at most {} decimals", currency.exponent()),
-                };
-                Error::invalid("step_up.amount_invalid", "reason.amount", why)
-            })?;
-            Ok(StepUpReason::Order { amount })
+            let fields = super::money::Fields { amount: "reason.amount", currency: "reason.currency", amount_code: "step_up.amount_invalid", currency_code: "step_up.currency_invalid" };
+            Ok(StepUpReason::Order { amount: super::money::parse(b.amount.as_ref(), b.currency.as_deref(), &fields)? })
         }
         "payment_method" => Ok(StepUpReason::PaymentMethod),
         "delivery_address" => Ok(StepUpReason::DeliveryAddress),

@@ -91,6 +91,13 @@ pub const KEYS: &[Key] = &[
     key("event_webhooks.give_up_after_secs", "NINSHO_EVENT_WEBHOOKS_GIVE_UP_AFTER_SECS", Number),
     key("event_webhooks.timeout_secs", "NINSHO_EVENT_WEBHOOKS_TIMEOUT_SECS", Number),
     key("event_webhooks.lease_secs", "NINSHO_EVENT_WEBHOOKS_LEASE_SECS", Number),
+    key("deliveries.amount_thresholds", "NINSHO_DELIVERIES_AMOUNT_THRESHOLDS", List),
+    key("deliveries.categories", "NINSHO_DELIVERIES_CATEGORIES", List),
+    key("deliveries.code_categories", "NINSHO_DELIVERIES_CODE_CATEGORIES", List),
+    key("deliveries.exempt_categories", "NINSHO_DELIVERIES_EXEMPT_CATEGORIES", List),
+    key("deliveries.address_change_days", "NINSHO_DELIVERIES_ADDRESS_CHANGE_DAYS", Number),
+    key("deliveries.code_countries", "NINSHO_DELIVERIES_CODE_COUNTRIES", List),
+    key("deliveries.max_attempts", "NINSHO_DELIVERIES_MAX_ATTEMPTS", Number),
 ];
 
 /// Variables of ours that are not settings: the file's own name.

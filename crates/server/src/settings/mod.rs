@@ -52,6 +52,7 @@ pub struct Settings {
     pub official: Official,
     pub audit: Audit,
     pub event_webhooks: EventWebhooks,
+    pub deliveries: Deliveries,
 }
 
 #[derive(Deserialize, Serialize, Clone)]
@@ -175,6 +176,35 @@ pub struct EventWebhooks {
     pub lease_secs: u64,
 }
 
+/// F-DLV-1: the rules that decide whether a shipment needs a delivery code.
+#[derive(Deserialize, Serialize, Clone)]
+#[serde(default, deny_unknown_fields)]
+pub struct Deliveries {
+    /// "100000 JPY": at most one per currency.
+    pub amount_thresholds: Vec<String>,
+    pub categories: Vec<String>,
+    pub code_categories: Vec<String>,
+    pub exempt_categories: Vec<String>,
+    pub address_change_days: i64,
+    pub code_countries: Vec<String>,
+    pub max_attempts: i64,
+}
+
+impl Default for Deliveries {
+    fn default() -> Deliveries {
+        let r = ninsho_domain::delivery_rules::DeliveryRules::default();
+        Deliveries {
+            amount_thresholds: r.thresholds.iter().map(|m| format!("{} {}", m.decimal(), m.currency.code())).collect(),
+            categories: r.categories,
+            code_categories: r.code_categories,
+            exempt_categories: r.exempt_categories,
+            address_change_days: r.address_change_days,
+            code_countries: r.code_countries,
+            max_attempts: r.max_attempts,
+        }
+    }
+}
+
 /// The sender of e-mail and the number of SMS when the operator names none.
 pub const DEFAULT_MAIL_FROM: &str = "ninsho <no-reply@localhost>";
 pub const DEFAULT_SMS_FROM: &str = "+815053704545";
@@ -207,6 +237,7 @@ impl Default for Settings {
             official: Official::default(),
             audit: Audit::default(),
             event_webhooks: EventWebhooks::default(),
+            deliveries: Deliveries::default(),
         }
     }
 }

@@ -65,6 +65,15 @@ fn every_key_set() -> Settings {
         official: Official { email_domains: Some(vec!["x".into()]), link_domains: Some(vec!["x".into()]) },
         audit: Audit { checkpoint_every_secs: 1 },
         event_webhooks: EventWebhooks { retry_base_secs: 1, retry_max_secs: 1, give_up_after_secs: 1, timeout_secs: 1, lease_secs: 1 },
+        deliveries: Deliveries {
+            amount_thresholds: vec!["x".into()],
+            categories: vec!["x".into()],
+            code_categories: vec!["x".into()],
+            exempt_categories: vec!["x".into()],
+            address_change_days: 1,
+            code_countries: vec!["x".into()],
+            max_attempts: 1,
+        },
     }
 }
 

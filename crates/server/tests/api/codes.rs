@@ -462,6 +462,7 @@ async fn f_2sv_6_a_phone_change_is_reported_as_a_change() {
         assert_eq!(app.call("PATCH", "/api/v1/account", Some(t), Some(json!({"locale": "ja"}))).await.status, 204);
         step_up_by_code(&app, t).await;
         let mails = app.inbox_count(&acct.email).await;
+        let texts = app.inbox_count(PHONE).await;
         let r = app.call("POST", "/api/v1/methods/phone", Some(t), Some(json!({"phone": "080-9876-4321", "replaces": acct.phone_id}))).await;
         assert_eq!(r.status, 201, "{b:?}: {:?}", r.body);
         let code = app.code_after("+818098764321", 0).await;
@@ -473,8 +474,8 @@ async fn f_2sv_6_a_phone_change_is_reported_as_a_change() {
             assert!(!mail.contains(key), "{b:?}: {key} in {mail}");
         }
         // The old number hears of it too, starting with the shop's name.
-        let all = inbox(&app.http, &app.url, PHONE).await.unwrap();
-        let last = all.last().expect("the old number is told");
+        // (Sent beside the e-mail, not after it: wait for it.)
+        let last = app.inbox_latest(PHONE, texts).await;
         assert!(last.starts_with("Shop: ") && last.contains("末尾5678 → 末尾4321"), "{b:?}: {last}");
         app.shutdown().await;
     }

@@ -86,6 +86,13 @@ checks.positive_data_acceptance.expected-statuses = ["2xx", "401", "403", "404",
 include-path = "/api/v1/service/step-ups"
 checks.positive_data_acceptance.expected-statuses = ["2xx", "401", "403", "404", "409", "410", "422", "429"]
 
+# A shipment's account must exist, its categories be the operator's, its amount fit its
+# currency, its zone be an IANA name and its day not be over; a code at the door is
+# right or wrong (delivery.*, code.invalid).
+[[operations]]
+include-path = ["/api/v1/service/deliveries", "/api/v1/service/deliveries/{tracking}/handover"]
+checks.positive_data_acceptance.expected-statuses = ["2xx", "401", "403", "404", "409", "410", "422", "429"]
+
 # The document's bytes must be a DOC, DOCX, JPG, PDF or PNG matching its name.
 [[operations]]
 include-path = "/api/v1/recovery/requests"
@@ -371,5 +378,34 @@ async fn f_ops_4_every_success_answer_fits_its_documented_schema() {
     let read = app.http.get(format!("{}/api/v1/service/step-ups/{}", app.url, started.body["id"].as_str().unwrap())).header("authorization", &auth).send().await.unwrap();
     let read = Resp { status: read.status().as_u16(), headers: read.headers().clone(), body: read.json().await.unwrap() };
     check("get", "/api/v1/service/step-ups/{id}", &read);
+    // A shipment, its state, a wrong and a right code at the door, the shopper's list.
+    let (_, secret) = app.running.services.add_service_client("contract-deliveries", &[ninsho_domain::types::Scope::DeliveriesWrite, ninsho_domain::types::Scope::DeliveriesVerify], 6000).await.unwrap();
+    let auth = format!("Bearer {}", secrecy::ExposeSecret::expose_secret(&secret));
+    let as_shop = |method: reqwest::Method, path: String, body: Option<Value>| {
+        let (http, url, auth) = (app.http.clone(), app.url.clone(), auth.clone());
+        async move {
+            let mut req = http.request(method, format!("{url}{path}")).header("authorization", auth);
+            if let Some(b) = body {
+                req = req.json(&b);
+            }
+            let r = req.send().await.unwrap();
+            Resp { status: r.status().as_u16(), headers: r.headers().clone(), body: r.json().await.unwrap_or(Value::Null) }
+        }
+    };
+    let day = jiff::tz::TimeZone::get("Asia/Tokyo").unwrap().to_datetime(jiff::Timestamp::now()).date().tomorrow().unwrap().to_string();
+    let before = app.inbox_count("+819012345678").await;
+    let shipment = json!({"order_id": "A-1", "sub": sub, "amount": "150000", "currency": "JPY", "categories": ["general"],
+        "destination": {"country": "JP", "time_zone": "Asia/Tokyo"}, "carrier": "yamato", "tracking_id": "T-1", "delivery_date": day});
+    let registered = as_shop(reqwest::Method::POST, "/api/v1/service/deliveries".into(), Some(shipment)).await;
+    assert_eq!(registered.status, 201, "{:?}", registered.body);
+    check("post", "/api/v1/service/deliveries", &registered);
+    check("get", "/api/v1/service/deliveries/{tracking}", &as_shop(reqwest::Method::GET, "/api/v1/service/deliveries/T-1".into(), None).await);
+    check("post", "/api/v1/service/deliveries/{tracking}/resend", &as_shop(reqwest::Method::POST, "/api/v1/service/deliveries/T-1/resend".into(), None).await);
+    let code = app.code_after("+819012345678", before + 1).await;
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    let refused = as_shop(reqwest::Method::POST, "/api/v1/service/deliveries/T-1/handover".into(), Some(json!({"code": wrong, "courier_id": "c1"}))).await;
+    assert_eq!((refused.status, refused.body["code"].as_str()), (422, Some("code.invalid")), "{:?}", refused.body);
+    check("get", "/api/v1/deliveries", &app.call("GET", "/api/v1/deliveries", Some(&token), None).await);
+    check("post", "/api/v1/service/deliveries/{tracking}/handover", &as_shop(reqwest::Method::POST, "/api/v1/service/deliveries/T-1/handover".into(), Some(json!({"code": code, "courier_id": "c1"}))).await);
     app.shutdown().await;
 }

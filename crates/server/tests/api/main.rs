@@ -16,6 +16,7 @@ mod smtp;
 mod webhook;
 mod browser;
 mod pages;
+mod deliveries;
 mod devices;
 mod email_change;
 mod errors;

@@ -232,6 +232,7 @@ pub fn purpose_key(purpose: Purpose) -> &'static str {
         Purpose::ResetPassword => "check-purpose-reset-password",
         Purpose::ChangeEmail => "check-purpose-change-email",
         Purpose::ServiceStepUp => "check-purpose-service-step-up",
+        Purpose::Delivery => "check-purpose-delivery",
     }
 }
 

@@ -1,0 +1,288 @@
+//! F-DLV-1…4: the shop registers shipments, the operator's rules decide which need a
+//! code, the shopper gets it (SMS, and on their deliveries page), the carrier checks
+//! it at the door; wrong tries are limited even in a burst; a delivery code and any
+//! other code never answer for each other.
+
+use super::*;
+use ninsho_domain::ports::{DeliveryKey, FakeClock, Store, Write};
+use ninsho_domain::types::{ChallengeId, MessageId, Scope, UnixMillis};
+use secrecy::ExposeSecret;
+
+const PHONE: &str = "+819012345678";
+const DELIVERIES: &str = "/api/v1/service/deliveries";
+
+async fn client(app: &TestApp, scopes: &[Scope]) -> String {
+    let name = format!("svc-{}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
+    let (_, secret) = app.running.services.add_service_client(&name, scopes, 100_000).await.unwrap();
+    secret.expose_secret().to_string()
+}
+
+async fn sub_of(app: &TestApp, token: &str) -> String {
+    let reader = client(app, &[Scope::SessionsRead]).await;
+    let r = app.call("POST", "/api/v1/service/sessions/introspect", Some(&reader), Some(json!({"token": token}))).await;
+    r.body["sub"].as_str().unwrap().to_string()
+}
+
+fn tracking() -> String {
+    format!("JP{}", &uuid::Uuid::new_v4().simple().to_string()[..12].to_uppercase())
+}
+
+fn shipment(sub: &str, amount: &str, categories: &[&str], date: &str) -> Value {
+    json!({
+        "order_id": format!("order-{}", uuid::Uuid::new_v4().simple()),
+        "sub": sub, "amount": amount, "currency": "JPY", "categories": categories,
+        "destination": {"country": "JP", "time_zone": "Asia/Tokyo"},
+        "carrier": "yamato", "tracking_id": tracking(), "delivery_date": date,
+    })
+}
+
+/// Tomorrow in Tokyo, as a shop would send it.
+fn tomorrow() -> String {
+    let tz = jiff::tz::TimeZone::get("Asia/Tokyo").unwrap();
+    tz.to_datetime(jiff::Timestamp::now()).date().tomorrow().unwrap().to_string()
+}
+
+#[tokio::test]
+async fn f_dlv_1_the_rules_decide_which_shipments_need_a_code_and_an_order_is_registered_once() {
+    for b in backends().await {
+        let app = spawn_app(b).await;
+        let acct = two_sv_account(&app).await;
+        assert_eq!(app.call("PATCH", "/api/v1/account", Some(&acct.token), Some(json!({"locale": "ja"}))).await.status, 204);
+        let sub = sub_of(&app, &acct.token).await;
+        let shop = client(&app, &[Scope::DeliveriesWrite]).await;
+        let day = tomorrow();
+
+        let before = app.inbox_count(PHONE).await;
+        let body = shipment(&sub, "150000", &["general"], &day);
+        let r = app.call("POST", DELIVERIES, Some(&shop), Some(body.clone())).await;
+        assert_eq!(r.status, 201, "{b:?}: {:?}", r.body);
+        assert_eq!((r.body["code_required"].as_bool(), &r.body["rules"]), (Some(true), &json!(["amount"])), "{:?}", r.body);
+        assert_eq!(r.body["sent"]["channel"], "sms");
+        let sms = app.code_message_after(PHONE, before).await;
+        assert!(sms.contains("配送用ワンタイムパスワード") && sms.contains("配達員にのみ"), "in the account's language, told only to the courier: {sms}");
+        // The same order again is the same delivery, and sends nothing more.
+        let again = app.call("POST", DELIVERIES, Some(&shop), Some(body.clone())).await;
+        assert_eq!((again.status, &again.body["id"]), (200, &r.body["id"]), "{:?}", again.body);
+        let mut changed = body.clone();
+        changed["amount"] = json!("1");
+        let c = app.call("POST", DELIVERIES, Some(&shop), Some(changed)).await;
+        assert_eq!((c.status, c.body["code"].as_str()), (409, Some("delivery.order_changed")), "{:?}", c.body);
+
+        // Which rules fire.
+        type Case<'a> = (&'a str, &'a [&'a str], Option<i64>, bool, Value);
+        let cases: [Case; 4] = [
+            ("5000", &["electronics_high_end", "general"], None, true, json!(["category"])),
+            ("5000", &["general"], Some(3), true, json!(["address_changed"])),
+            ("5000", &["general"], Some(90), false, json!([])),
+            ("250000", &["books", "letter_post"], None, false, json!(["amount", "exempt"])),
+        ];
+        for (amount, cats, changed_days, required, rules) in cases {
+            let mut s = shipment(&sub, amount, cats, &day);
+            if let Some(d) = changed_days {
+                s["address_changed_days_ago"] = json!(d);
+            }
+            let r = app.call("POST", DELIVERIES, Some(&shop), Some(s)).await;
+            assert_eq!(r.status, 201, "{:?}", r.body);
+            assert_eq!((r.body["code_required"].as_bool(), &r.body["rules"]), (Some(required), &rules), "{amount} {cats:?}: {:?}", r.body);
+            if !required {
+                assert!(r.body["sent"].is_null() && r.body["valid_until"].is_null(), "{:?}", r.body);
+            }
+        }
+
+        // Bad input names its field; nothing is registered.
+        let bad: [(&str, Value, &str, &str); 6] = [
+            ("categories", json!(["spaceships"]), "delivery.category_unknown", "categories"),
+            ("amount", json!("-5"), "delivery.amount_invalid", "amount"),
+            ("currency", json!("XYZ"), "delivery.currency_invalid", "currency"),
+            ("destination", json!({"country": "JP", "time_zone": "Mars/Olympus"}), "delivery.time_zone_invalid", "destination.time_zone"),
+            ("destination", json!({"country": "japan", "time_zone": "Asia/Tokyo"}), "delivery.country_invalid", "destination.country"),
+            ("delivery_date", json!("2020-01-01"), "delivery.date_past", "delivery_date"),
+        ];
+        for (key, value, code, field) in bad {
+            let mut s = shipment(&sub, "150000", &["general"], &day);
+            s[key] = value;
+            let r = app.call("POST", DELIVERIES, Some(&shop), Some(s)).await;
+            assert_eq!((r.status, r.body["code"].as_str(), r.body["field"].as_str()), (422, Some(code), Some(field)), "{key}: {:?}", r.body);
+        }
+        // A carrier may check codes, not register shipments; a shopper's token is no client.
+        let carrier = client(&app, &[Scope::DeliveriesVerify]).await;
+        let r = app.call("POST", DELIVERIES, Some(&carrier), Some(shipment(&sub, "1", &["general"], &day))).await;
+        assert_eq!((r.status, r.body["code"].as_str()), (403, Some("client.scope_missing")));
+        assert_eq!(app.call("POST", DELIVERIES, Some(&acct.token), Some(shipment(&sub, "1", &["general"], &day))).await.status, 401);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn f_dlv_3_the_code_at_the_door_hands_over_once_and_wrong_tries_hold_the_delivery_even_in_a_burst() {
+    for b in backends().await {
+        let app = spawn_app(b).await;
+        let acct = two_sv_account(&app).await;
+        let sub = sub_of(&app, &acct.token).await;
+        let shop = client(&app, &[Scope::DeliveriesWrite]).await;
+        let carrier = client(&app, &[Scope::DeliveriesVerify]).await;
+        let day = tomorrow();
+
+        let before = app.inbox_count(PHONE).await;
+        let body = shipment(&sub, "150000", &["general"], &day);
+        let r = app.call("POST", DELIVERIES, Some(&shop), Some(body.clone())).await;
+        assert_eq!(r.status, 201, "{:?}", r.body);
+        let t = body["tracking_id"].as_str().unwrap().to_string();
+        let first = code_in(&app.code_message_after(PHONE, before).await);
+        // The shop sends it again: only the latest code counts.
+        let before = app.inbox_count(PHONE).await;
+        let resent = app.call("POST", &format!("{DELIVERIES}/{t}/resend"), Some(&shop), None).await;
+        assert_eq!(resent.status, 200, "{:?}", resent.body);
+        let code = code_in(&app.code_message_after(PHONE, before).await);
+        // The shopper sees it on their deliveries.
+        let mine = app.call("GET", "/api/v1/deliveries", Some(&acct.token), None).await;
+        let listed = mine.body["deliveries"].as_array().unwrap().iter().find(|d| d["tracking_id"] == t.as_str()).cloned().unwrap();
+        assert_eq!(listed["code"], code.as_str(), "{listed:?}");
+
+        let door = |code: &str| json!({"code": code, "courier_id": "courier-17"});
+        if first != code {
+            let old = app.call("POST", &format!("{DELIVERIES}/{t}/handover"), Some(&carrier), Some(door(&first))).await;
+            assert_eq!((old.status, old.body["code"].as_str()), (422, Some("code.invalid")), "the earlier code stopped working: {:?}", old.body);
+        }
+        let mails = app.inbox_count(&acct.email).await;
+        let ok = app.call("POST", &format!("{DELIVERIES}/{t}/handover"), Some(&carrier), Some(door(&code))).await;
+        assert_eq!((ok.status, ok.body["status"].as_str()), (200, Some("handed_over")), "{b:?}: {:?}", ok.body);
+        let twice = app.call("POST", &format!("{DELIVERIES}/{t}/handover"), Some(&carrier), Some(door(&code))).await;
+        assert_eq!((twice.status, twice.body["code"].as_str()), (409, Some("delivery.already_handed_over")), "{:?}", twice.body);
+        let notice = app.inbox_latest(&acct.email, mails).await;
+        assert!(notice.contains("handed over") || notice.contains("お渡し"), "the shopper is told: {notice}");
+        let status = app.call("GET", &format!("{DELIVERIES}/{t}"), Some(&shop), None).await;
+        assert_eq!((status.body["status"].as_str(), status.body["courier_id"].as_str()), (Some("handed_over"), Some("courier-17")), "{:?}", status.body);
+        assert!(status.body["handed_over_at"].as_i64().is_some());
+        let mine = app.call("GET", "/api/v1/deliveries", Some(&acct.token), None).await;
+        let listed = mine.body["deliveries"].as_array().unwrap().iter().find(|d| d["tracking_id"] == t.as_str()).cloned().unwrap();
+        assert!(listed["code"].is_null(), "a used code is no longer shown: {listed:?}");
+
+        // Another parcel: a burst of wrong codes spends exactly the allowed tries.
+        let before = app.inbox_count(PHONE).await;
+        let body = shipment(&sub, "150000", &["general"], &day);
+        assert_eq!(app.call("POST", DELIVERIES, Some(&shop), Some(body.clone())).await.status, 201);
+        let t = body["tracking_id"].as_str().unwrap().to_string();
+        let code = code_in(&app.code_message_after(PHONE, before).await);
+        let wrong = if code == "111111" { "222222" } else { "111111" };
+        let gate = std::sync::Arc::new(tokio::sync::Barrier::new(100));
+        let mut tries = tokio::task::JoinSet::new();
+        for _ in 0..100 {
+            let (http, url, auth, path, gate) = (app.http.clone(), app.url.clone(), carrier.clone(), format!("{DELIVERIES}/{t}/handover"), gate.clone());
+            tries.spawn(async move {
+                gate.wait().await;
+                let r = call(&http, &url, "POST", &path, Some(&auth), Some(json!({"code": wrong, "courier_id": "c1"}))).await;
+                (r.status, r.body["code"].as_str().unwrap_or("").to_string())
+            });
+        }
+        let answers = tries.join_all().await;
+        let invalid = answers.iter().filter(|(s, c)| *s == 422 && c == "code.invalid").count();
+        let held = answers.iter().filter(|(s, c)| *s == 409 && c == "delivery.held").count();
+        assert_eq!((invalid, held, invalid + held), (4, 96, 100), "{b:?}: four wrong, then held: {answers:?}");
+        let right = app.call("POST", &format!("{DELIVERIES}/{t}/handover"), Some(&carrier), Some(door(&code))).await;
+        assert_eq!((right.status, right.body["code"].as_str()), (409, Some("delivery.held")), "{:?}", right.body);
+        let status = app.call("GET", &format!("{DELIVERIES}/{t}"), Some(&shop), None).await;
+        assert_eq!(status.body["status"], "held");
+        let other_shop = client(&app, &[Scope::DeliveriesWrite]).await;
+        assert_eq!(app.call("GET", &format!("{DELIVERIES}/{t}"), Some(&other_shop), None).await.status, 404, "another shop's parcel");
+    }
+}
+
+#[tokio::test]
+async fn f_dlv_4_a_delivery_code_and_any_other_code_never_answer_for_each_other() {
+    for b in backends().await {
+        let app = spawn_app(b).await;
+        let acct = two_sv_account(&app).await;
+        let sub = sub_of(&app, &acct.token).await;
+        let shop = client(&app, &[Scope::DeliveriesWrite]).await;
+        let carrier = client(&app, &[Scope::DeliveriesVerify]).await;
+        let before = app.inbox_count(PHONE).await;
+        let body = shipment(&sub, "150000", &["general"], &tomorrow());
+        assert_eq!(app.call("POST", DELIVERIES, Some(&shop), Some(body.clone())).await.status, 201);
+        let t = body["tracking_id"].as_str().unwrap().to_string();
+        let code = code_in(&app.code_message_after(PHONE, before).await);
+        let store = &app.running.services.store;
+        let d = store.delivery(DeliveryKey::Tracking(&t)).await.unwrap().unwrap();
+        let dch = d.challenge_id.unwrap();
+
+        // The delivery's own challenge, with its right code, through the code API: refused,
+        // uncounted, and the parcel still waits.
+        let v = app.call("POST", &format!("/api/v1/challenges/{dch}/verify"), None, Some(json!({"code": code}))).await;
+        assert_ne!(v.status, 200, "{:?}", v.body);
+        assert!(v.body.get("session_token").is_none());
+
+        // A sign-in challenge whose code has the same digits as the delivery code.
+        let s = sign_in(&app, &browser(UA_B), &acct.email, json!({})).await;
+        assert_eq!(s.body["status"], "code_required", "{:?}", s.body);
+        let cid = ChallengeId::parse(s.body["challenge_id"].as_str().unwrap()).unwrap();
+        let now = app.running.services.now();
+        let same = ninsho_domain::otp::sent_code::hash(&app.running.services.keys, cid, &code);
+        let factor = ninsho_domain::types::FactorId::parse(&acct.phone_id).unwrap();
+        store.commit(vec![Write::SetChallengeCode { challenge: cid, factor: Some(factor), code_hash: same, code_expires_at: UnixMillis(now.0 + 600_000), message: MessageId::new(), now }]).await.unwrap();
+        // The same digits as the delivery's: a sign-in code is no delivery code (and the
+        // delivery's hash is of another key, so no stored sign-in hash can match it).
+        let sign_in_digits = ninsho_domain::otp::sent_code::hash(&app.running.services.keys, dch, &code);
+        assert_ne!(sign_in_digits, app.running.services.keys.hash_delivery_code(dch.0.as_bytes(), &code), "the namespaces hash apart");
+        // The sign-in takes its code; the parcel is untouched by it.
+        let ok = app.call("POST", &format!("/api/v1/challenges/{cid}/verify"), None, Some(json!({"code": code}))).await;
+        assert_eq!(ok.status, 200, "{:?}", ok.body);
+        let still = app.call("GET", &format!("{DELIVERIES}/{t}"), Some(&carrier), None).await;
+        assert_eq!(still.body["status"], "pending", "{:?}", still.body);
+
+        // A sign-in code at the door: refused (counted as a wrong try).
+        let before = app.inbox_count(PHONE).await;
+        let s = sign_in(&app, &browser(UA_A), &acct.email, json!({})).await;
+        assert_eq!(s.body["status"], "code_required", "{:?}", s.body);
+        let sign_in_code = app.code_after(PHONE, before).await;
+        if sign_in_code != code {
+            let r = app.call("POST", &format!("{DELIVERIES}/{t}/handover"), Some(&carrier), Some(json!({"code": sign_in_code, "courier_id": "c1"}))).await;
+            assert_eq!((r.status, r.body["code"].as_str()), (422, Some("code.invalid")), "{:?}", r.body);
+        }
+        // A step-up is no door either: the delivery code does not confirm one.
+        let step = app.call("POST", "/api/v1/step-up", Some(&acct.token), Some(json!({}))).await;
+        assert_eq!(step.body["status"], "code_required", "{:?}", step.body);
+        let sid = step.body["challenge_id"].as_str().unwrap();
+        let r = app.call("POST", &format!("/api/v1/challenges/{sid}/verify"), Some(&acct.token), Some(json!({"code": code}))).await;
+        // (Unless the step-up's own code happens to be the same six digits.)
+        let step_code = app.code_after(PHONE, before + 1).await;
+        if step_code != code {
+            assert_ne!(r.status, 200, "{:?}", r.body);
+        }
+        // And the delivery code still opens the door.
+        let door = app.call("POST", &format!("{DELIVERIES}/{t}/handover"), Some(&carrier), Some(json!({"code": code, "courier_id": "c1"}))).await;
+        assert_eq!(door.status, 200, "{b:?}: {:?}", door.body);
+    }
+}
+
+#[tokio::test]
+async fn f_dlv_3_a_code_ends_at_midnight_where_the_parcel_arrives_and_a_new_date_extends_it() {
+    for b in backends().await {
+        // 2027-03-10 10:00 in Tokyo.
+        let clock = FakeClock::at(UnixMillis(1_804_640_400_000));
+        let app = spawn_app_with(b, |c| use_fake_clock(c, clock.clone())).await;
+        let acct = two_sv_account(&app).await;
+        let sub = sub_of(&app, &acct.token).await;
+        let shop = client(&app, &[Scope::DeliveriesWrite]).await;
+        let carrier = client(&app, &[Scope::DeliveriesVerify]).await;
+        let before = app.inbox_count(PHONE).await;
+        let body = shipment(&sub, "150000", &["general"], "2027-03-10");
+        let r = app.call("POST", DELIVERIES, Some(&shop), Some(body.clone())).await;
+        assert_eq!(r.status, 201, "{:?}", r.body);
+        // Midnight in Tokyo is 15:00 UTC.
+        assert_eq!(r.body["valid_until"], 1_804_690_800, "{:?}", r.body);
+        let t = body["tracking_id"].as_str().unwrap().to_string();
+        let code = code_in(&app.code_message_after(PHONE, before).await);
+
+        // One second past midnight in Tokyo: over.
+        clock.advance_secs(1_804_690_801 - 1_804_640_400);
+        let late = app.call("POST", &format!("{DELIVERIES}/{t}/handover"), Some(&carrier), Some(json!({"code": code, "courier_id": "c1"}))).await;
+        assert_eq!((late.status, late.body["code"].as_str()), (409, Some("delivery.code_expired")), "{b:?}: {:?}", late.body);
+
+        // Rescheduled to the next day: the same code works until that day ends.
+        let mut moved = body.clone();
+        moved["delivery_date"] = json!("2027-03-11");
+        let m = app.call("POST", DELIVERIES, Some(&shop), Some(moved)).await;
+        assert_eq!((m.status, &m.body["valid_until"]), (200, &json!(1_804_690_800 + 86_400)), "{:?}", m.body);
+        let door = app.call("POST", &format!("{DELIVERIES}/{t}/handover"), Some(&carrier), Some(json!({"code": code, "courier_id": "c1"}))).await;
+        assert_eq!(door.status, 200, "{b:?}: {:?}", door.body);
+    }
+}
