@@ -286,3 +286,35 @@ async fn f_dlv_3_a_code_ends_at_midnight_where_the_parcel_arrives_and_a_new_date
         assert_eq!(door.status, 200, "{b:?}: {:?}", door.body);
     }
 }
+
+/// F-DLV-2: the shopper's deliveries page shows the code to tell the courier, until
+/// when (in the shopper's time zone), and sends a new one on request.
+#[tokio::test]
+async fn f_dlv_2_the_deliveries_page_shows_the_code_and_sends_it_again() {
+    let app = super::pages::web_app().await;
+    let acct = two_sv_account(&app).await;
+    assert_eq!(app.call("PATCH", "/api/v1/account", Some(&acct.token), Some(json!({"locale": "ja"}))).await.status, 204);
+    let sub = sub_of(&app, &acct.token).await;
+    let shop = client(&app, &[Scope::DeliveriesWrite]).await;
+    let before = app.inbox_count(PHONE).await;
+    let body = shipment(&sub, "150000", &["general"], &tomorrow());
+    assert_eq!(app.call("POST", DELIVERIES, Some(&shop), Some(body.clone())).await.status, 201);
+    let t = body["tracking_id"].as_str().unwrap().to_string();
+    let code = code_in(&app.code_message_after(PHONE, before).await);
+
+    let mut c = super::pages::page_client(&app, ninsho_domain::types::Locale::Ja);
+    c.cookies.insert("ninsho-session".into(), acct.token.clone());
+    let page = c.get("/account/deliveries").await;
+    assert_eq!(page.status, 200, "{}", page.html);
+    assert_eq!(page.text_of(&format!("code-{t}")).as_deref(), Some(code.as_str()), "{}", page.html);
+    assert!(page.text().contains("配達員にのみ") && page.text().contains("有効期限"), "{}", page.text());
+    let before = app.inbox_count(PHONE).await;
+    let again = c.post("/account/deliveries/resend", &page, &[("id", body_id(&app, &t).await.as_str())]).await;
+    assert_eq!(again.status, 200, "{}", again.html);
+    let fresh = code_in(&app.code_message_after(PHONE, before).await);
+    assert_eq!(again.text_of(&format!("code-{t}")).as_deref(), Some(fresh.as_str()), "the page shows the latest code");
+}
+
+async fn body_id(app: &TestApp, tracking: &str) -> String {
+    app.running.services.store.delivery(DeliveryKey::Tracking(tracking)).await.unwrap().unwrap().id.to_string()
+}
