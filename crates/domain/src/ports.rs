@@ -445,6 +445,8 @@ pub enum Write {
     HandOverDelivery { delivery: DeliveryId, courier: String, now: UnixMillis },
     /// Guard: pending.
     HoldDelivery { delivery: DeliveryId },
+    /// F-DLV-3: a courier's account works for this carrier client.
+    InsertCourier { account: AccountId, client: ServiceClientId, now: UnixMillis },
     /// Guard: still pending. Deletes the document with the decision.
     DecideResetRequest { id: ResetRequestId, status: String, reason: String, reviewer: String, now: UnixMillis },
 }
@@ -610,6 +612,8 @@ pub trait Store: Clone + Send + Sync + 'static {
     /// The client whose current or previous secret has this hash, revoked or not.
     fn service_client_by_secret(&self, secret_hash: &[u8]) -> impl Future<Output = R<Option<ServiceClient>>> + Send;
     fn service_clients(&self) -> impl Future<Output = R<Vec<ServiceClient>>> + Send;
+    /// The carrier client a courier's account works for, if it is a courier's.
+    fn courier_client(&self, account: AccountId) -> impl Future<Output = R<Option<ServiceClientId>>> + Send;
     fn delivery(&self, key: DeliveryKey<'_>) -> impl Future<Output = R<Option<Delivery>>> + Send;
     /// The account's deliveries, newest first.
     fn deliveries_of(&self, account: AccountId, limit: i64) -> impl Future<Output = R<Vec<Delivery>>> + Send;

@@ -221,6 +221,8 @@ pub enum EventKind {
     DeliveryHandedOver,
     /// F-DLV-3: too many wrong codes at the door; the delivery waits for the shop.
     DeliveryHeld,
+    /// F-DLV-3: the operator created a courier's account for a carrier's client.
+    CourierAdded,
     /// F-INT-4: the operator registered or removed an event webhook endpoint; the
     /// detail names it (`webhook <id>`).
     WebhookEndpointAdded,
@@ -228,7 +230,7 @@ pub enum EventKind {
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 45] = [EventKind::SignIn, EventKind::WrongPassword, EventKind::WrongCode, EventKind::CodeSent, EventKind::Denied, EventKind::DeniedAfterUse, EventKind::StepUp, EventKind::MethodDisabled, EventKind::SignUp, EventKind::SignUpExisting, EventKind::ResetRequested, EventKind::ResetDocumentViewed, EventKind::ResetApproved, EventKind::ResetRejected, EventKind::ResetCancelled, EventKind::MethodAdded, EventKind::MethodRemoved, EventKind::MethodEnrolmentStarted, EventKind::TwosvEnabled, EventKind::TwosvDisabled, EventKind::TrustedBrowserRemoved, EventKind::SigninAlertsChanged, EventKind::SignedOutAll, EventKind::SignedOut, EventKind::PreferredMethodChanged, EventKind::PasswordThrottled, EventKind::PasswordChanged, EventKind::LimitsReleased, EventKind::BackupCodesGenerated, EventKind::ApprovalRequested, EventKind::ApprovalGranted, EventKind::PasswordResetRequested, EventKind::PasswordReset, EventKind::EmailChangeRequested, EventKind::EmailChanged, EventKind::ServiceClientAdded, EventKind::ServiceClientRotated, EventKind::ServiceClientRevoked, EventKind::AuditCheckpoint, EventKind::ServiceStepUpStarted, EventKind::ServiceStepUpCompleted, EventKind::WebhookEndpointAdded, EventKind::WebhookEndpointRemoved, EventKind::DeliveryHandedOver, EventKind::DeliveryHeld];
+    pub const ALL: [EventKind; 46] = [EventKind::SignIn, EventKind::WrongPassword, EventKind::WrongCode, EventKind::CodeSent, EventKind::Denied, EventKind::DeniedAfterUse, EventKind::StepUp, EventKind::MethodDisabled, EventKind::SignUp, EventKind::SignUpExisting, EventKind::ResetRequested, EventKind::ResetDocumentViewed, EventKind::ResetApproved, EventKind::ResetRejected, EventKind::ResetCancelled, EventKind::MethodAdded, EventKind::MethodRemoved, EventKind::MethodEnrolmentStarted, EventKind::TwosvEnabled, EventKind::TwosvDisabled, EventKind::TrustedBrowserRemoved, EventKind::SigninAlertsChanged, EventKind::SignedOutAll, EventKind::SignedOut, EventKind::PreferredMethodChanged, EventKind::PasswordThrottled, EventKind::PasswordChanged, EventKind::LimitsReleased, EventKind::BackupCodesGenerated, EventKind::ApprovalRequested, EventKind::ApprovalGranted, EventKind::PasswordResetRequested, EventKind::PasswordReset, EventKind::EmailChangeRequested, EventKind::EmailChanged, EventKind::ServiceClientAdded, EventKind::ServiceClientRotated, EventKind::ServiceClientRevoked, EventKind::AuditCheckpoint, EventKind::ServiceStepUpStarted, EventKind::ServiceStepUpCompleted, EventKind::WebhookEndpointAdded, EventKind::WebhookEndpointRemoved, EventKind::DeliveryHandedOver, EventKind::DeliveryHeld, EventKind::CourierAdded];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -275,6 +277,7 @@ impl EventKind {
             EventKind::ServiceStepUpCompleted => "service_step_up_completed",
             EventKind::DeliveryHandedOver => "delivery_handed_over",
             EventKind::DeliveryHeld => "delivery_held",
+            EventKind::CourierAdded => "courier_added",
             EventKind::WebhookEndpointAdded => "webhook_endpoint_added",
             EventKind::WebhookEndpointRemoved => "webhook_endpoint_removed",
         }

@@ -118,7 +118,8 @@ pub fn topics(kind: EventKind, unfamiliar: bool) -> &'static [Topic] {
         K::DeliveryHeld => &[Topic::DeliveryHeld],
         // Steps on the way (a code sent, a wrong code, a request started), the
         // operator's own changes, and the log's bookkeeping: no receiver acts on them.
-        K::WrongPassword
+        K::CourierAdded
+        | K::WrongPassword
         | K::WrongCode
         | K::CodeSent
         | K::Denied

@@ -108,6 +108,11 @@ enum Admin {
         #[command(subcommand)]
         what: Clients,
     },
+    /// Couriers of carriers without an app: accounts that take codes at the door on /courier (F-DLV-3).
+    Couriers {
+        #[command(subcommand)]
+        what: Couriers,
+    },
     /// Event webhooks: where security events are POSTed, signed (F-INT-4).
     Webhooks {
         #[command(subcommand)]
@@ -159,6 +164,19 @@ enum Clients {
     },
     /// Every secret of the client (by name or id) stops working now.
     Revoke { client: String },
+}
+
+#[derive(Subcommand)]
+enum Couriers {
+    /// Create a courier's account for a carrier's service client (with the
+    /// deliveries:verify scope); prints a first password, once. The courier signs in,
+    /// turns on two-step verification, then uses /courier.
+    Add {
+        email: String,
+        /// The carrier's service client, by name or id.
+        #[arg(long)]
+        carrier: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -322,6 +340,20 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let result = clients(&services, what).await;
             services.store.close().await;
             result
+        }
+        Command::Admin { what: Admin::Couriers { what: Couriers::Add { email, carrier } } } => {
+            crate::logging::init(log.format, "warn");
+            let services = crate::App::services(&c).await?;
+            let result = services.add_courier(&email, &carrier).await.map_err(crate::config::operator_error);
+            services.store.close().await;
+            let added = result?;
+            println!(
+                "account: {}\ncarrier: {}\npassword: {}\n# shown once: the courier signs in with it at /sign-in, turns on two-step verification, then uses /courier",
+                added.account.id,
+                added.client.name,
+                secrecy::ExposeSecret::expose_secret(&added.password)
+            );
+            Ok(())
         }
         Command::Admin { what: Admin::Webhooks { what } } => {
             crate::logging::init(log.format, "warn");

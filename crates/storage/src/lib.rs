@@ -315,6 +315,7 @@ delegate!(Store {
     fn service_client_by_secret(&self, secret_hash: &[u8]) -> R<Option<ServiceClient>>;
     fn service_clients(&self) -> R<Vec<ServiceClient>>;
     fn service_step_up(&self, which: StepUpKey) -> R<Option<ServiceStepUpState>>;
+    fn courier_client(&self, account: AccountId) -> R<Option<ServiceClientId>>;
     fn delivery(&self, key: DeliveryKey<'_>) -> R<Option<Delivery>>;
     fn deliveries_of(&self, account: AccountId, limit: i64) -> R<Vec<Delivery>>;
     fn release_quotas(&self, prefix: &str) -> R<u64>;

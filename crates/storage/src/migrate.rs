@@ -31,6 +31,7 @@ pub const SQLITE: &[Migration] = &[
     Migration { version: 16, name: "service_step_ups", sql: include_str!("../migrations/sqlite/0016_service_step_ups.sql") },
     Migration { version: 17, name: "event_webhooks", sql: include_str!("../migrations/sqlite/0017_event_webhooks.sql") },
     Migration { version: 18, name: "deliveries", sql: include_str!("../migrations/sqlite/0018_deliveries.sql") },
+    Migration { version: 20, name: "couriers", sql: include_str!("../migrations/sqlite/0020_couriers.sql") },
 ];
 pub const POSTGRES: &[Migration] = &[
     Migration { version: 1, name: "core", sql: include_str!("../migrations/postgres/0001_core.sql") },
@@ -51,6 +52,7 @@ pub const POSTGRES: &[Migration] = &[
     Migration { version: 16, name: "service_step_ups", sql: include_str!("../migrations/postgres/0016_service_step_ups.sql") },
     Migration { version: 17, name: "event_webhooks", sql: include_str!("../migrations/postgres/0017_event_webhooks.sql") },
     Migration { version: 18, name: "deliveries", sql: include_str!("../migrations/postgres/0018_deliveries.sql") },
+    Migration { version: 20, name: "couriers", sql: include_str!("../migrations/postgres/0020_couriers.sql") },
 ];
 
 const LEDGER: &str = "create table if not exists ninsho_migrations (version bigint primary key, name text not null, applied_at bigint not null)";

@@ -771,6 +771,11 @@ impl ninsho_domain::ports::Store for Store {
         rows.iter().map(client_row).collect()
     }
 
+    async fn courier_client(&self, account: AccountId) -> R<Option<ServiceClientId>> {
+        let r = sqlx::query("select client_id from couriers where account_id = $1").bind(account.0).fetch_optional(&self.read).await.map_err(db_err)?;
+        r.map(|r| r.try_get::<Uuid, _>(0).map(ServiceClientId).map_err(db_err)).transpose()
+    }
+
     async fn delivery(&self, key: DeliveryKey<'_>) -> R<Option<Delivery>> {
         let r = match key {
             DeliveryKey::Tracking(t) => sqlx::query("select * from deliveries where tracking_id = $1").bind(t).fetch_optional(&self.read).await,

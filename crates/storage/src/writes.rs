@@ -280,6 +280,9 @@ pub(crate) fn statements(w: &Write) -> Vec<Stmt> {
             "update deliveries set status = 'handed_over', courier_id = $2, handed_over_at = $3 where id = $1 and status = 'pending'",
             args![delivery.0, courier.as_str(), now.0],
         ),
+        Write::InsertCourier { account, client, now } => {
+            guarded("insert into couriers (account_id, client_id, created_at) values ($1, $2, $3)", args![account.0, client.0, now.0])
+        }
         Write::HoldDelivery { delivery } => guarded("update deliveries set status = 'held' where id = $1 and status = 'pending'", args![delivery.0]),
         Write::SetServiceClientOrigins { id, origins } => {
             guarded("update service_clients set origins = $2 where id = $1 and revoked_at is null", args![id.0, origins.join("\n")])

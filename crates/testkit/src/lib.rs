@@ -271,8 +271,20 @@ pub async fn call(http: &reqwest::Client, base: &str, method: &str, path: &str, 
 }
 
 pub async fn inbox(http: &reqwest::Client, base: &str, to: &str) -> anyhow::Result<Vec<String>> {
-    let r: Value = http.get(format!("{base}/dev/inbox?limit=1000")).send().await?.json().await?;
-    let Some(list) = r["messages"].as_array() else { bail!("no inbox") };
+    // A loaded machine may shed the request (503 busy): ask again for a while, as a
+    // person would reload, rather than read "no messages".
+    let mut answer = Value::Null;
+    for _ in 0..100 {
+        let r = http.get(format!("{base}/dev/inbox?limit=1000")).send().await?;
+        let busy = r.status().as_u16() == 503;
+        answer = r.json().await.unwrap_or(Value::Null);
+        if !busy {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let r = answer;
+    let Some(list) = r["messages"].as_array() else { bail!("no inbox: {r}") };
     // Newest first in the API; oldest first here.
     Ok(list.iter().rev().filter(|m| m["destination"] == to).filter_map(|m| m["body"].as_str().map(str::to_owned)).collect())
 }

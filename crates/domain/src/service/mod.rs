@@ -7,6 +7,7 @@
 mod account;
 mod approval;
 mod clients;
+mod couriers;
 mod inbox;
 mod links;
 pub mod challenges;
@@ -26,6 +27,7 @@ mod webhooks;
 pub use account::*;
 pub use approval::*;
 pub use clients::*;
+pub use couriers::*;
 pub use deliveries::*;
 pub use inbox::*;
 pub use challenges::*;

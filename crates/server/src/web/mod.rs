@@ -19,7 +19,7 @@ use axum::routing::{get, post};
 use tower_http::csrf::CsrfLayer;
 
 use crate::app::AppState;
-use pages::{account, auth, code, deliveries, devices, links, messages, recovery, reset, safety, setup, step_up};
+use pages::{account, auth, code, courier, deliveries, devices, links, messages, recovery, reset, safety, setup, step_up};
 
 pub const CSS: &str = include_str!("../../static/ninsho.css");
 
@@ -64,6 +64,7 @@ pub fn routes(dev_inbox: bool) -> Router<AppState> {
         .route("/account/trusted-browsers/revoke", post(devices::revoke_browser))
         .route("/account/history", get(devices::history))
         .route("/account/messages", get(messages::list))
+        .route("/courier", get(courier::show).post(courier::hand_over))
         .route("/account/deliveries", get(deliveries::list))
         .route("/account/deliveries/resend", post(deliveries::resend))
         .route("/account/messages/check", get(messages::check_form).post(messages::check))

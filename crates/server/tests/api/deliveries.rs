@@ -318,3 +318,79 @@ async fn f_dlv_2_the_deliveries_page_shows_the_code_and_sends_it_again() {
 async fn body_id(app: &TestApp, tracking: &str) -> String {
     app.running.services.store.delivery(DeliveryKey::Tracking(tracking)).await.unwrap().unwrap().id.to_string()
 }
+
+/// F-DLV-3: a courier without an app takes the code at the door on `/courier`: an
+/// account the operator created for the carrier, usable only once 2SV is on and the
+/// session passed a second factor; the handover is the carrier's, with the courier.
+#[tokio::test]
+async fn f_dlv_3_a_courier_hands_over_on_the_courier_page_only_with_two_step_on() {
+    let app = super::pages::web_app().await;
+    let acct = two_sv_account(&app).await;
+    let sub = sub_of(&app, &acct.token).await;
+    let shop = client(&app, &[Scope::DeliveriesWrite]).await;
+    let (_, _) = app.running.services.add_service_client("yamato", &[Scope::DeliveriesVerify], 6000).await.unwrap();
+    let before = app.inbox_count(PHONE).await;
+    let body = shipment(&sub, "150000", &["general"], &tomorrow());
+    assert_eq!(app.call("POST", DELIVERIES, Some(&shop), Some(body.clone())).await.status, 201);
+    let t = body["tracking_id"].as_str().unwrap().to_string();
+    let code = code_in(&app.code_message_after(PHONE, before).await);
+
+    // The operator creates the courier; a carrier without the scope is refused.
+    let email = unique_email();
+    let refused = app.running.services.add_courier(&email, "no-such-carrier").await.err().unwrap();
+    assert_eq!(refused.code(), "courier.carrier_unknown");
+    let added = app.running.services.add_courier(&email, "yamato").await.unwrap();
+    let first = added.password.expose_secret().to_string();
+    let r = app.call("POST", "/api/v1/sign-in", None, Some(json!({"email": email, "password": first}))).await;
+    assert_eq!(r.body["status"], "signed_in", "{:?}", r.body);
+    let token = r.body["session_token"].as_str().unwrap().to_string();
+
+    // Without 2SV the door page only points to the setup.
+    let mut c = super::pages::page_client(&app, ninsho_domain::types::Locale::En);
+    c.cookies.insert("ninsho-session".into(), token.clone());
+    let page = c.get("/courier").await;
+    assert!(page.html.contains("id=\"courier-setup\"") && !page.html.contains("name=\"code\""), "{}", page.html);
+
+    // 2SV on, then a sign-in with a code: the form.
+    step_up_password_as(&app, &token, &first).await;
+    let courier_phone = "+818011112222";
+    add_phone(&app, &token, "080-1111-2222", courier_phone).await;
+    assert_eq!(app.call("POST", "/api/v1/methods/backup-codes", Some(&token), None).await.status, 201);
+    let on = app.call("POST", "/api/v1/two-step/enable", Some(&token), None).await;
+    assert_eq!(on.status, 200, "{:?}", on.body);
+    let texts = app.inbox_count(courier_phone).await;
+    let s = app.call("POST", "/api/v1/sign-in", None, Some(json!({"email": email, "password": first}))).await;
+    assert_eq!(s.body["status"], "code_required", "{:?}", s.body);
+    let sign_in_code = app.code_after(courier_phone, texts).await;
+    let v = app.call("POST", &format!("/api/v1/challenges/{}/verify", s.body["challenge_id"].as_str().unwrap()), None, Some(json!({"code": sign_in_code}))).await;
+    let strong = v.body["session_token"].as_str().unwrap().to_string();
+    c.cookies.insert("ninsho-session".into(), strong);
+    let page = c.get("/courier").await;
+    assert_eq!(page.status, 200, "{}", page.html);
+    assert!(page.html.contains("name=\"tracking_id\"") && page.html.contains("name=\"code\""), "{}", page.html);
+
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    let bad = c.post("/courier", &page, &[("tracking_id", &t), ("code", wrong)]).await;
+    assert_eq!(bad.status, 422, "{}", bad.html);
+    assert!(bad.text_of("code-error").is_some_and(|e| !e.is_empty()), "the error is next to the code: {}", bad.html);
+    let unknown = c.post("/courier", &bad, &[("tracking_id", "NOPE-1"), ("code", &code)]).await;
+    assert!(unknown.text_of("tracking_id-error").is_some_and(|e| e.contains("tracking number")), "{}", unknown.html);
+    let ok = c.post("/courier", &unknown, &[("tracking_id", &t), ("code", &code)]).await;
+    assert_eq!(ok.status, 200, "{}", ok.html);
+    assert!(ok.text().contains(&format!("Handed over: {t}")), "{}", ok.text());
+    let store = &app.running.services.store;
+    let d = store.delivery(DeliveryKey::Tracking(&t)).await.unwrap().unwrap();
+    assert_eq!(d.courier_id.as_deref(), Some(format!("courier-{}", added.account.id).as_str()));
+
+    // A shopper is no courier.
+    let mut shopper = super::pages::page_client(&app, ninsho_domain::types::Locale::En);
+    shopper.cookies.insert("ninsho-session".into(), acct.token.clone());
+    assert_eq!(shopper.get("/courier").await.status, 404);
+}
+
+/// A step-up with the account's own password (the courier's first one).
+async fn step_up_password_as(app: &TestApp, token: &str, password: &str) {
+    let r = app.call("POST", "/api/v1/step-up", Some(token), Some(json!({"password": password}))).await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    approve_setup(&app.http, &app.url, token).await;
+}

@@ -4,6 +4,7 @@
 pub mod account;
 pub mod auth;
 pub mod code;
+pub mod courier;
 pub mod deliveries;
 pub mod dev;
 pub mod devices;
