@@ -156,6 +156,22 @@ async fn close_if_in_transaction<C: sqlx::Connection>(conn: &mut C) -> Result<bo
     Ok(!conn.is_in_transaction())
 }
 
+/// How long a PostgreSQL connection may sit in the pool and still be handed out
+/// untested. The pool pings every connection it is given back, so one taken soon after
+/// was alive a moment ago; testing it again when it is taken would be one more round
+/// trip on every query. One idle longer may have been cut meanwhile (a restart, a
+/// firewall's idle timeout), and is tested first.
+const UNTESTED_IDLE: Duration = Duration::from_secs(5);
+
+fn test_if_idle_long(conn: &mut sqlx::PgConnection, meta: sqlx::pool::PoolConnectionMetadata) -> std::pin::Pin<Box<dyn Future<Output = Result<bool, sqlx::Error>> + Send + '_>> {
+    Box::pin(async move {
+        if meta.idle_for >= UNTESTED_IDLE {
+            sqlx::Connection::ping(conn).await?;
+        }
+        Ok(true)
+    })
+}
+
 /// The store the server runs on, chosen by the database URL.
 #[derive(Clone, Debug)]
 pub enum Db {
@@ -173,6 +189,8 @@ impl Db {
                 .max_connections(16)
                 // An unreachable database answers 503 within seconds, not after a long wait.
                 .acquire_timeout(Duration::from_secs(5))
+                .test_before_acquire(false)
+                .before_acquire(test_if_idle_long)
                 .after_release(|conn, _| Box::pin(close_if_in_transaction(conn)))
                 .connect_with(opts)
                 .await
@@ -191,8 +209,12 @@ impl Db {
                 // Deleted secrets (decided reset documents) are overwritten, not left in free pages.
                 .pragma("secure_delete", "ON")
                 .foreign_keys(true);
+            // A SQLite connection is a file handle on this machine: nothing can cut it, and
+            // the driver's ping only goes to the connection's thread and back — a thread
+            // hop before every query for nothing.
             let write = SqlitePoolOptions::new()
                 .max_connections(1)
+                .test_before_acquire(false)
                 .acquire_timeout(Duration::from_secs(30))
                 .after_release(|conn, _| Box::pin(close_if_in_transaction(conn)))
                 .connect_with(opts.clone())
@@ -201,6 +223,7 @@ impl Db {
             migrate::sqlite(&write).await?;
             let read = SqlitePoolOptions::new()
                 .max_connections(4)
+                .test_before_acquire(false)
                 .acquire_timeout(Duration::from_secs(30))
                 .connect_with(opts)
                 .await
