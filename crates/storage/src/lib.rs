@@ -336,6 +336,7 @@ delegate!(Store {
     fn reset_requests(&self, status: Option<&str>, limit: i64) -> R<Vec<ResetRequest>>;
     fn feedback(&self, limit: i64) -> R<Vec<(Feedback, String)>>;
     fn service_client_by_secret(&self, secret_hash: &[u8]) -> R<Option<ServiceClient>>;
+    fn service_client_with_session(&self, secret_hash: &[u8], token_hash: &[u8]) -> R<Option<ClientWithSession>>;
     fn service_clients(&self) -> R<Vec<ServiceClient>>;
     fn service_step_up(&self, which: StepUpKey) -> R<Option<ServiceStepUpState>>;
     fn release_quotas(&self, prefix: &str) -> R<u64>;
