@@ -266,6 +266,15 @@ pub struct ServiceClient {
     pub origins: Vec<String>,
 }
 
+/// A client found by its secret, with the session a token names and its account, as
+/// one statement read them (`Store::service_client_with_session`). The client is not
+/// checked yet.
+#[derive(Clone, Debug)]
+pub struct ClientWithSession {
+    pub client: ServiceClient,
+    pub session: Option<(Session, Account)>,
+}
+
 impl ServiceClient {
     /// The scope a use case needs, or `ScopeMissing` naming it (F-INT-1).
     pub fn require(&self, scope: Scope) -> Result<(), Error> {
@@ -572,9 +581,6 @@ pub trait Store: Clone + Send + Sync + 'static {
     /// after `since` and not denied since.
     fn passed_since(&self, account: AccountId, session: SessionId, purpose: Purpose, since: UnixMillis) -> impl Future<Output = R<bool>> + Send;
     fn session_by_token(&self, token_hash: &[u8]) -> impl Future<Output = R<Option<Session>>> + Send;
-    /// The session and its account in one round trip (a service checks a session on
-    /// every request it serves).
-    fn session_with_account(&self, token_hash: &[u8]) -> impl Future<Output = R<Option<(Session, Account)>>> + Send;
     fn sessions(&self, account: AccountId) -> impl Future<Output = R<Vec<Session>>> + Send;
     fn trusted_browser_by_token(&self, token_hash: &[u8]) -> impl Future<Output = R<Option<TrustedBrowser>>> + Send;
     fn trusted_browsers(&self, account: AccountId) -> impl Future<Output = R<Vec<TrustedBrowser>>> + Send;
@@ -611,6 +617,12 @@ pub trait Store: Clone + Send + Sync + 'static {
     fn feedback(&self, limit: i64) -> impl Future<Output = R<Vec<(Feedback, String)>>> + Send;
     /// The client whose current or previous secret has this hash, revoked or not.
     fn service_client_by_secret(&self, secret_hash: &[u8]) -> impl Future<Output = R<Option<ServiceClient>>> + Send;
+    /// F-INT-2 in one statement: the client whose current or previous secret has this
+    /// hash, revoked or not, with the session of `token_hash` and its account if there
+    /// is one. Both are read at one moment, so a client revoked or a session ended
+    /// before the read is seen as such. Nothing about the session may be used before the
+    /// client is checked (`Services::authenticate_introspection`).
+    fn service_client_with_session(&self, secret_hash: &[u8], token_hash: &[u8]) -> impl Future<Output = R<Option<ClientWithSession>>> + Send;
     fn service_clients(&self) -> impl Future<Output = R<Vec<ServiceClient>>> + Send;
     /// The carrier client a courier's account works for, if it is a courier's.
     fn courier_client(&self, account: AccountId) -> impl Future<Output = R<Option<ServiceClientId>>> + Send;

@@ -156,6 +156,22 @@ async fn close_if_in_transaction<C: sqlx::Connection>(conn: &mut C) -> Result<bo
     Ok(!conn.is_in_transaction())
 }
 
+/// How long a PostgreSQL connection may sit in the pool and still be handed out
+/// untested. The pool pings every connection it is given back, so one taken soon after
+/// was alive a moment ago; testing it again when it is taken would be one more round
+/// trip on every query. One idle longer may have been cut meanwhile (a restart, a
+/// firewall's idle timeout), and is tested first.
+const UNTESTED_IDLE: Duration = Duration::from_secs(5);
+
+fn test_if_idle_long(conn: &mut sqlx::PgConnection, meta: sqlx::pool::PoolConnectionMetadata) -> std::pin::Pin<Box<dyn Future<Output = Result<bool, sqlx::Error>> + Send + '_>> {
+    Box::pin(async move {
+        if meta.idle_for >= UNTESTED_IDLE {
+            sqlx::Connection::ping(conn).await?;
+        }
+        Ok(true)
+    })
+}
+
 /// The store the server runs on, chosen by the database URL.
 #[derive(Clone, Debug)]
 pub enum Db {
@@ -173,6 +189,8 @@ impl Db {
                 .max_connections(16)
                 // An unreachable database answers 503 within seconds, not after a long wait.
                 .acquire_timeout(Duration::from_secs(5))
+                .test_before_acquire(false)
+                .before_acquire(test_if_idle_long)
                 .after_release(|conn, _| Box::pin(close_if_in_transaction(conn)))
                 .connect_with(opts)
                 .await
@@ -191,8 +209,12 @@ impl Db {
                 // Deleted secrets (decided reset documents) are overwritten, not left in free pages.
                 .pragma("secure_delete", "ON")
                 .foreign_keys(true);
+            // A SQLite connection is a file handle on this machine: nothing can cut it, and
+            // the driver's ping only goes to the connection's thread and back — a thread
+            // hop before every query for nothing.
             let write = SqlitePoolOptions::new()
                 .max_connections(1)
+                .test_before_acquire(false)
                 .acquire_timeout(Duration::from_secs(30))
                 .after_release(|conn, _| Box::pin(close_if_in_transaction(conn)))
                 .connect_with(opts.clone())
@@ -201,6 +223,7 @@ impl Db {
             migrate::sqlite(&write).await?;
             let read = SqlitePoolOptions::new()
                 .max_connections(4)
+                .test_before_acquire(false)
                 .acquire_timeout(Duration::from_secs(30))
                 .connect_with(opts)
                 .await
@@ -295,7 +318,6 @@ delegate!(Store {
     fn open_challenge(&self, account: AccountId, purpose: Purpose, now: UnixMillis) -> R<Option<Challenge>>;
     fn passed_since(&self, account: AccountId, session: SessionId, purpose: Purpose, since: UnixMillis) -> R<bool>;
     fn session_by_token(&self, token_hash: &[u8]) -> R<Option<Session>>;
-    fn session_with_account(&self, token_hash: &[u8]) -> R<Option<(Session, Account)>>;
     fn sessions(&self, account: AccountId) -> R<Vec<Session>>;
     fn trusted_browser_by_token(&self, token_hash: &[u8]) -> R<Option<TrustedBrowser>>;
     fn trusted_browsers(&self, account: AccountId) -> R<Vec<TrustedBrowser>>;
@@ -313,6 +335,7 @@ delegate!(Store {
     fn reset_requests(&self, status: Option<&str>, limit: i64) -> R<Vec<ResetRequest>>;
     fn feedback(&self, limit: i64) -> R<Vec<(Feedback, String)>>;
     fn service_client_by_secret(&self, secret_hash: &[u8]) -> R<Option<ServiceClient>>;
+    fn service_client_with_session(&self, secret_hash: &[u8], token_hash: &[u8]) -> R<Option<ClientWithSession>>;
     fn service_clients(&self) -> R<Vec<ServiceClient>>;
     fn service_step_up(&self, which: StepUpKey) -> R<Option<ServiceStepUpState>>;
     fn courier_client(&self, account: AccountId) -> R<Option<ServiceClientId>>;

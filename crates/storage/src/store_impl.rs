@@ -224,11 +224,34 @@ macro_rules! challenge_context {
 const CHALLENGE_CONTEXT: &str =
     challenge_context!("(select 1 from events e where e.account_id = c.account_id and e.kind = 'sign_in' and e.device_hash = $2 limit 1) is not null");
 const CHALLENGE_CONTEXT_NO_DEVICE: &str = challenge_context!("false");
-const SESSION_WITH_ACCOUNT: &str = "select s.*, \
-    a.id as a_id, a.email as a_email, a.password_hash as a_password_hash, a.locale as a_locale, a.created_at as a_created_at, \
+/// An account's columns under `a_` names, beside a session's `*`.
+macro_rules! account_columns {
+    () => {
+        "a.id as a_id, a.email as a_email, a.password_hash as a_password_hash, a.locale as a_locale, a.created_at as a_created_at, \
     a.email_verified_at as a_email_verified_at, a.last_sign_in_at as a_last_sign_in_at, a.credentials_changed_at as a_credentials_changed_at, \
-    a.twosv_enabled_at as a_twosv_enabled_at, a.preferred_factor as a_preferred_factor, a.signin_alerts as a_signin_alerts, a.time_zone as a_time_zone \
-    from sessions s join accounts a on a.id = s.account_id where s.token_hash = $1";
+    a.twosv_enabled_at as a_twosv_enabled_at, a.preferred_factor as a_preferred_factor, a.signin_alerts as a_signin_alerts, a.time_zone as a_time_zone"
+    };
+}
+
+
+/// A client's columns under `c_` names.
+macro_rules! client_columns {
+    () => {
+        "id as c_id, name as c_name, scopes as c_scopes, secret_hash as c_secret_hash, previous_secret_hash as c_previous_secret_hash, \
+    previous_valid_until as c_previous_valid_until, rate_per_minute as c_rate_per_minute, created_at as c_created_at, revoked_at as c_revoked_at, origins as c_origins"
+    };
+}
+
+/// F-INT-2's one statement: the client by its current or by its previous secret (one
+/// branch each, so each unique index is used), with the session and its account when
+/// the token names one. A client the token's session does not belong to is still one
+/// row: the session's columns are then null.
+const CLIENT_WITH_SESSION: &str = concat!(
+    "select c.*, s.*, ", account_columns!(),
+    " from (select ", client_columns!(), " from service_clients where secret_hash = $1",
+    " union all select ", client_columns!(), " from service_clients where previous_secret_hash = $1) c",
+    " left join sessions s on s.token_hash = $2 left join accounts a on a.id = s.account_id"
+);
 
 fn parse_enum<T>(v: Option<T>, what: &str) -> R<T> {
     v.ok_or_else(|| Error::internal(format!("stored {what} is not recognised")))
@@ -622,11 +645,6 @@ impl ninsho_domain::ports::Store for Store {
         r.as_ref().map(session_row).transpose()
     }
 
-    async fn session_with_account(&self, token_hash: &[u8]) -> R<Option<(Session, Account)>> {
-        let r = sqlx::query(SESSION_WITH_ACCOUNT).bind(token_hash).fetch_optional(&self.read).await.map_err(db_err)?;
-        r.as_ref().map(|r| Ok((session_row(r)?, account_row(r, "a_")?))).transpose()
-    }
-
     async fn sessions(&self, account: AccountId) -> R<Vec<Session>> {
         let rows = sqlx::query("select * from sessions where account_id = $1 order by last_seen_at desc").bind(account.0).fetch_all(&self.read).await.map_err(db_err)?;
         rows.iter().map(session_row).collect()
@@ -763,12 +781,22 @@ impl ninsho_domain::ports::Store for Store {
     async fn service_client_by_secret(&self, secret_hash: &[u8]) -> R<Option<ServiceClient>> {
         let r = sqlx::query(concat!("select id, name, scopes, secret_hash, previous_secret_hash, previous_valid_until, rate_per_minute, created_at, revoked_at, origins from service_clients where secret_hash = $1", " union all select id, name, scopes, secret_hash, previous_secret_hash, previous_valid_until, rate_per_minute, created_at, revoked_at, origins from service_clients where previous_secret_hash = $1"))
             .bind(secret_hash).fetch_optional(&self.read).await.map_err(db_err)?;
-        r.map(|r| client_row(&r)).transpose()
+        r.map(|r| client_row(&r, "")).transpose()
+    }
+
+    async fn service_client_with_session(&self, secret_hash: &[u8], token_hash: &[u8]) -> R<Option<ClientWithSession>> {
+        let r = sqlx::query(CLIENT_WITH_SESSION).bind(secret_hash).bind(token_hash).fetch_optional(&self.read).await.map_err(db_err)?;
+        let Some(r) = r else { return Ok(None) };
+        let session = match (col::<Option<Uuid>>(&r, "", "id")?, col::<Option<Uuid>>(&r, "a_", "id")?) {
+            (Some(_), Some(_)) => Some((session_row(&r)?, account_row(&r, "a_")?)),
+            _ => None,
+        };
+        Ok(Some(ClientWithSession { client: client_row(&r, "c_")?, session }))
     }
 
     async fn service_clients(&self) -> R<Vec<ServiceClient>> {
         let rows = sqlx::query("select id, name, scopes, secret_hash, previous_secret_hash, previous_valid_until, rate_per_minute, created_at, revoked_at, origins from service_clients order by created_at").fetch_all(&self.read).await.map_err(db_err)?;
-        rows.iter().map(client_row).collect()
+        rows.iter().map(|r| client_row(r, "")).collect()
     }
 
     async fn courier_client(&self, account: AccountId) -> R<Option<ServiceClientId>> {
@@ -876,20 +904,20 @@ impl OutboxStore for Store {
     }
 }
 
-fn client_row(r: &DbRow) -> R<ServiceClient> {
-    let text: String = r.try_get("scopes").map_err(db_err)?;
+fn client_row(r: &DbRow, p: &str) -> R<ServiceClient> {
+    let text: &str = col(r, p, "scopes")?;
     let scopes = text.split_whitespace().map(|s| Scope::parse(s).ok_or_else(|| Error::internal(format!("unknown scope {s}")))).collect::<R<Vec<_>>>()?;
     Ok(ServiceClient {
-        id: ServiceClientId(r.try_get("id").map_err(db_err)?),
-        name: r.try_get("name").map_err(db_err)?,
+        id: ServiceClientId(col(r, p, "id")?),
+        name: col(r, p, "name")?,
         scopes,
-        secret_hash: r.try_get("secret_hash").map_err(db_err)?,
-        previous_secret_hash: r.try_get("previous_secret_hash").map_err(db_err)?,
-        previous_valid_until: r.try_get::<Option<i64>, _>("previous_valid_until").map_err(db_err)?.map(UnixMillis),
-        rate_per_minute: r.try_get("rate_per_minute").map_err(db_err)?,
-        created_at: UnixMillis(r.try_get("created_at").map_err(db_err)?),
-        revoked_at: r.try_get::<Option<i64>, _>("revoked_at").map_err(db_err)?.map(UnixMillis),
-        origins: r.try_get::<&str, _>("origins").map_err(db_err)?.lines().filter(|l| !l.is_empty()).map(str::to_owned).collect(),
+        secret_hash: col(r, p, "secret_hash")?,
+        previous_secret_hash: col(r, p, "previous_secret_hash")?,
+        previous_valid_until: opt_ms(col(r, p, "previous_valid_until")?),
+        rate_per_minute: col(r, p, "rate_per_minute")?,
+        created_at: UnixMillis(col(r, p, "created_at")?),
+        revoked_at: opt_ms(col(r, p, "revoked_at")?),
+        origins: col::<&str>(r, p, "origins")?.lines().filter(|l| !l.is_empty()).map(str::to_owned).collect(),
     })
 }
 

@@ -6,7 +6,7 @@ use secrecy::SecretString;
 use super::Services;
 use crate::crypto::random_token;
 use crate::error::{Error, Result};
-use crate::ports::{ServiceClient, Store, Write};
+use crate::ports::{Account, ServiceClient, Session, Store, Write};
 use crate::types::*;
 use crate::zone::TimeZoneName;
 
@@ -33,6 +33,14 @@ pub struct Introspection {
     pub zone: TimeZoneName,
     /// With `max_age`: whether the last strong authentication is older than that.
     pub step_up_required: Option<bool>,
+}
+
+/// A client that passed every check of `authenticate_client`, with the session its
+/// introspection asked about as the same statement read it. What was read stays
+/// private: only `Services::introspection` opens it, after the client's scope.
+pub struct IntrospectionCall {
+    pub client: ServiceClient,
+    found: Option<(Session, Account)>,
 }
 
 /// How much the session proves, after NIST SP 800-63B's assurance levels.
@@ -142,15 +150,46 @@ impl<S: Store> Services<S> {
     /// The client a secret belongs to (`Unauthenticated` for an unknown, revoked or
     /// expired one). With HTTP Basic, the id given must be the secret's client.
     pub async fn authenticate_client(&self, client_id: Option<&str>, secret: &str) -> Result<ServiceClient> {
+        let hash = self.client_secret_hash(secret)?;
+        let found = self.store.service_client_by_secret(&hash).await?;
+        self.valid_client(found, &hash, client_id)
+    }
+
+    /// F-INT-2's hot path: the client authenticated and the session read in one
+    /// statement. Every rule of `authenticate_client` holds before anything read about
+    /// the session can be used, and the session is reachable only through
+    /// `introspection`, which checks the client's scope first.
+    pub async fn authenticate_introspection(&self, client_id: Option<&str>, secret: &str, token: &str) -> Result<IntrospectionCall> {
+        let hash = self.client_secret_hash(secret)?;
+        if token.is_empty() || token.len() > 200 {
+            // No session has such a token: the client alone is read.
+            let client = self.valid_client(self.store.service_client_by_secret(&hash).await?, &hash, client_id)?;
+            return Ok(IntrospectionCall { client, found: None });
+        }
+        let read = self.store.service_client_with_session(&hash, &self.keys.hash_token(token)).await?;
+        let (client, found) = read.map_or((None, None), |r| (Some(r.client), r.session));
+        let client = self.valid_client(client, &hash, client_id)?;
+        Ok(IntrospectionCall { client, found })
+    }
+
+    /// The keyed hash a secret is looked up by; a secret of the wrong shape is refused
+    /// before any lookup.
+    fn client_secret_hash(&self, secret: &str) -> Result<Vec<u8>> {
         if !secret.starts_with(CLIENT_SECRET_PREFIX) || secret.len() > 200 {
             return Err(Error::Unauthenticated);
         }
-        let hash = self.keys.hash_client_secret(secret);
-        let client = self.store.service_client_by_secret(&hash).await?.ok_or(Error::Unauthenticated)?;
+        Ok(self.keys.hash_client_secret(secret))
+    }
+
+    /// The client a lookup by `hash` found, if it may still call: not revoked, the
+    /// secret its current one or a previous one in its grace period, and the id given
+    /// with HTTP Basic its own.
+    fn valid_client(&self, found: Option<ServiceClient>, hash: &[u8], client_id: Option<&str>) -> Result<ServiceClient> {
+        let client = found.ok_or(Error::Unauthenticated)?;
         let now = self.now();
         // The lookup matched the hash exactly; which of the two it matched decides
         // whether the grace period applies.
-        let current = crate::crypto::ct_eq(&client.secret_hash, &hash);
+        let current = crate::crypto::ct_eq(&client.secret_hash, hash);
         let in_grace = client.previous_valid_until.is_some_and(|t| t > now);
         if client.revoked_at.is_some() || !(current || in_grace) || client_id.is_some_and(|id| id != client.id.to_string()) {
             return Err(Error::Unauthenticated);
@@ -160,16 +199,13 @@ impl<S: Store> Services<S> {
 
     /// F-INT-2: the state of a shopper's session, read only (an introspection is not a
     /// use of the session). `None`: unknown, expired, signed out or of a closed account.
-    pub async fn introspect(&self, client: &ServiceClient, token: &str, max_age_secs: Option<i64>) -> Result<Option<Introspection>> {
-        client.require(Scope::SessionsRead)?;
+    pub fn introspection(&self, call: IntrospectionCall, max_age_secs: Option<i64>) -> Result<Option<Introspection>> {
+        call.client.require(Scope::SessionsRead)?;
         if max_age_secs.is_some_and(|m| m < 0) {
             return Err(Error::invalid("introspect.max_age_invalid", "max_age", "max_age is a number of seconds, 0 or more"));
         }
-        if token.is_empty() || token.len() > 200 {
-            return Ok(None);
-        }
         let now = self.now();
-        let Some((session, account)) = self.store.session_with_account(&self.keys.hash_token(token)).await? else { return Ok(None) };
+        let Some((session, account)) = call.found else { return Ok(None) };
         if session.revoked_at.is_some() || session.expires_at <= now {
             return Ok(None);
         }

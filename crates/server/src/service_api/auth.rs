@@ -52,12 +52,18 @@ fn unauthenticated() -> Response {
     r
 }
 
-/// `(client id, secret)` from `Basic base64(id:secret)` or `(None, secret)` from `Bearer secret`.
-fn credentials(parts: &Parts) -> Option<(Option<String>, String)> {
+/// What the `Authorization` header says, not yet checked: `Basic base64(id:secret)` or
+/// `Bearer secret`. Deliberately not `Debug`: it holds the secret.
+pub struct Credentials {
+    client_id: Option<String>,
+    secret: String,
+}
+
+fn credentials(parts: &Parts) -> Option<Credentials> {
     let value = parts.headers.get(header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, rest) = value.split_once(' ')?;
     if scheme.eq_ignore_ascii_case("bearer") {
-        return Some((None, rest.trim().to_string()));
+        return Some(Credentials { client_id: None, secret: rest.trim().to_string() });
     }
     if !scheme.eq_ignore_ascii_case("basic") {
         return None;
@@ -65,27 +71,58 @@ fn credentials(parts: &Parts) -> Option<(Option<String>, String)> {
     let decoded = data_encoding::BASE64.decode(rest.trim().as_bytes()).ok()?;
     let text = String::from_utf8(decoded).ok()?;
     let (id, secret) = text.split_once(':')?;
-    Some((Some(id.to_string()), secret.to_string()))
+    Some(Credentials { client_id: Some(id.to_string()), secret: secret.to_string() })
+}
+
+impl Credentials {
+    pub fn client_id(&self) -> Option<&str> {
+        self.client_id.as_deref()
+    }
+
+    pub fn secret(&self) -> &str {
+        &self.secret
+    }
+}
+
+/// A missing or malformed header is refused here, before the body is read.
+impl FromRequestParts<AppState> for Credentials {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<Self, Self::Rejection> {
+        credentials(parts).ok_or_else(unauthenticated)
+    }
+}
+
+/// The answer to a client that could not be authenticated: 401 with the challenge for
+/// an unknown, revoked or expired one, the error's own answer (an outage) otherwise.
+pub fn refused(e: Error) -> Response {
+    match e {
+        Error::Unauthenticated => unauthenticated(),
+        e => ApiError(e).into_response(),
+    }
+}
+
+/// What every service call does once its client is known, whichever way it was
+/// authenticated: hold the client to its rate, then log the call.
+pub fn admit(state: &AppState, client: &ServiceClient, route: Option<&MatchedPath>) -> Result<(), ApiError> {
+    let now = state.services.now();
+    if let Err(retry_at) = state.service_limits.take(client, now) {
+        return Err(ApiError(Error::RateLimited { code: "client.rate_limited", retry_at, now }));
+    }
+    // Every call, with the client that made it; the request line beside it has the
+    // route, status and request id.
+    let route = route.map(MatchedPath::as_str).unwrap_or_default();
+    tracing::info!(client_id = %client.id, client = %client.name, route = %route, "service call");
+    Ok(())
 }
 
 impl FromRequestParts<AppState> for Caller {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let Some((id, secret)) = credentials(parts) else { return Err(unauthenticated()) };
-        let client = match state.services.authenticate_client(id.as_deref(), &secret).await {
-            Ok(c) => c,
-            Err(Error::Unauthenticated) => return Err(unauthenticated()),
-            Err(e) => return Err(ApiError(e).into_response()),
-        };
-        let now = state.services.now();
-        if let Err(retry_at) = state.service_limits.take(&client, now) {
-            return Err(ApiError(Error::RateLimited { code: "client.rate_limited", retry_at, now }).into_response());
-        }
-        // Every call, with the client that made it; the request line beside it has the
-        // route, status and request id.
-        let route = parts.extensions.get::<MatchedPath>().map(|m| m.as_str().to_owned()).unwrap_or_default();
-        tracing::info!(client_id = %client.id, client = %client.name, route = %route, "service call");
+        let c = Credentials::from_request_parts(parts, state).await?;
+        let client = state.services.authenticate_client(c.client_id(), c.secret()).await.map_err(refused)?;
+        admit(state, &client, parts.extensions.get::<MatchedPath>()).map_err(IntoResponse::into_response)?;
         Ok(Caller(client))
     }
 }

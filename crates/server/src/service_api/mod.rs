@@ -14,7 +14,7 @@ mod step_ups;
 use axum::Router;
 use axum::routing::{get, post};
 
-pub use auth::{Caller, RateLimits};
+pub use auth::{Caller, Credentials, RateLimits};
 
 use crate::app::AppState;
 

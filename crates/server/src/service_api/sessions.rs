@@ -3,13 +3,14 @@
 //! session that cannot be used is `{"active": false}` and nothing else, whatever the
 //! reason, so the answer tells a caller nothing more than the token itself would.
 
-use axum::extract::State;
+use axum::extract::{MatchedPath, State};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::Caller;
-use crate::api::ApiResult;
+use super::Credentials;
+use super::auth::{admit, refused};
+use crate::api::ApiError;
 use crate::api::extract::Json;
 use crate::app::AppState;
 
@@ -27,8 +28,28 @@ fn secs(ms: ninsho_domain::types::UnixMillis) -> i64 {
     ms.0.div_euclid(1000)
 }
 
-pub async fn introspect(State(s): State<AppState>, caller: Caller, Json(b): Json<IntrospectBody>) -> ApiResult<Response> {
-    let Some(i) = s.services.introspect(&caller.0, &b.token, b.max_age).await? else {
+/// The client is authenticated in the same statement that reads the session (one
+/// round trip, F-INT-2 being asked on every request a shop serves), then admitted like
+/// any service call: held to its rate and logged.
+pub async fn introspect(
+    State(s): State<AppState>,
+    route: Option<MatchedPath>,
+    credentials: Credentials,
+    body: Result<Json<IntrospectBody>, Response>,
+) -> Result<Response, Response> {
+    let b = match body {
+        Ok(Json(b)) => b,
+        // As on every service route, a client that cannot be authenticated hears 401
+        // rather than what is wrong with its body, and a known one is counted and logged.
+        Err(bad_body) => {
+            let client = s.services.authenticate_client(credentials.client_id(), credentials.secret()).await.map_err(refused)?;
+            admit(&s, &client, route.as_ref()).map_err(IntoResponse::into_response)?;
+            return Err(bad_body);
+        }
+    };
+    let call = s.services.authenticate_introspection(credentials.client_id(), credentials.secret(), &b.token).await.map_err(refused)?;
+    admit(&s, &call.client, route.as_ref()).map_err(IntoResponse::into_response)?;
+    let Some(i) = s.services.introspection(call, b.max_age).map_err(|e| ApiError(e).into_response())? else {
         return Ok(axum::Json(json!({"active": false})).into_response());
     };
     let mut body = json!({

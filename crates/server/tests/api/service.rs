@@ -172,6 +172,65 @@ async fn f_int_2_introspection_answers_in_rfc_7662_shape_with_the_sessions_stren
 }
 
 #[tokio::test]
+async fn f_int_2_one_statement_still_refuses_a_revoked_client_or_an_expired_secret_with_a_live_session() {
+    for b in backends().await {
+        let clock = FakeClock::at(UnixMillis(1_900_000_000_000));
+        let app = spawn_app_with(b, |c| use_fake_clock(c, clock.clone())).await;
+        let live = app.signed_up(&unique_email(), PASSWORD).await;
+        let (id, old) = client(&app, "checkout", &[Scope::SessionsRead], 6000).await;
+        let (_, new) = app.running.services.rotate_service_client("checkout", 3600).await.unwrap();
+        let new = new.expose_secret().to_string();
+        let body = json!({"token": live});
+        let refused = |auth: String, body: Value| {
+            let app = &app;
+            async move {
+                let (status, problem, headers) = post_as(app, Some(&auth), INTROSPECT, body).await;
+                assert_eq!((status, problem["code"].as_str()), (401, Some("auth.required")), "{b:?} {problem:?}");
+                assert!(headers.get("www-authenticate").is_some(), "{headers:?}");
+                // Nothing about the token: no answer of an introspection, active or not.
+                assert!(problem.get("active").is_none() && problem.get("sub").is_none(), "{problem:?}");
+            }
+        };
+        // In the grace period both secrets see the live session.
+        for auth in [format!("Bearer {old}"), basic(&id, &old), format!("Bearer {new}")] {
+            let (status, answer, _) = post_as(&app, Some(&auth), INTROSPECT, body.clone()).await;
+            assert_eq!((status, &answer["active"]), (200, &json!(true)), "{b:?}: {answer:?}");
+        }
+
+        // The grace period ends: the old secret is refused, the session is still live.
+        clock.advance_secs(3601);
+        let svc = &app.running.services;
+        let read = svc.store.service_client_with_session(&svc.keys.hash_client_secret(&old), &svc.keys.hash_token(&live)).await.unwrap();
+        assert!(read.as_ref().is_some_and(|r| r.session.is_some()), "{b:?}: the statement reads the session; the refusal is the rule's");
+        for auth in [format!("Bearer {old}"), basic(&id, &old)] {
+            refused(auth.clone(), body.clone()).await;
+            // A body it cannot read changes nothing: 401 still, not what is wrong with it.
+            refused(auth, json!({"token": 42})).await;
+        }
+        let (status, answer, _) = post_as(&app, Some(&format!("Bearer {new}")), INTROSPECT, body.clone()).await;
+        assert_eq!((status, &answer["active"]), (200, &json!(true)), "{b:?}: {answer:?}");
+
+        // Revoked: the current secret is refused at once, by Bearer and by Basic.
+        svc.revoke_service_client(&id).await.unwrap();
+        let read = svc.store.service_client_with_session(&svc.keys.hash_client_secret(&new), &svc.keys.hash_token(&live)).await.unwrap();
+        assert!(read.as_ref().is_some_and(|r| r.client.revoked_at.is_some() && r.session.is_some()), "{b:?}");
+        for auth in [format!("Bearer {new}"), basic(&id, &new)] {
+            refused(auth.clone(), body.clone()).await;
+            refused(auth, json!({"token": ""})).await;
+        }
+        // No credential, or one that is not one: 401 before the body is read.
+        for auth in [None, Some("Basic not-base64"), Some("Token nsc_x")] {
+            let (status, problem, _) = post_as(&app, auth, INTROSPECT, json!({"token": 42})).await;
+            assert_eq!((status, problem["code"].as_str()), (401, Some("auth.required")), "{b:?} {auth:?}: {problem:?}");
+        }
+        // The session itself was never touched.
+        let me = app.call("GET", "/api/v1/account", Some(&live), None).await;
+        assert_eq!(me.status, 200, "{b:?}: {:?}", me.body);
+        app.shutdown().await;
+    }
+}
+
+#[tokio::test]
 async fn f_int_1_the_admin_cli_adds_lists_rotates_and_revokes_clients() {
     for b in backends().await {
         let app = spawn_app(b).await;
