@@ -445,6 +445,10 @@ pub enum Write {
     HandOverDelivery { delivery: DeliveryId, courier: String, now: UnixMillis },
     /// Guard: pending.
     HoldDelivery { delivery: DeliveryId },
+    /// F-DLV-6: many new deliveries, each with its code's rows, inserted many rows per
+    /// statement. Guard: every row is inserted (a unique order or tracking id refuses
+    /// the whole list, which the caller then registers one by one).
+    InsertShipments(Vec<NewShipment>),
     /// Guard: still pending. Deletes the document with the decision.
     DecideResetRequest { id: ResetRequestId, status: String, reason: String, reviewer: String, now: UnixMillis },
 }
@@ -611,6 +615,11 @@ pub trait Store: Clone + Send + Sync + 'static {
     fn service_client_by_secret(&self, secret_hash: &[u8]) -> impl Future<Output = R<Option<ServiceClient>>> + Send;
     fn service_clients(&self) -> impl Future<Output = R<Vec<ServiceClient>>> + Send;
     fn delivery(&self, key: DeliveryKey<'_>) -> impl Future<Output = R<Option<Delivery>>> + Send;
+    /// F-DLV-6: the client's deliveries with these order ids, in one read.
+    fn deliveries_by_orders(&self, client: ServiceClientId, orders: &[String]) -> impl Future<Output = R<Vec<Delivery>>> + Send;
+    /// F-DLV-6: these accounts with their phone methods, in two reads (where a batch's
+    /// codes go).
+    fn recipients(&self, accounts: &[AccountId]) -> impl Future<Output = R<Vec<(Account, Vec<Factor>)>>> + Send;
     /// The account's deliveries, newest first.
     fn deliveries_of(&self, account: AccountId, limit: i64) -> impl Future<Output = R<Vec<Delivery>>> + Send;
     /// A step-up with its challenge, by its id or by its challenge's.
@@ -646,6 +655,22 @@ pub struct Delivery {
     pub courier_id: Option<String>,
     pub handed_over_at: Option<UnixMillis>,
     pub created_at: UnixMillis,
+}
+
+/// A delivery registered in bulk, with what its code needs when it requires one.
+#[derive(Clone, Debug)]
+pub struct NewShipment {
+    pub delivery: Delivery,
+    pub code: Option<ShipmentCode>,
+}
+
+/// A delivery code's rows: its challenge with the code's hash and message already set
+/// (`code_hash`, `code_expires_at`, `code_message`), its sealed message, its event.
+#[derive(Clone, Debug)]
+pub struct ShipmentCode {
+    pub challenge: Challenge,
+    pub message: OutboxMessage,
+    pub event: Event,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]

@@ -316,6 +316,8 @@ delegate!(Store {
     fn service_clients(&self) -> R<Vec<ServiceClient>>;
     fn service_step_up(&self, which: StepUpKey) -> R<Option<ServiceStepUpState>>;
     fn delivery(&self, key: DeliveryKey<'_>) -> R<Option<Delivery>>;
+    fn deliveries_by_orders(&self, client: ServiceClientId, orders: &[String]) -> R<Vec<Delivery>>;
+    fn recipients(&self, accounts: &[AccountId]) -> R<Vec<(Account, Vec<Factor>)>>;
     fn deliveries_of(&self, account: AccountId, limit: i64) -> R<Vec<Delivery>>;
     fn release_quotas(&self, prefix: &str) -> R<u64>;
 });
