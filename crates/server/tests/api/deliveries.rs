@@ -318,3 +318,82 @@ async fn f_dlv_2_the_deliveries_page_shows_the_code_and_sends_it_again() {
 async fn body_id(app: &TestApp, tracking: &str) -> String {
     app.running.services.store.delivery(DeliveryKey::Tracking(tracking)).await.unwrap().unwrap().id.to_string()
 }
+
+/// F-DLV-6: a batch answers each item as the single call would, in order; the new
+/// orders commit together, a refused item stops no other, and the same batch again is
+/// the same deliveries with nothing sent twice. When a unique id refuses the bulk
+/// write, every item is registered on its own and nothing is left half written.
+#[tokio::test]
+async fn f_dlv_6_a_batch_answers_each_item_and_never_leaves_an_item_half_written() {
+    const BATCH: &str = "/api/v1/service/deliveries/batch";
+    for b in backends().await {
+        let app = spawn_app(b).await;
+        let acct = two_sv_account(&app).await;
+        let sub = sub_of(&app, &acct.token).await;
+        let shop = client(&app, &[Scope::DeliveriesWrite]).await;
+        let carrier = client(&app, &[Scope::DeliveriesVerify]).await;
+        let day = tomorrow();
+
+        let coded = shipment(&sub, "150000", &["general"], &day);
+        let mut malformed = shipment(&sub, "150000", &["general"], &day);
+        malformed.as_object_mut().unwrap().remove("order_id");
+        let items = json!([
+            coded,
+            shipment(&sub, "5000", &["general"], &day),
+            shipment(&sub, "5000", &["spaceships"], &day),
+            malformed,
+            shipment(&uuid::Uuid::new_v4().to_string(), "150000", &["general"], &day),
+            coded,
+        ]);
+        let before = app.inbox_count(PHONE).await;
+        let r = app.call("POST", BATCH, Some(&shop), Some(json!({"shipments": items}))).await;
+        assert_eq!(r.status, 200, "{b:?}: {:?}", r.body);
+        let res = r.body["results"].as_array().unwrap().clone();
+        let outcome = |i: usize| (res[i]["index"].as_u64(), res[i]["outcome"].as_str().unwrap().to_string(), res[i]["code"].as_str().map(str::to_string), res[i]["field"].as_str().map(str::to_string));
+        assert_eq!(outcome(0), (Some(0), "issued".into(), None, None), "{:?}", res[0]);
+        assert_eq!(res[0]["delivery"]["sent"]["channel"], "sms");
+        assert_eq!(outcome(1), (Some(1), "not_required".into(), None, None));
+        assert_eq!(outcome(2), (Some(2), "refused".into(), Some("delivery.category_unknown".into()), Some("categories".into())));
+        assert_eq!(outcome(3).1, "refused");
+        assert_eq!(outcome(3).2.as_deref(), Some("request.invalid_fields"));
+        assert_eq!(outcome(4), (Some(4), "refused".into(), Some("account.unknown".into()), Some("sub".into())));
+        // The same order twice in one batch: one delivery, one code.
+        assert_eq!((outcome(5).1.as_str(), &res[5]["created"], &res[5]["delivery"]["id"]), ("issued", &json!(false), &res[0]["delivery"]["id"]), "{:?}", res[5]);
+        assert_eq!((r.body["issued"].as_u64(), r.body["not_required"].as_u64(), r.body["refused"].as_u64()), (Some(2), Some(1), Some(3)));
+        let code = code_in(&app.code_message_after(PHONE, before).await);
+        assert_eq!(app.inbox_count(PHONE).await, before + 1, "one code for one order");
+
+        // The same batch again: the same deliveries, nothing sent.
+        let again = app.call("POST", BATCH, Some(&shop), Some(json!({"shipments": items}))).await;
+        assert_eq!((again.body["results"][0]["delivery"]["id"].clone(), again.body["results"][0]["created"].clone()), (res[0]["delivery"]["id"].clone(), json!(false)), "{:?}", again.body);
+        assert_eq!(again.body["results"][1]["delivery"]["id"], res[1]["delivery"]["id"]);
+        assert_eq!(app.inbox_count(PHONE).await, before + 1);
+
+        // The code of a batch opens the door, once.
+        let t = items[0]["tracking_id"].as_str().unwrap();
+        let door = app.call("POST", &format!("{DELIVERIES}/{t}/handover"), Some(&carrier), Some(json!({"code": code, "courier_id": "courier-6"}))).await;
+        assert_eq!((door.status, door.body["status"].as_str()), (200, Some("handed_over")), "{:?}", door.body);
+
+        // A tracking id already taken refuses the bulk write: each item again on its own;
+        // the good one is registered with one code, the other refused, nothing orphaned.
+        let good = shipment(&sub, "150000", &["general"], &day);
+        let mut taken = shipment(&sub, "150000", &["general"], &day);
+        taken["tracking_id"] = json!(t);
+        let before = app.inbox_count(PHONE).await;
+        let r = app.call("POST", BATCH, Some(&shop), Some(json!({"shipments": [good, taken]}))).await;
+        assert_eq!((r.body["results"][0]["outcome"].as_str(), r.body["results"][1]["code"].as_str()), (Some("issued"), Some("delivery.tracking_taken")), "{:?}", r.body);
+        app.code_message_after(PHONE, before).await;
+        assert_eq!(app.inbox_count(PHONE).await, before + 1, "the code prepared for the refused bulk write was never stored nor sent");
+        let mine = app.call("GET", "/api/v1/deliveries", Some(&acct.token), None).await;
+        assert_eq!(mine.body["deliveries"].as_array().unwrap().len(), 3, "{:?}", mine.body);
+
+        // The batch's own limits and scope.
+        let empty = app.call("POST", BATCH, Some(&shop), Some(json!({"shipments": []}))).await;
+        assert_eq!((empty.status, empty.body["code"].as_str(), empty.body["field"].as_str()), (422, Some("delivery.batch_size"), Some("shipments")));
+        let many: Vec<Value> = (0..1001).map(|_| json!({})).collect();
+        let over = app.call("POST", BATCH, Some(&shop), Some(json!({"shipments": many}))).await;
+        assert_eq!((over.status, over.body["code"].as_str()), (422, Some("delivery.batch_size")), "{:?}", over.body);
+        let r = app.call("POST", BATCH, Some(&carrier), Some(json!({"shipments": [shipment(&sub, "1", &["general"], &day)]}))).await;
+        assert_eq!((r.status, r.body["code"].as_str()), (403, Some("client.scope_missing")));
+    }
+}
