@@ -397,3 +397,68 @@ async fn f_dlv_6_a_batch_answers_each_item_and_never_leaves_an_item_half_written
         assert_eq!((r.status, r.body["code"].as_str()), (403, Some("client.scope_missing")));
     }
 }
+
+/// F-DLV-6: `ninsho admin deliveries import` registers a CSV file's shipments as the
+/// batch call would, says what each line became (refused lines by number and reason),
+/// and exits non-zero on a file it cannot read or a wrong header.
+#[tokio::test]
+async fn f_dlv_6_the_cli_imports_a_csv_file_line_by_line() {
+    for b in backends().await {
+        let app = spawn_app(b).await;
+        let acct = two_sv_account(&app).await;
+        let sub = sub_of(&app, &acct.token).await;
+        let name = format!("shop-{}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
+        app.running.services.add_service_client(&name, &[Scope::DeliveriesWrite], 100).await.unwrap();
+        let data = TempDir::new().unwrap();
+        let day = tomorrow();
+        let (t1, t2, t3) = (tracking(), tracking(), tracking());
+        let o = |n: u32| format!("csv-{}-{n}", &sub[..8]);
+        let csv = format!(
+            "order_id,sub,amount,currency,categories,country,time_zone,carrier,tracking_id,delivery_date,address_changed_days_ago\n\
+             {o1},{sub},150000,JPY,general,JP,Asia/Tokyo,yamato,{t1},{day},\n\
+             {o2},{sub},5000,JPY,books|letter_post,JP,Asia/Tokyo,yamato,{t2},{day},90\n\
+             {o3},{sub},5000,JPY,spaceships;general,JP,Asia/Tokyo,yamato,{t3},{day},\n\
+             {o4},{sub},5000,JPY\n\
+             {o1},{sub},150000,JPY,general,JP,Asia/Tokyo,yamato,{t1},{day},\n",
+            o1 = o(1), o2 = o(2), o3 = o(3), o4 = o(4),
+        );
+        let file = data.path.join("shipments.csv");
+        std::fs::write(&file, csv).unwrap();
+        let run = |args: Vec<String>| {
+            let (url, dir) = (app.db.url.clone(), data.path.clone());
+            async move {
+                tokio::process::Command::new(env!("CARGO_BIN_EXE_ninsho"))
+                    .args(&args)
+                    .args(["--database-url", &url, "--data-dir"])
+                    .arg(&dir)
+                    .env("NINSHO_MASTER_KEY", TEST_MASTER_KEY)
+                    .output()
+                    .await
+                    .unwrap()
+            }
+        };
+        let import = |f: &std::path::Path| vec!["admin".into(), "deliveries".into(), "import".into(), f.display().to_string(), "--client".into(), name.clone()];
+        let before = app.inbox_count(PHONE).await;
+        let out = run(import(&file)).await;
+        let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned());
+        assert!(out.status.success(), "{b:?}: {stdout} {stderr}");
+        assert!(stdout.contains("issued 2, not required 1 (1 already registered), refused 2"), "{stdout}");
+        assert!(stdout.contains("refused delivery.category_unknown (categories): 1 line(s): 4 "), "{stdout}");
+        assert!(stdout.contains("refused import.line_invalid (line): 1 line(s): 5 "), "{stdout}");
+        let code = code_in(&app.code_message_after(PHONE, before).await);
+        assert_eq!(code.len(), 6);
+        assert_eq!(app.inbox_count(PHONE).await, before + 1, "one code for the order given twice");
+        // The same file again: the same deliveries.
+        let again = run(import(&file)).await;
+        assert!(String::from_utf8_lossy(&again.stdout).contains("issued 2, not required 1 (3 already registered), refused 2"), "{again:?}");
+
+        // A wrong header or a missing file: one line, non-zero.
+        let bad = data.path.join("bad.csv");
+        std::fs::write(&bad, "order,sub\nx,y\n").unwrap();
+        for f in [bad, data.path.join("missing.csv")] {
+            let out = run(import(&f)).await;
+            let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+            assert!(!out.status.success() && stderr.trim().lines().count() == 1, "{f:?}: {stderr}");
+        }
+    }
+}
