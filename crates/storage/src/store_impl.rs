@@ -420,7 +420,7 @@ fn probe_pad() -> Vec<u8> {
 
 /// Applies one write; `Ok(false)` when a guarded statement changed nothing.
 async fn apply(tx: &mut Tx, w: &Write) -> Result<bool, sqlx::Error> {
-    if let Some(bulk) = crate::writes::bulk_statements(w) {
+    if let Some(bulk) = crate::writes::bulk_statements(w, BULK) {
         for s in bulk {
             let n = bind_all(sqlx::query(sqlx::AssertSqlSafe(s.sql)), &s.args).execute(&mut **tx).await?.rows_affected();
             if n < s.rows {

@@ -342,8 +342,8 @@ fn webhook_fan_out(e: &ninsho_domain::ports::Event) -> Vec<Stmt> {
         .collect()
 }
 
-/// Rows per statement of a bulk insert: well under SQLite's 32,766 and PostgreSQL's
-/// 65,535 arguments at 18 columns, and few statement shapes for the statement cache.
+/// Values per read of many keys (`in (…)`), and the most rows per bulk statement: well
+/// under SQLite's 32,766 and PostgreSQL's 65,535 arguments at 18 columns.
 pub(crate) const BULK_ROWS: usize = 500;
 
 /// One statement of a bulk write: its text is built from the number of rows.
@@ -355,8 +355,9 @@ pub(crate) struct BulkStmt {
     pub rows: u64,
 }
 
-/// `insert into {head} values ($1, …), (…)` for `rows` rows of `cols` columns each.
-fn values_sql(head: &str, cols: usize, rows: usize) -> String {
+/// `insert into {head} values ($1, …), (…)` for `rows` rows of `cols` columns each;
+/// with `?` in place of `$n` when not `numbered`.
+fn values_sql(head: &str, cols: usize, rows: usize, numbered: bool) -> String {
     let mut sql = format!("insert into {head} values ");
     for r in 0..rows {
         sql.push_str(if r == 0 { "(" } else { ", (" });
@@ -364,28 +365,34 @@ fn values_sql(head: &str, cols: usize, rows: usize) -> String {
             if c > 0 {
                 sql.push_str(", ");
             }
-            sql.push('$');
-            sql.push_str(&(r * cols + c + 1).to_string());
+            if numbered {
+                sql.push('$');
+                sql.push_str(&(r * cols + c + 1).to_string());
+            } else {
+                sql.push('?');
+            }
         }
         sql.push(')');
     }
     sql
 }
 
-/// Rows of one table, `BULK_ROWS` to a statement.
-fn bulk_rows(out: &mut Vec<BulkStmt>, head: &str, cols: usize, rows: Vec<Vec<Arg>>) {
+/// Rows of one table, `per` to a statement.
+fn bulk_rows(out: &mut Vec<BulkStmt>, (per, numbered): (usize, bool), head: &str, cols: usize, rows: Vec<Vec<Arg>>) {
     let mut rows = rows.into_iter().peekable();
     while rows.peek().is_some() {
-        let chunk: Vec<Vec<Arg>> = rows.by_ref().take(BULK_ROWS).collect();
+        let chunk: Vec<Vec<Arg>> = rows.by_ref().take(per.clamp(1, BULK_ROWS)).collect();
         debug_assert!(chunk.iter().all(|r| r.len() == cols));
-        out.push(BulkStmt { sql: values_sql(head, cols, chunk.len()), rows: chunk.len() as u64, args: chunk.into_iter().flatten().collect() });
+        out.push(BulkStmt { sql: values_sql(head, cols, chunk.len(), numbered), rows: chunk.len() as u64, args: chunk.into_iter().flatten().collect() });
     }
 }
 
 /// F-DLV-6: the statements of a bulk write, in an order the references allow (a
 /// delivery names its challenge); `None` for every other write. Each delivery's code
-/// rows are those the single registration writes, with the code set at insertion.
-pub(crate) fn bulk_statements(w: &Write) -> Option<Vec<BulkStmt>> {
+/// rows are those the single registration writes, with the code set at insertion;
+/// `per` is the dialect's rows to a statement and whether its placeholders are numbered
+/// (`BULK`).
+pub(crate) fn bulk_statements(w: &Write, per: (usize, bool)) -> Option<Vec<BulkStmt>> {
     let ms = |t: Option<ninsho_domain::types::UnixMillis>| t.map(|t| t.0);
     let Write::InsertShipments(items) = w else { return None };
     let (mut challenges, mut outbox, mut deliveries, mut events) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
@@ -409,10 +416,10 @@ pub(crate) fn bulk_statements(w: &Write) -> Option<Vec<BulkStmt>> {
             d.rules.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(" "), d.status.as_str(), d.challenge_id.map(|c| c.0), d.code_sealed.clone(), d.created_at.0]);
     }
     let mut out = Vec::new();
-    bulk_rows(&mut out, "challenges (id, account_id, purpose, factor_id, code_hash, code_expires_at, created_at, expires_at, attempts, consumed_at, cancelled_at, session_id, ip, user_agent, device_name, new_email, code_message_id)", 17, challenges);
-    bulk_rows(&mut out, "outbox (id, account_id, template, channel, destination, locale, payload, created_at, quota_keys, status, attempts, next_attempt_at, challenge_id)", 13, outbox);
-    bulk_rows(&mut out, "deliveries (id, client_id, order_id, account_id, amount_minor, currency, categories, country, time_zone, carrier, tracking_id, delivery_date, address_changed_days_ago, rules, status, challenge_id, code_sealed, created_at)", 18, deliveries);
-    bulk_rows(&mut out, "events (id, account_id, at, kind, ip, user_agent, device_hash, detail, unfamiliar)", 9, events);
+    bulk_rows(&mut out, per, "challenges (id, account_id, purpose, factor_id, code_hash, code_expires_at, created_at, expires_at, attempts, consumed_at, cancelled_at, session_id, ip, user_agent, device_name, new_email, code_message_id)", 17, challenges);
+    bulk_rows(&mut out, per, "outbox (id, account_id, template, channel, destination, locale, payload, created_at, quota_keys, status, attempts, next_attempt_at, challenge_id)", 13, outbox);
+    bulk_rows(&mut out, per, "deliveries (id, client_id, order_id, account_id, amount_minor, currency, categories, country, time_zone, carrier, tracking_id, delivery_date, address_changed_days_ago, rules, status, challenge_id, code_sealed, created_at)", 18, deliveries);
+    bulk_rows(&mut out, per, "events (id, account_id, at, kind, ip, user_agent, device_hash, detail, unfamiliar)", 9, events);
     // An event some endpoint hears (none hears a code sent today) keeps its own statements.
     out.extend(fan_out.into_iter().map(|s| BulkStmt { sql: s.sql.to_string(), args: s.args, rows: 0 }));
     Some(out)
