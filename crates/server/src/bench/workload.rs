@@ -102,7 +102,7 @@ impl RowKind {
             RowKind::StepUpStart => "step-ups started by a service over HTTP (F-INT-3)",
             RowKind::PlainEvent => "event writes without the chain (until committed)",
             RowKind::ChainedEvent => "event writes on the chain (F-OPS-6, until chained)",
-            RowKind::Handover => "handovers at the door by a carrier over HTTP (F-DLV-3)",
+            RowKind::Handover => "handovers at the door over HTTP (F-DLV-3)",
         }
     }
 }
