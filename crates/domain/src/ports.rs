@@ -456,6 +456,10 @@ pub enum Write {
     HoldDelivery { delivery: DeliveryId },
     /// F-DLV-3: a courier's account works for this carrier client.
     InsertCourier { account: AccountId, client: ServiceClientId, now: UnixMillis },
+    /// F-DLV-6: many new deliveries, each with its code's rows, inserted many rows per
+    /// statement. Guard: every row is inserted (a unique order or tracking id refuses
+    /// the whole list, which the caller then registers one by one).
+    InsertShipments(Vec<NewShipment>),
     /// Guard: still pending. Deletes the document with the decision.
     DecideResetRequest { id: ResetRequestId, status: String, reason: String, reviewer: String, now: UnixMillis },
 }
@@ -627,6 +631,11 @@ pub trait Store: Clone + Send + Sync + 'static {
     /// The carrier client a courier's account works for, if it is a courier's.
     fn courier_client(&self, account: AccountId) -> impl Future<Output = R<Option<ServiceClientId>>> + Send;
     fn delivery(&self, key: DeliveryKey<'_>) -> impl Future<Output = R<Option<Delivery>>> + Send;
+    /// F-DLV-6: the client's deliveries with these order ids, in one read.
+    fn deliveries_by_orders(&self, client: ServiceClientId, orders: &[String]) -> impl Future<Output = R<Vec<Delivery>>> + Send;
+    /// F-DLV-6: these accounts with their phone methods, in two reads (where a batch's
+    /// codes go).
+    fn recipients(&self, accounts: &[AccountId]) -> impl Future<Output = R<Vec<(Account, Vec<Factor>)>>> + Send;
     /// The account's deliveries, newest first.
     fn deliveries_of(&self, account: AccountId, limit: i64) -> impl Future<Output = R<Vec<Delivery>>> + Send;
     /// A step-up with its challenge, by its id or by its challenge's.
@@ -662,6 +671,22 @@ pub struct Delivery {
     pub courier_id: Option<String>,
     pub handed_over_at: Option<UnixMillis>,
     pub created_at: UnixMillis,
+}
+
+/// A delivery registered in bulk, with what its code needs when it requires one.
+#[derive(Clone, Debug)]
+pub struct NewShipment {
+    pub delivery: Delivery,
+    pub code: Option<ShipmentCode>,
+}
+
+/// A delivery code's rows: its challenge with the code's hash and message already set
+/// (`code_hash`, `code_expires_at`, `code_message`), its sealed message, its event.
+#[derive(Clone, Debug)]
+pub struct ShipmentCode {
+    pub challenge: Challenge,
+    pub message: OutboxMessage,
+    pub event: Event,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]

@@ -123,10 +123,27 @@ enum Admin {
         #[arg(long, default_value_t = 100)]
         limit: i64,
     },
+    /// Delivery codes (F-DLV): shipments registered from a file.
+    Deliveries {
+        #[command(subcommand)]
+        what: Deliveries,
+    },
     /// The tamper-evident security log (F-OPS-6): verify, checkpoint, public-key.
     Audit {
         #[command(subcommand)]
         what: crate::audit::AuditCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum Deliveries {
+    /// Register the shipments of a CSV file (columns in README, "Delivery codes"), as
+    /// the batch call would; prints what each line became, refused lines by number.
+    Import {
+        file: PathBuf,
+        /// The shop's service client (name or id), with the scope deliveries:write.
+        #[arg(long)]
+        client: String,
     },
 }
 
@@ -371,6 +388,14 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 let line = serde_json::json!({"at": crate::web::time::when_utc(f.at), "email": email, "topic": f.topic.as_str(), "text": f.text});
                 println!("{line}");
             }
+            Ok(())
+        }
+        Command::Admin { what: Admin::Deliveries { what: Deliveries::Import { file, client } } } => {
+            crate::logging::init(log.format, "warn");
+            let services = crate::App::services(&c).await?;
+            let result = crate::import::import_file(&services, &client, &file).await;
+            services.store.close().await;
+            print!("{}", result?.report());
             Ok(())
         }
         Command::Admin { what: Admin::Audit { what } } => {

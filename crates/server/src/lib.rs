@@ -9,6 +9,7 @@ pub mod bench;
 pub mod cli;
 pub mod config;
 pub mod geoip;
+pub mod import;
 pub mod logging;
 pub mod metrics;
 pub mod serve;

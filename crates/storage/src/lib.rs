@@ -26,6 +26,10 @@ pub mod sqlite {
     const HEAD_FOR_UPDATE: &str = "select last_seq, last_hash, checkpoint_at, last_at from audit_head where id = 1";
     /// Commits go through the group commit instead.
     const ONE_STATEMENT: bool = false;
+    /// Rows per bulk insert, and anonymous `?` placeholders: the driver looks up each
+    /// argument's name as it binds it, in a list as long as the names, so numbered
+    /// placeholders would make binding grow with the square of the arguments.
+    const BULK: (usize, bool) = (crate::writes::BULK_ROWS, false);
     const MIGRATIONS: &[crate::migrate::Migration] = crate::migrate::SQLITE;
     /// The database's clock, in milliseconds since the epoch.
     const DB_NOW_MS: &str = "select cast((julianday('now') - 2440587.5) * 86400000.0 as integer)";
@@ -49,6 +53,8 @@ pub mod postgres {
     const HEAD_FOR_UPDATE: &str = "select last_seq, last_hash, checkpoint_at, last_at from audit_head where id = 1 for update";
     /// The writes of the hot paths commit as one statement (`writes::one_statement`).
     const ONE_STATEMENT: bool = true;
+    /// Rows per bulk insert (one round trip each), `$n` placeholders.
+    const BULK: (usize, bool) = (crate::writes::BULK_ROWS, true);
     const MIGRATIONS: &[crate::migrate::Migration] = crate::migrate::POSTGRES;
     /// The database server's clock (not the transaction's start), in milliseconds.
     const DB_NOW_MS: &str = "select cast(extract(epoch from clock_timestamp()) * 1000 as bigint)";
@@ -340,6 +346,8 @@ delegate!(Store {
     fn service_step_up(&self, which: StepUpKey) -> R<Option<ServiceStepUpState>>;
     fn courier_client(&self, account: AccountId) -> R<Option<ServiceClientId>>;
     fn delivery(&self, key: DeliveryKey<'_>) -> R<Option<Delivery>>;
+    fn deliveries_by_orders(&self, client: ServiceClientId, orders: &[String]) -> R<Vec<Delivery>>;
+    fn recipients(&self, accounts: &[AccountId]) -> R<Vec<(Account, Vec<Factor>)>>;
     fn deliveries_of(&self, account: AccountId, limit: i64) -> R<Vec<Delivery>>;
     fn release_quotas(&self, prefix: &str) -> R<u64>;
 });

@@ -409,6 +409,11 @@ fn outbox_row(r: &DbRow) -> R<OutboxMessage> {
     })
 }
 
+/// `$first, $first+1, …` for `n` values.
+fn placeholders(first: usize, n: usize) -> String {
+    (first..first + n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
+}
+
 /// Binds arguments in order.
 fn bind_all<'q>(mut q: sqlx::query::Query<'q, DB, <DB as sqlx::Database>::Arguments>, args: &[Arg]) -> sqlx::query::Query<'q, DB, <DB as sqlx::Database>::Arguments> {
     for a in args {
@@ -438,6 +443,15 @@ fn probe_pad() -> Vec<u8> {
 
 /// Applies one write; `Ok(false)` when a guarded statement changed nothing.
 async fn apply(tx: &mut Tx, w: &Write) -> Result<bool, sqlx::Error> {
+    if let Some(bulk) = crate::writes::bulk_statements(w, BULK) {
+        for s in bulk {
+            let n = bind_all(sqlx::query(sqlx::AssertSqlSafe(s.sql)), &s.args).execute(&mut **tx).await?.rows_affected();
+            if n < s.rows {
+                return Ok(false);
+            }
+        }
+        return Ok(true);
+    }
     for s in statements(w) {
         let n = bind_all(sqlx::query(s.sql), &s.args).execute(&mut **tx).await?.rows_affected();
         if s.guarded && n == 0 {
@@ -813,6 +827,42 @@ impl ninsho_domain::ports::Store for Store {
         }
         .map_err(db_err)?;
         r.as_ref().map(delivery_row).transpose()
+    }
+
+    async fn deliveries_by_orders(&self, client: ServiceClientId, orders: &[String]) -> R<Vec<Delivery>> {
+        let mut out = Vec::new();
+        for chunk in orders.chunks(crate::writes::BULK_ROWS) {
+            let sql = format!("select * from deliveries where client_id = $1 and order_id in ({})", placeholders(2, chunk.len()));
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(client.0);
+            for o in chunk {
+                q = q.bind(o.as_str());
+            }
+            for r in q.fetch_all(&self.read).await.map_err(db_err)? {
+                out.push(delivery_row(&r)?);
+            }
+        }
+        Ok(out)
+    }
+
+    async fn recipients(&self, accounts: &[AccountId]) -> R<Vec<(Account, Vec<Factor>)>> {
+        let mut out = Vec::new();
+        for chunk in accounts.chunks(crate::writes::BULK_ROWS) {
+            let list = placeholders(1, chunk.len());
+            let bind = |sql: String| chunk.iter().fold(sqlx::query(sqlx::AssertSqlSafe(sql)), |q, a| q.bind(a.0));
+            let rows = bind(format!("select * from accounts where id in ({list})")).fetch_all(&self.read).await.map_err(db_err)?;
+            let phones = bind(format!("select * from factors where kind = 'phone' and account_id in ({list})")).fetch_all(&self.read).await.map_err(db_err)?;
+            let mut factors: std::collections::HashMap<AccountId, Vec<Factor>> = std::collections::HashMap::new();
+            for r in &phones {
+                let f = factor_row(r, "")?;
+                factors.entry(f.account_id).or_default().push(f);
+            }
+            for r in &rows {
+                let a = account_row(r, "")?;
+                let f = factors.remove(&a.id).unwrap_or_default();
+                out.push((a, f));
+            }
+        }
+        Ok(out)
     }
 
     async fn deliveries_of(&self, account: AccountId, limit: i64) -> R<Vec<Delivery>> {

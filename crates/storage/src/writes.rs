@@ -317,6 +317,8 @@ pub(crate) fn statements(w: &Write) -> Vec<Stmt> {
             v.extend(always("update webhook_deliveries set status = 'dropped', lease_until = null where endpoint_id = $1 and status = 'pending'", args![id.0]));
             v
         }
+        // Dynamic statements of many rows each: `bulk_statements`.
+        Write::InsertShipments(_) => vec![],
         Write::DecideResetRequest { id, status, reason, reviewer, now } => guarded(
             "update reset_requests set status = $2, reason = $3, reviewer = $4, decided_at = $5, document = null where id = $1 and status = 'pending'",
             args![id.0, status.as_str(), reason.as_str(), reviewer.as_str(), now.0],
@@ -341,6 +343,89 @@ fn webhook_fan_out(e: &ninsho_domain::ports::Event) -> Vec<Stmt> {
             )
         })
         .collect()
+}
+
+/// Values per read of many keys (`in (…)`), and the most rows per bulk statement: well
+/// under SQLite's 32,766 and PostgreSQL's 65,535 arguments at 18 columns.
+pub(crate) const BULK_ROWS: usize = 500;
+
+/// One statement of a bulk write: its text is built from the number of rows.
+#[derive(Debug)]
+pub(crate) struct BulkStmt {
+    pub sql: String,
+    pub args: Vec<Arg>,
+    /// Rows it must insert; fewer refuses the list (`CommitError::Guard`).
+    pub rows: u64,
+}
+
+/// `insert into {head} values ($1, …), (…)` for `rows` rows of `cols` columns each;
+/// with `?` in place of `$n` when not `numbered`.
+fn values_sql(head: &str, cols: usize, rows: usize, numbered: bool) -> String {
+    let mut sql = format!("insert into {head} values ");
+    for r in 0..rows {
+        sql.push_str(if r == 0 { "(" } else { ", (" });
+        for c in 0..cols {
+            if c > 0 {
+                sql.push_str(", ");
+            }
+            if numbered {
+                sql.push('$');
+                sql.push_str(&(r * cols + c + 1).to_string());
+            } else {
+                sql.push('?');
+            }
+        }
+        sql.push(')');
+    }
+    sql
+}
+
+/// Rows of one table, `per` to a statement.
+fn bulk_rows(out: &mut Vec<BulkStmt>, (per, numbered): (usize, bool), head: &str, cols: usize, rows: Vec<Vec<Arg>>) {
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let chunk: Vec<Vec<Arg>> = rows.by_ref().take(per.clamp(1, BULK_ROWS)).collect();
+        debug_assert!(chunk.iter().all(|r| r.len() == cols));
+        out.push(BulkStmt { sql: values_sql(head, cols, chunk.len(), numbered), rows: chunk.len() as u64, args: chunk.into_iter().flatten().collect() });
+    }
+}
+
+/// F-DLV-6: the statements of a bulk write, in an order the references allow (a
+/// delivery names its challenge); `None` for every other write. Each delivery's code
+/// rows are those the single registration writes, with the code set at insertion;
+/// `per` is the dialect's rows to a statement and whether its placeholders are numbered
+/// (`BULK`).
+pub(crate) fn bulk_statements(w: &Write, per: (usize, bool)) -> Option<Vec<BulkStmt>> {
+    let ms = |t: Option<ninsho_domain::types::UnixMillis>| t.map(|t| t.0);
+    let Write::InsertShipments(items) = w else { return None };
+    let (mut challenges, mut outbox, mut deliveries, mut events) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let mut fan_out = Vec::new();
+    for item in items {
+        let d = &item.delivery;
+        if let Some(code) = &item.code {
+            let ch = &code.challenge;
+            challenges.push(args![ch.id.0, ch.account_id.0, ch.purpose.as_str(), ch.factor_id.map(|f| f.0), ch.code_hash.clone(), ms(ch.code_expires_at), ch.created_at.0,
+                ch.expires_at.0, ch.attempts, ms(ch.consumed_at), ms(ch.cancelled_at), ch.session_id.map(|s| s.0), ch.ip.clone(), ch.user_agent.clone(),
+                ch.device_name.clone(), ch.new_email.as_ref().map(|e| e.as_str()), ch.code_message.map(|m| m.0)]);
+            let m = &code.message;
+            outbox.push(args![m.id.0, m.account_id.map(|a| a.0), m.template.as_str(), m.channel.as_str(), m.destination.as_str(), m.locale.as_str(), m.payload.as_slice(),
+                m.created_at.0, m.quota_keys.join("\n"), "pending", 0i64, m.created_at.0, m.challenge.map(|c| c.0)]);
+            let e = &code.event;
+            events.push(args![e.id.0, e.account_id.map(|a| a.0), e.at.0, e.kind.as_str(), e.ip.clone(), e.user_agent.clone(), e.device_hash.clone(), e.detail.as_str(), e.unfamiliar]);
+            fan_out.extend(webhook_fan_out(e));
+        }
+        deliveries.push(args![d.id.0, d.client_id.0, d.order_id.as_str(), d.account_id.0, d.amount.minor, d.amount.currency.code(), d.categories.join(" "), d.country.as_str(),
+            d.time_zone.as_str(), d.carrier.as_str(), d.tracking_id.as_str(), d.delivery_date.to_string(), d.address_changed_days_ago,
+            d.rules.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(" "), d.status.as_str(), d.challenge_id.map(|c| c.0), d.code_sealed.clone(), d.created_at.0]);
+    }
+    let mut out = Vec::new();
+    bulk_rows(&mut out, per, "challenges (id, account_id, purpose, factor_id, code_hash, code_expires_at, created_at, expires_at, attempts, consumed_at, cancelled_at, session_id, ip, user_agent, device_name, new_email, code_message_id)", 17, challenges);
+    bulk_rows(&mut out, per, "outbox (id, account_id, template, channel, destination, locale, payload, created_at, quota_keys, status, attempts, next_attempt_at, challenge_id)", 13, outbox);
+    bulk_rows(&mut out, per, "deliveries (id, client_id, order_id, account_id, amount_minor, currency, categories, country, time_zone, carrier, tracking_id, delivery_date, address_changed_days_ago, rules, status, challenge_id, code_sealed, created_at)", 18, deliveries);
+    bulk_rows(&mut out, per, "events (id, account_id, at, kind, ip, user_agent, device_hash, detail, unfamiliar)", 9, events);
+    // An event some endpoint hears (none hears a code sent today) keeps its own statements.
+    out.extend(fan_out.into_iter().map(|s| BulkStmt { sql: s.sql.to_string(), args: s.args, rows: 0 }));
+    Some(out)
 }
 
 /// Scopes are stored as their names, space-separated (as OAuth writes them).

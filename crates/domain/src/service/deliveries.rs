@@ -55,7 +55,7 @@ pub struct DeliveryView {
     pub valid_until: Option<UnixMillis>,
 }
 
-fn code_aad(id: DeliveryId) -> String {
+pub(super) fn code_aad(id: DeliveryId) -> String {
     format!("deliveries|{id}|code")
 }
 
@@ -65,7 +65,7 @@ fn text_ok(what: &'static str, field: &'static str, s: &str) -> Result<()> {
 }
 
 impl<S: Store> Services<S> {
-    fn delivery_code_hash(&self, challenge: ChallengeId, code: &str) -> Vec<u8> {
+    pub(super) fn delivery_code_hash(&self, challenge: ChallengeId, code: &str) -> Vec<u8> {
         self.keys.hash_delivery_code(challenge.0.as_bytes(), code)
     }
 
@@ -74,25 +74,7 @@ impl<S: Store> Services<S> {
     pub async fn register_shipment(&self, client: &ServiceClient, s: Shipment) -> Result<Registered> {
         client.require(Scope::DeliveriesWrite)?;
         let rules = &self.policy.deliveries;
-        text_ok("delivery.order_id_invalid", "order_id", &s.order_id)?;
-        text_ok("delivery.tracking_id_invalid", "tracking_id", &s.tracking_id)?;
-        text_ok("delivery.carrier_invalid", "carrier", &s.carrier)?;
-        if s.categories.is_empty() || s.categories.len() > 50 {
-            return Err(Error::invalid("delivery.categories_invalid", "categories", "1 to 50 categories"));
-        }
-        if let Some((i, c)) = s.categories.iter().enumerate().find(|(_, c)| !rules.known_category(c)) {
-            return Err(Error::invalid("delivery.category_unknown", "categories", format!("category {i} ({}) is not one of: {}", c.chars().take(40).collect::<String>(), rules.categories.join(", "))));
-        }
-        if s.country.len() != 2 || !s.country.chars().all(|c| c.is_ascii_uppercase()) {
-            return Err(Error::invalid("delivery.country_invalid", "destination.country", "an ISO 3166 two-letter country code such as JP"));
-        }
-        if s.address_changed_days_ago.is_some_and(|d| d < 0) {
-            return Err(Error::invalid("delivery.address_changed_invalid", "address_changed_days_ago", "a number of days, 0 or more"));
-        }
-        let valid_until = delivery_day_end(s.delivery_date, &s.time_zone).ok_or_else(|| Error::invalid("delivery.date_invalid", "delivery_date", "a date the destination's calendar has"))?;
-        if valid_until <= self.now() {
-            return Err(Error::invalid("delivery.date_past", "delivery_date", "the delivery day is over"));
-        }
+        let valid_until = self.check_shipment(&s)?;
         // The same order again: the same delivery, rescheduled if its date moved.
         if let Some(d) = self.store.delivery(DeliveryKey::Order { client: client.id, order_id: &s.order_id }).await? {
             return self.same_order(d, s, valid_until).await;
@@ -136,6 +118,31 @@ impl<S: Store> Services<S> {
         Ok(Registered { delivery, created: true, valid_until: Some(valid_until), sent: Some(sent) })
     }
 
+    /// A shipment's own checks, before any read; the end of its delivery day.
+    pub(super) fn check_shipment(&self, s: &Shipment) -> Result<UnixMillis> {
+        let rules = &self.policy.deliveries;
+        text_ok("delivery.order_id_invalid", "order_id", &s.order_id)?;
+        text_ok("delivery.tracking_id_invalid", "tracking_id", &s.tracking_id)?;
+        text_ok("delivery.carrier_invalid", "carrier", &s.carrier)?;
+        if s.categories.is_empty() || s.categories.len() > 50 {
+            return Err(Error::invalid("delivery.categories_invalid", "categories", "1 to 50 categories"));
+        }
+        if let Some((i, c)) = s.categories.iter().enumerate().find(|(_, c)| !rules.known_category(c)) {
+            return Err(Error::invalid("delivery.category_unknown", "categories", format!("category {i} ({}) is not one of: {}", c.chars().take(40).collect::<String>(), rules.categories.join(", "))));
+        }
+        if s.country.len() != 2 || !s.country.chars().all(|c| c.is_ascii_uppercase()) {
+            return Err(Error::invalid("delivery.country_invalid", "destination.country", "an ISO 3166 two-letter country code such as JP"));
+        }
+        if s.address_changed_days_ago.is_some_and(|d| d < 0) {
+            return Err(Error::invalid("delivery.address_changed_invalid", "address_changed_days_ago", "a number of days, 0 or more"));
+        }
+        let valid_until = delivery_day_end(s.delivery_date, &s.time_zone).ok_or_else(|| Error::invalid("delivery.date_invalid", "delivery_date", "a date the destination's calendar has"))?;
+        if valid_until <= self.now() {
+            return Err(Error::invalid("delivery.date_past", "delivery_date", "the delivery day is over"));
+        }
+        Ok(valid_until)
+    }
+
     async fn commit_new_delivery(&self, writes: Vec<Write>) -> Result<()> {
         self.commit(writes).await.map_err(|e| match e {
             Error::Conflict { .. } => Error::conflict("delivery.tracking_taken", "another delivery has this tracking id"),
@@ -145,14 +152,20 @@ impl<S: Store> Services<S> {
 
     /// F-DLV-2: SMS to the account's verified mobile, else its e-mail address.
     async fn delivery_destination(&self, account: &Account) -> Result<(Channel, String)> {
-        let factors = self.store.factors(account.id).await?;
-        let phone = factors.iter().find(|f| f.kind == FactorKind::Phone && f.verified_at.is_some() && f.disabled_at.is_none() && f.channel != Some(Channel::Voice));
-        Ok(match phone.and_then(|f| f.phone.as_ref()) {
-            Some(p) => (Channel::Sms, p.as_str().to_string()),
-            None => (Channel::Email, account.email.as_str().to_string()),
-        })
+        Ok(delivery_destination_of(account, &self.store.factors(account.id).await?))
     }
+}
 
+/// Where an account's delivery codes go, given its methods.
+pub(super) fn delivery_destination_of(account: &Account, factors: &[Factor]) -> (Channel, String) {
+    let phone = factors.iter().find(|f| f.kind == FactorKind::Phone && f.verified_at.is_some() && f.disabled_at.is_none() && f.channel != Some(Channel::Voice));
+    match phone.and_then(|f| f.phone.as_ref()) {
+        Some(p) => (Channel::Sms, p.as_str().to_string()),
+        None => (Channel::Email, account.email.as_str().to_string()),
+    }
+}
+
+impl<S: Store> Services<S> {
     /// A fresh code for the delivery's challenge, after `prefix`: its hash in the
     /// delivery namespace on the challenge (only the latest counts), its sealed copy for
     /// the shopper's page, its message and event.
@@ -161,15 +174,7 @@ impl<S: Store> Services<S> {
         let now = self.now();
         let code = sent_code::generate()?;
         let sealed = self.keys.seal(&code_aad(d.id), code.as_bytes())?;
-        let intent = Intent::new(Template::DeliveryCode, channel, to.clone(), account.locale)
-            .account(account.id)
-            .challenge(challenge)
-            .var("code", code.as_str())
-            .var("issuer", &self.policy.issuer)
-            .var("origin_host", &self.policy.origin_host)
-            .var("deny_url", self.deny_link(challenge))
-            .valid_for((until.0 - now.0).div_euclid(1000));
-        let message = intent.into_write(&self.keys, now)?;
+        let message = self.delivery_code_message(account, channel, &to, challenge, &code, until, now)?;
         let Write::InsertOutbox(m) = &message else { return Err(Error::internal("an intent is an outbox row")) };
         let message_id = m.id;
         let mut writes = prefix;
@@ -181,7 +186,21 @@ impl<S: Store> Services<S> {
         Ok((writes, sealed, super::SentVia { channel, to: masked, state: super::DeliveryState::Queued }))
     }
 
-    async fn same_order(&self, d: Delivery, s: Shipment, valid_until: UnixMillis) -> Result<Registered> {
+    /// The code's message, sealed: in the account's language, valid to the day's end.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn delivery_code_message(&self, account: &Account, channel: Channel, to: &str, challenge: ChallengeId, code: &str, until: UnixMillis, now: UnixMillis) -> Result<Write> {
+        Intent::new(Template::DeliveryCode, channel, to, account.locale)
+            .account(account.id)
+            .challenge(challenge)
+            .var("code", code)
+            .var("issuer", &self.policy.issuer)
+            .var("origin_host", &self.policy.origin_host)
+            .var("deny_url", self.deny_link(challenge))
+            .valid_for((until.0 - now.0).div_euclid(1000))
+            .into_write(&self.keys, now)
+    }
+
+    pub(super) async fn same_order(&self, d: Delivery, s: Shipment, valid_until: UnixMillis) -> Result<Registered> {
         let same = d.account_id == s.account && d.amount == s.amount && d.categories == s.categories && d.country == s.country && d.tracking_id == s.tracking_id && d.carrier == s.carrier;
         if !same {
             return Err(Error::conflict("delivery.order_changed", "this order id was registered with other details; only the delivery date may change"));

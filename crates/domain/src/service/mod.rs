@@ -20,6 +20,7 @@ mod recovery;
 mod reset;
 mod signin;
 mod signup;
+mod shipments_batch;
 mod step_ups;
 mod views;
 mod webhooks;
@@ -37,6 +38,7 @@ pub use recovery::*;
 pub use reset::*;
 pub use signin::*;
 pub use signup::*;
+pub use shipments_batch::*;
 pub use step_ups::*;
 pub use views::*;
 

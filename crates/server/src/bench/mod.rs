@@ -4,6 +4,7 @@
 //! and fails (non-zero exit) only when an answer did not do what was asked — those are
 //! counted apart and never in a rate.
 
+pub mod import;
 pub mod row;
 pub mod workload;
 
@@ -36,6 +37,12 @@ pub struct BenchArgs {
     /// Leave the PostgreSQL scratch database in place (to inspect plans afterwards).
     #[arg(long)]
     keep_database: bool,
+    /// Shipments the bulk-import row registers, all needing a code (F-DLV-6).
+    #[arg(long, default_value_t = 20_000)]
+    shipments: usize,
+    /// Only the bulk-import row (e.g. with --shipments 1000000).
+    #[arg(long)]
+    import_only: bool,
 }
 
 /// The bench sends thousands of codes to a handful of accounts, and tries thousands of
@@ -70,6 +77,7 @@ const RATIOS: &[Ratio] = &[
     Ratio { name: "session introspection / health", num: RowKind::Introspect, den: RowKind::Health, note: "target >= 0.5" },
     Ratio { name: "step-up start / health", num: RowKind::StepUpStart, den: RowKind::Health, note: "" },
     Ratio { name: "step-up start / code issuance", num: RowKind::StepUpStart, den: RowKind::CodeIssue, note: "the step-up's own cost" },
+    Ratio { name: "handover at the door / health", num: RowKind::Handover, den: RowKind::Health, note: "" },
     Ratio { name: "chained / plain event writes", num: RowKind::ChainedEvent, den: RowKind::PlainEvent, note: "the chain's cost (F-OPS-6)" },
 ];
 
@@ -171,7 +179,8 @@ pub async fn run(a: BenchArgs, base: &Config) -> anyhow::Result<()> {
         // measurement back to back, and the median of the rounds is reported.
         let mut rounds = Vec::new();
         let mut error = None;
-        for _ in 0..a.rounds.max(1) {
+        let rounds_wanted = if a.import_only { 0 } else { a.rounds.max(1) };
+        for _ in 0..rounds_wanted {
             match measure(&running, &work).await {
                 Ok(r) => rounds.push(r),
                 Err(e) => {
@@ -180,6 +189,8 @@ pub async fn run(a: BenchArgs, base: &Config) -> anyhow::Result<()> {
                 }
             }
         }
+        // Last: its held messages are never sent, and the scratch database goes.
+        let imported = if error.is_none() && a.shipments > 0 { Some(import::measure_import(&running, a.shipments, work.concurrency).await) } else { None };
         running.shutdown().await;
         let _ = std::fs::remove_dir_all(&dir);
         if let Some((_, pool, name)) = pg {
@@ -192,8 +203,20 @@ pub async fn run(a: BenchArgs, base: &Config) -> anyhow::Result<()> {
         if let Some(e) = error {
             return Err(e);
         }
-        print!("{}", summary(label, &rounds));
-        verdicts.push(verdict(label, &rounds));
+        if !rounds.is_empty() {
+            print!("{}", summary(label, &rounds));
+            verdicts.push(verdict(label, &rounds));
+        }
+        match imported {
+            Some(Ok(f)) => {
+                println!("{}", f.line(label));
+                if f.failed > 0 {
+                    verdicts.push(Err(anyhow::anyhow!("[{label}] bulk import: {} failed", f.failed)));
+                }
+            }
+            Some(Err(e)) => return Err(e),
+            None => {}
+        }
     }
     let failures: Vec<String> = verdicts.into_iter().filter_map(|v| v.err().map(|e| e.to_string())).collect();
     if failures.is_empty() {

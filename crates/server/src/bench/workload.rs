@@ -64,10 +64,11 @@ pub enum RowKind {
     StepUpStart,
     PlainEvent,
     ChainedEvent,
+    Handover,
 }
 
 impl RowKind {
-    pub const ALL: [RowKind; 14] = [
+    pub const ALL: [RowKind; 15] = [
         RowKind::RawArgon,
         RowKind::SignIn,
         RowKind::UnknownSignIn,
@@ -82,6 +83,7 @@ impl RowKind {
         RowKind::StepUpStart,
         RowKind::PlainEvent,
         RowKind::ChainedEvent,
+        RowKind::Handover,
     ];
 
     pub fn label(self) -> &'static str {
@@ -100,6 +102,7 @@ impl RowKind {
             RowKind::StepUpStart => "step-ups started by a service over HTTP (F-INT-3)",
             RowKind::PlainEvent => "event writes without the chain (until committed)",
             RowKind::ChainedEvent => "event writes on the chain (F-OPS-6, until chained)",
+            RowKind::Handover => "handovers at the door over HTTP (F-DLV-3)",
         }
     }
 }
@@ -400,6 +403,8 @@ pub async fn measure(running: &Running, work: &Workload) -> anyhow::Result<Round
     .await;
     rows.push((RowKind::StepUpStart, step_ups));
 
+    rows.push((RowKind::Handover, handovers(&svc, &http, &base, acct_id, n, c).await?));
+
     let capacity = rows.iter().find(|(k, _)| *k == RowKind::RawArgon).map(|(_, t)| t.per_sec()).unwrap_or(0.0);
     let overload = overload(&http, &base, acct.email.as_str(), (8.0 * capacity).min(work.overload_max_rate), work.overload_secs).await;
 
@@ -411,6 +416,62 @@ pub async fn measure(running: &Running, work: &Workload) -> anyhow::Result<Round
     }
 
     Ok(Round { rows, overload })
+}
+
+/// F-DLV-3: a carrier's system tells the code at the door; each delivery is handed
+/// over once (the code's hash is set as a registration sets it).
+async fn handovers(svc: &ninsho_domain::Services<ninsho_storage::Db>, http: &reqwest::Client, base: &str, account: AccountId, n: usize, c: usize) -> anyhow::Result<Tally> {
+    use ninsho_domain::ports::{Delivery, DeliveryStatus};
+    let now = svc.clock.now();
+    let (shop, _) = svc.add_service_client(&format!("bench-{}", uuid::Uuid::new_v4().simple()), &[Scope::DeliveriesWrite], 6_000_000).await.map_err(store_err)?;
+    let (_, secret) = svc.add_service_client(&format!("bench-{}", uuid::Uuid::new_v4().simple()), &[Scope::DeliveriesVerify], 6_000_000).await.map_err(store_err)?;
+    let until = now.plus_secs(86_400);
+    let amount = ninsho_domain::money::Money::parse("150000", ninsho_domain::money::Currency::Jpy).map_err(store_err)?;
+    let zone = ninsho_domain::zone::TimeZoneName::parse("Asia/Tokyo").map_err(store_err)?;
+    let date = jiff::tz::TimeZone::UTC.to_datetime(jiff::Timestamp::now()).date().tomorrow().map_err(store_err)?;
+    let mut tracking = Vec::with_capacity(n);
+    let mut writes = Vec::new();
+    for i in 0..n {
+        let cid = ChallengeId::new();
+        let t = format!("BENCH-{}-{i}", uuid::Uuid::new_v4().simple());
+        writes.push(Write::InsertChallenge(Challenge {
+            code_hash: Some(svc.keys.hash_delivery_code(cid.0.as_bytes(), "123456")),
+            code_expires_at: Some(until),
+            ..Challenge::open(cid, account, Purpose::Delivery, now, until)
+        }));
+        writes.push(Write::InsertDelivery(Delivery {
+            id: DeliveryId::new(),
+            client_id: shop.id,
+            order_id: t.clone(),
+            account_id: account,
+            amount,
+            categories: vec!["general".into()],
+            country: "JP".into(),
+            time_zone: zone.clone(),
+            carrier: "bench".into(),
+            tracking_id: t.clone(),
+            delivery_date: date,
+            address_changed_days_ago: None,
+            rules: vec![ninsho_domain::delivery_rules::Rule::Amount],
+            status: DeliveryStatus::Pending,
+            challenge_id: Some(cid),
+            code_sealed: None,
+            courier_id: None,
+            handed_over_at: None,
+            created_at: now,
+        }));
+        tracking.push(t);
+    }
+    svc.store.commit(writes).await.map_err(store_err)?;
+    let (h, b, auth, tracking) = (http.clone(), base.to_string(), format!("Bearer {}", secrecy::ExposeSecret::expose_secret(&secret)), Arc::new(tracking));
+    Ok(row::run(n, c, move |i| {
+        let (h, b, auth, t) = (h.clone(), b.clone(), auth.clone(), tracking[i].clone());
+        async move {
+            let r = h.post(format!("{b}/api/v1/service/deliveries/{t}/handover")).header("authorization", auth).json(&json!({"code": "123456", "courier_id": "bench-driver"})).send().await;
+            expect_json(r, 200, "handed over", |v| v["status"] == "handed_over").await
+        }
+    })
+    .await)
 }
 
 /// Sign-ins of one account at `rate` a second for `secs` seconds, open loop.

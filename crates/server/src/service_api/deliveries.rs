@@ -22,33 +22,33 @@ use crate::app::AppState;
 #[serde(deny_unknown_fields)]
 pub struct Destination {
     /// ISO 3166 two-letter code.
-    country: String,
+    pub(crate) country: String,
     /// IANA name, e.g. Asia/Tokyo: the delivery day ends at midnight there.
-    time_zone: String,
+    pub(crate) time_zone: String,
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ShipmentBody {
-    order_id: String,
-    sub: String,
-    amount: Value,
-    currency: String,
-    categories: Vec<String>,
-    destination: Destination,
-    carrier: String,
-    tracking_id: String,
+    pub(crate) order_id: String,
+    pub(crate) sub: String,
+    pub(crate) amount: Value,
+    pub(crate) currency: String,
+    pub(crate) categories: Vec<String>,
+    pub(crate) destination: Destination,
+    pub(crate) carrier: String,
+    pub(crate) tracking_id: String,
     /// YYYY-MM-DD in the destination's calendar.
-    delivery_date: String,
+    pub(crate) delivery_date: String,
     #[serde(default, deserialize_with = "crate::api::extract::no_null")]
-    address_changed_days_ago: Option<i64>,
+    pub(crate) address_changed_days_ago: Option<i64>,
 }
 
 fn secs(ms: UnixMillis) -> i64 {
     ms.0.div_euclid(1000)
 }
 
-fn shipment_of(b: ShipmentBody) -> Result<Shipment, Error> {
+pub(crate) fn shipment_of(b: ShipmentBody) -> Result<Shipment, Error> {
     let fields = super::money::Fields { amount: "amount", currency: "currency", amount_code: "delivery.amount_invalid", currency_code: "delivery.currency_invalid" };
     let amount = super::money::parse(Some(&b.amount), Some(&b.currency), &fields)?;
     let time_zone = TimeZoneName::parse(&b.destination.time_zone).map_err(|_| Error::invalid("delivery.time_zone_invalid", "destination.time_zone", "a time zone of the IANA database, e.g. Asia/Tokyo"))?;
@@ -94,6 +94,67 @@ pub async fn register(State(s): State<AppState>, caller: Caller, Json(b): Json<S
     body["sent"] = json!(r.sent);
     let status = if r.created { StatusCode::CREATED } else { StatusCode::OK };
     Ok((status, axum::Json(body)).into_response())
+}
+
+/// A full batch of long items fits: about a kibibyte per shipment.
+pub const BATCH_BODY_BYTES: usize = ninsho_domain::service::BATCH_MAX * 1024 + 16 * 1024;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BatchBody {
+    /// Each item as the single call takes it; each is read on its own, so a malformed
+    /// item is refused alone.
+    shipments: Vec<Value>,
+}
+
+/// One item's answer: `issued` (a code is required and exists: just sent, or earlier
+/// for a known order), `not_required`, or `refused` with the problem's code and field.
+fn batch_item(index: usize, r: Result<ninsho_domain::service::Registered, Error>) -> Value {
+    match r {
+        Ok(r) => {
+            let outcome = if r.delivery.challenge_id.is_some() { "issued" } else { "not_required" };
+            let mut delivery = delivery_json(&DeliveryView { valid_until: r.valid_until, code: None, delivery: r.delivery });
+            delivery["sent"] = json!(r.sent);
+            json!({"index": index, "outcome": outcome, "created": r.created, "delivery": delivery})
+        }
+        Err(e) => refused(index, &e),
+    }
+}
+
+fn refused(index: usize, e: &Error) -> Value {
+    let field = match e {
+        Error::Invalid { field, .. } => Some(*field),
+        _ => None,
+    };
+    json!({"index": index, "outcome": "refused", "code": e.code(), "field": field, "detail": e.to_string()})
+}
+
+/// F-DLV-6: up to `BATCH_MAX` shipments in one call, one answer per item in order.
+pub async fn register_batch(State(s): State<AppState>, caller: Caller, Json(b): Json<BatchBody>) -> ApiResult<Response> {
+    caller.0.require(ninsho_domain::types::Scope::DeliveriesWrite)?;
+    let max = ninsho_domain::service::BATCH_MAX;
+    if b.shipments.is_empty() || b.shipments.len() > max {
+        return Err(Error::invalid("delivery.batch_size", "shipments", format!("1 to {max} shipments")).into());
+    }
+    let mut answers: Vec<Option<Value>> = vec![None; b.shipments.len()];
+    let (mut items, mut at) = (Vec::new(), Vec::new());
+    for (i, v) in b.shipments.into_iter().enumerate() {
+        match serde_json::from_value::<ShipmentBody>(v) {
+            Ok(body) => {
+                items.push(shipment_of(body));
+                at.push(i);
+            }
+            Err(e) => answers[i] = Some(json!({"index": i, "outcome": "refused", "code": "request.invalid_fields", "field": null, "detail": e.to_string()})),
+        }
+    }
+    let results = s.services.register_shipments(&caller.0, items).await?;
+    for (i, r) in at.into_iter().zip(results) {
+        answers[i] = Some(batch_item(i, r));
+    }
+    let results: Vec<Value> = answers.into_iter().flatten().collect();
+    let count = |o: &str| results.iter().filter(|r| r["outcome"] == o).count();
+    let body = json!({"issued": count("issued"), "not_required": count("not_required"), "refused": count("refused"), "results": results});
+    Ok(axum::Json(body).into_response())
 }
 
 pub async fn status(State(s): State<AppState>, caller: Caller, Path(tracking): Path<String>) -> ApiResult<Response> {

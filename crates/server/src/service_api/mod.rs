@@ -6,7 +6,7 @@
 //! kinds of secret, hashed with different keys.
 
 mod auth;
-mod deliveries;
+pub(crate) mod deliveries;
 mod money;
 mod sessions;
 mod step_ups;
@@ -24,6 +24,10 @@ pub fn routes() -> Router<AppState> {
         .route("/step-ups", post(step_ups::start))
         .route("/step-ups/{id}", get(step_ups::status))
         .route("/deliveries", post(deliveries::register))
+        .route(
+            "/deliveries/batch",
+            post(deliveries::register_batch).layer::<_, std::convert::Infallible>(axum::extract::DefaultBodyLimit::max(deliveries::BATCH_BODY_BYTES)),
+        )
         .route("/deliveries/{tracking}", get(deliveries::status))
         .route("/deliveries/{tracking}/resend", post(deliveries::resend))
         .route("/deliveries/{tracking}/handover", post(deliveries::handover))

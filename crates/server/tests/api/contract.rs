@@ -396,9 +396,14 @@ async fn f_ops_4_every_success_answer_fits_its_documented_schema() {
     let before = app.inbox_count("+819012345678").await;
     let shipment = json!({"order_id": "A-1", "sub": sub, "amount": "150000", "currency": "JPY", "categories": ["general"],
         "destination": {"country": "JP", "time_zone": "Asia/Tokyo"}, "carrier": "yamato", "tracking_id": "T-1", "delivery_date": day});
-    let registered = as_shop(reqwest::Method::POST, "/api/v1/service/deliveries".into(), Some(shipment)).await;
+    let registered = as_shop(reqwest::Method::POST, "/api/v1/service/deliveries".into(), Some(shipment.clone())).await;
     assert_eq!(registered.status, 201, "{:?}", registered.body);
     check("post", "/api/v1/service/deliveries", &registered);
+    let mut other = shipment.clone();
+    (other["order_id"], other["tracking_id"], other["categories"]) = (json!("A-2"), json!("T-2"), json!(["books"]));
+    let batch = as_shop(reqwest::Method::POST, "/api/v1/service/deliveries/batch".into(), Some(json!({"shipments": [shipment, other, {"order_id": "A-3"}]}))).await;
+    assert_eq!((batch.status, batch.body["results"][0]["created"].as_bool(), batch.body["refused"].as_u64()), (200, Some(false), Some(1)), "{:?}", batch.body);
+    check("post", "/api/v1/service/deliveries/batch", &batch);
     check("get", "/api/v1/service/deliveries/{tracking}", &as_shop(reqwest::Method::GET, "/api/v1/service/deliveries/T-1".into(), None).await);
     check("post", "/api/v1/service/deliveries/{tracking}/resend", &as_shop(reqwest::Method::POST, "/api/v1/service/deliveries/T-1/resend".into(), None).await);
     let code = app.code_after("+819012345678", before + 1).await;

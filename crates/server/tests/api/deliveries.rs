@@ -394,3 +394,147 @@ async fn step_up_password_as(app: &TestApp, token: &str, password: &str) {
     assert_eq!(r.status, 200, "{:?}", r.body);
     approve_setup(&app.http, &app.url, token).await;
 }
+
+/// F-DLV-6: a batch answers each item as the single call would, in order; the new
+/// orders commit together, a refused item stops no other, and the same batch again is
+/// the same deliveries with nothing sent twice. When a unique id refuses the bulk
+/// write, every item is registered on its own and nothing is left half written.
+#[tokio::test]
+async fn f_dlv_6_a_batch_answers_each_item_and_never_leaves_an_item_half_written() {
+    const BATCH: &str = "/api/v1/service/deliveries/batch";
+    for b in backends().await {
+        let app = spawn_app(b).await;
+        let acct = two_sv_account(&app).await;
+        let sub = sub_of(&app, &acct.token).await;
+        let shop = client(&app, &[Scope::DeliveriesWrite]).await;
+        let carrier = client(&app, &[Scope::DeliveriesVerify]).await;
+        let day = tomorrow();
+
+        let coded = shipment(&sub, "150000", &["general"], &day);
+        let mut malformed = shipment(&sub, "150000", &["general"], &day);
+        malformed.as_object_mut().unwrap().remove("order_id");
+        let items = json!([
+            coded,
+            shipment(&sub, "5000", &["general"], &day),
+            shipment(&sub, "5000", &["spaceships"], &day),
+            malformed,
+            shipment(&uuid::Uuid::new_v4().to_string(), "150000", &["general"], &day),
+            coded,
+        ]);
+        let before = app.inbox_count(PHONE).await;
+        let r = app.call("POST", BATCH, Some(&shop), Some(json!({"shipments": items}))).await;
+        assert_eq!(r.status, 200, "{b:?}: {:?}", r.body);
+        let res = r.body["results"].as_array().unwrap().clone();
+        let outcome = |i: usize| (res[i]["index"].as_u64(), res[i]["outcome"].as_str().unwrap().to_string(), res[i]["code"].as_str().map(str::to_string), res[i]["field"].as_str().map(str::to_string));
+        assert_eq!(outcome(0), (Some(0), "issued".into(), None, None), "{:?}", res[0]);
+        assert_eq!(res[0]["delivery"]["sent"]["channel"], "sms");
+        assert_eq!(outcome(1), (Some(1), "not_required".into(), None, None));
+        assert_eq!(outcome(2), (Some(2), "refused".into(), Some("delivery.category_unknown".into()), Some("categories".into())));
+        assert_eq!(outcome(3).1, "refused");
+        assert_eq!(outcome(3).2.as_deref(), Some("request.invalid_fields"));
+        assert_eq!(outcome(4), (Some(4), "refused".into(), Some("account.unknown".into()), Some("sub".into())));
+        // The same order twice in one batch: one delivery, one code.
+        assert_eq!((outcome(5).1.as_str(), &res[5]["created"], &res[5]["delivery"]["id"]), ("issued", &json!(false), &res[0]["delivery"]["id"]), "{:?}", res[5]);
+        assert_eq!((r.body["issued"].as_u64(), r.body["not_required"].as_u64(), r.body["refused"].as_u64()), (Some(2), Some(1), Some(3)));
+        let code = code_in(&app.code_message_after(PHONE, before).await);
+        assert_eq!(app.inbox_count(PHONE).await, before + 1, "one code for one order");
+
+        // The same batch again: the same deliveries, nothing sent.
+        let again = app.call("POST", BATCH, Some(&shop), Some(json!({"shipments": items}))).await;
+        assert_eq!((again.body["results"][0]["delivery"]["id"].clone(), again.body["results"][0]["created"].clone()), (res[0]["delivery"]["id"].clone(), json!(false)), "{:?}", again.body);
+        assert_eq!(again.body["results"][1]["delivery"]["id"], res[1]["delivery"]["id"]);
+        assert_eq!(app.inbox_count(PHONE).await, before + 1);
+
+        // The code of a batch opens the door, once.
+        let t = items[0]["tracking_id"].as_str().unwrap();
+        let door = app.call("POST", &format!("{DELIVERIES}/{t}/handover"), Some(&carrier), Some(json!({"code": code, "courier_id": "courier-6"}))).await;
+        assert_eq!((door.status, door.body["status"].as_str()), (200, Some("handed_over")), "{:?}", door.body);
+
+        // A tracking id already taken refuses the bulk write: each item again on its own;
+        // the good one is registered with one code, the other refused, nothing orphaned.
+        let good = shipment(&sub, "150000", &["general"], &day);
+        let mut taken = shipment(&sub, "150000", &["general"], &day);
+        taken["tracking_id"] = json!(t);
+        let before = app.inbox_count(PHONE).await;
+        let r = app.call("POST", BATCH, Some(&shop), Some(json!({"shipments": [good, taken]}))).await;
+        assert_eq!((r.body["results"][0]["outcome"].as_str(), r.body["results"][1]["code"].as_str()), (Some("issued"), Some("delivery.tracking_taken")), "{:?}", r.body);
+        app.code_message_after(PHONE, before).await;
+        assert_eq!(app.inbox_count(PHONE).await, before + 1, "the code prepared for the refused bulk write was never stored nor sent");
+        let mine = app.call("GET", "/api/v1/deliveries", Some(&acct.token), None).await;
+        assert_eq!(mine.body["deliveries"].as_array().unwrap().len(), 3, "{:?}", mine.body);
+
+        // The batch's own limits and scope.
+        let empty = app.call("POST", BATCH, Some(&shop), Some(json!({"shipments": []}))).await;
+        assert_eq!((empty.status, empty.body["code"].as_str(), empty.body["field"].as_str()), (422, Some("delivery.batch_size"), Some("shipments")));
+        let many: Vec<Value> = (0..1001).map(|_| json!({})).collect();
+        let over = app.call("POST", BATCH, Some(&shop), Some(json!({"shipments": many}))).await;
+        assert_eq!((over.status, over.body["code"].as_str()), (422, Some("delivery.batch_size")), "{:?}", over.body);
+        let r = app.call("POST", BATCH, Some(&carrier), Some(json!({"shipments": [shipment(&sub, "1", &["general"], &day)]}))).await;
+        assert_eq!((r.status, r.body["code"].as_str()), (403, Some("client.scope_missing")));
+    }
+}
+
+/// F-DLV-6: `ninsho admin deliveries import` registers a CSV file's shipments as the
+/// batch call would, says what each line became (refused lines by number and reason),
+/// and exits non-zero on a file it cannot read or a wrong header.
+#[tokio::test]
+async fn f_dlv_6_the_cli_imports_a_csv_file_line_by_line() {
+    for b in backends().await {
+        let app = spawn_app(b).await;
+        let acct = two_sv_account(&app).await;
+        let sub = sub_of(&app, &acct.token).await;
+        let name = format!("shop-{}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
+        app.running.services.add_service_client(&name, &[Scope::DeliveriesWrite], 100).await.unwrap();
+        let data = TempDir::new().unwrap();
+        let day = tomorrow();
+        let (t1, t2, t3) = (tracking(), tracking(), tracking());
+        let o = |n: u32| format!("csv-{}-{n}", &sub[..8]);
+        let csv = format!(
+            "order_id,sub,amount,currency,categories,country,time_zone,carrier,tracking_id,delivery_date,address_changed_days_ago\n\
+             {o1},{sub},150000,JPY,general,JP,Asia/Tokyo,yamato,{t1},{day},\n\
+             {o2},{sub},5000,JPY,books|letter_post,JP,Asia/Tokyo,yamato,{t2},{day},90\n\
+             {o3},{sub},5000,JPY,spaceships;general,JP,Asia/Tokyo,yamato,{t3},{day},\n\
+             {o4},{sub},5000,JPY\n\
+             {o1},{sub},150000,JPY,general,JP,Asia/Tokyo,yamato,{t1},{day},\n",
+            o1 = o(1), o2 = o(2), o3 = o(3), o4 = o(4),
+        );
+        let file = data.path.join("shipments.csv");
+        std::fs::write(&file, csv).unwrap();
+        let run = |args: Vec<String>| {
+            let (url, dir) = (app.db.url.clone(), data.path.clone());
+            async move {
+                tokio::process::Command::new(env!("CARGO_BIN_EXE_ninsho"))
+                    .args(&args)
+                    .args(["--database-url", &url, "--data-dir"])
+                    .arg(&dir)
+                    .env("NINSHO_MASTER_KEY", TEST_MASTER_KEY)
+                    .output()
+                    .await
+                    .unwrap()
+            }
+        };
+        let import = |f: &std::path::Path| vec!["admin".into(), "deliveries".into(), "import".into(), f.display().to_string(), "--client".into(), name.clone()];
+        let before = app.inbox_count(PHONE).await;
+        let out = run(import(&file)).await;
+        let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned());
+        assert!(out.status.success(), "{b:?}: {stdout} {stderr}");
+        assert!(stdout.contains("issued 2, not required 1 (1 already registered), refused 2"), "{stdout}");
+        assert!(stdout.contains("refused delivery.category_unknown (categories): 1 line(s): 4 "), "{stdout}");
+        assert!(stdout.contains("refused import.line_invalid (line): 1 line(s): 5 "), "{stdout}");
+        let code = code_in(&app.code_message_after(PHONE, before).await);
+        assert_eq!(code.len(), 6);
+        assert_eq!(app.inbox_count(PHONE).await, before + 1, "one code for the order given twice");
+        // The same file again: the same deliveries.
+        let again = run(import(&file)).await;
+        assert!(String::from_utf8_lossy(&again.stdout).contains("issued 2, not required 1 (3 already registered), refused 2"), "{again:?}");
+
+        // A wrong header or a missing file: one line, non-zero.
+        let bad = data.path.join("bad.csv");
+        std::fs::write(&bad, "order,sub\nx,y\n").unwrap();
+        for f in [bad, data.path.join("missing.csv")] {
+            let out = run(import(&f)).await;
+            let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+            assert!(!out.status.success() && stderr.trim().lines().count() == 1, "{f:?}: {stderr}");
+        }
+    }
+}
