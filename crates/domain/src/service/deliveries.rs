@@ -73,38 +73,15 @@ impl<S: Store> Services<S> {
     /// rules require one, issues and sends its code.
     pub async fn register_shipment(&self, client: &ServiceClient, s: Shipment) -> Result<Registered> {
         client.require(Scope::DeliveriesWrite)?;
-        let rules = &self.policy.deliveries;
         let valid_until = self.check_shipment(&s)?;
         // The same order again: the same delivery, rescheduled if its date moved.
         if let Some(d) = self.store.delivery(DeliveryKey::Order { client: client.id, order_id: &s.order_id }).await? {
             return self.same_order(d, s, valid_until).await;
         }
         let account = self.store.account(s.account).await?.ok_or_else(|| Error::invalid("account.unknown", "sub", "no account has this id"))?;
-        let facts = ShipmentFacts { amount: s.amount, categories: &s.categories, country: &s.country, address_changed_days_ago: s.address_changed_days_ago };
-        let decision = rules.decide(&facts);
-        let id = DeliveryId::new();
-        let mut delivery = Delivery {
-            id,
-            client_id: client.id,
-            order_id: s.order_id,
-            account_id: account.id,
-            amount: s.amount,
-            categories: s.categories,
-            country: s.country,
-            time_zone: s.time_zone,
-            carrier: s.carrier,
-            tracking_id: s.tracking_id,
-            delivery_date: s.delivery_date,
-            address_changed_days_ago: s.address_changed_days_ago,
-            rules: decision.rules,
-            status: if decision.required { DeliveryStatus::Pending } else { DeliveryStatus::NotRequired },
-            challenge_id: None,
-            code_sealed: None,
-            courier_id: None,
-            handed_over_at: None,
-            created_at: self.now(),
-        };
-        if !decision.required {
+        let mut delivery = self.decided_delivery(client, &account, s, self.now());
+        let required = delivery.status == DeliveryStatus::Pending;
+        if !required {
             self.commit_new_delivery(vec![Write::InsertDelivery(delivery.clone())]).await?;
             return Ok(Registered { delivery, created: true, valid_until: None, sent: None });
         }
@@ -198,6 +175,33 @@ impl<S: Store> Services<S> {
             .var("deny_url", self.deny_link(challenge))
             .valid_for((until.0 - now.0).div_euclid(1000))
             .into_write(&self.keys, now)
+    }
+
+    /// A new delivery as the operator's rules decide it: pending a code, or needing none.
+    pub(super) fn decided_delivery(&self, client: &ServiceClient, account: &Account, s: Shipment, now: UnixMillis) -> Delivery {
+        let facts = ShipmentFacts { amount: s.amount, categories: &s.categories, country: &s.country, address_changed_days_ago: s.address_changed_days_ago };
+        let decision = self.policy.deliveries.decide(&facts);
+        Delivery {
+            id: DeliveryId::new(),
+            client_id: client.id,
+            order_id: s.order_id,
+            account_id: account.id,
+            amount: s.amount,
+            categories: s.categories,
+            country: s.country,
+            time_zone: s.time_zone,
+            carrier: s.carrier,
+            tracking_id: s.tracking_id,
+            delivery_date: s.delivery_date,
+            address_changed_days_ago: s.address_changed_days_ago,
+            rules: decision.rules,
+            status: if decision.required { DeliveryStatus::Pending } else { DeliveryStatus::NotRequired },
+            challenge_id: None,
+            code_sealed: None,
+            courier_id: None,
+            handed_over_at: None,
+            created_at: now,
+        }
     }
 
     pub(super) async fn same_order(&self, d: Delivery, s: Shipment, valid_until: UnixMillis) -> Result<Registered> {

@@ -11,7 +11,6 @@ use std::collections::{HashMap, HashSet};
 
 use super::deliveries::{code_aad, delivery_destination_of};
 use super::*;
-use crate::delivery_rules::ShipmentFacts;
 use crate::otp::sent_code;
 use crate::ports::{Challenge, CommitError, Delivery, DeliveryStatus, NewShipment, ServiceClient, ShipmentCode};
 
@@ -121,30 +120,8 @@ impl<S: Store> Services<S> {
     /// A new delivery's rows, decided by the rules: with its code (challenge, sealed
     /// copy, message, event) when one is required. Nothing is read or written here.
     fn new_shipment(&self, client: &ServiceClient, account: &Account, to: &(Channel, String), s: Shipment, until: UnixMillis, now: UnixMillis) -> Result<(NewShipment, Registered)> {
-        let facts = ShipmentFacts { amount: s.amount, categories: &s.categories, country: &s.country, address_changed_days_ago: s.address_changed_days_ago };
-        let decision = self.policy.deliveries.decide(&facts);
-        let mut delivery = Delivery {
-            id: DeliveryId::new(),
-            client_id: client.id,
-            order_id: s.order_id,
-            account_id: account.id,
-            amount: s.amount,
-            categories: s.categories,
-            country: s.country,
-            time_zone: s.time_zone,
-            carrier: s.carrier,
-            tracking_id: s.tracking_id,
-            delivery_date: s.delivery_date,
-            address_changed_days_ago: s.address_changed_days_ago,
-            rules: decision.rules,
-            status: if decision.required { DeliveryStatus::Pending } else { DeliveryStatus::NotRequired },
-            challenge_id: None,
-            code_sealed: None,
-            courier_id: None,
-            handed_over_at: None,
-            created_at: now,
-        };
-        if !decision.required {
+        let mut delivery = self.decided_delivery(client, account, s, now);
+        if delivery.status != DeliveryStatus::Pending {
             let registered = Registered { delivery: delivery.clone(), created: true, valid_until: None, sent: None };
             return Ok((NewShipment { delivery, code: None }, registered));
         }
