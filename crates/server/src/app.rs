@@ -117,10 +117,8 @@ impl App {
 
 /// Compares this instance's clock with the database's, allowing for the round trip.
 async fn check_clock(db: &Db, services: &Services<Db>) {
-    let before = services.clock.now().0;
-    let Ok(theirs) = db.database_time_ms().await else { return };
-    let after = services.clock.now().0;
-    let skew = theirs - (before + after) / 2;
+    let clock = services.clock.clone();
+    let Ok(skew) = db.clock_offset_ms(&move || clock.now().0).await else { return };
     let was_ok = services.clock_skew.check().is_ok();
     let ok = services.clock_skew.record(skew);
     if !ok {

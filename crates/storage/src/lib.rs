@@ -258,10 +258,11 @@ impl Db {
     }
     /// The database's clock, in milliseconds since the epoch (F-OPS-7: instances
     /// compare theirs with it).
-    pub async fn database_time_ms(&self) -> Result<i64, Error> {
+    /// How far the database's clock is ahead of `now`, in milliseconds.
+    pub async fn clock_offset_ms(&self, now: &(dyn Fn() -> i64 + Send + Sync)) -> Result<i64, Error> {
         match self {
-            Db::Sqlite(s) => s.database_time_ms().await,
-            Db::Postgres(s) => s.database_time_ms().await,
+            Db::Sqlite(s) => s.clock_offset_ms(now).await,
+            Db::Postgres(s) => s.clock_offset_ms(now).await,
         }
     }
 
