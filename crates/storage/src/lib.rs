@@ -191,16 +191,26 @@ impl Db {
     pub async fn connect(url: &str) -> Result<Db, Error> {
         let db = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let opts = sqlx::postgres::PgConnectOptions::from_str(url).map_err(|e| Error::internal(format!("database URL: {e}")))?;
-            let pool = sqlx::postgres::PgPoolOptions::new()
-                .max_connections(16)
-                // An unreachable database answers 503 within seconds, not after a long wait.
-                .acquire_timeout(Duration::from_secs(5))
-                .test_before_acquire(false)
-                .before_acquire(test_if_idle_long)
-                .after_release(|conn, _| Box::pin(close_if_in_transaction(conn)))
-                .connect_with(opts)
-                .await
-                .map_err(|e| Error::internal(format!("cannot reach PostgreSQL: {e}")))?;
+            let options = || {
+                sqlx::postgres::PgPoolOptions::new()
+                    .max_connections(16)
+                    // An unreachable database answers 503 within seconds, not after a long wait.
+                    .acquire_timeout(Duration::from_secs(5))
+                    .test_before_acquire(false)
+                    .before_acquire(test_if_idle_long)
+                    .after_release(|conn, _| Box::pin(close_if_in_transaction(conn)))
+            };
+            // At start a busy server may take longer than one acquire to let us in: a
+            // few tries before giving up, where a request would get its 503 at once.
+            let mut tries = 0;
+            let pool = loop {
+                tries += 1;
+                match options().connect_with(opts.clone()).await {
+                    Ok(p) => break p,
+                    Err(e) if tries >= 4 => return Err(Error::internal(format!("cannot reach PostgreSQL: {e}"))),
+                    Err(_) => tokio::time::sleep(Duration::from_secs(1)).await,
+                }
+            };
             migrate::postgres(&pool).await?;
             // PostgreSQL already shares WAL flushes between concurrent commits.
             Db::Postgres(postgres::Store { write: pool.clone(), read: pool, batcher: None, health: Default::default() })
