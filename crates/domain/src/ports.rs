@@ -625,7 +625,9 @@ pub trait Store: Clone + Send + Sync + 'static {
     /// hash, revoked or not, with the session of `token_hash` and its account if there
     /// is one. Both are read at one moment, so a client revoked or a session ended
     /// before the read is seen as such. Nothing about the session may be used before the
-    /// client is checked (`Services::authenticate_introspection`).
+    /// client is checked (`Services::authenticate_introspection`). The store may answer
+    /// from a cache that every commit changing these rows clears, on every instance,
+    /// within a bounded time; the session's `last_seen_at` alone may be older.
     fn service_client_with_session(&self, secret_hash: &[u8], token_hash: &[u8]) -> impl Future<Output = R<Option<ClientWithSession>>> + Send;
     fn service_clients(&self) -> impl Future<Output = R<Vec<ServiceClient>>> + Send;
     /// The carrier client a courier's account works for, if it is a courier's.

@@ -128,11 +128,24 @@ async fn instance(services: &Services<Db>, out: &mut String) {
     });
     gauge(out, "ninsho_db_pool_connections", "Open database connections by pool and state (idle, busy)", connections.collect());
     gauge(out, "ninsho_db_pool_max_connections", "The most connections each pool opens", pools.iter().map(|p| (vec![("pool", p.pool)], f64::from(p.max))).collect());
+    let cache = services.store.session_cache();
+    family(
+        out,
+        "counter",
+        "ninsho_session_cache_answers_total",
+        "Session checks (F-INT-2) by how the session cache answered: from memory, read from the database, or read because the cache could not vouch for itself",
+        vec![(vec![("answer", "hit")], cache.hits as f64), (vec![("answer", "miss")], cache.misses as f64), (vec![("answer", "bypass")], cache.bypasses as f64)],
+    );
+    gauge(out, "ninsho_session_cache_live", "Whether the session cache hears every change and answers (1) or every check reads the database (0)", one(if cache.live { 1.0 } else { 0.0 }));
 }
 
 /// A gauge family. Label values are our own constants: nothing to escape.
 fn gauge(out: &mut String, name: &str, help: &str, samples: Vec<(Vec<(&'static str, &'static str)>, f64)>) {
-    let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} gauge");
+    family(out, "gauge", name, help, samples);
+}
+
+fn family(out: &mut String, kind: &str, name: &str, help: &str, samples: Vec<(Vec<(&'static str, &'static str)>, f64)>) {
+    let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
     for (labels, value) in samples {
         let labels: Vec<String> = labels.iter().map(|(k, v)| format!("{k}=\"{v}\"")).collect();
         let labels = if labels.is_empty() { String::new() } else { format!("{{{}}}", labels.join(",")) };

@@ -15,6 +15,8 @@ mod attempt;
 pub mod inspect;
 pub mod chain;
 pub mod migrate;
+mod session_cache;
+pub use session_cache::CacheStats;
 mod writes;
 
 pub mod sqlite {
@@ -39,6 +41,11 @@ pub mod sqlite {
     const CLAIM_WEBHOOKS: &str = "update webhook_deliveries set lease_until = $2, attempts = attempts + 1 \
         where id in (select id from webhook_deliveries where status = 'pending' and next_attempt_at <= $1 and (lease_until is null or lease_until < $1) order by next_attempt_at limit $3) \
         returning id, webhook_id, endpoint_id, topic, body, attempts, created_at";
+    /// What a commit made stale in the session caches, for other processes to read.
+    const NOTICE_SQL: &str = "insert into cache_notices (notice) values ($1)";
+    fn start_watch(s: &Store) {
+        tokio::spawn(crate::session_cache::watch_sqlite(s.read.clone(), s.write.clone(), s.cache.clone()));
+    }
     include!("store_impl.rs");
     include!("chain_impl.rs");
     include!("webhooks_impl.rs");
@@ -64,6 +71,11 @@ pub mod postgres {
     const CLAIM_WEBHOOKS: &str = "update webhook_deliveries set lease_until = $2, attempts = attempts + 1 \
         where id in (select id from webhook_deliveries where status = 'pending' and next_attempt_at <= $1 and (lease_until is null or lease_until < $1) order by next_attempt_at limit $3 for update skip locked) \
         returning id, webhook_id, endpoint_id, topic, body, attempts, created_at";
+    /// What a commit made stale in the session caches, told to every instance when it commits.
+    const NOTICE_SQL: &str = "select pg_notify('ninsho_cache', $1)";
+    fn start_watch(s: &Store) {
+        tokio::spawn(crate::session_cache::watch_postgres(s.read.clone(), s.cache.clone()));
+    }
     include!("store_impl.rs");
     include!("chain_impl.rs");
     include!("webhooks_impl.rs");
@@ -213,7 +225,7 @@ impl Db {
             };
             migrate::postgres(&pool).await?;
             // PostgreSQL already shares WAL flushes between concurrent commits.
-            Db::Postgres(postgres::Store { write: pool.clone(), read: pool, batcher: None, health: Default::default() })
+            Db::Postgres(postgres::Store { write: pool.clone(), read: pool, batcher: None, health: Default::default(), cache: Default::default() })
         } else if let Some(path) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
             use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
             let opts = SqliteConnectOptions::new()
@@ -246,7 +258,7 @@ impl Db {
                 .map_err(|e| Error::internal(format!("cannot open SQLite file {path}: {e}")))?;
             let (tx, rx) = tokio::sync::mpsc::channel(1024);
             tokio::spawn(sqlite::group_commit(write.clone(), rx));
-            Db::Sqlite(sqlite::Store { write, read, batcher: Some(tx), health: Default::default() })
+            Db::Sqlite(sqlite::Store { write, read, batcher: Some(tx), health: Default::default(), cache: Default::default() })
         } else {
             return Err(Error::internal("the database URL must start with sqlite:// or postgres://"));
         };
@@ -296,6 +308,14 @@ impl Db {
             Db::Postgres(s) => s.close().await,
         }
     }
+    /// How the session cache of F-INT-2 has answered on this instance.
+    pub fn session_cache(&self) -> CacheStats {
+        match self {
+            Db::Sqlite(s) => s.cache.stats(),
+            Db::Postgres(s) => s.cache.stats(),
+        }
+    }
+
     pub async fn count_sessions(&self, account: AccountId) -> Result<i64, Error> {
         match self {
             Db::Sqlite(s) => s.count_sessions(account).await,

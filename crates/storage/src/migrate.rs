@@ -31,6 +31,7 @@ pub const SQLITE: &[Migration] = &[
     Migration { version: 16, name: "service_step_ups", sql: include_str!("../migrations/sqlite/0016_service_step_ups.sql") },
     Migration { version: 17, name: "event_webhooks", sql: include_str!("../migrations/sqlite/0017_event_webhooks.sql") },
     Migration { version: 18, name: "deliveries", sql: include_str!("../migrations/sqlite/0018_deliveries.sql") },
+    Migration { version: 19, name: "cache_notices", sql: include_str!("../migrations/sqlite/0019_cache_notices.sql") },
     Migration { version: 20, name: "couriers", sql: include_str!("../migrations/sqlite/0020_couriers.sql") },
 ];
 pub const POSTGRES: &[Migration] = &[
@@ -52,6 +53,7 @@ pub const POSTGRES: &[Migration] = &[
     Migration { version: 16, name: "service_step_ups", sql: include_str!("../migrations/postgres/0016_service_step_ups.sql") },
     Migration { version: 17, name: "event_webhooks", sql: include_str!("../migrations/postgres/0017_event_webhooks.sql") },
     Migration { version: 18, name: "deliveries", sql: include_str!("../migrations/postgres/0018_deliveries.sql") },
+    Migration { version: 19, name: "cache_notices", sql: include_str!("../migrations/postgres/0019_cache_notices.sql") },
     Migration { version: 20, name: "couriers", sql: include_str!("../migrations/postgres/0020_couriers.sql") },
 ];
 

@@ -37,6 +37,8 @@ pub struct Store {
     pub(crate) read: Pool<DB>,
     pub(crate) batcher: Option<tokio::sync::mpsc::Sender<Job>>,
     pub(crate) health: std::sync::Arc<crate::Health>,
+    /// F-INT-2's clients and sessions (`session_cache.rs`).
+    pub(crate) cache: std::sync::Arc<crate::session_cache::SessionCache>,
 }
 
 /// What one caller commits: a list of writes, or a code attempt with the writes a
@@ -109,9 +111,25 @@ async fn apply_attempt(tx: &mut Tx, a: &CodeAttempt, on_right: &[Write]) -> Resu
 }
 
 async fn apply_work(tx: &mut Tx, work: &Work) -> Result<AttemptOutcome, CommitError> {
-    match work {
+    let outcome = match work {
         Work::Writes(w) => apply_all(tx, w).await.map(|()| AttemptOutcome::Accepted),
         Work::Attempt(a, on_right) => apply_attempt(tx, a, on_right).await,
+    }?;
+    // In the same transaction: no change can commit without the other instances hearing of it.
+    if let Some(notice) = crate::session_cache::notice(&work.stale()) {
+        sqlx::query(NOTICE_SQL).bind(notice).execute(&mut **tx).await.map_err(|e| CommitError::Store(db_err(e)))?;
+    }
+    Ok(outcome)
+}
+
+impl Work {
+    /// What the work may make stale in the session caches (an attempt's right-code
+    /// writes whether or not the code was right: a needless drop costs one read).
+    fn stale(&self) -> Vec<crate::session_cache::Stale> {
+        match self {
+            Work::Writes(w) => crate::session_cache::stale_of(w.iter()),
+            Work::Attempt(a, on_right) => crate::session_cache::stale_of(on_right.iter().chain(&a.on_wrong)),
+        }
     }
 }
 
@@ -594,24 +612,33 @@ impl Store {
 
 impl ninsho_domain::ports::Store for Store {
     async fn commit(&self, writes: Vec<Write>) -> Result<(), CommitError> {
+        let work = Work::Writes(writes);
+        let stale = work.stale();
         let r = if ONE_STATEMENT
             && self.batcher.is_none()
-            && let Some(one) = one_statement(&writes)
+            && let Work::Writes(writes) = &work
+            && let Some(one) = one_statement(writes)
         {
-            self.commit_one(one).await.map(|_| ())
+            self.commit_one(one.notifying(crate::session_cache::notice(&stale))).await.map(|_| ())
         } else {
-            self.commit_work(Work::Writes(writes)).await.map(|_| ())
+            self.commit_work(work).await.map(|_| ())
         };
+        // Whatever the outcome (a lost connection may hide a commit), this instance
+        // stops answering from what the writes may have changed.
+        self.cache.drop_stale(&stale);
         self.health.note_write(&r);
         r
     }
 
     async fn commit_attempt(&self, attempt: CodeAttempt, on_right: Vec<Write>) -> Result<AttemptOutcome, CommitError> {
+        let work = Work::Attempt(attempt, on_right);
+        let stale = work.stale();
         let r = if ONE_STATEMENT
             && self.batcher.is_none()
-            && let Some(one) = crate::attempt::one_statement(&attempt, &on_right)
+            && let Work::Attempt(attempt, on_right) = &work
+            && let Some(one) = crate::attempt::one_statement(attempt, on_right)
         {
-            match self.commit_one(one).await {
+            match self.commit_one(one.notifying(crate::session_cache::notice(&stale))).await {
                 Ok(row) => {
                     let get = |name: &str| row.try_get::<Option<i64>, _>(name).map_err(|e| CommitError::Store(db_err(e)));
                     (|| {
@@ -623,8 +650,9 @@ impl ninsho_domain::ports::Store for Store {
                 Err(e) => Err(e),
             }
         } else {
-            self.commit_work(Work::Attempt(attempt, on_right)).await
+            self.commit_work(work).await
         };
+        self.cache.drop_stale(&stale);
         self.health.note_write(&r);
         r
     }
@@ -805,14 +833,28 @@ impl ninsho_domain::ports::Store for Store {
         r.map(|r| client_row(&r, "")).transpose()
     }
 
+    /// Answered from the session cache when it can (`session_cache.rs`): a shop asks
+    /// on every request it serves.
     async fn service_client_with_session(&self, secret_hash: &[u8], token_hash: &[u8]) -> R<Option<ClientWithSession>> {
+        use crate::session_cache::Lookup;
+        if self.cache.first_use() {
+            start_watch(self);
+        }
+        let ticket = match self.cache.lookup(secret_hash, token_hash) {
+            Lookup::Hit(found) => return Ok(Some(*found)),
+            Lookup::Miss(ticket) => ticket,
+        };
         let r = sqlx::query(CLIENT_WITH_SESSION).bind(secret_hash).bind(token_hash).fetch_optional(&self.read).await.map_err(db_err)?;
         let Some(r) = r else { return Ok(None) };
         let session = match (col::<Option<Uuid>>(&r, "", "id")?, col::<Option<Uuid>>(&r, "a_", "id")?) {
             (Some(_), Some(_)) => Some((session_row(&r)?, account_row(&r, "a_")?)),
             _ => None,
         };
-        Ok(Some(ClientWithSession { client: client_row(&r, "c_")?, session }))
+        let found = ClientWithSession { client: client_row(&r, "c_")?, session };
+        if let Some(ticket) = ticket {
+            self.cache.keep(ticket, secret_hash, token_hash, &found);
+        }
+        Ok(Some(found))
     }
 
     async fn service_clients(&self) -> R<Vec<ServiceClient>> {

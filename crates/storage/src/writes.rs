@@ -485,6 +485,19 @@ pub(crate) struct OneStatement {
     pub args: Vec<Arg>,
 }
 
+impl OneStatement {
+    /// Tells every instance, when the statement commits, what it made stale in their
+    /// session caches (`pg_notify` is delivered at commit, and not at all on rollback).
+    /// Both builders end in a `select` without `from`, which this gives one.
+    pub(crate) fn notifying(mut self, notice: Option<String>) -> OneStatement {
+        if let Some(n) = notice {
+            self.sql.push_str(&format!(" from (select pg_notify('{}', ${})) as notified", crate::session_cache::CHANNEL, self.args.len() + 1));
+            self.args.push(Arg::from(n));
+        }
+        self
+    }
+}
+
 /// `None` when the list must run as a transaction instead: a write outside the hot
 /// set, or two writes that may change the same row. (The sub-statements of one
 /// statement share a snapshot: a second change to a row, or an update of a row

@@ -35,6 +35,7 @@ mod recovery;
 mod reset;
 mod safety;
 mod service;
+mod session_cache;
 mod signin;
 mod step_ups;
 mod store;
