@@ -627,7 +627,9 @@ pub trait Store: Clone + Send + Sync + 'static {
     /// before the read is seen as such. Nothing about the session may be used before the
     /// client is checked (`Services::authenticate_introspection`). The store may answer
     /// from a cache that every commit changing these rows clears, on every instance,
-    /// within a bounded time; the session's `last_seen_at` alone may be older.
+    /// within a bounded time. Only what introspection reads is kept current: the
+    /// session's revocation, expiry, methods and step-up, the account's 2SV, language
+    /// and time zone, the client's secrets and state; other columns may be older.
     fn service_client_with_session(&self, secret_hash: &[u8], token_hash: &[u8]) -> impl Future<Output = R<Option<ClientWithSession>>> + Send;
     fn service_clients(&self) -> impl Future<Output = R<Vec<ServiceClient>>> + Send;
     /// The carrier client a courier's account works for, if it is a courier's.

@@ -50,34 +50,34 @@ pub(crate) enum Stale {
     Everything,
 }
 
-/// The rows a write changes that an introspection reads: a session's revocation,
-/// expiry and step-up, an account's 2SV, language and zone (and any other column of
-/// those rows, to keep the cached row whole), a client's secrets and state.
-/// `TouchSession` is the one change left out: it runs on every request a shopper makes,
-/// and `last_seen_at` is not read through the cache.
+/// The columns an introspection reads, and the writes that change them: a session's
+/// revocation and step-up (its expiry and sign-in methods never change), an account's
+/// 2SV, language and zone, a client's secrets and state. Only these tell the other
+/// instances: on PostgreSQL a commit that notifies takes a lock every notifying commit
+/// waits for, so the hot writes of a sign-in (its time, say) must not. The cached
+/// rows' other columns may therefore be old, and nothing reads them from the cache.
 pub(crate) fn stale(w: &Write) -> Option<Stale> {
     match w {
         Write::SetLocale { account, .. }
         | Write::SetTimeZone { account, .. }
-        | Write::SetPassword { account, .. }
-        | Write::RehashPassword { account, .. }
-        | Write::MarkEmailVerified { account, .. }
-        | Write::SetEmail { account, .. }
         | Write::SetTwoSv { account, .. }
-        | Write::SetPreferred { account, .. }
-        | Write::SetSigninAlerts { account, .. }
-        | Write::TouchSignIn { account, .. }
-        | Write::CredentialsChanged { account, .. }
         | Write::RevokeSession { account, .. }
         | Write::RevokeSessionsOf { account, .. }
         | Write::EndWeakStepUps { account } => Some(Stale::Account(*account)),
         Write::SetSteppedUp { session, .. } => Some(Stale::Session(*session)),
-        Write::InsertServiceClient(_) | Write::RotateServiceClient { .. } | Write::RevokeServiceClient { .. } | Write::SetServiceClientOrigins { .. } => {
-            Some(Stale::Clients)
-        }
+        Write::RotateServiceClient { .. } | Write::RevokeServiceClient { .. } | Write::SetServiceClientOrigins { .. } => Some(Stale::Clients),
+        // Columns introspection does not read.
+        Write::SetPassword { .. }
+        | Write::RehashPassword { .. }
+        | Write::MarkEmailVerified { .. }
+        | Write::SetEmail { .. }
+        | Write::SetPreferred { .. }
+        | Write::SetSigninAlerts { .. }
+        | Write::TouchSignIn { .. }
+        | Write::CredentialsChanged { .. }
+        | Write::TouchSession { .. } => None,
         // New rows: nothing cached names them (unknown tokens and secrets are not kept).
-        Write::InsertAccount(_) | Write::InsertSession(_) => None,
-        Write::TouchSession { .. } => None,
+        Write::InsertAccount(_) | Write::InsertSession(_) | Write::InsertServiceClient(_) => None,
         Write::MovePasswordThrottle { .. }
         | Write::InsertFactor(_)
         | Write::VerifyFactor { .. }
