@@ -121,3 +121,9 @@ span-days = { $n ->
     [one] 1 day
    *[other] { $n } days
 }
+
+# F-OFF-5: support locked the account while it investigates; $until is local time.
+account-locked-subject = { $issuer }: your account is paused while we check it
+account-locked = Our support team is checking your { $issuer } account for sign-ins that may not be yours, so the account is paused until { $until }: signing in is not possible and no codes are sent. Questions: { $support }
+account-unlocked-subject = { $issuer }: your account is open again
+account-unlocked = Your { $issuer } account is open again: you can sign in as before. We suggest choosing a new password. { $url }

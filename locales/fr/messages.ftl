@@ -117,3 +117,9 @@ span-days = { $n ->
     [one] 1 jour
    *[other] { $n } jours
 }
+
+# F-OFF-5 : le support suspend le compte le temps de l'enquête ; $until est l'heure locale.
+account-locked-subject = { $issuer } : votre compte est en pause le temps d'une vérification
+account-locked = Notre support vérifie des connexions à votre compte { $issuer } qui pourraient venir d'un tiers. Le compte est en pause jusqu'au { $until } : connexion impossible, aucun code envoyé. Questions : { $support }
+account-unlocked-subject = { $issuer } : votre compte est de nouveau ouvert
+account-unlocked = Votre compte { $issuer } est de nouveau ouvert : vous pouvez vous connecter comme avant. Nous vous suggérons de choisir un nouveau mot de passe. { $url }

@@ -105,3 +105,9 @@ span-seconds = { $n }秒
 span-minutes = { $n }分
 span-hours = { $n }時間
 span-days = { $n }日
+
+# F-OFF-5: サポートが調査のためアカウントを一時停止。$until は現地時刻。
+account-locked-subject = { $issuer }: アカウントを調査のため一時停止しました
+account-locked = ご本人以外によるサインインの可能性について、サポートが{ $issuer }アカウントを調査しています。{ $until }まではサインインできず、コードも送信されません。お問い合わせ: { $support }
+account-unlocked-subject = { $issuer }: アカウントの一時停止を解除しました
+account-unlocked = お客様の{ $issuer }アカウントの一時停止を解除しました。これまでどおりサインインできます。パスワードの変更をおすすめします。{ $url }

@@ -105,3 +105,9 @@ span-seconds = { $n }秒
 span-minutes = { $n }分钟
 span-hours = { $n }小时
 span-days = { $n }天
+
+# F-OFF-5: 客服为调查而暂停账户；$until 为当地时间。
+account-locked-subject = { $issuer }: 您的账户已暂停以便核查
+account-locked = 我们的客服正在核查您的{ $issuer }账户是否有非本人的登录，账户暂停至{ $until }：在此之前无法登录，也不会发送验证码。咨询: { $support }
+account-unlocked-subject = { $issuer }: 您的账户已恢复
+account-unlocked = 您的{ $issuer }账户已恢复，可以照常登录。建议您设置新密码。{ $url }

@@ -269,6 +269,8 @@ mod tests {
             ("reason_kind", "order"),
             ("amount_minor", "150000"),
             ("currency", "JPY"),
+            ("until", "2026-12-01 18:30 JST"),
+            ("support", "https://shop.example/help"),
         ]
         .into_iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))
@@ -532,6 +534,8 @@ mod authenticity_of_our_own_messages {
             ("method", "phone".to_string()),
             ("tail", "5678".to_string()),
             ("url", format!("{public_url}/account")),
+            ("until", "2026-12-01 18:30 JST".to_string()),
+            ("support", format!("{public_url}/help")),
         ]
         .into_iter()
         .map(|(k, v)| (k.to_string(), v))

@@ -7,6 +7,8 @@ use crate::risk::RiskPolicy;
 pub struct Policy {
     /// Shown in messages and in the otpauth URI ("ninsho" unless configured).
     pub issuer: String,
+    /// Where shoppers reach support, named to the owner of a locked account (F-OFF-5).
+    pub support_contact: String,
     /// The host of the origin-bound SMS line `@host #code` (F-OTP-7).
     pub origin_host: String,
     /// Public base URL, for links in messages.
@@ -89,6 +91,7 @@ impl Default for Policy {
     fn default() -> Self {
         Policy {
             issuer: "ninsho".into(),
+            support_contact: "http://127.0.0.1:8080".into(),
             origin_host: "localhost".into(),
             public_url: "http://127.0.0.1:8080".into(),
             codes: CodePolicy {

@@ -33,6 +33,11 @@ pub enum Error {
     RateLimited { code: &'static str, retry_at: UnixMillis, now: UnixMillis },
     #[error("this method is disabled after too many failed codes; set it up again")]
     MethodDisabled,
+    /// F-OFF-5: support locked the account while it investigates suspected access.
+    /// Said only to someone who proved the password or holds a session: never to a
+    /// stranger guessing addresses.
+    #[error("this account is locked while support investigates it")]
+    AccountLocked { until: UnixMillis, support: String },
     #[error("the server is busy; try again")]
     Busy,
     #[error("{}", .0.message())]
@@ -129,6 +134,7 @@ impl Error {
             Error::Conflict { code, .. } => code,
             Error::RateLimited { code, .. } => code,
             Error::MethodDisabled => "method.disabled",
+            Error::AccountLocked { .. } => "account.locked",
             Error::Busy => "server.busy",
             Error::Unavailable(_) => "server.unavailable",
             Error::Internal(_) => "server.internal",

@@ -59,10 +59,15 @@ pub enum Template {
     ServiceStepUpCode,
     /// F-DLV-3: the parcel was handed over with its delivery code.
     DeliveryHandedOver,
+    /// F-OFF-5: support locked the account while it investigates; until when, and
+    /// where to reach support.
+    AccountLocked,
+    /// F-OFF-5: the lock ended; signing in works again.
+    AccountUnlocked,
 }
 
 impl Template {
-    pub const ALL: [Template; 28] = [
+    pub const ALL: [Template; 30] = [
         Template::VerifyEmailCode,
         Template::SignInCode,
         Template::StepUpCode,
@@ -91,6 +96,8 @@ impl Template {
         Template::PhoneChanged,
         Template::ServiceStepUpCode,
         Template::DeliveryHandedOver,
+        Template::AccountLocked,
+        Template::AccountUnlocked,
     ];
     pub fn id(self) -> &'static str {
         match self {
@@ -122,6 +129,8 @@ impl Template {
             Template::PhoneChanged => "phone-changed",
             Template::ServiceStepUpCode => "service-step-up-code",
             Template::DeliveryHandedOver => "delivery-handed-over",
+            Template::AccountLocked => "account-locked",
+            Template::AccountUnlocked => "account-unlocked",
         }
     }
     pub fn parse(s: &str) -> Option<Self> {

@@ -95,6 +95,32 @@ pub struct Account {
     pub signin_alerts: bool,
     /// The zone the owner chose for times (F-DEV-1/3); `None` follows the default.
     pub time_zone: Option<crate::zone::TimeZoneName>,
+    /// F-OFF-5: the end of the lock in force, if support locked the account.
+    pub locked_until: Option<UnixMillis>,
+}
+
+impl Account {
+    /// The end of the lock in force at `now`: a lock whose time has passed no longer
+    /// holds, whether or not anything has ended it yet.
+    pub fn locked_at(&self, now: UnixMillis) -> Option<UnixMillis> {
+        self.locked_until.filter(|t| *t > now)
+    }
+}
+
+/// F-OFF-5: a lock support set on an account, and how it ended.
+#[derive(Clone, Debug)]
+pub struct AccountLock {
+    pub id: AccountLockId,
+    pub account_id: AccountId,
+    /// Support's words, for support: never shown to the owner.
+    pub reason: String,
+    /// Who set it (a staff member's name, or `operator` from the CLI).
+    pub locked_by: String,
+    pub locked_at: UnixMillis,
+    pub until: UnixMillis,
+    pub ended_at: Option<UnixMillis>,
+    /// Who ended it early, or `time`.
+    pub ended_by: Option<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -355,6 +381,16 @@ pub const SIGN_IN_TIME_GRAIN_MS: i64 = 60_000;
 #[derive(Clone, Debug)]
 pub enum Write {
     InsertAccount(Account),
+    /// F-OFF-5: the lock, and its end on the account row. Refused (unique) while
+    /// another lock of the account is in force.
+    InsertAccountLock(AccountLock),
+    /// F-OFF-5: ends a lock in force (guarded: exactly one ending wins) and clears the
+    /// account's `locked_until`.
+    EndAccountLock { lock: AccountLockId, account: AccountId, by: String, now: UnixMillis },
+    /// Every open challenge of the account is closed: no code sent before can be used.
+    CancelChallengesOf { account: AccountId, now: UnixMillis },
+    /// Every code message of the account still waiting in the outbox is not sent.
+    SupersedeCodesOf { account: AccountId },
     SetLocale { account: AccountId, locale: Locale },
     /// `None` returns to the default zone.
     SetTimeZone { account: AccountId, zone: Option<crate::zone::TimeZoneName> },
@@ -634,6 +670,10 @@ pub trait Store: Clone + Send + Sync + 'static {
     fn service_clients(&self) -> impl Future<Output = R<Vec<ServiceClient>>> + Send;
     /// The carrier client a courier's account works for, if it is a courier's.
     fn courier_client(&self, account: AccountId) -> impl Future<Output = R<Option<ServiceClientId>>> + Send;
+    /// F-OFF-5: the account's lock that has not ended (its time may have passed).
+    fn open_account_lock(&self, account: AccountId) -> impl Future<Output = R<Option<AccountLock>>> + Send;
+    /// F-OFF-5: locks whose time has come and that nothing has ended yet, oldest first.
+    fn due_account_locks(&self, now: UnixMillis, limit: i64) -> impl Future<Output = R<Vec<AccountLock>>> + Send;
     fn delivery(&self, key: DeliveryKey<'_>) -> impl Future<Output = R<Option<Delivery>>> + Send;
     /// F-DLV-6: the client's deliveries with these order ids, in one read.
     fn deliveries_by_orders(&self, client: ServiceClientId, orders: &[String]) -> impl Future<Output = R<Vec<Delivery>>> + Send;

@@ -23,7 +23,7 @@ macro_rules! id_type {
         }
     )*};
 }
-id_type!(AccountId, FactorId, ChallengeId, SessionId, TrustedBrowserId, EventId, MessageId, ResetRequestId, FeedbackId, ServiceClientId, ServiceStepUpId, DeliveryId);
+id_type!(AccountId, FactorId, ChallengeId, SessionId, TrustedBrowserId, EventId, MessageId, ResetRequestId, FeedbackId, ServiceClientId, ServiceStepUpId, DeliveryId, AccountLockId);
 
 /// Milliseconds since the Unix epoch.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -227,10 +227,14 @@ pub enum EventKind {
     /// detail names it (`webhook <id>`).
     WebhookEndpointAdded,
     WebhookEndpointRemoved,
+    /// F-OFF-5: support locked the account while it investigates; the detail says until when.
+    AccountLocked,
+    /// F-OFF-5: the lock ended, early by support or at its time.
+    AccountUnlocked,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 46] = [EventKind::SignIn, EventKind::WrongPassword, EventKind::WrongCode, EventKind::CodeSent, EventKind::Denied, EventKind::DeniedAfterUse, EventKind::StepUp, EventKind::MethodDisabled, EventKind::SignUp, EventKind::SignUpExisting, EventKind::ResetRequested, EventKind::ResetDocumentViewed, EventKind::ResetApproved, EventKind::ResetRejected, EventKind::ResetCancelled, EventKind::MethodAdded, EventKind::MethodRemoved, EventKind::MethodEnrolmentStarted, EventKind::TwosvEnabled, EventKind::TwosvDisabled, EventKind::TrustedBrowserRemoved, EventKind::SigninAlertsChanged, EventKind::SignedOutAll, EventKind::SignedOut, EventKind::PreferredMethodChanged, EventKind::PasswordThrottled, EventKind::PasswordChanged, EventKind::LimitsReleased, EventKind::BackupCodesGenerated, EventKind::ApprovalRequested, EventKind::ApprovalGranted, EventKind::PasswordResetRequested, EventKind::PasswordReset, EventKind::EmailChangeRequested, EventKind::EmailChanged, EventKind::ServiceClientAdded, EventKind::ServiceClientRotated, EventKind::ServiceClientRevoked, EventKind::AuditCheckpoint, EventKind::ServiceStepUpStarted, EventKind::ServiceStepUpCompleted, EventKind::WebhookEndpointAdded, EventKind::WebhookEndpointRemoved, EventKind::DeliveryHandedOver, EventKind::DeliveryHeld, EventKind::CourierAdded];
+    pub const ALL: [EventKind; 48] = [EventKind::SignIn, EventKind::WrongPassword, EventKind::WrongCode, EventKind::CodeSent, EventKind::Denied, EventKind::DeniedAfterUse, EventKind::StepUp, EventKind::MethodDisabled, EventKind::SignUp, EventKind::SignUpExisting, EventKind::ResetRequested, EventKind::ResetDocumentViewed, EventKind::ResetApproved, EventKind::ResetRejected, EventKind::ResetCancelled, EventKind::MethodAdded, EventKind::MethodRemoved, EventKind::MethodEnrolmentStarted, EventKind::TwosvEnabled, EventKind::TwosvDisabled, EventKind::TrustedBrowserRemoved, EventKind::SigninAlertsChanged, EventKind::SignedOutAll, EventKind::SignedOut, EventKind::PreferredMethodChanged, EventKind::PasswordThrottled, EventKind::PasswordChanged, EventKind::LimitsReleased, EventKind::BackupCodesGenerated, EventKind::ApprovalRequested, EventKind::ApprovalGranted, EventKind::PasswordResetRequested, EventKind::PasswordReset, EventKind::EmailChangeRequested, EventKind::EmailChanged, EventKind::ServiceClientAdded, EventKind::ServiceClientRotated, EventKind::ServiceClientRevoked, EventKind::AuditCheckpoint, EventKind::ServiceStepUpStarted, EventKind::ServiceStepUpCompleted, EventKind::WebhookEndpointAdded, EventKind::WebhookEndpointRemoved, EventKind::DeliveryHandedOver, EventKind::DeliveryHeld, EventKind::CourierAdded, EventKind::AccountLocked, EventKind::AccountUnlocked];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -280,6 +284,8 @@ impl EventKind {
             EventKind::CourierAdded => "courier_added",
             EventKind::WebhookEndpointAdded => "webhook_endpoint_added",
             EventKind::WebhookEndpointRemoved => "webhook_endpoint_removed",
+            EventKind::AccountLocked => "account_locked",
+            EventKind::AccountUnlocked => "account_unlocked",
         }
     }
 
@@ -289,7 +295,7 @@ impl EventKind {
 
     /// Shown to the account's owner in the sign-in history (F-DEV-3).
     pub fn in_history(self) -> bool {
-        matches!(self, EventKind::SignIn | EventKind::WrongPassword | EventKind::WrongCode | EventKind::CodeSent | EventKind::Denied | EventKind::DeniedAfterUse | EventKind::StepUp | EventKind::MethodDisabled | EventKind::SignUp | EventKind::ResetRequested | EventKind::ResetDocumentViewed | EventKind::ResetApproved | EventKind::ResetRejected | EventKind::ResetCancelled | EventKind::PasswordResetRequested | EventKind::PasswordReset | EventKind::PasswordChanged | EventKind::EmailChangeRequested | EventKind::EmailChanged | EventKind::ServiceStepUpStarted | EventKind::ServiceStepUpCompleted | EventKind::DeliveryHandedOver | EventKind::DeliveryHeld)
+        matches!(self, EventKind::SignIn | EventKind::WrongPassword | EventKind::WrongCode | EventKind::CodeSent | EventKind::Denied | EventKind::DeniedAfterUse | EventKind::StepUp | EventKind::MethodDisabled | EventKind::SignUp | EventKind::ResetRequested | EventKind::ResetDocumentViewed | EventKind::ResetApproved | EventKind::ResetRejected | EventKind::ResetCancelled | EventKind::PasswordResetRequested | EventKind::PasswordReset | EventKind::PasswordChanged | EventKind::EmailChangeRequested | EventKind::EmailChanged | EventKind::ServiceStepUpStarted | EventKind::ServiceStepUpCompleted | EventKind::DeliveryHandedOver | EventKind::DeliveryHeld | EventKind::AccountLocked | EventKind::AccountUnlocked)
     }
 }
 

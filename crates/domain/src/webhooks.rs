@@ -44,10 +44,14 @@ pub enum Topic {
     DeliveryHandedOver,
     /// F-DLV-3: too many wrong codes at the door; the delivery waits for the shop.
     DeliveryHeld,
+    /// F-OFF-5: support locked the account while it investigates.
+    AccountLocked,
+    /// F-OFF-5: the lock ended, early by support or at its time.
+    AccountUnlocked,
 }
 
 impl Topic {
-    pub const ALL: [Topic; 15] = [
+    pub const ALL: [Topic; 17] = [
         Topic::SignInSucceeded,
         Topic::SignInFailuresRepeated,
         Topic::DeviceNew,
@@ -63,6 +67,8 @@ impl Topic {
         Topic::StepUpCompleted,
         Topic::DeliveryHandedOver,
         Topic::DeliveryHeld,
+        Topic::AccountLocked,
+        Topic::AccountUnlocked,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -82,6 +88,8 @@ impl Topic {
             Topic::StepUpCompleted => "step_up.completed",
             Topic::DeliveryHandedOver => "delivery.handed_over",
             Topic::DeliveryHeld => "delivery.held",
+            Topic::AccountLocked => "account.locked",
+            Topic::AccountUnlocked => "account.unlocked",
         }
     }
 
@@ -116,6 +124,8 @@ pub fn topics(kind: EventKind, unfamiliar: bool) -> &'static [Topic] {
         K::ServiceStepUpCompleted => &[Topic::StepUpCompleted],
         K::DeliveryHandedOver => &[Topic::DeliveryHandedOver],
         K::DeliveryHeld => &[Topic::DeliveryHeld],
+        K::AccountLocked => &[Topic::AccountLocked],
+        K::AccountUnlocked => &[Topic::AccountUnlocked],
         // Steps on the way (a code sent, a wrong code, a request started), the
         // operator's own changes, and the log's bookkeeping: no receiver acts on them.
         K::CourierAdded
@@ -201,7 +211,31 @@ struct Data {
     /// delivery.*: the delivery (the shop knows it by its order and tracking ids).
     #[serde(skip_serializing_if = "Option::is_none")]
     delivery_id: Option<uuid::Uuid>,
+    /// account.*: the lock.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    lock_id: Option<uuid::Uuid>,
+    /// account.locked: when the lock ends by itself (RFC 3339, UTC).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    locked_until: Option<String>,
+    /// account.unlocked: `support` (ended early) or `time`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    ended_by: Option<&'static str>,
 }
+
+/// The number after `key` in an event detail such as `lock <id> until <ms>`.
+fn number_after(detail: &str, key: &str) -> Option<i64> {
+    let mut words = detail.split_whitespace();
+    while let Some(w) = words.next() {
+        if w == key {
+            return words.next().and_then(|n| n.parse().ok());
+        }
+    }
+    None
+}
+
+/// How an account lock's event detail says it ended (`lock <id> by time`).
+pub const ENDED_BY_TIME: &str = "time";
+pub const ENDED_BY_SUPPORT: &str = "support";
 
 /// The id after `key` in an event detail such as `step_up <id> client <id> method sms`.
 fn id_after(detail: &str, key: &str) -> Option<uuid::Uuid> {
@@ -217,7 +251,21 @@ fn id_after(detail: &str, key: &str) -> Option<uuid::Uuid> {
 /// The JSON body announcing `event` under `topic`.
 pub fn payload(event: &Event, topic: Topic) -> String {
     let detail = event.detail.as_str();
-    let mut data = Data { event_id: event.id, sub: event.account_id, method: None, counted_against: None, how: None, all_sessions: None, decision: None, step_up_id: None, client_id: None, delivery_id: None };
+    let mut data = Data {
+        event_id: event.id,
+        sub: event.account_id,
+        method: None,
+        counted_against: None,
+        how: None,
+        all_sessions: None,
+        decision: None,
+        step_up_id: None,
+        client_id: None,
+        delivery_id: None,
+        lock_id: None,
+        locked_until: None,
+        ended_by: None,
+    };
     match topic {
         Topic::MethodAdded | Topic::MethodRemoved => data.method = FactorKind::parse(detail),
         Topic::SignInFailuresRepeated => data.counted_against = ["account", "address"].into_iter().find(|k| *k == detail),
@@ -229,6 +277,14 @@ pub fn payload(event: &Event, topic: Topic) -> String {
             data.client_id = id_after(detail, "client");
         }
         Topic::DeliveryHandedOver | Topic::DeliveryHeld => data.delivery_id = id_after(detail, "delivery"),
+        Topic::AccountLocked => {
+            data.lock_id = id_after(detail, "lock");
+            data.locked_until = number_after(detail, "until").and_then(|ms| jiff::Timestamp::from_millisecond(ms).ok()).map(|t| t.to_string());
+        }
+        Topic::AccountUnlocked => {
+            data.lock_id = id_after(detail, "lock");
+            data.ended_by = [ENDED_BY_TIME, ENDED_BY_SUPPORT].into_iter().find(|b| detail.ends_with(&format!("by {b}")));
+        }
         Topic::SignInSucceeded | Topic::DeviceNew | Topic::TwoStepEnabled | Topic::TwoStepDisabled | Topic::EmailChanged | Topic::RecoveryRequested => {}
     }
     let timestamp = jiff::Timestamp::from_millisecond(event.at.0).map(|t| t.to_string()).unwrap_or_default();
@@ -484,5 +540,27 @@ mod tests {
         let sig = sign(&key, "msg_p5jXN8AQM9LWM0D4loKWxJek", 1614265330, r#"{"test": 2432232314}"#);
         assert_eq!(sig, "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=");
         assert_eq!(secret_text(&key), "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw");
+    }
+
+    #[test]
+    fn f_off_5_a_lock_is_announced_with_its_end_and_how_it_ended() {
+        let lock = uuid::Uuid::now_v7();
+        let event = |kind, detail: String| Event {
+            id: EventId::new(),
+            account_id: Some(AccountId::new()),
+            at: UnixMillis(1_900_000_000_000),
+            kind,
+            ip: None,
+            user_agent: None,
+            device_hash: None,
+            detail,
+            unfamiliar: false,
+        };
+        let locked: serde_json::Value = serde_json::from_str(&payload(&event(EventKind::AccountLocked, format!("lock {lock} until 1900086400000")), Topic::AccountLocked)).unwrap();
+        assert_eq!(locked["data"]["lock_id"], lock.to_string());
+        assert_eq!(locked["data"]["locked_until"], "2030-03-18T17:46:40Z");
+        let ended: serde_json::Value = serde_json::from_str(&payload(&event(EventKind::AccountUnlocked, format!("lock {lock} by time")), Topic::AccountUnlocked)).unwrap();
+        assert_eq!((ended["data"]["ended_by"].as_str(), ended["data"]["locked_until"].as_str()), (Some("time"), None));
+        assert_eq!(topics(EventKind::AccountLocked, false), &[Topic::AccountLocked]);
     }
 }

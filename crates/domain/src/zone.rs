@@ -99,6 +99,17 @@ pub fn choices() -> Vec<String> {
     v
 }
 
+/// A moment as people read it everywhere ninsho shows one: the wall time in `zone`
+/// with the zone's abbreviation, `YYYY-MM-DD HH:MM JST`, the same digits in every
+/// language.
+pub fn wall_time(t: crate::types::UnixMillis, zone: &TimeZoneName) -> String {
+    match jiff::Timestamp::from_millisecond(t.0) {
+        Ok(ts) => ts.to_zoned_datetime(zone.tz().clone()).strftime("%Y-%m-%d %H:%M %Z").to_string(),
+        // Outside years -9999…9999: no stored time is; say it plainly rather than fail.
+        Err(_) => format!("{} ms UTC", t.0),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

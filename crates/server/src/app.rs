@@ -75,6 +75,7 @@ impl App {
         // The clocks are compared before the first request, then every so often.
         check_clock(&db, &services).await;
         tasks.push(tokio::spawn(watch_clock(db.clone(), services.clone(), config.clock_check_every, rx.clone())));
+        tasks.push(tokio::spawn(end_due_locks(services.clone(), config.lock_sweep_every, rx.clone())));
         tasks.push(tokio::spawn(crate::audit::chain_continuously(db.clone(), rx.clone())));
         tasks.push(tokio::spawn(crate::audit::checkpoints(db.clone(), keys.clone(), config.clock.clone(), config.audit_checkpoint_every, rx.clone())));
 
@@ -132,6 +133,21 @@ async fn watch_clock(db: Db, services: Services<Db>, every: std::time::Duration,
     loop {
         tokio::select! {
             _ = tokio::time::sleep(every) => check_clock(&db, &services).await,
+            _ = stop.changed() => return,
+        }
+    }
+}
+
+/// F-OFF-5: records the end of each lock whose time has come and tells its owner
+/// (once across instances: the end is guarded).
+async fn end_due_locks(services: Services<Db>, every: std::time::Duration, mut stop: watch::Receiver<bool>) {
+    loop {
+        tokio::select! {
+            _ = tokio::time::sleep(every) => match services.end_due_locks().await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(ended = n, "account locks ended at their time"),
+                Err(e) => tracing::warn!(error = %e, "ending account locks whose time has come failed; trying again later"),
+            },
             _ = stop.changed() => return,
         }
     }

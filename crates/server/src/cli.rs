@@ -108,6 +108,11 @@ enum Admin {
         #[command(subcommand)]
         what: Clients,
     },
+    /// Lock an account while support investigates suspected access, or unlock it (F-OFF-5).
+    Accounts {
+        #[command(subcommand)]
+        what: Accounts,
+    },
     /// Couriers of carriers without an app: accounts that take codes at the door on /courier (F-DLV-3).
     Couriers {
         #[command(subcommand)]
@@ -181,6 +186,46 @@ enum Clients {
     },
     /// Every secret of the client (by name or id) stops working now.
     Revoke { client: String },
+}
+
+#[derive(Subcommand)]
+enum Accounts {
+    /// Locks the account: every session ends, no code is sent, sign-in is refused
+    /// with the support contact, the owner is told. It ends by itself at its time.
+    Lock {
+        email: String,
+        /// Why, for support (never shown to the owner).
+        #[arg(long)]
+        reason: String,
+        /// How long: a number with m, h or d (e.g. 90m, 24h, 2d); at most 30 days.
+        #[arg(long = "for", default_value = "24h", value_parser = parse_duration)]
+        duration: i64,
+        /// Who locks it, as the security log records it.
+        #[arg(long, default_value = "operator")]
+        by: String,
+    },
+    /// Ends the account's lock now; the owner is told.
+    Unlock {
+        email: String,
+        #[arg(long, default_value = "operator")]
+        by: String,
+    },
+    /// Whether the account is locked, until when, by whom and why.
+    LockStatus { email: String },
+}
+
+/// `90m`, `24h`, `2d` as seconds.
+fn parse_duration(s: &str) -> Result<i64, String> {
+    let bad = || format!("{s:?} is not a duration: a number with m, h or d, such as 24h");
+    let (n, unit) = s.trim().split_at_checked(s.trim().len().saturating_sub(1)).ok_or_else(bad)?;
+    let n: i64 = n.parse().map_err(|_| bad())?;
+    let per = match unit {
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        _ => return Err(bad()),
+    };
+    n.checked_mul(per).filter(|v| *v > 0).ok_or_else(bad)
 }
 
 #[derive(Subcommand)]
@@ -358,6 +403,13 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             services.store.close().await;
             result
         }
+        Command::Admin { what: Admin::Accounts { what } } => {
+            crate::logging::init(log.format, "warn");
+            let services = crate::App::services(&c).await?;
+            let result = accounts(&services, what).await;
+            services.store.close().await;
+            result
+        }
         Command::Admin { what: Admin::Couriers { what: Couriers::Add { email, carrier } } } => {
             crate::logging::init(log.format, "warn");
             let services = crate::App::services(&c).await?;
@@ -409,6 +461,26 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             crate::bench::run(a, &c).await
         }
     }
+}
+
+async fn accounts(services: &ninsho_domain::Services<ninsho_storage::Db>, what: Accounts) -> anyhow::Result<()> {
+    let e = crate::config::operator_error;
+    let utc = crate::web::time::when_utc;
+    match what {
+        Accounts::Lock { email, reason, duration, by } => {
+            let lock = services.lock_account(&email, &reason, duration, &by).await.map_err(e)?;
+            println!("locked {email} until {} (lock {}); its sessions ended and its owner was told", utc(lock.until), lock.id);
+        }
+        Accounts::Unlock { email, by } => {
+            let lock = services.unlock_account(&email, &by).await.map_err(e)?;
+            println!("unlocked {email} (lock {}); its owner was told", lock.id);
+        }
+        Accounts::LockStatus { email } => match services.account_lock(&email).await.map_err(e)? {
+            Some(l) => println!("{email}: locked until {} by {} at {}: {}", utc(l.until), l.locked_by, utc(l.locked_at), l.reason),
+            None => println!("{email}: not locked"),
+        },
+    }
+    Ok(())
 }
 
 async fn clients(services: &ninsho_domain::Services<ninsho_storage::Db>, what: Clients) -> anyhow::Result<()> {

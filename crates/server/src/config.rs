@@ -47,6 +47,9 @@ pub struct Config {
     /// no code (F-OPS-7); the clocks are compared at start and every `clock_check_every`.
     pub max_clock_skew: std::time::Duration,
     pub clock_check_every: std::time::Duration,
+    /// How often an instance looks for account locks whose time has come, to tell
+    /// their owners and record the end (F-OFF-5). The lock itself ends on time anyway.
+    pub lock_sweep_every: std::time::Duration,
     /// A request head must arrive within this (F-OPS-7: slow-header clients).
     pub header_timeout: std::time::Duration,
     /// A request body may pause at most this long between two pieces.
@@ -88,6 +91,7 @@ impl Config {
             header_timeout: std::time::Duration::from_secs(10),
             max_clock_skew: std::time::Duration::from_secs(2),
             clock_check_every: std::time::Duration::from_secs(60),
+            lock_sweep_every: std::time::Duration::from_secs(30),
             body_timeout: std::time::Duration::from_secs(10),
             clock: Arc::new(SystemClock),
             dispatch: DispatchConfig::default(),
@@ -109,6 +113,7 @@ impl Config {
         c.policy.public_url = s.public_url.clone().unwrap_or_else(|| format!("http://{}", s.listen));
         c.policy.origin_host = url_host(&c.policy.public_url);
         c.policy.issuer = s.issuer.clone();
+        c.policy.support_contact = s.support_contact.clone().filter(|v| !v.trim().is_empty()).unwrap_or_else(|| c.policy.public_url.clone());
         c.default_region = s.default_region.clone();
         c.trust_forwarded = s.trust_forwarded;
         if let Err(e) = crate::logging::check_filter(&s.log.filter) {

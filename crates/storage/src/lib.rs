@@ -376,6 +376,8 @@ delegate!(Store {
     fn service_clients(&self) -> R<Vec<ServiceClient>>;
     fn service_step_up(&self, which: StepUpKey) -> R<Option<ServiceStepUpState>>;
     fn courier_client(&self, account: AccountId) -> R<Option<ServiceClientId>>;
+    fn open_account_lock(&self, account: AccountId) -> R<Option<AccountLock>>;
+    fn due_account_locks(&self, now: UnixMillis, limit: i64) -> R<Vec<AccountLock>>;
     fn delivery(&self, key: DeliveryKey<'_>) -> R<Option<Delivery>>;
     fn deliveries_by_orders(&self, client: ServiceClientId, orders: &[String]) -> R<Vec<Delivery>>;
     fn recipients(&self, accounts: &[AccountId]) -> R<Vec<(Account, Vec<Factor>)>>;

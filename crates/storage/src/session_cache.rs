@@ -52,7 +52,7 @@ pub(crate) enum Stale {
 
 /// The columns an introspection reads, and the writes that change them: a session's
 /// revocation and step-up (its expiry and sign-in methods never change), an account's
-/// 2SV, language and zone, a client's secrets and state. Only these tell the other
+/// 2SV, language, zone and lock, a client's secrets and state. Only these tell the other
 /// instances: on PostgreSQL a commit that notifies takes a lock every notifying commit
 /// waits for, so the hot writes of a sign-in (its time, say) must not. The cached
 /// rows' other columns may therefore be old, and nothing reads them from the cache.
@@ -63,7 +63,9 @@ pub(crate) fn stale(w: &Write) -> Option<Stale> {
         | Write::SetTwoSv { account, .. }
         | Write::RevokeSession { account, .. }
         | Write::RevokeSessionsOf { account, .. }
-        | Write::EndWeakStepUps { account } => Some(Stale::Account(*account)),
+        | Write::EndWeakStepUps { account }
+        | Write::EndAccountLock { account, .. } => Some(Stale::Account(*account)),
+        Write::InsertAccountLock(l) => Some(Stale::Account(l.account_id)),
         Write::SetSteppedUp { session, .. } => Some(Stale::Session(*session)),
         Write::RotateServiceClient { .. } | Write::RevokeServiceClient { .. } | Write::SetServiceClientOrigins { .. } => Some(Stale::Clients),
         // Columns introspection does not read.
@@ -116,7 +118,9 @@ pub(crate) fn stale(w: &Write) -> Option<Stale> {
         | Write::HoldDelivery { .. }
         | Write::InsertCourier { .. }
         | Write::InsertShipments(_)
-        | Write::DecideResetRequest { .. } => None,
+        | Write::DecideResetRequest { .. }
+        | Write::CancelChallengesOf { .. }
+        | Write::SupersedeCodesOf { .. } => None,
     }
 }
 
@@ -526,6 +530,7 @@ mod tests {
                     preferred_factor: None,
                     signin_alerts: true,
                     time_zone: None,
+                    locked_until: None,
                 },
             )),
         }

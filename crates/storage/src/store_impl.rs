@@ -229,7 +229,7 @@ macro_rules! challenge_context {
             "select c.*, \
             a.id as a_id, a.email as a_email, a.password_hash as a_password_hash, a.locale as a_locale, a.created_at as a_created_at, \
             a.email_verified_at as a_email_verified_at, a.last_sign_in_at as a_last_sign_in_at, a.credentials_changed_at as a_credentials_changed_at, \
-            a.twosv_enabled_at as a_twosv_enabled_at, a.preferred_factor as a_preferred_factor, a.signin_alerts as a_signin_alerts, a.time_zone as a_time_zone, \
+            a.twosv_enabled_at as a_twosv_enabled_at, a.preferred_factor as a_preferred_factor, a.signin_alerts as a_signin_alerts, a.time_zone as a_time_zone, a.locked_until as a_locked_until, \
             f.id as f_id, f.account_id as f_account_id, f.kind as f_kind, f.phone as f_phone, f.channel as f_channel, f.secret as f_secret, \
             f.created_at as f_created_at, f.verified_at as f_verified_at, f.last_used_step as f_last_used_step, f.failed_count as f_failed_count, \
             f.disabled_at as f_disabled_at, f.replaces as f_replaces, ",
@@ -247,7 +247,7 @@ macro_rules! account_columns {
     () => {
         "a.id as a_id, a.email as a_email, a.password_hash as a_password_hash, a.locale as a_locale, a.created_at as a_created_at, \
     a.email_verified_at as a_email_verified_at, a.last_sign_in_at as a_last_sign_in_at, a.credentials_changed_at as a_credentials_changed_at, \
-    a.twosv_enabled_at as a_twosv_enabled_at, a.preferred_factor as a_preferred_factor, a.signin_alerts as a_signin_alerts, a.time_zone as a_time_zone"
+    a.twosv_enabled_at as a_twosv_enabled_at, a.preferred_factor as a_preferred_factor, a.signin_alerts as a_signin_alerts, a.time_zone as a_time_zone, a.locked_until as a_locked_until"
     };
 }
 
@@ -301,6 +301,19 @@ fn col<'r, T: sqlx::Decode<'r, DB> + sqlx::Type<DB>>(r: &'r DbRow, p: &str, name
     if p.is_empty() { r.try_get(name) } else { r.try_get(format!("{p}{name}").as_str()) }.map_err(db_err)
 }
 
+fn lock_row(r: &DbRow) -> R<AccountLock> {
+    Ok(AccountLock {
+        id: AccountLockId(r.try_get("id").map_err(db_err)?),
+        account_id: AccountId(r.try_get("account_id").map_err(db_err)?),
+        reason: r.try_get("reason").map_err(db_err)?,
+        locked_by: r.try_get("locked_by").map_err(db_err)?,
+        locked_at: UnixMillis(r.try_get("locked_at").map_err(db_err)?),
+        until: UnixMillis(r.try_get("until").map_err(db_err)?),
+        ended_at: opt_ms(r.try_get("ended_at").map_err(db_err)?),
+        ended_by: r.try_get("ended_by").map_err(db_err)?,
+    })
+}
+
 fn account_row(r: &DbRow, p: &str) -> R<Account> {
     Ok(Account {
         id: AccountId(col(r, p, "id")?),
@@ -317,6 +330,7 @@ fn account_row(r: &DbRow, p: &str) -> R<Account> {
         // A name a later tz database dropped reads as no choice: the default applies
         // rather than the account becoming unreadable.
         time_zone: col::<Option<String>>(r, p, "time_zone")?.and_then(|z| TimeZoneName::parse(&z).ok()),
+        locked_until: opt_ms(col(r, p, "locked_until")?),
     })
 }
 
@@ -860,6 +874,16 @@ impl ninsho_domain::ports::Store for Store {
     async fn service_clients(&self) -> R<Vec<ServiceClient>> {
         let rows = sqlx::query("select id, name, scopes, secret_hash, previous_secret_hash, previous_valid_until, rate_per_minute, created_at, revoked_at, origins from service_clients order by created_at").fetch_all(&self.read).await.map_err(db_err)?;
         rows.iter().map(|r| client_row(r, "")).collect()
+    }
+
+    async fn open_account_lock(&self, account: AccountId) -> R<Option<AccountLock>> {
+        let r = sqlx::query("select * from account_locks where account_id = $1 and ended_at is null").bind(account.0).fetch_optional(&self.read).await.map_err(db_err)?;
+        r.as_ref().map(lock_row).transpose()
+    }
+
+    async fn due_account_locks(&self, now: UnixMillis, limit: i64) -> R<Vec<AccountLock>> {
+        let rows = sqlx::query("select * from account_locks where ended_at is null and until <= $1 order by until limit $2").bind(now.0).bind(limit).fetch_all(&self.read).await.map_err(db_err)?;
+        rows.iter().map(lock_row).collect()
     }
 
     async fn courier_client(&self, account: AccountId) -> R<Option<ServiceClientId>> {

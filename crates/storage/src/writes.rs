@@ -66,10 +66,34 @@ pub(crate) fn statements(w: &Write) -> Vec<Stmt> {
     let ms = |t: Option<ninsho_domain::types::UnixMillis>| t.map(|t| t.0);
     match w {
         Write::InsertAccount(a) => guarded(
-            "insert into accounts (id, email, password_hash, locale, created_at, email_verified_at, last_sign_in_at, credentials_changed_at, twosv_enabled_at, preferred_factor, signin_alerts, time_zone) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+            "insert into accounts (id, email, password_hash, locale, created_at, email_verified_at, last_sign_in_at, credentials_changed_at, twosv_enabled_at, preferred_factor, signin_alerts, time_zone, locked_until) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
             args![a.id.0, a.email.as_str(), a.password_hash.as_str(), a.locale.as_str(), a.created_at.0, ms(a.email_verified_at), ms(a.last_sign_in_at),
                 ms(a.credentials_changed_at), ms(a.twosv_enabled_at), a.preferred_factor.map(|f| f.0), a.signin_alerts,
-                a.time_zone.as_ref().map(|z| z.as_str().to_string())],
+                a.time_zone.as_ref().map(|z| z.as_str().to_string()), ms(a.locked_until)],
+        ),
+        Write::InsertAccountLock(l) => {
+            let mut v = guarded(
+                "insert into account_locks (id, account_id, reason, locked_by, locked_at, until) values ($1, $2, $3, $4, $5, $6)",
+                args![l.id.0, l.account_id.0, l.reason.as_str(), l.locked_by.as_str(), l.locked_at.0, l.until.0],
+            );
+            v.extend(guarded("update accounts set locked_until = $2 where id = $1", args![l.account_id.0, l.until.0]));
+            v
+        }
+        Write::EndAccountLock { lock, account, by, now } => {
+            let mut v = guarded("update account_locks set ended_at = $2, ended_by = $3 where id = $1 and ended_at is null", args![lock.0, now.0, by.as_str()]);
+            v.extend(always("update accounts set locked_until = null where id = $1", args![account.0]));
+            v
+        }
+        Write::CancelChallengesOf { account, now } => {
+            // A parcel's code stays: after the investigation the shop can send it again.
+            always(
+                "update challenges set cancelled_at = $2 where account_id = $1 and consumed_at is null and cancelled_at is null and purpose <> 'delivery'",
+                args![account.0, now.0],
+            )
+        }
+        Write::SupersedeCodesOf { account } => always(
+            "update outbox set status = 'superseded', lease_until = null where account_id = $1 and status = 'pending' and challenge_id is not null",
+            args![account.0],
         ),
         Write::SetSigninAlerts { account, on } => guarded("update accounts set signin_alerts = $2 where id = $1", args![account.0, *on]),
         Write::SetLocale { account, locale } => guarded("update accounts set locale = $2 where id = $1", args![account.0, locale.as_str()]),

@@ -127,7 +127,7 @@ impl ninsho_domain::ports::Clock for OffsetClock {
 pub fn test_config(db_url: &str, data_dir: PathBuf) -> Config {
     let mut c = Config::new(SocketAddr::from(([127, 0, 0, 1], 0)), Some(db_url.to_string()), data_dir);
     c.master_key = Some(secrecy::SecretString::from(TEST_MASTER_KEY.to_string()));
-    c.policy = Policy { issuer: "Shop".into(), origin_host: "shop.example".into(), public_url: "https://shop.example".into(), ..Policy::default() };
+    c.policy = Policy { issuer: "Shop".into(), origin_host: "shop.example".into(), public_url: "https://shop.example".into(), support_contact: "https://shop.example/help".into(), ..Policy::default() };
     // Tests hash many passwords; the real parameters have their own test and the benchmark.
     c.policy.password.argon2_m_kib = 256;
     c.policy.password.argon2_t = 1;

@@ -75,6 +75,8 @@ impl<S: Store> Services<S> {
         if !self.is_open_now(&ctx.challenge) {
             return Err(Error::ChallengeClosed);
         }
+        // F-OFF-5: a challenge opened in a race with a lock is answered by nothing.
+        self.ensure_unlocked(&ctx.account)?;
         Ok((ctx.challenge, ctx.account, ctx.factors, ctx.known_device))
     }
 

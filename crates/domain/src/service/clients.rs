@@ -206,7 +206,9 @@ impl<S: Store> Services<S> {
         }
         let now = self.now();
         let Some((session, account)) = call.found else { return Ok(None) };
-        if session.revoked_at.is_some() || session.expires_at <= now {
+        // A locked account's sessions ended with the lock; one made in a race with it
+        // is no more active (F-OFF-5).
+        if session.revoked_at.is_some() || session.expires_at <= now || account.locked_at(now).is_some() {
             return Ok(None);
         }
         let step_up = session.stepped_up_at.zip(session.step_up_method);

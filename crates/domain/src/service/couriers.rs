@@ -46,6 +46,7 @@ impl<S: Store> Services<S> {
             preferred_factor: None,
             signin_alerts: true,
             time_zone: None,
+            locked_until: None,
         };
         let event = self.event(Some(account.id), EventKind::CourierAdded, &ClientInfo::default(), format!("client {}", client.id));
         match self.commit(vec![Write::InsertAccount(account.clone()), Write::InsertCourier { account: account.id, client: client.id, now }, event]).await {

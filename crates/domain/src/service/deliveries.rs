@@ -79,6 +79,8 @@ impl<S: Store> Services<S> {
             return self.same_order(d, s, valid_until).await;
         }
         let account = self.store.account(s.account).await?.ok_or_else(|| Error::invalid("account.unknown", "sub", "no account has this id"))?;
+        // F-OFF-5: no code goes to a locked account; the shop registers the parcel again later.
+        self.ensure_unlocked(&account)?;
         let mut delivery = self.decided_delivery(client, &account, s, self.now());
         let required = delivery.status == DeliveryStatus::Pending;
         if !required {
@@ -261,6 +263,7 @@ impl<S: Store> Services<S> {
             return Err(closed());
         }
         let account = self.store.account(d.account_id).await?.ok_or_else(closed)?;
+        self.ensure_unlocked(&account)?;
         let (writes, _, sent) = self.delivery_code_writes(&account, d, cid, ch.expires_at, vec![]).await?;
         match self.commit_guarded(writes).await? {
             Ok(()) => Ok(sent),
@@ -288,6 +291,8 @@ impl<S: Store> Services<S> {
         }
         let cid = d.challenge_id.ok_or_else(|| Error::internal("a pending delivery without its code"))?;
         let account = self.store.account(d.account_id).await?.ok_or_else(Self::delivery_not_found)?;
+        // F-OFF-5: while support investigates, no parcel is handed over on a code.
+        self.ensure_unlocked(&account)?;
         let code = code.expose_secret();
         if code.len() > 64 {
             return Err(Self::code_malformed());

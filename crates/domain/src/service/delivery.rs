@@ -326,14 +326,22 @@ impl<S: Store> Services<S> {
     /// `notify_all` whose "if this wasn't you" goes to `url` (a signed link that undoes
     /// what the notice announces).
     pub(crate) fn notify_all_to(&self, account: &Account, factors: &[Factor], template: Template, detail: Option<&Detail>, url: String) -> Result<Vec<Write>> {
+        self.notify_all_with(account, factors, template, detail, url, &[])
+    }
+
+    /// `notify_all_to` with variables of the template's own (a lock's end, say).
+    pub(crate) fn notify_all_with(&self, account: &Account, factors: &[Factor], template: Template, detail: Option<&Detail>, url: String, vars: &[(&'static str, String)]) -> Result<Vec<Write>> {
         let now = self.now();
         let mut out = Vec::new();
         let mut add = |channel: Channel, to: String| -> Result<()> {
-            let intent = Intent::new(template, channel, to, account.locale)
+            let mut intent = Intent::new(template, channel, to, account.locale)
                 .account(account.id)
                 .var("issuer", &self.policy.issuer)
                 .detail(detail)
                 .var("url", url.clone());
+            for (k, v) in vars {
+                intent = intent.var(k, v.clone());
+            }
             out.push(intent.into_write(&self.keys, now)?);
             Ok(())
         };

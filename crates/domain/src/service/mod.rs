@@ -10,6 +10,7 @@ mod clients;
 mod couriers;
 mod inbox;
 mod links;
+pub mod locks;
 pub mod challenges;
 mod deliveries;
 mod delivery;
@@ -193,6 +194,8 @@ impl<S: Store> Services<S> {
             return Err(Error::Unauthenticated);
         }
         let account = self.store.account(session.account_id).await?.ok_or(Error::Unauthenticated)?;
+        // F-OFF-5: a session made in a race with the lock is of no use either.
+        self.ensure_unlocked(&account)?;
         // Last use is shown in the device list; once a minute is precise enough and
         // keeps reads from turning into writes.
         if now.0 - session.last_seen_at.0 > 60_000 {

@@ -46,7 +46,8 @@ impl<S: Store> Services<S> {
         let now = self.now();
         let charges = self.reset_link_charges(email.as_str(), client);
         let mut writes = charges.writes(now);
-        match self.store.account_by_email(&email).await? {
+        // F-OFF-5: a locked account gets no link; the answer is the same as for any address.
+        match self.store.account_by_email(&email).await?.filter(|a| a.locked_at(now).is_none()) {
             Some(account) => {
                 let ch = self.new_challenge(account.id, Purpose::ResetPassword, None, client)?;
                 let url = self.link_url(LinkKind::ResetPassword, ch.id);

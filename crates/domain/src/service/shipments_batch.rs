@@ -86,6 +86,10 @@ impl<S: Store> Services<S> {
                 out[i] = Some(Err(unknown_account()));
                 continue;
             };
+            if let Err(e) = self.ensure_unlocked(account) {
+                out[i] = Some(Err(e));
+                continue;
+            }
             match self.new_shipment(client, account, to, s, until, now) {
                 Ok((row, registered)) => {
                     rows.push(row);

@@ -235,6 +235,8 @@ impl<S: Store> Services<S> {
         let (found, trusted) = self.check_password(email, &password, client, trusted_token).await?.ok_or(Error::InvalidCredentials)?;
         let (risk, known) = (self.assess(&found), found.known_device);
         let account = found.account;
+        // F-OFF-5: said only now, to someone who knows the password.
+        self.ensure_unlocked(&account)?;
         // The common case needs no method list: a verified account without 2SV, calm risk.
         if account.email_verified_at.is_some() && account.twosv_enabled_at.is_none() && !risk.high {
             let (writes, session_id, session_token) = self.sign_in_writes(&account, client, known, "password", vec![AuthMethod::Password], Some(AuthMethod::Password))?;
@@ -351,6 +353,8 @@ impl<S: Store> Services<S> {
         };
         let (risk, known) = (self.assess(&found), found.known_device);
         let account = found.account;
+        // F-OFF-5: said only now, to someone who knows the password.
+        self.ensure_unlocked(&account)?;
         if account.twosv_enabled_at.is_none() && account.email_verified_at.is_some() && !risk.high {
             let (writes, session_id, session_token) = self.sign_in_writes(&account, client, known, "password_device", vec![AuthMethod::Password], Some(AuthMethod::Password))?;
             self.commit(writes).await?;
@@ -379,6 +383,7 @@ impl<S: Store> Services<S> {
     }
 
     async fn device_code(&self, account: &Account, code: SecretString, client: &ClientInfo) -> Result<DeviceSignInOutcome> {
+        self.ensure_unlocked(account)?;
         let now = self.now();
         // An app's code needs no challenge on the device; open one to consume.
         let open = self.store.open_challenge(account.id, Purpose::DeviceSignIn, now).await?;

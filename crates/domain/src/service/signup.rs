@@ -65,6 +65,7 @@ impl<S: Store> Services<S> {
             // once (seed 001); the owner can turn them off on the account page or API.
             signin_alerts: true,
             time_zone: None,
+            locked_until: None,
         };
         let challenge = self.new_challenge(account.id, Purpose::VerifyEmail, None, client)?;
         let id = challenge.id;

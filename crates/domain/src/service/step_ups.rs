@@ -109,6 +109,7 @@ impl<S: Store> Services<S> {
         client.require(Scope::StepUp)?;
         let return_url = Self::checked_return_url(client, req.return_url.as_deref())?;
         let account = self.store.account(req.account).await?.ok_or_else(|| Error::invalid("account.unknown", "sub", "no account has this id"))?;
+        self.ensure_unlocked(&account)?;
         // The shopper is not the caller: the service's address says nothing of them and
         // must not spend an address quota that every shopper of the shop shares.
         let who = ClientInfo::default();

@@ -23,7 +23,7 @@ pub fn status_of(e: &Error) -> StatusCode {
         Error::InvalidCredentials | Error::Unauthenticated => StatusCode::UNAUTHORIZED,
         Error::InvalidCode | Error::MethodDisabled => StatusCode::UNAUTHORIZED,
         Error::ChallengeClosed => StatusCode::GONE,
-        Error::StepUpRequired | Error::ScopeMissing(_) => StatusCode::FORBIDDEN,
+        Error::StepUpRequired | Error::ScopeMissing(_) | Error::AccountLocked { .. } => StatusCode::FORBIDDEN,
         Error::NotFound => StatusCode::NOT_FOUND,
         Error::Conflict { .. } => StatusCode::CONFLICT,
         Error::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
@@ -77,7 +77,12 @@ impl IntoResponse for ApiError {
             Error::Unavailable(o) => Some(o.as_str()),
             e => e.reason(),
         };
-        let mut res = problem_with(status, e.code(), &e.to_string(), &[("field", field), ("reason", reason)]);
+        // F-OFF-5: until when, and where to ask.
+        let (until, support) = match &e {
+            Error::AccountLocked { until, support } => (jiff::Timestamp::from_millisecond(until.0).ok().map(|t| t.to_string()), Some(support.as_str())),
+            _ => (None, None),
+        };
+        let mut res = problem_with(status, e.code(), &e.to_string(), &[("field", field), ("reason", reason), ("locked_until", until.as_deref()), ("support", support)]);
         let retry = match &e {
             Error::RateLimited { retry_at, now, .. } => Some((((retry_at.0 - now.0).max(0) + 999) / 1000).max(1)),
             Error::Unavailable(o) => Some(i64::from(o.retry_after_secs())),

@@ -80,6 +80,7 @@ pub async fn measure_import(running: &Running, n: usize, concurrency: usize) -> 
             preferred_factor: None,
             signin_alerts: false,
             time_zone: None,
+            locked_until: None,
         })
         .collect();
     let ids: Vec<AccountId> = accounts.iter().map(|a| a.id).collect();

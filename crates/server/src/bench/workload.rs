@@ -136,6 +136,7 @@ fn account(now: UnixMillis, hash: &str) -> Account {
         preferred_factor: None,
         signin_alerts: false,
         time_zone: None,
+        locked_until: None,
     }
 }
 

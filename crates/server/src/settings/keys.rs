@@ -49,6 +49,7 @@ pub const KEYS: &[Key] = &[
     key("listen", "NINSHO_LISTEN", Text),
     key("public_url", "NINSHO_PUBLIC_URL", Text),
     key("issuer", "NINSHO_ISSUER", Text),
+    key("support_contact", "NINSHO_SUPPORT_CONTACT", Text),
     key("data_dir", "NINSHO_DATA_DIR", Text),
     secret("database_url", "NINSHO_DATABASE_URL", Secrecy::UrlWithPassword),
     secret("master_key", "NINSHO_MASTER_KEY", Secrecy::Secret),

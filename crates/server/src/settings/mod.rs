@@ -30,6 +30,9 @@ pub struct Settings {
     pub listen: SocketAddr,
     pub public_url: Option<String>,
     pub issuer: String,
+    /// Where shoppers reach support (a URL, an address or a phone number), named in the
+    /// notice and the message of a locked account (F-OFF-5). Unset: `public_url`.
+    pub support_contact: Option<String>,
     pub data_dir: PathBuf,
     pub database_url: Option<Secret>,
     pub master_key: Option<Secret>,
@@ -215,6 +218,7 @@ impl Default for Settings {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             public_url: None,
             issuer: "ninsho".into(),
+            support_contact: None,
             data_dir: PathBuf::from("./ninsho-data"),
             database_url: None,
             master_key: None,

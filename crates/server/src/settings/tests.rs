@@ -43,6 +43,7 @@ fn every_key_set() -> Settings {
         listen: SocketAddr::from(([127, 0, 0, 1], 1)),
         public_url: Some("https://x.example".into()),
         issuer: "x".into(),
+        support_contact: Some("x".into()),
         data_dir: "x".into(),
         database_url: secret("sqlite://x"),
         master_key: secret("x"),

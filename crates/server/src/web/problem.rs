@@ -35,6 +35,11 @@ impl Problem {
                 let secs = ((retry_at.0 - now.0).max(0) + 999) / 1000;
                 tr.t1(&key, "wait", &tr.span(ninsho_domain::messages::Span::round_up(secs)))
             }
+            // The page's language decides the zone shown: the signed-out page knows no account's.
+            Error::AccountLocked { until, support } => {
+                let when = super::time::when(*until, &ninsho_domain::zone::TimeZoneName::for_locale(tr.locale));
+                tr.tn(&key, &[("until", &when), ("support", support)])
+            }
             _ if tr.has(&key) => tr.t(&key),
             // A code added to `domain` without page text; the all-codes test catches it.
             _ => tr.t("err-generic"),

@@ -2,16 +2,11 @@
 //! `YYYY-MM-DD HH:MM JST`, the same digits in every language. UTC (`when_utc`) is for
 //! operators and logs.
 
-use jiff::Timestamp;
 use ninsho_domain::types::UnixMillis;
 use ninsho_domain::zone::TimeZoneName;
 
 pub fn when(t: UnixMillis, zone: &TimeZoneName) -> String {
-    match Timestamp::from_millisecond(t.0) {
-        Ok(ts) => ts.to_zoned_datetime(zone.tz().clone()).strftime("%Y-%m-%d %H:%M %Z").to_string(),
-        // Outside years -9999…9999: no stored time is; say it plainly rather than fail.
-        Err(_) => format!("{} ms UTC", t.0),
-    }
+    ninsho_domain::zone::wall_time(t, zone)
 }
 
 pub fn when_utc(t: UnixMillis) -> String {

@@ -21,6 +21,7 @@ mod devices;
 mod email_change;
 mod errors;
 mod limits;
+mod locks;
 mod crash;
 mod dead_ends;
 mod faults;

@@ -21,6 +21,7 @@ fn account(now: UnixMillis) -> Account {
         preferred_factor: None,
         signin_alerts: false,
         time_zone: None,
+        locked_until: None,
     }
 }
 
