@@ -227,10 +227,20 @@ pub enum EventKind {
     /// detail names it (`webhook <id>`).
     WebhookEndpointAdded,
     WebhookEndpointRemoved,
+    /// F-INT-5: the operator registered or removed an OpenID Connect client; the detail
+    /// names it (`oidc_client <id>`).
+    OidcClientAdded,
+    OidcClientRemoved,
+    /// F-INT-5: a new key signs ID tokens; the detail names both (`kid <new> retired <old>`).
+    OidcKeyRotated,
+    /// F-INT-5: an application exchanged an authorization code for the owner's tokens.
+    OidcCodeExchanged,
+    /// F-INT-5: a used code was presented again: refused, and the tokens it gave revoked.
+    OidcCodeReplayed,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 46] = [EventKind::SignIn, EventKind::WrongPassword, EventKind::WrongCode, EventKind::CodeSent, EventKind::Denied, EventKind::DeniedAfterUse, EventKind::StepUp, EventKind::MethodDisabled, EventKind::SignUp, EventKind::SignUpExisting, EventKind::ResetRequested, EventKind::ResetDocumentViewed, EventKind::ResetApproved, EventKind::ResetRejected, EventKind::ResetCancelled, EventKind::MethodAdded, EventKind::MethodRemoved, EventKind::MethodEnrolmentStarted, EventKind::TwosvEnabled, EventKind::TwosvDisabled, EventKind::TrustedBrowserRemoved, EventKind::SigninAlertsChanged, EventKind::SignedOutAll, EventKind::SignedOut, EventKind::PreferredMethodChanged, EventKind::PasswordThrottled, EventKind::PasswordChanged, EventKind::LimitsReleased, EventKind::BackupCodesGenerated, EventKind::ApprovalRequested, EventKind::ApprovalGranted, EventKind::PasswordResetRequested, EventKind::PasswordReset, EventKind::EmailChangeRequested, EventKind::EmailChanged, EventKind::ServiceClientAdded, EventKind::ServiceClientRotated, EventKind::ServiceClientRevoked, EventKind::AuditCheckpoint, EventKind::ServiceStepUpStarted, EventKind::ServiceStepUpCompleted, EventKind::WebhookEndpointAdded, EventKind::WebhookEndpointRemoved, EventKind::DeliveryHandedOver, EventKind::DeliveryHeld, EventKind::CourierAdded];
+    pub const ALL: [EventKind; 51] = [EventKind::SignIn, EventKind::WrongPassword, EventKind::WrongCode, EventKind::CodeSent, EventKind::Denied, EventKind::DeniedAfterUse, EventKind::StepUp, EventKind::MethodDisabled, EventKind::SignUp, EventKind::SignUpExisting, EventKind::ResetRequested, EventKind::ResetDocumentViewed, EventKind::ResetApproved, EventKind::ResetRejected, EventKind::ResetCancelled, EventKind::MethodAdded, EventKind::MethodRemoved, EventKind::MethodEnrolmentStarted, EventKind::TwosvEnabled, EventKind::TwosvDisabled, EventKind::TrustedBrowserRemoved, EventKind::SigninAlertsChanged, EventKind::SignedOutAll, EventKind::SignedOut, EventKind::PreferredMethodChanged, EventKind::PasswordThrottled, EventKind::PasswordChanged, EventKind::LimitsReleased, EventKind::BackupCodesGenerated, EventKind::ApprovalRequested, EventKind::ApprovalGranted, EventKind::PasswordResetRequested, EventKind::PasswordReset, EventKind::EmailChangeRequested, EventKind::EmailChanged, EventKind::ServiceClientAdded, EventKind::ServiceClientRotated, EventKind::ServiceClientRevoked, EventKind::AuditCheckpoint, EventKind::ServiceStepUpStarted, EventKind::ServiceStepUpCompleted, EventKind::WebhookEndpointAdded, EventKind::WebhookEndpointRemoved, EventKind::DeliveryHandedOver, EventKind::DeliveryHeld, EventKind::CourierAdded, EventKind::OidcClientAdded, EventKind::OidcClientRemoved, EventKind::OidcKeyRotated, EventKind::OidcCodeExchanged, EventKind::OidcCodeReplayed];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -280,6 +290,11 @@ impl EventKind {
             EventKind::CourierAdded => "courier_added",
             EventKind::WebhookEndpointAdded => "webhook_endpoint_added",
             EventKind::WebhookEndpointRemoved => "webhook_endpoint_removed",
+            EventKind::OidcClientAdded => "oidc_client_added",
+            EventKind::OidcClientRemoved => "oidc_client_removed",
+            EventKind::OidcKeyRotated => "oidc_key_rotated",
+            EventKind::OidcCodeExchanged => "oidc_code_exchanged",
+            EventKind::OidcCodeReplayed => "oidc_code_replayed",
         }
     }
 
@@ -295,6 +310,10 @@ impl EventKind {
 
 // F-INT-4: a receiver of event webhooks.
 id_type!(WebhookEndpointId);
+
+// F-INT-5: an application that signs its users in with OpenID Connect, and a sign-in
+// it asked for that waits for the user to finish on ninsho's pages.
+id_type!(OidcClientId, OidcRequestId);
 
 /// What a service client may do (F-INT-1), checked per route.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -32,6 +32,7 @@ pub const SQLITE: &[Migration] = &[
     Migration { version: 17, name: "event_webhooks", sql: include_str!("../migrations/sqlite/0017_event_webhooks.sql") },
     Migration { version: 18, name: "deliveries", sql: include_str!("../migrations/sqlite/0018_deliveries.sql") },
     Migration { version: 20, name: "couriers", sql: include_str!("../migrations/sqlite/0020_couriers.sql") },
+    Migration { version: 21, name: "oidc", sql: include_str!("../migrations/sqlite/0021_oidc.sql") },
 ];
 pub const POSTGRES: &[Migration] = &[
     Migration { version: 1, name: "core", sql: include_str!("../migrations/postgres/0001_core.sql") },
@@ -53,6 +54,7 @@ pub const POSTGRES: &[Migration] = &[
     Migration { version: 17, name: "event_webhooks", sql: include_str!("../migrations/postgres/0017_event_webhooks.sql") },
     Migration { version: 18, name: "deliveries", sql: include_str!("../migrations/postgres/0018_deliveries.sql") },
     Migration { version: 20, name: "couriers", sql: include_str!("../migrations/postgres/0020_couriers.sql") },
+    Migration { version: 21, name: "oidc", sql: include_str!("../migrations/postgres/0021_oidc.sql") },
 ];
 
 const LEDGER: &str = "create table if not exists ninsho_migrations (version bigint primary key, name text not null, applied_at bigint not null)";
