@@ -164,6 +164,15 @@ pub fn pkce_matches(verifier: &str, challenge: &str) -> bool {
     ct_eq(derived.as_bytes(), challenge.as_bytes())
 }
 
+/// The registered redirect URI with the response's parameters added to its query
+/// (RFC 6749 §4.1.2: a query it already has is kept).
+/// `None` only for a URI that does not parse, which registration refuses.
+pub fn response_url(redirect_uri: &str, params: &[(&str, &str)]) -> Option<String> {
+    let mut url = url::Url::parse(redirect_uri).ok()?;
+    url.query_pairs_mut().extend_pairs(params);
+    Some(url.to_string())
+}
+
 /// The checks of an authorization request whose client and redirect URI are known
 /// good; every failure goes back to the client.
 pub fn check_authorization(client: &OidcClient, redirect_uri: &str, p: &AuthorizeParams) -> std::result::Result<AuthRequest, AuthzError> {
