@@ -657,6 +657,11 @@ mod tests {
             Write::TouchTrustedBrowser { browser: TrustedBrowserId::new(), now },
             Write::ChargeQuota { key: "k".into(), limit: 1, window_secs: 1, now },
             Write::TakePasswordTry { key: ThrottleKey::address("127.0.0.1"), now, policy: ninsho_domain::Policy::default().throttle },
+            Write::ConsumeOidcCode { code_hash: vec![1], now },
+            Write::UseOidcRequest { id: OidcRequestId::new(), now },
+            Write::RevokeOidcGrant { code_hash: vec![1], now },
+            Write::RetireSigningKey { kid: "k".into(), now, published_until: now },
+            Write::RemoveOidcClient { id: OidcClientId::new(), now },
         ];
         for w in &writes {
             for s in statements(w) {
@@ -703,6 +708,29 @@ mod tests {
         let charge = |k: &str| Write::ChargeQuota { key: k.into(), limit: 5, window_secs: 60, now };
         assert!(one_statement(&[charge("a"), charge("b"), insert]).is_some());
         assert!(one_statement(&[charge("a"), charge("a")]).is_none());
+    }
+
+    /// F-INT-5: a code exchange — the guarded redemption, the access token, the event —
+    /// is one statement on PostgreSQL, its guard checked.
+    #[test]
+    fn f_int_5_a_code_exchange_commits_as_one_statement() {
+        let now = UnixMillis(5);
+        let token = Write::InsertOidcToken(ninsho_domain::oidc::AccessToken {
+            token_hash: vec![2],
+            code_hash: vec![1],
+            client_id: OidcClientId::new(),
+            account_id: AccountId::new(),
+            session_id: SessionId::new(),
+            scopes: vec![ninsho_domain::oidc::OidcScope::Openid],
+            created_at: now,
+            expires_at: now,
+            revoked_at: None,
+        });
+        let event = Write::InsertEvent(Event { id: EventId::new(), account_id: None, at: now, kind: EventKind::OidcCodeExchanged, ip: None, user_agent: None, device_hash: None, detail: String::new(), unfamiliar: false });
+        let one = one_statement(&[Write::ConsumeOidcCode { code_hash: vec![1], now }, token, event]).expect("hot writes on distinct rows");
+        assert!(one.sql.contains("w0 as (update oidc_codes set consumed_at") && one.sql.contains("not exists (select 1 from w0) then ninsho_refuse(0)"), "{}", one.sql);
+        let twice = [Write::ConsumeOidcCode { code_hash: vec![1], now }, Write::ConsumeOidcCode { code_hash: vec![1], now }];
+        assert!(one_statement(&twice).is_none(), "one code twice in one list would lose a change");
     }
 
     /// F-INT-4: an event's webhook deliveries are statements of the event's own write,

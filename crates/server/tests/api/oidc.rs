@@ -441,3 +441,29 @@ async fn f_int_5_admin_commands_register_clients_and_rotate_the_key() {
         app.shutdown().await;
     }
 }
+
+/// A rotated key stays in the JWKS while an ID token it signed may still be checked
+/// (and while instances may still sign with it from their cache), then leaves.
+#[tokio::test]
+async fn f_int_5_a_retired_key_is_published_until_its_last_token_has_expired() {
+    for backend in backends().await {
+        let clock = ninsho_domain::ports::FakeClock::at(ninsho_domain::ports::SystemClock.now());
+        let c2 = clock.clone();
+        let app = spawn_app_with(backend, move |c| use_fake_clock(c, c2)).await;
+        let kids = || async {
+            let jwks: Value = client().get(format!("{}/.well-known/jwks.json", app.url)).send().await.unwrap().json().await.unwrap();
+            jwks["keys"].as_array().unwrap().iter().map(|k| k["kid"].as_str().unwrap().to_string()).collect::<Vec<_>>()
+        };
+        let first = kids().await;
+        let (new, old) = app.running.services.rotate_signing_key(None).await.unwrap();
+        assert_eq!(old.map(|k| k.kid), first.first().cloned());
+        let both = kids().await;
+        assert!(both.contains(&new.kid) && both.contains(&first[0]), "{backend:?}: {both:?}");
+        let policy = ninsho_domain::config::OidcPolicy::default();
+        clock.advance_secs(policy.id_token_secs + ninsho_domain::oidc::KEY_CACHE_SECS - 1);
+        assert_eq!(kids().await.len(), 2, "{backend:?}: a token signed just before the rotation is still valid");
+        clock.advance_secs(2);
+        assert_eq!(kids().await, vec![new.kid.clone()], "{backend:?}: every token it signed has expired");
+        app.shutdown().await;
+    }
+}
