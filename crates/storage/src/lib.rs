@@ -389,7 +389,7 @@ delegate!(OidcStore {
     fn oidc_client(&self, id: OidcClientId) -> R<Option<OidcClient>>;
     fn signing_keys(&self, now: UnixMillis) -> R<Vec<SigningKey>>;
     fn oidc_request(&self, id: OidcRequestId) -> R<Option<OidcRequest>>;
-    fn oidc_code(&self, code_hash: &[u8]) -> R<Option<AuthCode>>;
+    fn oidc_code(&self, code_hash: &[u8]) -> R<Option<(AuthCode, Option<UnixMillis>)>>;
     fn oidc_token(&self, token_hash: &[u8]) -> R<Option<AccessToken>>;
 });
 

@@ -81,10 +81,18 @@ impl OidcStore for Store {
         }))
     }
 
-    async fn oidc_code(&self, code_hash: &[u8]) -> R<Option<AuthCode>> {
-        let row = sqlx::query("select * from oidc_codes where code_hash = $1").bind(code_hash).fetch_optional(&self.read).await.map_err(db_err)?;
+    async fn oidc_code(&self, code_hash: &[u8]) -> R<Option<(AuthCode, Option<UnixMillis>)>> {
+        let row = sqlx::query(
+            "select c.*, case when s.revoked_at is null then s.expires_at end as session_until \
+                from oidc_codes c left join sessions s on s.id = c.session_id where c.code_hash = $1",
+        )
+        .bind(code_hash)
+        .fetch_optional(&self.read)
+        .await
+        .map_err(db_err)?;
         let Some(r) = row else { return Ok(None) };
-        Ok(Some(AuthCode {
+        let session_until = opt_ms(get(&r, "session_until")?);
+        Ok(Some((AuthCode {
             code_hash: get(&r, "code_hash")?,
             client_id: OidcClientId(get(&r, "client_id")?),
             account_id: AccountId(get(&r, "account_id")?),
@@ -98,7 +106,7 @@ impl OidcStore for Store {
             created_at: UnixMillis(get(&r, "created_at")?),
             expires_at: UnixMillis(get(&r, "expires_at")?),
             consumed_at: opt_ms(get(&r, "consumed_at")?),
-        }))
+        }, session_until)))
     }
 
     async fn oidc_token(&self, token_hash: &[u8]) -> R<Option<AccessToken>> {

@@ -347,7 +347,7 @@ impl<S: Store + OidcStore> Services<S> {
             return Err(invalid());
         }
         let hash = self.keys.hash_oidc(b"code", code);
-        let found = self.store.oidc_code(&hash).await?.filter(|c| c.client_id == client.id).ok_or_else(invalid)?;
+        let (found, session_until) = self.store.oidc_code(&hash).await?.filter(|(c, _)| c.client_id == client.id).ok_or_else(invalid)?;
         let now = self.now();
         if found.consumed_at.is_some() {
             self.revoke_replayed(&found).await?;
@@ -367,6 +367,11 @@ impl<S: Store + OidcStore> Services<S> {
             // A verifier for a code issued without a challenge: a downgrade (RFC 9700 §2.1.1).
             (None, Some(_)) => return Err(refused(E::InvalidGrant, "this code was issued without a code_challenge")),
             _ => {}
+        }
+        // Signed out (or ended everywhere) between the code and its exchange: the
+        // sign-in it stands for is over.
+        if session_until.is_none_or(|t| t <= now) {
+            return Err(refused(E::InvalidGrant, "the sign-in this code was issued for has ended"));
         }
         let Some(account) = self.store.account(found.account_id).await? else { return Err(invalid()) };
         let (tokens, token_row) = self.mint_tokens(client, &found, &account, signer, issuer)?;

@@ -44,8 +44,9 @@ pub trait OidcStore: Clone + Send + Sync + 'static {
     /// The key that signs now, and every retired key still published at `now`.
     fn signing_keys(&self, now: UnixMillis) -> impl Future<Output = Result<Vec<SigningKey>>> + Send;
     fn oidc_request(&self, id: OidcRequestId) -> impl Future<Output = Result<Option<OidcRequest>>> + Send;
-    /// A code by its keyed hash, used or not.
-    fn oidc_code(&self, code_hash: &[u8]) -> impl Future<Output = Result<Option<AuthCode>>> + Send;
+    /// A code by its keyed hash, used or not, with until when the session it was issued
+    /// to lasts (`None`: signed out, or gone), as one read found them.
+    fn oidc_code(&self, code_hash: &[u8]) -> impl Future<Output = Result<Option<(AuthCode, Option<UnixMillis>)>>> + Send;
     /// An access token by its keyed hash, revoked or not.
     fn oidc_token(&self, token_hash: &[u8]) -> impl Future<Output = Result<Option<AccessToken>>> + Send;
 }

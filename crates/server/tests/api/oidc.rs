@@ -335,6 +335,13 @@ async fn f_int_5_errors_follow_the_specification_and_never_redirect_to_the_unkno
         let r = http.get(format!("{}/userinfo", app.url)).send().await.unwrap();
         assert_eq!(r.status(), 401);
         assert_eq!(r.headers()["www-authenticate"], "Bearer realm=\"ninsho\"");
+        // Signed out between the code and its exchange: the sign-in it stands for is over.
+        let code = code_for(&app, &session, &client_id, &[]).await;
+        assert_eq!(app.call("POST", "/api/v1/sign-out", Some(&session), None).await.status, 204);
+        let mut form = exchange_form(&code);
+        form.retain(|(k, _)| *k != "code_verifier");
+        let (s, _, body) = token(&app, Some((&client_id, &secret)), &form).await;
+        assert_eq!((s, body["error"].as_str()), (400, Some("invalid_grant")), "{backend:?}: {body}");
         app.shutdown().await;
     }
 }
