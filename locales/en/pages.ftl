@@ -549,3 +549,9 @@ err-delivery-held = Too many wrong codes: this delivery is held. Take the parcel
 err-delivery-already-handed-over = This parcel was already handed over.
 err-delivery-code-expired = This code has expired: the delivery day is over.
 err-delivery-no-code = This parcel needs no code.
+
+authorize-title = Signing you in to { $app }
+authorize-back = Continue to { $app }
+err-oidc-client-unknown = This application is not registered here, so you cannot sign in to it with this account.
+err-oidc-redirect-uri-unregistered = This application asked to send you to an address it has not registered. For your safety, you are not sent there.
+err-oidc-request-expired = This sign-in request has expired or was already used. Go back to the application and start again.

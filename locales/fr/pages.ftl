@@ -548,3 +548,9 @@ err-delivery-held = Trop de codes erronés : cette livraison est retenue. Repren
 err-delivery-already-handed-over = Ce colis a déjà été remis.
 err-delivery-code-expired = Ce code a expiré : le jour de livraison est passé.
 err-delivery-no-code = Ce colis ne demande pas de code.
+
+authorize-title = Connexion à { $app }
+authorize-back = Continuer vers { $app }
+err-oidc-client-unknown = Cette application n'est pas enregistrée ici : vous ne pouvez pas vous y connecter avec ce compte.
+err-oidc-redirect-uri-unregistered = Cette application demande à vous envoyer vers une adresse qu'elle n'a pas enregistrée. Par sécurité, vous n'y êtes pas envoyé.
+err-oidc-request-expired = Cette demande de connexion a expiré ou a déjà servi. Retournez à l'application et recommencez.

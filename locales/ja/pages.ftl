@@ -536,3 +536,9 @@ err-delivery-held = 誤ったコードが続いたため、この配送は保留
 err-delivery-already-handed-over = このお荷物はすでに引き渡し済みです。
 err-delivery-code-expired = このコードの有効期限が切れています(配達日が終わりました)。
 err-delivery-no-code = このお荷物にはコードは不要です。
+
+authorize-title = { $app } にサインインしています
+authorize-back = { $app } に進む
+err-oidc-client-unknown = このアプリケーションは登録されていないため、このアカウントでサインインすることはできません。
+err-oidc-redirect-uri-unregistered = このアプリケーションは、登録されていない宛先への移動を求めています。安全のため、移動しません。
+err-oidc-request-expired = このサインインのリクエストは期限切れか、すでに使われています。アプリケーションに戻って、もう一度お試しください。

@@ -536,3 +536,9 @@ err-delivery-held = 验证码多次错误，此配送已暂缓。请带回包裹
 err-delivery-already-handed-over = 此包裹已交付。
 err-delivery-code-expired = 此验证码已过期：配送日已结束。
 err-delivery-no-code = 此包裹无需验证码。
+
+authorize-title = 正在登录 { $app }
+authorize-back = 继续前往 { $app }
+err-oidc-client-unknown = 此应用未在这里注册，无法使用此账户登录。
+err-oidc-redirect-uri-unregistered = 此应用要求将您转到一个未登记的地址。为了您的安全，不会跳转。
+err-oidc-request-expired = 此登录请求已过期或已被使用。请返回应用重新开始。

@@ -31,6 +31,23 @@ pub struct Policy {
     pub default_time_zone: Option<crate::zone::TimeZoneName>,
     /// F-DLV-1: when a shipment needs a delivery code.
     pub deliveries: crate::delivery_rules::DeliveryRules,
+    /// F-INT-5: the OpenID Connect provider's tokens.
+    pub oidc: OidcPolicy,
+}
+
+/// F-INT-5: what ID and access tokens are signed with and how long they live.
+#[derive(Clone, Debug)]
+pub struct OidcPolicy {
+    /// The algorithm of a key made on first start or by a rotation without `--alg`.
+    pub signing_alg: crate::oidc::SigningAlg,
+    pub id_token_secs: i64,
+    pub access_token_secs: i64,
+}
+
+impl Default for OidcPolicy {
+    fn default() -> Self {
+        OidcPolicy { signing_alg: crate::oidc::SigningAlg::Es256, id_token_secs: 600, access_token_secs: 600 }
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -123,6 +140,7 @@ impl Default for Policy {
             backup_code_count: 10,
             default_time_zone: None,
             deliveries: crate::delivery_rules::DeliveryRules::default(),
+            oidc: OidcPolicy::default(),
         }
     }
 }

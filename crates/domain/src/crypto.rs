@@ -26,6 +26,7 @@ pub struct KeyRing {
     link_key: Zeroizing<[u8; 32]>,
     client_key: Zeroizing<[u8; 32]>,
     delivery_key: Zeroizing<[u8; 32]>,
+    oidc_key: Zeroizing<[u8; 32]>,
     audit_seed: Zeroizing<[u8; 32]>,
     aead: XChaCha20Poly1305,
 }
@@ -54,6 +55,7 @@ impl KeyRing {
             link_key: derive(&master, "signed-link-v1"),
             client_key: derive(&master, "service-client-secret-v1"),
             delivery_key: derive(&master, "delivery-code-hash-v1"),
+            oidc_key: derive(&master, "oidc-token-hash-v1"),
             audit_seed: derive(&master, "audit-checkpoint-ed25519-v1"),
             aead: XChaCha20Poly1305::new(enc.as_slice().into()),
         };
@@ -107,6 +109,13 @@ impl KeyRing {
     /// and a session token never hash alike even if their text did.
     pub fn hash_client_secret(&self, secret: &str) -> Vec<u8> {
         Self::mac(&self.client_key, &[secret.as_bytes()]).to_vec()
+    }
+
+    /// Keyed hash of an OpenID Connect code or token, bound to what it is (`b"code"`,
+    /// `b"access"`): a code presented as a token, or the reverse, matches nothing, and
+    /// no shopper's session token hashes alike.
+    pub fn hash_oidc(&self, kind: &[u8], token: &str) -> Vec<u8> {
+        Self::mac(&self.oidc_key, &[kind, token.as_bytes()]).to_vec()
     }
 
     /// Signature for links sent in messages (deny links).

@@ -14,6 +14,7 @@ pub mod email;
 pub mod error;
 pub mod messages;
 pub mod money;
+pub mod oidc;
 pub mod otp;
 pub mod password;
 pub mod phone;

@@ -498,6 +498,24 @@ pub enum Write {
     InsertShipments(Vec<NewShipment>),
     /// Guard: still pending. Deletes the document with the decision.
     DecideResetRequest { id: ResetRequestId, status: String, reason: String, reviewer: String, now: UnixMillis },
+    /// F-INT-5. Unique: the name, among the clients not removed.
+    InsertOidcClient(crate::oidc::OidcClient),
+    /// Guard: not yet removed. Every token it was given is revoked with it.
+    RemoveOidcClient { id: OidcClientId, now: UnixMillis },
+    /// Unique: one key signs at a time, on every instance (its `active` slot).
+    InsertSigningKey(crate::oidc::SigningKey),
+    /// Guard: the key still signs. It stays in the JWKS until `published_until`.
+    RetireSigningKey { kid: String, now: UnixMillis, published_until: UnixMillis },
+    InsertOidcRequest(crate::oidc::OidcRequest),
+    /// Guard: the parked request is unused and not expired.
+    UseOidcRequest { id: OidcRequestId, now: UnixMillis },
+    InsertOidcCode(crate::oidc::AuthCode),
+    /// Guard: the code is unused and not expired — one redemption, however many
+    /// exchanges of it arrive at once.
+    ConsumeOidcCode { code_hash: Vec<u8>, now: UnixMillis },
+    InsertOidcToken(crate::oidc::AccessToken),
+    /// A used code came back: every token given for it is revoked.
+    RevokeOidcGrant { code_hash: Vec<u8>, now: UnixMillis },
 }
 
 #[derive(Debug)]

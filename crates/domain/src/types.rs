@@ -231,10 +231,20 @@ pub enum EventKind {
     AccountLocked,
     /// F-OFF-5: the lock ended, early by support or at its time.
     AccountUnlocked,
+    /// F-INT-5: the operator registered or removed an OpenID Connect client; the detail
+    /// names it (`oidc_client <id>`).
+    OidcClientAdded,
+    OidcClientRemoved,
+    /// F-INT-5: a new key signs ID tokens; the detail names both (`kid <new> retired <old>`).
+    OidcKeyRotated,
+    /// F-INT-5: an application exchanged an authorization code for the owner's tokens.
+    OidcCodeExchanged,
+    /// F-INT-5: a used code was presented again: refused, and the tokens it gave revoked.
+    OidcCodeReplayed,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 48] = [EventKind::SignIn, EventKind::WrongPassword, EventKind::WrongCode, EventKind::CodeSent, EventKind::Denied, EventKind::DeniedAfterUse, EventKind::StepUp, EventKind::MethodDisabled, EventKind::SignUp, EventKind::SignUpExisting, EventKind::ResetRequested, EventKind::ResetDocumentViewed, EventKind::ResetApproved, EventKind::ResetRejected, EventKind::ResetCancelled, EventKind::MethodAdded, EventKind::MethodRemoved, EventKind::MethodEnrolmentStarted, EventKind::TwosvEnabled, EventKind::TwosvDisabled, EventKind::TrustedBrowserRemoved, EventKind::SigninAlertsChanged, EventKind::SignedOutAll, EventKind::SignedOut, EventKind::PreferredMethodChanged, EventKind::PasswordThrottled, EventKind::PasswordChanged, EventKind::LimitsReleased, EventKind::BackupCodesGenerated, EventKind::ApprovalRequested, EventKind::ApprovalGranted, EventKind::PasswordResetRequested, EventKind::PasswordReset, EventKind::EmailChangeRequested, EventKind::EmailChanged, EventKind::ServiceClientAdded, EventKind::ServiceClientRotated, EventKind::ServiceClientRevoked, EventKind::AuditCheckpoint, EventKind::ServiceStepUpStarted, EventKind::ServiceStepUpCompleted, EventKind::WebhookEndpointAdded, EventKind::WebhookEndpointRemoved, EventKind::DeliveryHandedOver, EventKind::DeliveryHeld, EventKind::CourierAdded, EventKind::AccountLocked, EventKind::AccountUnlocked];
+    pub const ALL: [EventKind; 53] = [EventKind::SignIn, EventKind::WrongPassword, EventKind::WrongCode, EventKind::CodeSent, EventKind::Denied, EventKind::DeniedAfterUse, EventKind::StepUp, EventKind::MethodDisabled, EventKind::SignUp, EventKind::SignUpExisting, EventKind::ResetRequested, EventKind::ResetDocumentViewed, EventKind::ResetApproved, EventKind::ResetRejected, EventKind::ResetCancelled, EventKind::MethodAdded, EventKind::MethodRemoved, EventKind::MethodEnrolmentStarted, EventKind::TwosvEnabled, EventKind::TwosvDisabled, EventKind::TrustedBrowserRemoved, EventKind::SigninAlertsChanged, EventKind::SignedOutAll, EventKind::SignedOut, EventKind::PreferredMethodChanged, EventKind::PasswordThrottled, EventKind::PasswordChanged, EventKind::LimitsReleased, EventKind::BackupCodesGenerated, EventKind::ApprovalRequested, EventKind::ApprovalGranted, EventKind::PasswordResetRequested, EventKind::PasswordReset, EventKind::EmailChangeRequested, EventKind::EmailChanged, EventKind::ServiceClientAdded, EventKind::ServiceClientRotated, EventKind::ServiceClientRevoked, EventKind::AuditCheckpoint, EventKind::ServiceStepUpStarted, EventKind::ServiceStepUpCompleted, EventKind::WebhookEndpointAdded, EventKind::WebhookEndpointRemoved, EventKind::DeliveryHandedOver, EventKind::DeliveryHeld, EventKind::CourierAdded, EventKind::OidcClientAdded, EventKind::OidcClientRemoved, EventKind::OidcKeyRotated, EventKind::OidcCodeExchanged, EventKind::OidcCodeReplayed, EventKind::AccountLocked, EventKind::AccountUnlocked];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -286,6 +296,11 @@ impl EventKind {
             EventKind::WebhookEndpointRemoved => "webhook_endpoint_removed",
             EventKind::AccountLocked => "account_locked",
             EventKind::AccountUnlocked => "account_unlocked",
+            EventKind::OidcClientAdded => "oidc_client_added",
+            EventKind::OidcClientRemoved => "oidc_client_removed",
+            EventKind::OidcKeyRotated => "oidc_key_rotated",
+            EventKind::OidcCodeExchanged => "oidc_code_exchanged",
+            EventKind::OidcCodeReplayed => "oidc_code_replayed",
         }
     }
 
@@ -301,6 +316,10 @@ impl EventKind {
 
 // F-INT-4: a receiver of event webhooks.
 id_type!(WebhookEndpointId);
+
+// F-INT-5: an application that signs its users in with OpenID Connect, and a sign-in
+// it asked for that waits for the user to finish on ninsho's pages.
+id_type!(OidcClientId, OidcRequestId);
 
 /// What a service client may do (F-INT-1), checked per route.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]

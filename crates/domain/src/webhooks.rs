@@ -156,7 +156,12 @@ pub fn topics(kind: EventKind, unfamiliar: bool) -> &'static [Topic] {
         | K::AuditCheckpoint
         | K::ServiceStepUpStarted
         | K::WebhookEndpointAdded
-        | K::WebhookEndpointRemoved => &[],
+        | K::WebhookEndpointRemoved
+        | K::OidcClientAdded
+        | K::OidcClientRemoved
+        | K::OidcKeyRotated
+        | K::OidcCodeExchanged
+        | K::OidcCodeReplayed => &[],
     }
 }
 

@@ -40,6 +40,8 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// Service clients' requests this minute (F-INT-1).
     pub service_limits: Arc<crate::service_api::RateLimits>,
+    /// F-INT-5: the key ID tokens are signed with, read again every minute.
+    pub oidc_keys: Arc<crate::oidc::KeyCache>,
 }
 
 impl App {
@@ -74,6 +76,8 @@ impl App {
         let mut tasks = Vec::new();
         // The clocks are compared before the first request, then every so often.
         check_clock(&db, &services).await;
+        // F-INT-5: the first ID-token key, before any request can ask for one.
+        services.ensure_signing_key().await.map_err(crate::config::operator_error)?;
         tasks.push(tokio::spawn(watch_clock(db.clone(), services.clone(), config.clock_check_every, rx.clone())));
         tasks.push(tokio::spawn(end_due_locks(services.clone(), config.lock_sweep_every, rx.clone())));
         tasks.push(tokio::spawn(crate::audit::chain_continuously(db.clone(), rx.clone())));
@@ -108,7 +112,7 @@ impl App {
             tasks.push(tokio::spawn(crate::metrics::upkeep(handle, rx.clone())));
             tracing::info!(addr = %bound, "metrics listening");
         }
-        let state = AppState { services: services.clone(), db: db.clone(), config: Arc::new(config), service_limits: Arc::default() };
+        let state = AppState { services: services.clone(), db: db.clone(), config: Arc::new(config), service_limits: Arc::default(), oidc_keys: Arc::default() };
         let router = api::router(state);
         tasks.push(tokio::spawn(crate::serve::run(listener, router, header_timeout, rx.clone())));
         tracing::info!(%addr, backend = db.backend(), "ninsho listening");

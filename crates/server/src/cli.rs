@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
+use ninsho_domain::oidc::{ClientKind, OidcScope, SigningAlg};
 use ninsho_domain::service::LimitTarget;
 use ninsho_domain::types::Scope;
 
@@ -138,6 +139,65 @@ enum Admin {
         #[command(subcommand)]
         what: crate::audit::AuditCommand,
     },
+    /// OpenID Connect (F-INT-5): the applications that sign their users in with ninsho,
+    /// and the keys their ID tokens are signed with.
+    Oidc {
+        #[command(subcommand)]
+        what: Oidc,
+    },
+}
+
+#[derive(Subcommand)]
+enum Oidc {
+    /// Applications registered to sign users in.
+    Clients {
+        #[command(subcommand)]
+        what: OidcClients,
+    },
+    /// A new key signs ID tokens from now on; the old one stays in the JWKS until the
+    /// last token it signed has expired.
+    RotateKey {
+        /// ES256 or EdDSA; the configured oidc.signing_alg if not given.
+        #[arg(long, value_parser = parse_alg)]
+        alg: Option<SigningAlg>,
+    },
+    /// The published keys, one a line: kid, algorithm, state.
+    Keys,
+}
+
+#[derive(Subcommand)]
+enum OidcClients {
+    /// Register an application; prints its client_id, and a confidential client's
+    /// secret once (ninsho keeps a keyed hash).
+    Add {
+        /// A name for people: letters, digits, '-', '_', '.'.
+        name: String,
+        /// Where the user may be sent back with a code (repeat the flag); compared exactly.
+        #[arg(long = "redirect-uri", required = true)]
+        redirect_uris: Vec<String>,
+        /// A mobile or single-page app: no secret, PKCE (S256) instead.
+        #[arg(long)]
+        public: bool,
+        /// Where the user may be sent after signing out (repeat the flag).
+        #[arg(long = "post-logout-uri")]
+        post_logout_uris: Vec<String>,
+        /// Scopes it may ask for besides openid (repeat the flag): email, profile,
+        /// offline_access. Default: email and profile.
+        #[arg(long = "scope", value_parser = parse_oidc_scope)]
+        scopes: Vec<OidcScope>,
+    },
+    /// Every application, one a line: client_id, name, kind, scopes, redirect URIs.
+    List,
+    /// Remove an application (by name or client_id): its tokens stop working now.
+    Remove { client: String },
+}
+
+fn parse_alg(s: &str) -> Result<SigningAlg, String> {
+    SigningAlg::parse(s).ok_or_else(|| format!("one of {}", SigningAlg::ALL.map(SigningAlg::as_str).join(", ")))
+}
+
+fn parse_oidc_scope(s: &str) -> Result<OidcScope, String> {
+    OidcScope::parse(s).ok_or_else(|| format!("not a scope; one of {}", OidcScope::ALL.map(OidcScope::as_str).join(", ")))
 }
 
 #[derive(Subcommand)]
@@ -454,6 +514,13 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             crate::logging::init(log.format, "warn");
             crate::audit::run(what, &c).await
         }
+        Command::Admin { what: Admin::Oidc { what } } => {
+            crate::logging::init(log.format, "warn");
+            let services = crate::App::services(&c).await?;
+            let result = oidc(&services, what).await;
+            services.store.close().await;
+            result
+        }
         Command::Bench(a) => {
             // The overload row sheds hundreds of sign-ins a second on purpose: their
             // warnings would bury the table. The bench reports its own failures.
@@ -521,6 +588,51 @@ async fn clients(services: &ninsho_domain::Services<ninsho_storage::Db>, what: C
         Clients::Revoke { client } => {
             let c = services.revoke_service_client(&client).await.map_err(e)?;
             println!("{} ({}) revoked", c.id, c.name);
+        }
+    }
+    Ok(())
+}
+
+async fn oidc(services: &ninsho_domain::Services<ninsho_storage::Db>, what: Oidc) -> anyhow::Result<()> {
+    use secrecy::ExposeSecret;
+    let e = crate::config::operator_error;
+    match what {
+        Oidc::Clients { what: OidcClients::Add { name, redirect_uris, public, post_logout_uris, mut scopes } } => {
+            if scopes.is_empty() {
+                scopes = vec![OidcScope::Email, OidcScope::Profile];
+            }
+            let kind = if public { ClientKind::Public } else { ClientKind::Confidential };
+            let (c, secret) = services.add_oidc_client(&name, kind, &redirect_uris, &post_logout_uris, &scopes).await.map_err(e)?;
+            println!("client_id: {}\nkind: {}\nscopes: {}", c.id, kind.as_str(), OidcScope::join(&c.scopes));
+            match secret {
+                Some(s) => println!("client_secret: {}\n# shown once: ninsho keeps only a keyed hash of the secret", s.expose_secret()),
+                None => println!("# a public client has no secret: it must use PKCE with S256"),
+            }
+        }
+        Oidc::Clients { what: OidcClients::List } => {
+            for c in services.oidc_clients().await.map_err(e)? {
+                println!("{}\t{}\t{}\t{}\t{}", c.id, c.name, c.kind.as_str(), OidcScope::join(&c.scopes), c.redirect_uris.join(" "));
+            }
+        }
+        Oidc::Clients { what: OidcClients::Remove { client } } => {
+            let c = services.remove_oidc_client(&client).await.map_err(e)?;
+            println!("{} ({}) removed; its tokens no longer work", c.id, c.name);
+        }
+        Oidc::RotateKey { alg } => {
+            let (new, old) = services.rotate_signing_key(alg).await.map_err(e)?;
+            println!("signing with {} ({})", new.kid, new.alg.as_str());
+            if let Some(old) = old {
+                println!("{} stays published for the tokens it signed, then leaves the JWKS", old.kid);
+            }
+        }
+        Oidc::Keys => {
+            for k in services.key_set().await.map_err(e)?.published {
+                let state = match k.published_until {
+                    Some(t) => format!("retired; published until {}", crate::web::time::when_utc(t)),
+                    None => "signing".to_string(),
+                };
+                println!("{}\t{}\t{state}", k.kid, k.alg.as_str());
+            }
         }
     }
     Ok(())

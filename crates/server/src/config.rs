@@ -187,6 +187,17 @@ impl Config {
                 }
             }
         }
+        match ninsho_domain::oidc::SigningAlg::parse(&s.oidc.signing_alg) {
+            Some(alg) => c.policy.oidc.signing_alg = alg,
+            None => bad("oidc.signing_alg", "must be ES256 or EdDSA".into()),
+        }
+        for (key, value) in [("oidc.id_token_secs", s.oidc.id_token_secs), ("oidc.access_token_secs", s.oidc.access_token_secs)] {
+            if !(60..=86_400).contains(&value) {
+                bad(key, "must be 60 to 86400 seconds".into());
+            }
+        }
+        c.policy.oidc.id_token_secs = s.oidc.id_token_secs;
+        c.policy.oidc.access_token_secs = s.oidc.access_token_secs;
         let hooks = &s.event_webhooks;
         for (key, value) in [("event_webhooks.retry_base_secs", hooks.retry_base_secs), ("event_webhooks.give_up_after_secs", hooks.give_up_after_secs), ("event_webhooks.timeout_secs", hooks.timeout_secs)] {
             if value < 1 {

@@ -12,6 +12,7 @@ pub mod geoip;
 pub mod import;
 pub mod logging;
 pub mod metrics;
+pub mod oidc;
 pub mod serve;
 pub mod service_api;
 pub mod settings;

@@ -9,6 +9,7 @@ use ninsho_domain::email::Email;
 use ninsho_domain::error::{Error, Outage};
 use ninsho_domain::ports::*;
 use ninsho_domain::types::*;
+use ninsho_domain::oidc::{AccessToken, AuthCode, OidcClient, OidcRequest, OidcStore, SigningKey};
 use ninsho_domain::webhooks::{WebhookDelivery, WebhookEndpoint, WebhookStore};
 
 mod attempt;
@@ -49,6 +50,7 @@ pub mod sqlite {
     include!("store_impl.rs");
     include!("chain_impl.rs");
     include!("webhooks_impl.rs");
+    include!("oidc_impl.rs");
 }
 
 pub mod postgres {
@@ -79,6 +81,7 @@ pub mod postgres {
     include!("store_impl.rs");
     include!("chain_impl.rs");
     include!("webhooks_impl.rs");
+    include!("oidc_impl.rs");
 }
 
 /// A database error as the domain sees it. Faults that pass by themselves — a full
@@ -401,6 +404,15 @@ delegate!(WebhookStore {
     fn webhook_retry(&self, row: i64, next_at: UnixMillis, error: &str) -> R<()>;
     fn webhook_failed(&self, row: i64, now: UnixMillis, error: &str) -> R<()>;
     fn webhook_backlog(&self) -> R<(i64, Option<UnixMillis>)>;
+});
+
+delegate!(OidcStore {
+    fn oidc_clients(&self) -> R<Vec<OidcClient>>;
+    fn oidc_client(&self, id: OidcClientId) -> R<Option<OidcClient>>;
+    fn signing_keys(&self, now: UnixMillis) -> R<Vec<SigningKey>>;
+    fn oidc_request(&self, id: OidcRequestId) -> R<Option<OidcRequest>>;
+    fn oidc_code(&self, code_hash: &[u8]) -> R<Option<(AuthCode, Option<UnixMillis>)>>;
+    fn oidc_token(&self, token_hash: &[u8]) -> R<Option<AccessToken>>;
 });
 
 #[cfg(test)]

@@ -33,6 +33,7 @@ pub const SQLITE: &[Migration] = &[
     Migration { version: 18, name: "deliveries", sql: include_str!("../migrations/sqlite/0018_deliveries.sql") },
     Migration { version: 19, name: "cache_notices", sql: include_str!("../migrations/sqlite/0019_cache_notices.sql") },
     Migration { version: 20, name: "couriers", sql: include_str!("../migrations/sqlite/0020_couriers.sql") },
+    Migration { version: 21, name: "oidc", sql: include_str!("../migrations/sqlite/0021_oidc.sql") },
     Migration { version: 22, name: "account_locks", sql: include_str!("../migrations/sqlite/0022_account_locks.sql") },
 ];
 pub const POSTGRES: &[Migration] = &[
@@ -56,6 +57,7 @@ pub const POSTGRES: &[Migration] = &[
     Migration { version: 18, name: "deliveries", sql: include_str!("../migrations/postgres/0018_deliveries.sql") },
     Migration { version: 19, name: "cache_notices", sql: include_str!("../migrations/postgres/0019_cache_notices.sql") },
     Migration { version: 20, name: "couriers", sql: include_str!("../migrations/postgres/0020_couriers.sql") },
+    Migration { version: 21, name: "oidc", sql: include_str!("../migrations/postgres/0021_oidc.sql") },
     Migration { version: 22, name: "account_locks", sql: include_str!("../migrations/postgres/0022_account_locks.sql") },
 ];
 

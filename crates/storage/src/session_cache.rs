@@ -120,7 +120,18 @@ pub(crate) fn stale(w: &Write) -> Option<Stale> {
         | Write::InsertShipments(_)
         | Write::DecideResetRequest { .. }
         | Write::CancelChallengesOf { .. }
-        | Write::SupersedeCodesOf { .. } => None,
+        | Write::SupersedeCodesOf { .. }
+        // OpenID Connect's own rows: its tokens are not the sessions cached here.
+        | Write::InsertOidcClient(_)
+        | Write::RemoveOidcClient { .. }
+        | Write::InsertSigningKey(_)
+        | Write::RetireSigningKey { .. }
+        | Write::InsertOidcRequest(_)
+        | Write::UseOidcRequest { .. }
+        | Write::InsertOidcCode(_)
+        | Write::ConsumeOidcCode { .. }
+        | Write::InsertOidcToken(_)
+        | Write::RevokeOidcGrant { .. } => None,
     }
 }
 

@@ -347,6 +347,50 @@ pub(crate) fn statements(w: &Write) -> Vec<Stmt> {
             "update reset_requests set status = $2, reason = $3, reviewer = $4, decided_at = $5, document = null where id = $1 and status = 'pending'",
             args![id.0, status.as_str(), reason.as_str(), reviewer.as_str(), now.0],
         ),
+        Write::InsertOidcClient(c) => guarded(
+            "insert into oidc_clients (id, name, public, secret_hash, redirect_uris, post_logout_uris, scopes, created_at, removed_at) values ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            args![c.id.0, c.name.as_str(), c.kind == ninsho_domain::oidc::ClientKind::Public, c.secret_hash.clone(), c.redirect_uris.join("\n"),
+                c.post_logout_uris.join("\n"), ninsho_domain::oidc::OidcScope::join(&c.scopes), c.created_at.0, ms(c.removed_at)],
+        ),
+        Write::RemoveOidcClient { id, now } => {
+            let mut v = guarded("update oidc_clients set removed_at = $2 where id = $1 and removed_at is null", args![id.0, now.0]);
+            v.extend(always("update oidc_tokens set revoked_at = $2 where client_id = $1 and revoked_at is null", args![id.0, now.0]));
+            v
+        }
+        Write::InsertSigningKey(k) => guarded(
+            "insert into oidc_signing_keys (kid, alg, private_key, public_key, created_at, active, retired_at, published_until) values ($1, $2, $3, $4, $5, $6, $7, $8)",
+            args![k.kid.as_str(), k.alg.as_str(), k.sealed_private.clone(), k.public_key.clone(), k.created_at.0, k.retired_at.is_none().then_some(1i64),
+                ms(k.retired_at), ms(k.published_until)],
+        ),
+        Write::RetireSigningKey { kid, now, published_until } => guarded(
+            "update oidc_signing_keys set active = null, retired_at = $2, published_until = $3 where kid = $1 and active = 1",
+            args![kid.as_str(), now.0, published_until.0],
+        ),
+        Write::InsertOidcRequest(r) => guarded(
+            "insert into oidc_requests (id, client_id, redirect_uri, scopes, state, nonce, code_challenge, prompt_none, created_at, expires_at, used_at) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+            args![r.id.0, r.request.client_id.0, r.request.redirect_uri.as_str(), ninsho_domain::oidc::OidcScope::join(&r.request.scopes), r.request.state.clone(),
+                r.request.nonce.clone(), r.request.code_challenge.clone(), r.request.prompt_none, r.created_at.0, r.expires_at.0, ms(r.used_at)],
+        ),
+        Write::UseOidcRequest { id, now } => {
+            guarded("update oidc_requests set used_at = $2 where id = $1 and used_at is null and expires_at > $2", args![id.0, now.0])
+        }
+        Write::InsertOidcCode(c) => guarded(
+            "insert into oidc_codes (code_hash, client_id, account_id, session_id, redirect_uri, scopes, nonce, code_challenge, auth_time, methods, created_at, expires_at, consumed_at) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+            args![c.code_hash.clone(), c.client_id.0, c.account_id.0, c.session_id.0, c.redirect_uri.as_str(), ninsho_domain::oidc::OidcScope::join(&c.scopes),
+                c.nonce.clone(), c.code_challenge.clone(), c.auth_time.0, auth_methods_text(&c.methods), c.created_at.0, c.expires_at.0, ms(c.consumed_at)],
+        ),
+        Write::ConsumeOidcCode { code_hash, now } => guarded(
+            "update oidc_codes set consumed_at = $2 where code_hash = $1 and consumed_at is null and expires_at > $2",
+            args![code_hash.clone(), now.0],
+        ),
+        Write::InsertOidcToken(t) => guarded(
+            "insert into oidc_tokens (token_hash, code_hash, client_id, account_id, session_id, scopes, created_at, expires_at, revoked_at) values ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            args![t.token_hash.clone(), t.code_hash.clone(), t.client_id.0, t.account_id.0, t.session_id.0, ninsho_domain::oidc::OidcScope::join(&t.scopes),
+                t.created_at.0, t.expires_at.0, ms(t.revoked_at)],
+        ),
+        Write::RevokeOidcGrant { code_hash, now } => {
+            always("update oidc_tokens set revoked_at = $2 where code_hash = $1 and revoked_at is null", args![code_hash.clone(), now.0])
+        }
     }
 }
 
@@ -493,6 +537,11 @@ pub(crate) fn touch(w: &Write) -> Option<Touch> {
         Write::InsertOutbox(_) => Some(Touch::Insert("outbox")),
         Write::InsertChallenge(_) => Some(Touch::Insert("challenges")),
         Write::InsertTrustedBrowser(_) => Some(Touch::Insert("trusted_browsers")),
+        // F-INT-5's hot paths: a code issued, a code exchanged for its tokens.
+        Write::ConsumeOidcCode { code_hash, .. } => Some(Touch::Row("oidc_codes", code_hash.clone())),
+        Write::UseOidcRequest { id, .. } => row("oidc_requests", &id.0),
+        Write::InsertOidcCode(_) => Some(Touch::Insert("oidc_codes")),
+        Write::InsertOidcToken(_) => Some(Touch::Insert("oidc_tokens")),
         _ => None,
     }
 }
@@ -645,6 +694,11 @@ mod tests {
             Write::TouchTrustedBrowser { browser: TrustedBrowserId::new(), now },
             Write::ChargeQuota { key: "k".into(), limit: 1, window_secs: 1, now },
             Write::TakePasswordTry { key: ThrottleKey::address("127.0.0.1"), now, policy: ninsho_domain::Policy::default().throttle },
+            Write::ConsumeOidcCode { code_hash: vec![1], now },
+            Write::UseOidcRequest { id: OidcRequestId::new(), now },
+            Write::RevokeOidcGrant { code_hash: vec![1], now },
+            Write::RetireSigningKey { kid: "k".into(), now, published_until: now },
+            Write::RemoveOidcClient { id: OidcClientId::new(), now },
         ];
         for w in &writes {
             for s in statements(w) {
@@ -691,6 +745,29 @@ mod tests {
         let charge = |k: &str| Write::ChargeQuota { key: k.into(), limit: 5, window_secs: 60, now };
         assert!(one_statement(&[charge("a"), charge("b"), insert]).is_some());
         assert!(one_statement(&[charge("a"), charge("a")]).is_none());
+    }
+
+    /// F-INT-5: a code exchange — the guarded redemption, the access token, the event —
+    /// is one statement on PostgreSQL, its guard checked.
+    #[test]
+    fn f_int_5_a_code_exchange_commits_as_one_statement() {
+        let now = UnixMillis(5);
+        let token = Write::InsertOidcToken(ninsho_domain::oidc::AccessToken {
+            token_hash: vec![2],
+            code_hash: vec![1],
+            client_id: OidcClientId::new(),
+            account_id: AccountId::new(),
+            session_id: SessionId::new(),
+            scopes: vec![ninsho_domain::oidc::OidcScope::Openid],
+            created_at: now,
+            expires_at: now,
+            revoked_at: None,
+        });
+        let event = Write::InsertEvent(Event { id: EventId::new(), account_id: None, at: now, kind: EventKind::OidcCodeExchanged, ip: None, user_agent: None, device_hash: None, detail: String::new(), unfamiliar: false });
+        let one = one_statement(&[Write::ConsumeOidcCode { code_hash: vec![1], now }, token, event]).expect("hot writes on distinct rows");
+        assert!(one.sql.contains("w0 as (update oidc_codes set consumed_at") && one.sql.contains("not exists (select 1 from w0) then ninsho_refuse(0)"), "{}", one.sql);
+        let twice = [Write::ConsumeOidcCode { code_hash: vec![1], now }, Write::ConsumeOidcCode { code_hash: vec![1], now }];
+        assert!(one_statement(&twice).is_none(), "one code twice in one list would lose a change");
     }
 
     /// F-INT-4: an event's webhook deliveries are statements of the event's own write,

@@ -74,7 +74,30 @@ pub fn amr_value(m: AuthMethod) -> Option<&'static str> {
     }
 }
 
-fn check_name(name: &str) -> Result<()> {
+/// Everything that authenticated a session: what signed it in, then what last stepped
+/// it up.
+pub fn session_methods(session: &Session) -> Vec<AuthMethod> {
+    session.auth_methods.iter().copied().chain(session.stepped_up_at.and(session.step_up_method)).collect()
+}
+
+/// What these methods prove together: RFC 8176 `amr` values (each once, `mfa` when a
+/// second factor joined the password) and the assurance level. Introspection (F-INT-2)
+/// and ID tokens (F-INT-5) say the same thing about one session.
+pub fn strength(methods: &[AuthMethod]) -> (Vec<&'static str>, Acr) {
+    let second = methods.iter().any(|m| m.is_second_factor());
+    let mut amr: Vec<&'static str> = Vec::new();
+    for v in methods.iter().filter_map(|m| amr_value(*m)) {
+        if !amr.contains(&v) {
+            amr.push(v);
+        }
+    }
+    if second && methods.contains(&AuthMethod::Password) {
+        amr.push("mfa");
+    }
+    (amr, if second { Acr::Aal2 } else { Acr::Aal1 })
+}
+
+pub(crate) fn check_name(name: &str) -> Result<()> {
     let ok = (1..=64).contains(&name.len()) && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
     if ok { Ok(()) } else { Err(Error::invalid("client.name_invalid", "name", "a client name is 1 to 64 letters, digits, '-', '_' or '.'")) }
 }
@@ -212,17 +235,7 @@ impl<S: Store> Services<S> {
             return Ok(None);
         }
         let step_up = session.stepped_up_at.zip(session.step_up_method);
-        let methods: Vec<AuthMethod> = session.auth_methods.iter().copied().chain(step_up.map(|(_, m)| m)).collect();
-        let second = methods.iter().any(|m| m.is_second_factor());
-        let mut amr: Vec<&'static str> = Vec::new();
-        for v in methods.iter().filter_map(|m| amr_value(*m)) {
-            if !amr.contains(&v) {
-                amr.push(v);
-            }
-        }
-        if second && methods.contains(&AuthMethod::Password) {
-            amr.push("mfa");
-        }
+        let (amr, acr) = strength(&session_methods(&session));
         // The last authentication that counts as strong for this account: once 2SV is
         // on, a second factor; before, any (the rule of `require_step_up`).
         let counts = |m: AuthMethod| account.twosv_enabled_at.is_none() || m.is_second_factor();
@@ -237,7 +250,7 @@ impl<S: Store> Services<S> {
             expires_at: session.expires_at,
             auth_time: session.created_at,
             amr,
-            acr: if second { Acr::Aal2 } else { Acr::Aal1 },
+            acr,
             step_up,
             twosv_enabled: account.twosv_enabled_at.is_some(),
             locale: account.locale,

@@ -93,6 +93,8 @@ pub fn router(state: AppState) -> Router {
         .nest("/api/v1", v1);
     // Pages share the router so that one set of layers covers everything.
     app = app.merge(crate::web::routes(state.config.providers.uses_dev_inbox()));
+    // F-INT-5: outside the pages' CSRF layer; OAuth fixes their request shapes.
+    app = app.merge(crate::oidc::routes());
     let max_body = state.config.max_body_bytes;
     let body_timeout = state.config.body_timeout;
     let request_id = observe::REQUEST_ID;

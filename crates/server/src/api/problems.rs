@@ -67,7 +67,8 @@ pub async fn documents(req: Request, next: Next) -> Response {
         return res;
     }
     let kind = res.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
-    if kind.starts_with("application/problem+json") || kind.starts_with("text/html") {
+    // OAuth and OpenID Connect fix their own error bodies (`oidc::SpecAnswer`).
+    if kind.starts_with("application/problem+json") || kind.starts_with("text/html") || res.extensions().get::<crate::oidc::SpecAnswer>().is_some() {
         return res;
     }
     // Headers that still mean something on the new answer.

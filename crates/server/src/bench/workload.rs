@@ -67,10 +67,11 @@ pub enum RowKind {
     PlainEvent,
     ChainedEvent,
     Handover,
+    CodeExchange,
 }
 
 impl RowKind {
-    pub const ALL: [RowKind; 15] = [
+    pub const ALL: [RowKind; 16] = [
         RowKind::RawArgon,
         RowKind::SignIn,
         RowKind::UnknownSignIn,
@@ -82,6 +83,7 @@ impl RowKind {
         RowKind::TotpVerify,
         RowKind::CodeIssue,
         RowKind::Introspect,
+        RowKind::CodeExchange,
         RowKind::StepUpStart,
         RowKind::PlainEvent,
         RowKind::ChainedEvent,
@@ -105,6 +107,7 @@ impl RowKind {
             RowKind::PlainEvent => "event writes without the chain (until committed)",
             RowKind::ChainedEvent => "event writes on the chain (F-OPS-6, until chained)",
             RowKind::Handover => "handovers at the door over HTTP (F-DLV-3)",
+            RowKind::CodeExchange => "OIDC code exchanges over HTTP (F-INT-5)",
         }
     }
 }
@@ -259,6 +262,7 @@ pub async fn measure(running: &Running, work: &Workload) -> anyhow::Result<Round
     let (_, secret) = svc.add_service_client(&format!("bench-{}", uuid::Uuid::new_v4().simple()), &[Scope::SessionsRead], 6_000_000).await.map_err(store_err)?;
     let (h, b, auth) = (http.clone(), base.clone(), format!("Bearer {}", secrecy::ExposeSecret::expose_secret(&secret)));
     let sub = acct.id.to_string();
+    rows.push((RowKind::CodeExchange, code_exchanges(&svc, &http, &base, &sessions[0], n, c).await?));
     let introspections = row::run(n * 5, c, move |i| {
         let (h, b, auth, session, sub) = (h.clone(), b.clone(), auth.clone(), sessions[i % sessions.len()].clone(), sub.clone());
         async move {
@@ -425,6 +429,58 @@ pub async fn measure(running: &Running, work: &Workload) -> anyhow::Result<Round
     }
 
     Ok(Round { rows, overload })
+}
+
+/// F-INT-5: an application exchanges the code its user came back with for an ID token
+/// and an access token: client authentication (a keyed hash), PKCE, one guarded
+/// commit, an ES256 signature. Each code is exchanged once; the codes are issued
+/// beforehand as `/authorize` issues them, in one commit.
+async fn code_exchanges(svc: &ninsho_domain::Services<ninsho_storage::Db>, http: &reqwest::Client, base: &str, session: &str, n: usize, c: usize) -> anyhow::Result<Tally> {
+    use ninsho_domain::oidc::{AuthCode, ClientKind, OidcScope};
+    const REDIRECT: &str = "https://app.example/cb";
+    // RFC 7636 appendix B.
+    const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+    let authed = svc.authenticate(session).await.map_err(store_err)?;
+    let (client, secret) = svc
+        .add_oidc_client(&format!("bench-{}", &uuid::Uuid::new_v4().simple().to_string()[..12]), ClientKind::Confidential, &[REDIRECT.into()], &[], &[OidcScope::Email, OidcScope::Profile])
+        .await
+        .map_err(store_err)?;
+    let secret = secret.map(|s| secrecy::ExposeSecret::expose_secret(&s).to_string()).ok_or_else(|| anyhow::anyhow!("bench set-up: no client secret"))?;
+    let now = svc.clock.now();
+    let mut codes = Vec::with_capacity(n);
+    let mut writes = Vec::with_capacity(n);
+    for _ in 0..n {
+        let code = ninsho_domain::crypto::random_token().map_err(store_err)?;
+        writes.push(Write::InsertOidcCode(AuthCode {
+            code_hash: svc.keys.hash_oidc(b"code", &code),
+            client_id: client.id,
+            account_id: authed.account.id,
+            session_id: authed.session.id,
+            redirect_uri: REDIRECT.into(),
+            scopes: vec![OidcScope::Openid, OidcScope::Email, OidcScope::Profile],
+            nonce: Some("bench".into()),
+            code_challenge: Some("E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM".into()),
+            auth_time: authed.session.created_at,
+            methods: authed.session.auth_methods.clone(),
+            created_at: now,
+            // The row may take longer than a real code lives.
+            expires_at: now.plus_secs(3600),
+            consumed_at: None,
+        }));
+        codes.push(code);
+    }
+    svc.store.commit(writes).await.map_err(store_err)?;
+    let (h, b, id, codes) = (http.clone(), base.to_string(), client.id.to_string(), Arc::new(codes));
+    Ok(row::run(n, c, move |i| {
+        let (h, b, id, secret, code) = (h.clone(), b.clone(), id.clone(), secret.clone(), codes[i].clone());
+        async move {
+            let form = [("grant_type", "authorization_code"), ("code", code.as_str()), ("redirect_uri", REDIRECT), ("code_verifier", VERIFIER)];
+            let body = form_urlencoded::Serializer::new(String::new()).extend_pairs(form).finish();
+            let r = h.post(format!("{b}/token")).basic_auth(id, Some(secret)).header("content-type", "application/x-www-form-urlencoded").body(body).send().await;
+            expect_json(r, 200, "an ID token and an access token", |v| has_str(v, "id_token") && has_str(v, "access_token")).await
+        }
+    })
+    .await)
 }
 
 /// F-DLV-3: a carrier's system tells the code at the door; each delivery is handed

@@ -99,6 +99,9 @@ pub const KEYS: &[Key] = &[
     key("deliveries.address_change_days", "NINSHO_DELIVERIES_ADDRESS_CHANGE_DAYS", Number),
     key("deliveries.code_countries", "NINSHO_DELIVERIES_CODE_COUNTRIES", List),
     key("deliveries.max_attempts", "NINSHO_DELIVERIES_MAX_ATTEMPTS", Number),
+    key("oidc.signing_alg", "NINSHO_OIDC_SIGNING_ALG", Text),
+    key("oidc.id_token_secs", "NINSHO_OIDC_ID_TOKEN_SECS", Number),
+    key("oidc.access_token_secs", "NINSHO_OIDC_ACCESS_TOKEN_SECS", Number),
 ];
 
 /// Variables of ours that are not settings: the file's own name.

@@ -56,6 +56,7 @@ pub struct Settings {
     pub audit: Audit,
     pub event_webhooks: EventWebhooks,
     pub deliveries: Deliveries,
+    pub oidc: Oidc,
 }
 
 #[derive(Deserialize, Serialize, Clone)]
@@ -179,6 +180,23 @@ pub struct EventWebhooks {
     pub lease_secs: u64,
 }
 
+/// F-INT-5: the OpenID Connect provider's tokens (its clients are in the database).
+#[derive(Deserialize, Serialize, Clone)]
+#[serde(default, deny_unknown_fields)]
+pub struct Oidc {
+    /// ES256 or EdDSA: the algorithm of a key made on first start or rotated without `--alg`.
+    pub signing_alg: String,
+    pub id_token_secs: i64,
+    pub access_token_secs: i64,
+}
+
+impl Default for Oidc {
+    fn default() -> Oidc {
+        let p = ninsho_domain::config::OidcPolicy::default();
+        Oidc { signing_alg: p.signing_alg.as_str().into(), id_token_secs: p.id_token_secs, access_token_secs: p.access_token_secs }
+    }
+}
+
 /// F-DLV-1: the rules that decide whether a shipment needs a delivery code.
 #[derive(Deserialize, Serialize, Clone)]
 #[serde(default, deny_unknown_fields)]
@@ -242,6 +260,7 @@ impl Default for Settings {
             audit: Audit::default(),
             event_webhooks: EventWebhooks::default(),
             deliveries: Deliveries::default(),
+            oidc: Oidc::default(),
         }
     }
 }

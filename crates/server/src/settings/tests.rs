@@ -75,6 +75,7 @@ fn every_key_set() -> Settings {
             code_countries: vec!["x".into()],
             max_attempts: 1,
         },
+        oidc: Oidc { signing_alg: "x".into(), id_token_secs: 1, access_token_secs: 1 },
     }
 }
 

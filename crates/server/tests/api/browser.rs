@@ -708,3 +708,129 @@ async fn f_int_3_browser_hosted_step_up_returns_to_the_shop_at_375_px_in_ja() {
     b.quit().await;
     app.shutdown().await;
 }
+
+/// Where `.ci/run` installed openid-client (`NINSHO_OIDC_NODE_MODULES`), or `None` to
+/// skip — unless `NINSHO_TEST_BROWSER=1`, when it must be there.
+fn openid_client_modules() -> Option<PathBuf> {
+    let dir = std::env::var_os("NINSHO_OIDC_NODE_MODULES").map(PathBuf::from).filter(|d| d.join("openid-client").is_dir());
+    if dir.is_none() {
+        assert!(!browser::required(), "NINSHO_TEST_BROWSER=1 but NINSHO_OIDC_NODE_MODULES names no openid-client (.ci/run installs it)");
+        println!("skipped: no openid-client (NINSHO_OIDC_NODE_MODULES)");
+    }
+    dir
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// F-INT-5 with a relying party nobody here wrote: panva's openid-client (OpenID
+/// Certified) discovers ninsho, sends the browser to /authorize with PKCE, nonce and
+/// state; the browser signs in on ninsho's pages with the password and a code from
+/// oathtool; the library exchanges the code, checks the ID token (its signature
+/// against the JWKS included) and reads userinfo. Once with each signing algorithm.
+#[tokio::test]
+async fn f_int_5_browser_openid_client_signs_in_with_password_and_totp() {
+    if skip() {
+        return;
+    }
+    let Some(modules) = openid_client_modules() else { return };
+    for alg in ninsho_domain::oidc::SigningAlg::ALL {
+        openid_client_signs_in(&modules, alg).await;
+    }
+}
+
+async fn openid_client_signs_in(modules: &std::path::Path, alg: ninsho_domain::oidc::SigningAlg) {
+    // The issuer is the URL the library reaches, so the port is chosen first.
+    let port = free_port();
+    let issuer = format!("http://127.0.0.1:{port}");
+    let iss = issuer.clone();
+    let app = spawn_app_with(Backend::Sqlite, move |c| {
+        c.listen = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+        c.policy.public_url = iss;
+        c.policy.oidc.signing_alg = alg;
+    })
+    .await;
+    let cb_port = free_port();
+    let scopes = [ninsho_domain::oidc::OidcScope::Email, ninsho_domain::oidc::OidcScope::Profile];
+    let (c, secret) = app
+        .running
+        .services
+        .add_oidc_client("rp-test", ninsho_domain::oidc::ClientKind::Confidential, &[format!("http://127.0.0.1:{cb_port}/cb")], &[], &scopes)
+        .await
+        .unwrap();
+    let secret = secrecy::ExposeSecret::expose_secret(&secret.unwrap()).to_string();
+    let (email, key) = super::oidc::totp_account(&app).await;
+
+    // The script beside a link to the installed modules: ES modules resolve from the
+    // script's own folder.
+    let dir = TempDir::new().unwrap();
+    let script = dir.path.join("oidc_rp.mjs");
+    std::fs::copy(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/oidc_rp.mjs"), &script).unwrap();
+    std::os::unix::fs::symlink(modules, dir.path.join("node_modules")).unwrap();
+    let mut rp = tokio::process::Command::new("node")
+        .arg(&script)
+        .args([issuer.as_str(), &c.id.to_string(), &secret, &cb_port.to_string()])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("node is installed");
+    let mut lines = tokio::io::AsyncBufReadExt::lines(tokio::io::BufReader::new(rp.stdout.take().unwrap()));
+    let first = tokio::time::timeout(Duration::from_secs(30), lines.next_line()).await.expect("the relying party starts").unwrap().unwrap_or_default();
+    let url = first.strip_prefix("AUTHORIZE ").unwrap_or_else(|| panic!("no authorization URL: {first}")).to_string();
+    assert!(url.starts_with(&format!("{issuer}/authorize?")) && url.contains("code_challenge_method=S256") && url.contains("nonce="), "{url}");
+
+    let b = Browser::start(1280, 900).await.unwrap();
+    let t = Tab { b: &b, base: app.url.clone() };
+    b.driver.goto(&url).await.unwrap();
+    assert!(t.path().await.starts_with("/sign-in?next="), "{}", t.path().await);
+    t.fill("email", &email).await;
+    t.fill("password", PASSWORD).await;
+    t.click("sign-in").await;
+    assert_eq!(t.path().await, "/code");
+    t.fill("code", &oathtool_at(&key, 1)).await;
+    t.click("verify").await;
+    // The page that goes on by itself, then the application's own page.
+    let mut at = String::new();
+    for _ in 0..200 {
+        at = b.driver.current_url().await.unwrap().to_string();
+        if at.starts_with(&format!("http://127.0.0.1:{cb_port}/cb?")) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(at.starts_with(&format!("http://127.0.0.1:{cb_port}/cb?code=")), "{at}\n{}", t.source().await);
+    t.shot(&format!("en-1280-oidc-back-at-the-application-{}", alg.as_str())).await;
+
+    let mut out = Vec::new();
+    while let Ok(Some(l)) = tokio::time::timeout(Duration::from_secs(30), lines.next_line()).await.expect("the relying party finishes") {
+        out.push(l);
+    }
+    let status = rp.wait().await.unwrap();
+    let mut err = String::new();
+    tokio::io::AsyncReadExt::read_to_string(&mut rp.stderr.take().unwrap(), &mut err).await.unwrap();
+    assert!(status.success(), "openid-client failed: {err}\n{out:?}");
+    let json_after = |prefix: &str| -> Value {
+        let line = out.iter().find_map(|l| l.strip_prefix(prefix)).unwrap_or_else(|| panic!("no {prefix} in {out:?}"));
+        serde_json::from_str(line).unwrap()
+    };
+    let claims = json_after("CLAIMS ");
+    let info = json_after("USERINFO ");
+    assert_eq!(json_after("HEADER ")["alg"], alg.as_str());
+    println!("{} ID token claims, as openid-client validated them: {claims}", alg.as_str());
+    println!("userinfo: {info}");
+    let account = ninsho_domain::ports::Store::account_by_email(&app.running.services.store, &ninsho_domain::email::Email::parse(&email).unwrap()).await.unwrap().unwrap();
+    assert_eq!(claims["sub"], account.id.to_string());
+    assert_eq!(claims["iss"], issuer.as_str());
+    assert_eq!(claims["email"], email.as_str());
+    assert_eq!(claims["email_verified"], true);
+    assert_eq!(claims["acr"], "aal2");
+    assert_eq!(claims["amr"], json!(["pwd", "otp", "mfa"]));
+    assert!(claims["sid"].is_string() && claims["at_hash"].is_string() && claims["auth_time"].is_i64(), "{claims}");
+    assert_eq!((claims["locale"].as_str(), claims["zoneinfo"].as_str()), (Some("en"), Some("UTC")));
+    assert_eq!(info["sub"], claims["sub"]);
+    assert_eq!(info["email"], email.as_str());
+    b.quit().await;
+    app.shutdown().await;
+}

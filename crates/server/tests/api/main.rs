@@ -29,6 +29,7 @@ mod health;
 mod hooks;
 mod messages;
 mod metrics;
+mod oidc;
 mod ops;
 mod races;
 mod readable;

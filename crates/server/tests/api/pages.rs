@@ -374,3 +374,22 @@ async fn f_msg_3_check_page_shows_official_senders_and_field_errors_in_four_lang
     }
     app.shutdown().await;
 }
+
+/// F-OFF-5: the sign-in page tells a locked account's owner, in the page's language and
+/// its zone, until when and whom to ask — only after the right password.
+#[tokio::test]
+async fn f_off_5_the_sign_in_page_says_the_account_is_paused_until_when_and_whom_to_ask() {
+    let app = web_app().await;
+    let email = unique_email();
+    let mut c = PageClient::new(&app.url);
+    page_sign_up(&app, &mut c, &email, Locale::Ja).await;
+    app.running.services.lock_account(&email, "suspected access", 86_400, "agent-1").await.unwrap();
+    let form = c.get("/sign-in").await;
+    let p = c.post("/sign-in", &form, &[("email", &email), ("password", PASSWORD)]).await;
+    assert!(p.path.starts_with("/sign-in"), "{}", p.path);
+    assert!(p.html.contains("一時停止しています") && p.html.contains("JST") && p.html.contains("https://shop.example/help"), "{}", p.html);
+    let form = c.get("/sign-in").await;
+    let wrong = c.post("/sign-in", &form, &[("email", &email), ("password", "not the password at all")]).await;
+    assert!(!wrong.html.contains("一時停止"), "a wrong password learns nothing of the lock");
+    app.shutdown().await;
+}

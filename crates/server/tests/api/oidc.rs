@@ -1,0 +1,476 @@
+//! F-INT-5: ninsho as an OpenID Connect provider, over HTTP on both backends:
+//! discovery and keys (one key however many instances start together), the code
+//! flow with PKCE for confidential and public clients, single use of a code under a
+//! burst, the specification's errors, and the operator's commands. A relying party
+//! nobody here wrote drives the same flow in `browser.rs`.
+
+use std::collections::HashMap;
+
+use data_encoding::BASE64URL_NOPAD;
+use ninsho_domain::oidc::{ClientKind, OidcScope};
+use ninsho_domain::ports::{Clock, Store};
+use ninsho_server::App;
+use secrecy::ExposeSecret;
+
+use super::*;
+
+pub const REDIRECT: &str = "https://app.example/cb";
+/// RFC 7636 appendix B.
+pub const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+pub const CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
+
+/// A client that follows no redirect: every answer is looked at as it is.
+fn raw() -> reqwest::Client {
+    ninsho_delivery::install_tls_provider();
+    reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap()
+}
+
+/// The session cookie a browser signed in with `token` would send.
+fn session_cookie(token: &str) -> String {
+    format!("__Host-ninsho-session={token}")
+}
+
+pub async fn confidential(app: &TestApp) -> (String, String) {
+    let (c, secret) = app.running.services.add_oidc_client(&format!("app-{}", &uuid::Uuid::new_v4().simple().to_string()[..8]), ClientKind::Confidential, &[REDIRECT.into()], &[], &[OidcScope::Email, OidcScope::Profile]).await.unwrap();
+    (c.id.to_string(), secret.unwrap().expose_secret().to_string())
+}
+
+fn authorize_path(client_id: &str, extra: &[(&str, &str)]) -> String {
+    let mut pairs = vec![("response_type", "code"), ("client_id", client_id), ("redirect_uri", REDIRECT), ("scope", "openid email profile"), ("state", "st-1"), ("nonce", "n-1")];
+    pairs.retain(|(k, _)| !extra.iter().any(|(e, _)| e == k));
+    let mut q = form_urlencoded::Serializer::new(String::new());
+    q.extend_pairs(pairs);
+    q.extend_pairs(extra);
+    format!("/authorize?{}", q.finish())
+}
+
+/// The query of a redirect to the application.
+fn query_of(location: &str) -> HashMap<String, String> {
+    let url = reqwest::Url::parse(location).unwrap();
+    url.query_pairs().into_owned().collect()
+}
+
+/// `/authorize` for a signed-in browser: the code from the redirect.
+async fn code_for(app: &TestApp, session: &str, client_id: &str, extra: &[(&str, &str)]) -> String {
+    let r = raw().get(format!("{}{}", app.url, authorize_path(client_id, extra))).header("cookie", session_cookie(session)).send().await.unwrap();
+    assert_eq!(r.status(), 303, "{}", r.text().await.unwrap());
+    let loc = r.headers()["location"].to_str().unwrap().to_string();
+    assert!(loc.starts_with(&format!("{REDIRECT}?")), "{loc}");
+    let q = query_of(&loc);
+    assert_eq!(q["state"], "st-1");
+    assert_eq!(q["iss"], "https://shop.example", "RFC 9207: the issuer comes back with the code");
+    q["code"].clone()
+}
+
+async fn token(app: &TestApp, basic: Option<(&str, &str)>, form: &[(&str, &str)]) -> (u16, reqwest::header::HeaderMap, Value) {
+    let mut req = raw().post(format!("{}/token", app.url)).header("content-type", "application/x-www-form-urlencoded").body(form_urlencoded::Serializer::new(String::new()).extend_pairs(form).finish());
+    if let Some((id, secret)) = basic {
+        req = req.basic_auth(id, Some(secret));
+    }
+    let r = req.send().await.unwrap();
+    let status = r.status().as_u16();
+    let headers = r.headers().clone();
+    (status, headers, r.json().await.unwrap_or(Value::Null))
+}
+
+fn exchange_form(code: &str) -> Vec<(&str, &str)> {
+    vec![("grant_type", "authorization_code"), ("code", code), ("redirect_uri", REDIRECT), ("code_verifier", VERIFIER)]
+}
+
+fn claims_of(id_token: &str) -> Value {
+    let parts: Vec<&str> = id_token.split('.').collect();
+    assert_eq!(parts.len(), 3, "a compact JWS");
+    let header: Value = serde_json::from_slice(&BASE64URL_NOPAD.decode(parts[0].as_bytes()).unwrap()).unwrap();
+    assert_eq!(header["alg"], "ES256");
+    serde_json::from_slice(&BASE64URL_NOPAD.decode(parts[1].as_bytes()).unwrap()).unwrap()
+}
+
+async fn userinfo(app: &TestApp, access_token: &str) -> (u16, Value) {
+    let r = raw().get(format!("{}/userinfo", app.url)).bearer_auth(access_token).send().await.unwrap();
+    (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
+}
+
+/// Two instances started together on one fresh database make one key between them,
+/// and both publish it; the discovery document names the endpoints.
+#[tokio::test]
+async fn f_int_5_discovery_and_one_key_however_many_instances_start_together() {
+    for backend in backends().await {
+        let db = fresh_db(backend).await.unwrap();
+        let (d1, d2) = (TempDir::new().unwrap(), TempDir::new().unwrap());
+        let (a, b) = tokio::join!(App::start(test_config(&db.url, d1.path.clone())), App::start(test_config(&db.url, d2.path.clone())));
+        let (a, b) = (a.unwrap(), b.unwrap());
+        let http = client();
+        let conf: Value = http.get(format!("{}/.well-known/openid-configuration", a.url())).send().await.unwrap().json().await.unwrap();
+        assert_eq!(conf["issuer"], "https://shop.example");
+        assert_eq!(conf["token_endpoint"], "https://shop.example/token");
+        assert_eq!(conf["code_challenge_methods_supported"], json!(["S256"]));
+        assert_eq!(conf["token_endpoint_auth_methods_supported"], json!(["client_secret_basic", "client_secret_post", "none"]));
+        let jwks_a: Value = http.get(format!("{}/.well-known/jwks.json", a.url())).send().await.unwrap().json().await.unwrap();
+        let jwks_b: Value = http.get(format!("{}/.well-known/jwks.json", b.url())).send().await.unwrap().json().await.unwrap();
+        assert_eq!(jwks_a["keys"].as_array().unwrap().len(), 1, "{backend:?}: {jwks_a}");
+        assert_eq!(jwks_a, jwks_b, "{backend:?}: both instances publish the same key");
+        let k = &jwks_a["keys"][0];
+        assert_eq!((k["kty"].as_str(), k["crv"].as_str(), k["alg"].as_str()), (Some("EC"), Some("P-256"), Some("ES256")));
+        assert!(k.get("d").is_none());
+        a.shutdown().await;
+        b.shutdown().await;
+    }
+}
+
+/// The code flow of a confidential client (secret in HTTP Basic, PKCE too): the ID
+/// token says who signed in and how, userinfo agrees, and a replayed code is refused
+/// and revokes what it gave.
+#[tokio::test]
+async fn f_int_5_code_flow_id_token_userinfo_and_a_replayed_code_revokes_its_tokens() {
+    for backend in backends().await {
+        let app = spawn_app(backend).await;
+        let (client_id, secret) = confidential(&app).await;
+        let email = unique_email();
+        let session = app.signed_up(&email, PASSWORD).await;
+        let account = app.running.services.authenticate(&session).await.unwrap();
+        let code = code_for(&app, &session, &client_id, &[("code_challenge", CHALLENGE), ("code_challenge_method", "S256")]).await;
+
+        let (status, headers, body) = token(&app, Some((&client_id, &secret)), &exchange_form(&code)).await;
+        assert_eq!(status, 200, "{backend:?}: {body}");
+        assert_eq!(headers["cache-control"], "no-store");
+        assert_eq!(body["token_type"], "Bearer");
+        assert_eq!(body["scope"], "openid email profile");
+        let c = claims_of(body["id_token"].as_str().unwrap());
+        assert_eq!(c["iss"], "https://shop.example");
+        assert_eq!(c["aud"], client_id.as_str());
+        assert_eq!(c["sub"], account.account.id.to_string(), "the account id, never the address");
+        assert_eq!(c["email"], email.as_str());
+        assert_eq!(c["email_verified"], true);
+        assert_eq!((c["locale"].as_str(), c["zoneinfo"].as_str()), (Some("en"), Some("UTC")));
+        assert_eq!(c["nonce"], "n-1");
+        assert_eq!(c["sid"], account.session.id.to_string());
+        assert_eq!(c["auth_time"], account.session.created_at.0 / 1000);
+        assert_eq!(c["acr"], "aal1");
+        assert!(c["amr"].as_array().unwrap().iter().any(|v| v == "email"), "signed up with an e-mailed code: {c}");
+        let at_hash = BASE64URL_NOPAD.encode(&ninsho_domain::oidc::SigningAlg::Es256.half_hash(body["access_token"].as_str().unwrap()));
+        assert_eq!(c["at_hash"], at_hash.as_str());
+        assert!(c["exp"].as_i64().unwrap() > c["iat"].as_i64().unwrap());
+
+        let access = body["access_token"].as_str().unwrap().to_string();
+        let (s, info) = userinfo(&app, &access).await;
+        assert_eq!(s, 200, "{info}");
+        assert_eq!(info["sub"], c["sub"]);
+        assert_eq!(info["email"], email.as_str());
+
+        // The same code again: refused, and the token it gave stops working.
+        let (status, _, body) = token(&app, Some((&client_id, &secret)), &exchange_form(&code)).await;
+        assert_eq!((status, body["error"].as_str()), (400, Some("invalid_grant")), "{body}");
+        assert_eq!(userinfo(&app, &access).await.0, 401, "{backend:?}: a replay revokes the code's tokens");
+        let events = app.running.services.store.events(account.account.id, 50).await.unwrap();
+        let kinds: Vec<&str> = events.iter().map(|e| e.kind.as_str()).collect();
+        assert!(kinds.contains(&"oidc_code_exchanged") && kinds.contains(&"oidc_code_replayed"), "{kinds:?}");
+        app.shutdown().await;
+    }
+}
+
+/// 100 exchanges of one code released together: exactly one gets tokens, every
+/// other hears invalid_grant — and, the code having been used more than once, the
+/// one token it gave is revoked (RFC 6749 §4.1.2).
+#[tokio::test]
+async fn f_int_5_race_100_exchanges_of_one_code_exactly_one_succeeds() {
+    for backend in backends().await {
+        let app = spawn_app(backend).await;
+        let (client_id, secret) = confidential(&app).await;
+        let session = app.signed_up(&unique_email(), PASSWORD).await;
+        let code = code_for(&app, &session, &client_id, &[("code_challenge", CHALLENGE), ("code_challenge_method", "S256")]).await;
+        let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(100));
+        let mut tasks = Vec::new();
+        for _ in 0..100 {
+            let (url, client_id, secret, code, barrier) = (app.url.clone(), client_id.clone(), secret.clone(), code.clone(), barrier.clone());
+            tasks.push(tokio::spawn(async move {
+                let body = form_urlencoded::Serializer::new(String::new()).extend_pairs(exchange_form(&code)).finish();
+                let req = raw().post(format!("{url}/token")).basic_auth(&client_id, Some(&secret)).header("content-type", "application/x-www-form-urlencoded").body(body);
+                barrier.wait().await;
+                let r = req.send().await.unwrap();
+                (r.status().as_u16(), r.json::<Value>().await.unwrap())
+            }));
+        }
+        let mut ok = Vec::new();
+        for t in tasks {
+            let (status, body) = t.await.unwrap();
+            match status {
+                200 => ok.push(body),
+                400 => assert_eq!(body["error"], "invalid_grant"),
+                s => panic!("{backend:?}: {s} {body}"),
+            }
+        }
+        assert_eq!(ok.len(), 1, "{backend:?}: exactly one exchange succeeds");
+        assert_eq!(userinfo(&app, ok[0]["access_token"].as_str().unwrap()).await.0, 401, "{backend:?}: the replays revoked it");
+        app.shutdown().await;
+    }
+}
+
+/// A public client: no secret, PKCE S256 required; a wrong verifier, a missing one
+/// and an expired code are each refused.
+#[tokio::test]
+async fn f_int_5_public_client_proves_itself_with_pkce_and_codes_live_60_seconds() {
+    for backend in backends().await {
+        let clock = ninsho_domain::ports::FakeClock::at(ninsho_domain::ports::SystemClock.now());
+        let c2 = clock.clone();
+        let app = spawn_app_with(backend, move |c| use_fake_clock(c, c2)).await;
+        let (c, secret) = app.running.services.add_oidc_client("mobile", ClientKind::Public, &["com.example.app:/cb".into()], &[], &[]).await.unwrap();
+        assert!(secret.is_none());
+        let id = c.id.to_string();
+        let session = app.signed_up(&unique_email(), PASSWORD).await;
+        let path = |extra: &[(&str, &str)]| authorize_path(&id, extra).replace(&urlencode(REDIRECT), &urlencode("com.example.app:/cb")).replace("email+profile", "");
+        let get = |p: String| raw().get(format!("{}{}", app.url, p)).header("cookie", session_cookie(&session)).send();
+        // Without PKCE: back to the app with the error.
+        let r = get(path(&[])).await.unwrap();
+        let q = query_of(r.headers()["location"].to_str().unwrap());
+        assert_eq!((q["error"].as_str(), q["state"].as_str()), ("invalid_request", "st-1"));
+        let code_of = |r: reqwest::Response| query_of(r.headers()["location"].to_str().unwrap())["code"].clone();
+        let pkce = [("code_challenge", CHALLENGE), ("code_challenge_method", "S256")];
+        let code = code_of(get(path(&pkce)).await.unwrap());
+        let form = |code: &str, verifier: Option<&str>| {
+            let mut f = vec![("grant_type", "authorization_code".to_string()), ("code", code.to_string()), ("redirect_uri", "com.example.app:/cb".into()), ("client_id", id.clone())];
+            if let Some(v) = verifier {
+                f.push(("code_verifier", v.to_string()));
+            }
+            f
+        };
+        assert_eq!(token_pairs(&app, &form(&code, None)).await.2["error"], "invalid_request");
+        assert_eq!(token_pairs(&app, &form(&code, Some("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXj"))).await.2["error"], "invalid_grant");
+        let (s, _, body) = token_pairs(&app, &form(&code, Some(VERIFIER))).await;
+        assert_eq!(s, 200, "{backend:?}: {body}");
+        // A secret is no proof for a client that has none.
+        let code = code_of(get(path(&pkce)).await.unwrap());
+        let mut with_secret = form(&code, Some(VERIFIER));
+        with_secret.push(("client_secret", "nso_x".into()));
+        assert_eq!(token_pairs(&app, &with_secret).await.0, 401);
+        // Sixty seconds later the code is dead.
+        clock.advance_secs(61);
+        assert_eq!(token_pairs(&app, &form(&code, Some(VERIFIER))).await.2["error"], "invalid_grant", "{backend:?}");
+        app.shutdown().await;
+    }
+}
+
+async fn token_pairs(app: &TestApp, f: &[(&str, String)]) -> (u16, reqwest::header::HeaderMap, Value) {
+    let v: Vec<(&str, &str)> = f.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    token(app, None, &v).await
+}
+
+fn urlencode(s: &str) -> String {
+    form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+/// An unknown client or an unregistered redirect URI: an error page in the user's
+/// language, and no redirect. Other faults go back to the client with `error` and
+/// `state`; the token endpoint answers RFC 6749 §5.2 JSON, never a 5xx.
+#[tokio::test]
+async fn f_int_5_errors_follow_the_specification_and_never_redirect_to_the_unknown() {
+    for backend in backends().await {
+        let app = spawn_app(backend).await;
+        let (client_id, secret) = confidential(&app).await;
+        let session = app.signed_up(&unique_email(), PASSWORD).await;
+        let http = raw();
+        let get = |p: String| http.get(format!("{}{}", app.url, p)).header("cookie", session_cookie(&session)).send();
+        // No session: the page speaks the browser's language.
+        let anonymous = |p: String| http.get(format!("{}{}", app.url, p)).header("accept-language", "ja").send();
+
+        for bad in [
+            authorize_path(&uuid::Uuid::now_v7().to_string(), &[]),
+            authorize_path("not-a-client", &[]),
+            authorize_path(&client_id, &[]).replace(&urlencode(REDIRECT), &urlencode("https://evil.example/cb")),
+            authorize_path(&client_id, &[]).replace(&format!("&redirect_uri={}", urlencode(REDIRECT)), ""),
+        ] {
+            let r = anonymous(bad.clone()).await.unwrap();
+            assert!(r.status().is_client_error(), "{bad}: {}", r.status());
+            assert!(r.headers().get("location").is_none(), "{bad}: never a redirect");
+            let html = r.text().await.unwrap();
+            assert!(html.contains("<html lang=\"ja\"") && (html.contains("登録されていない")), "{bad}: {html}");
+        }
+        for (extra, error) in [
+            (vec![("scope", "openid phone")], "invalid_scope"),
+            (vec![("scope", "email")], "invalid_scope"),
+            (vec![("response_type", "token")], "unsupported_response_type"),
+            (vec![("code_challenge", CHALLENGE), ("code_challenge_method", "plain")], "invalid_request"),
+            (vec![("request", "eyJhbGciOiJub25lIn0.e30.")], "request_not_supported"),
+            (vec![("response_type", "code&response_type=code")], "invalid_request"),
+        ] {
+            // `&` inside a value is escaped; undone here to send one parameter twice.
+            let r = get(authorize_path(&client_id, &extra).replace("%26response_type%3D", "&response_type=")).await.unwrap();
+            assert_eq!(r.status(), 303, "{extra:?}");
+            let q = query_of(r.headers()["location"].to_str().unwrap());
+            assert_eq!(q["error"], error, "{extra:?}");
+            assert_eq!(q["state"], "st-1");
+            assert!(!q["error_description"].is_empty());
+        }
+
+        let code = code_for(&app, &session, &client_id, &[]).await;
+        let basic = Some((client_id.as_str(), secret.as_str()));
+        type Case<'a> = (Option<(&'a str, &'a str)>, Vec<(&'a str, &'a str)>, u16, &'a str);
+        let cases: Vec<Case> = vec![
+            (basic, vec![("grant_type", "password")], 400, "unsupported_grant_type"),
+            (basic, vec![("grant_type", "refresh_token"), ("refresh_token", "x")], 400, "unsupported_grant_type"),
+            (basic, vec![("code", &code)], 400, "invalid_request"),
+            (basic, vec![("grant_type", "authorization_code"), ("redirect_uri", REDIRECT)], 400, "invalid_request"),
+            (basic, vec![("grant_type", "authorization_code"), ("code", "nope"), ("redirect_uri", REDIRECT)], 400, "invalid_grant"),
+            (basic, vec![("grant_type", "authorization_code"), ("code", &code), ("redirect_uri", "https://app.example/other")], 400, "invalid_grant"),
+            (basic, vec![("grant_type", "authorization_code"), ("code", &code), ("redirect_uri", REDIRECT), ("code_verifier", VERIFIER)], 400, "invalid_grant"),
+            (Some((&client_id, "nso_wrong")), vec![("grant_type", "authorization_code"), ("code", &code), ("redirect_uri", REDIRECT)], 401, "invalid_client"),
+            (None, vec![("grant_type", "authorization_code"), ("code", &code), ("redirect_uri", REDIRECT), ("client_id", &client_id)], 401, "invalid_client"),
+            (basic, vec![("grant_type", "authorization_code"), ("grant_type", "authorization_code"), ("code", &code)], 400, "invalid_request"),
+            (basic, vec![("grant_type", "authorization_code"), ("code", &code), ("redirect_uri", REDIRECT), ("client_secret", &secret)], 400, "invalid_request"),
+        ];
+        for (auth, form, status, error) in cases {
+            let (s, headers, body) = token(&app, auth, &form).await;
+            assert_eq!((s, body["error"].as_str()), (status, Some(error)), "{form:?}: {body}");
+            assert_eq!(headers.get("www-authenticate").is_some(), s == 401 && auth.is_some(), "{form:?}: Basic hears a challenge");
+        }
+        // Not a form at all.
+        let r = http.post(format!("{}/token", app.url)).basic_auth(&client_id, Some(&secret)).json(&json!({"grant_type": "authorization_code"})).send().await.unwrap();
+        assert_eq!(r.status(), 400);
+        // The untouched code still works after all that (only a use consumes it).
+        let mut ok = exchange_form(&code);
+        ok.retain(|(k, _)| *k != "code_verifier");
+        let (s, _, body) = token(&app, Some((&client_id, &secret)), &ok).await;
+        assert_eq!(s, 200, "{body}");
+        let (s, _, _) = token(&app, None, &[("grant_type", "authorization_code"), ("code", &code), ("client_id", &client_id), ("client_secret", &secret), ("redirect_uri", REDIRECT)]).await;
+        assert_eq!(s, 400, "client_secret_post works, and the code is used");
+        let r = http.get(format!("{}/userinfo", app.url)).send().await.unwrap();
+        assert_eq!(r.status(), 401);
+        assert_eq!(r.headers()["www-authenticate"], "Bearer realm=\"ninsho\"");
+        // Signed out between the code and its exchange: the sign-in it stands for is over.
+        let code = code_for(&app, &session, &client_id, &[]).await;
+        assert_eq!(app.call("POST", "/api/v1/sign-out", Some(&session), None).await.status, 204);
+        let mut form = exchange_form(&code);
+        form.retain(|(k, _)| *k != "code_verifier");
+        let (s, _, body) = token(&app, Some((&client_id, &secret)), &form).await;
+        assert_eq!((s, body["error"].as_str()), (400, Some("invalid_grant")), "{backend:?}: {body}");
+        app.shutdown().await;
+    }
+}
+
+/// Not signed in: `/authorize` sends the browser through ninsho's sign-in and code
+/// pages (an account with an authenticator app), then back to the application. The
+/// resume link gives one code.
+#[tokio::test]
+async fn f_int_5_sign_in_and_totp_code_pages_lead_back_to_the_application() {
+    for backend in backends().await {
+        let app = spawn_app(backend).await;
+        let (client_id, secret) = confidential(&app).await;
+        let (email, key) = totp_account(&app).await;
+        let mut pc = ninsho_testkit::pages::PageClient::new(&app.url);
+        let page = pc.get(&authorize_path(&client_id, &[])).await;
+        assert!(page.path.starts_with("/sign-in?next=%2Fauthorize%2Fcontinue%3Frequest%3D"), "{}", page.path);
+        let next = query_of(&format!("http://x{}", page.path))["next"].clone();
+        let page = pc.post("/sign-in", &page, &[("email", &email), ("password", PASSWORD), ("next", &next)]).await;
+        assert_eq!(page.path, "/code", "{}", page.text());
+        let page = pc.post("/code", &page, &[("code", &oathtool_at(&key, 1))]).await;
+        assert_eq!(page.status, 200, "{}", page.text());
+        assert!(page.path.starts_with("/authorize/continue?request="), "{}", page.path);
+        let back = link_before(&page.html, "id=\"authorize-back\"");
+        assert!(back.starts_with(&format!("{REDIRECT}?code=")), "{back}");
+        assert!(page.html.replace("&#38;", "&").contains(&format!("content=\"0;url={back}\"")), "the page goes on by itself: {}", page.html);
+        let q = query_of(&back);
+        assert_eq!(q["state"], "st-1");
+        let (s, _, body) = token(&app, Some((&client_id, &secret)), &[("grant_type", "authorization_code"), ("code", &q["code"]), ("redirect_uri", REDIRECT)]).await;
+        assert_eq!(s, 200, "{body}");
+        let c = claims_of(body["id_token"].as_str().unwrap());
+        assert_eq!(c["acr"], "aal2");
+        assert_eq!(c["amr"], json!(["pwd", "otp", "mfa"]));
+        // The resume link was used up with its code.
+        let again = pc.get(&page.path).await;
+        assert_eq!(again.status, 422, "{backend:?}");
+        assert!(again.text().contains("expired or was already used"), "{}", again.text());
+        app.shutdown().await;
+    }
+}
+
+/// The `href` of the element whose attributes end with `marker`, unescaped.
+fn link_before(html: &str, marker: &str) -> String {
+    let before = &html[..html.find(marker).unwrap_or_else(|| panic!("no {marker} in {html}"))];
+    let at = before.rfind("href=\"").unwrap() + 6;
+    before[at..].split('"').next().unwrap().replace("&amp;", "&").replace("&#38;", "&")
+}
+
+/// An account with 2SV by an authenticator app (and backup codes); returns its
+/// address and the app's key.
+pub async fn totp_account(app: &TestApp) -> (String, String) {
+    let email = unique_email();
+    let token = app.signed_up(&email, PASSWORD).await;
+    step_up_password(app, &token).await;
+    let r = app.call("POST", "/api/v1/methods/totp", Some(&token), None).await;
+    assert_eq!(r.status, 201, "{:?}", r.body);
+    let key = r.body["setup_key"].as_str().unwrap().to_string();
+    let cid = r.body["challenge_id"].as_str().unwrap();
+    totp_margin(5).await;
+    let v = app.call("POST", &format!("/api/v1/challenges/{cid}/verify"), Some(&token), Some(json!({"code": oathtool(&key)}))).await;
+    assert_eq!(v.status, 200, "{:?}", v.body);
+    assert_eq!(app.call("POST", "/api/v1/methods/backup-codes", Some(&token), None).await.status, 201);
+    let e = app.call("POST", "/api/v1/two-step/enable", Some(&token), None).await;
+    assert_eq!(e.status, 200, "{:?}", e.body);
+    (email, key)
+}
+
+/// The operator's commands: a client added (secret shown once), listed, removed;
+/// a key rotated: both keys published until the old one's tokens have expired.
+#[tokio::test]
+async fn f_int_5_admin_commands_register_clients_and_rotate_the_key() {
+    for backend in backends().await {
+        let app = spawn_app(backend).await;
+        let run = |args: &[&str]| {
+            let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_ninsho"));
+            cmd.args(["--database-url", &app.db.url, "--data-dir"]).arg(&app.data.path).args(["admin", "oidc"]).args(args).env("NINSHO_MASTER_KEY", TEST_MASTER_KEY);
+            async move {
+                let out = cmd.output().await.unwrap();
+                (out.status.success(), format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)))
+            }
+        };
+        let (ok, out) = run(&["clients", "add", "shop-web", "--redirect-uri", REDIRECT, "--scope", "email"]).await;
+        assert!(ok, "{out}");
+        assert!(out.contains("client_secret: nso_") && out.contains("scopes: openid email"), "{out}");
+        let (ok, out) = run(&["clients", "add", "bad", "--redirect-uri", "http://app.example/cb"]).await;
+        assert!(!ok && out.contains("http is allowed only to this machine"), "{out}");
+        let (ok, out) = run(&["clients", "add", "mobile", "--public", "--redirect-uri", "com.example.app:/cb"]).await;
+        assert!(ok && !out.contains("client_secret:"), "{out}");
+        let (_, list) = run(&["clients", "list"]).await;
+        assert!(list.contains("shop-web\tconfidential") && list.contains("mobile\tpublic"), "{list}");
+        let (ok, out) = run(&["clients", "remove", "mobile"]).await;
+        assert!(ok, "{out}");
+        assert!(!run(&["clients", "list"]).await.1.contains("mobile"));
+
+        let before: Value = client().get(format!("{}/.well-known/jwks.json", app.url)).send().await.unwrap().json().await.unwrap();
+        let (ok, out) = run(&["rotate-key", "--alg", "EdDSA"]).await;
+        assert!(ok, "{out}");
+        let after: Value = client().get(format!("{}/.well-known/jwks.json", app.url)).send().await.unwrap().json().await.unwrap();
+        let keys = after["keys"].as_array().unwrap();
+        assert_eq!(keys.len(), 2, "{after}");
+        assert!(keys.iter().any(|k| k["kid"] == before["keys"][0]["kid"]), "the old key stays published");
+        assert!(keys.iter().any(|k| k["crv"] == "Ed25519"));
+        let (_, listed) = run(&["keys"]).await;
+        assert!(listed.contains("EdDSA\tsigning") && listed.contains("retired; published until"), "{listed}");
+        app.shutdown().await;
+    }
+}
+
+/// A rotated key stays in the JWKS while an ID token it signed may still be checked
+/// (and while instances may still sign with it from their cache), then leaves.
+#[tokio::test]
+async fn f_int_5_a_retired_key_is_published_until_its_last_token_has_expired() {
+    for backend in backends().await {
+        let clock = ninsho_domain::ports::FakeClock::at(ninsho_domain::ports::SystemClock.now());
+        let c2 = clock.clone();
+        let app = spawn_app_with(backend, move |c| use_fake_clock(c, c2)).await;
+        let kids = || async {
+            let jwks: Value = client().get(format!("{}/.well-known/jwks.json", app.url)).send().await.unwrap().json().await.unwrap();
+            jwks["keys"].as_array().unwrap().iter().map(|k| k["kid"].as_str().unwrap().to_string()).collect::<Vec<_>>()
+        };
+        let first = kids().await;
+        let (new, old) = app.running.services.rotate_signing_key(None).await.unwrap();
+        assert_eq!(old.map(|k| k.kid), first.first().cloned());
+        let both = kids().await;
+        assert!(both.contains(&new.kid) && both.contains(&first[0]), "{backend:?}: {both:?}");
+        let policy = ninsho_domain::config::OidcPolicy::default();
+        clock.advance_secs(policy.id_token_secs + ninsho_domain::oidc::KEY_CACHE_SECS - 1);
+        assert_eq!(kids().await.len(), 2, "{backend:?}: a token signed just before the rotation is still valid");
+        clock.advance_secs(2);
+        assert_eq!(kids().await, vec![new.kid.clone()], "{backend:?}: every token it signed has expired");
+        app.shutdown().await;
+    }
+}
