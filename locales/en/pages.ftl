@@ -128,6 +128,7 @@ event-delivery-handed-over = Parcel handed over with your delivery code
 event-delivery-held = Parcel held after wrong delivery codes at the door
 event-account-locked = Paused by support while it checks the account
 event-account-unlocked = Pause by support ended
+event-unsolicited-codes-warned = You were told that sign-in codes kept coming without a sign-in
 event-courier-added = Courier account created by the operator
 kind-email-change-code = Code for a new e-mail address
 kind-email-change-requested = E-mail address change requested

@@ -127,6 +127,7 @@ event-delivery-handed-over = Colis remis avec votre code de livraison
 event-delivery-held = Colis retenu après des codes de livraison erronés
 event-account-locked = Mis en pause par le support le temps d'une vérification
 event-account-unlocked = Fin de la pause décidée par le support
+event-unsolicited-codes-warned = Vous avez été averti que des codes de connexion arrivaient sans connexion
 event-courier-added = Compte de livreur créé par l'exploitant
 kind-email-change-code = Code pour une nouvelle adresse e-mail
 kind-email-change-requested = Changement d'adresse e-mail demandé

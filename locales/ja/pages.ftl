@@ -115,6 +115,7 @@ event-delivery-handed-over = 配送用ワンタイムパスワードでお荷物
 event-delivery-held = 配達時に誤ったワンタイムパスワードが続いたため配送を保留
 event-account-locked = サポートが調査のため一時停止
 event-account-unlocked = サポートによる一時停止が終了
+event-unsolicited-codes-warned = サインインのない確認コードの要求が続いたため、お知らせを送信
 event-courier-added = 運営者が配達員アカウントを作成
 kind-email-change-code = 新しいメールアドレスの確認コード
 kind-email-change-requested = メールアドレス変更の申請

@@ -115,6 +115,7 @@ event-delivery-handed-over = 已凭配送验证码交付包裹
 event-delivery-held = 因配送验证码多次错误，包裹已暂缓派送
 event-account-locked = 客服为核查而暂停了账户
 event-account-unlocked = 客服的暂停已结束
+event-unsolicited-codes-warned = 因验证码被反复请求且未登录，已向您发送提醒
 event-courier-added = 运营方创建了快递员账户
 kind-email-change-code = 新邮箱地址验证码
 kind-email-change-requested = 申请更改电子邮箱地址

@@ -271,6 +271,8 @@ mod tests {
             ("currency", "JPY"),
             ("until", "2026-12-01 18:30 JST"),
             ("support", "https://shop.example/help"),
+            ("when", "2026-12-01 09:15 JST"),
+            ("password_url", "https://shop.example/forgot-password"),
         ]
         .into_iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))
@@ -536,6 +538,8 @@ mod authenticity_of_our_own_messages {
             ("url", format!("{public_url}/account")),
             ("until", "2026-12-01 18:30 JST".to_string()),
             ("support", format!("{public_url}/help")),
+            ("when", "2026-12-01 09:15 JST".to_string()),
+            ("password_url", format!("{public_url}/forgot-password")),
         ]
         .into_iter()
         .map(|(k, v)| (k.to_string(), v))

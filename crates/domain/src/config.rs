@@ -68,6 +68,9 @@ pub struct QuotaPolicy {
     pub per_account: Quota,
     pub per_destination: Quota,
     pub per_address: Quota,
+    /// F-LIMIT-3: this many sign-in codes within the window without a sign-in make
+    /// ninsho tell the owner, at most once a window. Not a refusal: a warning.
+    pub unsolicited: Quota,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -121,6 +124,7 @@ impl Default for Policy {
                 per_account: Quota { limit: 10, window_secs: 24 * 3600 },
                 per_destination: Quota { limit: 10, window_secs: 24 * 3600 },
                 per_address: Quota { limit: 50, window_secs: 3600 },
+                unsolicited: Quota { limit: 3, window_secs: 86_400 },
             },
             risk: RiskPolicy::default(),
             throttle: ThrottlePolicy { window_secs: 3600, account_free: 5, address_free: 30, base_delay_ms: 1000, max_delay_ms: 15 * 60 * 1000 },

@@ -136,9 +136,19 @@ impl Template {
     pub fn parse(s: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|t| t.id() == s)
     }
-    /// Sent by e-mail only: it proves the address (a reset link, an approval).
+    /// Sent by e-mail only: it proves the address (a reset link, an approval), or it
+    /// needs the room and the links of an e-mail (the warning of codes without a sign-in).
     pub fn email_only(self) -> bool {
-        matches!(self, Template::PasswordResetLink | Template::ApprovalRequest | Template::AccountExists | Template::EmailChangeCode | Template::EmailChangeRequested | Template::EmailChangeTaken)
+        matches!(
+            self,
+            Template::PasswordResetLink
+                | Template::ApprovalRequest
+                | Template::AccountExists
+                | Template::EmailChangeCode
+                | Template::EmailChangeRequested
+                | Template::EmailChangeTaken
+                | Template::RepeatedCodeWarning
+        )
     }
     pub fn carries_code(self) -> bool {
         matches!(self, Template::VerifyEmailCode | Template::SignInCode | Template::StepUpCode | Template::ServiceStepUpCode | Template::EnrollCode | Template::DeliveryCode | Template::PasswordResetCode | Template::EmailChangeCode)

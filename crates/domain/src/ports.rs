@@ -391,6 +391,9 @@ pub enum Write {
     CancelChallengesOf { account: AccountId, now: UnixMillis },
     /// Every code message of the account still waiting in the outbox is not sent.
     SupersedeCodesOf { account: AccountId },
+    /// F-LIMIT-3: marks the owner told about codes without a sign-in; refused (guard)
+    /// when they were told less than `every_secs` ago.
+    WarnUnsolicitedCodes { account: AccountId, now: UnixMillis, every_secs: i64 },
     SetLocale { account: AccountId, locale: Locale },
     /// `None` returns to the default zone.
     SetTimeZone { account: AccountId, zone: Option<crate::zone::TimeZoneName> },
@@ -688,6 +691,9 @@ pub trait Store: Clone + Send + Sync + 'static {
     fn service_clients(&self) -> impl Future<Output = R<Vec<ServiceClient>>> + Send;
     /// The carrier client a courier's account works for, if it is a courier's.
     fn courier_client(&self, account: AccountId) -> impl Future<Output = R<Option<ServiceClientId>>> + Send;
+    /// F-LIMIT-3: how many sign-ins of the account reached the code step since `since`,
+    /// and when its owner was last told so.
+    fn sign_in_challenges_since(&self, account: AccountId, since: UnixMillis) -> impl Future<Output = R<(i64, Option<UnixMillis>)>> + Send;
     /// F-OFF-5: the account's lock that has not ended (its time may have passed).
     fn open_account_lock(&self, account: AccountId) -> impl Future<Output = R<Option<AccountLock>>> + Send;
     /// F-OFF-5: locks whose time has come and that nothing has ended yet, oldest first.

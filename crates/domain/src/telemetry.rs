@@ -15,6 +15,7 @@ pub const QUOTA_REFUSALS: &str = "ninsho_quota_refusals_total";
 pub const THROTTLE_REFUSALS: &str = "ninsho_throttle_refusals_total";
 pub const HASH_WAIT: &str = "ninsho_password_hash_wait_seconds";
 pub const HASH_SHED: &str = "ninsho_password_hash_shed_total";
+pub const UNSOLICITED_WARNINGS: &str = "ninsho_unsolicited_code_warnings_total";
 
 /// The outcome of a use case that failed: its stable error code.
 pub fn outcome_of_error(e: &Error) -> &'static str {
@@ -56,6 +57,12 @@ pub fn register_refusals() {
         metrics::counter!(THROTTLE_REFUSALS, "kind" => kind).increment(0);
     }
     metrics::counter!(HASH_SHED).increment(0);
+    metrics::counter!(UNSOLICITED_WARNINGS).increment(0);
+}
+
+/// F-LIMIT-3: an owner was told that codes keep coming without a sign-in.
+pub fn unsolicited_warning() {
+    metrics::counter!(UNSOLICITED_WARNINGS).increment(1);
 }
 
 fn quota_kind(key: &str) -> &'static str {

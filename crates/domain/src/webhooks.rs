@@ -129,6 +129,8 @@ pub fn topics(kind: EventKind, unfamiliar: bool) -> &'static [Topic] {
         // Steps on the way (a code sent, a wrong code, a request started), the
         // operator's own changes, and the log's bookkeeping: no receiver acts on them.
         K::CourierAdded
+        // The owner's own warning; receivers hear the sign-in attempts' outcomes instead.
+        | K::UnsolicitedCodesWarned
         | K::WrongPassword
         | K::WrongCode
         | K::CodeSent

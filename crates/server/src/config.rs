@@ -137,6 +137,7 @@ impl Config {
             ("quotas.account", &s.quotas.account, &mut c.policy.quotas.per_account),
             ("quotas.destination", &s.quotas.destination, &mut c.policy.quotas.per_destination),
             ("quotas.address", &s.quotas.address, &mut c.policy.quotas.per_address),
+            ("quotas.unsolicited", &s.quotas.unsolicited, &mut c.policy.quotas.unsolicited),
         ] {
             match parse_quota(text) {
                 Ok(q) => *slot = q,

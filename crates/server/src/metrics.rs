@@ -70,6 +70,7 @@ fn describe() {
     describe_counter!(telemetry::THROTTLE_REFUSALS, "Password tries refused while their key must wait, by kind (account, address)");
     describe_histogram!(telemetry::HASH_WAIT, metrics::Unit::Seconds, "Time a password hash waited for a hashing thread");
     describe_counter!(telemetry::HASH_SHED, "Password hashes refused at once because the queue was too long");
+    describe_counter!(telemetry::UNSOLICITED_WARNINGS, "Owners told that sign-in codes kept coming without a sign-in (F-LIMIT-3)");
     describe_counter!(ninsho_delivery::dispatcher::SENDS, "Messages handed to a provider, by provider, channel and outcome (sent, retry, failed)");
     describe_histogram!(ninsho_delivery::dispatcher::SEND_SECONDS, metrics::Unit::Seconds, "Time a provider took to take a message");
     describe_counter!(ninsho_delivery::webhooks::DELIVERIES, "Event webhook deliveries tried, by topic and outcome (delivered, retry, failed)");

@@ -121,6 +121,7 @@ pub(crate) fn stale(w: &Write) -> Option<Stale> {
         | Write::DecideResetRequest { .. }
         | Write::CancelChallengesOf { .. }
         | Write::SupersedeCodesOf { .. }
+        | Write::WarnUnsolicitedCodes { .. }
         // OpenID Connect's own rows: its tokens are not the sessions cached here.
         | Write::InsertOidcClient(_)
         | Write::RemoveOidcClient { .. }

@@ -876,6 +876,21 @@ impl ninsho_domain::ports::Store for Store {
         rows.iter().map(|r| client_row(r, "")).collect()
     }
 
+    async fn sign_in_challenges_since(&self, account: AccountId, since: UnixMillis) -> R<(i64, Option<UnixMillis>)> {
+        let r = sqlx::query(
+            "select (select count(*) from challenges where account_id = $1 and purpose in ($2, $3) and created_at >= $4), \
+             (select codes_warned_at from accounts where id = $1)",
+        )
+        .bind(account.0)
+        .bind(Purpose::SignIn.as_str())
+        .bind(Purpose::DeviceSignIn.as_str())
+        .bind(since.0)
+        .fetch_one(&self.read)
+        .await
+        .map_err(db_err)?;
+        Ok((r.try_get::<i64, _>(0).map_err(db_err)?, opt_ms(r.try_get(1).map_err(db_err)?)))
+    }
+
     async fn open_account_lock(&self, account: AccountId) -> R<Option<AccountLock>> {
         let r = sqlx::query("select * from account_locks where account_id = $1 and ended_at is null").bind(account.0).fetch_optional(&self.read).await.map_err(db_err)?;
         r.as_ref().map(lock_row).transpose()

@@ -91,6 +91,10 @@ pub(crate) fn statements(w: &Write) -> Vec<Stmt> {
                 args![account.0, now.0],
             )
         }
+        Write::WarnUnsolicitedCodes { account, now, every_secs } => guarded(
+            "update accounts set codes_warned_at = $2 where id = $1 and (codes_warned_at is null or codes_warned_at <= $2 - $3)",
+            args![account.0, now.0, every_secs * 1000],
+        ),
         Write::SupersedeCodesOf { account } => always(
             "update outbox set status = 'superseded', lease_until = null where account_id = $1 and status = 'pending' and challenge_id is not null",
             args![account.0],

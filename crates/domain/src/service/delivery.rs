@@ -210,6 +210,13 @@ impl<S: Store> Services<S> {
             Err(e) => crate::telemetry::outcome_of_error(e),
         };
         crate::telemetry::code_send(channel.as_str(), outcome);
+        // F-LIMIT-3: the send stands whatever the warning's fate.
+        if out.is_ok()
+            && matches!(purpose, Purpose::SignIn | Purpose::DeviceSignIn)
+            && let Err(e) = self.warn_if_unsolicited(account, challenge, client).await
+        {
+            tracing::warn!(error = %e, "could not tell the owner about codes without a sign-in");
+        }
         out
     }
 

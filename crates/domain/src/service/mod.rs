@@ -23,6 +23,7 @@ mod signin;
 mod signup;
 mod shipments_batch;
 mod step_ups;
+mod unsolicited;
 mod views;
 mod webhooks;
 

@@ -67,6 +67,7 @@ pub const KEYS: &[Key] = &[
     key("quotas.account", "NINSHO_QUOTA_ACCOUNT", Text),
     key("quotas.destination", "NINSHO_QUOTA_DESTINATION", Text),
     key("quotas.address", "NINSHO_QUOTA_ADDRESS", Text),
+    key("quotas.unsolicited", "NINSHO_QUOTA_UNSOLICITED", Text),
     key("throttle.account_free", "NINSHO_THROTTLE_ACCOUNT_FREE", Number),
     key("throttle.address_free", "NINSHO_THROTTLE_ADDRESS_FREE", Number),
     key("limits.hash_max_wait_ms", "NINSHO_HASH_MAX_WAIT_MS", Number),

@@ -100,6 +100,8 @@ pub struct Quotas {
     pub account: String,
     pub destination: String,
     pub address: String,
+    /// F-LIMIT-3: sign-in codes without a sign-in before the owner is told, per window.
+    pub unsolicited: String,
 }
 
 #[derive(Deserialize, Serialize, Clone)]
@@ -285,7 +287,7 @@ impl Default for Codes {
 
 impl Default for Quotas {
     fn default() -> Quotas {
-        Quotas { account: "10/86400".into(), destination: "10/86400".into(), address: "50/3600".into() }
+        Quotas { account: "10/86400".into(), destination: "10/86400".into(), address: "50/3600".into(), unsolicited: "3/86400".into() }
     }
 }
 

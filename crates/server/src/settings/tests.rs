@@ -55,7 +55,7 @@ fn every_key_set() -> Settings {
         metrics: Metrics { listen: Some(SocketAddr::from(([127, 0, 0, 1], 2))) },
         health: Health { outbox_stuck_secs: 1 },
         codes: Codes { ttl_secs: 1, max_attempts: 1, method_failure_ceiling: 1 },
-        quotas: Quotas { account: "x".into(), destination: "x".into(), address: "x".into() },
+        quotas: Quotas { account: "x".into(), destination: "x".into(), address: "x".into(), unsolicited: "x".into() },
         throttle: Throttle { account_free: 1, address_free: 1 },
         limits: Limits { hash_max_wait_ms: 1, max_clock_skew_ms: 1, request_timeout_secs: 1 },
         smtp: Smtp { url: secret("x"), from: "x".into(), username: Some("x".into()), password: secret("x") },

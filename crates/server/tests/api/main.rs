@@ -42,6 +42,7 @@ mod signin;
 mod step_ups;
 mod store;
 mod throttle;
+mod unsolicited;
 mod totp;
 mod wizard;
 
