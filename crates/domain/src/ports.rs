@@ -384,9 +384,13 @@ pub enum Write {
     /// F-OFF-5: the lock, and its end on the account row. Refused (unique) while
     /// another lock of the account is in force.
     InsertAccountLock(AccountLock),
-    /// F-OFF-5: ends a lock in force (guarded: exactly one ending wins) and clears the
-    /// account's `locked_until`.
-    EndAccountLock { lock: AccountLockId, account: AccountId, by: String, now: UnixMillis },
+    /// F-OFF-5: ends a lock in force (guarded: exactly one ending wins), clears the
+    /// account's `locked_until`, and revokes every session, trusted browser and
+    /// application token made before `end` (the lock's end: now, or its time if that
+    /// came first). None of them is legitimate: the lock revoked those it found, and a
+    /// sign-in that raced it — deciding before the lock, committing after — could only
+    /// be refused while the lock held.
+    EndAccountLock { lock: AccountLockId, account: AccountId, by: String, now: UnixMillis, end: UnixMillis },
     /// Every open challenge of the account is closed: no code sent before can be used.
     CancelChallengesOf { account: AccountId, now: UnixMillis },
     /// Every code message of the account still waiting in the outbox is not sent.

@@ -13,8 +13,8 @@
 //! - The cache answers only while a watcher has recently proven it hears every change:
 //!   on PostgreSQL, a heartbeat this instance sent came back through its own `LISTEN`
 //!   connection (notices arrive in commit order, so everything committed before the
-//!   heartbeat was applied first); on SQLite, `PRAGMA data_version` on the one writer
-//!   connection showed what other processes (the CLI, say) committed. A watcher that
+//!   heartbeat was applied first); on SQLite, the table of notices read in commit order
+//!   showed what other processes (the CLI, say) committed. A watcher that
 //!   falls silent — a cut connection, a stalled database — lets the lease run out and
 //!   every request goes to the database again: a missed notice costs at most `LEASE`.
 
@@ -483,6 +483,9 @@ pub(crate) async fn watch_postgres(pool: sqlx::PgPool, cache: std::sync::Arc<Ses
                 },
                 // The connection was lost (notices meanwhile with it), or the pool closed.
                 Ok(None) | Err(_) => {
+                    if pool.is_closed() {
+                        return beats.abort();
+                    }
                     cache.lost();
                     break;
                 }

@@ -77,11 +77,17 @@ pub(crate) fn statements(w: &Write) -> Vec<Stmt> {
                 args![l.id.0, l.account_id.0, l.reason.as_str(), l.locked_by.as_str(), l.locked_at.0, l.until.0],
             );
             v.extend(guarded("update accounts set locked_until = $2 where id = $1", args![l.account_id.0, l.until.0]));
+            // An application's tokens answer for the account as its sessions do.
+            v.extend(always("update oidc_tokens set revoked_at = $2 where account_id = $1 and revoked_at is null", args![l.account_id.0, l.locked_at.0]));
             v
         }
-        Write::EndAccountLock { lock, account, by, now } => {
+        Write::EndAccountLock { lock, account, by, now, end } => {
             let mut v = guarded("update account_locks set ended_at = $2, ended_by = $3 where id = $1 and ended_at is null", args![lock.0, now.0, by.as_str()]);
             v.extend(always("update accounts set locked_until = null where id = $1", args![account.0]));
+            let made_before_end = args![account.0, now.0, end.0];
+            v.extend(always("update sessions set revoked_at = $2 where account_id = $1 and revoked_at is null and created_at < $3", made_before_end.clone()));
+            v.extend(always("update trusted_browsers set revoked_at = $2 where account_id = $1 and revoked_at is null and created_at < $3", made_before_end.clone()));
+            v.extend(always("update oidc_tokens set revoked_at = $2 where account_id = $1 and revoked_at is null and created_at < $3", made_before_end));
             v
         }
         Write::CancelChallengesOf { account, now } => {

@@ -75,8 +75,12 @@ impl<S: Store> Services<S> {
         if !self.is_open_now(&ctx.challenge) {
             return Err(Error::ChallengeClosed);
         }
-        // F-OFF-5: a challenge opened in a race with a lock is answered by nothing.
-        self.ensure_unlocked(&ctx.account)?;
+        // F-OFF-5: a challenge opened in a race with a lock is answered by nothing. A
+        // decoy (sign-up with a taken address) leads to no session, and must not tell a
+        // stranger the account is locked.
+        if ctx.challenge.purpose != Purpose::Decoy {
+            self.ensure_unlocked(&ctx.account)?;
+        }
         Ok((ctx.challenge, ctx.account, ctx.factors, ctx.known_device))
     }
 

@@ -63,9 +63,11 @@ impl<S: Store> Services<S> {
         };
         let factors = self.store.factors(account.id).await?;
         writes.push(Write::InsertAccountLock(lock.clone()));
+        // Challenges first: a code check in flight finishes before them, so the
+        // revocations below find the session it made.
+        writes.push(Write::CancelChallengesOf { account: account.id, now });
         writes.push(Write::RevokeSessionsOf { account: account.id, except: None, now });
         writes.push(Write::RevokeTrustedBrowsersOf { account: account.id, now });
-        writes.push(Write::CancelChallengesOf { account: account.id, now });
         writes.push(Write::SupersedeCodesOf { account: account.id });
         let vars = [("until", self.local_time(&account, lock.until)), ("support", self.policy.support_contact.clone())];
         writes.extend(self.notify_all_with(&account, &factors, Template::AccountLocked, None, self.policy.public_url.clone(), &vars)?);
@@ -98,22 +100,30 @@ impl<S: Store> Services<S> {
         let now = self.now();
         let mut ended = 0;
         for lock in self.store.due_account_locks(now, DUE_BATCH).await? {
-            let Some(account) = self.store.account(lock.account_id).await? else { continue };
-            let mut writes = self.end_writes(&account, &lock, ENDED_BY_TIME, now, true)?;
-            writes.push(self.event(Some(account.id), EventKind::AccountUnlocked, &ClientInfo::default(), format!("lock {} by {ENDED_BY_TIME}", lock.id.0)));
-            // Another instance ended it first: nothing more to do.
-            if self.commit_guarded(writes).await?.is_ok() {
-                ended += 1;
+            match self.end_due_lock(&lock, now).await {
+                Ok(true) => ended += 1,
+                // Another instance ended it first.
+                Ok(false) => {}
+                // One lock that cannot be ended must not hold back the others.
+                Err(e) => tracing::warn!(lock = %lock.id, error = %e, "could not end an account lock at its time"),
             }
         }
         Ok(ended)
+    }
+
+    async fn end_due_lock(&self, lock: &AccountLock, now: UnixMillis) -> Result<bool> {
+        let Some(account) = self.store.account(lock.account_id).await? else { return Ok(false) };
+        let mut writes = self.end_writes(&account, lock, ENDED_BY_TIME, now, true)?;
+        writes.push(self.event(Some(account.id), EventKind::AccountUnlocked, &ClientInfo::default(), format!("lock {} by {ENDED_BY_TIME}", lock.id.0)));
+        Ok(self.commit_guarded(writes).await?.is_ok())
     }
 
     /// The end of `lock` (and, with `tell`, the owner's notice, by e-mail: the lock's
     /// own notice went to every address). The end is the first write, guarded:
     /// exactly one ending of a lock commits.
     fn end_writes(&self, account: &Account, lock: &AccountLock, by: &str, now: UnixMillis, tell: bool) -> Result<Vec<Write>> {
-        let mut writes = vec![Write::EndAccountLock { lock: lock.id, account: account.id, by: by.to_string(), now }];
+        let end = if lock.until < now { lock.until } else { now };
+        let mut writes = vec![Write::EndAccountLock { lock: lock.id, account: account.id, by: by.to_string(), now, end }];
         if tell {
             writes.extend(self.notify_all_with(account, &[], Template::AccountUnlocked, None, self.policy.public_url.clone(), &[])?);
         }

@@ -54,6 +54,13 @@ async fn f_off_5_a_locked_account_is_refused_everywhere_its_owner_is_told_and_su
         let reset = app.call("POST", "/api/v1/password-reset", None, Some(json!({"email": email}))).await;
         assert_eq!(reset.status, 202, "{:?}", reset.body);
         assert_eq!(app.inbox_count(&email).await, told, "{b:?}: a reset link went to a locked account");
+        // Signing up with the address (a stranger might) says nothing of the lock: its
+        // decoy challenge answers like any wrong code.
+        let decoy = app.call("POST", "/api/v1/sign-up", None, Some(json!({"email": email, "password": "another long passphrase 42", "locale": "en"}))).await;
+        assert_eq!(decoy.status, 202, "{:?}", decoy.body);
+        let cid = decoy.body["challenge_id"].as_str().unwrap();
+        let v = app.call("POST", &format!("/api/v1/challenges/{cid}/verify"), None, Some(json!({"code": "123456"}))).await;
+        assert_eq!((v.status, v.body["code"].as_str()), (401, Some("code.invalid")), "{b:?}: {:?}", v.body);
         // A shop's step-up for the account is refused.
         let r = app.http.post(format!("{}/api/v1/service/step-ups", app.url)).bearer_auth(&secret).json(&json!({"sub": sub, "reason": {"kind": "payment_method"}})).send().await.unwrap();
         assert_eq!(r.status().as_u16(), 403);
@@ -120,6 +127,13 @@ async fn f_off_5_no_session_made_in_a_race_with_the_lock_can_be_used() {
             assert!(r.status == 401 || (r.status == 403 && r.body["code"] == "account.locked"), "{b:?}: a session of the race works: {} {:?}", r.status, r.body);
         }
         println!("{b:?}: {} sign-ins got a token before the lock; none works", tokens.len());
+        // Nor after it: the end of the lock revokes whatever was made before it.
+        app.running.services.unlock_account(&email, "agent-1").await.unwrap();
+        for t in &tokens {
+            assert_eq!(app.call("GET", "/api/v1/account", Some(t), None).await.status, 401, "{b:?}: a session of the race works after the unlock");
+        }
+        let fresh = app.call("POST", "/api/v1/sign-in", None, Some(json!({"email": email, "password": PASSWORD}))).await;
+        assert_eq!(fresh.status, 200, "{:?}", fresh.body);
         app.shutdown().await;
     }
 }
