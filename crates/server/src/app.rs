@@ -143,15 +143,22 @@ async fn watch_clock(db: Db, services: Services<Db>, every: std::time::Duration,
 }
 
 /// F-OFF-5: records the end of each lock whose time has come and tells its owner
-/// (once across instances: the end is guarded).
+/// (once across instances: the end is guarded); and keeps the session cache's table of
+/// notices small.
 async fn end_due_locks(services: Services<Db>, every: std::time::Duration, mut stop: watch::Receiver<bool>) {
     loop {
         tokio::select! {
-            _ = tokio::time::sleep(every) => match services.end_due_locks().await {
-                Ok(0) => {}
-                Ok(n) => tracing::info!(ended = n, "account locks ended at their time"),
-                Err(e) => tracing::warn!(error = %e, "ending account locks whose time has come failed; trying again later"),
-            },
+            _ = tokio::time::sleep(every) => {
+                match services.end_due_locks().await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(ended = n, "account locks ended at their time"),
+                    Err(e) => tracing::warn!(error = %e, "ending account locks whose time has come failed; trying again later"),
+                }
+                // The session cache's notices, which every instance writes (F-INT-2).
+                if let Err(e) = services.store.prune_cache_notices().await {
+                    tracing::warn!(error = %e, "pruning the session cache's notices failed");
+                }
+            }
             _ = stop.changed() => return,
         }
     }

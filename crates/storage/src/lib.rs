@@ -311,6 +311,14 @@ impl Db {
             Db::Postgres(s) => s.close().await,
         }
     }
+    /// Keeps the table of cache notices small (SQLite; PostgreSQL stores none).
+    pub async fn prune_cache_notices(&self) -> Result<(), Error> {
+        match self {
+            Db::Sqlite(s) => session_cache::prune_notices(&s.write).await.map_err(db_err),
+            Db::Postgres(_) => Ok(()),
+        }
+    }
+
     /// How the session cache of F-INT-2 has answered on this instance.
     pub fn session_cache(&self) -> CacheStats {
         match self {

@@ -32,6 +32,9 @@ pub(crate) const CHANNEL: &str = "ninsho_cache";
 pub(crate) const LEASE: Duration = Duration::from_secs(1);
 /// How often a watcher proves it again.
 pub(crate) const BEAT: Duration = Duration::from_millis(200);
+/// How long a listening connection may stay silent — not even a heartbeat — before it
+/// is taken for cut and opened again.
+const SILENCE: Duration = Duration::from_secs(5);
 /// A bound on what a change made behind ninsho's back (an operator's own SQL) can cost.
 const MAX_AGE: Duration = Duration::from_secs(60);
 /// Sessions kept at most; past it an arbitrary one makes room.
@@ -386,6 +389,12 @@ pub(crate) fn own_heartbeat(text: &str, heart: uuid::Uuid, origin: Instant) -> O
 /// Notices older than this many are pruned from SQLite's table.
 const KEEP_NOTICES: i64 = 10_000;
 
+/// Drops all but the newest notices, whether or not this process watches them (a
+/// server nobody introspects through still writes them).
+pub(crate) async fn prune_notices(write: &sqlx::SqlitePool) -> Result<(), sqlx::Error> {
+    sqlx::query("delete from cache_notices where seq < (select max(seq) from cache_notices) - $1").bind(KEEP_NOTICES).execute(write).await.map(|_| ())
+}
+
 /// SQLite: reads the notices other processes (and this one) committed, in commit
 /// order. A read that began at `began` and saw every seq since the last proves every
 /// change committed before `began` was applied.
@@ -435,7 +444,7 @@ pub(crate) async fn watch_sqlite(read: sqlx::SqlitePool, write: sqlx::SqlitePool
         }
         polls += 1;
         if polls.is_multiple_of(1_000) {
-            let _ = sqlx::query("delete from cache_notices where seq < (select max(seq) from cache_notices) - $1").bind(KEEP_NOTICES).execute(&write).await;
+            let _ = prune_notices(&write).await;
         }
     }
 }
@@ -475,7 +484,12 @@ pub(crate) async fn watch_postgres(pool: sqlx::PgPool, cache: std::sync::Arc<Ses
             }
         };
         loop {
-            match listener.try_recv().await {
+            // A connection cut without a reset never errors: silence stands for it.
+            let Ok(heard) = tokio::time::timeout(SILENCE, listener.try_recv()).await else {
+                cache.lost();
+                break;
+            };
+            match heard {
                 Ok(Some(n)) => match own_heartbeat(n.payload(), heart, origin) {
                     Some(Some(sent)) => cache.proven(sent),
                     Some(None) => {}
