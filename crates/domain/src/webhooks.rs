@@ -161,7 +161,9 @@ pub fn topics(kind: EventKind, unfamiliar: bool) -> &'static [Topic] {
         | K::OidcClientRemoved
         | K::OidcKeyRotated
         | K::OidcCodeExchanged
-        | K::OidcCodeReplayed => &[],
+        | K::OidcCodeReplayed
+        | K::OidcTokenRefreshed
+        | K::OidcRefreshReplayed => &[],
     }
 }
 

@@ -378,9 +378,11 @@ impl<S: Store + OidcStore> Services<S> {
         if account.locked_at(now).is_some() {
             return Err(refused(E::InvalidGrant, "the account is locked while support investigates it"));
         }
-        let (tokens, token_row) = self.mint_tokens(client, &found, &account, signer, issuer)?;
+        let (tokens, rows) = self.mint_tokens(client, &found, &account, signer, issuer)?;
         let event = self.event(Some(account.id), EventKind::OidcCodeExchanged, &ClientInfo::default(), format!("oidc_client {}", client.id));
-        let writes = vec![Write::ConsumeOidcCode { code_hash: hash, now }, Write::InsertOidcToken(token_row), event];
+        let mut writes = vec![Write::ConsumeOidcCode { code_hash: hash, now }, Write::InsertOidcToken(rows.access)];
+        writes.extend(rows.refresh.map(Write::InsertOidcRefresh));
+        writes.push(event);
         match self.commit_guarded(writes).await? {
             Ok(()) => Ok(tokens),
             // Redeemed meanwhile (or expired this very moment): a second use all the same.

@@ -33,7 +33,7 @@ pub async fn configuration(State(state): State<AppState>) -> Response {
         "jwks_uri": format!("{iss}{JWKS_PATH}"),
         "response_types_supported": ["code"],
         "response_modes_supported": ["query"],
-        "grant_types_supported": ["authorization_code"],
+        "grant_types_supported": ["authorization_code", "refresh_token"],
         "subject_types_supported": ["public"],
         "id_token_signing_alg_values_supported": SigningAlg::ALL.map(SigningAlg::as_str),
         "scopes_supported": OidcScope::ALL.map(OidcScope::as_str),

@@ -102,11 +102,12 @@ async fn exchange(state: &AppState, headers: &HeaderMap, body: &[u8], basic: Opt
     if form.repeated() {
         return Err(refused(E::InvalidRequest, "a parameter was sent more than once"));
     }
-    match form.get("grant_type") {
-        Some("authorization_code") => {}
+    let refresh = match form.get("grant_type") {
+        Some("authorization_code") => false,
+        Some("refresh_token") => true,
         None => return Err(refused(E::InvalidRequest, "grant_type is missing")),
-        Some(_) => return Err(refused(E::UnsupportedGrantType, "only authorization_code is supported")),
-    }
+        Some(_) => return Err(refused(E::UnsupportedGrantType, "only authorization_code and refresh_token are supported")),
+    };
     let unknown_client = || refused(E::InvalidClient, "client authentication failed");
     let (client_id, secret) = match basic {
         Some(Err(())) => return Err(unknown_client()),
@@ -117,9 +118,17 @@ async fn exchange(state: &AppState, headers: &HeaderMap, body: &[u8], basic: Opt
     };
     let client = state.services.authenticate_oidc_client(&client_id, secret.as_deref()).await?.ok_or_else(unknown_client)?;
     let keys = state.oidc_keys.get(state).await?;
-    let grant = CodeGrant { code: form.get("code"), redirect_uri: form.get("redirect_uri"), code_verifier: form.get("code_verifier") };
-    let t = state.services.exchange_code(&client, grant, &keys.signer, &issuer(state)).await?;
-    Ok(answer(StatusCode::OK, json!({"access_token": t.access_token, "token_type": "Bearer", "expires_in": t.expires_in, "id_token": t.id_token, "scope": t.scope})))
+    let t = if refresh {
+        state.services.refresh_tokens(&client, form.get("refresh_token"), form.get("scope"), &keys.signer, &issuer(state)).await?
+    } else {
+        let grant = CodeGrant { code: form.get("code"), redirect_uri: form.get("redirect_uri"), code_verifier: form.get("code_verifier") };
+        state.services.exchange_code(&client, grant, &keys.signer, &issuer(state)).await?
+    };
+    let mut body = json!({"access_token": t.access_token, "token_type": "Bearer", "expires_in": t.expires_in, "id_token": t.id_token, "scope": t.scope});
+    if let Some(r) = t.refresh_token {
+        body["refresh_token"] = json!(r);
+    }
+    Ok(answer(StatusCode::OK, body))
 }
 
 /// RFC 6750 §3: a request without a token hears only the scheme; a bad token hears why.

@@ -168,6 +168,33 @@ async fn f_int_5_code_flow_id_token_userinfo_and_a_replayed_code_revokes_its_tok
     }
 }
 
+/// 100 token requests of one form released together: the bodies of those that
+/// succeeded; every other must hear invalid_grant.
+async fn burst_of_100(app: &TestApp, (client_id, secret): (&str, &str), form: &[(&str, &str)], backend: Backend) -> Vec<Value> {
+    let body = form_urlencoded::Serializer::new(String::new()).extend_pairs(form).finish();
+    let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(100));
+    let mut tasks = Vec::new();
+    for _ in 0..100 {
+        let req = raw().post(format!("{}/token", app.url)).basic_auth(client_id, Some(secret)).header("content-type", "application/x-www-form-urlencoded").body(body.clone());
+        let barrier = barrier.clone();
+        tasks.push(tokio::spawn(async move {
+            barrier.wait().await;
+            let r = req.send().await.unwrap();
+            (r.status().as_u16(), r.json::<Value>().await.unwrap())
+        }));
+    }
+    let mut ok = Vec::new();
+    for t in tasks {
+        let (status, body) = t.await.unwrap();
+        match status {
+            200 => ok.push(body),
+            400 => assert_eq!(body["error"], "invalid_grant"),
+            s => panic!("{backend:?}: {s} {body}"),
+        }
+    }
+    ok
+}
+
 /// 100 exchanges of one code released together: exactly one gets tokens, every
 /// other hears invalid_grant — and, the code having been used more than once, the
 /// one token it gave is revoked (RFC 6749 §4.1.2).
@@ -178,27 +205,7 @@ async fn f_int_5_race_100_exchanges_of_one_code_exactly_one_succeeds() {
         let (client_id, secret) = confidential(&app).await;
         let session = app.signed_up(&unique_email(), PASSWORD).await;
         let code = code_for(&app, &session, &client_id, &[("code_challenge", CHALLENGE), ("code_challenge_method", "S256")]).await;
-        let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(100));
-        let mut tasks = Vec::new();
-        for _ in 0..100 {
-            let (url, client_id, secret, code, barrier) = (app.url.clone(), client_id.clone(), secret.clone(), code.clone(), barrier.clone());
-            tasks.push(tokio::spawn(async move {
-                let body = form_urlencoded::Serializer::new(String::new()).extend_pairs(exchange_form(&code)).finish();
-                let req = raw().post(format!("{url}/token")).basic_auth(&client_id, Some(&secret)).header("content-type", "application/x-www-form-urlencoded").body(body);
-                barrier.wait().await;
-                let r = req.send().await.unwrap();
-                (r.status().as_u16(), r.json::<Value>().await.unwrap())
-            }));
-        }
-        let mut ok = Vec::new();
-        for t in tasks {
-            let (status, body) = t.await.unwrap();
-            match status {
-                200 => ok.push(body),
-                400 => assert_eq!(body["error"], "invalid_grant"),
-                s => panic!("{backend:?}: {s} {body}"),
-            }
-        }
+        let ok = burst_of_100(&app, (&client_id, &secret), &exchange_form(&code), backend).await;
         assert_eq!(ok.len(), 1, "{backend:?}: exactly one exchange succeeds");
         assert_eq!(userinfo(&app, ok[0]["access_token"].as_str().unwrap()).await.0, 401, "{backend:?}: the replays revoked it");
         app.shutdown().await;
@@ -306,7 +313,8 @@ async fn f_int_5_errors_follow_the_specification_and_never_redirect_to_the_unkno
         type Case<'a> = (Option<(&'a str, &'a str)>, Vec<(&'a str, &'a str)>, u16, &'a str);
         let cases: Vec<Case> = vec![
             (basic, vec![("grant_type", "password")], 400, "unsupported_grant_type"),
-            (basic, vec![("grant_type", "refresh_token"), ("refresh_token", "x")], 400, "unsupported_grant_type"),
+            (basic, vec![("grant_type", "client_credentials")], 400, "unsupported_grant_type"),
+            (basic, vec![("grant_type", "refresh_token"), ("refresh_token", "x")], 400, "invalid_grant"),
             (basic, vec![("code", &code)], 400, "invalid_request"),
             (basic, vec![("grant_type", "authorization_code"), ("redirect_uri", REDIRECT)], 400, "invalid_request"),
             (basic, vec![("grant_type", "authorization_code"), ("code", "nope"), ("redirect_uri", REDIRECT)], 400, "invalid_grant"),
@@ -471,6 +479,141 @@ async fn f_int_5_a_retired_key_is_published_until_its_last_token_has_expired() {
         assert_eq!(kids().await.len(), 2, "{backend:?}: a token signed just before the rotation is still valid");
         clock.advance_secs(2);
         assert_eq!(kids().await, vec![new.kid.clone()], "{backend:?}: every token it signed has expired");
+        app.shutdown().await;
+    }
+}
+
+/// A confidential client allowed `offline_access`.
+pub async fn offline_client(app: &TestApp) -> (String, String) {
+    let name = format!("offline-{}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
+    let (c, secret) = app.running.services.add_oidc_client(&name, ClientKind::Confidential, &[REDIRECT.into()], &["https://app.example/bye".into()], &[OidcScope::Email, OidcScope::OfflineAccess]).await.unwrap();
+    (c.id.to_string(), secret.unwrap().expose_secret().to_string())
+}
+
+/// A code exchanged for `openid email offline_access`: the token response's body.
+async fn offline_tokens(app: &TestApp, session: &str, client: &(String, String)) -> Value {
+    let code = code_for(app, session, &client.0, &[("scope", "openid email offline_access"), ("code_challenge", CHALLENGE), ("code_challenge_method", "S256")]).await;
+    let (status, _, body) = token(app, Some((&client.0, &client.1)), &exchange_form(&code)).await;
+    assert_eq!(status, 200, "{body}");
+    assert!(body["refresh_token"].is_string(), "offline_access gives a refresh token: {body}");
+    body
+}
+
+async fn refresh(app: &TestApp, client: &(String, String), refresh_token: &str) -> (u16, Value) {
+    let (status, _, body) = token(app, Some((&client.0, &client.1)), &[("grant_type", "refresh_token"), ("refresh_token", refresh_token)]).await;
+    (status, body)
+}
+
+/// Refresh tokens for `offline_access` only; each use gives a new one (and a new
+/// access token and ID token stating the same sign-in), and the one used is spent.
+/// Using a spent one again revokes the whole grant: every refresh and access token.
+#[tokio::test]
+async fn f_int_5_refresh_tokens_rotate_and_a_reused_one_revokes_the_family() {
+    for backend in backends().await {
+        let app = spawn_app(backend).await;
+        let client = offline_client(&app).await;
+        let email = unique_email();
+        let session = app.signed_up(&email, PASSWORD).await;
+        let account = app.running.services.authenticate(&session).await.unwrap();
+
+        // Without offline_access: no refresh token.
+        let code = code_for(&app, &session, &client.0, &[("scope", "openid email"), ("code_challenge", CHALLENGE), ("code_challenge_method", "S256")]).await;
+        let (status, _, body) = token(&app, Some((&client.0, &client.1)), &exchange_form(&code)).await;
+        assert_eq!(status, 200, "{backend:?}: {body}");
+        assert!(body.get("refresh_token").is_none(), "{backend:?}: {body}");
+
+        let first = offline_tokens(&app, &session, &client).await;
+        let r1 = first["refresh_token"].as_str().unwrap().to_string();
+        let first_claims = claims_of(first["id_token"].as_str().unwrap());
+        let (status, second) = refresh(&app, &client, &r1).await;
+        assert_eq!(status, 200, "{backend:?}: {second}");
+        let r2 = second["refresh_token"].as_str().unwrap().to_string();
+        assert_ne!(r1, r2, "rotated");
+        assert_eq!(second["scope"], "openid email offline_access");
+        let c = claims_of(second["id_token"].as_str().unwrap());
+        assert_eq!((&c["sub"], &c["auth_time"], &c["amr"], &c["acr"]), (&first_claims["sub"], &first_claims["auth_time"], &first_claims["amr"], &first_claims["acr"]), "the same sign-in");
+        assert!(c.get("nonce").is_none(), "OpenID Connect Core §12.2");
+        let access2 = second["access_token"].as_str().unwrap().to_string();
+        assert_eq!(userinfo(&app, &access2).await.0, 200);
+
+        // A narrower scope may be asked for; a wider one not; another client's token is unknown.
+        let (status, _, body) = token(&app, Some((&client.0, &client.1)), &[("grant_type", "refresh_token"), ("refresh_token", &r2), ("scope", "openid email profile")]).await;
+        assert_eq!((status, body["error"].as_str()), (400, Some("invalid_scope")), "{backend:?}: {body}");
+        let other = offline_client(&app).await;
+        assert_eq!(refresh(&app, &other, &r2).await.1["error"], "invalid_grant");
+        let (status, third) = refresh(&app, &client, &r2).await;
+        assert_eq!(status, 200, "{backend:?}: a refused request spends nothing: {third}");
+        let r3 = third["refresh_token"].as_str().unwrap().to_string();
+
+        // r1 again: refused, and every token of the grant stops working.
+        let (status, body) = refresh(&app, &client, &r1).await;
+        assert_eq!((status, body["error"].as_str()), (400, Some("invalid_grant")), "{backend:?}: {body}");
+        assert_eq!(refresh(&app, &client, &r3).await.0, 400, "{backend:?}: the newest refresh token is revoked too");
+        for access in [&first["access_token"], &second["access_token"], &third["access_token"]] {
+            assert_eq!(userinfo(&app, access.as_str().unwrap()).await.0, 401, "{backend:?}: the family's access tokens are revoked");
+        }
+        let events = app.running.services.store.events(account.account.id, 50).await.unwrap();
+        let kinds: Vec<&str> = events.iter().map(|e| e.kind.as_str()).collect();
+        assert!(kinds.contains(&"oidc_token_refreshed") && kinds.contains(&"oidc_refresh_replayed"), "{kinds:?}");
+        app.shutdown().await;
+    }
+}
+
+/// 100 refreshes with one refresh token released together: exactly one gets new
+/// tokens; the others are replays, so afterwards the whole grant is revoked — the
+/// winner's new refresh token and access token included.
+#[tokio::test]
+async fn f_int_5_race_100_refreshes_of_one_token_exactly_one_succeeds_and_the_family_is_revoked() {
+    for backend in backends().await {
+        let app = spawn_app(backend).await;
+        let client = offline_client(&app).await;
+        let session = app.signed_up(&unique_email(), PASSWORD).await;
+        let first = offline_tokens(&app, &session, &client).await;
+        let r1 = first["refresh_token"].as_str().unwrap().to_string();
+        let ok = burst_of_100(&app, (&client.0, &client.1), &[("grant_type", "refresh_token"), ("refresh_token", &r1)], backend).await;
+        assert_eq!(ok.len(), 1, "{backend:?}: exactly one refresh succeeds");
+        assert_eq!(refresh(&app, &client, ok[0]["refresh_token"].as_str().unwrap()).await.0, 400, "{backend:?}: the family is revoked");
+        assert_eq!(userinfo(&app, ok[0]["access_token"].as_str().unwrap()).await.0, 401, "{backend:?}");
+        assert_eq!(userinfo(&app, first["access_token"].as_str().unwrap()).await.0, 401, "{backend:?}");
+        app.shutdown().await;
+    }
+}
+
+const NEW_PASSWORD: &str = "a brand new passphrase for an application, 2026";
+
+/// Signing out everywhere, a password change and an account lock each end an
+/// application's refresh tokens (and access tokens) in the same transaction.
+#[tokio::test]
+async fn f_int_5_sign_out_everywhere_password_change_and_lock_end_refresh_tokens() {
+    for backend in backends().await {
+        let app = spawn_app(backend).await;
+        let client = offline_client(&app).await;
+        let email = unique_email();
+        let session = app.signed_up(&email, PASSWORD).await;
+
+        // Everywhere, keeping this browser's session: the application's grant ends all the same.
+        let t = offline_tokens(&app, &session, &client).await;
+        let r = app.call("POST", "/api/v1/sessions/sign-out-all", Some(&session), Some(json!({"keep_current": true}))).await;
+        assert_eq!(r.status, 204, "{:?}", r.body);
+        assert_eq!(refresh(&app, &client, t["refresh_token"].as_str().unwrap()).await.0, 400, "{backend:?}: signed out everywhere");
+        assert_eq!(userinfo(&app, t["access_token"].as_str().unwrap()).await.0, 401);
+
+        let t = offline_tokens(&app, &session, &client).await;
+        step_up_password(&app, &session).await;
+        let r = app.call("POST", "/api/v1/account/password", Some(&session), Some(json!({"current_password": PASSWORD, "new_password": NEW_PASSWORD, "sign_out_others": false}))).await;
+        assert_eq!(r.status, 204, "{:?}", r.body);
+        assert_eq!(refresh(&app, &client, t["refresh_token"].as_str().unwrap()).await.0, 400, "{backend:?}: the password changed");
+        let t = offline_tokens(&app, &session, &client).await;
+        let (status, t) = refresh(&app, &client, t["refresh_token"].as_str().unwrap()).await;
+        assert_eq!(status, 200, "{backend:?}: a grant made after the change: {t}");
+
+        // The session that changed it goes on, and its new grants refresh.
+        let t = offline_tokens(&app, &session, &client).await;
+        app.running.services.lock_account(&email, "investigating", 3600, "agent-1").await.unwrap();
+        let (status, body) = refresh(&app, &client, t["refresh_token"].as_str().unwrap()).await;
+        assert_eq!((status, body["error"].as_str()), (400, Some("invalid_grant")), "{backend:?}: locked: {body}");
+        app.running.services.unlock_account(&email, "agent-1").await.unwrap();
+        assert_eq!(refresh(&app, &client, t["refresh_token"].as_str().unwrap()).await.0, 400, "{backend:?}: the lock revoked it; unlocking gives nothing back");
         app.shutdown().await;
     }
 }
