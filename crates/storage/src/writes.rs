@@ -375,9 +375,11 @@ pub(crate) fn statements(w: &Write) -> Vec<Stmt> {
             args![kid.as_str(), now.0, published_until.0],
         ),
         Write::InsertOidcRequest(r) => guarded(
-            "insert into oidc_requests (id, client_id, redirect_uri, scopes, state, nonce, code_challenge, prompt_none, created_at, expires_at, used_at) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+            "insert into oidc_requests (id, client_id, redirect_uri, scopes, state, nonce, code_challenge, prompt_none, created_at, expires_at, used_at, prompt_login, max_age, second_factor, login_after) \
+                values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
             args![r.id.0, r.request.client_id.0, r.request.redirect_uri.as_str(), ninsho_domain::oidc::OidcScope::join(&r.request.scopes), r.request.state.clone(),
-                r.request.nonce.clone(), r.request.code_challenge.clone(), r.request.prompt_none, r.created_at.0, r.expires_at.0, ms(r.used_at)],
+                r.request.nonce.clone(), r.request.code_challenge.clone(), r.request.prompt_none, r.created_at.0, r.expires_at.0, ms(r.used_at),
+                r.request.prompt_login, r.request.max_age, r.request.second_factor, ms(r.request.login_after)],
         ),
         Write::UseOidcRequest { id, now } => {
             guarded("update oidc_requests set used_at = $2 where id = $1 and used_at is null and expires_at > $2", args![id.0, now.0])

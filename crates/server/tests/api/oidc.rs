@@ -617,3 +617,137 @@ async fn f_int_5_sign_out_everywhere_password_change_and_lock_end_refresh_tokens
         app.shutdown().await;
     }
 }
+
+/// A new session for a password-only account, by the API (with the e-mail code if one
+/// is asked for).
+async fn fresh_session(app: &TestApp, email: &str) -> String {
+    let before = app.inbox_count(email).await;
+    let s = sign_in(app, &app.http, email, json!({})).await;
+    if s.body["status"] == "signed_in" {
+        return s.body["session_token"].as_str().unwrap().to_string();
+    }
+    assert_eq!(s.body["status"], "code_required", "{:?}", s.body);
+    let code = app.code_after(email, before).await;
+    let cid = s.body["challenge_id"].as_str().unwrap();
+    let v = app.call("POST", &format!("/api/v1/challenges/{cid}/verify"), None, Some(json!({"code": code}))).await;
+    assert_eq!(v.status, 200, "{:?}", v.body);
+    v.body["session_token"].as_str().unwrap().to_string()
+}
+
+/// `/authorize` for the browser with `session`: the `Location` it answers with.
+async fn authorize_location(app: &TestApp, session: Option<&str>, path: &str) -> String {
+    let mut req = raw().get(format!("{}{path}", app.url));
+    if let Some(s) = session {
+        req = req.header("cookie", session_cookie(s));
+    }
+    let r = req.send().await.unwrap();
+    assert_eq!(r.status(), 303, "{path}: {}", r.text().await.unwrap());
+    r.headers()["location"].to_str().unwrap().to_string()
+}
+
+/// The resume link a redirect to ninsho's `page` carries as `next`.
+fn resume_link(location: &str, page: &str) -> String {
+    assert!(location.starts_with(&format!("{page}?next=%2Fauthorize%2Fcontinue%3Frequest%3D")), "{location}");
+    query_of(&format!("http://x{location}"))["next"].clone()
+}
+
+/// A parked request resumed by a browser whose session answers it: the code from the
+/// page that goes back to the application.
+async fn code_from_resume(app: &TestApp, session: &str, next: &str) -> String {
+    let r = raw().get(format!("{}{next}", app.url)).header("cookie", session_cookie(session)).send().await.unwrap();
+    assert_eq!(r.status(), 200, "{next}");
+    let back = link_before(&r.text().await.unwrap(), "id=\"authorize-back\"");
+    query_of(&back)["code"].clone()
+}
+
+/// `prompt=login` and `max_age` send a signed-in user through the sign-in page again,
+/// and only a session begun after the request answers it (`auth_time` says when);
+/// `prompt=none` never shows a page: login_required goes back with `state`.
+#[tokio::test]
+async fn f_int_5_prompt_login_max_age_and_prompt_none_answer_with_a_fresh_sign_in_or_an_error() {
+    for backend in backends().await {
+        let app = spawn_app(backend).await;
+        let (client_id, secret) = confidential(&app).await;
+        let email = unique_email();
+        let old = app.signed_up(&email, PASSWORD).await;
+        let old_time = app.running.services.authenticate(&old).await.unwrap().session.created_at;
+        let pkce = [("code_challenge", CHALLENGE), ("code_challenge_method", "S256")];
+        // auth_time counts seconds.
+        tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+
+        let loc = authorize_location(&app, Some(&old), &authorize_path(&client_id, &[("prompt", "login"), pkce[0], pkce[1]])).await;
+        let next = resume_link(&loc, "/sign-in");
+        // Back with the old session, not signed in again: the sign-in page again.
+        let loc = authorize_location(&app, Some(&old), &next).await;
+        assert!(loc.starts_with("/sign-in?next="), "{backend:?}: {loc}");
+        let new = fresh_session(&app, &email).await;
+        let code = code_from_resume(&app, &new, &next).await;
+        let (s, _, body) = token(&app, Some((&client_id, &secret)), &exchange_form(&code)).await;
+        assert_eq!(s, 200, "{body}");
+        let auth_time = claims_of(body["id_token"].as_str().unwrap())["auth_time"].as_i64().unwrap();
+        assert!(auth_time > old_time.0 / 1000, "{backend:?}: auth_time is the new sign-in's");
+
+        // max_age: a recent enough sign-in goes straight on; max_age=0 asks again.
+        let loc = authorize_location(&app, Some(&new), &authorize_path(&client_id, &[("max_age", "3600")])).await;
+        assert!(loc.starts_with(&format!("{REDIRECT}?code=")), "{backend:?}: {loc}");
+        let loc = authorize_location(&app, Some(&old), &authorize_path(&client_id, &[("max_age", "0")])).await;
+        let next = resume_link(&loc, "/sign-in");
+        let newer = fresh_session(&app, &email).await;
+        code_from_resume(&app, &newer, &next).await;
+
+        // prompt=none: the error, at the application, with its state.
+        for (session, extra) in [(None, vec![("prompt", "none")]), (Some(old.as_str()), vec![("prompt", "none"), ("max_age", "0")])] {
+            let loc = authorize_location(&app, session, &authorize_path(&client_id, &extra)).await;
+            let q = query_of(&loc);
+            assert!(loc.starts_with(REDIRECT), "{loc}");
+            assert_eq!((q["error"].as_str(), q["state"].as_str()), ("login_required", "st-1"), "{backend:?}: {extra:?}");
+        }
+        for bad in [vec![("prompt", "none login")], vec![("max_age", "soon")], vec![("max_age", "-1")]] {
+            let loc = authorize_location(&app, Some(&new), &authorize_path(&client_id, &bad)).await;
+            assert_eq!(query_of(&loc)["error"], "invalid_request", "{backend:?}: {bad:?}");
+        }
+        app.shutdown().await;
+    }
+}
+
+/// `acr_values=aal2` asks an account with 2SV for a second factor on ninsho's step-up
+/// page, even when its session has none (a trusted browser, or 2SV turned on after
+/// it signed in); `acr` and `amr` say what happened. An account without 2SV gets its
+/// code, stating aal1.
+#[tokio::test]
+async fn f_int_5_acr_values_aal2_asks_a_second_factor_and_acr_says_what_happened() {
+    for backend in backends().await {
+        let app = spawn_app(backend).await;
+        let (client_id, secret) = confidential(&app).await;
+        let acct = two_sv_account(&app).await;
+        let pkce = [("code_challenge", CHALLENGE), ("code_challenge_method", "S256")];
+        let claims = |body: &Value| claims_of(body["id_token"].as_str().unwrap());
+
+        // Without acr_values: a password session states aal1.
+        let code = code_for(&app, &acct.token, &client_id, &pkce).await;
+        let (_, _, body) = token(&app, Some((&client_id, &secret)), &exchange_form(&code)).await;
+        let c = claims(&body);
+        assert_eq!(c["acr"], "aal1", "{backend:?}: {c}");
+        assert!(!c["amr"].as_array().unwrap().contains(&json!("mfa")), "{backend:?}: {c}");
+
+        let loc = authorize_location(&app, Some(&acct.token), &authorize_path(&client_id, &[("acr_values", "aal2"), pkce[0], pkce[1]])).await;
+        let next = resume_link(&loc, "/account/confirm");
+        // prompt=none cannot show that page.
+        let none = authorize_location(&app, Some(&acct.token), &authorize_path(&client_id, &[("acr_values", "aal2"), ("prompt", "none")])).await;
+        assert_eq!(query_of(&none)["error"], "interaction_required", "{backend:?}");
+        codes::step_up_sms(&app, &acct.token).await;
+        let code = code_from_resume(&app, &acct.token, &next).await;
+        let (s, _, body) = token(&app, Some((&client_id, &secret)), &exchange_form(&code)).await;
+        assert_eq!(s, 200, "{body}");
+        let c = claims(&body);
+        assert_eq!(c["acr"], "aal2", "{backend:?}: {c}");
+        assert!(c["amr"].as_array().unwrap().contains(&json!("mfa")), "{backend:?}: {c}");
+
+        // No second factor to give: the code all the same, and it says aal1.
+        let plain = app.signed_up(&unique_email(), PASSWORD).await;
+        let code = code_for(&app, &plain, &client_id, &[("acr_values", "aal2"), pkce[0], pkce[1]]).await;
+        let (_, _, body) = token(&app, Some((&client_id, &secret)), &exchange_form(&code)).await;
+        assert_eq!(claims(&body)["acr"], "aal1", "{backend:?}");
+        app.shutdown().await;
+    }
+}

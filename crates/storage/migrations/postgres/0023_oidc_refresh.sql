@@ -19,3 +19,10 @@ create table oidc_refresh_tokens (
 create index oidc_refresh_by_code on oidc_refresh_tokens(code_hash);
 create index oidc_refresh_by_account on oidc_refresh_tokens(account_id);
 create index oidc_tokens_by_account on oidc_tokens(account_id);
+
+-- prompt=login, max_age and acr_values of a parked request; login_after: only a
+-- session begun then or later answers it.
+alter table oidc_requests add column prompt_login boolean not null default false;
+alter table oidc_requests add column max_age bigint;
+alter table oidc_requests add column second_factor boolean not null default false;
+alter table oidc_requests add column login_after bigint;
