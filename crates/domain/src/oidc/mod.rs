@@ -12,6 +12,7 @@ pub mod claims;
 pub mod clients;
 pub mod codes;
 pub mod keys;
+pub mod logout;
 pub mod tokens;
 
 use std::future::Future;

@@ -31,6 +31,7 @@ pub async fn configuration(State(state): State<AppState>) -> Response {
         "token_endpoint": format!("{iss}/token"),
         "userinfo_endpoint": format!("{iss}/userinfo"),
         "jwks_uri": format!("{iss}{JWKS_PATH}"),
+        "end_session_endpoint": format!("{iss}{}", super::logout::PATH),
         "response_types_supported": ["code"],
         "response_modes_supported": ["query"],
         "grant_types_supported": ["authorization_code", "refresh_token"],

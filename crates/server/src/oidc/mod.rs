@@ -7,6 +7,7 @@
 
 mod authorize;
 mod discovery;
+mod logout;
 mod token;
 
 use std::sync::{Arc, Mutex};
@@ -27,6 +28,7 @@ pub fn routes() -> Router<AppState> {
         .route(authorize::CONTINUE_PATH, get(authorize::resume))
         .route("/token", axum::routing::post(token::token))
         .route("/userinfo", get(token::userinfo).post(token::userinfo))
+        .route(logout::PATH, get(logout::get).post(logout::post))
 }
 
 /// Marks an answer whose shape a specification fixes: `api::problems::documents`

@@ -751,3 +751,50 @@ async fn f_int_5_acr_values_aal2_asks_a_second_factor_and_acr_says_what_happened
         app.shutdown().await;
     }
 }
+
+/// RP-Initiated Logout: with the ID token it was given, the application ends its
+/// user's ninsho session and gets them back at its registered post-logout URI with
+/// its `state`. A URI not registered, a hint ninsho did not sign or no hint: an
+/// error page, nothing ended, no redirect. Another user's session is not ended.
+#[tokio::test]
+async fn f_int_5_rp_initiated_logout_ends_the_session_and_goes_back_only_to_a_registered_uri() {
+    for backend in backends().await {
+        let app = spawn_app(backend).await;
+        let client = offline_client(&app).await;
+        let session = app.signed_up(&unique_email(), PASSWORD).await;
+        let conf: Value = raw().get(format!("{}/.well-known/openid-configuration", app.url)).send().await.unwrap().json().await.unwrap();
+        assert_eq!(conf["end_session_endpoint"], "https://shop.example/end-session");
+        let id_token = offline_tokens(&app, &session, &client).await["id_token"].as_str().unwrap().to_string();
+        let end = |session: &str, pairs: Vec<(&str, &str)>| {
+            let q = form_urlencoded::Serializer::new(String::new()).extend_pairs(pairs).finish();
+            raw().get(format!("{}/end-session?{q}", app.url)).header("cookie", session_cookie(session)).send()
+        };
+        let mut tampered = id_token.clone();
+        tampered.pop();
+        tampered.push(if id_token.ends_with('A') { 'B' } else { 'A' });
+        let refused = [
+            vec![("id_token_hint", id_token.as_str()), ("post_logout_redirect_uri", "https://evil.example/bye"), ("state", "s-1")],
+            vec![("id_token_hint", id_token.as_str()), ("post_logout_redirect_uri", "https://app.example/bye/"), ("state", "s-1")],
+            vec![("id_token_hint", tampered.as_str()), ("post_logout_redirect_uri", "https://app.example/bye")],
+            vec![("post_logout_redirect_uri", "https://app.example/bye")],
+            vec![("id_token_hint", id_token.as_str()), ("client_id", "someone-else")],
+        ];
+        for pairs in refused {
+            let r = end(&session, pairs.clone()).await.unwrap();
+            assert!(r.headers().get("location").is_none(), "{backend:?}: {pairs:?} never redirects");
+            assert!(r.status().is_client_error(), "{backend:?}: {pairs:?}: {}", r.status());
+            assert!(app.running.services.authenticate(&session).await.is_ok(), "{backend:?}: {pairs:?} ends nothing");
+        }
+        // Another user's browser: the hint is not theirs, so their session stays.
+        let other = app.signed_up(&unique_email(), PASSWORD).await;
+        let r = end(&other, vec![("id_token_hint", id_token.as_str())]).await.unwrap();
+        assert_eq!(r.status(), 303);
+        assert!(app.running.services.authenticate(&other).await.is_ok(), "{backend:?}");
+
+        let r = end(&session, vec![("id_token_hint", id_token.as_str()), ("post_logout_redirect_uri", "https://app.example/bye"), ("state", "s-1")]).await.unwrap();
+        assert_eq!(r.status(), 303, "{backend:?}");
+        assert_eq!(r.headers()["location"], "https://app.example/bye?state=s-1");
+        assert!(app.running.services.authenticate(&session).await.is_err(), "{backend:?}: the session ended");
+        app.shutdown().await;
+    }
+}
