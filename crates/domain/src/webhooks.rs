@@ -163,7 +163,8 @@ pub fn topics(kind: EventKind, unfamiliar: bool) -> &'static [Topic] {
         | K::OidcCodeExchanged
         | K::OidcCodeReplayed
         | K::OidcTokenRefreshed
-        | K::OidcRefreshReplayed => &[],
+        | K::OidcRefreshReplayed
+        | K::OidcTokenRevoked => &[],
     }
 }
 

@@ -232,4 +232,60 @@ impl<S: Store + OidcStore> Services<S> {
         }
         Ok(user_claims(&account, &token.scopes, &self.policy))
     }
+
+    /// One of this client's tokens, access or refresh, by its value. Another client's
+    /// token is as unknown as a made-up one (RFC 7009 §2.1, RFC 7662 §2.2).
+    async fn client_token(&self, client: &OidcClient, token: &str) -> Result<Option<AppToken>> {
+        if token.is_empty() || token.len() > 200 {
+            return Ok(None);
+        }
+        if let Some(t) = self.store.oidc_token(&self.keys.hash_oidc(b"access", token)).await?.filter(|t| t.client_id == client.id) {
+            return Ok(Some(AppToken::Access(t)));
+        }
+        Ok(self.store.oidc_refresh(&self.keys.hash_oidc(b"refresh", token)).await?.filter(|t| t.client_id == client.id).map(AppToken::Refresh))
+    }
+
+    /// RFC 7662 for an authenticated client: what one of its tokens stands for, while
+    /// it is active (unexpired, unrevoked, unused for a refresh token, its account
+    /// not locked); `None` answers `{"active": false}`.
+    pub async fn introspect_app_token(&self, client: &OidcClient, token: &str) -> Result<Option<Map<String, Value>>> {
+        let now = self.now();
+        let (account_id, scopes, created_at, expires_at, kind) = match self.client_token(client, token).await? {
+            Some(AppToken::Access(t)) if t.revoked_at.is_none() && t.expires_at > now => (t.account_id, t.scopes, t.created_at, t.expires_at, "Bearer"),
+            Some(AppToken::Refresh(t)) if t.revoked_at.is_none() && t.used_at.is_none() && t.expires_at > now => (t.account_id, t.scopes, t.created_at, t.expires_at, "refresh_token"),
+            _ => return Ok(None),
+        };
+        let Some(account) = self.store.account(account_id).await? else { return Ok(None) };
+        if account.locked_at(now).is_some() {
+            return Ok(None);
+        }
+        let mut m = Map::new();
+        m.insert("active".into(), Value::Bool(true));
+        m.insert("scope".into(), Value::from(OidcScope::join(&scopes)));
+        m.insert("client_id".into(), Value::from(client.id.to_string()));
+        m.insert("sub".into(), Value::from(account.id.to_string()));
+        m.insert("token_type".into(), Value::from(kind));
+        m.insert("iat".into(), Value::from(created_at.0.div_euclid(1000)));
+        m.insert("exp".into(), Value::from(expires_at.0.div_euclid(1000)));
+        Ok(Some(m))
+    }
+
+    /// RFC 7009 for an authenticated client: one of its tokens, access or refresh,
+    /// revokes its whole grant (§2.1 allows it for an access token, asks it for a
+    /// refresh token). An unknown token changes nothing and is not an error.
+    pub async fn revoke_app_token(&self, client: &OidcClient, token: &str) -> Result<()> {
+        let (code_hash, account_id) = match self.client_token(client, token).await? {
+            Some(AppToken::Access(t)) => (t.code_hash, t.account_id),
+            Some(AppToken::Refresh(t)) => (t.code_hash, t.account_id),
+            None => return Ok(()),
+        };
+        let event = self.event(Some(account_id), EventKind::OidcTokenRevoked, &ClientInfo::default(), format!("oidc_client {}", client.id));
+        self.commit(vec![Write::RevokeOidcGrant { code_hash, now: self.now() }, event]).await
+    }
+}
+
+/// A token an application holds.
+enum AppToken {
+    Access(AccessToken),
+    Refresh(RefreshToken),
 }

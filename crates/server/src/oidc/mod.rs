@@ -27,6 +27,8 @@ pub fn routes() -> Router<AppState> {
         .route("/authorize", get(authorize::get).post(authorize::post))
         .route(authorize::CONTINUE_PATH, get(authorize::resume))
         .route("/token", axum::routing::post(token::token))
+        .route("/introspect", axum::routing::post(token::introspect))
+        .route("/revoke", axum::routing::post(token::revoke))
         .route("/userinfo", get(token::userinfo).post(token::userinfo))
         .route(logout::PATH, get(logout::get).post(logout::post))
 }

@@ -798,3 +798,54 @@ async fn f_int_5_rp_initiated_logout_ends_the_session_and_goes_back_only_to_a_re
         app.shutdown().await;
     }
 }
+
+/// RFC 7662 and RFC 7009 for an application's own tokens, client-authenticated:
+/// introspection says what an active token stands for and `active: false` for any
+/// other (another client's included); revocation of an access or a refresh token ends
+/// the whole grant, and a token not the client's is answered 200 and left alone.
+#[tokio::test]
+async fn f_int_5_introspect_and_revoke_answer_a_client_only_about_its_own_tokens() {
+    for backend in backends().await {
+        let app = spawn_app(backend).await;
+        let client = offline_client(&app).await;
+        let other = offline_client(&app).await;
+        let session = app.signed_up(&unique_email(), PASSWORD).await;
+        let account = app.running.services.authenticate(&session).await.unwrap();
+        let t = offline_tokens(&app, &session, &client).await;
+        let (access, refresh_token) = (t["access_token"].as_str().unwrap(), t["refresh_token"].as_str().unwrap());
+        let post = |path: &'static str, auth: &(String, String), token: &str| {
+            let body = form_urlencoded::Serializer::new(String::new()).extend_pairs([("token", token)]).finish();
+            raw().post(format!("{}{path}", app.url)).basic_auth(&auth.0, Some(&auth.1)).header("content-type", "application/x-www-form-urlencoded").body(body).send()
+        };
+        let r = post("/introspect", &client, access).await.unwrap();
+        assert_eq!(r.status(), 200);
+        let v: Value = r.json().await.unwrap();
+        assert_eq!((v["active"].as_bool(), v["token_type"].as_str(), v["client_id"].as_str()), (Some(true), Some("Bearer"), Some(client.0.as_str())), "{backend:?}: {v}");
+        assert_eq!(v["sub"], account.account.id.to_string());
+        assert_eq!(v["scope"], "openid email offline_access");
+        let v: Value = post("/introspect", &client, refresh_token).await.unwrap().json().await.unwrap();
+        assert_eq!((v["active"].as_bool(), v["token_type"].as_str()), (Some(true), Some("refresh_token")), "{backend:?}: {v}");
+        for (auth, token) in [(&other, access), (&client, "made-up")] {
+            let v: Value = post("/introspect", auth, token).await.unwrap().json().await.unwrap();
+            assert_eq!(v, json!({"active": false}), "{backend:?}");
+        }
+        assert_eq!(post("/introspect", &(client.0.clone(), "nso_wrong".into()), access).await.unwrap().status(), 401);
+
+        // Another client's revocation: 200, and nothing happens.
+        assert_eq!(post("/revoke", &other, refresh_token).await.unwrap().status(), 200);
+        assert_eq!(userinfo(&app, access).await.0, 200, "{backend:?}");
+        let r = post("/revoke", &client, refresh_token).await.unwrap();
+        assert_eq!(r.status(), 200, "{backend:?}");
+        assert_eq!(userinfo(&app, access).await.0, 401, "{backend:?}: the grant's access token goes with its refresh token");
+        let v: Value = post("/introspect", &client, refresh_token).await.unwrap().json().await.unwrap();
+        assert_eq!(v, json!({"active": false}), "{backend:?}");
+        assert_eq!(refresh(&app, &client, refresh_token).await.0, 400);
+        // An access token revokes its grant too.
+        let t = offline_tokens(&app, &session, &client).await;
+        assert_eq!(post("/revoke", &client, t["access_token"].as_str().unwrap()).await.unwrap().status(), 200);
+        assert_eq!(refresh(&app, &client, t["refresh_token"].as_str().unwrap()).await.0, 400, "{backend:?}");
+        let events = app.running.services.store.events(account.account.id, 50).await.unwrap();
+        assert!(events.iter().any(|e| e.kind.as_str() == "oidc_token_revoked"), "{backend:?}");
+        app.shutdown().await;
+    }
+}
