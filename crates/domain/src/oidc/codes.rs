@@ -546,4 +546,16 @@ mod tests {
         let ok = code_of(ClientKind::Confidential, &[("prompt", "none"), ("nonce", "n")]).unwrap();
         assert!(ok.prompt_none && ok.nonce.as_deref() == Some("n") && ok.state.as_deref() == Some("s"));
     }
+
+    #[test]
+    fn f_int_5_prompt_max_age_and_acr_values_are_read_strictly() {
+        use AuthzErrorCode as E;
+        let r = code_of(ClientKind::Confidential, &[("prompt", "login consent"), ("max_age", "300"), ("acr_values", "aal1 aal2")]).unwrap();
+        assert!(r.prompt_login && !r.prompt_none && r.second_factor && r.max_age == Some(300) && r.login_after.is_none());
+        let r = code_of(ClientKind::Confidential, &[("acr_values", "aal1")]).unwrap();
+        assert!(!r.second_factor && !r.prompt_login && r.max_age.is_none());
+        for bad in [vec![("prompt", "none login")], vec![("max_age", "-5")], vec![("max_age", "1e3")], vec![("max_age", "99999999999")]] {
+            assert_eq!(code_of(ClientKind::Confidential, &bad), Err(E::InvalidRequest), "{bad:?}");
+        }
+    }
 }
