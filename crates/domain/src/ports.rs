@@ -521,8 +521,13 @@ pub enum Write {
     /// exchanges of it arrive at once.
     ConsumeOidcCode { code_hash: Vec<u8>, now: UnixMillis },
     InsertOidcToken(crate::oidc::AccessToken),
-    /// A used code came back: every token given for it is revoked.
+    /// A used code or refresh token came back: every access and refresh token of its
+    /// grant is revoked.
     RevokeOidcGrant { code_hash: Vec<u8>, now: UnixMillis },
+    InsertOidcRefresh(crate::oidc::RefreshToken),
+    /// Guard: the refresh token is unused, unrevoked and unexpired — one rotation,
+    /// however many refreshes with it arrive at once.
+    UseOidcRefresh { token_hash: Vec<u8>, now: UnixMillis },
 }
 
 #[derive(Debug)]

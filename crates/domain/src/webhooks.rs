@@ -163,7 +163,10 @@ pub fn topics(kind: EventKind, unfamiliar: bool) -> &'static [Topic] {
         | K::OidcClientRemoved
         | K::OidcKeyRotated
         | K::OidcCodeExchanged
-        | K::OidcCodeReplayed => &[],
+        | K::OidcCodeReplayed
+        | K::OidcTokenRefreshed
+        | K::OidcRefreshReplayed
+        | K::OidcTokenRevoked => &[],
     }
 }
 

@@ -9,7 +9,7 @@ use ninsho_domain::email::Email;
 use ninsho_domain::error::{Error, Outage};
 use ninsho_domain::ports::*;
 use ninsho_domain::types::*;
-use ninsho_domain::oidc::{AccessToken, AuthCode, OidcClient, OidcRequest, OidcStore, SigningKey};
+use ninsho_domain::oidc::{AccessToken, AuthCode, OidcClient, OidcRequest, OidcStore, RefreshToken, SigningKey};
 use ninsho_domain::webhooks::{WebhookDelivery, WebhookEndpoint, WebhookStore};
 
 mod attempt;
@@ -422,6 +422,7 @@ delegate!(OidcStore {
     fn oidc_request(&self, id: OidcRequestId) -> R<Option<OidcRequest>>;
     fn oidc_code(&self, code_hash: &[u8]) -> R<Option<(AuthCode, Option<UnixMillis>)>>;
     fn oidc_token(&self, token_hash: &[u8]) -> R<Option<AccessToken>>;
+    fn oidc_refresh(&self, token_hash: &[u8]) -> R<Option<RefreshToken>>;
 });
 
 #[cfg(test)]

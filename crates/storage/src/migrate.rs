@@ -35,6 +35,7 @@ pub const SQLITE: &[Migration] = &[
     Migration { version: 20, name: "couriers", sql: include_str!("../migrations/sqlite/0020_couriers.sql") },
     Migration { version: 21, name: "oidc", sql: include_str!("../migrations/sqlite/0021_oidc.sql") },
     Migration { version: 22, name: "account_locks", sql: include_str!("../migrations/sqlite/0022_account_locks.sql") },
+    Migration { version: 23, name: "oidc_refresh", sql: include_str!("../migrations/sqlite/0023_oidc_refresh.sql") },
     Migration { version: 24, name: "unsolicited_codes", sql: include_str!("../migrations/sqlite/0024_unsolicited_codes.sql") },
 ];
 pub const POSTGRES: &[Migration] = &[
@@ -60,6 +61,7 @@ pub const POSTGRES: &[Migration] = &[
     Migration { version: 20, name: "couriers", sql: include_str!("../migrations/postgres/0020_couriers.sql") },
     Migration { version: 21, name: "oidc", sql: include_str!("../migrations/postgres/0021_oidc.sql") },
     Migration { version: 22, name: "account_locks", sql: include_str!("../migrations/postgres/0022_account_locks.sql") },
+    Migration { version: 23, name: "oidc_refresh", sql: include_str!("../migrations/postgres/0023_oidc_refresh.sql") },
     Migration { version: 24, name: "unsolicited_codes", sql: include_str!("../migrations/postgres/0024_unsolicited_codes.sql") },
 ];
 

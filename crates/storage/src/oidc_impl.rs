@@ -1,7 +1,7 @@
 // F-INT-5: the OpenID Connect provider's reads, written once. `lib.rs` includes this
 // file in one module per driver, after `store_impl.rs`. Writes are `Write`s (writes.rs).
 
-use ninsho_domain::oidc::{AccessToken, AuthCode, AuthRequest, ClientKind, OidcClient, OidcRequest, OidcScope, OidcStore, SigningAlg, SigningKey};
+use ninsho_domain::oidc::{AccessToken, AuthCode, AuthRequest, ClientKind, OidcClient, OidcRequest, OidcScope, OidcStore, RefreshToken, SigningAlg, SigningKey};
 
 fn get<'r, T: sqlx::Decode<'r, DB> + sqlx::Type<DB>>(r: &'r DbRow, name: &str) -> R<T> {
     r.try_get(name).map_err(db_err)
@@ -74,6 +74,10 @@ impl OidcStore for Store {
                 nonce: get(&r, "nonce")?,
                 code_challenge: get(&r, "code_challenge")?,
                 prompt_none: get(&r, "prompt_none")?,
+                prompt_login: get(&r, "prompt_login")?,
+                max_age: get(&r, "max_age")?,
+                second_factor: get(&r, "second_factor")?,
+                login_after: opt_ms(get(&r, "login_after")?),
             },
             created_at: UnixMillis(get(&r, "created_at")?),
             expires_at: UnixMillis(get(&r, "expires_at")?),
@@ -121,6 +125,25 @@ impl OidcStore for Store {
             scopes: oidc_scopes(&r)?,
             created_at: UnixMillis(get(&r, "created_at")?),
             expires_at: UnixMillis(get(&r, "expires_at")?),
+            revoked_at: opt_ms(get(&r, "revoked_at")?),
+        }))
+    }
+
+    async fn oidc_refresh(&self, token_hash: &[u8]) -> R<Option<RefreshToken>> {
+        let row = sqlx::query("select * from oidc_refresh_tokens where token_hash = $1").bind(token_hash).fetch_optional(&self.read).await.map_err(db_err)?;
+        let Some(r) = row else { return Ok(None) };
+        Ok(Some(RefreshToken {
+            token_hash: get(&r, "token_hash")?,
+            code_hash: get(&r, "code_hash")?,
+            client_id: OidcClientId(get(&r, "client_id")?),
+            account_id: AccountId(get(&r, "account_id")?),
+            session_id: SessionId(get(&r, "session_id")?),
+            scopes: oidc_scopes(&r)?,
+            auth_time: UnixMillis(get(&r, "auth_time")?),
+            methods: get::<&str>(&r, "methods")?.split_whitespace().filter_map(AuthMethod::parse).collect(),
+            created_at: UnixMillis(get(&r, "created_at")?),
+            expires_at: UnixMillis(get(&r, "expires_at")?),
+            used_at: opt_ms(get(&r, "used_at")?),
             revoked_at: opt_ms(get(&r, "revoked_at")?),
         }))
     }

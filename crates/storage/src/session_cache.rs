@@ -135,7 +135,9 @@ pub(crate) fn stale(w: &Write) -> Option<Stale> {
         | Write::InsertOidcCode(_)
         | Write::ConsumeOidcCode { .. }
         | Write::InsertOidcToken(_)
-        | Write::RevokeOidcGrant { .. } => None,
+        | Write::RevokeOidcGrant { .. }
+        | Write::InsertOidcRefresh(_)
+        | Write::UseOidcRefresh { .. } => None,
     }
 }
 

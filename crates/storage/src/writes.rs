@@ -139,7 +139,11 @@ pub(crate) fn statements(w: &Write) -> Vec<Stmt> {
             "update accounts set last_sign_in_at = $2 where id = $1 and (last_sign_in_at is null or last_sign_in_at <= $2 - $3)",
             args![account.0, now.0, ninsho_domain::ports::SIGN_IN_TIME_GRAIN_MS],
         ),
-        Write::CredentialsChanged { account, now } => guarded("update accounts set credentials_changed_at = $2 where id = $1", args![account.0, now.0]),
+        Write::CredentialsChanged { account, now } => {
+            let mut v = guarded("update accounts set credentials_changed_at = $2 where id = $1", args![account.0, now.0]);
+            v.extend(revoke_oidc_of(account, *now));
+            v
+        }
         Write::InsertFactor(f) => guarded(
             "insert into factors (id, account_id, kind, phone, channel, secret, created_at, verified_at, last_used_step, failed_count, disabled_at, replaces) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
             args![f.id.0, f.account_id.0, f.kind.as_str(), f.phone.as_ref().map(|p| p.as_str()), f.channel.map(|c| c.as_str()), f.secret.clone(), f.created_at.0,
@@ -193,10 +197,14 @@ pub(crate) fn statements(w: &Write) -> Vec<Stmt> {
             always("update sessions set revoked_at = $3 where id = $2 and account_id = $1 and revoked_at is null", args![account.0, session.0, now.0])
         }
         Write::RevokeSessionsOf { account, except: Some(keep), now } => {
-            always("update sessions set revoked_at = $2 where account_id = $1 and revoked_at is null and id <> $3", args![account.0, now.0, keep.0])
+            let mut v = always("update sessions set revoked_at = $2 where account_id = $1 and revoked_at is null and id <> $3", args![account.0, now.0, keep.0]);
+            v.extend(revoke_oidc_of(account, *now));
+            v
         }
         Write::RevokeSessionsOf { account, except: None, now } => {
-            always("update sessions set revoked_at = $2 where account_id = $1 and revoked_at is null", args![account.0, now.0])
+            let mut v = always("update sessions set revoked_at = $2 where account_id = $1 and revoked_at is null", args![account.0, now.0]);
+            v.extend(revoke_oidc_of(account, *now));
+            v
         }
         Write::SetSteppedUp { session, method, now } => {
             guarded("update sessions set stepped_up_at = $2, step_up_method = $3 where id = $1", args![session.0, now.0, method.as_str()])
@@ -377,9 +385,11 @@ pub(crate) fn statements(w: &Write) -> Vec<Stmt> {
             args![kid.as_str(), now.0, published_until.0],
         ),
         Write::InsertOidcRequest(r) => guarded(
-            "insert into oidc_requests (id, client_id, redirect_uri, scopes, state, nonce, code_challenge, prompt_none, created_at, expires_at, used_at) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+            "insert into oidc_requests (id, client_id, redirect_uri, scopes, state, nonce, code_challenge, prompt_none, created_at, expires_at, used_at, prompt_login, max_age, second_factor, login_after) \
+                values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
             args![r.id.0, r.request.client_id.0, r.request.redirect_uri.as_str(), ninsho_domain::oidc::OidcScope::join(&r.request.scopes), r.request.state.clone(),
-                r.request.nonce.clone(), r.request.code_challenge.clone(), r.request.prompt_none, r.created_at.0, r.expires_at.0, ms(r.used_at)],
+                r.request.nonce.clone(), r.request.code_challenge.clone(), r.request.prompt_none, r.created_at.0, r.expires_at.0, ms(r.used_at),
+                r.request.prompt_login, r.request.max_age, r.request.second_factor, ms(r.request.login_after)],
         ),
         Write::UseOidcRequest { id, now } => {
             guarded("update oidc_requests set used_at = $2 where id = $1 and used_at is null and expires_at > $2", args![id.0, now.0])
@@ -399,9 +409,30 @@ pub(crate) fn statements(w: &Write) -> Vec<Stmt> {
                 t.created_at.0, t.expires_at.0, ms(t.revoked_at)],
         ),
         Write::RevokeOidcGrant { code_hash, now } => {
-            always("update oidc_tokens set revoked_at = $2 where code_hash = $1 and revoked_at is null", args![code_hash.clone(), now.0])
+            let mut v = always("update oidc_tokens set revoked_at = $2 where code_hash = $1 and revoked_at is null", args![code_hash.clone(), now.0]);
+            v.extend(always("update oidc_refresh_tokens set revoked_at = $2 where code_hash = $1 and revoked_at is null", args![code_hash.clone(), now.0]));
+            v
         }
+        Write::InsertOidcRefresh(t) => guarded(
+            "insert into oidc_refresh_tokens (token_hash, code_hash, client_id, account_id, session_id, scopes, auth_time, methods, created_at, expires_at, used_at, revoked_at) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+            args![t.token_hash.clone(), t.code_hash.clone(), t.client_id.0, t.account_id.0, t.session_id.0, ninsho_domain::oidc::OidcScope::join(&t.scopes),
+                t.auth_time.0, auth_methods_text(&t.methods), t.created_at.0, t.expires_at.0, ms(t.used_at), ms(t.revoked_at)],
+        ),
+        Write::UseOidcRefresh { token_hash, now } => guarded(
+            "update oidc_refresh_tokens set used_at = $2 where token_hash = $1 and used_at is null and revoked_at is null and expires_at > $2",
+            args![token_hash.clone(), now.0],
+        ),
     }
+}
+
+/// F-INT-5: what applications hold for an account — access and refresh tokens (an
+/// `offline_access` grant outlives the browser session, so it is ended here, not by
+/// the session's row). Written beside signing out everywhere (a lock, a reset, an
+/// address change) and a credential change, so that neither leaves a way back in.
+fn revoke_oidc_of(account: &ninsho_domain::types::AccountId, now: ninsho_domain::types::UnixMillis) -> Vec<Stmt> {
+    let mut v = always("update oidc_tokens set revoked_at = $2 where account_id = $1 and revoked_at is null", args![account.0, now.0]);
+    v.extend(always("update oidc_refresh_tokens set revoked_at = $2 where account_id = $1 and revoked_at is null", args![account.0, now.0]));
+    v
 }
 
 /// F-INT-4: one delivery per topic of the event and endpoint that hears it, written
@@ -552,6 +583,8 @@ pub(crate) fn touch(w: &Write) -> Option<Touch> {
         Write::UseOidcRequest { id, .. } => row("oidc_requests", &id.0),
         Write::InsertOidcCode(_) => Some(Touch::Insert("oidc_codes")),
         Write::InsertOidcToken(_) => Some(Touch::Insert("oidc_tokens")),
+        Write::UseOidcRefresh { token_hash, .. } => Some(Touch::Row("oidc_refresh_tokens", token_hash.clone())),
+        Write::InsertOidcRefresh(_) => Some(Touch::Insert("oidc_refresh_tokens")),
         _ => None,
     }
 }

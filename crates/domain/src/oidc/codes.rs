@@ -32,6 +32,8 @@ pub struct AuthorizeParams {
     pub code_challenge_method: Option<String>,
     pub response_mode: Option<String>,
     pub prompt: Option<String>,
+    pub max_age: Option<String>,
+    pub acr_values: Option<String>,
     pub request: Option<String>,
     pub request_uri: Option<String>,
     /// The first parameter sent twice.
@@ -54,6 +56,8 @@ impl AuthorizeParams {
                 "code_challenge_method" => &mut p.code_challenge_method,
                 "response_mode" => &mut p.response_mode,
                 "prompt" => &mut p.prompt,
+                "max_age" => &mut p.max_age,
+                "acr_values" => &mut p.acr_values,
                 "request" => &mut p.request,
                 "request_uri" => &mut p.request_uri,
                 // Unknown parameters are ignored (RFC 6749 §3.1).
@@ -76,6 +80,7 @@ pub enum AuthzErrorCode {
     UnsupportedResponseType,
     InvalidScope,
     LoginRequired,
+    InteractionRequired,
     RequestNotSupported,
     RequestUriNotSupported,
     ServerError,
@@ -89,6 +94,7 @@ impl AuthzErrorCode {
             AuthzErrorCode::UnsupportedResponseType => "unsupported_response_type",
             AuthzErrorCode::InvalidScope => "invalid_scope",
             AuthzErrorCode::LoginRequired => "login_required",
+            AuthzErrorCode::InteractionRequired => "interaction_required",
             AuthzErrorCode::RequestNotSupported => "request_not_supported",
             AuthzErrorCode::RequestUriNotSupported => "request_uri_not_supported",
             AuthzErrorCode::ServerError => "server_error",
@@ -120,6 +126,60 @@ pub struct AuthRequest {
     pub code_challenge: Option<String>,
     /// `prompt=none`: answer at once, never show a page.
     pub prompt_none: bool,
+    /// `prompt=login`: the user signs in again, even with a session.
+    pub prompt_login: bool,
+    /// `max_age` in seconds: a sign-in older than this is made again.
+    pub max_age: Option<i64>,
+    /// `acr_values` asked for `aal2`: a second factor, even on a trusted browser.
+    pub second_factor: bool,
+    /// Set when a fresh sign-in was asked for (`prompt=login`, `max_age`): only a
+    /// session begun at or after this time answers the request — which also ends the
+    /// loop `max_age=0` would otherwise make.
+    pub login_after: Option<UnixMillis>,
+}
+
+/// What an authorization request needs next from the browser that sent it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NextStep {
+    /// A code goes back to the application.
+    Code,
+    /// ninsho's sign-in page, then back to the (parked) request.
+    SignIn,
+    /// ninsho's step-up page (`/account/confirm`): a second factor.
+    SecondFactor,
+    /// `prompt=none` and a page would be needed: this error goes back instead.
+    Refuse(AuthzError),
+}
+
+/// OpenID Connect Core §3.1.2.1 for `request` and the browser's session, if any.
+/// May set `login_after` (the request must then be parked again to keep it).
+pub fn next_step(request: &mut AuthRequest, authed: Option<&Authed>, now: UnixMillis) -> NextStep {
+    use AuthzErrorCode as E;
+    let fresh = |a: &Authed, r: &AuthRequest| match r.login_after {
+        Some(t) => a.session.created_at >= t,
+        None => !r.prompt_login && r.max_age.is_none_or(|m| now.0 - a.session.created_at.0 <= m.saturating_mul(1000)),
+    };
+    let sign_in = |r: &mut AuthRequest| {
+        if r.prompt_none {
+            return NextStep::Refuse(authz(E::LoginRequired, "the user is not signed in, or not recently enough"));
+        }
+        r.login_after.get_or_insert(now);
+        NextStep::SignIn
+    };
+    let Some(a) = authed else { return sign_in(request) };
+    if !fresh(a, request) {
+        return sign_in(request);
+    }
+    // Only an account with a second factor can give one; another's code states aal1,
+    // truthfully, and the application decides.
+    let (_, acr) = crate::service::strength(&session_methods(&a.session));
+    if request.second_factor && acr != crate::service::Acr::Aal2 && a.account.twosv_enabled_at.is_some() {
+        if request.prompt_none {
+            return NextStep::Refuse(authz(E::InteractionRequired, "a second factor is needed"));
+        }
+        return NextStep::SecondFactor;
+    }
+    NextStep::Code
 }
 
 /// A request parked while the user signs in on ninsho's pages; the sign-in page
@@ -204,6 +264,16 @@ pub fn check_authorization(client: &OidcClient, redirect_uri: &str, p: &Authoriz
     if p.state.as_ref().is_some_and(|s| s.len() > 1024) || p.nonce.as_ref().is_some_and(|s| s.len() > 512) {
         return Err(authz(E::InvalidRequest, "state or nonce is too long"));
     }
+    let prompts: Vec<&str> = p.prompt.as_deref().unwrap_or("").split(' ').filter(|w| !w.is_empty()).collect();
+    let (prompt_none, prompt_login) = (prompts.contains(&"none"), prompts.contains(&"login"));
+    // OpenID Connect Core §3.1.2.1: none with any other value is an error.
+    if prompt_none && prompts.len() > 1 {
+        return Err(authz(E::InvalidRequest, "prompt=none cannot be combined with other values"));
+    }
+    let max_age = match p.max_age.as_deref() {
+        None => None,
+        Some(v) => Some(v.parse::<i64>().ok().filter(|m| (0..=i64::from(u32::MAX)).contains(m)).ok_or(authz(E::InvalidRequest, "max_age must be a number of seconds"))?),
+    };
     let code_challenge = match (p.code_challenge.as_deref(), p.code_challenge_method.as_deref()) {
         (None, Some(_)) => return Err(authz(E::InvalidRequest, "code_challenge_method without code_challenge")),
         (None, None) if client.kind == ClientKind::Public => return Err(authz(E::InvalidRequest, "a public client must use PKCE (S256)")),
@@ -221,7 +291,12 @@ pub fn check_authorization(client: &OidcClient, redirect_uri: &str, p: &Authoriz
         state: p.state.clone(),
         nonce: p.nonce.clone(),
         code_challenge,
-        prompt_none: p.prompt.as_deref().is_some_and(|v| v.split(' ').any(|w| w == "none")),
+        prompt_none,
+        prompt_login,
+        max_age,
+        // ninsho's levels are aal1 and aal2 (discovery's acr_values_supported).
+        second_factor: p.acr_values.as_deref().is_some_and(|v| v.split(' ').any(|w| w == "aal2")),
+        login_after: None,
     })
 }
 
@@ -378,9 +453,11 @@ impl<S: Store + OidcStore> Services<S> {
         if account.locked_at(now).is_some() {
             return Err(refused(E::InvalidGrant, "the account is locked while support investigates it"));
         }
-        let (tokens, token_row) = self.mint_tokens(client, &found, &account, signer, issuer)?;
+        let (tokens, rows) = self.mint_tokens(client, &found, &account, signer, issuer)?;
         let event = self.event(Some(account.id), EventKind::OidcCodeExchanged, &ClientInfo::default(), format!("oidc_client {}", client.id));
-        let writes = vec![Write::ConsumeOidcCode { code_hash: hash, now }, Write::InsertOidcToken(token_row), event];
+        let mut writes = vec![Write::ConsumeOidcCode { code_hash: hash, now }, Write::InsertOidcToken(rows.access)];
+        writes.extend(rows.refresh.map(Write::InsertOidcRefresh));
+        writes.push(event);
         match self.commit_guarded(writes).await? {
             Ok(()) => Ok(tokens),
             // Redeemed meanwhile (or expired this very moment): a second use all the same.
@@ -468,5 +545,17 @@ mod tests {
         assert_eq!(check_authorization(&client(ClientKind::Confidential), "https://app.example/cb", &twice).unwrap_err().code, E::InvalidRequest);
         let ok = code_of(ClientKind::Confidential, &[("prompt", "none"), ("nonce", "n")]).unwrap();
         assert!(ok.prompt_none && ok.nonce.as_deref() == Some("n") && ok.state.as_deref() == Some("s"));
+    }
+
+    #[test]
+    fn f_int_5_prompt_max_age_and_acr_values_are_read_strictly() {
+        use AuthzErrorCode as E;
+        let r = code_of(ClientKind::Confidential, &[("prompt", "login consent"), ("max_age", "300"), ("acr_values", "aal1 aal2")]).unwrap();
+        assert!(r.prompt_login && !r.prompt_none && r.second_factor && r.max_age == Some(300) && r.login_after.is_none());
+        let r = code_of(ClientKind::Confidential, &[("acr_values", "aal1")]).unwrap();
+        assert!(!r.second_factor && !r.prompt_login && r.max_age.is_none());
+        for bad in [vec![("prompt", "none login")], vec![("max_age", "-5")], vec![("max_age", "1e3")], vec![("max_age", "99999999999")]] {
+            assert_eq!(code_of(ClientKind::Confidential, &bad), Err(E::InvalidRequest), "{bad:?}");
+        }
     }
 }

@@ -12,6 +12,7 @@ pub mod claims;
 pub mod clients;
 pub mod codes;
 pub mod keys;
+pub mod logout;
 pub mod tokens;
 
 use std::future::Future;
@@ -22,13 +23,17 @@ use crate::types::*;
 pub use clients::{ClientKind, OidcClient, OidcScope};
 pub use codes::{AuthCode, AuthRequest, OidcRequest};
 pub use keys::{SigningAlg, SigningKey};
-pub use tokens::AccessToken;
+pub use tokens::{AccessToken, RefreshToken};
 
 /// How long a code may wait for its exchange (the ceiling: 60 s).
 pub const CODE_SECS: i64 = 60;
 /// How long a parked authorization request waits for the user to sign in (and perhaps
 /// set up 2SV in the wizard first).
 pub const REQUEST_SECS: i64 = 30 * 60;
+/// How long a refresh token lives unused (`offline_access`). Each use replaces it
+/// with a new one for as long again; a password change, signing out everywhere or a
+/// lock ends them sooner.
+pub const REFRESH_SECS: i64 = 30 * 24 * 3600;
 /// How long an instance signs with the key it read before reading again: a key
 /// retired on another instance may still sign for this long, so it stays published
 /// this much longer than its last token lives.
@@ -49,4 +54,6 @@ pub trait OidcStore: Clone + Send + Sync + 'static {
     fn oidc_code(&self, code_hash: &[u8]) -> impl Future<Output = Result<Option<(AuthCode, Option<UnixMillis>)>>> + Send;
     /// An access token by its keyed hash, revoked or not.
     fn oidc_token(&self, token_hash: &[u8]) -> impl Future<Output = Result<Option<AccessToken>>> + Send;
+    /// A refresh token by its keyed hash, used, revoked or not.
+    fn oidc_refresh(&self, token_hash: &[u8]) -> impl Future<Output = Result<Option<RefreshToken>>> + Send;
 }

@@ -8,7 +8,7 @@
 use axum::extract::{Query, RawForm};
 use axum::http::StatusCode;
 use axum::response::Response;
-use ninsho_domain::oidc::codes::{AuthRequest, AuthorizeParams, AuthzError, AuthzErrorCode, check_authorization, response_url};
+use ninsho_domain::oidc::codes::{AuthRequest, AuthorizeParams, AuthzError, NextStep, check_authorization, next_step, response_url};
 use ninsho_domain::types::OidcRequestId;
 use ninsho_domain::Error;
 use serde::Deserialize;
@@ -72,15 +72,22 @@ pub async fn resume(ctx: Ctx, Query(q): Query<ResumeQuery>) -> Response {
     proceed(ctx, request, Some(id), &name).await
 }
 
-/// Signed in: a code goes back to the application. Not signed in: to the sign-in
-/// page, unless the application asked for no page at all (`prompt=none`).
-async fn proceed(ctx: Ctx, request: AuthRequest, parked: Option<OidcRequestId>, app: &str) -> Response {
-    let Some(authed) = ctx.authed.clone() else {
-        if request.prompt_none {
-            let e = AuthzError { code: AuthzErrorCode::LoginRequired, description: "the user is not signed in" };
-            return back_with_error(ctx, &request.redirect_uri, e, request.state.as_deref());
-        }
-        let id = match parked {
+/// Signed in (recently enough, and with a second factor if the application asked
+/// for one): a code goes back to the application. Otherwise the sign-in page (or the
+/// step-up page) first, unless the application asked for no page at all
+/// (`prompt=none`): then the error goes back instead.
+async fn proceed(ctx: Ctx, mut request: AuthRequest, parked: Option<OidcRequestId>, app: &str) -> Response {
+    let before = request.login_after;
+    let step = next_step(&mut request, ctx.authed.as_ref(), ctx.state.services.now());
+    let page = match step {
+        NextStep::Code => None,
+        NextStep::Refuse(e) => return back_with_error(ctx, &request.redirect_uri, e, request.state.as_deref()),
+        NextStep::SignIn => Some("/sign-in"),
+        NextStep::SecondFactor => Some("/account/confirm"),
+    };
+    if let Some(page) = page {
+        // A request whose conditions changed is parked anew; the old one expires unused.
+        let id = match parked.filter(|_| request.login_after == before) {
             Some(id) => id,
             None => match ctx.state.services.park_authorization(request).await {
                 Ok(id) => id,
@@ -88,8 +95,9 @@ async fn proceed(ctx: Ctx, request: AuthRequest, parked: Option<OidcRequestId>, 
             },
         };
         let next = format!("{CONTINUE_PATH}?request={}", id.0.simple());
-        return ctx.redirect(&format!("/sign-in?next={}", urlencode(&next)));
-    };
+        return ctx.redirect(&format!("{page}?next={}", urlencode(&next)));
+    }
+    let Some(authed) = ctx.authed.clone() else { return ctx.fail(Error::internal("a code for no session"), "/") };
     let code = match ctx.state.services.issue_code(&authed, &request, parked).await {
         Ok(c) => c,
         Err(e) => return ctx.fail(e, "/"),

@@ -7,6 +7,7 @@
 
 mod authorize;
 mod discovery;
+mod logout;
 mod token;
 
 use std::sync::{Arc, Mutex};
@@ -26,7 +27,10 @@ pub fn routes() -> Router<AppState> {
         .route("/authorize", get(authorize::get).post(authorize::post))
         .route(authorize::CONTINUE_PATH, get(authorize::resume))
         .route("/token", axum::routing::post(token::token))
+        .route("/introspect", axum::routing::post(token::introspect))
+        .route("/revoke", axum::routing::post(token::revoke))
         .route("/userinfo", get(token::userinfo).post(token::userinfo))
+        .route(logout::PATH, get(logout::get).post(logout::post))
 }
 
 /// Marks an answer whose shape a specification fixes: `api::problems::documents`

@@ -7,6 +7,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use data_encoding::BASE64;
+use ninsho_domain::oidc::OidcClient;
 use ninsho_domain::oidc::codes::{CodeGrant, TokenError, TokenErrorCode, refused};
 use ninsho_domain::Error;
 use serde_json::json;
@@ -92,7 +93,8 @@ pub async fn token(State(state): State<AppState>, headers: HeaderMap, body: Byte
     }
 }
 
-async fn exchange(state: &AppState, headers: &HeaderMap, body: &[u8], basic: Option<Result<(String, String), ()>>) -> Result<Response, TokenError> {
+/// The form of a request to `/token`, `/introspect` or `/revoke`, each parameter once.
+fn read_form(headers: &HeaderMap, body: &[u8]) -> Result<Form, TokenError> {
     use TokenErrorCode as E;
     let form_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|t| t.starts_with("application/x-www-form-urlencoded"));
     if !form_type {
@@ -102,11 +104,12 @@ async fn exchange(state: &AppState, headers: &HeaderMap, body: &[u8], basic: Opt
     if form.repeated() {
         return Err(refused(E::InvalidRequest, "a parameter was sent more than once"));
     }
-    match form.get("grant_type") {
-        Some("authorization_code") => {}
-        None => return Err(refused(E::InvalidRequest, "grant_type is missing")),
-        Some(_) => return Err(refused(E::UnsupportedGrantType, "only authorization_code is supported")),
-    }
+    Ok(form)
+}
+
+/// The client, by one of the methods discovery names (RFC 6749 §2.3).
+async fn authenticated_client(state: &AppState, form: &Form, basic: Option<Result<(String, String), ()>>) -> Result<OidcClient, TokenError> {
+    use TokenErrorCode as E;
     let unknown_client = || refused(E::InvalidClient, "client authentication failed");
     let (client_id, secret) = match basic {
         Some(Err(())) => return Err(unknown_client()),
@@ -115,11 +118,72 @@ async fn exchange(state: &AppState, headers: &HeaderMap, body: &[u8], basic: Opt
         Some(Ok((id, secret))) => (id, Some(secret)),
         None => (form.get("client_id").ok_or_else(unknown_client)?.to_string(), form.get("client_secret").map(str::to_owned)),
     };
-    let client = state.services.authenticate_oidc_client(&client_id, secret.as_deref()).await?.ok_or_else(unknown_client)?;
+    state.services.authenticate_oidc_client(&client_id, secret.as_deref()).await?.ok_or_else(unknown_client)
+}
+
+async fn exchange(state: &AppState, headers: &HeaderMap, body: &[u8], basic: Option<Result<(String, String), ()>>) -> Result<Response, TokenError> {
+    use TokenErrorCode as E;
+    let form = read_form(headers, body)?;
+    let refresh = match form.get("grant_type") {
+        Some("authorization_code") => false,
+        Some("refresh_token") => true,
+        None => return Err(refused(E::InvalidRequest, "grant_type is missing")),
+        Some(_) => return Err(refused(E::UnsupportedGrantType, "only authorization_code and refresh_token are supported")),
+    };
+    let client = authenticated_client(state, &form, basic).await?;
     let keys = state.oidc_keys.get(state).await?;
-    let grant = CodeGrant { code: form.get("code"), redirect_uri: form.get("redirect_uri"), code_verifier: form.get("code_verifier") };
-    let t = state.services.exchange_code(&client, grant, &keys.signer, &issuer(state)).await?;
-    Ok(answer(StatusCode::OK, json!({"access_token": t.access_token, "token_type": "Bearer", "expires_in": t.expires_in, "id_token": t.id_token, "scope": t.scope})))
+    let t = if refresh {
+        state.services.refresh_tokens(&client, form.get("refresh_token"), form.get("scope"), &keys.signer, &issuer(state)).await?
+    } else {
+        let grant = CodeGrant { code: form.get("code"), redirect_uri: form.get("redirect_uri"), code_verifier: form.get("code_verifier") };
+        state.services.exchange_code(&client, grant, &keys.signer, &issuer(state)).await?
+    };
+    let mut body = json!({"access_token": t.access_token, "token_type": "Bearer", "expires_in": t.expires_in, "id_token": t.id_token, "scope": t.scope});
+    if let Some(r) = t.refresh_token {
+        body["refresh_token"] = json!(r);
+    }
+    Ok(answer(StatusCode::OK, body))
+}
+
+/// The authenticated client and the `token` it asks about (RFC 7662 §2.1, RFC 7009 §2.1).
+async fn client_and_token(state: &AppState, headers: &HeaderMap, body: &[u8], basic: Option<Result<(String, String), ()>>) -> Result<(OidcClient, String), TokenError> {
+    let form = read_form(headers, body)?;
+    let client = authenticated_client(state, &form, basic).await?;
+    let token = form.get("token").ok_or(refused(TokenErrorCode::InvalidRequest, "token is missing"))?;
+    Ok((client, token.to_string()))
+}
+
+/// RFC 7662: whether one of the client's tokens is active, and what it stands for.
+pub async fn introspect(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    let basic = basic_credentials(&headers);
+    let tried_basic = basic.is_some();
+    let answered = async {
+        let (client, token) = client_and_token(&state, &headers, &body, basic).await?;
+        Ok::<_, TokenError>(match state.services.introspect_app_token(&client, &token).await? {
+            Some(claims) => serde_json::Value::Object(claims),
+            None => json!({"active": false}),
+        })
+    };
+    match answered.await {
+        Ok(body) => answer(StatusCode::OK, body),
+        Err(e) => token_error(e, tried_basic),
+    }
+}
+
+/// RFC 7009: one of the client's tokens revoked, with its grant; 200 whatever the
+/// token was, so the answer tells nothing about tokens that are not the client's.
+pub async fn revoke(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    let basic = basic_credentials(&headers);
+    let tried_basic = basic.is_some();
+    let answered = async {
+        let (client, token) = client_and_token(&state, &headers, &body, basic).await?;
+        state.services.revoke_app_token(&client, &token).await?;
+        Ok::<_, TokenError>(())
+    };
+    match answered.await {
+        Ok(()) => answer(StatusCode::OK, json!({})),
+        Err(e) => token_error(e, tried_basic),
+    }
 }
 
 /// RFC 6750 §3: a request without a token hears only the scheme; a bad token hears why.

@@ -168,6 +168,33 @@ async fn f_int_5_code_flow_id_token_userinfo_and_a_replayed_code_revokes_its_tok
     }
 }
 
+/// 100 token requests of one form released together: the bodies of those that
+/// succeeded; every other must hear invalid_grant.
+async fn burst_of_100(app: &TestApp, (client_id, secret): (&str, &str), form: &[(&str, &str)], backend: Backend) -> Vec<Value> {
+    let body = form_urlencoded::Serializer::new(String::new()).extend_pairs(form).finish();
+    let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(100));
+    let mut tasks = Vec::new();
+    for _ in 0..100 {
+        let req = raw().post(format!("{}/token", app.url)).basic_auth(client_id, Some(secret)).header("content-type", "application/x-www-form-urlencoded").body(body.clone());
+        let barrier = barrier.clone();
+        tasks.push(tokio::spawn(async move {
+            barrier.wait().await;
+            let r = req.send().await.unwrap();
+            (r.status().as_u16(), r.json::<Value>().await.unwrap())
+        }));
+    }
+    let mut ok = Vec::new();
+    for t in tasks {
+        let (status, body) = t.await.unwrap();
+        match status {
+            200 => ok.push(body),
+            400 => assert_eq!(body["error"], "invalid_grant"),
+            s => panic!("{backend:?}: {s} {body}"),
+        }
+    }
+    ok
+}
+
 /// 100 exchanges of one code released together: exactly one gets tokens, every
 /// other hears invalid_grant — and, the code having been used more than once, the
 /// one token it gave is revoked (RFC 6749 §4.1.2).
@@ -178,27 +205,7 @@ async fn f_int_5_race_100_exchanges_of_one_code_exactly_one_succeeds() {
         let (client_id, secret) = confidential(&app).await;
         let session = app.signed_up(&unique_email(), PASSWORD).await;
         let code = code_for(&app, &session, &client_id, &[("code_challenge", CHALLENGE), ("code_challenge_method", "S256")]).await;
-        let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(100));
-        let mut tasks = Vec::new();
-        for _ in 0..100 {
-            let (url, client_id, secret, code, barrier) = (app.url.clone(), client_id.clone(), secret.clone(), code.clone(), barrier.clone());
-            tasks.push(tokio::spawn(async move {
-                let body = form_urlencoded::Serializer::new(String::new()).extend_pairs(exchange_form(&code)).finish();
-                let req = raw().post(format!("{url}/token")).basic_auth(&client_id, Some(&secret)).header("content-type", "application/x-www-form-urlencoded").body(body);
-                barrier.wait().await;
-                let r = req.send().await.unwrap();
-                (r.status().as_u16(), r.json::<Value>().await.unwrap())
-            }));
-        }
-        let mut ok = Vec::new();
-        for t in tasks {
-            let (status, body) = t.await.unwrap();
-            match status {
-                200 => ok.push(body),
-                400 => assert_eq!(body["error"], "invalid_grant"),
-                s => panic!("{backend:?}: {s} {body}"),
-            }
-        }
+        let ok = burst_of_100(&app, (&client_id, &secret), &exchange_form(&code), backend).await;
         assert_eq!(ok.len(), 1, "{backend:?}: exactly one exchange succeeds");
         assert_eq!(userinfo(&app, ok[0]["access_token"].as_str().unwrap()).await.0, 401, "{backend:?}: the replays revoked it");
         app.shutdown().await;
@@ -306,7 +313,8 @@ async fn f_int_5_errors_follow_the_specification_and_never_redirect_to_the_unkno
         type Case<'a> = (Option<(&'a str, &'a str)>, Vec<(&'a str, &'a str)>, u16, &'a str);
         let cases: Vec<Case> = vec![
             (basic, vec![("grant_type", "password")], 400, "unsupported_grant_type"),
-            (basic, vec![("grant_type", "refresh_token"), ("refresh_token", "x")], 400, "unsupported_grant_type"),
+            (basic, vec![("grant_type", "client_credentials")], 400, "unsupported_grant_type"),
+            (basic, vec![("grant_type", "refresh_token"), ("refresh_token", "x")], 400, "invalid_grant"),
             (basic, vec![("code", &code)], 400, "invalid_request"),
             (basic, vec![("grant_type", "authorization_code"), ("redirect_uri", REDIRECT)], 400, "invalid_request"),
             (basic, vec![("grant_type", "authorization_code"), ("code", "nope"), ("redirect_uri", REDIRECT)], 400, "invalid_grant"),
@@ -471,6 +479,373 @@ async fn f_int_5_a_retired_key_is_published_until_its_last_token_has_expired() {
         assert_eq!(kids().await.len(), 2, "{backend:?}: a token signed just before the rotation is still valid");
         clock.advance_secs(2);
         assert_eq!(kids().await, vec![new.kid.clone()], "{backend:?}: every token it signed has expired");
+        app.shutdown().await;
+    }
+}
+
+/// A confidential client allowed `offline_access`.
+pub async fn offline_client(app: &TestApp) -> (String, String) {
+    let name = format!("offline-{}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
+    let (c, secret) = app.running.services.add_oidc_client(&name, ClientKind::Confidential, &[REDIRECT.into()], &["https://app.example/bye".into()], &[OidcScope::Email, OidcScope::OfflineAccess]).await.unwrap();
+    (c.id.to_string(), secret.unwrap().expose_secret().to_string())
+}
+
+/// A code exchanged for `openid email offline_access`: the token response's body.
+async fn offline_tokens(app: &TestApp, session: &str, client: &(String, String)) -> Value {
+    let code = code_for(app, session, &client.0, &[("scope", "openid email offline_access"), ("code_challenge", CHALLENGE), ("code_challenge_method", "S256")]).await;
+    let (status, _, body) = token(app, Some((&client.0, &client.1)), &exchange_form(&code)).await;
+    assert_eq!(status, 200, "{body}");
+    assert!(body["refresh_token"].is_string(), "offline_access gives a refresh token: {body}");
+    body
+}
+
+async fn refresh(app: &TestApp, client: &(String, String), refresh_token: &str) -> (u16, Value) {
+    let (status, _, body) = token(app, Some((&client.0, &client.1)), &[("grant_type", "refresh_token"), ("refresh_token", refresh_token)]).await;
+    (status, body)
+}
+
+/// Refresh tokens for `offline_access` only; each use gives a new one (and a new
+/// access token and ID token stating the same sign-in), and the one used is spent.
+/// Using a spent one again revokes the whole grant: every refresh and access token.
+#[tokio::test]
+async fn f_int_5_refresh_tokens_rotate_and_a_reused_one_revokes_the_family() {
+    for backend in backends().await {
+        let app = spawn_app(backend).await;
+        let client = offline_client(&app).await;
+        let email = unique_email();
+        let session = app.signed_up(&email, PASSWORD).await;
+        let account = app.running.services.authenticate(&session).await.unwrap();
+
+        // Without offline_access: no refresh token.
+        let code = code_for(&app, &session, &client.0, &[("scope", "openid email"), ("code_challenge", CHALLENGE), ("code_challenge_method", "S256")]).await;
+        let (status, _, body) = token(&app, Some((&client.0, &client.1)), &exchange_form(&code)).await;
+        assert_eq!(status, 200, "{backend:?}: {body}");
+        assert!(body.get("refresh_token").is_none(), "{backend:?}: {body}");
+
+        let first = offline_tokens(&app, &session, &client).await;
+        let r1 = first["refresh_token"].as_str().unwrap().to_string();
+        let first_claims = claims_of(first["id_token"].as_str().unwrap());
+        let (status, second) = refresh(&app, &client, &r1).await;
+        assert_eq!(status, 200, "{backend:?}: {second}");
+        let r2 = second["refresh_token"].as_str().unwrap().to_string();
+        assert_ne!(r1, r2, "rotated");
+        assert_eq!(second["scope"], "openid email offline_access");
+        let c = claims_of(second["id_token"].as_str().unwrap());
+        assert_eq!((&c["sub"], &c["auth_time"], &c["amr"], &c["acr"]), (&first_claims["sub"], &first_claims["auth_time"], &first_claims["amr"], &first_claims["acr"]), "the same sign-in");
+        assert!(c.get("nonce").is_none(), "OpenID Connect Core §12.2");
+        let access2 = second["access_token"].as_str().unwrap().to_string();
+        assert_eq!(userinfo(&app, &access2).await.0, 200);
+
+        // A narrower scope may be asked for; a wider one not; another client's token is unknown.
+        let (status, _, body) = token(&app, Some((&client.0, &client.1)), &[("grant_type", "refresh_token"), ("refresh_token", &r2), ("scope", "openid email profile")]).await;
+        assert_eq!((status, body["error"].as_str()), (400, Some("invalid_scope")), "{backend:?}: {body}");
+        let other = offline_client(&app).await;
+        assert_eq!(refresh(&app, &other, &r2).await.1["error"], "invalid_grant");
+        let (status, third) = refresh(&app, &client, &r2).await;
+        assert_eq!(status, 200, "{backend:?}: a refused request spends nothing: {third}");
+        let r3 = third["refresh_token"].as_str().unwrap().to_string();
+
+        // r1 again: refused, and every token of the grant stops working.
+        let (status, body) = refresh(&app, &client, &r1).await;
+        assert_eq!((status, body["error"].as_str()), (400, Some("invalid_grant")), "{backend:?}: {body}");
+        assert_eq!(refresh(&app, &client, &r3).await.0, 400, "{backend:?}: the newest refresh token is revoked too");
+        for access in [&first["access_token"], &second["access_token"], &third["access_token"]] {
+            assert_eq!(userinfo(&app, access.as_str().unwrap()).await.0, 401, "{backend:?}: the family's access tokens are revoked");
+        }
+        let events = app.running.services.store.events(account.account.id, 50).await.unwrap();
+        let kinds: Vec<&str> = events.iter().map(|e| e.kind.as_str()).collect();
+        assert!(kinds.contains(&"oidc_token_refreshed") && kinds.contains(&"oidc_refresh_replayed"), "{kinds:?}");
+        app.shutdown().await;
+    }
+}
+
+/// 100 refreshes with one refresh token released together: exactly one gets new
+/// tokens; the others are replays, so afterwards the whole grant is revoked — the
+/// winner's new refresh token and access token included.
+#[tokio::test]
+async fn f_int_5_race_100_refreshes_of_one_token_exactly_one_succeeds_and_the_family_is_revoked() {
+    for backend in backends().await {
+        let app = spawn_app(backend).await;
+        let client = offline_client(&app).await;
+        let session = app.signed_up(&unique_email(), PASSWORD).await;
+        let first = offline_tokens(&app, &session, &client).await;
+        let r1 = first["refresh_token"].as_str().unwrap().to_string();
+        let ok = burst_of_100(&app, (&client.0, &client.1), &[("grant_type", "refresh_token"), ("refresh_token", &r1)], backend).await;
+        assert_eq!(ok.len(), 1, "{backend:?}: exactly one refresh succeeds");
+        assert_eq!(refresh(&app, &client, ok[0]["refresh_token"].as_str().unwrap()).await.0, 400, "{backend:?}: the family is revoked");
+        assert_eq!(userinfo(&app, ok[0]["access_token"].as_str().unwrap()).await.0, 401, "{backend:?}");
+        assert_eq!(userinfo(&app, first["access_token"].as_str().unwrap()).await.0, 401, "{backend:?}");
+        app.shutdown().await;
+    }
+}
+
+const NEW_PASSWORD: &str = "a brand new passphrase for an application, 2026";
+
+/// Signing out everywhere, a password change and an account lock each end an
+/// application's refresh tokens (and access tokens) in the same transaction.
+#[tokio::test]
+async fn f_int_5_sign_out_everywhere_password_change_and_lock_end_refresh_tokens() {
+    for backend in backends().await {
+        let app = spawn_app(backend).await;
+        let client = offline_client(&app).await;
+        let email = unique_email();
+        let session = app.signed_up(&email, PASSWORD).await;
+
+        // Everywhere, keeping this browser's session: the application's grant ends all the same.
+        let t = offline_tokens(&app, &session, &client).await;
+        let r = app.call("POST", "/api/v1/sessions/sign-out-all", Some(&session), Some(json!({"keep_current": true}))).await;
+        assert_eq!(r.status, 204, "{:?}", r.body);
+        assert_eq!(refresh(&app, &client, t["refresh_token"].as_str().unwrap()).await.0, 400, "{backend:?}: signed out everywhere");
+        assert_eq!(userinfo(&app, t["access_token"].as_str().unwrap()).await.0, 401);
+
+        let t = offline_tokens(&app, &session, &client).await;
+        step_up_password(&app, &session).await;
+        let r = app.call("POST", "/api/v1/account/password", Some(&session), Some(json!({"current_password": PASSWORD, "new_password": NEW_PASSWORD, "sign_out_others": false}))).await;
+        assert_eq!(r.status, 204, "{:?}", r.body);
+        assert_eq!(refresh(&app, &client, t["refresh_token"].as_str().unwrap()).await.0, 400, "{backend:?}: the password changed");
+        let t = offline_tokens(&app, &session, &client).await;
+        let (status, t) = refresh(&app, &client, t["refresh_token"].as_str().unwrap()).await;
+        assert_eq!(status, 200, "{backend:?}: a grant made after the change: {t}");
+
+        // The session that changed it goes on, and its new grants refresh.
+        let t = offline_tokens(&app, &session, &client).await;
+        app.running.services.lock_account(&email, "investigating", 3600, "agent-1").await.unwrap();
+        let (status, body) = refresh(&app, &client, t["refresh_token"].as_str().unwrap()).await;
+        assert_eq!((status, body["error"].as_str()), (400, Some("invalid_grant")), "{backend:?}: locked: {body}");
+        app.running.services.unlock_account(&email, "agent-1").await.unwrap();
+        assert_eq!(refresh(&app, &client, t["refresh_token"].as_str().unwrap()).await.0, 400, "{backend:?}: the lock revoked it; unlocking gives nothing back");
+        app.shutdown().await;
+    }
+}
+
+/// A new session for a password-only account, by the API (with the e-mail code if one
+/// is asked for).
+async fn fresh_session(app: &TestApp, email: &str) -> String {
+    let before = app.inbox_count(email).await;
+    let s = sign_in(app, &app.http, email, json!({})).await;
+    if s.body["status"] == "signed_in" {
+        return s.body["session_token"].as_str().unwrap().to_string();
+    }
+    assert_eq!(s.body["status"], "code_required", "{:?}", s.body);
+    let code = app.code_after(email, before).await;
+    let cid = s.body["challenge_id"].as_str().unwrap();
+    let v = app.call("POST", &format!("/api/v1/challenges/{cid}/verify"), None, Some(json!({"code": code}))).await;
+    assert_eq!(v.status, 200, "{:?}", v.body);
+    v.body["session_token"].as_str().unwrap().to_string()
+}
+
+/// `/authorize` for the browser with `session`: the `Location` it answers with.
+async fn authorize_location(app: &TestApp, session: Option<&str>, path: &str) -> String {
+    let mut req = raw().get(format!("{}{path}", app.url));
+    if let Some(s) = session {
+        req = req.header("cookie", session_cookie(s));
+    }
+    let r = req.send().await.unwrap();
+    assert_eq!(r.status(), 303, "{path}: {}", r.text().await.unwrap());
+    r.headers()["location"].to_str().unwrap().to_string()
+}
+
+/// The resume link a redirect to ninsho's `page` carries as `next`.
+fn resume_link(location: &str, page: &str) -> String {
+    assert!(location.starts_with(&format!("{page}?next=%2Fauthorize%2Fcontinue%3Frequest%3D")), "{location}");
+    query_of(&format!("http://x{location}"))["next"].clone()
+}
+
+/// A parked request resumed by a browser whose session answers it: the code from the
+/// page that goes back to the application.
+async fn code_from_resume(app: &TestApp, session: &str, next: &str) -> String {
+    let r = raw().get(format!("{}{next}", app.url)).header("cookie", session_cookie(session)).send().await.unwrap();
+    assert_eq!(r.status(), 200, "{next}");
+    let back = link_before(&r.text().await.unwrap(), "id=\"authorize-back\"");
+    query_of(&back)["code"].clone()
+}
+
+/// `prompt=login` and `max_age` send a signed-in user through the sign-in page again,
+/// and only a session begun after the request answers it (`auth_time` says when);
+/// `prompt=none` never shows a page: login_required goes back with `state`.
+#[tokio::test]
+async fn f_int_5_prompt_login_max_age_and_prompt_none_answer_with_a_fresh_sign_in_or_an_error() {
+    for backend in backends().await {
+        let app = spawn_app(backend).await;
+        let (client_id, secret) = confidential(&app).await;
+        let email = unique_email();
+        let old = app.signed_up(&email, PASSWORD).await;
+        let old_time = app.running.services.authenticate(&old).await.unwrap().session.created_at;
+        let pkce = [("code_challenge", CHALLENGE), ("code_challenge_method", "S256")];
+        // auth_time counts seconds.
+        tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+
+        let loc = authorize_location(&app, Some(&old), &authorize_path(&client_id, &[("prompt", "login"), pkce[0], pkce[1]])).await;
+        let next = resume_link(&loc, "/sign-in");
+        // Back with the old session, not signed in again: the sign-in page again.
+        let loc = authorize_location(&app, Some(&old), &next).await;
+        assert!(loc.starts_with("/sign-in?next="), "{backend:?}: {loc}");
+        let new = fresh_session(&app, &email).await;
+        let code = code_from_resume(&app, &new, &next).await;
+        let (s, _, body) = token(&app, Some((&client_id, &secret)), &exchange_form(&code)).await;
+        assert_eq!(s, 200, "{body}");
+        let auth_time = claims_of(body["id_token"].as_str().unwrap())["auth_time"].as_i64().unwrap();
+        assert!(auth_time > old_time.0 / 1000, "{backend:?}: auth_time is the new sign-in's");
+
+        // max_age: a recent enough sign-in goes straight on; max_age=0 asks again.
+        let loc = authorize_location(&app, Some(&new), &authorize_path(&client_id, &[("max_age", "3600")])).await;
+        assert!(loc.starts_with(&format!("{REDIRECT}?code=")), "{backend:?}: {loc}");
+        let loc = authorize_location(&app, Some(&old), &authorize_path(&client_id, &[("max_age", "0")])).await;
+        let next = resume_link(&loc, "/sign-in");
+        let newer = fresh_session(&app, &email).await;
+        code_from_resume(&app, &newer, &next).await;
+
+        // prompt=none: the error, at the application, with its state.
+        for (session, extra) in [(None, vec![("prompt", "none")]), (Some(old.as_str()), vec![("prompt", "none"), ("max_age", "0")])] {
+            let loc = authorize_location(&app, session, &authorize_path(&client_id, &extra)).await;
+            let q = query_of(&loc);
+            assert!(loc.starts_with(REDIRECT), "{loc}");
+            assert_eq!((q["error"].as_str(), q["state"].as_str()), ("login_required", "st-1"), "{backend:?}: {extra:?}");
+        }
+        for bad in [vec![("prompt", "none login")], vec![("max_age", "soon")], vec![("max_age", "-1")]] {
+            let loc = authorize_location(&app, Some(&new), &authorize_path(&client_id, &bad)).await;
+            assert_eq!(query_of(&loc)["error"], "invalid_request", "{backend:?}: {bad:?}");
+        }
+        app.shutdown().await;
+    }
+}
+
+/// `acr_values=aal2` asks an account with 2SV for a second factor on ninsho's step-up
+/// page, even when its session has none (a trusted browser, or 2SV turned on after
+/// it signed in); `acr` and `amr` say what happened. An account without 2SV gets its
+/// code, stating aal1.
+#[tokio::test]
+async fn f_int_5_acr_values_aal2_asks_a_second_factor_and_acr_says_what_happened() {
+    for backend in backends().await {
+        let app = spawn_app(backend).await;
+        let (client_id, secret) = confidential(&app).await;
+        let acct = two_sv_account(&app).await;
+        let pkce = [("code_challenge", CHALLENGE), ("code_challenge_method", "S256")];
+        let claims = |body: &Value| claims_of(body["id_token"].as_str().unwrap());
+
+        // Without acr_values: a password session states aal1.
+        let code = code_for(&app, &acct.token, &client_id, &pkce).await;
+        let (_, _, body) = token(&app, Some((&client_id, &secret)), &exchange_form(&code)).await;
+        let c = claims(&body);
+        assert_eq!(c["acr"], "aal1", "{backend:?}: {c}");
+        assert!(!c["amr"].as_array().unwrap().contains(&json!("mfa")), "{backend:?}: {c}");
+
+        let loc = authorize_location(&app, Some(&acct.token), &authorize_path(&client_id, &[("acr_values", "aal2"), pkce[0], pkce[1]])).await;
+        let next = resume_link(&loc, "/account/confirm");
+        // prompt=none cannot show that page.
+        let none = authorize_location(&app, Some(&acct.token), &authorize_path(&client_id, &[("acr_values", "aal2"), ("prompt", "none")])).await;
+        assert_eq!(query_of(&none)["error"], "interaction_required", "{backend:?}");
+        codes::step_up_sms(&app, &acct.token).await;
+        let code = code_from_resume(&app, &acct.token, &next).await;
+        let (s, _, body) = token(&app, Some((&client_id, &secret)), &exchange_form(&code)).await;
+        assert_eq!(s, 200, "{body}");
+        let c = claims(&body);
+        assert_eq!(c["acr"], "aal2", "{backend:?}: {c}");
+        assert!(c["amr"].as_array().unwrap().contains(&json!("mfa")), "{backend:?}: {c}");
+
+        // No second factor to give: the code all the same, and it says aal1.
+        let plain = app.signed_up(&unique_email(), PASSWORD).await;
+        let code = code_for(&app, &plain, &client_id, &[("acr_values", "aal2"), pkce[0], pkce[1]]).await;
+        let (_, _, body) = token(&app, Some((&client_id, &secret)), &exchange_form(&code)).await;
+        assert_eq!(claims(&body)["acr"], "aal1", "{backend:?}");
+        app.shutdown().await;
+    }
+}
+
+/// RP-Initiated Logout: with the ID token it was given, the application ends its
+/// user's ninsho session and gets them back at its registered post-logout URI with
+/// its `state`. A URI not registered, a hint ninsho did not sign or no hint: an
+/// error page, nothing ended, no redirect. Another user's session is not ended.
+#[tokio::test]
+async fn f_int_5_rp_initiated_logout_ends_the_session_and_goes_back_only_to_a_registered_uri() {
+    for backend in backends().await {
+        let app = spawn_app(backend).await;
+        let client = offline_client(&app).await;
+        let session = app.signed_up(&unique_email(), PASSWORD).await;
+        let conf: Value = raw().get(format!("{}/.well-known/openid-configuration", app.url)).send().await.unwrap().json().await.unwrap();
+        assert_eq!(conf["end_session_endpoint"], "https://shop.example/end-session");
+        let id_token = offline_tokens(&app, &session, &client).await["id_token"].as_str().unwrap().to_string();
+        let end = |session: &str, pairs: Vec<(&str, &str)>| {
+            let q = form_urlencoded::Serializer::new(String::new()).extend_pairs(pairs).finish();
+            raw().get(format!("{}/end-session?{q}", app.url)).header("cookie", session_cookie(session)).send()
+        };
+        let mut tampered = id_token.clone();
+        tampered.pop();
+        tampered.push(if id_token.ends_with('A') { 'B' } else { 'A' });
+        let refused = [
+            vec![("id_token_hint", id_token.as_str()), ("post_logout_redirect_uri", "https://evil.example/bye"), ("state", "s-1")],
+            vec![("id_token_hint", id_token.as_str()), ("post_logout_redirect_uri", "https://app.example/bye/"), ("state", "s-1")],
+            vec![("id_token_hint", tampered.as_str()), ("post_logout_redirect_uri", "https://app.example/bye")],
+            vec![("post_logout_redirect_uri", "https://app.example/bye")],
+            vec![("id_token_hint", id_token.as_str()), ("client_id", "someone-else")],
+        ];
+        for pairs in refused {
+            let r = end(&session, pairs.clone()).await.unwrap();
+            assert!(r.headers().get("location").is_none(), "{backend:?}: {pairs:?} never redirects");
+            assert!(r.status().is_client_error(), "{backend:?}: {pairs:?}: {}", r.status());
+            assert!(app.running.services.authenticate(&session).await.is_ok(), "{backend:?}: {pairs:?} ends nothing");
+        }
+        // Another user's browser: the hint is not theirs, so their session stays.
+        let other = app.signed_up(&unique_email(), PASSWORD).await;
+        let r = end(&other, vec![("id_token_hint", id_token.as_str())]).await.unwrap();
+        assert_eq!(r.status(), 303);
+        assert!(app.running.services.authenticate(&other).await.is_ok(), "{backend:?}");
+
+        let r = end(&session, vec![("id_token_hint", id_token.as_str()), ("post_logout_redirect_uri", "https://app.example/bye"), ("state", "s-1")]).await.unwrap();
+        assert_eq!(r.status(), 303, "{backend:?}");
+        assert_eq!(r.headers()["location"], "https://app.example/bye?state=s-1");
+        assert!(app.running.services.authenticate(&session).await.is_err(), "{backend:?}: the session ended");
+        app.shutdown().await;
+    }
+}
+
+/// RFC 7662 and RFC 7009 for an application's own tokens, client-authenticated:
+/// introspection says what an active token stands for and `active: false` for any
+/// other (another client's included); revocation of an access or a refresh token ends
+/// the whole grant, and a token not the client's is answered 200 and left alone.
+#[tokio::test]
+async fn f_int_5_introspect_and_revoke_answer_a_client_only_about_its_own_tokens() {
+    for backend in backends().await {
+        let app = spawn_app(backend).await;
+        let client = offline_client(&app).await;
+        let other = offline_client(&app).await;
+        let session = app.signed_up(&unique_email(), PASSWORD).await;
+        let account = app.running.services.authenticate(&session).await.unwrap();
+        let t = offline_tokens(&app, &session, &client).await;
+        let (access, refresh_token) = (t["access_token"].as_str().unwrap(), t["refresh_token"].as_str().unwrap());
+        let post = |path: &'static str, auth: &(String, String), token: &str| {
+            let body = form_urlencoded::Serializer::new(String::new()).extend_pairs([("token", token)]).finish();
+            raw().post(format!("{}{path}", app.url)).basic_auth(&auth.0, Some(&auth.1)).header("content-type", "application/x-www-form-urlencoded").body(body).send()
+        };
+        let r = post("/introspect", &client, access).await.unwrap();
+        assert_eq!(r.status(), 200);
+        let v: Value = r.json().await.unwrap();
+        assert_eq!((v["active"].as_bool(), v["token_type"].as_str(), v["client_id"].as_str()), (Some(true), Some("Bearer"), Some(client.0.as_str())), "{backend:?}: {v}");
+        assert_eq!(v["sub"], account.account.id.to_string());
+        assert_eq!(v["scope"], "openid email offline_access");
+        let v: Value = post("/introspect", &client, refresh_token).await.unwrap().json().await.unwrap();
+        assert_eq!((v["active"].as_bool(), v["token_type"].as_str()), (Some(true), Some("refresh_token")), "{backend:?}: {v}");
+        for (auth, token) in [(&other, access), (&client, "made-up")] {
+            let v: Value = post("/introspect", auth, token).await.unwrap().json().await.unwrap();
+            assert_eq!(v, json!({"active": false}), "{backend:?}");
+        }
+        assert_eq!(post("/introspect", &(client.0.clone(), "nso_wrong".into()), access).await.unwrap().status(), 401);
+
+        // Another client's revocation: 200, and nothing happens.
+        assert_eq!(post("/revoke", &other, refresh_token).await.unwrap().status(), 200);
+        assert_eq!(userinfo(&app, access).await.0, 200, "{backend:?}");
+        let r = post("/revoke", &client, refresh_token).await.unwrap();
+        assert_eq!(r.status(), 200, "{backend:?}");
+        assert_eq!(userinfo(&app, access).await.0, 401, "{backend:?}: the grant's access token goes with its refresh token");
+        let v: Value = post("/introspect", &client, refresh_token).await.unwrap().json().await.unwrap();
+        assert_eq!(v, json!({"active": false}), "{backend:?}");
+        assert_eq!(refresh(&app, &client, refresh_token).await.0, 400);
+        // An access token revokes its grant too.
+        let t = offline_tokens(&app, &session, &client).await;
+        assert_eq!(post("/revoke", &client, t["access_token"].as_str().unwrap()).await.unwrap().status(), 200);
+        assert_eq!(refresh(&app, &client, t["refresh_token"].as_str().unwrap()).await.0, 400, "{backend:?}");
+        let events = app.running.services.store.events(account.account.id, 50).await.unwrap();
+        assert!(events.iter().any(|e| e.kind.as_str() == "oidc_token_revoked"), "{backend:?}");
         app.shutdown().await;
     }
 }
