@@ -33,6 +33,7 @@ pub const SQLITE: &[Migration] = &[
     Migration { version: 18, name: "deliveries", sql: include_str!("../migrations/sqlite/0018_deliveries.sql") },
     Migration { version: 19, name: "cache_notices", sql: include_str!("../migrations/sqlite/0019_cache_notices.sql") },
     Migration { version: 20, name: "couriers", sql: include_str!("../migrations/sqlite/0020_couriers.sql") },
+    Migration { version: 21, name: "event_indexes", sql: include_str!("../migrations/sqlite/0021_event_indexes.sql") },
 ];
 pub const POSTGRES: &[Migration] = &[
     Migration { version: 1, name: "core", sql: include_str!("../migrations/postgres/0001_core.sql") },
@@ -55,6 +56,7 @@ pub const POSTGRES: &[Migration] = &[
     Migration { version: 18, name: "deliveries", sql: include_str!("../migrations/postgres/0018_deliveries.sql") },
     Migration { version: 19, name: "cache_notices", sql: include_str!("../migrations/postgres/0019_cache_notices.sql") },
     Migration { version: 20, name: "couriers", sql: include_str!("../migrations/postgres/0020_couriers.sql") },
+    Migration { version: 21, name: "event_indexes", sql: include_str!("../migrations/postgres/0021_event_indexes.sql") },
 ];
 
 const LEDGER: &str = "create table if not exists ninsho_migrations (version bigint primary key, name text not null, applied_at bigint not null)";
