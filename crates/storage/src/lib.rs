@@ -55,7 +55,7 @@ pub mod sqlite {
         let mut n = 0;
         for chunk in rows.chunks(crate::writes::BULK_ROWS) {
             let values = vec!["(?, ?, ?, ?)"; chunk.len()].join(", ");
-            let sql = format!("update events set seq = v.column2, prev_hash = v.column3, hash = v.column4 from (values {values}) as v where events.id = v.column1 and events.seq is null");
+            let sql = format!("update events set seq = v.column2, prev_hash = v.column3, hash = v.column4 from (values {values}) as v where events.id = v.column1 and {}", crate::STILL_UNCHAINED);
             let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
             for c in chunk {
                 q = q.bind(c.id).bind(c.seq).bind(&c.prev_hash[..]).bind(&c.hash[..]);
@@ -139,14 +139,15 @@ pub mod postgres {
             .fetch_all(pool)
             .await
     }
-    /// The chainer's places and hashes in one statement, one array per column.
+    /// The chainer's places and hashes in one statement, one array per column (the
+    /// guard as `STILL_UNCHAINED`).
     async fn save_chained(tx: &mut Tx, rows: &[crate::chain::Chained]) -> Result<u64, sqlx::Error> {
         let (ids, seqs): (Vec<Uuid>, Vec<i64>) = rows.iter().map(|c| (c.id, c.seq)).unzip();
         let prev: Vec<&[u8]> = rows.iter().map(|c| &c.prev_hash[..]).collect();
         let hash: Vec<&[u8]> = rows.iter().map(|c| &c.hash[..]).collect();
         let r = sqlx::query(
             "update events e set seq = v.seq, prev_hash = v.prev_hash, hash = v.hash \
-                from unnest($1::uuid[], $2::bigint[], $3::bytea[], $4::bytea[]) as v(id, seq, prev_hash, hash) where e.id = v.id and e.seq is null",
+                from unnest($1::uuid[], $2::bigint[], $3::bytea[], $4::bytea[]) as v(id, seq, prev_hash, hash) where e.id = v.id and coalesce(e.seq, 0) = 0",
         )
         .bind(ids)
         .bind(seqs)
@@ -287,6 +288,12 @@ fn test_if_idle_long(conn: &mut sqlx::PgConnection, meta: sqlx::pool::PoolConnec
         Ok(true)
     })
 }
+
+/// The chainer's guard that a row it chains is still unchained, written so that no
+/// planner answers it from `events_unchained`: with `seq is null` a plan would walk the
+/// whole backlog of unchained rows for each batch (and probe the batch for each), so
+/// the chainer fell further behind the larger its backlog. (seq starts at 1.)
+const STILL_UNCHAINED: &str = "coalesce(events.seq, 0) = 0";
 
 /// The SQLite writer's page cache, in KiB: resident once touched, so part of the
 /// server's memory.
