@@ -657,6 +657,20 @@ mod tests {
         assert!(one_statement(&[]).is_none(), "an empty list is no statement");
     }
 
+    /// F-DLV-6: a bulk write's rows become one array per column on PostgreSQL (a
+    /// statement of four arguments whatever the rows) and anonymous placeholders on
+    /// SQLite; a column whose values are of different kinds is refused, not cast.
+    #[test]
+    fn f_dlv_6_bulk_rows_become_one_array_per_column_or_anonymous_values() {
+        let t = BulkRows { head: "t (a, b, c, d)", rows: vec![args![Uuid::nil(), 1i64, None::<String>, true], args![None::<Uuid>, None::<i64>, "x", false]] };
+        assert_eq!(t.columns(), 4);
+        assert_eq!(unnest_sql(&t).as_deref(), Some("insert into t (a, b, c, d) select * from unnest($1::uuid[], $2::bigint[], $3::text[], $4::boolean[])"));
+        assert_eq!(values_sql(t.head, 2, 3), "insert into t (a, b, c, d) values (?, ?), (?, ?), (?, ?)");
+        let mixed = BulkRows { head: "t (a)", rows: vec![args![1i64], args!["1"]] };
+        assert!(unnest_sql(&mixed).is_none());
+        assert!(unnest_sql(&BulkRows { head: "t (a)", rows: vec![] }).is_none());
+    }
+
     #[test]
     fn placeholders_move_past_the_earlier_writes_arguments() {
         let mut s = String::new();

@@ -496,7 +496,8 @@ async fn f_dlv_6_an_import_killed_mid_way_then_run_again_registers_every_line_ex
         let file = data.path.join("shipments.csv");
         std::fs::write(&file, csv).unwrap();
         let store = &app.running.services.store;
-        let code_events = || async { store.events(acct.id, 1_000_000).await.unwrap().iter().filter(|e| e.kind == ninsho_domain::types::EventKind::CodeSent).count() };
+        let account = ninsho_domain::types::AccountId(sub.parse().unwrap());
+        let code_events = || async { store.events(account, 1_000_000).await.unwrap().iter().filter(|e| e.kind == ninsho_domain::types::EventKind::CodeSent).count() };
         let events_before = code_events().await;
         let command = || {
             let mut c = tokio::process::Command::new(env!("CARGO_BIN_EXE_ninsho"));
