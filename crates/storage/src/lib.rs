@@ -131,9 +131,15 @@ pub mod postgres {
     /// A client's deliveries among `orders`, in one read: each order id looked up in
     /// the (client, order) index. (With a list of values, a plan made without
     /// statistics read every delivery of the client and compared each with the whole
-    /// list, so each batch of an import was slower than the one before.)
+    /// list; with a plain join, it hashed the whole table on disk. Either way each
+    /// batch of an import was slower than the one before.) The lateral `limit 1` (the
+    /// pair is unique) keeps the lookup a lookup: such a subquery is not flattened
+    /// into a join the planner could turn into a scan.
     async fn rows_by_orders(pool: &Pool<DB>, client: Uuid, orders: &[String]) -> Result<Vec<DbRow>, sqlx::Error> {
-        sqlx::query("select d.* from unnest($2::text[]) as o(order_id) join deliveries d on d.client_id = $1 and d.order_id = o.order_id")
+        sqlx::query(
+            "select d.* from unnest($2::text[]) as o(order_id) \
+                cross join lateral (select * from deliveries where client_id = $1 and order_id = o.order_id limit 1) as d",
+        )
             .bind(client)
             .bind(orders)
             .fetch_all(pool)
