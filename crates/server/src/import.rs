@@ -23,8 +23,9 @@ pub const COLUMNS: [&str; 11] =
 /// Shipments per batch: one transaction each, so memory stays flat whatever the file.
 pub const CHUNK: usize = 2000;
 
-/// Batches in flight: one prepares its codes while the previous one commits.
-pub const IN_FLIGHT: usize = 2;
+/// Batches in flight: the next ones prepare their codes while one commits (and on
+/// SQLite, those ready by then commit together).
+pub const IN_FLIGHT: usize = 3;
 
 /// The most line numbers kept per reason (the count is always whole).
 const LINES_PER_REASON: usize = 50;

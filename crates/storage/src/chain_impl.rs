@@ -19,7 +19,7 @@
 
 use ninsho_domain::audit::{self, Checkpoint, EventColumns, Hash, Head, StoredEvent};
 
-use crate::chain::{CHAIN_BATCH, CHAIN_GRACE_MS, ChainRow, Unchained};
+use crate::chain::{CHAIN_BATCH, CHAIN_GRACE_MS, ChainRow, Chained, Unchained};
 
 const EVENT_COLUMNS: &str = "id, account_id, at, kind, ip, user_agent, device_hash, detail, unfamiliar";
 
@@ -44,6 +44,9 @@ impl HeadRow {
 
 /// The head, locked for the rest of the transaction where the dialect can.
 async fn lock_head(tx: &mut Tx) -> Result<HeadRow, sqlx::Error> {
+    for set in CHAIN_PLAN {
+        sqlx::query(*set).execute(&mut **tx).await?;
+    }
     let r = sqlx::query(HEAD_FOR_UPDATE).fetch_optional(&mut **tx).await?.ok_or_else(|| bad_head("row is missing"))?;
     let hash: Vec<u8> = r.try_get(1)?;
     let hash = audit::hash_from(&hash).ok_or_else(|| bad_head("hash is not 32 bytes"))?;
@@ -74,20 +77,23 @@ fn stored_event(r: &DbRow) -> Result<StoredEvent, sqlx::Error> {
 async fn chain_batch(tx: &mut Tx, h: &mut HeadRow, limit: i64) -> Result<u64, sqlx::Error> {
     let sql = format!("select {EVENT_COLUMNS} from events where seq is null and at >= $1 order by at, id limit $2");
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(h.cutoff()).bind(limit).fetch_all(&mut **tx).await?;
+    let mut chained = Vec::with_capacity(rows.len());
+    let mut last_at = h.last_at;
+    let mut head = h.head;
     for r in &rows {
         let e = stored_event(r)?;
-        let seq = h.head.seq + 1;
-        let hash = audit::event_hash(&h.head.hash, seq, &e.columns());
-        sqlx::query("update events set seq = $2, prev_hash = $3, hash = $4 where id = $1 and seq is null")
-            .bind(e.id)
-            .bind(seq)
-            .bind(&h.head.hash[..])
-            .bind(&hash[..])
-            .execute(&mut **tx)
-            .await?;
-        h.head = Head { seq, hash };
-        h.last_at = h.last_at.max(e.at);
+        let seq = head.seq + 1;
+        let hash = audit::event_hash(&head.hash, seq, &e.columns());
+        chained.push(Chained { id: e.id, seq, prev_hash: head.hash, hash });
+        head = Head { seq, hash };
+        last_at = last_at.max(e.at);
     }
+    // Every row read is still unchained (the head is held): one that is not was
+    // chained around the head, and nothing of this batch may stand.
+    if save_chained(tx, &chained).await? != chained.len() as u64 {
+        return Err(bad_head("moved while it was held: an event was chained twice"));
+    }
+    (h.head, h.last_at) = (head, last_at);
     Ok(rows.len() as u64)
 }
 

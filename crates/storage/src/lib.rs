@@ -29,10 +29,45 @@ pub mod sqlite {
     const HEAD_FOR_UPDATE: &str = "select last_seq, last_hash, checkpoint_at, last_at from audit_head where id = 1";
     /// Commits go through the group commit instead.
     const ONE_STATEMENT: bool = false;
-    /// Rows per bulk insert, and anonymous `?` placeholders: the driver looks up each
-    /// argument's name as it binds it, in a list as long as the names, so numbered
-    /// placeholders would make binding grow with the square of the arguments.
-    const BULK: (usize, bool) = (crate::writes::BULK_ROWS, false);
+    /// A bulk write's rows, `BULK_ROWS` to a statement, with anonymous `?` placeholders:
+    /// the driver looks up each argument's name as it binds it, in a list as long as
+    /// the names, so numbered placeholders would make binding grow with the square of
+    /// the arguments. How many rows were inserted.
+    async fn insert_rows(tx: &mut Tx, t: &crate::writes::BulkRows) -> Result<u64, sqlx::Error> {
+        let mut n = 0;
+        for chunk in t.rows.chunks(crate::writes::BULK_ROWS) {
+            let sql = crate::writes::values_sql(t.head, t.columns(), chunk.len());
+            n += bind_all(sqlx::query(sqlx::AssertSqlSafe(sql)), chunk.iter().flatten()).execute(&mut **tx).await?.rows_affected();
+        }
+        Ok(n)
+    }
+    /// A client's deliveries among `orders`, `BULK_ROWS` order ids to a read.
+    async fn rows_by_orders(pool: &Pool<DB>, client: Uuid, orders: &[String]) -> Result<Vec<DbRow>, sqlx::Error> {
+        let mut out = Vec::new();
+        for chunk in orders.chunks(crate::writes::BULK_ROWS) {
+            let sql = format!("select * from deliveries where client_id = ? and order_id in ({})", vec!["?"; chunk.len()].join(", "));
+            let q = chunk.iter().fold(sqlx::query(sqlx::AssertSqlSafe(sql)).bind(client), |q, o| q.bind(o.as_str()));
+            out.extend(q.fetch_all(pool).await?);
+        }
+        Ok(out)
+    }
+    /// The chainer's places and hashes, `BULK_ROWS` rows to a statement.
+    async fn save_chained(tx: &mut Tx, rows: &[crate::chain::Chained]) -> Result<u64, sqlx::Error> {
+        let mut n = 0;
+        for chunk in rows.chunks(crate::writes::BULK_ROWS) {
+            let values = vec!["(?, ?, ?, ?)"; chunk.len()].join(", ");
+            let sql = format!("update events set seq = v.column2, prev_hash = v.column3, hash = v.column4 from (values {values}) as v where events.id = v.column1 and {}", crate::STILL_UNCHAINED);
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for c in chunk {
+                q = q.bind(c.id).bind(c.seq).bind(&c.prev_hash[..]).bind(&c.hash[..]);
+            }
+            n += q.execute(&mut **tx).await?.rows_affected();
+        }
+        Ok(n)
+    }
+    /// The planner reads the unchained rows from their own index, in order, with or
+    /// without statistics.
+    const CHAIN_PLAN: &[&str] = &[];
     const MIGRATIONS: &[crate::migrate::Migration] = crate::migrate::SQLITE;
     /// The database's clock, in milliseconds since the epoch.
     const DB_NOW_MS: &str = "select cast((julianday('now') - 2440587.5) * 86400000.0 as integer)";
@@ -46,6 +81,18 @@ pub mod sqlite {
     const NOTICE_SQL: &str = "insert into cache_notices (notice) values ($1)";
     fn start_watch(s: &Store) {
         tokio::spawn(crate::session_cache::watch_sqlite(s.read.clone(), s.write.clone(), s.cache.clone()));
+    }
+    /// Copies what the writer committed from the log into the database file, on a
+    /// connection of its own: a passive checkpoint waits for no one, and the writer
+    /// goes on committing meanwhile. Woken after commits; ends with the group commit.
+    pub(crate) async fn checkpointer(mut conn: sqlx::SqliteConnection, mut woken: tokio::sync::mpsc::Receiver<()>) {
+        while woken.recv().await.is_some() {
+            tokio::time::sleep(crate::CHECKPOINT_GATHER).await;
+            if let Err(e) = sqlx::query("pragma wal_checkpoint(PASSIVE)").execute(&mut conn).await {
+                tracing::warn!(error = %e, "SQLite checkpoint failed; the writer checkpoints by itself past its limit");
+            }
+        }
+        let _ = sqlx::Connection::close(conn).await;
     }
     include!("store_impl.rs");
     include!("chain_impl.rs");
@@ -62,8 +109,66 @@ pub mod postgres {
     const HEAD_FOR_UPDATE: &str = "select last_seq, last_hash, checkpoint_at, last_at from audit_head where id = 1 for update";
     /// The writes of the hot paths commit as one statement (`writes::one_statement`).
     const ONE_STATEMENT: bool = true;
-    /// Rows per bulk insert (one round trip each), `$n` placeholders.
-    const BULK: (usize, bool) = (crate::writes::BULK_ROWS, true);
+    /// A bulk write's rows as one statement per table, one array per column
+    /// (`writes::unnest_sql`): a thousand-row `values` list would be a statement of
+    /// thousands of arguments, parsed and planned again for each length of list.
+    async fn insert_rows(tx: &mut Tx, t: &crate::writes::BulkRows) -> Result<u64, sqlx::Error> {
+        let Some(sql) = crate::writes::unnest_sql(t) else {
+            return Err(sqlx::Error::Protocol(format!("bulk rows of {} mix kinds of values in a column", t.head)));
+        };
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for i in 0..t.columns() {
+            let column = t.rows.iter().map(|r| &r[i]);
+            q = match t.rows.first().map(|r| &r[i]) {
+                Some(Arg::Uuid(_)) => q.bind(column.map(|a| if let Arg::Uuid(v) = a { *v } else { None }).collect::<Vec<_>>()),
+                Some(Arg::Int(_)) => q.bind(column.map(|a| if let Arg::Int(v) = a { *v } else { None }).collect::<Vec<_>>()),
+                Some(Arg::Bytes(_)) => q.bind(column.map(|a| if let Arg::Bytes(v) = a { v.as_deref() } else { None }).collect::<Vec<_>>()),
+                Some(Arg::Text(_)) => q.bind(column.map(|a| if let Arg::Text(v) = a { v.as_deref() } else { None }).collect::<Vec<_>>()),
+                Some(Arg::Bool(_)) => q.bind(column.map(|a| matches!(a, Arg::Bool(true))).collect::<Vec<_>>()),
+                None => q,
+            };
+        }
+        Ok(q.execute(&mut **tx).await?.rows_affected())
+    }
+    /// A client's deliveries among `orders`, in one read: each order id looked up in
+    /// the (client, order) index. (With a list of values, a plan made without
+    /// statistics read every delivery of the client and compared each with the whole
+    /// list; with a plain join, it hashed the whole table on disk. Either way each
+    /// batch of an import was slower than the one before.) The lateral `limit 1` (the
+    /// pair is unique) keeps the lookup a lookup: such a subquery is not flattened
+    /// into a join the planner could turn into a scan.
+    async fn rows_by_orders(pool: &Pool<DB>, client: Uuid, orders: &[String]) -> Result<Vec<DbRow>, sqlx::Error> {
+        sqlx::query(
+            "select d.* from unnest($2::text[]) as o(order_id) \
+                cross join lateral (select * from deliveries where client_id = $1 and order_id = o.order_id limit 1) as d",
+        )
+            .bind(client)
+            .bind(orders)
+            .fetch_all(pool)
+            .await
+    }
+    /// The chainer's places and hashes in one statement, one array per column (the
+    /// guard as `STILL_UNCHAINED`).
+    async fn save_chained(tx: &mut Tx, rows: &[crate::chain::Chained]) -> Result<u64, sqlx::Error> {
+        let (ids, seqs): (Vec<Uuid>, Vec<i64>) = rows.iter().map(|c| (c.id, c.seq)).unzip();
+        let prev: Vec<&[u8]> = rows.iter().map(|c| &c.prev_hash[..]).collect();
+        let hash: Vec<&[u8]> = rows.iter().map(|c| &c.hash[..]).collect();
+        let r = sqlx::query(
+            "update events e set seq = v.seq, prev_hash = v.prev_hash, hash = v.hash \
+                from unnest($1::uuid[], $2::bigint[], $3::bytea[], $4::bytea[]) as v(id, seq, prev_hash, hash) where e.id = v.id and coalesce(e.seq, 0) = 0",
+        )
+        .bind(ids)
+        .bind(seqs)
+        .bind(prev)
+        .bind(hash)
+        .execute(&mut **tx)
+        .await?;
+        Ok(r.rows_affected())
+    }
+    /// Without statistics (a table that grew fast, as in a bulk import) the planner
+    /// reads every unchained row through a bitmap and sorts them to take the first
+    /// batch; the chainer's transaction asks for the index's own order instead.
+    const CHAIN_PLAN: &[&str] = &["set local enable_bitmapscan = off", "set local enable_sort = off"];
     const MIGRATIONS: &[crate::migrate::Migration] = crate::migrate::POSTGRES;
     /// The database server's clock (not the transaction's start), in milliseconds.
     const DB_NOW_MS: &str = "select cast(extract(epoch from clock_timestamp()) * 1000 as bigint)";
@@ -193,6 +298,24 @@ fn test_if_idle_long(conn: &mut sqlx::PgConnection, meta: sqlx::pool::PoolConnec
     })
 }
 
+/// The chainer's guard that a row it chains is still unchained, written so that no
+/// planner answers it from `events_unchained`: with `seq is null` a plan would walk the
+/// whole backlog of unchained rows for each batch (and probe the batch for each), so
+/// the chainer fell further behind the larger its backlog. (seq starts at 1.)
+const STILL_UNCHAINED: &str = "coalesce(events.seq, 0) = 0";
+
+/// The SQLite writer's page cache, in KiB: resident once touched, so part of the
+/// server's memory.
+const WRITER_CACHE_KIB: u32 = 64 * 1024;
+
+/// Pages in SQLite's log past which the writer checkpoints by itself (the default is
+/// 1000): only when the checkpointer falls that far behind.
+const WRITER_CHECKPOINT_PAGES: u32 = 16_000;
+
+/// How long the checkpointer lets commits gather before it copies them: one sync of
+/// the database file for many commits.
+const CHECKPOINT_GATHER: Duration = Duration::from_millis(200);
+
 /// The store the server runs on, chosen by the database URL.
 #[derive(Clone, Debug)]
 pub enum Db {
@@ -240,6 +363,17 @@ impl Db {
                 // Deleted secrets (decided reset documents) are overwritten, not left in free pages.
                 .pragma("secure_delete", "ON")
                 .foreign_keys(true);
+            // The writer's page cache holds the indexes' pages that writes touch (the
+            // default 2 MB spilled dirty pages to the log in the middle of a bulk
+            // import's transaction and read them back); a statement's undo pages stay
+            // in memory rather than in a temporary file. Checkpoints are left to a
+            // connection of their own (`checkpointer`), off the one writer's path; the
+            // writer checkpoints itself only if that one falls far behind.
+            let writer = opts
+                .clone()
+                .pragma("cache_size", format!("-{WRITER_CACHE_KIB}"))
+                .pragma("temp_store", "memory")
+                .pragma("wal_autocheckpoint", WRITER_CHECKPOINT_PAGES.to_string());
             // A SQLite connection is a file handle on this machine: nothing can cut it, and
             // the driver's ping only goes to the connection's thread and back — a thread
             // hop before every query for nothing.
@@ -248,7 +382,7 @@ impl Db {
                 .test_before_acquire(false)
                 .acquire_timeout(Duration::from_secs(30))
                 .after_release(|conn, _| Box::pin(close_if_in_transaction(conn)))
-                .connect_with(opts.clone())
+                .connect_with(writer)
                 .await
                 .map_err(|e| Error::internal(format!("cannot open SQLite file {path}: {e}")))?;
             migrate::sqlite(&write).await?;
@@ -256,11 +390,16 @@ impl Db {
                 .max_connections(4)
                 .test_before_acquire(false)
                 .acquire_timeout(Duration::from_secs(30))
-                .connect_with(opts)
+                .connect_with(opts.clone())
                 .await
                 .map_err(|e| Error::internal(format!("cannot open SQLite file {path}: {e}")))?;
+            let checkpoints = sqlx::ConnectOptions::connect(&opts.clone().pragma("wal_autocheckpoint", "0"))
+                .await
+                .map_err(|e| Error::internal(format!("cannot open SQLite file {path}: {e}")))?;
+            let (wake, woken) = tokio::sync::mpsc::channel(1);
+            tokio::spawn(sqlite::checkpointer(checkpoints, woken));
             let (tx, rx) = tokio::sync::mpsc::channel(1024);
-            tokio::spawn(sqlite::group_commit(write.clone(), rx));
+            tokio::spawn(sqlite::group_commit(write.clone(), rx, wake));
             Db::Sqlite(sqlite::Store { write, read, batcher: Some(tx), health: Default::default(), cache: Default::default() })
         } else {
             return Err(Error::internal("the database URL must start with sqlite:// or postgres://"));
@@ -331,6 +470,13 @@ impl Db {
         match self {
             Db::Sqlite(s) => s.count_sessions(account).await,
             Db::Postgres(s) => s.count_sessions(account).await,
+        }
+    }
+    /// (deliveries of `client` written whole with a code, `code_sent` events of their accounts).
+    pub async fn count_coded_deliveries(&self, client: ServiceClientId) -> Result<(i64, i64), Error> {
+        match self {
+            Db::Sqlite(s) => s.count_coded_deliveries(client).await,
+            Db::Postgres(s) => s.count_coded_deliveries(client).await,
         }
     }
     pub async fn count_outbox(&self, status: &str) -> Result<i64, Error> {

@@ -37,6 +37,7 @@ pub const SQLITE: &[Migration] = &[
     Migration { version: 22, name: "account_locks", sql: include_str!("../migrations/sqlite/0022_account_locks.sql") },
     Migration { version: 23, name: "oidc_refresh", sql: include_str!("../migrations/sqlite/0023_oidc_refresh.sql") },
     Migration { version: 24, name: "unsolicited_codes", sql: include_str!("../migrations/sqlite/0024_unsolicited_codes.sql") },
+    Migration { version: 25, name: "event_indexes", sql: include_str!("../migrations/sqlite/0025_event_indexes.sql") },
 ];
 pub const POSTGRES: &[Migration] = &[
     Migration { version: 1, name: "core", sql: include_str!("../migrations/postgres/0001_core.sql") },
@@ -63,6 +64,7 @@ pub const POSTGRES: &[Migration] = &[
     Migration { version: 22, name: "account_locks", sql: include_str!("../migrations/postgres/0022_account_locks.sql") },
     Migration { version: 23, name: "oidc_refresh", sql: include_str!("../migrations/postgres/0023_oidc_refresh.sql") },
     Migration { version: 24, name: "unsolicited_codes", sql: include_str!("../migrations/postgres/0024_unsolicited_codes.sql") },
+    Migration { version: 25, name: "event_indexes", sql: include_str!("../migrations/postgres/0025_event_indexes.sql") },
 ];
 
 const LEDGER: &str = "create table if not exists ninsho_migrations (version bigint primary key, name text not null, applied_at bigint not null)";

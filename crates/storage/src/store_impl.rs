@@ -141,7 +141,7 @@ impl Work {
 /// savepoint, so that a refused guard undoes only its own writes: two statements per
 /// job saved on the common path of the one writer.
 #[allow(dead_code)]
-pub(crate) async fn group_commit(pool: Pool<DB>, mut rx: tokio::sync::mpsc::Receiver<Job>) {
+pub(crate) async fn group_commit(pool: Pool<DB>, mut rx: tokio::sync::mpsc::Receiver<Job>, checkpoint: tokio::sync::mpsc::Sender<()>) {
     while let Some(first) = rx.recv().await {
         let mut jobs = vec![first];
         while jobs.len() < MAX_GROUP {
@@ -162,6 +162,8 @@ pub(crate) async fn group_commit(pool: Pool<DB>, mut rx: tokio::sync::mpsc::Rece
         };
         match results {
             Ok(results) => {
+                // Full: one is due already.
+                let _ = checkpoint.try_send(());
                 for (j, r) in jobs.into_iter().zip(results) {
                     let _ = j.reply.send(r);
                 }
@@ -447,7 +449,7 @@ fn placeholders(first: usize, n: usize) -> String {
 }
 
 /// Binds arguments in order.
-fn bind_all<'q>(mut q: sqlx::query::Query<'q, DB, <DB as sqlx::Database>::Arguments>, args: &[Arg]) -> sqlx::query::Query<'q, DB, <DB as sqlx::Database>::Arguments> {
+fn bind_all<'q>(mut q: sqlx::query::Query<'q, DB, <DB as sqlx::Database>::Arguments>, args: impl IntoIterator<Item = &'q Arg>) -> sqlx::query::Query<'q, DB, <DB as sqlx::Database>::Arguments> {
     for a in args {
         q = match a {
             Arg::Uuid(v) => q.bind(*v),
@@ -475,12 +477,14 @@ fn probe_pad() -> Vec<u8> {
 
 /// Applies one write; `Ok(false)` when a guarded statement changed nothing.
 async fn apply(tx: &mut Tx, w: &Write) -> Result<bool, sqlx::Error> {
-    if let Some(bulk) = crate::writes::bulk_statements(w, BULK) {
-        for s in bulk {
-            let n = bind_all(sqlx::query(sqlx::AssertSqlSafe(s.sql)), &s.args).execute(&mut **tx).await?.rows_affected();
-            if n < s.rows {
+    if let Some(bulk) = crate::writes::bulk_rows(w) {
+        for t in &bulk.tables {
+            if insert_rows(tx, t).await? < t.rows.len() as u64 {
                 return Ok(false);
             }
+        }
+        for s in bulk.fan_out {
+            bind_all(sqlx::query(s.sql), &s.args).execute(&mut **tx).await?;
         }
         return Ok(true);
     }
@@ -597,6 +601,29 @@ impl Store {
     /// Test support: how many sessions an account has, live or not.
     pub async fn count_sessions(&self, account: AccountId) -> R<i64> {
         sqlx::query("select count(*) from sessions where account_id = $1").bind(account.0).fetch_one(&self.read).await.and_then(|r| r.try_get::<i64, _>(0)).map_err(db_err)
+    }
+
+    /// A client's deliveries that were written whole with a code (F-DLV-6): the sealed
+    /// copy, the challenge with the code's hash and its message, and one `code_sent`
+    /// event per such delivery among their accounts' events. Returns (deliveries with
+    /// every row, `code_sent` events of those accounts).
+    pub async fn count_coded_deliveries(&self, client: ServiceClientId) -> R<(i64, i64)> {
+        let whole = sqlx::query(
+            "select count(*) from deliveries d join challenges c on c.id = d.challenge_id join outbox o on o.id = c.code_message_id \
+                where d.client_id = $1 and d.code_sealed is not null and c.code_hash is not null and c.purpose = 'delivery' and o.challenge_id = c.id",
+        )
+        .bind(client.0)
+        .fetch_one(&self.read)
+        .await
+        .and_then(|r| r.try_get::<i64, _>(0))
+        .map_err(db_err)?;
+        let events = sqlx::query("select count(*) from events where kind = 'code_sent' and account_id in (select distinct account_id from deliveries where client_id = $1)")
+            .bind(client.0)
+            .fetch_one(&self.read)
+            .await
+            .and_then(|r| r.try_get::<i64, _>(0))
+            .map_err(db_err)?;
+        Ok((whole, events))
     }
 
     pub async fn count_outbox(&self, status: &str) -> R<i64> {
@@ -918,18 +945,7 @@ impl ninsho_domain::ports::Store for Store {
     }
 
     async fn deliveries_by_orders(&self, client: ServiceClientId, orders: &[String]) -> R<Vec<Delivery>> {
-        let mut out = Vec::new();
-        for chunk in orders.chunks(crate::writes::BULK_ROWS) {
-            let sql = format!("select * from deliveries where client_id = $1 and order_id in ({})", placeholders(2, chunk.len()));
-            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(client.0);
-            for o in chunk {
-                q = q.bind(o.as_str());
-            }
-            for r in q.fetch_all(&self.read).await.map_err(db_err)? {
-                out.push(delivery_row(&r)?);
-            }
-        }
-        Ok(out)
+        rows_by_orders(&self.read, client.0, orders).await.map_err(db_err)?.iter().map(delivery_row).collect()
     }
 
     async fn recipients(&self, accounts: &[AccountId]) -> R<Vec<(Account, Vec<Factor>)>> {

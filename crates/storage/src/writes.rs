@@ -454,60 +454,84 @@ fn webhook_fan_out(e: &ninsho_domain::ports::Event) -> Vec<Stmt> {
         .collect()
 }
 
-/// Values per read of many keys (`in (…)`), and the most rows per bulk statement: well
-/// under SQLite's 32,766 and PostgreSQL's 65,535 arguments at 18 columns.
+/// Values per read of many keys (`in (…)`), and the most rows per `values` statement:
+/// well under SQLite's 32,766 arguments at 18 columns.
 pub(crate) const BULK_ROWS: usize = 500;
 
-/// One statement of a bulk write: its text is built from the number of rows.
+/// The new rows of one table in a bulk write: `head` names the table and its columns,
+/// each row holds one value per column, of the same kind in every row.
 #[derive(Debug)]
-pub(crate) struct BulkStmt {
-    pub sql: String,
-    pub args: Vec<Arg>,
-    /// Rows it must insert; fewer refuses the list (`CommitError::Guard`).
-    pub rows: u64,
+pub(crate) struct BulkRows {
+    pub head: &'static str,
+    pub rows: Vec<Vec<Arg>>,
 }
 
-/// `insert into {head} values ($1, …), (…)` for `rows` rows of `cols` columns each;
-/// with `?` in place of `$n` when not `numbered`.
-fn values_sql(head: &str, cols: usize, rows: usize, numbered: bool) -> String {
+impl BulkRows {
+    pub fn columns(&self) -> usize {
+        self.rows.first().map_or(0, Vec::len)
+    }
+}
+
+/// F-DLV-6: a bulk write as the new rows of each table, in an order the references
+/// allow (a delivery names its challenge), and the statements of the events that
+/// endpoints hear; the dialect turns the rows into as few statements as it can
+/// (`insert_rows`). `None` for every other write.
+#[derive(Debug)]
+pub(crate) struct Bulk {
+    pub tables: Vec<BulkRows>,
+    pub fan_out: Vec<Stmt>,
+}
+
+/// `insert into {head} values (?, …), (…)` for `rows` rows of `cols` columns each:
+/// anonymous placeholders (SQLite's driver looks each numbered one up by name).
+pub(crate) fn values_sql(head: &str, cols: usize, rows: usize) -> String {
     let mut sql = format!("insert into {head} values ");
+    let row = format!("({})", vec!["?"; cols].join(", "));
     for r in 0..rows {
-        sql.push_str(if r == 0 { "(" } else { ", (" });
-        for c in 0..cols {
-            if c > 0 {
-                sql.push_str(", ");
-            }
-            if numbered {
-                sql.push('$');
-                sql.push_str(&(r * cols + c + 1).to_string());
-            } else {
-                sql.push('?');
-            }
+        if r > 0 {
+            sql.push_str(", ");
         }
-        sql.push(')');
+        sql.push_str(&row);
     }
     sql
 }
 
-/// Rows of one table, `per` to a statement.
-fn bulk_rows(out: &mut Vec<BulkStmt>, (per, numbered): (usize, bool), head: &str, cols: usize, rows: Vec<Vec<Arg>>) {
-    let mut rows = rows.into_iter().peekable();
-    while rows.peek().is_some() {
-        let chunk: Vec<Vec<Arg>> = rows.by_ref().take(per.clamp(1, BULK_ROWS)).collect();
-        debug_assert!(chunk.iter().all(|r| r.len() == cols));
-        out.push(BulkStmt { sql: values_sql(head, cols, chunk.len(), numbered), rows: chunk.len() as u64, args: chunk.into_iter().flatten().collect() });
+/// `insert into {head} select * from unnest($1::t1[], …)`: one array per column, so a
+/// statement of any number of rows has a handful of arguments and one prepared plan
+/// (PostgreSQL). `None` when a column mixes kinds of values.
+pub(crate) fn unnest_sql(t: &BulkRows) -> Option<String> {
+    let first = t.rows.first()?;
+    let mut types = Vec::with_capacity(first.len());
+    for (i, a) in first.iter().enumerate() {
+        if t.rows.iter().any(|r| std::mem::discriminant(&r[i]) != std::mem::discriminant(a)) {
+            return None;
+        }
+        types.push(format!("${}::{}[]", i + 1, a.pg_type()));
+    }
+    Some(format!("insert into {} select * from unnest({})", t.head, types.join(", ")))
+}
+
+impl Arg {
+    /// The PostgreSQL type of a column of such values.
+    pub(crate) fn pg_type(&self) -> &'static str {
+        match self {
+            Arg::Uuid(_) => "uuid",
+            Arg::Int(_) => "bigint",
+            Arg::Bytes(_) => "bytea",
+            Arg::Text(_) => "text",
+            Arg::Bool(_) => "boolean",
+        }
     }
 }
 
-/// F-DLV-6: the statements of a bulk write, in an order the references allow (a
-/// delivery names its challenge); `None` for every other write. Each delivery's code
-/// rows are those the single registration writes, with the code set at insertion;
-/// `per` is the dialect's rows to a statement and whether its placeholders are numbered
-/// (`BULK`).
-pub(crate) fn bulk_statements(w: &Write, per: (usize, bool)) -> Option<Vec<BulkStmt>> {
+/// F-DLV-6: the rows of a bulk write. Each delivery's code rows are those the single
+/// registration writes, with the code set at insertion.
+pub(crate) fn bulk_rows(w: &Write) -> Option<Bulk> {
     let ms = |t: Option<ninsho_domain::types::UnixMillis>| t.map(|t| t.0);
     let Write::InsertShipments(items) = w else { return None };
-    let (mut challenges, mut outbox, mut deliveries, mut events) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let coded = items.iter().filter(|i| i.code.is_some()).count();
+    let (mut challenges, mut outbox, mut events) = (Vec::with_capacity(coded), Vec::with_capacity(coded), Vec::with_capacity(coded));
+    let mut deliveries = Vec::with_capacity(items.len());
     let mut fan_out = Vec::new();
     for item in items {
         let d = &item.delivery;
@@ -527,14 +551,14 @@ pub(crate) fn bulk_statements(w: &Write, per: (usize, bool)) -> Option<Vec<BulkS
             d.time_zone.as_str(), d.carrier.as_str(), d.tracking_id.as_str(), d.delivery_date.to_string(), d.address_changed_days_ago,
             d.rules.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(" "), d.status.as_str(), d.challenge_id.map(|c| c.0), d.code_sealed.clone(), d.created_at.0]);
     }
-    let mut out = Vec::new();
-    bulk_rows(&mut out, per, "challenges (id, account_id, purpose, factor_id, code_hash, code_expires_at, created_at, expires_at, attempts, consumed_at, cancelled_at, session_id, ip, user_agent, device_name, new_email, code_message_id)", 17, challenges);
-    bulk_rows(&mut out, per, "outbox (id, account_id, template, channel, destination, locale, payload, created_at, quota_keys, status, attempts, next_attempt_at, challenge_id)", 13, outbox);
-    bulk_rows(&mut out, per, "deliveries (id, client_id, order_id, account_id, amount_minor, currency, categories, country, time_zone, carrier, tracking_id, delivery_date, address_changed_days_ago, rules, status, challenge_id, code_sealed, created_at)", 18, deliveries);
-    bulk_rows(&mut out, per, "events (id, account_id, at, kind, ip, user_agent, device_hash, detail, unfamiliar)", 9, events);
+    let tables = [
+        ("challenges (id, account_id, purpose, factor_id, code_hash, code_expires_at, created_at, expires_at, attempts, consumed_at, cancelled_at, session_id, ip, user_agent, device_name, new_email, code_message_id)", challenges),
+        ("outbox (id, account_id, template, channel, destination, locale, payload, created_at, quota_keys, status, attempts, next_attempt_at, challenge_id)", outbox),
+        ("deliveries (id, client_id, order_id, account_id, amount_minor, currency, categories, country, time_zone, carrier, tracking_id, delivery_date, address_changed_days_ago, rules, status, challenge_id, code_sealed, created_at)", deliveries),
+        ("events (id, account_id, at, kind, ip, user_agent, device_hash, detail, unfamiliar)", events),
+    ];
     // An event some endpoint hears (none hears a code sent today) keeps its own statements.
-    out.extend(fan_out.into_iter().map(|s| BulkStmt { sql: s.sql.to_string(), args: s.args, rows: 0 }));
-    Some(out)
+    Some(Bulk { tables: tables.into_iter().filter(|(_, rows)| !rows.is_empty()).map(|(head, rows)| BulkRows { head, rows }).collect(), fan_out })
 }
 
 /// Scopes are stored as their names, space-separated (as OAuth writes them).
@@ -752,6 +776,20 @@ mod tests {
             }
         }
         assert!(one_statement(&[]).is_none(), "an empty list is no statement");
+    }
+
+    /// F-DLV-6: a bulk write's rows become one array per column on PostgreSQL (a
+    /// statement of four arguments whatever the rows) and anonymous placeholders on
+    /// SQLite; a column whose values are of different kinds is refused, not cast.
+    #[test]
+    fn f_dlv_6_bulk_rows_become_one_array_per_column_or_anonymous_values() {
+        let t = BulkRows { head: "t (a, b, c, d)", rows: vec![args![Uuid::nil(), 1i64, None::<String>, true], args![None::<Uuid>, None::<i64>, "x", false]] };
+        assert_eq!(t.columns(), 4);
+        assert_eq!(unnest_sql(&t).as_deref(), Some("insert into t (a, b, c, d) select * from unnest($1::uuid[], $2::bigint[], $3::text[], $4::boolean[])"));
+        assert_eq!(values_sql(t.head, 2, 3), "insert into t (a, b, c, d) values (?, ?), (?, ?), (?, ?)");
+        let mixed = BulkRows { head: "t (a)", rows: vec![args![1i64], args!["1"]] };
+        assert!(unnest_sql(&mixed).is_none());
+        assert!(unnest_sql(&BulkRows { head: "t (a)", rows: vec![] }).is_none());
     }
 
     #[test]

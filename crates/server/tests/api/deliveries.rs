@@ -474,6 +474,68 @@ async fn f_dlv_6_a_batch_answers_each_item_and_never_leaves_an_item_half_written
     }
 }
 
+/// F-DLV-6: an import killed with SIGKILL in the middle leaves only whole lines (each
+/// delivery with its challenge, message and event, or nothing of it), and the same file
+/// again registers exactly the lines that were missing: every line once, with one code.
+#[tokio::test]
+async fn f_dlv_6_an_import_killed_mid_way_then_run_again_registers_every_line_exactly_once() {
+    const LINES: usize = 12_000;
+    for b in backends().await {
+        let app = spawn_app(b).await;
+        let acct = two_sv_account(&app).await;
+        let sub = sub_of(&app, &acct.token).await;
+        let name = format!("shop-{}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
+        let (shop, _) = app.running.services.add_service_client(&name, &[Scope::DeliveriesWrite], 100).await.unwrap();
+        let data = TempDir::new().unwrap();
+        let day = tomorrow();
+        let run_id = &uuid::Uuid::new_v4().simple().to_string()[..8];
+        let mut csv = String::from("order_id,sub,amount,currency,categories,country,time_zone,carrier,tracking_id,delivery_date,address_changed_days_ago\n");
+        for i in 0..LINES {
+            csv.push_str(&format!("kill-{run_id}-{i},{sub},150000,JPY,general,JP,Asia/Tokyo,yamato,K{run_id}-{i},{day},\n"));
+        }
+        let file = data.path.join("shipments.csv");
+        std::fs::write(&file, csv).unwrap();
+        let store = &app.running.services.store;
+        let account = ninsho_domain::types::AccountId(sub.parse().unwrap());
+        let code_events = || async { store.events(account, 1_000_000).await.unwrap().iter().filter(|e| e.kind == ninsho_domain::types::EventKind::CodeSent).count() };
+        let events_before = code_events().await;
+        let command = || {
+            let mut c = tokio::process::Command::new(env!("CARGO_BIN_EXE_ninsho"));
+            c.args(["admin", "deliveries", "import"]).arg(&file).args(["--client", &name, "--database-url", &app.db.url, "--data-dir"]).arg(&data.path).env("NINSHO_MASTER_KEY", TEST_MASTER_KEY);
+            c
+        };
+
+        // Killed as soon as a first chunk is committed, long before the last.
+        let mut child = command().stdout(std::process::Stdio::null()).stderr(std::process::Stdio::null()).spawn().unwrap();
+        let started = std::time::Instant::now();
+        loop {
+            assert!(child.try_wait().unwrap().is_none(), "{b:?}: the import ended before it could be killed");
+            assert!(started.elapsed().as_secs() < 120, "{b:?}: nothing committed in two minutes");
+            if app.running.db.count_coded_deliveries(shop.id).await.unwrap().0 > 0 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        child.kill().await.unwrap();
+        let (committed, _) = app.running.db.count_coded_deliveries(shop.id).await.unwrap();
+        assert!(committed > 0 && (committed as usize) < LINES, "{b:?}: {committed} of {LINES} committed before the kill");
+        assert_eq!(code_events().await - events_before, committed as usize, "{b:?}: each committed delivery has its event, and only those");
+
+        // The same file again: the missing lines, each once.
+        let out = command().output().await.unwrap();
+        let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned());
+        assert!(out.status.success(), "{b:?}: {stdout} {stderr}");
+        assert!(stdout.contains(&format!("issued {LINES}, not required 0 ({committed} already registered), refused 0")), "{b:?}: {stdout}");
+        let (whole, _) = app.running.db.count_coded_deliveries(shop.id).await.unwrap();
+        assert_eq!(whole as usize, LINES, "{b:?}: every line a whole delivery with its code");
+        assert_eq!(code_events().await - events_before, LINES, "{b:?}: one code event per line");
+        let orders: Vec<String> = (0..LINES).map(|i| format!("kill-{run_id}-{i}")).collect();
+        let found = store.deliveries_by_orders(shop.id, &orders).await.unwrap();
+        assert_eq!(found.len(), LINES, "{b:?}: one delivery per order id");
+        assert!(found.iter().all(|d| d.challenge_id.is_some() && d.code_sealed.is_some()));
+    }
+}
+
 /// F-DLV-6: `ninsho admin deliveries import` registers a CSV file's shipments as the
 /// batch call would, says what each line became (refused lines by number and reason),
 /// and exits non-zero on a file it cannot read or a wrong header.
