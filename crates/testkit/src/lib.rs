@@ -11,7 +11,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use anyhow::{Context, bail};
+use anyhow::bail;
 use ninsho_domain::Policy;
 use ninsho_server::{App, Config, Running};
 use serde_json::{Value, json};
@@ -71,7 +71,17 @@ pub async fn fresh_db(backend: Backend) -> anyhow::Result<TestDb> {
         Backend::Postgres => {
             let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_secs();
             let name = format!("ninsho_t_{now}_{}", uuid::Uuid::new_v4().simple());
-            let pool = sqlx::PgPool::connect(PG_ADMIN_URL).await.context("PostgreSQL")?;
+            // A loaded machine running many suites at once may be out of connections
+            // for a while: a few tries before the test fails on set-up.
+            let mut tries = 0;
+            let pool = loop {
+                tries += 1;
+                match sqlx::PgPool::connect(PG_ADMIN_URL).await {
+                    Ok(p) => break p,
+                    Err(e) if tries >= 4 => return Err(anyhow::Error::new(e).context("PostgreSQL")),
+                    Err(_) => tokio::time::sleep(Duration::from_secs(2)).await,
+                }
+            };
             sweep_stale(&pool, now).await;
             sqlx::query(sqlx::AssertSqlSafe(format!("create database {name}"))).execute(&pool).await?;
             pool.close().await;
