@@ -21,9 +21,7 @@ pub const MAX_LOCK_SECS: i64 = 30 * 86_400;
 /// Locks ended per pass of `end_due_locks`.
 const DUE_BATCH: i64 = 100;
 
-fn staff(by: &str) -> ClientInfo {
-    ClientInfo { ip: None, user_agent: Some(format!("support: {}", by.trim())), device_name: None }
-}
+use super::recovery::support as staff;
 
 impl<S: Store> Services<S> {
     /// Locks the account with this address for `secs` seconds, for `reason` (support's

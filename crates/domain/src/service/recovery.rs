@@ -75,7 +75,7 @@ fn utf16(s: &str) -> Vec<u8> {
 }
 
 /// Support's actions are recorded under the reviewer's name, not a browser.
-fn support(reviewer: &str) -> ClientInfo {
+pub(crate) fn support(reviewer: &str) -> ClientInfo {
     ClientInfo { ip: None, user_agent: Some(format!("support: {}", reviewer.trim())), device_name: None }
 }
 

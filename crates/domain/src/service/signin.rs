@@ -205,9 +205,7 @@ impl<S: Store> Services<S> {
         // F-MSG-1: the alert commits with the session it is about.
         // The very first sign-in is the sign-up's own: nothing new to report.
         if account.signin_alerts && !known_device && account.last_sign_in_at.is_some() {
-            // Named as the device list names it; the raw string only when no rule reads it.
-            let named = crate::device::Device::from_user_agent(client.user_agent.as_deref()).label();
-            let device = client.device_name.clone().or(named).or_else(|| client.user_agent.clone()).unwrap_or_else(|| "unknown device".into());
+            let device = Self::device_named(client);
             let place = crate::place::place_of(self.places.as_ref(), client.ip.as_deref(), account.locale).map(|p| p.label());
             let where_from = client.ip.iter().cloned().chain(place).collect::<Vec<_>>().join(", ");
             let intent = crate::messages::Intent::new(crate::messages::Template::NewSignIn, Channel::Email, account.email.as_str(), account.locale)
@@ -218,6 +216,13 @@ impl<S: Store> Services<S> {
             writes.push(intent.into_write(&self.keys, self.now())?);
         }
         Ok((writes, id, token))
+    }
+
+    /// A device as messages name it: as the device list does, the raw user agent only
+    /// when no rule reads it.
+    pub(crate) fn device_named(client: &ClientInfo) -> String {
+        let named = crate::device::Device::from_user_agent(client.user_agent.as_deref()).label();
+        client.device_name.clone().or(named).or_else(|| client.user_agent.clone()).unwrap_or_else(|| "unknown device".into())
     }
 
     pub async fn sign_in(&self, email: &str, password: SecretString, trusted_token: Option<&str>, client: &ClientInfo) -> Result<SignInOutcome> {

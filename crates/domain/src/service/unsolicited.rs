@@ -24,8 +24,7 @@ impl<S: Store> Services<S> {
         if asked < q.limit || told_at.is_some_and(|t| t > window) {
             return Ok(false);
         }
-        let named = crate::device::Device::from_user_agent(client.user_agent.as_deref()).label();
-        let device = client.device_name.clone().or(named).or_else(|| client.user_agent.clone()).unwrap_or_else(|| "unknown device".into());
+        let device = Self::device_named(client);
         let place = crate::place::place_of(self.places.as_ref(), client.ip.as_deref(), account.locale).map(|p| p.label());
         let from = [Some(device), client.ip.clone(), place].into_iter().flatten().collect::<Vec<_>>().join(", ");
         let base = self.policy.public_url.trim_end_matches('/');
