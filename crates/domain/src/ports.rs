@@ -43,11 +43,23 @@ impl ClockSkew {
         ClockSkew { skew_ms: AtomicI64::new(0), max_ms }
     }
 
-    /// Records a measurement (the database's time minus ours); returns whether it is
-    /// within the allowed skew.
-    pub fn record(&self, skew_ms: i64) -> bool {
-        self.skew_ms.store(skew_ms, Ordering::SeqCst);
-        skew_ms.abs() <= self.max_ms
+    /// Records a reading; returns whether the clocks may agree. On a loaded machine
+    /// the query can wait seconds for a connection or a thread, and the midpoint of
+    /// a slow round trip says little: the skew is known only to lie somewhere in
+    /// the reading's bounds. Codes are refused only when every skew in the bounds
+    /// is beyond the allowed one, so load alone never stops them.
+    pub fn record(&self, reading: SkewReading) -> bool {
+        let within = reading.latest_ms >= -self.max_ms && reading.earliest_ms <= self.max_ms;
+        // Out of bounds: the skew nearest to agreement, which is beyond the allowed one.
+        let skew = if within {
+            reading.midpoint_ms().clamp(-self.max_ms, self.max_ms)
+        } else if reading.earliest_ms > self.max_ms {
+            reading.earliest_ms
+        } else {
+            reading.latest_ms
+        };
+        self.skew_ms.store(skew, Ordering::SeqCst);
+        within
     }
 
     pub fn skew_ms(&self) -> i64 {
@@ -57,6 +69,28 @@ impl ClockSkew {
     /// `Err(Unavailable(ClockSkew))` while the clocks disagree.
     pub fn check(&self) -> Result<(), Error> {
         if self.skew_ms().abs() > self.max_ms { Err(Error::Unavailable(crate::error::Outage::ClockSkew)) } else { Ok(()) }
+    }
+}
+
+/// One comparison with the database's clock: its time minus ours, which lies between
+/// `earliest_ms` (ours read after the answer) and `latest_ms` (ours read before the
+/// query).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SkewReading {
+    pub earliest_ms: i64,
+    pub latest_ms: i64,
+}
+
+impl SkewReading {
+    /// `theirs` read between our `before` and `after`.
+    pub fn between(before: i64, theirs: i64, after: i64) -> Self {
+        SkewReading { earliest_ms: theirs - after.max(before), latest_ms: theirs - before }
+    }
+    pub fn midpoint_ms(&self) -> i64 {
+        self.earliest_ms + (self.latest_ms - self.earliest_ms) / 2
+    }
+    pub fn round_trip_ms(&self) -> i64 {
+        self.latest_ms - self.earliest_ms
     }
 }
 
@@ -843,4 +877,43 @@ pub struct DevInboxEntry {
     pub destination: String,
     pub body: String,
     pub at: UnixMillis,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn f_ops_7_a_drifted_clock_is_refused_whatever_the_round_trip() {
+        let skew = ClockSkew::new(2_000);
+        // 60 s behind, read quickly and read slowly.
+        assert!(!skew.record(SkewReading::between(0, 60_000, 5)));
+        assert!(skew.check().is_err());
+        assert!(!skew.record(SkewReading::between(0, 60_000, 9_000)));
+        assert_eq!(skew.skew_ms(), 51_000, "the skew nearest to agreement is reported");
+        assert!(!skew.record(SkewReading::between(60_000, 0, 60_010)));
+        assert_eq!(skew.skew_ms(), -60_000);
+    }
+
+    #[test]
+    fn f_ops_7_a_slow_round_trip_on_agreeing_clocks_is_not_a_skew() {
+        let skew = ClockSkew::new(2_000);
+        // The query waited 6 s for a thread and was answered at its end: the
+        // midpoint is 3 s off, but agreement lies within the bounds.
+        assert!(skew.record(SkewReading::between(1_000, 7_000, 7_000)));
+        assert!(skew.check().is_ok());
+        assert!(skew.skew_ms().abs() <= 2_000);
+        // The same at the other end of the wait.
+        assert!(skew.record(SkewReading::between(1_000, 1_000, 7_000)));
+        assert!(skew.check().is_ok());
+    }
+
+    #[test]
+    fn f_ops_7_bounds_follow_the_clock_readings() {
+        let r = SkewReading::between(100, 1_150, 200);
+        assert_eq!((r.earliest_ms, r.latest_ms, r.round_trip_ms(), r.midpoint_ms()), (950, 1_050, 100, 1_000));
+        // A clock that stepped back between the two readings gives an empty span, not a reversed one.
+        let r = SkewReading::between(200, 1_150, 100);
+        assert_eq!((r.earliest_ms, r.latest_ms), (950, 950));
+    }
 }

@@ -123,9 +123,10 @@ impl App {
 /// Compares this instance's clock with the database's, allowing for the round trip.
 async fn check_clock(db: &Db, services: &Services<Db>) {
     let clock = services.clock.clone();
-    let Ok(skew) = db.clock_offset_ms(&move || clock.now().0).await else { return };
+    let Ok(reading) = db.clock_offset_ms(&move || clock.now().0).await else { return };
     let was_ok = services.clock_skew.check().is_ok();
-    let ok = services.clock_skew.record(skew);
+    let ok = services.clock_skew.record(reading);
+    let skew = services.clock_skew.skew_ms();
     if !ok {
         tracing::error!(skew_ms = skew, "this instance's clock differs from the database's: codes are refused (503) until the clocks agree; fix the time synchronisation");
     } else if !was_ok {

@@ -36,7 +36,8 @@ const url = client.buildAuthorizationUrl(config, {
 
 const callback = await new Promise((resolve, reject) => {
   const server = http.createServer((req, res) => {
-    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+    // The browser's connection is not kept: an open one would keep this process alive.
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', connection: 'close' });
     res.end('<!doctype html><title>signed in</title><p id="rp-done">back at the application</p>');
     server.close();
     resolve(new URL(req.url, redirectUri));
@@ -45,12 +46,15 @@ const callback = await new Promise((resolve, reject) => {
   server.listen(Number(port), '127.0.0.1', () => console.log(`AUTHORIZE ${url.href}`));
 });
 
+// Where it stands, so a test that gives up can say which step stalled.
+console.log(`CALLBACK ${callback.pathname}`);
 const tokens = await client.authorizationCodeGrant(config, callback, {
   pkceCodeVerifier: verifier,
   expectedNonce: nonce,
   expectedState: state,
   idTokenExpected: true,
 });
+console.log('TOKENS received');
 const claims = tokens.claims();
 console.log(`HEADER ${Buffer.from(tokens.id_token.split('.')[0], 'base64url').toString()}`);
 console.log(`CLAIMS ${JSON.stringify(claims)}`);

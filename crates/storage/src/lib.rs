@@ -423,7 +423,7 @@ impl Db {
     /// The database's clock, in milliseconds since the epoch (F-OPS-7: instances
     /// compare theirs with it).
     /// How far the database's clock is ahead of `now`, in milliseconds.
-    pub async fn clock_offset_ms(&self, now: &(dyn Fn() -> i64 + Send + Sync)) -> Result<i64, Error> {
+    pub async fn clock_offset_ms(&self, now: &(dyn Fn() -> i64 + Send + Sync)) -> Result<ninsho_domain::ports::SkewReading, Error> {
         match self {
             Db::Sqlite(s) => s.clock_offset_ms(now).await,
             Db::Postgres(s) => s.clock_offset_ms(now).await,

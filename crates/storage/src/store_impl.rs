@@ -579,12 +579,22 @@ impl Store {
     /// How far the database's clock is ahead of `now` (ms). Only the query is timed:
     /// a wait for a pooled connection (a loaded machine) happens before `now` is read,
     /// so it cannot pass for skew.
-    pub async fn clock_offset_ms(&self, now: &(dyn Fn() -> i64 + Send + Sync)) -> R<i64> {
+    pub async fn clock_offset_ms(&self, now: &(dyn Fn() -> i64 + Send + Sync)) -> R<SkewReading> {
         let mut conn = self.read.acquire().await.map_err(db_err)?;
-        let before = now();
-        let theirs = sqlx::query(DB_NOW_MS).fetch_one(&mut *conn).await.and_then(|r| r.try_get::<i64, _>(0)).map_err(db_err)?;
-        let after = now();
-        Ok(theirs - (before + after) / 2)
+        let mut read = async || -> R<SkewReading> {
+            let before = now();
+            let theirs = sqlx::query(DB_NOW_MS).fetch_one(&mut *conn).await.and_then(|r| r.try_get::<i64, _>(0)).map_err(db_err)?;
+            Ok(SkewReading::between(before, theirs, now()))
+        };
+        // Three readings on one connection; the shortest round trip bounds the skew best.
+        let mut best = read().await?;
+        for _ in 0..2 {
+            let reading = read().await?;
+            if reading.round_trip_ms() < best.round_trip_ms() {
+                best = reading;
+            }
+        }
+        Ok(best)
     }
 
     /// Waits until the database answers (a server may still be starting).
