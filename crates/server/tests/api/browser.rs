@@ -724,11 +724,115 @@ fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
+/// The relying party of `tests/oidc_rp.mjs`, driven a command at a time.
+struct RelyingParty {
+    child: tokio::process::Child,
+    stdin: tokio::process::ChildStdin,
+    lines: tokio::io::Lines<tokio::io::BufReader<tokio::process::ChildStdout>>,
+    said: Vec<String>,
+    _dir: TempDir,
+}
+
+impl RelyingParty {
+    async fn start(modules: &std::path::Path, issuer: &str, client_id: &str, secret: &str, port: u16) -> RelyingParty {
+        // The script beside a link to the installed modules: ES modules resolve from
+        // the script's own folder.
+        let dir = TempDir::new().unwrap();
+        let script = dir.path.join("oidc_rp.mjs");
+        std::fs::copy(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/oidc_rp.mjs"), &script).unwrap();
+        std::os::unix::fs::symlink(modules, dir.path.join("node_modules")).unwrap();
+        let mut child = tokio::process::Command::new("node")
+            .arg(&script)
+            .args([issuer, client_id, secret, &port.to_string()])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("node is installed");
+        let stdin = child.stdin.take().unwrap();
+        let lines = tokio::io::AsyncBufReadExt::lines(tokio::io::BufReader::new(child.stdout.take().unwrap()));
+        let mut rp = RelyingParty { child, stdin, lines, said: Vec::new(), _dir: dir };
+        rp.answer("READY").await;
+        rp
+    }
+
+    async fn send(&mut self, command: &str) {
+        tokio::io::AsyncWriteExt::write_all(&mut self.stdin, format!("{command}\n").as_bytes()).await.unwrap();
+    }
+
+    /// The next answer that is not a progress line, as (word, rest). A loaded machine
+    /// (other tests build and hash beside this one) is given a minute; a relying
+    /// party that stalls or fails is killed and shows what it said and its errors.
+    async fn next(&mut self) -> (String, String) {
+        loop {
+            let line = match tokio::time::timeout(Duration::from_secs(60), self.lines.next_line()).await {
+                Ok(Ok(Some(line))) => line,
+                other => self.fail(&format!("no answer ({other:?})")).await,
+            };
+            self.said.push(line.clone());
+            let (word, rest) = line.split_once(' ').unwrap_or((&line, ""));
+            if word != "CALLBACK" {
+                return (word.to_string(), rest.to_string());
+            }
+        }
+    }
+
+    async fn answer(&mut self, expected: &str) -> String {
+        let (word, rest) = self.next().await;
+        if word != expected {
+            self.fail(&format!("{word} where {expected} was expected")).await;
+        }
+        rest
+    }
+
+    async fn json(&mut self, expected: &str) -> Value {
+        serde_json::from_str(&self.answer(expected).await).unwrap()
+    }
+
+    async fn fail(&mut self, why: &str) -> ! {
+        let _ = self.child.start_kill();
+        let _ = self.child.wait().await;
+        let mut err = String::new();
+        let _ = tokio::io::AsyncReadExt::read_to_string(self.child.stderr.as_mut().unwrap(), &mut err).await;
+        panic!("openid-client: {why}\nsaid: {:?}\nstderr: {err}", self.said);
+    }
+
+    async fn quit(mut self) {
+        self.send("QUIT").await;
+        let status = tokio::time::timeout(Duration::from_secs(30), self.child.wait()).await;
+        if !matches!(status, Ok(Ok(s)) if s.success()) {
+            self.fail(&format!("ended with {status:?}")).await;
+        }
+    }
+}
+
+fn totp_step_now() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64 / 30
+}
+
+/// Waits until the browser is at a URL that starts with `prefix`.
+async fn browser_reaches(b: &Browser, t: &Tab<'_>, prefix: &str) -> String {
+    let mut at = String::new();
+    for _ in 0..400 {
+        at = b.driver.current_url().await.unwrap().to_string();
+        if at.starts_with(prefix) {
+            return at;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("the browser never reached {prefix}: at {at}\n{}", t.source().await);
+}
+
 /// F-INT-5 with a relying party nobody here wrote: panva's openid-client (OpenID
 /// Certified) discovers ninsho, sends the browser to /authorize with PKCE, nonce and
 /// state; the browser signs in on ninsho's pages with the password and a code from
 /// oathtool; the library exchanges the code, checks the ID token (its signature
-/// against the JWKS included) and reads userinfo. Once with each signing algorithm.
+/// against the JWKS included) and reads userinfo. Once with each signing algorithm;
+/// with the default one, the application then goes on as it would in use: the
+/// refresh token rotates and a replayed one ends the grant; `max_age=0` asks the
+/// trusted browser for the password again, and with `acr_values` for a code too; and
+/// logging out at the application ends the ninsho session.
 #[tokio::test]
 async fn f_int_5_browser_openid_client_signs_in_with_password_and_totp() {
     if skip() {
@@ -736,11 +840,12 @@ async fn f_int_5_browser_openid_client_signs_in_with_password_and_totp() {
     }
     let Some(modules) = openid_client_modules() else { return };
     for alg in ninsho_domain::oidc::SigningAlg::ALL {
-        openid_client_signs_in(&modules, alg).await;
+        openid_client_session(&modules, alg, alg == ninsho_domain::config::OidcPolicy::default().signing_alg).await;
     }
 }
 
-async fn openid_client_signs_in(modules: &std::path::Path, alg: ninsho_domain::oidc::SigningAlg) {
+async fn openid_client_session(modules: &std::path::Path, alg: ninsho_domain::oidc::SigningAlg, whole_session: bool) {
+    use ninsho_domain::oidc::OidcScope;
     // The issuer is the URL the library reaches, so the port is chosen first.
     let port = free_port();
     let issuer = format!("http://127.0.0.1:{port}");
@@ -752,80 +857,44 @@ async fn openid_client_signs_in(modules: &std::path::Path, alg: ninsho_domain::o
     })
     .await;
     let cb_port = free_port();
-    let scopes = [ninsho_domain::oidc::OidcScope::Email, ninsho_domain::oidc::OidcScope::Profile];
+    let rp_base = format!("http://127.0.0.1:{cb_port}");
+    let scopes = [OidcScope::Email, OidcScope::Profile, OidcScope::OfflineAccess];
     let (c, secret) = app
         .running
         .services
-        .add_oidc_client("rp-test", ninsho_domain::oidc::ClientKind::Confidential, &[format!("http://127.0.0.1:{cb_port}/cb")], &[], &scopes)
+        .add_oidc_client("rp-test", ninsho_domain::oidc::ClientKind::Confidential, &[format!("{rp_base}/cb")], &[format!("{rp_base}/bye")], &scopes)
         .await
         .unwrap();
     let secret = secrecy::ExposeSecret::expose_secret(&secret.unwrap()).to_string();
     let (email, key) = super::oidc::totp_account(&app).await;
-
-    // The script beside a link to the installed modules: ES modules resolve from the
-    // script's own folder.
-    let dir = TempDir::new().unwrap();
-    let script = dir.path.join("oidc_rp.mjs");
-    std::fs::copy(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/oidc_rp.mjs"), &script).unwrap();
-    std::os::unix::fs::symlink(modules, dir.path.join("node_modules")).unwrap();
-    let mut rp = tokio::process::Command::new("node")
-        .arg(&script)
-        .args([issuer.as_str(), &c.id.to_string(), &secret, &cb_port.to_string()])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("node is installed");
-    let mut lines = tokio::io::AsyncBufReadExt::lines(tokio::io::BufReader::new(rp.stdout.take().unwrap()));
-    let first = tokio::time::timeout(Duration::from_secs(30), lines.next_line()).await.expect("the relying party starts").unwrap().unwrap_or_default();
-    let url = first.strip_prefix("AUTHORIZE ").unwrap_or_else(|| panic!("no authorization URL: {first}")).to_string();
-    assert!(url.starts_with(&format!("{issuer}/authorize?")) && url.contains("code_challenge_method=S256") && url.contains("nonce="), "{url}");
+    let mut rp = RelyingParty::start(modules, &issuer, &c.id.to_string(), &secret, cb_port).await;
 
     let b = Browser::start(1280, 900).await.unwrap();
     let t = Tab { b: &b, base: app.url.clone() };
+    let scope = if whole_session { "openid email profile offline_access" } else { "openid email profile" };
+    rp.send(&format!("SIGN_IN {}", json!({"scope": scope}))).await;
+    let url = rp.answer("AUTHORIZE").await;
+    assert!(url.starts_with(&format!("{issuer}/authorize?")) && url.contains("code_challenge_method=S256") && url.contains("nonce="), "{url}");
     b.driver.goto(&url).await.unwrap();
     assert!(t.path().await.starts_with("/sign-in?next="), "{}", t.path().await);
     t.fill("email", &email).await;
     t.fill("password", PASSWORD).await;
     t.click("sign-in").await;
     assert_eq!(t.path().await, "/code");
+    // The set-up used this step's code, and a used step is never taken again: the next one.
+    let used_step = totp_step_now() + 1;
     t.fill("code", &oathtool_at(&key, 1)).await;
+    if whole_session {
+        t.tick("trust").await;
+    }
     t.click("verify").await;
     // The page that goes on by itself, then the application's own page.
-    let mut at = String::new();
-    for _ in 0..200 {
-        at = b.driver.current_url().await.unwrap().to_string();
-        if at.starts_with(&format!("http://127.0.0.1:{cb_port}/cb?")) {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    assert!(at.starts_with(&format!("http://127.0.0.1:{cb_port}/cb?code=")), "{at}\n{}", t.source().await);
+    let at = browser_reaches(&b, &t, &format!("{rp_base}/cb?")).await;
+    assert!(at.starts_with(&format!("{rp_base}/cb?code=")), "{at}");
     t.shot(&format!("en-1280-oidc-back-at-the-application-{}", alg.as_str())).await;
-
-    // A loaded machine (other tests build and hash beside this one) is given a
-    // minute; a relying party that stalls is killed and shows where it stood.
-    let mut out = Vec::new();
-    let finished = tokio::time::timeout(Duration::from_secs(60), async {
-        while let Ok(Some(l)) = lines.next_line().await {
-            out.push(l);
-        }
-    })
-    .await;
-    if finished.is_err() {
-        let _ = rp.start_kill();
-    }
-    let status = rp.wait().await.unwrap();
-    let mut err = String::new();
-    tokio::io::AsyncReadExt::read_to_string(&mut rp.stderr.take().unwrap(), &mut err).await.unwrap();
-    assert!(finished.is_ok() && status.success(), "openid-client failed or stalled (killed after 60 s: {}): {err}\n{out:?}", finished.is_err());
-    let json_after = |prefix: &str| -> Value {
-        let line = out.iter().find_map(|l| l.strip_prefix(prefix)).unwrap_or_else(|| panic!("no {prefix} in {out:?}"));
-        serde_json::from_str(line).unwrap()
-    };
-    let claims = json_after("CLAIMS ");
-    let info = json_after("USERINFO ");
-    assert_eq!(json_after("HEADER ")["alg"], alg.as_str());
+    let first = rp.json("SIGNED_IN").await;
+    let (claims, info) = (&first["claims"], &first["userinfo"]);
+    assert_eq!(first["header"]["alg"], alg.as_str());
     println!("{} ID token claims, as openid-client validated them: {claims}", alg.as_str());
     println!("userinfo: {info}");
     let account = ninsho_domain::ports::Store::account_by_email(&app.running.services.store, &ninsho_domain::email::Email::parse(&email).unwrap()).await.unwrap().unwrap();
@@ -836,9 +905,71 @@ async fn openid_client_signs_in(modules: &std::path::Path, alg: ninsho_domain::o
     assert_eq!(claims["acr"], "aal2");
     assert_eq!(claims["amr"], json!(["pwd", "otp", "mfa"]));
     assert!(claims["sid"].is_string() && claims["at_hash"].is_string() && claims["auth_time"].is_i64(), "{claims}");
-    assert_eq!((claims["locale"].as_str(), claims["zoneinfo"].as_str()), (Some("en"), Some("UTC")));
     assert_eq!(info["sub"], claims["sub"]);
     assert_eq!(info["email"], email.as_str());
+    assert_eq!(first["refresh_token"], whole_session);
+    if whole_session {
+        application_goes_on(&mut rp, &b, &t, (&email, &key, used_step), &rp_base, claims).await;
+    }
+    rp.quit().await;
     b.quit().await;
     app.shutdown().await;
+}
+
+/// The rest of an application's session with openid-client, after its first sign-in.
+async fn application_goes_on(rp: &mut RelyingParty, b: &Browser, t: &Tab<'_>, (email, key, used_step): (&str, &str, i64), rp_base: &str, first: &Value) {
+    // The refresh token rotates; the spent one, replayed, ends the whole grant.
+    rp.send("REFRESH").await;
+    let refreshed = rp.json("REFRESHED").await;
+    assert_eq!(refreshed["rotated"], true);
+    assert_eq!((&refreshed["claims"]["sub"], &refreshed["claims"]["auth_time"]), (&first["sub"], &first["auth_time"]), "the same sign-in");
+    rp.send("REFRESH_SPENT").await;
+    assert_eq!(rp.answer("REFRESH_REFUSED").await, "invalid_grant");
+    rp.send("REFRESH").await;
+    assert_eq!(rp.answer("REFRESH_REFUSED").await, "invalid_grant", "the family went with the replay");
+
+    // auth_time counts seconds.
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    // max_age=0: the password again, though the session is live; the browser is
+    // trusted, so no code. The library checks auth_time against max_age itself.
+    rp.send(&format!("SIGN_IN {}", json!({"max_age": "0"}))).await;
+    let url = rp.answer("AUTHORIZE").await;
+    b.driver.goto(&url).await.unwrap();
+    assert!(t.path().await.starts_with("/sign-in?next="), "{}", t.path().await);
+    t.fill("email", email).await;
+    t.fill("password", PASSWORD).await;
+    t.click("sign-in").await;
+    browser_reaches(b, t, &format!("{rp_base}/cb?code=")).await;
+    let again = rp.json("SIGNED_IN").await;
+    let c = &again["claims"];
+    assert!(c["auth_time"].as_i64() > first["auth_time"].as_i64(), "a new sign-in: {c}");
+    assert_eq!((&c["acr"], &c["amr"]), (&json!("aal1"), &json!(["pwd"])), "a trusted browser gave no second factor: {c}");
+
+    // acr_values=aal2 on the trusted browser: a code, on ninsho's confirmation page.
+    rp.send(&format!("SIGN_IN {}", json!({"acr_values": "aal2"}))).await;
+    let url = rp.answer("AUTHORIZE").await;
+    b.driver.goto(&url).await.unwrap();
+    assert!(t.path().await.starts_with("/account/confirm?next="), "{}", t.path().await);
+    t.click("confirm").await;
+    assert_eq!(t.path().await, "/code");
+    // A step after the one used, within one step of the clock: wait for the clock.
+    while totp_step_now() < used_step {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    t.fill("code", &oathtool_at(key, 1)).await;
+    t.click("verify").await;
+    browser_reaches(b, t, &format!("{rp_base}/cb?code=")).await;
+    let stepped = rp.json("SIGNED_IN").await;
+    let c = &stepped["claims"];
+    assert_eq!(c["acr"], "aal2", "{c}");
+    assert!(c["amr"].as_array().unwrap().contains(&json!("otp")), "{c}");
+
+    // Logging out at the application ends the ninsho session, back at the application.
+    rp.send("LOGOUT lo-1").await;
+    let url = rp.answer("END_SESSION").await;
+    b.driver.goto(&url).await.unwrap();
+    browser_reaches(b, t, &format!("{rp_base}/bye")).await;
+    assert_eq!(rp.json("LOGGED_OUT").await["state"], "lo-1");
+    t.go("/account").await;
+    assert!(t.path().await.starts_with("/sign-in"), "signed out of ninsho: {}", t.path().await);
 }
