@@ -73,6 +73,8 @@ impl<S: Store> Services<S> {
         self.require_step_up(a)?;
         self.require_setup_approval(a).await?;
         let parsed = phone::parse(number, &self.default_region)?;
+        // F-LIMIT-4: only numbers of the countries codes may go to.
+        self.sms_destination(&parsed.e164)?;
         let factors = self.store.factors(a.account.id).await?;
         if let Some(old) = replaces {
             let f = Self::own_factor(&factors, old)?;
