@@ -77,6 +77,7 @@ const RATIOS: &[Ratio] = &[
     Ratio { name: "TOTP verification / raw commit", num: RowKind::TotpVerify, den: RowKind::RawCommit, note: "target >= 0.8" },
     Ratio { name: "TOTP verification / health", num: RowKind::TotpVerify, den: RowKind::Health, note: "" },
     Ratio { name: "code issuance / raw commit", num: RowKind::CodeIssue, den: RowKind::RawCommit, note: "" },
+    Ratio { name: "SMS / e-mail code issuance", num: RowKind::SmsCodeIssue, den: RowKind::CodeIssue, note: "SMS with F-LIMIT-4's counting" },
     Ratio { name: "sign-in page / health", num: RowKind::SignInPage, den: RowKind::Health, note: "target >= 0.5" },
     Ratio { name: "session introspection / health", num: RowKind::Introspect, den: RowKind::Health, note: "target >= 0.5" },
     Ratio { name: "OIDC code exchange / health", num: RowKind::CodeExchange, den: RowKind::Health, note: "" },

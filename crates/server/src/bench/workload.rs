@@ -62,6 +62,7 @@ pub enum RowKind {
     SentCodeVerify,
     TotpVerify,
     CodeIssue,
+    SmsCodeIssue,
     Introspect,
     StepUpStart,
     PlainEvent,
@@ -71,7 +72,7 @@ pub enum RowKind {
 }
 
 impl RowKind {
-    pub const ALL: [RowKind; 16] = [
+    pub const ALL: [RowKind; 17] = [
         RowKind::RawArgon,
         RowKind::SignIn,
         RowKind::UnknownSignIn,
@@ -82,6 +83,7 @@ impl RowKind {
         RowKind::SentCodeVerify,
         RowKind::TotpVerify,
         RowKind::CodeIssue,
+        RowKind::SmsCodeIssue,
         RowKind::Introspect,
         RowKind::CodeExchange,
         RowKind::StepUpStart,
@@ -102,6 +104,7 @@ impl RowKind {
             RowKind::SentCodeVerify => "sent-code verifications over HTTP",
             RowKind::TotpVerify => "TOTP verifications over HTTP",
             RowKind::CodeIssue => "code issuances over HTTP",
+            RowKind::SmsCodeIssue => "SMS code issuances over HTTP (F-LIMIT-4 counted)",
             RowKind::Introspect => "session introspections by a service over HTTP (32 sessions in turn)",
             RowKind::StepUpStart => "step-ups started by a service over HTTP (F-INT-3)",
             RowKind::PlainEvent => "event writes without the chain (until committed)",
@@ -400,6 +403,45 @@ pub async fn measure(running: &Running, work: &Workload) -> anyhow::Result<Round
     })
     .await;
     rows.push((RowKind::CodeIssue, issue));
+
+    // F-LIMIT-4: the same resends to a phone by SMS, each also counted per prefix,
+    // country and hour (the limits are lifted: the statements run, nothing refuses).
+    let sms_acct = account(now, &phc);
+    let fid = FactorId::new();
+    let mut writes = vec![
+        Write::InsertAccount(sms_acct.clone()),
+        Write::InsertFactor(Factor {
+            id: fid,
+            account_id: sms_acct.id,
+            kind: FactorKind::Phone,
+            phone: Some(ninsho_domain::phone::PhoneE164::from_stored("+819012345678".into())),
+            channel: Some(Channel::Sms),
+            secret: None,
+            created_at: now,
+            verified_at: Some(now),
+            last_used_step: None,
+            failed_count: 0,
+            disabled_at: None,
+            replaces: None,
+        }),
+    ];
+    let mut ids = Vec::with_capacity(n);
+    for _ in 0..n {
+        let id = ChallengeId::new();
+        writes.push(Write::InsertChallenge(challenge(sms_acct.id, now, Some(fid), None, id)));
+        ids.push(id);
+    }
+    svc.store.commit(writes).await.map_err(store_err)?;
+    let (h, b, ids) = (http.clone(), base.clone(), Arc::new(ids));
+    let sms_issue = row::run(n, c, move |i| {
+        let (h, b, id) = (h.clone(), b.clone(), ids[i]);
+        async move {
+            let r = h.post(format!("{b}/api/v1/challenges/{id}/resend")).send().await;
+            expect_json(r, 200, "a code sent by SMS", |v| v["sent"]["channel"] == "sms").await
+        }
+    })
+    .await;
+    rows.push((RowKind::SmsCodeIssue, sms_issue));
 
     // F-INT-3: a checkout asks for a code before a large order. The account has no
     // 2SV, so each start commits a challenge, the step-up and an e-mailed code.

@@ -72,7 +72,9 @@ fn assert_paused(r: &Resp, code: &str, max_wait: i64) {
     assert_eq!(r.status, 429, "{:?}", r.body);
     assert_eq!(r.body["code"], code, "{:?}", r.body);
     let retry: i64 = r.headers["retry-after"].to_str().unwrap().parse().unwrap();
-    assert!(retry > 0 && retry <= max_wait, "{retry}");
+    // A request that read the clock just before the one that paused answers a
+    // moment more, rounded up to the second.
+    assert!(retry > 0 && retry <= max_wait + 1, "{retry}");
 }
 
 /// Hundreds of numbers in one foreign prefix, released together (on PostgreSQL over
