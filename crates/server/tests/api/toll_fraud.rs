@@ -62,10 +62,12 @@ async fn events(app: &TestApp, kind: &str) -> i64 {
     count(&app.db.url, &format!("select count(*) from events where kind = '{kind}' and account_id is null")).await
 }
 
-/// Messages to numbers starting with `prefix` that reached the (development) gateway.
+/// Codes to numbers starting with `prefix` that reached the (development) gateway, by
+/// text or call (a code's text ends `@shop.example #123456`). Security notices to
+/// verified numbers are not counted by F-LIMIT-4, nor here.
 async fn delivered_to(app: &TestApp, prefix: &str) -> usize {
     app.settle().await;
-    app.running.db.dev_inbox(100_000).await.unwrap().iter().filter(|m| m.destination.starts_with(prefix)).count()
+    app.running.db.dev_inbox(100_000).await.unwrap().iter().filter(|m| m.destination.starts_with(prefix) && m.body.contains(" #")).count()
 }
 
 fn assert_paused(r: &Resp, code: &str, max_wait: i64) {
@@ -241,6 +243,30 @@ async fn f_limit_4_a_number_outside_the_allowed_countries_is_refused() {
         assert_eq!(add_number(&app.http, &app.url, &token, "+33 6 12 34 56 78").await.body["code"], "phone.country_not_allowed");
         assert_eq!(add_number(&app.http, &app.url, &token, "090-5555-0101").await.status, 201, "{b:?}");
         assert_eq!(count(&app.db.url, "select count(*) from outbox where destination like '+44%' or destination like '+33%'").await, 0);
+        app.shutdown().await;
+    }
+}
+
+/// A call costs as a text does: "call me instead" to a paused prefix is refused too. A
+/// shopper whose number is paused is still asked for a code, told why none came, and
+/// signs in with another method.
+#[tokio::test]
+async fn f_limit_4_a_voice_call_counts_and_a_paused_number_leaves_the_other_methods() {
+    for b in backends().await {
+        let app = spawn_app_with(b, |c| limits(c, 2, 1_000, 10_000)).await;
+        // The enrolment's code, then the sign-in's: the prefix's two.
+        let shopper = two_sv_account(&app).await;
+        let s = sign_in(&app, &browser(UA_B), &shopper.email, json!({})).await;
+        assert_eq!(s.body["sent"]["channel"], "sms", "{b:?}: {:?}", s.body);
+        let cid = s.body["challenge_id"].as_str().unwrap();
+        let call = app.call("POST", &format!("/api/v1/challenges/{cid}/resend"), None, Some(json!({"channel": "voice"}))).await;
+        assert_paused(&call, "sms.destination_paused", 3600);
+        let s = sign_in(&app, &browser(UA_B), &shopper.email, json!({})).await;
+        assert_eq!((s.body["status"].as_str(), s.body["send_error"].as_str()), (Some("code_required"), Some("sms.destination_paused")), "{b:?}: {:?}", s.body);
+        let cid = s.body["challenge_id"].as_str().unwrap();
+        let v = app.call("POST", &format!("/api/v1/challenges/{cid}/verify"), None, Some(json!({"code": shopper.backup_codes[0]}))).await;
+        assert_eq!(v.status, 200, "{b:?}: {:?}", v.body);
+        assert_eq!(delivered_to(&app, "+81").await, 2, "{b:?}: no third message or call");
         app.shutdown().await;
     }
 }
