@@ -142,6 +142,27 @@ pub struct Factor {
     pub replaces: Option<FactorId>,
 }
 
+impl Factor {
+    /// A method of `kind` made at `now`: not verified, nothing of its kind's own (number,
+    /// seed) yet, no failures.
+    pub fn new(id: FactorId, account: AccountId, kind: FactorKind, now: UnixMillis) -> Factor {
+        Factor {
+            id,
+            account_id: account,
+            kind,
+            phone: None,
+            channel: None,
+            secret: None,
+            created_at: now,
+            verified_at: None,
+            last_used_step: None,
+            failed_count: 0,
+            disabled_at: None,
+            replaces: None,
+        }
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct Challenge {
     pub id: ChallengeId,

@@ -157,20 +157,7 @@ fn challenge(account: AccountId, now: UnixMillis, factor: Option<FactorId>, code
 
 /// A method verified at `now`, with nothing of its kind's own (number, seed) yet.
 fn verified_factor(id: FactorId, account: AccountId, kind: FactorKind, now: UnixMillis) -> Factor {
-    Factor {
-        id,
-        account_id: account,
-        kind,
-        phone: None,
-        channel: None,
-        secret: None,
-        created_at: now,
-        verified_at: Some(now),
-        last_used_step: None,
-        failed_count: 0,
-        disabled_at: None,
-        replaces: None,
-    }
+    Factor { verified_at: Some(now), ..Factor::new(id, account, kind, now) }
 }
 
 /// A sign-in event as the sign-in path writes it, at about `now` (a row far older than
