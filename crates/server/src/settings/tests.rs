@@ -246,3 +246,20 @@ fn f_ops_5_the_packaged_settings_load() {
     assert_eq!(loaded.settings.data_dir, Path::new("/var/lib/ninsho"));
     Config::from_settings(&loaded).unwrap();
 }
+
+#[test]
+fn f_limit_4_sms_countries_default_to_the_region_and_bad_limits_are_one_line_each() {
+    let dir = TempDir::new().unwrap();
+    let file = dir.path.join("ninsho.toml");
+    std::fs::write(&file, "default_region = \"FR\"\n").unwrap();
+    let config = Config::from_settings(&load(Some(&file), &[], &[]).unwrap()).unwrap();
+    assert_eq!(config.policy.sms.allowed_countries, ["FR"]);
+    let listed = load(Some(&file), &env(&[("NINSHO_SMS_ALLOWED_COUNTRIES", "jp, gb"), ("NINSHO_SMS_BUDGET_PER_HOUR", "50")]), &[]).unwrap();
+    let config = Config::from_settings(&listed).unwrap();
+    assert_eq!((config.policy.sms.allowed_countries.as_slice(), config.policy.sms.budget_per_hour), (&["JP".to_string(), "GB".to_string()][..], 50));
+    let bad = errors_of("[sms]\nallowed_countries = [\"JP\", \"Japan\"]\nprefix_digits = 0\nbudget_per_hour = 0\n", &[]);
+    assert_eq!(bad.len(), 3, "{bad:?}");
+    for key in ["sms.allowed_countries: ", "sms.prefix_digits: ", "sms.budget_per_hour: "] {
+        assert!(bad.iter().any(|e| e.starts_with(key) && e.ends_with("(from file FILE)")), "{key} {bad:?}");
+    }
+}
