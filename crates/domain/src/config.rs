@@ -15,6 +15,8 @@ pub struct Policy {
     pub public_url: String,
     pub codes: CodePolicy,
     pub quotas: QuotaPolicy,
+    /// F-LIMIT-4: where SMS and voice codes may go, and how fast.
+    pub sms: SmsPolicy,
     pub risk: RiskPolicy,
     pub password: PasswordPolicy,
     /// Wrong passwords per account and per client address (F-SIGNIN-5, F-OPS-7).
@@ -73,6 +75,40 @@ pub struct QuotaPolicy {
     pub unsolicited: Quota,
 }
 
+/// F-LIMIT-4 (ADR 0006): SMS toll-fraud defence. Codes by SMS or voice go only to
+/// numbers of `allowed_countries`; per clock hour, a number's prefix (its country
+/// code and the first `prefix_digits` digits after it) and its country may each have
+/// at most the larger of their floor and `multiplier` times their mean hourly sends
+/// over the `baseline_hours` before; past it the prefix or country is paused for
+/// `pause_secs`. All of them together have at most `budget_per_hour`.
+#[derive(Clone, Debug)]
+pub struct SmsPolicy {
+    /// ISO 3166 codes (`JP`); by default the operator's region.
+    pub allowed_countries: Vec<String>,
+    pub prefix_digits: usize,
+    pub prefix_floor: i64,
+    pub country_floor: i64,
+    pub multiplier: i64,
+    pub baseline_hours: i64,
+    pub pause_secs: i64,
+    pub budget_per_hour: i64,
+}
+
+impl Default for SmsPolicy {
+    fn default() -> Self {
+        SmsPolicy {
+            allowed_countries: vec!["JP".into()],
+            prefix_digits: 3,
+            prefix_floor: 30,
+            country_floor: 300,
+            multiplier: 3,
+            baseline_hours: 24,
+            pause_secs: 3600,
+            budget_per_hour: 2000,
+        }
+    }
+}
+
 #[derive(Clone, Copy, Debug)]
 pub struct Quota {
     pub limit: i64,
@@ -126,6 +162,7 @@ impl Default for Policy {
                 per_address: Quota { limit: 50, window_secs: 3600 },
                 unsolicited: Quota { limit: 3, window_secs: 86_400 },
             },
+            sms: SmsPolicy::default(),
             risk: RiskPolicy::default(),
             throttle: ThrottlePolicy { window_secs: 3600, account_free: 5, address_free: 30, base_delay_ms: 1000, max_delay_ms: 15 * 60 * 1000 },
             password: PasswordPolicy {

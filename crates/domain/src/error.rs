@@ -29,7 +29,7 @@ pub enum Error {
     ScopeMissing(crate::types::Scope),
     #[error("{message}")]
     Conflict { code: &'static str, message: String },
-    #[error("request limit reached; try again later")]
+    #[error("{}", rate_limited_message(code))]
     RateLimited { code: &'static str, retry_at: UnixMillis, now: UnixMillis },
     #[error("this method is disabled after too many failed codes; set it up again")]
     MethodDisabled,
@@ -88,6 +88,21 @@ impl Outage {
         }
     }
 }
+
+/// What a refused send says: SMS toll-fraud refusals (F-LIMIT-4) point to the ways
+/// that still work; every other limit is a request limit.
+fn rate_limited_message(code: &str) -> &'static str {
+    match code {
+        SMS_DESTINATION_PAUSED => "codes to numbers like this one are paused for now; try again later, or use e-mail or an authenticator app",
+        SMS_BUDGET_SPENT => "text message codes are paused for now; try again later, or use e-mail or an authenticator app",
+        _ => "request limit reached; try again later",
+    }
+}
+
+/// F-LIMIT-4: the codes of a refused SMS or voice send.
+pub const SMS_DESTINATION_PAUSED: &str = "sms.destination_paused";
+pub const SMS_BUDGET_SPENT: &str = "sms.budget_spent";
+pub const PHONE_COUNTRY_NOT_ALLOWED: &str = "phone.country_not_allowed";
 
 impl Error {
     pub fn invalid(code: &'static str, field: &'static str, message: impl Into<String>) -> Self {

@@ -30,6 +30,30 @@ impl PhoneE164 {
         let tail = &digits[digits.len().saturating_sub(4)..];
         format!("+{}{}", "•".repeat(digits.len().saturating_sub(4)), tail)
     }
+
+    /// F-LIMIT-4: where a send to this number goes, for the toll-fraud limits; `None`
+    /// for a value the metadata does not know (stored before it changed).
+    pub fn destination(&self, prefix_digits: usize) -> Option<Destination> {
+        let number = phonenumber::parse(None, &self.0).ok()?;
+        let country = number.country().id()?.as_ref().to_string();
+        let code = number.code().value().to_string();
+        // `+`, the country code, then the first digits of the national number.
+        let end = (1 + code.len() + prefix_digits).min(self.0.len());
+        Some(Destination { country, prefix: self.0[..end].to_string() })
+    }
+}
+
+/// Whether `code` is a region of the numbering metadata (ISO 3166, `JP`).
+pub fn is_region(code: &str) -> bool {
+    code.parse::<country::Id>().is_ok()
+}
+
+/// F-LIMIT-4: the country (ISO 3166, `GB`) and prefix (`+447700`) of a number: what the
+/// toll-fraud limits count and what an alert names, never the number itself.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Destination {
+    pub country: String,
+    pub prefix: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -106,6 +130,17 @@ mod tests {
         assert!(matches!(e.code(), "phone.not_allowed" | "phone.invalid"), "{e:?}");
         let e = parse("+44 909 879 0000", "JP").unwrap_err();
         assert_eq!(e.code(), "phone.not_allowed");
+    }
+
+    #[test]
+    fn f_limit_4_a_number_names_its_country_and_prefix_not_itself() {
+        let uk = parse("+44 7400 123456", "JP").unwrap().e164;
+        assert_eq!(uk.destination(3), Some(Destination { country: "GB".into(), prefix: "+44740".into() }));
+        let jp = parse("090-1234-5678", "JP").unwrap().e164;
+        assert_eq!(jp.destination(2), Some(Destination { country: "JP".into(), prefix: "+8190".into() }));
+        let fr = parse("+33 6 12 34 56 78", "JP").unwrap().e164;
+        assert_eq!(fr.destination(1).unwrap(), Destination { country: "FR".into(), prefix: "+336".into() });
+        assert_eq!(PhoneE164::from_stored("+999".into()).destination(3), None);
     }
 
     #[test]

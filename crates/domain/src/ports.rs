@@ -176,6 +176,27 @@ pub struct Factor {
     pub replaces: Option<FactorId>,
 }
 
+impl Factor {
+    /// A method of `kind` made at `now`: not verified, nothing of its kind's own (number,
+    /// seed) yet, no failures.
+    pub fn new(id: FactorId, account: AccountId, kind: FactorKind, now: UnixMillis) -> Factor {
+        Factor {
+            id,
+            account_id: account,
+            kind,
+            phone: None,
+            channel: None,
+            secret: None,
+            created_at: now,
+            verified_at: None,
+            last_used_step: None,
+            failed_count: 0,
+            disabled_at: None,
+            replaces: None,
+        }
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct Challenge {
     pub id: ChallengeId,
@@ -495,6 +516,14 @@ pub enum Write {
     InsertOutbox(OutboxMessage),
     /// Guard: fewer than `limit` sends in the current window of `window_secs`.
     ChargeQuota { key: String, limit: i64, window_secs: i64, now: UnixMillis },
+    /// F-LIMIT-4 guard: an SMS or voice send to `key` (`SmsKey`) in the clock hour of
+    /// `now`, counted while the key is not paused and its count this hour is below
+    /// `max(floor, multiplier × the key's mean over the previous `baseline_hours`)`.
+    /// The global budget is a charge whose multiplier is 0 and floor the budget.
+    ChargeSmsTraffic { key: String, floor: i64, multiplier: i64, baseline_hours: i64, now: UnixMillis },
+    /// F-LIMIT-4 guard: `key` is refused until `until`. Written only where no pause
+    /// of the key is running, so of a burst's refusals one pauses (and alerts).
+    PauseSms { key: String, until: UnixMillis, now: UnixMillis },
     /// Guard: the key is not waiting out a delay. Counts a password try and starts the
     /// next delay once the free tries are used (`ThrottlePolicy`).
     TakePasswordTry { key: ThrottleKey, now: UnixMillis, policy: crate::config::ThrottlePolicy },
@@ -707,6 +736,10 @@ pub trait Store: Clone + Send + Sync + 'static {
     fn throttled_until(&self, key: &ThrottleKey, now: UnixMillis) -> impl Future<Output = R<Option<UnixMillis>>> + Send;
     /// When the window of a quota key ends, if it exists.
     fn quota_window_start(&self, key: &str) -> impl Future<Output = R<Option<UnixMillis>>> + Send;
+    /// F-LIMIT-4: until when an SMS key (`SmsKey`) is paused, if a pause ends after `now`.
+    fn sms_paused_until(&self, key: &str, now: UnixMillis) -> impl Future<Output = R<Option<UnixMillis>>> + Send;
+    /// F-LIMIT-4: how many SMS keys are paused at `now` (the operator's gauge).
+    fn sms_pauses_running(&self, now: UnixMillis) -> impl Future<Output = R<i64>> + Send;
 
     /// A code attempt (`CodeAttempt`) and, when the code is right, `on_right` in the
     /// same transaction. A guard of `on_right` that does not hold refuses everything,

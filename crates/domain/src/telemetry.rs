@@ -16,6 +16,8 @@ pub const THROTTLE_REFUSALS: &str = "ninsho_throttle_refusals_total";
 pub const HASH_WAIT: &str = "ninsho_password_hash_wait_seconds";
 pub const HASH_SHED: &str = "ninsho_password_hash_shed_total";
 pub const UNSOLICITED_WARNINGS: &str = "ninsho_unsolicited_code_warnings_total";
+pub const SMS_PAUSES: &str = "ninsho_sms_destinations_paused_total";
+pub const SMS_BUDGET_SPENT: &str = "ninsho_sms_budget_spent_total";
 
 /// The outcome of a use case that failed: its stable error code.
 pub fn outcome_of_error(e: &Error) -> &'static str {
@@ -58,6 +60,16 @@ pub fn register_refusals() {
     }
     metrics::counter!(HASH_SHED).increment(0);
     metrics::counter!(UNSOLICITED_WARNINGS).increment(0);
+    metrics::counter!(SMS_BUDGET_SPENT).increment(0);
+}
+
+/// F-LIMIT-4: a number prefix or a country was paused (labelled by the country, an
+/// ISO 3166 code: a bounded set, never a number), or the hour's budget was spent.
+pub fn sms_paused(kind: crate::types::EventKind, country: &str) {
+    match kind {
+        crate::types::EventKind::SmsBudgetSpent => metrics::counter!(SMS_BUDGET_SPENT).increment(1),
+        _ => metrics::counter!(SMS_PAUSES, "country" => country.to_string()).increment(1),
+    }
 }
 
 /// F-LIMIT-3: an owner was told that codes keep coming without a sign-in.

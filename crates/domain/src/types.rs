@@ -247,10 +247,15 @@ pub enum EventKind {
     OidcTokenRefreshed,
     OidcRefreshReplayed,
     OidcTokenRevoked,
+    /// F-LIMIT-4: SMS and voice codes to a number prefix or a country jumped above its
+    /// baseline and are paused; the detail names the prefix or country and until when.
+    SmsDestinationPaused,
+    /// F-LIMIT-4: the hour's SMS and voice budget is spent; the detail says until when.
+    SmsBudgetSpent,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 57] = [EventKind::SignIn, EventKind::WrongPassword, EventKind::WrongCode, EventKind::CodeSent, EventKind::Denied, EventKind::DeniedAfterUse, EventKind::StepUp, EventKind::MethodDisabled, EventKind::SignUp, EventKind::SignUpExisting, EventKind::ResetRequested, EventKind::ResetDocumentViewed, EventKind::ResetApproved, EventKind::ResetRejected, EventKind::ResetCancelled, EventKind::MethodAdded, EventKind::MethodRemoved, EventKind::MethodEnrolmentStarted, EventKind::TwosvEnabled, EventKind::TwosvDisabled, EventKind::TrustedBrowserRemoved, EventKind::SigninAlertsChanged, EventKind::SignedOutAll, EventKind::SignedOut, EventKind::PreferredMethodChanged, EventKind::PasswordThrottled, EventKind::PasswordChanged, EventKind::LimitsReleased, EventKind::BackupCodesGenerated, EventKind::ApprovalRequested, EventKind::ApprovalGranted, EventKind::PasswordResetRequested, EventKind::PasswordReset, EventKind::EmailChangeRequested, EventKind::EmailChanged, EventKind::ServiceClientAdded, EventKind::ServiceClientRotated, EventKind::ServiceClientRevoked, EventKind::AuditCheckpoint, EventKind::ServiceStepUpStarted, EventKind::ServiceStepUpCompleted, EventKind::WebhookEndpointAdded, EventKind::WebhookEndpointRemoved, EventKind::DeliveryHandedOver, EventKind::DeliveryHeld, EventKind::CourierAdded, EventKind::OidcClientAdded, EventKind::OidcClientRemoved, EventKind::OidcKeyRotated, EventKind::OidcCodeExchanged, EventKind::OidcCodeReplayed, EventKind::OidcTokenRefreshed, EventKind::OidcRefreshReplayed, EventKind::OidcTokenRevoked, EventKind::AccountLocked, EventKind::AccountUnlocked, EventKind::UnsolicitedCodesWarned];
+    pub const ALL: [EventKind; 59] = [EventKind::SignIn, EventKind::WrongPassword, EventKind::WrongCode, EventKind::CodeSent, EventKind::Denied, EventKind::DeniedAfterUse, EventKind::StepUp, EventKind::MethodDisabled, EventKind::SignUp, EventKind::SignUpExisting, EventKind::ResetRequested, EventKind::ResetDocumentViewed, EventKind::ResetApproved, EventKind::ResetRejected, EventKind::ResetCancelled, EventKind::MethodAdded, EventKind::MethodRemoved, EventKind::MethodEnrolmentStarted, EventKind::TwosvEnabled, EventKind::TwosvDisabled, EventKind::TrustedBrowserRemoved, EventKind::SigninAlertsChanged, EventKind::SignedOutAll, EventKind::SignedOut, EventKind::PreferredMethodChanged, EventKind::PasswordThrottled, EventKind::PasswordChanged, EventKind::LimitsReleased, EventKind::BackupCodesGenerated, EventKind::ApprovalRequested, EventKind::ApprovalGranted, EventKind::PasswordResetRequested, EventKind::PasswordReset, EventKind::EmailChangeRequested, EventKind::EmailChanged, EventKind::ServiceClientAdded, EventKind::ServiceClientRotated, EventKind::ServiceClientRevoked, EventKind::AuditCheckpoint, EventKind::ServiceStepUpStarted, EventKind::ServiceStepUpCompleted, EventKind::WebhookEndpointAdded, EventKind::WebhookEndpointRemoved, EventKind::DeliveryHandedOver, EventKind::DeliveryHeld, EventKind::CourierAdded, EventKind::OidcClientAdded, EventKind::OidcClientRemoved, EventKind::OidcKeyRotated, EventKind::OidcCodeExchanged, EventKind::OidcCodeReplayed, EventKind::OidcTokenRefreshed, EventKind::OidcRefreshReplayed, EventKind::OidcTokenRevoked, EventKind::AccountLocked, EventKind::AccountUnlocked, EventKind::UnsolicitedCodesWarned, EventKind::SmsDestinationPaused, EventKind::SmsBudgetSpent];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -311,6 +316,8 @@ impl EventKind {
             EventKind::OidcTokenRefreshed => "oidc_token_refreshed",
             EventKind::OidcRefreshReplayed => "oidc_refresh_replayed",
             EventKind::OidcTokenRevoked => "oidc_token_revoked",
+            EventKind::SmsDestinationPaused => "sms_destination_paused",
+            EventKind::SmsBudgetSpent => "sms_budget_spent",
         }
     }
 

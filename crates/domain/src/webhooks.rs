@@ -166,7 +166,10 @@ pub fn topics(kind: EventKind, unfamiliar: bool) -> &'static [Topic] {
         | K::OidcCodeReplayed
         | K::OidcTokenRefreshed
         | K::OidcRefreshReplayed
-        | K::OidcTokenRevoked => &[],
+        | K::OidcTokenRevoked
+        // F-LIMIT-4: the operator's alert, about no account.
+        | K::SmsDestinationPaused
+        | K::SmsBudgetSpent => &[],
     }
 }
 

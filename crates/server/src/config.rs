@@ -150,6 +150,14 @@ impl Config {
             }
         }
         c.policy.throttle.account_free = s.throttle.account_free;
+        match sms_policy(&s.sms, &s.default_region) {
+            Ok(p) => c.policy.sms = p,
+            Err(errs) => {
+                for (key, why) in errs {
+                    bad(key, why);
+                }
+            }
+        }
         c.policy.throttle.address_free = s.throttle.address_free;
         if s.limits.request_timeout_secs < 1 {
             bad("limits.request_timeout_secs", "must be at least 1".into());
@@ -321,6 +329,47 @@ pub fn parse_quota(s: &str) -> anyhow::Result<Quota> {
         bail!("quota limit and window must be at least 1");
     }
     Ok(Quota { limit, window_secs })
+}
+
+/// F-LIMIT-4: the toll-fraud limits from `[sms]`, or what is wrong with them.
+fn sms_policy(s: &crate::settings::Sms, default_region: &str) -> Result<ninsho_domain::config::SmsPolicy, Vec<(&'static str, String)>> {
+    let mut errs = Vec::new();
+    let countries = s.allowed_countries.clone().unwrap_or_else(|| vec![default_region.to_string()]);
+    let countries: Vec<String> = countries.iter().map(|c| c.trim().to_ascii_uppercase()).filter(|c| !c.is_empty()).collect();
+    if let Some(c) = countries.iter().find(|c| !ninsho_domain::phone::is_region(c)) {
+        errs.push(("sms.allowed_countries", format!("{c:?} is not an ISO 3166 two-letter code such as JP")));
+    }
+    if !(1..=6).contains(&s.prefix_digits) {
+        errs.push(("sms.prefix_digits", "must be 1 to 6".into()));
+    }
+    for (key, value) in [
+        ("sms.prefix_floor_per_hour", s.prefix_floor_per_hour),
+        ("sms.country_floor_per_hour", s.country_floor_per_hour),
+        ("sms.baseline_hours", s.baseline_hours),
+        ("sms.pause_secs", s.pause_secs),
+        ("sms.budget_per_hour", s.budget_per_hour),
+    ] {
+        if value < 1 {
+            errs.push((key, "must be at least 1".into()));
+        }
+    }
+    if s.baseline_multiplier < 0 {
+        errs.push(("sms.baseline_multiplier", "must be 0 or more".into()));
+    }
+    if s.baseline_hours > 24 * 28 {
+        errs.push(("sms.baseline_hours", "must be at most 672 (four weeks)".into()));
+    }
+    let policy = ninsho_domain::config::SmsPolicy {
+        allowed_countries: countries,
+        prefix_digits: usize::try_from(s.prefix_digits).unwrap_or(1),
+        prefix_floor: s.prefix_floor_per_hour,
+        country_floor: s.country_floor_per_hour,
+        multiplier: s.baseline_multiplier,
+        baseline_hours: s.baseline_hours,
+        pause_secs: s.pause_secs,
+        budget_per_hour: s.budget_per_hour,
+    };
+    if errs.is_empty() { Ok(policy) } else { Err(errs) }
 }
 
 /// F-DLV-1: the delivery-code rules from `[deliveries]`, or what is wrong with them.

@@ -70,6 +70,8 @@ fn describe() {
     describe_counter!(telemetry::THROTTLE_REFUSALS, "Password tries refused while their key must wait, by kind (account, address)");
     describe_histogram!(telemetry::HASH_WAIT, metrics::Unit::Seconds, "Time a password hash waited for a hashing thread");
     describe_counter!(telemetry::HASH_SHED, "Password hashes refused at once because the queue was too long");
+    describe_counter!(telemetry::SMS_PAUSES, "Number prefixes and countries paused because their SMS and voice codes jumped above their baseline, by country (F-LIMIT-4)");
+    describe_counter!(telemetry::SMS_BUDGET_SPENT, "Hours whose SMS and voice code budget was spent (F-LIMIT-4)");
     describe_counter!(telemetry::UNSOLICITED_WARNINGS, "Owners told that sign-in codes kept coming without a sign-in (F-LIMIT-3)");
     describe_counter!(ninsho_delivery::dispatcher::SENDS, "Messages handed to a provider, by provider, channel and outcome (sent, retry, failed)");
     describe_histogram!(ninsho_delivery::dispatcher::SEND_SECONDS, metrics::Unit::Seconds, "Time a provider took to take a message");
@@ -119,6 +121,9 @@ async fn instance(services: &Services<Db>, out: &mut String) {
         gauge(out, "ninsho_webhook_pending", "Event webhook deliveries not yet delivered (nor given up)", one(pending as f64));
         let age = oldest.map_or(0, |t| (now.0 - t.0).max(0));
         gauge(out, "ninsho_webhook_oldest_age_seconds", "Age of the oldest event webhook delivery not yet delivered", one(age as f64 / 1000.0));
+    }
+    if let Ok(n) = ninsho_domain::ports::Store::sms_pauses_running(&services.store, now).await {
+        gauge(out, "ninsho_sms_destinations_paused", "Number prefixes and countries whose SMS and voice codes are paused now, the spent hourly budget included (F-LIMIT-4)", one(n as f64));
     }
     gauge(out, "ninsho_password_hash_queue", "Password hashes admitted and not yet started", one(services.hasher.queue_depth() as f64));
     gauge(out, "ninsho_clock_skew_seconds", "The database's clock minus this instance's, at the last comparison", one(services.clock_skew.skew_ms() as f64 / 1000.0));

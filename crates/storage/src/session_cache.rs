@@ -105,6 +105,8 @@ pub(crate) fn stale(w: &Write) -> Option<Stale> {
         | Write::InsertEvent(_)
         | Write::InsertOutbox(_)
         | Write::ChargeQuota { .. }
+        | Write::ChargeSmsTraffic { .. }
+        | Write::PauseSms { .. }
         | Write::TakePasswordTry { .. }
         | Write::ReturnPasswordTries { .. }
         | Write::PasswordAccepted { .. }

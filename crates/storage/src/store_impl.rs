@@ -848,6 +848,15 @@ impl ninsho_domain::ports::Store for Store {
         r.map(|r| r.try_get::<i64, _>(0).map(UnixMillis)).transpose().map_err(db_err)
     }
 
+    async fn sms_paused_until(&self, key: &str, now: UnixMillis) -> R<Option<UnixMillis>> {
+        let r = sqlx::query("select until from sms_pauses where key = $1 and until > $2").bind(key).bind(now.0).fetch_optional(&self.write).await.map_err(db_err)?;
+        r.map(|r| r.try_get::<i64, _>(0).map(UnixMillis)).transpose().map_err(db_err)
+    }
+
+    async fn sms_pauses_running(&self, now: UnixMillis) -> R<i64> {
+        sqlx::query_scalar("select count(*) from sms_pauses where until > $1").bind(now.0).fetch_one(&self.read).await.map_err(db_err)
+    }
+
     async fn reset_request(&self, id: ResetRequestId) -> R<Option<ResetRequest>> {
         let r = sqlx::query("select id, account_id, created_at, status, doc_type, doc_kind, doc_bytes, document, decided_at, reason, reviewer, ip from reset_requests where id = $1")
             .bind(id.0).fetch_optional(&self.read).await.map_err(db_err)?;

@@ -255,6 +255,26 @@ pub(crate) fn statements(w: &Write) -> Vec<Stmt> {
                 where send_quota.window_start + $3 <= $2 or send_quota.count < $4",
             args![key.as_str(), now.0, window_secs * 1000, *limit],
         ),
+        // F-LIMIT-4 (ADR 0006): one row per key and clock hour. The send is counted only
+        // while the key is not paused and this hour's count is below the larger of the
+        // floor and `multiplier` times the mean of the `baseline_hours` before it. The
+        // row lock serialises a burst; each decision sees the count before it.
+        Write::ChargeSmsTraffic { key, floor, multiplier, baseline_hours, now } => guarded(
+            "insert into sms_traffic (key, hour, count) select $1, $2, 1 \
+                where not exists (select 1 from sms_pauses p where p.key = $1 and p.until > $6) \
+                on conflict (key, hour) do update set count = sms_traffic.count + 1 \
+                where not exists (select 1 from sms_pauses p where p.key = $1 and p.until > $6) \
+                  and sms_traffic.count < (select case when cast(coalesce(sum(b.count), 0) as bigint) * $4 / $5 > $3 \
+                      then cast(coalesce(sum(b.count), 0) as bigint) * $4 / $5 else $3 end \
+                    from sms_traffic b where b.key = $1 and b.hour >= $2 - $5 and b.hour < $2)",
+            args![key.as_str(), now.0 / 3_600_000, *floor, *multiplier, (*baseline_hours).max(1), now.0],
+        ),
+        Write::PauseSms { key, until, now } => guarded(
+            "insert into sms_pauses (key, until, paused_at) values ($1, $2, $3) \
+                on conflict (key) do update set until = excluded.until, paused_at = excluded.paused_at \
+                where sms_pauses.until <= $3",
+            args![key.as_str(), until.0, now.0],
+        ),
         // The try is counted only while the key is not waiting; the delay for the next
         // one doubles with each try past the free ones (1 << n, n capped at 20, then
         // capped at the most). The count starts again only after a whole window
@@ -596,6 +616,7 @@ pub(crate) fn touch(w: &Write) -> Option<Touch> {
         Write::SetSteppedUp { session, .. } | Write::TouchSession { session, .. } => row("sessions", &session.0),
         Write::TouchTrustedBrowser { browser, .. } => row("trusted_browsers", &browser.0),
         Write::ChargeQuota { key, .. } => Some(Touch::Row("send_quota", key.as_bytes().to_vec())),
+        Write::ChargeSmsTraffic { key, .. } => Some(Touch::Row("sms_traffic", key.as_bytes().to_vec())),
         Write::TakePasswordTry { key, .. } => Some(Touch::Row("password_throttle", key.as_str().as_bytes().to_vec())),
         Write::InsertSession(_) => Some(Touch::Insert("sessions")),
         Write::InsertEvent(_) => Some(Touch::Insert("events")),

@@ -157,6 +157,9 @@ impl<S: Store> Services<S> {
         let (channel, to, factor) = Self::destination(account, target)?;
         let now = self.now();
         let quota = self.charges(Some(account.id), &to, client);
+        // F-LIMIT-4: an SMS or voice send is refused outside the allowed countries, and
+        // counted per prefix, country and hour with the send itself.
+        let sms = self.sms_charges(channel, &to)?;
         let code = sent_code::generate()?;
         let template = match purpose {
             Purpose::VerifyEmail => Template::VerifyEmailCode,
@@ -182,6 +185,10 @@ impl<S: Store> Services<S> {
         }
         let mut writes = prefix;
         let (supersede, first_quota) = Self::withdraw_or_charge(&mut writes, replaced.as_ref(), &quota, &mut intent, now);
+        // Charged even when the send replaces a waiting one: toll fraud is counted by
+        // what is handed to the gateway, and a replaced message may be on its way.
+        let first_sms = writes.len();
+        writes.extend(sms.writes());
         let set_code = writes.len();
         let message = intent.into_write(&self.keys, now)?;
         let Write::InsertOutbox(m) = &message else { return Err(Error::internal("an intent is an outbox row")) };
@@ -200,7 +207,8 @@ impl<S: Store> Services<S> {
         let out = match self.commit_guarded(writes).await? {
             Ok(()) => Ok(SentVia { channel, to: Self::masked(channel, &to), state: self.delivery_state(message_id).await }),
             Err(i) if Some(i) == supersede => return Err(Error::conflict("outbox.taken", "the earlier code is being sent")),
-            Err(i) if (first_quota..set_code).contains(&i) => Err(self.limited(&quota, i - first_quota).await?),
+            Err(i) if (first_quota..first_sms).contains(&i) => Err(self.limited(&quota, i - first_quota).await?),
+            Err(i) if (first_sms..set_code).contains(&i) => Err(self.sms_refused(&sms, i - first_sms, client).await?),
             Err(_) => Err(Error::ChallengeClosed),
         };
         // A send that lost the race for a waiting message is tried again, not counted.

@@ -73,6 +73,8 @@ impl<S: Store> Services<S> {
         self.require_step_up(a)?;
         self.require_setup_approval(a).await?;
         let parsed = phone::parse(number, &self.default_region)?;
+        // F-LIMIT-4: only numbers of the countries codes may go to.
+        self.sms_destination(&parsed.e164)?;
         let factors = self.store.factors(a.account.id).await?;
         if let Some(old) = replaces {
             let f = Self::own_factor(&factors, old)?;
@@ -88,20 +90,7 @@ impl<S: Store> Services<S> {
             return Err(Error::conflict("phone.too_many", format!("at most {} phone numbers; remove or change one", self.policy.max_phones)));
         }
         let now = self.now();
-        let factor = Factor {
-            id: FactorId::new(),
-            account_id: a.account.id,
-            kind: FactorKind::Phone,
-            phone: Some(parsed.e164),
-            channel: Some(parsed.channel),
-            secret: None,
-            created_at: now,
-            verified_at: None,
-            last_used_step: None,
-            failed_count: 0,
-            disabled_at: None,
-            replaces,
-        };
+        let factor = Factor { phone: Some(parsed.e164), channel: Some(parsed.channel), replaces, ..Factor::new(FactorId::new(), a.account.id, FactorKind::Phone, now) };
         let mut ch = self.new_challenge(a.account.id, Purpose::Enroll, Some(a.session.id), client)?;
         ch.factor_id = Some(factor.id);
         let (method_id, challenge_id) = (factor.id, ch.id);
@@ -124,20 +113,7 @@ impl<S: Store> Services<S> {
         crate::crypto::fill_random(seed.as_mut_slice())?;
         let id = FactorId::new();
         let now = self.now();
-        let factor = Factor {
-            id,
-            account_id: a.account.id,
-            kind: FactorKind::Totp,
-            phone: None,
-            channel: None,
-            secret: Some(self.keys.seal(&totp_aad(id), seed.as_slice())?),
-            created_at: now,
-            verified_at: None,
-            last_used_step: None,
-            failed_count: 0,
-            disabled_at: None,
-            replaces,
-        };
+        let factor = Factor { secret: Some(self.keys.seal(&totp_aad(id), seed.as_slice())?), replaces, ..Factor::new(id, a.account.id, FactorKind::Totp, now) };
         let mut ch = self.new_challenge(a.account.id, Purpose::Enroll, Some(a.session.id), client)?;
         ch.factor_id = Some(id);
         let challenge_id = ch.id;
@@ -170,18 +146,9 @@ impl<S: Store> Services<S> {
         }
         let now = self.now();
         let f = Factor {
-            id: FactorId::new(),
-            account_id: a.account.id,
-            kind: FactorKind::Email,
-            phone: None,
             channel: Some(Channel::Email),
-            secret: None,
-            created_at: now,
             verified_at: a.account.email_verified_at.or(Some(now)),
-            last_used_step: None,
-            failed_count: 0,
-            disabled_at: None,
-            replaces: None,
+            ..Factor::new(FactorId::new(), a.account.id, FactorKind::Email, now)
         };
         let mut writes = vec![Write::InsertFactor(f.clone())];
         writes.extend(self.credential_change_writes(&a.account, now));
@@ -202,18 +169,8 @@ impl<S: Store> Services<S> {
             Some(f) => f.id,
             None => {
                 let f = Factor {
-                    id: FactorId::new(),
-                    account_id: a.account.id,
-                    kind: FactorKind::BackupCodes,
-                    phone: None,
-                    channel: None,
-                    secret: None,
-                    created_at: now,
                     verified_at: Some(now),
-                    last_used_step: None,
-                    failed_count: 0,
-                    disabled_at: None,
-                    replaces: None,
+                    ..Factor::new(FactorId::new(), a.account.id, FactorKind::BackupCodes, now)
                 };
                 writes.push(Write::InsertFactor(f.clone()));
                 f.id

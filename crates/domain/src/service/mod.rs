@@ -21,6 +21,7 @@ mod recovery;
 mod reset;
 mod signin;
 mod signup;
+mod toll;
 mod shipments_batch;
 mod step_ups;
 mod unsolicited;

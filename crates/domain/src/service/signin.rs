@@ -294,7 +294,8 @@ impl<S: Store> Services<S> {
             None => (None, None),
             Some(t) => match self.send_code(account, id, purpose, t, client, vec![], None).await {
                 Ok(s) => (Some(s), None),
-                Err(e @ (Error::RateLimited { .. } | Error::MethodDisabled)) => (None, Some(e.code())),
+                // F-LIMIT-4: a number the operator no longer sends to leaves the other methods.
+                Err(e @ (Error::RateLimited { .. } | Error::MethodDisabled | Error::Invalid { code: crate::error::PHONE_COUNTRY_NOT_ALLOWED, .. })) => (None, Some(e.code())),
                 Err(e) => return Err(e),
             },
         };

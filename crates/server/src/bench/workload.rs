@@ -62,6 +62,7 @@ pub enum RowKind {
     SentCodeVerify,
     TotpVerify,
     CodeIssue,
+    SmsCodeIssue,
     Introspect,
     StepUpStart,
     PlainEvent,
@@ -71,7 +72,7 @@ pub enum RowKind {
 }
 
 impl RowKind {
-    pub const ALL: [RowKind; 16] = [
+    pub const ALL: [RowKind; 17] = [
         RowKind::RawArgon,
         RowKind::SignIn,
         RowKind::UnknownSignIn,
@@ -82,6 +83,7 @@ impl RowKind {
         RowKind::SentCodeVerify,
         RowKind::TotpVerify,
         RowKind::CodeIssue,
+        RowKind::SmsCodeIssue,
         RowKind::Introspect,
         RowKind::CodeExchange,
         RowKind::StepUpStart,
@@ -102,6 +104,7 @@ impl RowKind {
             RowKind::SentCodeVerify => "sent-code verifications over HTTP",
             RowKind::TotpVerify => "TOTP verifications over HTTP",
             RowKind::CodeIssue => "code issuances over HTTP",
+            RowKind::SmsCodeIssue => "SMS code issuances over HTTP (F-LIMIT-4 counted)",
             RowKind::Introspect => "session introspections by a service over HTTP (32 sessions in turn)",
             RowKind::StepUpStart => "step-ups started by a service over HTTP (F-INT-3)",
             RowKind::PlainEvent => "event writes without the chain (until committed)",
@@ -152,6 +155,11 @@ fn challenge(account: AccountId, now: UnixMillis, factor: Option<FactorId>, code
     }
 }
 
+/// A method verified at `now`, with nothing of its kind's own (number, seed) yet.
+fn verified_factor(id: FactorId, account: AccountId, kind: FactorKind, now: UnixMillis) -> Factor {
+    Factor { verified_at: Some(now), ..Factor::new(id, account, kind, now) }
+}
+
 /// A sign-in event as the sign-in path writes it, at about `now` (a row far older than
 /// the chain's newest would be taken for one inserted outside it and left unchained).
 fn bench_event(account: AccountId, now: UnixMillis, i: usize) -> ninsho_domain::ports::Event {
@@ -190,6 +198,29 @@ fn averaged(a: Tally, b: Tally) -> Tally {
 
 fn store_err(e: impl std::fmt::Debug) -> anyhow::Error {
     anyhow::anyhow!("bench set-up: {e:?}")
+}
+
+/// Code issuances: a resend on each of `n` open challenges of `account` through
+/// `factor` (none: its e-mail), `c` at a time; an answer counts when it names `channel`.
+/// `setup` commits first, with the challenges.
+async fn resends(running: &Running, http: &reqwest::Client, (n, c): (usize, usize), mut setup: Vec<Write>, account: AccountId, factor: Option<FactorId>, channel: &'static str) -> anyhow::Result<Tally> {
+    let now = running.services.clock.now();
+    let mut ids = Vec::with_capacity(n);
+    for _ in 0..n {
+        let id = ChallengeId::new();
+        setup.push(Write::InsertChallenge(challenge(account, now, factor, None, id)));
+        ids.push(id);
+    }
+    running.services.store.commit(setup).await.map_err(store_err)?;
+    let (h, b, ids) = (http.clone(), running.url(), Arc::new(ids));
+    Ok(row::run(n, c, move |i| {
+        let (h, b, id) = (h.clone(), b.clone(), ids[i]);
+        async move {
+            let r = h.post(format!("{b}/api/v1/challenges/{id}/resend")).send().await;
+            expect_json(r, 200, "a code sent", |v| v["sent"]["channel"] == channel).await
+        }
+    })
+    .await)
 }
 
 /// Runs one round of every row against `running`.
@@ -350,20 +381,7 @@ pub async fn measure(running: &Running, work: &Workload) -> anyhow::Result<Round
         let seed = [7u8; 20];
         acc.preferred_factor = Some(fid);
         writes.push(Write::InsertAccount(acc.clone()));
-        writes.push(Write::InsertFactor(Factor {
-            id: fid,
-            account_id: acc.id,
-            kind: FactorKind::Totp,
-            phone: None,
-            channel: None,
-            secret: Some(keys.seal(&totp_aad(fid), &seed).map_err(store_err)?),
-            created_at: now,
-            verified_at: Some(now),
-            last_used_step: None,
-            failed_count: 0,
-            disabled_at: None,
-            replaces: None,
-        }));
+        writes.push(Write::InsertFactor(Factor { secret: Some(keys.seal(&totp_aad(fid), &seed).map_err(store_err)?), ..verified_factor(fid, acc.id, FactorKind::Totp, now) }));
         let cid = ChallengeId::new();
         writes.push(Write::InsertChallenge(challenge(acc.id, now, Some(fid), None, cid)));
         items.push((cid, totp::code_at(&totp::APP_DEFAULT, &seed, unix)));
@@ -382,24 +400,20 @@ pub async fn measure(running: &Running, work: &Workload) -> anyhow::Result<Round
     rows.push((RowKind::TotpVerify, totp_rate));
 
     // Issuance: resend on open challenges of an account without 2SV (e-mail).
-    let mut ids = Vec::with_capacity(n);
-    let mut writes = Vec::new();
-    for _ in 0..n {
-        let id = ChallengeId::new();
-        writes.push(Write::InsertChallenge(challenge(acct.id, now, None, None, id)));
-        ids.push(id);
-    }
-    svc.store.commit(writes).await.map_err(store_err)?;
-    let (h, b, ids) = (http.clone(), base.clone(), Arc::new(ids));
-    let issue = row::run(n, c, move |i| {
-        let (h, b, id) = (h.clone(), b.clone(), ids[i]);
-        async move {
-            let r = h.post(format!("{b}/api/v1/challenges/{id}/resend")).send().await;
-            expect_json(r, 200, "a code sent", |v| v["sent"].is_object()).await
-        }
-    })
-    .await;
+    let issue = resends(running, &http, (n, c), vec![], acct.id, None, "email").await?;
     rows.push((RowKind::CodeIssue, issue));
+
+    // F-LIMIT-4: the same resends to a phone by SMS, each also counted per prefix,
+    // country and hour (the limits are lifted: the statements run, nothing refuses).
+    let sms_acct = account(now, &phc);
+    let fid = FactorId::new();
+    let phone = Factor {
+        phone: Some(ninsho_domain::phone::PhoneE164::from_stored("+819012345678".into())),
+        channel: Some(Channel::Sms),
+        ..verified_factor(fid, sms_acct.id, FactorKind::Phone, now)
+    };
+    let sms_issue = resends(running, &http, (n, c), vec![Write::InsertAccount(sms_acct.clone()), Write::InsertFactor(phone)], sms_acct.id, Some(fid), "sms").await?;
+    rows.push((RowKind::SmsCodeIssue, sms_issue));
 
     // F-INT-3: a checkout asks for a code before a large order. The account has no
     // 2SV, so each start commits a challenge, the step-up and an e-mailed code.

@@ -141,6 +141,15 @@ pub struct Kannel {
 pub struct Sms {
     pub from: String,
     pub webhook_url: Option<String>,
+    /// F-LIMIT-4: ISO 3166 codes SMS and voice codes may go to. Unset: `default_region`.
+    pub allowed_countries: Option<Vec<String>>,
+    pub prefix_digits: i64,
+    pub prefix_floor_per_hour: i64,
+    pub country_floor_per_hour: i64,
+    pub baseline_multiplier: i64,
+    pub baseline_hours: i64,
+    pub pause_secs: i64,
+    pub budget_per_hour: i64,
 }
 
 #[derive(Deserialize, Serialize, Clone, Default)]
@@ -317,7 +326,19 @@ impl Default for Kannel {
 
 impl Default for Sms {
     fn default() -> Sms {
-        Sms { from: DEFAULT_SMS_FROM.into(), webhook_url: None }
+        let p = ninsho_domain::config::SmsPolicy::default();
+        Sms {
+            from: DEFAULT_SMS_FROM.into(),
+            webhook_url: None,
+            allowed_countries: None,
+            prefix_digits: p.prefix_digits as i64,
+            prefix_floor_per_hour: p.prefix_floor,
+            country_floor_per_hour: p.country_floor,
+            baseline_multiplier: p.multiplier,
+            baseline_hours: p.baseline_hours,
+            pause_secs: p.pause_secs,
+            budget_per_hour: p.budget_per_hour,
+        }
     }
 }
 

@@ -60,7 +60,18 @@ fn every_key_set() -> Settings {
         limits: Limits { hash_max_wait_ms: 1, max_clock_skew_ms: 1, request_timeout_secs: 1 },
         smtp: Smtp { url: secret("x"), from: "x".into(), username: Some("x".into()), password: secret("x") },
         kannel: Kannel { url: Some("x".into()), username: "x".into(), password: secret("x") },
-        sms: Sms { from: "x".into(), webhook_url: Some("x".into()) },
+        sms: Sms {
+            from: "x".into(),
+            webhook_url: Some("x".into()),
+            allowed_countries: Some(vec!["x".into()]),
+            prefix_digits: 1,
+            prefix_floor_per_hour: 1,
+            country_floor_per_hour: 1,
+            baseline_multiplier: 1,
+            baseline_hours: 1,
+            pause_secs: 1,
+            budget_per_hour: 1,
+        },
         voice: Voice { webhook_url: Some("x".into()) },
         webhook: Webhook { secret: secret("x"), timeout_secs: 1 },
         official: Official { email_domains: Some(vec!["x".into()]), link_domains: Some(vec!["x".into()]) },
@@ -234,4 +245,21 @@ fn f_ops_5_the_packaged_settings_load() {
     let loaded = load(Some(&packaged), &[], &[]).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(loaded.settings.data_dir, Path::new("/var/lib/ninsho"));
     Config::from_settings(&loaded).unwrap();
+}
+
+#[test]
+fn f_limit_4_sms_countries_default_to_the_region_and_bad_limits_are_one_line_each() {
+    let dir = TempDir::new().unwrap();
+    let file = dir.path.join("ninsho.toml");
+    std::fs::write(&file, "default_region = \"FR\"\n").unwrap();
+    let config = Config::from_settings(&load(Some(&file), &[], &[]).unwrap()).unwrap();
+    assert_eq!(config.policy.sms.allowed_countries, ["FR"]);
+    let listed = load(Some(&file), &env(&[("NINSHO_SMS_ALLOWED_COUNTRIES", "jp, gb"), ("NINSHO_SMS_BUDGET_PER_HOUR", "50")]), &[]).unwrap();
+    let config = Config::from_settings(&listed).unwrap();
+    assert_eq!((config.policy.sms.allowed_countries.as_slice(), config.policy.sms.budget_per_hour), (&["JP".to_string(), "GB".to_string()][..], 50));
+    let bad = errors_of("[sms]\nallowed_countries = [\"JP\", \"Japan\"]\nprefix_digits = 0\nbudget_per_hour = 0\n", &[]);
+    assert_eq!(bad.len(), 3, "{bad:?}");
+    for key in ["sms.allowed_countries: ", "sms.prefix_digits: ", "sms.budget_per_hour: "] {
+        assert!(bad.iter().any(|e| e.starts_with(key) && e.ends_with("(from file FILE)")), "{key} {bad:?}");
+    }
 }

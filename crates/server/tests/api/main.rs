@@ -43,6 +43,7 @@ mod step_ups;
 mod store;
 mod throttle;
 mod unsolicited;
+mod toll_fraud;
 mod totp;
 mod wizard;
 

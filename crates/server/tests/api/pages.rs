@@ -143,6 +143,11 @@ async fn f_msg_5_every_page_in_four_languages_without_missing_or_english_text() 
         let p = c.post("/account/phone", &p, &[("phone", "12")]).await;
         check_page(l, &p, "phone error");
         assert!(p.text_of("phone-error").is_some(), "{}", p.html);
+        // F-LIMIT-4: a number outside the allowed countries, said next to the field.
+        let p = c.post("/account/phone", &p, &[("phone", "+44 7400 123456")]).await;
+        check_page(l, &p, "phone country error");
+        let want = values(source(l)).into_iter().find(|(k, _)| k == "err-phone-country-not-allowed").unwrap().1;
+        assert_eq!(p.text_of("phone-error").as_deref(), Some(want.as_str()), "{}", p.html);
         let p = c.post("/account/app", &p, &[]).await;
         check_page(l, &p, "app page");
         assert!(p.html.contains("<svg"), "inline QR code");
