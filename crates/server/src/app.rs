@@ -143,9 +143,10 @@ async fn watch_clock(db: Db, services: Services<Db>, every: std::time::Duration,
     }
 }
 
-/// F-OFF-5: records the end of each lock whose time has come and tells its owner
-/// (once across instances: the end is guarded); and keeps the session cache's table of
-/// notices small.
+/// Housekeeping every `lock_sweep_every`. F-OFF-5: records the end of each lock whose
+/// time has come and tells its owner (once across instances: the end is guarded);
+/// keeps the session cache's table of notices small; and purges the OpenID Connect
+/// provider's expired requests, codes and tokens.
 async fn end_due_locks(services: Services<Db>, every: std::time::Duration, mut stop: watch::Receiver<bool>) {
     loop {
         tokio::select! {
@@ -158,6 +159,13 @@ async fn end_due_locks(services: Services<Db>, every: std::time::Duration, mut s
                 // The session cache's notices, which every instance writes (F-INT-2).
                 if let Err(e) = services.store.prune_cache_notices().await {
                     tracing::warn!(error = %e, "pruning the session cache's notices failed");
+                }
+                // F-INT-5: what the OpenID Connect provider parked or issued and has
+                // expired (every instance may run it; a row goes once).
+                match services.purge_expired_oidc().await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::debug!(rows = n, "expired OpenID Connect requests, codes and tokens purged"),
+                    Err(e) => tracing::warn!(error = %e, "purging expired OpenID Connect requests, codes and tokens failed; trying again later"),
                 }
             }
             _ = stop.changed() => return,

@@ -571,6 +571,7 @@ delegate!(OidcStore {
     fn oidc_code(&self, code_hash: &[u8]) -> R<Option<(AuthCode, Option<UnixMillis>)>>;
     fn oidc_token(&self, token_hash: &[u8]) -> R<Option<AccessToken>>;
     fn oidc_refresh(&self, token_hash: &[u8]) -> R<Option<RefreshToken>>;
+    fn purge_expired_oidc(&self, now: UnixMillis, batch: i64) -> R<u64>;
 });
 
 #[cfg(test)]

@@ -42,6 +42,31 @@ fn signing_key_row(r: &DbRow) -> R<SigningKey> {
 }
 
 impl OidcStore for Store {
+    async fn purge_expired_oidc(&self, now: UnixMillis, batch: i64) -> R<u64> {
+        // Codes last: they go only once their tokens have gone.
+        const PURGES: [&str; 4] = [
+            "delete from oidc_requests where id in (select id from oidc_requests where expires_at <= $1 limit $2)",
+            "delete from oidc_tokens where token_hash in (select token_hash from oidc_tokens where expires_at <= $1 limit $2)",
+            "delete from oidc_refresh_tokens where token_hash in (select r.token_hash from oidc_refresh_tokens r where r.expires_at <= $1 \
+             and not exists (select 1 from oidc_refresh_tokens l where l.code_hash = r.code_hash and l.expires_at > $1 and l.revoked_at is null) limit $2)",
+            "delete from oidc_codes where code_hash in (select c.code_hash from oidc_codes c where c.expires_at <= $1 \
+             and not exists (select 1 from oidc_tokens t where t.code_hash = c.code_hash) \
+             and not exists (select 1 from oidc_refresh_tokens r where r.code_hash = c.code_hash) limit $2)",
+        ];
+        let mut gone = 0;
+        for sql in PURGES {
+            // Short statements, so that other writers wait for none of them long.
+            loop {
+                let n = sqlx::query(sql).bind(now.0).bind(batch).execute(&self.write).await.map_err(db_err)?.rows_affected();
+                gone += n;
+                if n < batch as u64 {
+                    break;
+                }
+            }
+        }
+        Ok(gone)
+    }
+
     async fn oidc_clients(&self) -> R<Vec<OidcClient>> {
         let rows = sqlx::query("select * from oidc_clients where removed_at is null order by created_at").fetch_all(&self.read).await.map_err(db_err)?;
         rows.iter().map(oidc_client_row).collect()

@@ -148,9 +148,15 @@ impl PageClient {
 }
 
 impl PageClient {
-    /// One GET without following redirects; returns the `Location` (or the path).
+    /// One GET with the cookies, without following redirects; returns the
+    /// `Location` (or the path).
     pub async fn send_raw_get(&mut self, path: &str) -> String {
-        let res = self.http.get(format!("{}{}", self.base, path)).header("accept", "text/html").send().await.expect("request");
+        let mut req = self.http.get(format!("{}{}", self.base, path)).header("accept", "text/html").header("user-agent", &self.user_agent);
+        if !self.cookies.is_empty() {
+            req = req.header("cookie", self.cookie_header());
+        }
+        let res = req.send().await.expect("request");
+        self.absorb(res.headers(), &mut Vec::new());
         res.headers().get("location").and_then(|v| v.to_str().ok()).unwrap_or(path).to_string()
     }
 }

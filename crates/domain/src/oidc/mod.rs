@@ -56,4 +56,12 @@ pub trait OidcStore: Clone + Send + Sync + 'static {
     fn oidc_token(&self, token_hash: &[u8]) -> impl Future<Output = Result<Option<AccessToken>>> + Send;
     /// A refresh token by its keyed hash, used, revoked or not.
     fn oidc_refresh(&self, token_hash: &[u8]) -> impl Future<Output = Result<Option<RefreshToken>>> + Send;
+    /// Deletes what has expired by `now`, at most `batch` rows a statement, and
+    /// returns how many rows went (housekeeping, not a `Write`: nothing else changes
+    /// with it). Parked requests and access tokens go at their expiry. A refresh token
+    /// goes once its whole family (the tokens of one code) has expired or been
+    /// revoked, so a replayed old one is still recognised while the family lives; a
+    /// code goes once it has expired and no token it gave remains, so replaying it
+    /// still revokes what it gave.
+    fn purge_expired_oidc(&self, now: UnixMillis, batch: i64) -> impl Future<Output = Result<u64>> + Send;
 }

@@ -289,3 +289,15 @@ enum AppToken {
     Access(AccessToken),
     Refresh(RefreshToken),
 }
+
+/// Rows one purge statement deletes at most.
+const PURGE_BATCH: i64 = 1000;
+
+impl<S: Store + OidcStore> Services<S> {
+    /// Housekeeping: deletes the provider's expired requests, codes and tokens (see
+    /// `OidcStore::purge_expired_oidc` for what waits longer, and why). Returns how
+    /// many rows went.
+    pub async fn purge_expired_oidc(&self) -> Result<u64> {
+        self.store.purge_expired_oidc(self.now(), PURGE_BATCH).await
+    }
+}

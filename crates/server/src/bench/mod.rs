@@ -81,6 +81,7 @@ const RATIOS: &[Ratio] = &[
     Ratio { name: "sign-in page / health", num: RowKind::SignInPage, den: RowKind::Health, note: "target >= 0.5" },
     Ratio { name: "session introspection / health", num: RowKind::Introspect, den: RowKind::Health, note: "target >= 0.5" },
     Ratio { name: "OIDC code exchange / health", num: RowKind::CodeExchange, den: RowKind::Health, note: "" },
+    Ratio { name: "ID-token validation (JWKS) / health", num: RowKind::IdTokenValidation, den: RowKind::Health, note: "" },
     Ratio { name: "step-up start / health", num: RowKind::StepUpStart, den: RowKind::Health, note: "" },
     Ratio { name: "step-up start / code issuance", num: RowKind::StepUpStart, den: RowKind::CodeIssue, note: "the step-up's own cost" },
     Ratio { name: "handover at the door / health", num: RowKind::Handover, den: RowKind::Health, note: "" },

@@ -69,10 +69,11 @@ pub enum RowKind {
     ChainedEvent,
     Handover,
     CodeExchange,
+    IdTokenValidation,
 }
 
 impl RowKind {
-    pub const ALL: [RowKind; 17] = [
+    pub const ALL: [RowKind; 18] = [
         RowKind::RawArgon,
         RowKind::SignIn,
         RowKind::UnknownSignIn,
@@ -86,6 +87,7 @@ impl RowKind {
         RowKind::SmsCodeIssue,
         RowKind::Introspect,
         RowKind::CodeExchange,
+        RowKind::IdTokenValidation,
         RowKind::StepUpStart,
         RowKind::PlainEvent,
         RowKind::ChainedEvent,
@@ -111,6 +113,7 @@ impl RowKind {
             RowKind::ChainedEvent => "event writes on the chain (F-OPS-6, until chained)",
             RowKind::Handover => "handovers at the door over HTTP (F-DLV-3)",
             RowKind::CodeExchange => "OIDC code exchanges over HTTP (F-INT-5)",
+            RowKind::IdTokenValidation => "ID-token validations, JWKS over HTTP (F-INT-5)",
         }
     }
 }
@@ -294,6 +297,7 @@ pub async fn measure(running: &Running, work: &Workload) -> anyhow::Result<Round
     let (h, b, auth) = (http.clone(), base.clone(), format!("Bearer {}", secrecy::ExposeSecret::expose_secret(&secret)));
     let sub = acct.id.to_string();
     rows.push((RowKind::CodeExchange, code_exchanges(&svc, &http, &base, &sessions[0], n, c).await?));
+    rows.push((RowKind::IdTokenValidation, id_token_validations(&svc, &http, &base, &sessions[0], n * 5, c).await?));
     let introspections = row::run(n * 5, c, move |i| {
         let (h, b, auth, session, sub) = (h.clone(), b.clone(), auth.clone(), sessions[i % sessions.len()].clone(), sub.clone());
         async move {
@@ -445,18 +449,17 @@ pub async fn measure(running: &Running, work: &Workload) -> anyhow::Result<Round
     Ok(Round { rows, overload })
 }
 
-/// F-INT-5: an application exchanges the code its user came back with for an ID token
-/// and an access token: client authentication (a keyed hash), PKCE, one guarded
-/// commit, an ES256 signature. Each code is exchanged once; the codes are issued
-/// beforehand as `/authorize` issues them, in one commit.
-async fn code_exchanges(svc: &ninsho_domain::Services<ninsho_storage::Db>, http: &reqwest::Client, base: &str, session: &str, n: usize, c: usize) -> anyhow::Result<Tally> {
+const OIDC_REDIRECT: &str = "https://app.example/cb";
+/// RFC 7636 appendix B.
+const OIDC_VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+
+/// A confidential application and `n` codes for the shopper of `session`, issued as
+/// `/authorize` issues them, in one commit: (client id, secret, codes).
+async fn oidc_codes(svc: &ninsho_domain::Services<ninsho_storage::Db>, session: &str, n: usize) -> anyhow::Result<(String, String, Vec<String>)> {
     use ninsho_domain::oidc::{AuthCode, ClientKind, OidcScope};
-    const REDIRECT: &str = "https://app.example/cb";
-    // RFC 7636 appendix B.
-    const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
     let authed = svc.authenticate(session).await.map_err(store_err)?;
     let (client, secret) = svc
-        .add_oidc_client(&format!("bench-{}", &uuid::Uuid::new_v4().simple().to_string()[..12]), ClientKind::Confidential, &[REDIRECT.into()], &[], &[OidcScope::Email, OidcScope::Profile])
+        .add_oidc_client(&format!("bench-{}", &uuid::Uuid::new_v4().simple().to_string()[..12]), ClientKind::Confidential, &[OIDC_REDIRECT.into()], &[], &[OidcScope::Email, OidcScope::Profile])
         .await
         .map_err(store_err)?;
     let secret = secret.map(|s| secrecy::ExposeSecret::expose_secret(&s).to_string()).ok_or_else(|| anyhow::anyhow!("bench set-up: no client secret"))?;
@@ -470,7 +473,7 @@ async fn code_exchanges(svc: &ninsho_domain::Services<ninsho_storage::Db>, http:
             client_id: client.id,
             account_id: authed.account.id,
             session_id: authed.session.id,
-            redirect_uri: REDIRECT.into(),
+            redirect_uri: OIDC_REDIRECT.into(),
             scopes: vec![OidcScope::Openid, OidcScope::Email, OidcScope::Profile],
             nonce: Some("bench".into()),
             code_challenge: Some("E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM".into()),
@@ -484,17 +487,81 @@ async fn code_exchanges(svc: &ninsho_domain::Services<ninsho_storage::Db>, http:
         codes.push(code);
     }
     svc.store.commit(writes).await.map_err(store_err)?;
-    let (h, b, id, codes) = (http.clone(), base.to_string(), client.id.to_string(), Arc::new(codes));
+    Ok((client.id.to_string(), secret, codes))
+}
+
+/// `POST /token` with a code, the client's secret in HTTP Basic.
+async fn exchange(h: &reqwest::Client, base: &str, id: String, secret: String, code: &str) -> reqwest::Result<reqwest::Response> {
+    let form = [("grant_type", "authorization_code"), ("code", code), ("redirect_uri", OIDC_REDIRECT), ("code_verifier", OIDC_VERIFIER)];
+    let body = form_urlencoded::Serializer::new(String::new()).extend_pairs(form).finish();
+    h.post(format!("{base}/token")).basic_auth(id, Some(secret)).header("content-type", "application/x-www-form-urlencoded").body(body).send().await
+}
+
+/// F-INT-5: an application exchanges the code its user came back with for an ID token
+/// and an access token: client authentication (a keyed hash), PKCE, one guarded
+/// commit, a signature. Each code is exchanged once.
+async fn code_exchanges(svc: &ninsho_domain::Services<ninsho_storage::Db>, http: &reqwest::Client, base: &str, session: &str, n: usize, c: usize) -> anyhow::Result<Tally> {
+    let (id, secret, codes) = oidc_codes(svc, session, n).await?;
+    let (h, b, codes) = (http.clone(), base.to_string(), Arc::new(codes));
     Ok(row::run(n, c, move |i| {
         let (h, b, id, secret, code) = (h.clone(), b.clone(), id.clone(), secret.clone(), codes[i].clone());
+        async move { expect_json(exchange(&h, &b, id, secret, &code).await, 200, "an ID token and an access token", |v| has_str(v, "id_token") && has_str(v, "access_token")).await }
+    })
+    .await)
+}
+
+/// F-INT-5: an application checks an ID token as a relying-party library does: it
+/// reads ninsho's JWKS over HTTP, picks the key the token names and verifies the
+/// signature, then the issuer, audience and expiry. One token, issued by a real code
+/// exchange; it counts only if every check holds.
+async fn id_token_validations(svc: &ninsho_domain::Services<ninsho_storage::Db>, http: &reqwest::Client, base: &str, session: &str, n: usize, c: usize) -> anyhow::Result<Tally> {
+    let (id, secret, codes) = oidc_codes(svc, session, 1).await?;
+    let answer: serde_json::Value = exchange(http, base, id.clone(), secret, &codes[0]).await?.error_for_status()?.json().await?;
+    let token: Arc<str> = answer["id_token"].as_str().ok_or_else(|| anyhow::anyhow!("bench set-up: no ID token"))?.into();
+    let issuer: Arc<str> = svc.policy.public_url.trim_end_matches('/').into();
+    let (h, b, id) = (http.clone(), base.to_string(), Arc::<str>::from(id));
+    Ok(row::run(n, c, move |_| {
+        let (h, b, token, issuer, id) = (h.clone(), b.clone(), token.clone(), issuer.clone(), id.clone());
         async move {
-            let form = [("grant_type", "authorization_code"), ("code", code.as_str()), ("redirect_uri", REDIRECT), ("code_verifier", VERIFIER)];
-            let body = form_urlencoded::Serializer::new(String::new()).extend_pairs(form).finish();
-            let r = h.post(format!("{b}/token")).basic_auth(id, Some(secret)).header("content-type", "application/x-www-form-urlencoded").body(body).send().await;
-            expect_json(r, 200, "an ID token and an access token", |v| has_str(v, "id_token") && has_str(v, "access_token")).await
+            let r = h.get(format!("{b}/.well-known/jwks.json")).send().await.map_err(|e| format!("transport: {e}"))?;
+            if r.status() != 200 {
+                return Err(format!("{} (expected 200 and a JWKS)", r.status().as_u16()));
+            }
+            let jwks: serde_json::Value = r.json().await.map_err(|e| format!("JWKS: {e}"))?;
+            valid_id_token(&jwks, &token, &issuer, &id, jiff::Timestamp::now().as_second())
         }
     })
     .await)
+}
+
+/// An ID token's checks against a JWKS (RFC 7517; RFC 8037 for Ed25519), written
+/// apart from the server's own signing code so that the row cannot agree with a
+/// mistake of it.
+fn valid_id_token(jwks: &serde_json::Value, token: &str, issuer: &str, audience: &str, now_secs: i64) -> Result<(), row::Failure> {
+    use data_encoding::BASE64URL_NOPAD as B64;
+    use ring::signature::{ECDSA_P256_SHA256_FIXED, ED25519, UnparsedPublicKey, VerificationAlgorithm};
+    let part = |s: &str| B64.decode(s.as_bytes()).map_err(|_| "a part is not base64url".to_string());
+    let mut parts = token.split('.');
+    let (Some(h), Some(p), Some(s), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
+        return Err("not a compact JWS".into());
+    };
+    let header: serde_json::Value = serde_json::from_slice(&part(h)?).map_err(|_| "header is not JSON")?;
+    let key = jwks["keys"].as_array().into_iter().flatten().find(|k| k["kid"] == header["kid"]).ok_or("no key in the JWKS has the token's kid")?;
+    let field = |name: &str| key[name].as_str().ok_or_else(|| format!("the JWK has no {name}")).and_then(part);
+    let (alg, public): (&dyn VerificationAlgorithm, Vec<u8>) = match (header["alg"].as_str(), key["kty"].as_str(), key["crv"].as_str()) {
+        (Some("ES256"), Some("EC"), Some("P-256")) => (&ECDSA_P256_SHA256_FIXED, [vec![4u8], field("x")?, field("y")?].concat()),
+        (Some("EdDSA"), Some("OKP"), Some("Ed25519")) => (&ED25519, field("x")?),
+        other => return Err(format!("alg and key do not match: {other:?}")),
+    };
+    UnparsedPublicKey::new(alg, &public).verify(format!("{h}.{p}").as_bytes(), &part(s)?).map_err(|_| "bad signature")?;
+    let claims: serde_json::Value = serde_json::from_slice(&part(p)?).map_err(|_| "claims are not JSON")?;
+    if claims["iss"] != issuer || claims["aud"] != audience {
+        return Err(format!("iss {} / aud {} are not {issuer} / {audience}", claims["iss"], claims["aud"]));
+    }
+    match claims["exp"].as_i64() {
+        Some(exp) if exp > now_secs => Ok(()),
+        _ => Err("expired".into()),
+    }
 }
 
 /// F-DLV-3: a carrier's system tells the code at the door; each delivery is handed
@@ -608,4 +675,39 @@ async fn overload(http: &reqwest::Client, base: &str, email: &str, rate: f64, se
     out.shed_per_sec = shed as f64 / elapsed;
     out.p99_accepted_ms = served.get(((served.len() as f64 * 0.99).ceil() as usize).saturating_sub(1)).copied().unwrap_or(0.0);
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use ninsho_domain::oidc::keys::{Signer, SigningAlg, generate, jwk};
+
+    use super::*;
+
+    /// The row counts only tokens an application would accept: a signature that does
+    /// not verify, a key the JWKS lacks, another issuer or audience, or an expired
+    /// token is a failure, with either algorithm.
+    #[test]
+    fn f_int_5_the_id_token_row_accepts_only_what_an_application_would() {
+        let ring = KeyRing::new([5u8; 32]);
+        for alg in SigningAlg::ALL {
+            let key = generate(alg, &ring, UnixMillis(1)).unwrap();
+            let jwks = json!({"keys": [jwk(&key)]});
+            let sign = |claims: serde_json::Value| Signer::open(&key, &ring).unwrap().sign(&claims).unwrap();
+            let good = sign(json!({"iss": "https://shop.example", "aud": "app", "exp": 2000, "sub": "a"}));
+            assert_eq!(valid_id_token(&jwks, &good, "https://shop.example", "app", 1999), Ok(()), "{alg:?}");
+            assert!(valid_id_token(&jwks, &good, "https://shop.example", "app", 2000).is_err(), "expired");
+            assert!(valid_id_token(&jwks, &good, "https://other.example", "app", 1999).is_err(), "issuer");
+            assert!(valid_id_token(&jwks, &good, "https://shop.example", "other", 1999).is_err(), "audience");
+            assert!(valid_id_token(&json!({"keys": []}), &good, "https://shop.example", "app", 1999).is_err(), "no key");
+            let (head, _) = good.rsplit_once('.').unwrap();
+            let forged = sign(json!({"iss": "https://shop.example", "aud": "app", "exp": 9999, "sub": "b"}));
+            let swapped = format!("{}.{}", forged.rsplit_once('.').unwrap().0, good.rsplit_once('.').unwrap().1);
+            assert!(valid_id_token(&jwks, &swapped, "https://shop.example", "app", 1999).is_err(), "another token's signature");
+            assert!(valid_id_token(&jwks, head, "https://shop.example", "app", 1999).is_err(), "no signature");
+            let other = generate(alg, &ring, UnixMillis(2)).unwrap();
+            let mut wrong_key = jwk(&other);
+            wrong_key["kid"] = json!(key.kid);
+            assert!(valid_id_token(&json!({"keys": [wrong_key]}), &good, "https://shop.example", "app", 1999).is_err(), "another key under its kid");
+        }
+    }
 }

@@ -20,13 +20,13 @@ fn public_key() -> VerifyingKey {
 }
 
 /// The database as the tamperer sees it: plain SQL, no application.
-enum Raw {
+pub enum Raw {
     Lite(sqlx::SqlitePool),
     Pg(sqlx::PgPool),
 }
 
 impl Raw {
-    async fn open(url: &str) -> Raw {
+    pub async fn open(url: &str) -> Raw {
         if url.starts_with("postgres") {
             Raw::Pg(sqlx::PgPool::connect(url).await.unwrap())
         } else {
@@ -35,7 +35,7 @@ impl Raw {
         }
     }
 
-    async fn exec(&self, sql: &str) {
+    pub async fn exec(&self, sql: &str) {
         let sql = sqlx::AssertSqlSafe(sql.to_string());
         match self {
             Raw::Lite(p) => sqlx::raw_sql(sql).execute(p).await.map(|_| ()),
@@ -44,7 +44,7 @@ impl Raw {
         .unwrap_or_else(|e| panic!("{e}"));
     }
 
-    async fn int(&self, sql: &str) -> i64 {
+    pub async fn int(&self, sql: &str) -> i64 {
         let sql = sqlx::AssertSqlSafe(sql.to_string());
         match self {
             Raw::Lite(p) => sqlx::query_scalar::<_, i64>(sql).fetch_one(p).await,
@@ -61,7 +61,7 @@ impl Raw {
         }
     }
 
-    async fn close(self) {
+    pub async fn close(self) {
         match self {
             Raw::Lite(p) => p.close().await,
             Raw::Pg(p) => p.close().await,

@@ -720,10 +720,6 @@ fn openid_client_modules() -> Option<PathBuf> {
     dir
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
-
 /// The relying party of `tests/oidc_rp.mjs`, driven a command at a time.
 struct RelyingParty {
     child: tokio::process::Child,

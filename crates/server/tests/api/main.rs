@@ -54,6 +54,11 @@ pub const PASSWORD: &str = "correct horse battery staple";
 pub const UA_A: &str = "Mozilla/5.0 (X11; Linux x86_64) Chrome/156.0";
 pub const UA_B: &str = "Mozilla/5.0 (iPhone; CPU iPhone OS 19_0) Safari/605.1";
 
+/// A loopback port free now, for a server whose URL must be known before it starts.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
 pub fn unique_email() -> String {
     format!("u{}@example.com", &uuid::Uuid::new_v4().simple().to_string()[..12])
 }

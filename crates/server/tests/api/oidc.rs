@@ -5,6 +5,7 @@
 //! nobody here wrote drives the same flow in `browser.rs`.
 
 use std::collections::HashMap;
+use std::time::Duration;
 
 use data_encoding::BASE64URL_NOPAD;
 use ninsho_domain::oidc::{ClientKind, OidcScope};
@@ -673,7 +674,7 @@ async fn f_int_5_prompt_login_max_age_and_prompt_none_answer_with_a_fresh_sign_i
         let old_time = app.running.services.authenticate(&old).await.unwrap().session.created_at;
         let pkce = [("code_challenge", CHALLENGE), ("code_challenge_method", "S256")];
         // auth_time counts seconds.
-        tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+        tokio::time::sleep(Duration::from_millis(1100)).await;
 
         let loc = authorize_location(&app, Some(&old), &authorize_path(&client_id, &[("prompt", "login"), pkce[0], pkce[1]])).await;
         let next = resume_link(&loc, "/sign-in");
@@ -846,6 +847,216 @@ async fn f_int_5_introspect_and_revoke_answer_a_client_only_about_its_own_tokens
         assert_eq!(refresh(&app, &client, t["refresh_token"].as_str().unwrap()).await.0, 400, "{backend:?}");
         let events = app.running.services.store.events(account.account.id, 50).await.unwrap();
         assert!(events.iter().any(|e| e.kind.as_str() == "oidc_token_revoked"), "{backend:?}");
+        app.shutdown().await;
+    }
+}
+
+/// The Python with Authlib (`.ci/run` installs it in its venv), or `None` to skip —
+/// unless `NINSHO_TEST_MMDB=1`, when it must be there.
+fn authlib_python() -> Option<std::path::PathBuf> {
+    let python = std::env::var_os("NINSHO_MMDB_PYTHON").map(std::path::PathBuf::from);
+    let has = |p: &std::path::PathBuf| std::process::Command::new(p).args(["-c", "import authlib.integrations.requests_client"]).output().is_ok_and(|o| o.status.success());
+    let found = python.filter(has);
+    if found.is_none() {
+        assert!(!ninsho_testkit::hooks::required(), "NINSHO_TEST_MMDB=1 but NINSHO_MMDB_PYTHON names no Python with Authlib (.ci/run installs it)");
+        println!("skipped: no Authlib (set NINSHO_MMDB_PYTHON to a Python with `pip install authlib requests`)");
+    }
+    found
+}
+
+/// `tests/oidc_rp_authlib.py`, read a line at a time: every line is given half a
+/// minute, and a script that stalls or fails is shown with what it said.
+struct Authlib {
+    child: tokio::process::Child,
+    stdin: tokio::process::ChildStdin,
+    lines: tokio::io::Lines<tokio::io::BufReader<tokio::process::ChildStdout>>,
+    said: Vec<String>,
+}
+
+impl Authlib {
+    async fn line(&mut self, expected: &str) -> String {
+        let line = match tokio::time::timeout(Duration::from_secs(30), self.lines.next_line()).await {
+            Ok(Ok(Some(line))) => line,
+            other => self.fail(&format!("no answer ({other:?})")).await,
+        };
+        self.said.push(line.clone());
+        match line.split_once(' ') {
+            Some((word, rest)) if word == expected => rest.to_string(),
+            _ => self.fail(&format!("{line} where {expected} was expected")).await,
+        }
+    }
+
+    async fn step(&mut self, name: &str) -> Value {
+        let step: Value = serde_json::from_str(&self.line("STEP").await).unwrap();
+        if step["step"] != name {
+            self.fail(&format!("step {} where {name} was expected", step["step"])).await;
+        }
+        step
+    }
+
+    async fn tell(&mut self, line: &str) {
+        tokio::io::AsyncWriteExt::write_all(&mut self.stdin, format!("{line}\n").as_bytes()).await.unwrap();
+    }
+
+    async fn fail(&mut self, why: &str) -> ! {
+        let _ = self.child.start_kill();
+        let _ = self.child.wait().await;
+        let mut err = String::new();
+        if let Some(e) = self.child.stderr.as_mut() {
+            let _ = tokio::io::AsyncReadExt::read_to_string(e, &mut err).await;
+        }
+        panic!("authlib: {why}\nsaid: {:?}\nstderr: {err}", self.said);
+    }
+}
+
+/// F-INT-5 with a second relying party nobody here wrote: Python's Authlib, as a
+/// confidential client authenticating with `client_secret_basic`. It discovers
+/// ninsho, sends the user to sign in (password and an authenticator code on
+/// ninsho's pages), checks the state and the issuer of the answer, exchanges the
+/// code, validates the ID token against the JWKS and reads userinfo. A replayed code
+/// is refused; then, signed in again, the refresh token rotates, introspection and
+/// revocation answer, the wrong secret is refused, and the logout URL the library
+/// builds ends the ninsho session and comes back to the application.
+#[tokio::test]
+async fn f_int_5_authlib_confidential_client_with_client_secret_basic() {
+    let Some(python) = authlib_python() else { return };
+    const BYE: &str = "https://app.example/bye";
+    for backend in backends().await {
+        // The issuer is the URL the library reaches, so the port is chosen first.
+        let port = free_port();
+        let issuer = format!("http://127.0.0.1:{port}");
+        let iss = issuer.clone();
+        let app = spawn_app_with(backend, move |c| {
+            c.listen = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+            c.policy.public_url = iss;
+        })
+        .await;
+        let (client, secret) = app.running.services.add_oidc_client("authlib-test", ClientKind::Confidential, &[REDIRECT.into()], &[BYE.into()], &[OidcScope::Email, OidcScope::Profile, OidcScope::OfflineAccess]).await.unwrap();
+        let (client_id, secret) = (client.id.to_string(), secret.unwrap().expose_secret().to_string());
+        let (email, key) = totp_account(&app).await;
+        let account = app.running.services.store.account_by_email(&ninsho_domain::email::Email::parse(&email).unwrap()).await.unwrap().unwrap();
+
+        let mut child = tokio::process::Command::new(&python)
+            .arg(std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/oidc_rp_authlib.py"))
+            .args([issuer.as_str(), &client_id, &secret, REDIRECT, BYE])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .unwrap();
+        let stdin = child.stdin.take().unwrap();
+        let lines = tokio::io::AsyncBufReadExt::lines(tokio::io::BufReader::new(child.stdout.take().unwrap()));
+        let mut rp = Authlib { child, stdin, lines, said: Vec::new() };
+
+        // The browser signs in on ninsho's pages and is sent back with the code.
+        let url = rp.line("AUTHORIZE").await;
+        assert!(url.contains("code_challenge_method=S256") && url.contains("nonce=") && url.contains("state="), "{url}");
+        let mut pc = ninsho_testkit::pages::PageClient::new(&app.url);
+        let page = pc.get(url.strip_prefix(&issuer).unwrap()).await;
+        assert!(page.path.starts_with("/sign-in?next="), "{}", page.path);
+        let next = query_of(&format!("http://x{}", page.path))["next"].clone();
+        let page = pc.post("/sign-in", &page, &[("email", &email), ("password", PASSWORD), ("next", &next)]).await;
+        assert_eq!(page.path, "/code", "{}", page.text());
+        let page = pc.post("/code", &page, &[("code", &oathtool_at(&key, 1))]).await;
+        let back = link_before(&page.html, "id=\"authorize-back\"");
+        rp.tell(&back).await;
+
+        let signed_in = rp.step("signed_in").await;
+        let claims = &signed_in["claims"];
+        println!("{backend:?}: ID token claims, as Authlib validated them: {claims}");
+        assert_eq!(claims["iss"], issuer.as_str());
+        assert_eq!(claims["aud"], json!(client_id));
+        assert_eq!(claims["sub"], account.id.to_string());
+        assert_eq!(claims["email"], email.as_str());
+        assert_eq!(claims["email_verified"], true);
+        assert_eq!(claims["acr"], "aal2");
+        assert_eq!(claims["amr"], json!(["pwd", "otp", "mfa"]));
+        assert!(claims["sid"].is_string() && claims["at_hash"].is_string() && claims["auth_time"].is_i64(), "{claims}");
+        assert_eq!((signed_in["token_type"].as_str(), signed_in["has_refresh"].as_bool()), (Some("Bearer"), Some(true)));
+        let info = rp.step("userinfo").await;
+        assert_eq!(info["userinfo"]["sub"], claims["sub"]);
+        assert_eq!(info["userinfo"]["email"], email.as_str());
+        assert_eq!(rp.step("code_replayed").await["error"], "invalid_grant", "{backend:?}");
+
+        // Signed in already: /authorize answers at once with a new code.
+        let url = rp.line("AUTHORIZE").await;
+        let back = pc.send_raw_get(url.strip_prefix(&issuer).unwrap()).await;
+        assert!(back.starts_with(&format!("{REDIRECT}?code=")), "{back}");
+        rp.tell(&back).await;
+        assert_eq!(rp.step("signed_in_again").await["sid"], claims["sid"], "the same ninsho session");
+        let refreshed = rp.step("refreshed").await;
+        assert_eq!((refreshed["rotated"].as_bool(), refreshed["kept"].as_bool(), &refreshed["sub"]), (Some(true), Some(true), &claims["sub"]), "{backend:?}: {refreshed}");
+        let introspected = rp.step("introspected").await;
+        assert_eq!((introspected["active"].as_bool(), introspected["client_id"].as_str(), &introspected["sub"]), (Some(true), Some(client_id.as_str()), &claims["sub"]));
+        let revoked = rp.step("revoked").await;
+        assert_eq!(revoked, json!({"step": "revoked", "status": 200, "access_active": false, "refresh": "invalid_grant"}), "{backend:?}");
+        assert_eq!(rp.step("wrong_secret").await["error"], "invalid_client", "{backend:?}");
+
+        // The library's logout URL ends the session and comes back with its state.
+        let logout: Value = serde_json::from_str(&rp.line("LOGOUT").await).unwrap();
+        let url = logout["url"].as_str().unwrap();
+        let back = pc.send_raw_get(url.strip_prefix(&issuer).unwrap()).await;
+        assert_eq!(back, format!("{BYE}?state={}", logout["state"].as_str().unwrap()), "{backend:?}");
+        assert!(pc.get("/account").await.path.starts_with("/sign-in"), "{backend:?}: signed out of ninsho");
+        let status = tokio::time::timeout(Duration::from_secs(30), rp.child.wait()).await;
+        if !matches!(status, Ok(Ok(s)) if s.success()) {
+            rp.fail(&format!("ended with {status:?}")).await;
+        }
+        app.shutdown().await;
+    }
+}
+
+/// Housekeeping purges what the provider parked or issued once it has expired: a
+/// request and an access token at their expiry; a code and its refresh tokens only
+/// once the whole family has expired, so a spent refresh token replayed meanwhile is
+/// still recognised and ends the family. Both backends.
+#[tokio::test]
+async fn f_int_5_expired_requests_codes_and_tokens_are_purged_and_a_live_family_is_kept() {
+    use ninsho_domain::oidc::{REFRESH_SECS, REQUEST_SECS};
+    use ninsho_domain::ports::FakeClock;
+    for backend in backends().await {
+        let clock = FakeClock::at(ninsho_domain::types::UnixMillis(1_900_000_000_000));
+        let c2 = clock.clone();
+        // The test purges; the instance's own housekeeping waits.
+        let app = spawn_app_with(backend, move |c| {
+            use_fake_clock(c, c2);
+            c.lock_sweep_every = Duration::from_secs(3600);
+        })
+        .await;
+        let raw = super::audit::Raw::open(&app.db.url).await;
+        let rows = async || {
+            let mut n = Vec::new();
+            for t in ["oidc_requests", "oidc_codes", "oidc_tokens", "oidc_refresh_tokens"] {
+                n.push(raw.int(&format!("select count(*) from {t}")).await);
+            }
+            n
+        };
+        let client = offline_client(&app).await;
+        let session = app.signed_up(&unique_email(), PASSWORD).await;
+        // A request parked for a browser that is not signed in, and a family: one code,
+        // its first access token, then a refresh (a spent refresh token, a new one).
+        let parked = authorize_location(&app, None, &authorize_path(&client.0, &[("scope", "openid email")])).await;
+        assert!(parked.starts_with("/sign-in?next="), "{parked}");
+        let first = offline_tokens(&app, &session, &client).await;
+        let (s, second) = refresh(&app, &client, first["refresh_token"].as_str().unwrap()).await;
+        assert_eq!(s, 200, "{second}");
+        assert_eq!(rows().await, [1, 1, 2, 2], "{backend:?}");
+        assert_eq!(app.running.services.purge_expired_oidc().await.unwrap(), 0, "{backend:?}: nothing has expired");
+
+        // The request and the access tokens have expired, the family has not.
+        clock.advance_secs(REQUEST_SECS + 1);
+        assert_eq!(app.running.services.purge_expired_oidc().await.unwrap(), 3, "{backend:?}");
+        assert_eq!(rows().await, [0, 1, 0, 2], "{backend:?}");
+        // The spent refresh token is still known: replayed, it ends the family.
+        assert_eq!(refresh(&app, &client, first["refresh_token"].as_str().unwrap()).await.1["error"], "invalid_grant");
+        assert_eq!(refresh(&app, &client, second["refresh_token"].as_str().unwrap()).await.1["error"], "invalid_grant", "{backend:?}: the family ended");
+
+        // The family's last token has expired: nothing of it is kept.
+        clock.advance_secs(REFRESH_SECS);
+        assert_eq!(app.running.services.purge_expired_oidc().await.unwrap(), 3, "{backend:?}");
+        assert_eq!(rows().await, [0, 0, 0, 0], "{backend:?}");
+        raw.close().await;
         app.shutdown().await;
     }
 }
