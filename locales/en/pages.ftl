@@ -127,6 +127,7 @@ event-service-step-up-completed = Confirmed a shop service's request with a code
 event-delivery-handed-over = Parcel handed over with your delivery code
 event-delivery-held = Parcel held after wrong delivery codes at the door
 event-account-locked = Paused by support while it checks the account
+event-sign-in-refused-locked = Right password given while the account was paused: refused
 event-account-unlocked = Pause by support ended
 event-unsolicited-codes-warned = You were told that sign-in codes kept coming without a sign-in
 event-sms-destination-paused = Text messages to a number range were paused (unusual volume)

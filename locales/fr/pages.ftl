@@ -126,6 +126,7 @@ event-service-step-up-completed = Demande d'un service de la boutique confirmée
 event-delivery-handed-over = Colis remis avec votre code de livraison
 event-delivery-held = Colis retenu après des codes de livraison erronés
 event-account-locked = Mis en pause par le support le temps d'une vérification
+event-sign-in-refused-locked = Mot de passe correct saisi pendant la suspension du compte : refusé
 event-account-unlocked = Fin de la pause décidée par le support
 event-unsolicited-codes-warned = Vous avez été averti que des codes de connexion arrivaient sans connexion
 event-sms-destination-paused = Les SMS vers une tranche de numéros ont été suspendus (volume inhabituel)

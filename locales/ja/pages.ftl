@@ -114,6 +114,7 @@ event-service-step-up-completed = ショップのサービスの依頼をコー�
 event-delivery-handed-over = 配送用ワンタイムパスワードでお荷物を受け取り
 event-delivery-held = 配達時に誤ったワンタイムパスワードが続いたため配送を保留
 event-account-locked = サポートが調査のため一時停止
+event-sign-in-refused-locked = アカウントの一時停止中に正しいパスワードが入力されました(拒否)
 event-account-unlocked = サポートによる一時停止が終了
 event-unsolicited-codes-warned = サインインのない確認コードの要求が続いたため、お知らせを送信
 event-sms-destination-paused = SMSの送信先（番号帯）を一時停止（通常と異なる送信量）

@@ -114,6 +114,7 @@ event-service-step-up-completed = 已用验证码确认商店服务的请求
 event-delivery-handed-over = 已凭配送验证码交付包裹
 event-delivery-held = 因配送验证码多次错误，包裹已暂缓派送
 event-account-locked = 客服为核查而暂停了账户
+event-sign-in-refused-locked = 账户暂停期间输入了正确的密码:已拒绝
 event-account-unlocked = 客服的暂停已结束
 event-unsolicited-codes-warned = 因验证码被反复请求且未登录，已向您发送提醒
 event-sms-destination-paused = 因发送量异常，已暂停向该号段发送短信

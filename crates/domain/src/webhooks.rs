@@ -131,6 +131,8 @@ pub fn topics(kind: EventKind, unfamiliar: bool) -> &'static [Topic] {
         K::CourierAdded
         // The owner's own warning; receivers hear the sign-in attempts' outcomes instead.
         | K::UnsolicitedCodesWarned
+        // Support's investigation reads it in the security log; the shop heard of the lock.
+        | K::SignInRefusedLocked
         | K::WrongPassword
         | K::WrongCode
         | K::CodeSent

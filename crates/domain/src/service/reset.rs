@@ -51,8 +51,10 @@ impl<S: Store> Services<S> {
             Some(account) => {
                 let ch = self.new_challenge(account.id, Purpose::ResetPassword, None, client)?;
                 let url = self.link_url(LinkKind::ResetPassword, ch.id);
+                // Tied to its challenge, so a lock set before it goes out holds it back.
                 let intent = Intent::new(Template::PasswordResetLink, Channel::Email, account.email.as_str(), account.locale)
                     .account(account.id)
+                    .challenge(ch.id)
                     .var("issuer", &self.policy.issuer)
                     .var("url", url)
                     .valid_for(self.policy.challenge_secs)

@@ -240,8 +240,12 @@ impl<S: Store> Services<S> {
         let (found, trusted) = self.check_password(email, &password, client, trusted_token).await?.ok_or(Error::InvalidCredentials)?;
         let (risk, known) = (self.assess(&found), found.known_device);
         let account = found.account;
-        // F-OFF-5: said only now, to someone who knows the password.
-        self.ensure_unlocked(&account)?;
+        // F-OFF-5: said only now, to someone who knows the password; and recorded,
+        // since it may be the very access support is investigating.
+        if let Err(locked) = self.ensure_unlocked(&account) {
+            self.commit(vec![self.event(Some(account.id), EventKind::SignInRefusedLocked, client, "")]).await?;
+            return Err(locked);
+        }
         // The common case needs no method list: a verified account without 2SV, calm risk.
         if account.email_verified_at.is_some() && account.twosv_enabled_at.is_none() && !risk.high {
             let (writes, session_id, session_token) = self.sign_in_writes(&account, client, known, "password", vec![AuthMethod::Password], Some(AuthMethod::Password))?;

@@ -46,6 +46,8 @@ async fn f_off_5_a_locked_account_is_refused_everywhere_its_owner_is_told_and_su
         assert!(r.body["locked_until"].as_str().is_some_and(|t| t.ends_with('Z')), "{:?}", r.body);
         let wrong = app.call("POST", "/api/v1/sign-in", None, Some(json!({"email": email, "password": "not the password at all"}))).await;
         assert_eq!((wrong.status, wrong.body["code"].as_str()), (401, Some("auth.invalid_credentials")), "{:?}", wrong.body);
+        // Whoever knows the password is on record for support; a wrong password is not that.
+        assert_eq!(events_of(&app, &email, EventKind::SignInRefusedLocked).await, 1, "{b:?}");
         // The owner was told, in the account's language, with until when and whom to ask.
         let notice = app.inbox_latest(&email, before).await;
         assert!(notice.contains("paused until") && notice.contains("https://shop.example/help"), "{notice}");
@@ -79,7 +81,7 @@ async fn f_off_5_a_locked_account_is_refused_everywhere_its_owner_is_told_and_su
         let token = r.body["session_token"].as_str().unwrap();
         let history = app.call("GET", "/api/v1/history", Some(token), None).await;
         let kinds: Vec<&str> = history.body["history"].as_array().unwrap().iter().filter_map(|e| e["kind"].as_str()).collect();
-        assert!(kinds.contains(&"account_locked") && kinds.contains(&"account_unlocked"), "{kinds:?}");
+        assert!(kinds.contains(&"account_locked") && kinds.contains(&"account_unlocked") && kinds.contains(&"sign_in_refused_locked"), "{kinds:?}");
         assert!(app.inbox_latest(&email, told).await.contains("open again"));
         app.shutdown().await;
     }
@@ -99,6 +101,29 @@ async fn f_off_5_a_code_sent_before_the_lock_no_longer_signs_in() {
         let v = app.call("POST", &format!("/api/v1/challenges/{cid}/verify"), None, Some(json!({"code": code}))).await;
         assert!(v.status == 410 || v.status == 403, "{b:?}: {} {:?}", v.status, v.body);
         assert!(v.body["session_token"].is_null());
+        app.shutdown().await;
+    }
+}
+
+/// A reset link still waiting in the outbox when the lock is set is never sent: the
+/// lock holds back every message tied to a challenge of the account.
+#[tokio::test]
+async fn f_off_5_a_reset_link_waiting_to_be_sent_is_held_back_by_the_lock() {
+    for b in backends().await {
+        let app = spawn_app(b).await;
+        let email = unique_email();
+        app.signed_up(&email, PASSWORD).await;
+        let before = app.inbox_count(&email).await;
+        app.running.pause_delivery(true);
+        let reset = app.call("POST", "/api/v1/password-reset", None, Some(json!({"email": email}))).await;
+        assert_eq!(reset.status, 202, "{:?}", reset.body);
+        app.running.services.lock_account(&email, "a reset the owner did not ask for", 3600, "agent-1").await.unwrap();
+        app.running.pause_delivery(false);
+        // The lock's own notice arrives; the link does not, then or later.
+        let notice = app.inbox_latest(&email, before).await;
+        assert!(notice.contains("paused until"), "{b:?}: {notice}");
+        assert_eq!(app.inbox_count(&email).await, before + 1, "{b:?}: only the lock's notice went out");
+        assert_eq!(app.running.db.count_outbox("pending").await.unwrap(), 0, "{b:?}");
         app.shutdown().await;
     }
 }
