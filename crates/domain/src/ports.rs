@@ -524,6 +524,10 @@ pub enum Write {
     /// F-LIMIT-4 guard: `key` is refused until `until`. Written only where no pause
     /// of the key is running, so of a burst's refusals one pauses (and alerts).
     PauseSms { key: String, until: UnixMillis, now: UnixMillis },
+    /// F-LIMIT-4 guard: the operator ends `key`'s running pause at `now`, and the
+    /// count of its current hour starts again from zero (else the next send would
+    /// pause it again at once).
+    LiftSmsPause { key: String, now: UnixMillis },
     /// Guard: the key is not waiting out a delay. Counts a password try and starts the
     /// next delay once the free tries are used (`ThrottlePolicy`).
     TakePasswordTry { key: ThrottleKey, now: UnixMillis, policy: crate::config::ThrottlePolicy },
@@ -636,6 +640,15 @@ impl ThrottleKey {
     }
 }
 
+/// F-LIMIT-4: an SMS key (`sms-prefix:+44740`, `sms-country:GB`, `sms-global`) refused
+/// until `until`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SmsPause {
+    pub key: String,
+    pub until: UnixMillis,
+    pub paused_at: UnixMillis,
+}
+
 #[cfg(test)]
 mod throttle_key_tests {
     use super::ThrottleKey;
@@ -740,6 +753,12 @@ pub trait Store: Clone + Send + Sync + 'static {
     fn sms_paused_until(&self, key: &str, now: UnixMillis) -> impl Future<Output = R<Option<UnixMillis>>> + Send;
     /// F-LIMIT-4: how many SMS keys are paused at `now` (the operator's gauge).
     fn sms_pauses_running(&self, now: UnixMillis) -> impl Future<Output = R<i64>> + Send;
+    /// F-LIMIT-4: the pauses running at `now`, the latest first.
+    fn sms_pauses(&self, now: UnixMillis) -> impl Future<Output = R<Vec<SmsPause>>> + Send;
+    /// F-LIMIT-4 housekeeping (not a `Write`: it returns how many rows went): deletes
+    /// the counts of hours before `before_hour` and the pauses that ended before
+    /// `ended_before`.
+    fn prune_sms_traffic(&self, before_hour: i64, ended_before: UnixMillis) -> impl Future<Output = R<u64>> + Send;
 
     /// A code attempt (`CodeAttempt`) and, when the code is right, `on_right` in the
     /// same transaction. A guard of `on_right` that does not hold refuses everything,

@@ -133,6 +133,7 @@ pub fn topics(kind: EventKind, unfamiliar: bool) -> &'static [Topic] {
         | K::UnsolicitedCodesWarned
         // Support's investigation reads it in the security log; the shop heard of the lock.
         | K::SignInRefusedLocked
+        | K::SmsPauseLifted
         | K::WrongPassword
         | K::WrongCode
         | K::CodeSent

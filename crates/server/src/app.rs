@@ -145,8 +145,8 @@ async fn watch_clock(db: Db, services: Services<Db>, every: std::time::Duration,
 
 /// Housekeeping every `lock_sweep_every`. F-OFF-5: records the end of each lock whose
 /// time has come and tells its owner (once across instances: the end is guarded);
-/// keeps the session cache's table of notices small; and purges the OpenID Connect
-/// provider's expired requests, codes and tokens.
+/// keeps the session cache's table of notices and the SMS counts small; and purges
+/// the OpenID Connect provider's expired requests, codes and tokens.
 async fn end_due_locks(services: Services<Db>, every: std::time::Duration, mut stop: watch::Receiver<bool>) {
     loop {
         tokio::select! {
@@ -159,6 +159,10 @@ async fn end_due_locks(services: Services<Db>, every: std::time::Duration, mut s
                 // The session cache's notices, which every instance writes (F-INT-2).
                 if let Err(e) = services.store.prune_cache_notices().await {
                     tracing::warn!(error = %e, "pruning the session cache's notices failed");
+                }
+                // F-LIMIT-4: counts older than any baseline looks back at.
+                if let Err(e) = services.prune_sms_traffic().await {
+                    tracing::warn!(error = %e, "pruning old SMS counts failed; trying again later");
                 }
                 // F-INT-5: what the OpenID Connect provider parked or issued and has
                 // expired (every instance may run it; a row goes once).

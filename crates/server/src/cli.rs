@@ -114,6 +114,11 @@ enum Admin {
         #[command(subcommand)]
         what: Accounts,
     },
+    /// SMS toll-fraud pauses (F-LIMIT-4): which destinations are paused, and lifting one early.
+    Sms {
+        #[command(subcommand)]
+        what: Sms,
+    },
     /// Couriers of carriers without an app: accounts that take codes at the door on /courier (F-DLV-3).
     Couriers {
         #[command(subcommand)]
@@ -272,6 +277,20 @@ enum Accounts {
     },
     /// Whether the account is locked, until when, by whom and why.
     LockStatus { email: String },
+}
+
+#[derive(Subcommand)]
+enum Sms {
+    /// The destinations whose SMS and voice codes are paused now, until when.
+    Paused,
+    /// Ends a pause now: `+44740` (a number prefix), `GB` (a country) or `global`
+    /// (the hour's budget). Its count for this hour starts again from zero.
+    Lift {
+        destination: String,
+        /// Who lifts it, as the security log records it.
+        #[arg(long, default_value = "operator")]
+        by: String,
+    },
 }
 
 /// `90m`, `24h`, `2d` as seconds.
@@ -470,6 +489,13 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             services.store.close().await;
             result
         }
+        Command::Admin { what: Admin::Sms { what } } => {
+            crate::logging::init(log.format, "warn");
+            let services = crate::App::services(&c).await?;
+            let result = sms(&services, what).await;
+            services.store.close().await;
+            result
+        }
         Command::Admin { what: Admin::Couriers { what: Couriers::Add { email, carrier } } } => {
             crate::logging::init(log.format, "warn");
             let services = crate::App::services(&c).await?;
@@ -546,6 +572,27 @@ async fn accounts(services: &ninsho_domain::Services<ninsho_storage::Db>, what: 
             Some(l) => println!("{email}: locked until {} by {} at {}: {}", utc(l.until), l.locked_by, utc(l.locked_at), l.reason),
             None => println!("{email}: not locked"),
         },
+    }
+    Ok(())
+}
+
+async fn sms(services: &ninsho_domain::Services<ninsho_storage::Db>, what: Sms) -> anyhow::Result<()> {
+    let e = crate::config::operator_error;
+    let utc = crate::web::time::when_utc;
+    match what {
+        Sms::Paused => {
+            let pauses = services.sms_pauses().await.map_err(e)?;
+            if pauses.is_empty() {
+                println!("no SMS destination is paused");
+            }
+            for p in pauses {
+                println!("{} paused until {} (since {})", p.destination, utc(p.until), utc(p.paused_at));
+            }
+        }
+        Sms::Lift { destination, by } => {
+            let p = services.lift_sms_pause(&destination, &by).await.map_err(e)?;
+            println!("lifted the pause of {} (it ran until {}); codes are sent to it again", p.destination, utc(p.until));
+        }
     }
     Ok(())
 }

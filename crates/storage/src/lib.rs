@@ -526,6 +526,8 @@ delegate!(Store {
     fn quota_window_start(&self, key: &str) -> R<Option<UnixMillis>>;
     fn sms_paused_until(&self, key: &str, now: UnixMillis) -> R<Option<UnixMillis>>;
     fn sms_pauses_running(&self, now: UnixMillis) -> R<i64>;
+    fn sms_pauses(&self, now: UnixMillis) -> R<Vec<SmsPause>>;
+    fn prune_sms_traffic(&self, before_hour: i64, ended_before: UnixMillis) -> R<u64>;
     fn commit_attempt(&self, attempt: CodeAttempt, on_right: Vec<Write>) -> Result<AttemptOutcome, CommitError>;
     fn reset_request(&self, id: ResetRequestId) -> R<Option<ResetRequest>>;
     fn reset_requests(&self, status: Option<&str>, limit: i64) -> R<Vec<ResetRequest>>;

@@ -107,6 +107,7 @@ pub(crate) fn stale(w: &Write) -> Option<Stale> {
         | Write::ChargeQuota { .. }
         | Write::ChargeSmsTraffic { .. }
         | Write::PauseSms { .. }
+        | Write::LiftSmsPause { .. }
         | Write::TakePasswordTry { .. }
         | Write::ReturnPasswordTries { .. }
         | Write::PasswordAccepted { .. }

@@ -857,6 +857,20 @@ impl ninsho_domain::ports::Store for Store {
         sqlx::query_scalar("select count(*) from sms_pauses where until > $1").bind(now.0).fetch_one(&self.read).await.map_err(db_err)
     }
 
+    async fn sms_pauses(&self, now: UnixMillis) -> R<Vec<SmsPause>> {
+        let rows = sqlx::query("select key, until, paused_at from sms_pauses where until > $1 order by paused_at desc, key").bind(now.0).fetch_all(&self.read).await.map_err(db_err)?;
+        rows.iter()
+            .map(|r| Ok(SmsPause { key: r.try_get("key")?, until: UnixMillis(r.try_get("until")?), paused_at: UnixMillis(r.try_get("paused_at")?) }))
+            .collect::<Result<_, sqlx::Error>>()
+            .map_err(db_err)
+    }
+
+    async fn prune_sms_traffic(&self, before_hour: i64, ended_before: UnixMillis) -> R<u64> {
+        let counts = sqlx::query("delete from sms_traffic where hour < $1").bind(before_hour).execute(&self.write).await.map_err(db_err)?.rows_affected();
+        let pauses = sqlx::query("delete from sms_pauses where until < $1").bind(ended_before.0).execute(&self.write).await.map_err(db_err)?.rows_affected();
+        Ok(counts + pauses)
+    }
+
     async fn reset_request(&self, id: ResetRequestId) -> R<Option<ResetRequest>> {
         let r = sqlx::query("select id, account_id, created_at, status, doc_type, doc_kind, doc_bytes, document, decided_at, reason, reviewer, ip from reset_requests where id = $1")
             .bind(id.0).fetch_optional(&self.read).await.map_err(db_err)?;

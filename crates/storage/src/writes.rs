@@ -275,6 +275,10 @@ pub(crate) fn statements(w: &Write) -> Vec<Stmt> {
                 where sms_pauses.until <= $3",
             args![key.as_str(), until.0, now.0],
         ),
+        Write::LiftSmsPause { key, now } => vec![
+            Stmt { sql: "update sms_pauses set until = $2 where key = $1 and until > $2", args: args![key.as_str(), now.0], guarded: true },
+            Stmt { sql: "update sms_traffic set count = 0 where key = $1 and hour = $2", args: args![key.as_str(), now.0 / 3_600_000], guarded: false },
+        ],
         // The try is counted only while the key is not waiting; the delay for the next
         // one doubles with each try past the free ones (1 << n, n capped at 20, then
         // capped at the most). The count starts again only after a whole window

@@ -44,6 +44,7 @@ pub use signup::*;
 pub use shipments_batch::*;
 pub use step_ups::*;
 pub use views::*;
+pub use toll::SmsPauseView;
 
 use std::sync::Arc;
 

@@ -27,6 +27,42 @@ impl SmsKey {
             SmsKey::Global => "sms-global".into(),
         }
     }
+
+    fn from_key(key: &str) -> Option<SmsKey> {
+        match key {
+            "sms-global" => Some(SmsKey::Global),
+            _ => key.strip_prefix("sms-prefix:").map(|p| SmsKey::Prefix(p.into())).or_else(|| key.strip_prefix("sms-country:").map(|c| SmsKey::Country(c.into()))),
+        }
+    }
+
+    /// What the operator types and reads: `+44740`, `GB` or `global`.
+    fn parse_operator(s: &str) -> Option<SmsKey> {
+        let s = s.trim();
+        if s.eq_ignore_ascii_case("global") {
+            return Some(SmsKey::Global);
+        }
+        if let Some(digits) = s.strip_prefix('+') {
+            return (!digits.is_empty() && digits.len() <= 15 && digits.bytes().all(|b| b.is_ascii_digit())).then(|| SmsKey::Prefix(s.into()));
+        }
+        (s.len() == 2 && s.bytes().all(|b| b.is_ascii_alphabetic())).then(|| SmsKey::Country(s.to_ascii_uppercase()))
+    }
+
+    fn shown(&self) -> String {
+        match self {
+            SmsKey::Prefix(p) => p.clone(),
+            SmsKey::Country(c) => c.clone(),
+            SmsKey::Global => "global".into(),
+        }
+    }
+}
+
+/// A running pause as the operator reads it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SmsPauseView {
+    /// `+44740` (a number prefix), `GB` (a country) or `global` (the hour's budget).
+    pub destination: String,
+    pub until: UnixMillis,
+    pub paused_at: UnixMillis,
 }
 
 /// The SMS charges of one send, most specific first: a refusal names the narrowest
@@ -107,5 +143,69 @@ impl<S: Store> Services<S> {
         }
         let until = self.store.sms_paused_until(&key.as_key(), now).await?.unwrap_or(until);
         Ok(Error::RateLimited { code, retry_at: until, now })
+    }
+}
+
+impl<S: Store> Services<S> {
+    /// The pauses running now, the latest first.
+    pub async fn sms_pauses(&self) -> Result<Vec<SmsPauseView>> {
+        let pauses = self.store.sms_pauses(self.now()).await?;
+        Ok(pauses
+            .into_iter()
+            .map(|p| SmsPauseView { destination: SmsKey::from_key(&p.key).map(|k| k.shown()).unwrap_or(p.key), until: p.until, paused_at: p.paused_at })
+            .collect())
+    }
+
+    /// The operator ends a pause early (a campaign, not fraud, say): sends to it go
+    /// out again at once, and its count for this hour starts from zero. Recorded
+    /// with who lifted it.
+    pub async fn lift_sms_pause(&self, destination: &str, by: &str) -> Result<SmsPauseView> {
+        let key = SmsKey::parse_operator(destination)
+            .ok_or_else(|| Error::invalid("sms.destination_invalid", "destination", "name a number prefix such as +44740, a country such as GB, or global"))?;
+        if by.trim().is_empty() || by.len() > 100 {
+            return Err(Error::invalid("sms.staff_invalid", "by", "name who lifts the pause"));
+        }
+        let now = self.now();
+        let not_paused = || Error::conflict("sms.not_paused", "this destination is not paused");
+        let until = self.store.sms_paused_until(&key.as_key(), now).await?.ok_or_else(not_paused)?;
+        let paused_at = self.store.sms_pauses(now).await?.into_iter().find(|p| p.key == key.as_key()).map_or(now, |p| p.paused_at);
+        let writes = vec![
+            Write::LiftSmsPause { key: key.as_key(), now },
+            self.event(None, EventKind::SmsPauseLifted, &super::recovery::support(by), format!("{} by {}", key.shown(), by.trim())),
+        ];
+        match self.commit_guarded(writes).await? {
+            Ok(()) => {
+                tracing::info!(destination = %key.shown(), by = %by.trim(), "F-LIMIT-4: an SMS pause was lifted by the operator");
+                Ok(SmsPauseView { destination: key.shown(), until, paused_at })
+            }
+            // Ended meanwhile, by its time or by someone else.
+            Err(_) => Err(not_paused()),
+        }
+    }
+
+    /// Housekeeping: counts older than the baseline looks back, and pauses over for a day.
+    pub async fn prune_sms_traffic(&self) -> Result<u64> {
+        let now = self.now();
+        let before_hour = now.0 / HOUR_MS - self.policy.sms.baseline_hours.max(1);
+        self.store.prune_sms_traffic(before_hour, UnixMillis(now.0 - 24 * HOUR_MS)).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::SmsKey;
+
+    #[test]
+    fn f_limit_4_the_operator_names_a_prefix_a_country_or_the_budget() {
+        assert_eq!(SmsKey::parse_operator("+44740"), Some(SmsKey::Prefix("+44740".into())));
+        assert_eq!(SmsKey::parse_operator(" gb "), Some(SmsKey::Country("GB".into())));
+        assert_eq!(SmsKey::parse_operator("GLOBAL"), Some(SmsKey::Global));
+        for bad in ["", "+", "+44a", "GBR", "4474", "+1234567890123456", "sms-global"] {
+            assert_eq!(SmsKey::parse_operator(bad), None, "{bad:?}");
+        }
+        for k in [SmsKey::Prefix("+44740".into()), SmsKey::Country("GB".into()), SmsKey::Global] {
+            assert_eq!(SmsKey::from_key(&k.as_key()), Some(k.clone()));
+            assert_eq!(SmsKey::parse_operator(&k.shown()), Some(k));
+        }
     }
 }
