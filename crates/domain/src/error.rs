@@ -38,6 +38,10 @@ pub enum Error {
     /// stranger guessing addresses.
     #[error("this account is locked while support investigates it")]
     AccountLocked { until: UnixMillis, support: String },
+    /// F-SUP-1: a staff member whose role does not permit the action, or an account
+    /// that is not staff at all.
+    #[error("{message}")]
+    Forbidden { code: &'static str, message: String },
     #[error("the server is busy; try again")]
     Busy,
     #[error("{}", .0.message())]
@@ -150,6 +154,7 @@ impl Error {
             Error::RateLimited { code, .. } => code,
             Error::MethodDisabled => "method.disabled",
             Error::AccountLocked { .. } => "account.locked",
+            Error::Forbidden { code, .. } => code,
             Error::Busy => "server.busy",
             Error::Unavailable(_) => "server.unavailable",
             Error::Internal(_) => "server.internal",

@@ -23,6 +23,7 @@ pub mod ports;
 pub mod reason;
 pub mod risk;
 pub mod service;
+pub mod staff;
 pub mod telemetry;
 pub mod types;
 pub mod webhooks;

@@ -566,6 +566,12 @@ pub enum Write {
     HoldDelivery { delivery: DeliveryId },
     /// F-DLV-3: a courier's account works for this carrier client.
     InsertCourier { account: AccountId, client: ServiceClientId, now: UnixMillis },
+    /// F-SUP-1: the account becomes a staff member with `role`, added by `by`.
+    InsertStaff { account: AccountId, role: crate::staff::StaffRole, by: String, now: UnixMillis },
+    /// F-SUP-1 guard: a staff member (not removed) gets `role`.
+    SetStaffRole { account: AccountId, role: crate::staff::StaffRole },
+    /// F-SUP-1 guard: a staff member (not removed) is removed.
+    RemoveStaff { account: AccountId, now: UnixMillis },
     /// F-DLV-6: many new deliveries, each with its code's rows, inserted many rows per
     /// statement. Guard: every row is inserted (a unique order or tracking id refuses
     /// the whole list, which the caller then registers one by one).
@@ -638,6 +644,16 @@ impl ThrottleKey {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+}
+
+/// F-SUP-1: a staff member as the staff list keeps it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StaffMember {
+    pub account_id: AccountId,
+    pub email: String,
+    pub role: crate::staff::StaffRole,
+    pub added_by: String,
+    pub added_at: UnixMillis,
 }
 
 /// F-LIMIT-4: an SMS key (`sms-prefix:+44740`, `sms-country:GB`, `sms-global`) refused
@@ -786,6 +802,10 @@ pub trait Store: Clone + Send + Sync + 'static {
     fn service_clients(&self) -> impl Future<Output = R<Vec<ServiceClient>>> + Send;
     /// The carrier client a courier's account works for, if it is a courier's.
     fn courier_client(&self, account: AccountId) -> impl Future<Output = R<Option<ServiceClientId>>> + Send;
+    /// F-SUP-1: the account's staff membership, unless it was removed.
+    fn staff_member(&self, account: AccountId) -> impl Future<Output = R<Option<StaffMember>>> + Send;
+    /// F-SUP-1: every staff member not removed, by address.
+    fn staff_members(&self) -> impl Future<Output = R<Vec<StaffMember>>> + Send;
     /// F-LIMIT-3: how many sign-ins of the account reached the code step since `since`,
     /// and when its owner was last told so.
     fn sign_in_challenges_since(&self, account: AccountId, since: UnixMillis) -> impl Future<Output = R<(i64, Option<UnixMillis>)>> + Send;

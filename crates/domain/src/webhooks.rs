@@ -134,6 +134,9 @@ pub fn topics(kind: EventKind, unfamiliar: bool) -> &'static [Topic] {
         // Support's investigation reads it in the security log; the shop heard of the lock.
         | K::SignInRefusedLocked
         | K::SmsPauseLifted
+        | K::StaffAdded
+        | K::StaffRoleChanged
+        | K::StaffRemoved
         | K::WrongPassword
         | K::WrongCode
         | K::CodeSent

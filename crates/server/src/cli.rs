@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 use ninsho_domain::oidc::{ClientKind, OidcScope, SigningAlg};
 use ninsho_domain::service::LimitTarget;
+use ninsho_domain::staff::StaffRole;
 use ninsho_domain::types::Scope;
 
 use crate::config::Config;
@@ -113,6 +114,11 @@ enum Admin {
     Accounts {
         #[command(subcommand)]
         what: Accounts,
+    },
+    /// Support staff (F-SUP-1): accounts of their own, with a role, working at /support.
+    Staff {
+        #[command(subcommand)]
+        what: Staff,
     },
     /// SMS toll-fraud pauses (F-LIMIT-4): which destinations are paused, and lifting one early.
     Sms {
@@ -277,6 +283,42 @@ enum Accounts {
     },
     /// Whether the account is locked, until when, by whom and why.
     LockStatus { email: String },
+}
+
+#[derive(Subcommand)]
+enum Staff {
+    /// Create a staff member's account with a role; prints a first password, once.
+    /// The member signs in, turns on two-step verification, then works at /support.
+    Add {
+        email: String,
+        /// viewer (reads), agent (limits, locks, 2SV pauses), reviewer (reset
+        /// requests and their documents) or admin (everything, and the staff list).
+        #[arg(long, value_parser = parse_role)]
+        role: StaffRole,
+        /// Who adds the member, as the security log records it.
+        #[arg(long, default_value = "operator")]
+        by: String,
+    },
+    /// Every staff member: address, role, who added them and when.
+    List,
+    /// Give a member another role.
+    Role {
+        email: String,
+        #[arg(value_parser = parse_role)]
+        role: StaffRole,
+        #[arg(long, default_value = "operator")]
+        by: String,
+    },
+    /// Remove a member; their sessions end now.
+    Remove {
+        email: String,
+        #[arg(long, default_value = "operator")]
+        by: String,
+    },
+}
+
+fn parse_role(s: &str) -> Result<StaffRole, String> {
+    StaffRole::parse(s).ok_or_else(|| format!("{s:?} is not a role: viewer, agent, reviewer or admin"))
 }
 
 #[derive(Subcommand)]
@@ -489,6 +531,13 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             services.store.close().await;
             result
         }
+        Command::Admin { what: Admin::Staff { what } } => {
+            crate::logging::init(log.format, "warn");
+            let services = crate::App::services(&c).await?;
+            let result = staff(&services, what).await;
+            services.store.close().await;
+            result
+        }
         Command::Admin { what: Admin::Sms { what } } => {
             crate::logging::init(log.format, "warn");
             let services = crate::App::services(&c).await?;
@@ -572,6 +621,36 @@ async fn accounts(services: &ninsho_domain::Services<ninsho_storage::Db>, what: 
             Some(l) => println!("{email}: locked until {} by {} at {}: {}", utc(l.until), l.locked_by, utc(l.locked_at), l.reason),
             None => println!("{email}: not locked"),
         },
+    }
+    Ok(())
+}
+
+async fn staff(services: &ninsho_domain::Services<ninsho_storage::Db>, what: Staff) -> anyhow::Result<()> {
+    let e = crate::config::operator_error;
+    let utc = crate::web::time::when_utc;
+    match what {
+        Staff::Add { email, role, by } => {
+            let added = services.add_staff(&email, role, &by).await.map_err(e)?;
+            println!(
+                "account: {}\nrole: {}\npassword: {}\n# shown once: the member signs in with it at /sign-in, turns on two-step verification, then works at /support",
+                added.account.id,
+                added.role.as_str(),
+                secrecy::ExposeSecret::expose_secret(&added.password)
+            );
+        }
+        Staff::List => {
+            for m in services.staff_members().await.map_err(e)? {
+                println!("{} {} (added by {} at {})", m.email, m.role.as_str(), m.added_by, utc(m.added_at));
+            }
+        }
+        Staff::Role { email, role, by } => {
+            let m = services.set_staff_role(&email, role, &by).await.map_err(e)?;
+            println!("{} is now {}", m.email, m.role.as_str());
+        }
+        Staff::Remove { email, by } => {
+            let m = services.remove_staff(&email, &by).await.map_err(e)?;
+            println!("removed {} ({}); their sessions ended", m.email, m.role.as_str());
+        }
     }
     Ok(())
 }

@@ -40,6 +40,7 @@ pub const SQLITE: &[Migration] = &[
     Migration { version: 25, name: "event_indexes", sql: include_str!("../migrations/sqlite/0025_event_indexes.sql") },
     Migration { version: 26, name: "sms_destinations", sql: include_str!("../migrations/sqlite/0026_sms_destinations.sql") },
     Migration { version: 27, name: "oidc_expiry", sql: include_str!("../migrations/sqlite/0027_oidc_expiry.sql") },
+    Migration { version: 30, name: "staff", sql: include_str!("../migrations/sqlite/0030_staff.sql") },
 ];
 pub const POSTGRES: &[Migration] = &[
     Migration { version: 1, name: "core", sql: include_str!("../migrations/postgres/0001_core.sql") },
@@ -69,6 +70,7 @@ pub const POSTGRES: &[Migration] = &[
     Migration { version: 25, name: "event_indexes", sql: include_str!("../migrations/postgres/0025_event_indexes.sql") },
     Migration { version: 26, name: "sms_destinations", sql: include_str!("../migrations/postgres/0026_sms_destinations.sql") },
     Migration { version: 27, name: "oidc_expiry", sql: include_str!("../migrations/postgres/0027_oidc_expiry.sql") },
+    Migration { version: 30, name: "staff", sql: include_str!("../migrations/postgres/0030_staff.sql") },
 ];
 
 const LEDGER: &str = "create table if not exists ninsho_migrations (version bigint primary key, name text not null, applied_at bigint not null)";

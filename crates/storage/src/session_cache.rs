@@ -123,6 +123,9 @@ pub(crate) fn stale(w: &Write) -> Option<Stale> {
         | Write::HandOverDelivery { .. }
         | Write::HoldDelivery { .. }
         | Write::InsertCourier { .. }
+        | Write::InsertStaff { .. }
+        | Write::SetStaffRole { .. }
+        | Write::RemoveStaff { .. }
         | Write::InsertShipments(_)
         | Write::DecideResetRequest { .. }
         | Write::CancelChallengesOf { .. }

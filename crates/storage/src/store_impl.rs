@@ -966,6 +966,23 @@ impl ninsho_domain::ports::Store for Store {
         r.map(|r| r.try_get::<Uuid, _>(0).map(ServiceClientId).map_err(db_err)).transpose()
     }
 
+    async fn staff_member(&self, account: AccountId) -> R<Option<StaffMember>> {
+        let r = sqlx::query("select s.account_id, a.email, s.role, s.added_by, s.added_at from staff s join accounts a on a.id = s.account_id where s.account_id = $1 and s.removed_at is null")
+            .bind(account.0)
+            .fetch_optional(&self.read)
+            .await
+            .map_err(db_err)?;
+        r.as_ref().map(staff_row).transpose()
+    }
+
+    async fn staff_members(&self) -> R<Vec<StaffMember>> {
+        let rows = sqlx::query("select s.account_id, a.email, s.role, s.added_by, s.added_at from staff s join accounts a on a.id = s.account_id where s.removed_at is null order by a.email")
+            .fetch_all(&self.read)
+            .await
+            .map_err(db_err)?;
+        rows.iter().map(staff_row).collect()
+    }
+
     async fn delivery(&self, key: DeliveryKey<'_>) -> R<Option<Delivery>> {
         let r = match key {
             DeliveryKey::Tracking(t) => sqlx::query("select * from deliveries where tracking_id = $1").bind(t).fetch_optional(&self.read).await,
@@ -1168,5 +1185,16 @@ fn step_up_state_row(r: &DbRow) -> R<ServiceStepUpState> {
             method: r.try_get::<Option<&str>, _>("su_method").map_err(db_err)?.and_then(AuthMethod::parse),
         },
         challenge,
+    })
+}
+
+fn staff_row(r: &DbRow) -> R<StaffMember> {
+    let role: String = r.try_get("role").map_err(db_err)?;
+    Ok(StaffMember {
+        account_id: AccountId(r.try_get("account_id").map_err(db_err)?),
+        email: r.try_get("email").map_err(db_err)?,
+        role: ninsho_domain::staff::StaffRole::parse(&role).ok_or_else(|| Error::internal(format!("stored staff role {role} is not recognised")))?,
+        added_by: r.try_get("added_by").map_err(db_err)?,
+        added_at: UnixMillis(r.try_get("added_at").map_err(db_err)?),
     })
 }

@@ -349,6 +349,14 @@ pub(crate) fn statements(w: &Write) -> Vec<Stmt> {
         Write::InsertCourier { account, client, now } => {
             guarded("insert into couriers (account_id, client_id, created_at) values ($1, $2, $3)", args![account.0, client.0, now.0])
         }
+        Write::InsertStaff { account, role, by, now } => guarded(
+            "insert into staff (account_id, role, added_by, added_at) values ($1, $2, $3, $4)",
+            args![account.0, role.as_str(), by.as_str(), now.0],
+        ),
+        Write::SetStaffRole { account, role } => {
+            guarded("update staff set role = $2 where account_id = $1 and removed_at is null", args![account.0, role.as_str()])
+        }
+        Write::RemoveStaff { account, now } => guarded("update staff set removed_at = $2 where account_id = $1 and removed_at is null", args![account.0, now.0]),
         Write::HoldDelivery { delivery } => guarded("update deliveries set status = 'held' where id = $1 and status = 'pending'", args![delivery.0]),
         Write::SetServiceClientOrigins { id, origins } => {
             guarded("update service_clients set origins = $2 where id = $1 and revoked_at is null", args![id.0, origins.join("\n")])

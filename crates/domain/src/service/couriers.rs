@@ -18,6 +18,30 @@ pub struct CourierAdded {
 }
 
 impl<S: Store> Services<S> {
+    /// An account the operator creates for someone's work (a courier, a staff member),
+    /// with a random first password to hand over; the address is vouched for.
+    pub(crate) async fn operator_made_account(&self, email: Email) -> Result<(Account, SecretString)> {
+        let password = crate::crypto::random_token()?;
+        let hash = self.hasher.hash(&SecretString::from(password.clone())).await?;
+        let now = self.now();
+        let account = Account {
+            id: AccountId::new(),
+            email,
+            password_hash: hash,
+            locale: Locale::default(),
+            created_at: now,
+            email_verified_at: Some(now),
+            last_sign_in_at: None,
+            credentials_changed_at: None,
+            twosv_enabled_at: None,
+            preferred_factor: None,
+            signin_alerts: true,
+            time_zone: None,
+            locked_until: None,
+        };
+        Ok((account, SecretString::from(password)))
+    }
+
     /// Creates a courier's account for the carrier client `carrier` (by name or id),
     /// with a random first password the operator hands over; the courier sets up 2SV
     /// at the first sign-in.
@@ -29,30 +53,12 @@ impl<S: Store> Services<S> {
         if client.revoked_at.is_some() || client.require(Scope::DeliveriesVerify).is_err() {
             return Err(Error::invalid("courier.carrier_invalid", "carrier", "the carrier's client must be active and have the deliveries:verify scope"));
         }
-        let password = crate::crypto::random_token()?;
-        let hash = self.hasher.hash(&SecretString::from(password.clone())).await?;
-        let now = self.now();
-        let account = Account {
-            id: AccountId::new(),
-            email,
-            password_hash: hash,
-            locale: Locale::default(),
-            created_at: now,
-            // The operator vouches for the address.
-            email_verified_at: Some(now),
-            last_sign_in_at: None,
-            credentials_changed_at: None,
-            twosv_enabled_at: None,
-            preferred_factor: None,
-            signin_alerts: true,
-            time_zone: None,
-            locked_until: None,
-        };
+        let (account, password) = self.operator_made_account(email).await?;
         let event = self.event(Some(account.id), EventKind::CourierAdded, &ClientInfo::default(), format!("client {}", client.id));
-        match self.commit(vec![Write::InsertAccount(account.clone()), Write::InsertCourier { account: account.id, client: client.id, now }, event]).await {
+        match self.commit(vec![Write::InsertAccount(account.clone()), Write::InsertCourier { account: account.id, client: client.id, now: account.created_at }, event]).await {
             Err(Error::Conflict { .. }) => Err(Error::conflict("courier.email_taken", "an account has this address")),
             Err(e) => Err(e),
-            Ok(()) => Ok(CourierAdded { account, client, password: SecretString::from(password) }),
+            Ok(()) => Ok(CourierAdded { account, client, password }),
         }
     }
 

@@ -23,7 +23,7 @@ pub fn status_of(e: &Error) -> StatusCode {
         Error::InvalidCredentials | Error::Unauthenticated => StatusCode::UNAUTHORIZED,
         Error::InvalidCode | Error::MethodDisabled => StatusCode::UNAUTHORIZED,
         Error::ChallengeClosed => StatusCode::GONE,
-        Error::StepUpRequired | Error::ScopeMissing(_) | Error::AccountLocked { .. } => StatusCode::FORBIDDEN,
+        Error::StepUpRequired | Error::ScopeMissing(_) | Error::AccountLocked { .. } | Error::Forbidden { .. } => StatusCode::FORBIDDEN,
         Error::NotFound => StatusCode::NOT_FOUND,
         Error::Conflict { .. } => StatusCode::CONFLICT,
         Error::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,

@@ -13,6 +13,7 @@ mod config;
 mod contract;
 mod kannel;
 mod smtp;
+mod staff;
 mod webhook;
 mod browser;
 mod pages;
@@ -101,6 +102,14 @@ pub struct TwoSvAccount {
 pub async fn two_sv_account(app: &TestApp) -> TwoSvAccount {
     let email = unique_email();
     let token = app.signed_up(&email, PASSWORD).await;
+    let (phone_id, backup_codes) = turn_on_two_step(app, &token).await;
+    TwoSvAccount { email, token, phone_id, backup_codes }
+}
+
+/// Turns 2SV on for the session's account: a phone (SMS) and backup codes; returns
+/// the phone's method id and the codes.
+pub async fn turn_on_two_step(app: &TestApp, token: &str) -> (String, Vec<String>) {
+    let token = token.to_string();
     step_up_password(app, &token).await;
     let phone_id = add_phone(app, &token, "090-1234-5678", "+819012345678").await;
     let b = app.call("POST", "/api/v1/methods/backup-codes", Some(&token), None).await;
@@ -108,7 +117,20 @@ pub async fn two_sv_account(app: &TestApp) -> TwoSvAccount {
     let backup_codes = b.body["codes"].as_array().unwrap().iter().map(|c| c.as_str().unwrap().to_string()).collect();
     let e = app.call("POST", "/api/v1/two-step/enable", Some(&token), None).await;
     assert_eq!(e.status, 200, "{:?}", e.body);
-    TwoSvAccount { email, token, phone_id, backup_codes }
+    (phone_id, backup_codes)
+}
+
+/// `ninsho ARGS` against the test app's database: (succeeded, stdout, stderr).
+pub async fn ninsho_cli(app: &TestApp, args: &[&str]) -> (bool, String, String) {
+    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_ninsho"))
+        .args(args)
+        .args(["--database-url", &app.db.url, "--data-dir"])
+        .arg(&app.data.path)
+        .env("NINSHO_MASTER_KEY", TEST_MASTER_KEY)
+        .output()
+        .await
+        .unwrap();
+    (out.status.success(), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
 }
 
 /// Signs in with a password; returns the response body.

@@ -280,24 +280,16 @@ async fn f_limit_4_the_operator_lists_and_lifts_a_pause_from_the_command_line() 
     for b in backends().await {
         let app = spawn_app_with(b, |c| limits(c, 2, 1_000, 10_000)).await;
         let token = session(&app).await;
-        let run = |args: &[&str]| {
-            let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_ninsho"));
-            cmd.args(args).args(["--database-url", &app.db.url, "--data-dir"]).arg(&app.data.path).env("NINSHO_MASTER_KEY", TEST_MASTER_KEY);
-            async move {
-                let out = cmd.output().await.unwrap();
-                (out.status.success(), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
-            }
-        };
-        let (ok, text, _) = run(&["admin", "sms", "paused"]).await;
+        let (ok, text, _) = ninsho_cli(&app, &["admin", "sms", "paused"]).await;
         assert!(ok && text.trim() == "no SMS destination is paused", "{b:?}: {text}");
         for i in 0..2 {
             assert_eq!(add_number(&app.http, &app.url, &token, &pumped(i)).await.status, 201, "{b:?}");
         }
         assert_paused(&add_number(&app.http, &app.url, &token, &pumped(2)).await, "sms.destination_paused", 3600);
-        let (ok, text, err) = run(&["admin", "sms", "paused"]).await;
+        let (ok, text, err) = ninsho_cli(&app, &["admin", "sms", "paused"]).await;
         assert!(ok && text.lines().count() == 1 && text.starts_with("+44740 paused until "), "{b:?}: {text} {err}");
 
-        let (ok, text, err) = run(&["admin", "sms", "lift", "+44740", "--by", "ops-1"]).await;
+        let (ok, text, err) = ninsho_cli(&app, &["admin", "sms", "lift", "+44740", "--by", "ops-1"]).await;
         assert!(ok && text.starts_with("lifted the pause of +44740"), "{b:?}: {text} {err}");
         // Sent again at once, up to the floor afresh; then paused again.
         for i in 3..5 {
@@ -311,7 +303,7 @@ async fn f_limit_4_the_operator_lists_and_lifts_a_pause_from_the_command_line() 
             (vec!["admin", "sms", "lift", "+44x"], "number prefix"),
             (vec!["admin", "sms", "lift", "global", "--by", " "], "who lifts"),
         ] {
-            let (ok, _, err) = run(&args).await;
+            let (ok, _, err) = ninsho_cli(&app, &args).await;
             assert!(!ok && err.lines().count() == 1 && err.contains(words), "{b:?}: {args:?}: {err}");
         }
         app.shutdown().await;

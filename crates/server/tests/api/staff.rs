@@ -1,0 +1,130 @@
+//! F-SUP-1: support staff. The operator adds members with a role; a member works only
+//! with two-step verification on and passed in the session, within the idle timeout,
+//! and only at what the role permits. Every change to the list is on record.
+
+use super::*;
+use ninsho_domain::Services;
+use ninsho_domain::ports::Store;
+use ninsho_domain::service::{Authed, STAFF_IDLE_SECS};
+use ninsho_domain::staff::{StaffAction, StaffRole};
+use ninsho_domain::types::EventKind;
+use secrecy::ExposeSecret;
+
+const PHONE: &str = "+819012345678";
+
+/// A member signed in with the password and an SMS code, 2SV set up at the first
+/// sign-in: the session token.
+async fn signed_in_member(app: &TestApp, email: &str, password: &str) -> String {
+    let first = call(&app.http, &app.url, "POST", "/api/v1/sign-in", None, Some(json!({"email": email, "password": password}))).await;
+    assert_eq!(first.status, 200, "{:?}", first.body);
+    let token = first.body["session_token"].as_str().unwrap().to_string();
+    // Not yet: 2SV is off.
+    let a = app.running.services.authenticate(&token).await.unwrap();
+    assert_eq!(app.running.services.authorize_staff(&a, StaffAction::FindAccount).await.unwrap_err().code(), "staff.two_step_required");
+    // The member replaces the first password (the test helpers know the new one).
+    let step = app.call("POST", "/api/v1/step-up", Some(&token), Some(json!({"password": password}))).await;
+    assert_eq!(step.status, 200, "{:?}", step.body);
+    let r = app.call("POST", "/api/v1/account/password", Some(&token), Some(json!({"current_password": password, "new_password": PASSWORD}))).await;
+    assert_eq!(r.status, 204, "{:?}", r.body);
+    turn_on_two_step(app, &token).await;
+    // The session that set 2SV up passed no code at sign-in: a new one does.
+    signed_in_member_again(app, email).await
+}
+
+async fn may(svc: &Services<ninsho_storage::Db>, a: &Authed, action: StaffAction) -> Result<(), String> {
+    svc.authorize_staff(a, action).await.map(|_| ()).map_err(|e| e.code().to_string())
+}
+
+/// A member works only as their role permits, and a role change takes effect on the
+/// next action; a shopper is not staff; a member idle past the timeout is signed out;
+/// a removed member's sessions end. Both backends.
+#[tokio::test]
+async fn f_sup_1_staff_work_with_2sv_within_the_idle_timeout_and_only_as_their_role_permits() {
+    for b in backends().await {
+        let app = spawn_app(b).await;
+        let svc = &app.running.services;
+        let email = unique_email();
+        let added = svc.add_staff(&email, StaffRole::Agent, "ops-1").await.unwrap();
+        let token = signed_in_member(&app, &email, added.password.expose_secret()).await;
+        let a = svc.authenticate(&token).await.unwrap();
+        for action in StaffAction::ALL {
+            let expected = if StaffRole::Agent.permits(action) { Ok(()) } else { Err("staff.not_permitted".to_string()) };
+            assert_eq!(may(svc, &a, action).await, expected, "{b:?}: agent {}", action.as_str());
+        }
+        svc.set_staff_role(&email, StaffRole::Viewer, "ops-1").await.unwrap();
+        assert_eq!(may(svc, &a, StaffAction::LockAccounts).await, Err("staff.not_permitted".into()), "{b:?}: the new role holds at once");
+        assert_eq!(may(svc, &a, StaffAction::ViewAccount).await, Ok(()));
+
+        // A shopper with 2SV is still no staff member.
+        let shopper = two_sv_account(&app).await;
+        let sa = svc.authenticate(&shopper.token).await.unwrap();
+        assert_eq!(may(svc, &sa, StaffAction::FindAccount).await, Err("staff.not_staff".into()));
+
+        // Idle past the timeout: refused, and the session is over.
+        let raw = super::audit::Raw::open(&app.db.url).await;
+        raw.exec(&format!("update sessions set last_seen_at = last_seen_at - {} where account_id = (select id from accounts where email = '{email}')", (STAFF_IDLE_SECS + 60) * 1000)).await;
+        let idle = svc.authenticate(&token).await.unwrap();
+        assert_eq!(may(svc, &idle, StaffAction::FindAccount).await, Err("auth.required".into()), "{b:?}");
+        assert!(svc.authenticate(&token).await.is_err(), "{b:?}: the idle session ended");
+        // Active a moment ago: still in.
+        let token = signed_in_member_again(&app, &email).await;
+        let a = svc.authenticate(&token).await.unwrap();
+        assert_eq!(may(svc, &a, StaffAction::FindAccount).await, Ok(()));
+
+        // Removed: the sessions end with the membership.
+        svc.remove_staff(&email, "ops-2").await.unwrap();
+        assert!(svc.authenticate(&token).await.is_err(), "{b:?}");
+        assert_eq!(svc.remove_staff(&email, "ops-2").await.unwrap_err().code(), "staff.unknown");
+        // Staff get accounts of their own: an address with an account is refused.
+        assert_eq!(svc.add_staff(&shopper.email, StaffRole::Admin, "ops-1").await.err().map(|e| e.code()), Some("staff.email_taken"));
+
+        let account = app.running.db.account_by_email(&ninsho_domain::email::Email::parse(&email).unwrap()).await.unwrap().unwrap();
+        let events = app.running.db.events(account.id, 500).await.unwrap();
+        let said = |k: EventKind| events.iter().filter(|e| e.kind == k).map(|e| e.detail.clone()).collect::<Vec<_>>();
+        assert_eq!(said(EventKind::StaffAdded), ["role agent"]);
+        assert_eq!(said(EventKind::StaffRoleChanged), ["role agent to viewer"]);
+        assert_eq!(said(EventKind::StaffRemoved), ["role viewer"]);
+        raw.close().await;
+        app.shutdown().await;
+    }
+}
+
+/// Signs the member in again with the password and a code.
+async fn signed_in_member_again(app: &TestApp, email: &str) -> String {
+    let before = app.inbox_count(PHONE).await;
+    let s = sign_in(app, &browser(UA_A), email, json!({})).await;
+    assert_eq!(s.body["status"], "code_required", "{:?}", s.body);
+    let code = app.code_after(PHONE, before).await;
+    let cid = s.body["challenge_id"].as_str().unwrap();
+    let v = app.call("POST", &format!("/api/v1/challenges/{cid}/verify"), None, Some(json!({"code": code}))).await;
+    assert_eq!(v.status, 200, "{:?}", v.body);
+    v.body["session_token"].as_str().unwrap().to_string()
+}
+
+/// The operator's commands: one line each, a first password shown once, a bad role or
+/// an unknown member a non-zero exit and one line.
+#[tokio::test]
+async fn f_sup_1_the_cli_adds_lists_changes_and_removes_staff() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let email = unique_email();
+    let (ok, text, err) = ninsho_cli(&app, &["admin", "staff", "add", &email, "--role", "reviewer", "--by", "ops-1"]).await;
+    assert!(ok && text.contains("role: reviewer") && text.contains("password: "), "{text} {err}");
+    let password = text.lines().find_map(|l| l.strip_prefix("password: ")).unwrap();
+    let signed = call(&app.http, &app.url, "POST", "/api/v1/sign-in", None, Some(json!({"email": email, "password": password}))).await;
+    assert_eq!(signed.status, 200, "the first password signs in: {:?}", signed.body);
+    let (ok, text, _) = ninsho_cli(&app, &["admin", "staff", "list"]).await;
+    assert!(ok && text.lines().any(|l| l.starts_with(&format!("{email} reviewer (added by ops-1 at "))), "{text}");
+    let (ok, text, _) = ninsho_cli(&app, &["admin", "staff", "role", &email, "admin"]).await;
+    assert!(ok && text.trim() == format!("{email} is now admin"), "{text}");
+    for (args, words) in [
+        (vec!["admin", "staff", "add", "x@example.com", "--role", "root"], "not a role"),
+        (vec!["admin", "staff", "role", "nobody@example.com", "agent"], "no staff member"),
+        (vec!["admin", "staff", "add", &email, "--role", "agent"], "accounts of their own"),
+    ] {
+        let (ok, _, err) = ninsho_cli(&app, &args).await;
+        assert!(!ok && err.lines().next().is_some_and(|l| l.contains(words)), "{args:?}: {err}");
+    }
+    let (ok, text, _) = ninsho_cli(&app, &["admin", "staff", "remove", &email]).await;
+    assert!(ok && text.starts_with(&format!("removed {email} (admin)")), "{text}");
+    app.shutdown().await;
+}
