@@ -252,10 +252,14 @@ pub enum EventKind {
     SmsDestinationPaused,
     /// F-LIMIT-4: the hour's SMS and voice budget is spent; the detail says until when.
     SmsBudgetSpent,
+    /// F-OFF-2: the owner paused 2SV after a step-up; the detail says until when.
+    TwosvSuspended,
+    /// F-OFF-2: the pause ended, early by the owner or at its time; the detail says which.
+    TwosvResumed,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 59] = [EventKind::SignIn, EventKind::WrongPassword, EventKind::WrongCode, EventKind::CodeSent, EventKind::Denied, EventKind::DeniedAfterUse, EventKind::StepUp, EventKind::MethodDisabled, EventKind::SignUp, EventKind::SignUpExisting, EventKind::ResetRequested, EventKind::ResetDocumentViewed, EventKind::ResetApproved, EventKind::ResetRejected, EventKind::ResetCancelled, EventKind::MethodAdded, EventKind::MethodRemoved, EventKind::MethodEnrolmentStarted, EventKind::TwosvEnabled, EventKind::TwosvDisabled, EventKind::TrustedBrowserRemoved, EventKind::SigninAlertsChanged, EventKind::SignedOutAll, EventKind::SignedOut, EventKind::PreferredMethodChanged, EventKind::PasswordThrottled, EventKind::PasswordChanged, EventKind::LimitsReleased, EventKind::BackupCodesGenerated, EventKind::ApprovalRequested, EventKind::ApprovalGranted, EventKind::PasswordResetRequested, EventKind::PasswordReset, EventKind::EmailChangeRequested, EventKind::EmailChanged, EventKind::ServiceClientAdded, EventKind::ServiceClientRotated, EventKind::ServiceClientRevoked, EventKind::AuditCheckpoint, EventKind::ServiceStepUpStarted, EventKind::ServiceStepUpCompleted, EventKind::WebhookEndpointAdded, EventKind::WebhookEndpointRemoved, EventKind::DeliveryHandedOver, EventKind::DeliveryHeld, EventKind::CourierAdded, EventKind::OidcClientAdded, EventKind::OidcClientRemoved, EventKind::OidcKeyRotated, EventKind::OidcCodeExchanged, EventKind::OidcCodeReplayed, EventKind::OidcTokenRefreshed, EventKind::OidcRefreshReplayed, EventKind::OidcTokenRevoked, EventKind::AccountLocked, EventKind::AccountUnlocked, EventKind::UnsolicitedCodesWarned, EventKind::SmsDestinationPaused, EventKind::SmsBudgetSpent];
+    pub const ALL: [EventKind; 61] = [EventKind::SignIn, EventKind::WrongPassword, EventKind::WrongCode, EventKind::CodeSent, EventKind::Denied, EventKind::DeniedAfterUse, EventKind::StepUp, EventKind::MethodDisabled, EventKind::SignUp, EventKind::SignUpExisting, EventKind::ResetRequested, EventKind::ResetDocumentViewed, EventKind::ResetApproved, EventKind::ResetRejected, EventKind::ResetCancelled, EventKind::MethodAdded, EventKind::MethodRemoved, EventKind::MethodEnrolmentStarted, EventKind::TwosvEnabled, EventKind::TwosvDisabled, EventKind::TrustedBrowserRemoved, EventKind::SigninAlertsChanged, EventKind::SignedOutAll, EventKind::SignedOut, EventKind::PreferredMethodChanged, EventKind::PasswordThrottled, EventKind::PasswordChanged, EventKind::LimitsReleased, EventKind::BackupCodesGenerated, EventKind::ApprovalRequested, EventKind::ApprovalGranted, EventKind::PasswordResetRequested, EventKind::PasswordReset, EventKind::EmailChangeRequested, EventKind::EmailChanged, EventKind::ServiceClientAdded, EventKind::ServiceClientRotated, EventKind::ServiceClientRevoked, EventKind::AuditCheckpoint, EventKind::ServiceStepUpStarted, EventKind::ServiceStepUpCompleted, EventKind::WebhookEndpointAdded, EventKind::WebhookEndpointRemoved, EventKind::DeliveryHandedOver, EventKind::DeliveryHeld, EventKind::CourierAdded, EventKind::OidcClientAdded, EventKind::OidcClientRemoved, EventKind::OidcKeyRotated, EventKind::OidcCodeExchanged, EventKind::OidcCodeReplayed, EventKind::OidcTokenRefreshed, EventKind::OidcRefreshReplayed, EventKind::OidcTokenRevoked, EventKind::AccountLocked, EventKind::AccountUnlocked, EventKind::UnsolicitedCodesWarned, EventKind::SmsDestinationPaused, EventKind::SmsBudgetSpent, EventKind::TwosvSuspended, EventKind::TwosvResumed];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -318,6 +322,8 @@ impl EventKind {
             EventKind::OidcTokenRevoked => "oidc_token_revoked",
             EventKind::SmsDestinationPaused => "sms_destination_paused",
             EventKind::SmsBudgetSpent => "sms_budget_spent",
+            EventKind::TwosvSuspended => "twosv_suspended",
+            EventKind::TwosvResumed => "twosv_resumed",
         }
     }
 
@@ -327,7 +333,7 @@ impl EventKind {
 
     /// Shown to the account's owner in the sign-in history (F-DEV-3).
     pub fn in_history(self) -> bool {
-        matches!(self, EventKind::SignIn | EventKind::WrongPassword | EventKind::WrongCode | EventKind::CodeSent | EventKind::Denied | EventKind::DeniedAfterUse | EventKind::StepUp | EventKind::MethodDisabled | EventKind::SignUp | EventKind::ResetRequested | EventKind::ResetDocumentViewed | EventKind::ResetApproved | EventKind::ResetRejected | EventKind::ResetCancelled | EventKind::PasswordResetRequested | EventKind::PasswordReset | EventKind::PasswordChanged | EventKind::EmailChangeRequested | EventKind::EmailChanged | EventKind::ServiceStepUpStarted | EventKind::ServiceStepUpCompleted | EventKind::DeliveryHandedOver | EventKind::DeliveryHeld | EventKind::AccountLocked | EventKind::AccountUnlocked | EventKind::UnsolicitedCodesWarned)
+        matches!(self, EventKind::SignIn | EventKind::WrongPassword | EventKind::WrongCode | EventKind::CodeSent | EventKind::Denied | EventKind::DeniedAfterUse | EventKind::StepUp | EventKind::MethodDisabled | EventKind::SignUp | EventKind::ResetRequested | EventKind::ResetDocumentViewed | EventKind::ResetApproved | EventKind::ResetRejected | EventKind::ResetCancelled | EventKind::PasswordResetRequested | EventKind::PasswordReset | EventKind::PasswordChanged | EventKind::EmailChangeRequested | EventKind::EmailChanged | EventKind::ServiceStepUpStarted | EventKind::ServiceStepUpCompleted | EventKind::DeliveryHandedOver | EventKind::DeliveryHeld | EventKind::AccountLocked | EventKind::AccountUnlocked | EventKind::UnsolicitedCodesWarned | EventKind::TwosvSuspended | EventKind::TwosvResumed)
     }
 }
 

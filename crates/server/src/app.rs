@@ -144,8 +144,8 @@ async fn watch_clock(db: Db, services: Services<Db>, every: std::time::Duration,
 }
 
 /// F-OFF-5: records the end of each lock whose time has come and tells its owner
-/// (once across instances: the end is guarded); and keeps the session cache's table of
-/// notices small.
+/// (once across instances: the end is guarded); F-OFF-2 likewise for pauses of 2SV;
+/// and keeps the session cache's table of notices small.
 async fn end_due_locks(services: Services<Db>, every: std::time::Duration, mut stop: watch::Receiver<bool>) {
     loop {
         tokio::select! {
@@ -154,6 +154,11 @@ async fn end_due_locks(services: Services<Db>, every: std::time::Duration, mut s
                     Ok(0) => {}
                     Ok(n) => tracing::info!(ended = n, "account locks ended at their time"),
                     Err(e) => tracing::warn!(error = %e, "ending account locks whose time has come failed; trying again later"),
+                }
+                match services.end_due_suspensions().await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(ended = n, "pauses of 2SV ended at their time"),
+                    Err(e) => tracing::warn!(error = %e, "ending pauses of 2SV whose time has come failed; trying again later"),
                 }
                 // The session cache's notices, which every instance writes (F-INT-2).
                 if let Err(e) = services.store.prune_cache_notices().await {

@@ -39,6 +39,7 @@ pub const SQLITE: &[Migration] = &[
     Migration { version: 24, name: "unsolicited_codes", sql: include_str!("../migrations/sqlite/0024_unsolicited_codes.sql") },
     Migration { version: 25, name: "event_indexes", sql: include_str!("../migrations/sqlite/0025_event_indexes.sql") },
     Migration { version: 26, name: "sms_destinations", sql: include_str!("../migrations/sqlite/0026_sms_destinations.sql") },
+    Migration { version: 28, name: "twosv_suspension", sql: include_str!("../migrations/sqlite/0028_twosv_suspension.sql") },
 ];
 pub const POSTGRES: &[Migration] = &[
     Migration { version: 1, name: "core", sql: include_str!("../migrations/postgres/0001_core.sql") },
@@ -67,6 +68,7 @@ pub const POSTGRES: &[Migration] = &[
     Migration { version: 24, name: "unsolicited_codes", sql: include_str!("../migrations/postgres/0024_unsolicited_codes.sql") },
     Migration { version: 25, name: "event_indexes", sql: include_str!("../migrations/postgres/0025_event_indexes.sql") },
     Migration { version: 26, name: "sms_destinations", sql: include_str!("../migrations/postgres/0026_sms_destinations.sql") },
+    Migration { version: 28, name: "twosv_suspension", sql: include_str!("../migrations/postgres/0028_twosv_suspension.sql") },
 ];
 
 const LEDGER: &str = "create table if not exists ninsho_migrations (version bigint primary key, name text not null, applied_at bigint not null)";

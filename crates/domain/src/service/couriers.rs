@@ -47,6 +47,7 @@ impl<S: Store> Services<S> {
             signin_alerts: true,
             time_zone: None,
             locked_until: None,
+            twosv_suspended_until: None,
         };
         let event = self.event(Some(account.id), EventKind::CourierAdded, &ClientInfo::default(), format!("client {}", client.id));
         match self.commit(vec![Write::InsertAccount(account.clone()), Write::InsertCourier { account: account.id, client: client.id, now }, event]).await {

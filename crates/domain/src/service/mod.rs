@@ -24,6 +24,7 @@ mod signup;
 mod toll;
 mod shipments_batch;
 mod step_ups;
+pub mod suspension;
 mod unsolicited;
 mod views;
 mod webhooks;
