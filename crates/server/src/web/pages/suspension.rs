@@ -53,11 +53,8 @@ pub struct SuspendForm {
 
 pub async fn suspend(ctx: Ctx, PageForm(f): PageForm<SuspendForm>) -> Response {
     let Some(a) = ctx.authed.clone() else { return ctx.to_sign_in() };
-    let hours = match f.hours.trim().parse::<i64>() {
-        Ok(h) => h,
-        // Not a number: refused as the domain refuses a number out of range.
-        Err(_) => 0,
-    };
+    // Not a number reads as 0: refused as the domain refuses a number out of range.
+    let hours = f.hours.trim().parse::<i64>().unwrap_or_default();
     match ctx.state.services.suspend_two_step(&a, Some(hours), &ctx.client).await {
         Ok(_) => ctx.redirect("/account?notice=twosv-paused"),
         Err(e @ Error::Invalid { .. }) => {
