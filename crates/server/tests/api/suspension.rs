@@ -116,6 +116,16 @@ async fn f_off_2_while_paused_the_password_signs_in_to_an_aal1_session_and_switc
         assert_eq!(step.body["status"], "code_required", "{b:?}: {:?}", step.body);
         let longer = app.call("POST", SUSPEND, Some(&paused), Some(json!({"hours": 168}))).await;
         assert_eq!(longer.status, 403, "{b:?}: {:?}", longer.body);
+        // Nor does the e-mailed reset link alone set a new password.
+        let mails = app.inbox_count(&acct.email).await;
+        assert_eq!(app.call("POST", "/api/v1/password-reset", None, Some(json!({"email": acct.email}))).await.status, 202);
+        let mail = app.inbox_latest(&acct.email, mails).await;
+        let link = mail.split_whitespace().find(|w| w.contains("/reset/")).unwrap().rsplit('/').next().unwrap().to_string();
+        let bare = app.call("POST", "/api/v1/password-reset/complete", None, Some(json!({"token": link, "new_password": "another long passphrase 42"}))).await;
+        assert_eq!((bare.status, bare.body["code"].as_str()), (422, Some("reset.code_required")), "{b:?}: {:?}", bare.body);
+        // A device without a second screen: the password alone.
+        let device = app.call("POST", "/api/v1/sign-in/device", None, Some(json!({"email": acct.email, "password": PASSWORD}))).await;
+        assert_eq!(device.body["status"], "signed_in", "{b:?}: {:?}", device.body);
 
         // Back on early, from any session, without a step-up: it only adds protection.
         let mails = app.inbox_count(&acct.email).await;
