@@ -598,17 +598,6 @@ mod tests {
 
     #[test]
     fn f_off_2_a_pause_of_2sv_is_announced_with_its_end_and_how_it_ended() {
-        let event = |kind, detail: &str| Event {
-            id: EventId::new(),
-            account_id: Some(AccountId::new()),
-            at: UnixMillis(1_900_000_000_000),
-            kind,
-            ip: None,
-            user_agent: None,
-            device_hash: None,
-            detail: detail.to_string(),
-            unfamiliar: false,
-        };
         let paused: serde_json::Value = serde_json::from_str(&payload(&event(EventKind::TwosvSuspended, "until 1900086400000"), Topic::TwoStepSuspended)).unwrap();
         assert_eq!((paused["type"].as_str(), paused["data"]["suspended_until"].as_str()), (Some("two_step.suspended"), Some("2030-03-18T17:46:40Z")));
         for by in ["owner", "time"] {
