@@ -82,7 +82,7 @@ async fn f_off_2_while_paused_the_password_signs_in_to_an_aal1_session_and_switc
     for b in backends().await {
         let app = spawn_app(b).await;
         let acct = two_sv_account(&app).await;
-        let (_, secret) = app.running.services.add_service_client("checkout", &[Scope::SessionsRead], 100_000).await.unwrap();
+        let (_, secret) = app.running.services.add_service_client("checkout", &[Scope::SessionsRead, Scope::StepUp], 100_000).await.unwrap();
         let secret = secret.expose_secret().to_string();
         step_up_sms(&app, &acct.token).await;
         let (mails, texts) = (app.inbox_count(&acct.email).await, app.inbox_count(PHONE).await);
@@ -123,6 +123,11 @@ async fn f_off_2_while_paused_the_password_signs_in_to_an_aal1_session_and_switc
         let link = mail.split_whitespace().find(|w| w.contains("/reset/")).unwrap().rsplit('/').next().unwrap().to_string();
         let bare = app.call("POST", "/api/v1/password-reset/complete", None, Some(json!({"token": link, "new_password": "another long passphrase 42"}))).await;
         assert_eq!((bare.status, bare.body["code"].as_str()), (422, Some("reset.code_required")), "{b:?}: {:?}", bare.body);
+        // A shop's step-up cannot count on the paused methods: an e-mailed code, said to be weak.
+        let sub = app.call("GET", "/api/v1/account", Some(&acct.token), None).await.body["id"].as_str().unwrap().to_string();
+        let r = app.http.post(format!("{}/api/v1/service/step-ups", app.url)).bearer_auth(&secret).json(&json!({"sub": sub, "reason": {"kind": "payment_method"}})).send().await.unwrap();
+        let started: Value = r.json().await.unwrap();
+        assert_eq!((started["weak"].as_bool(), started["method"].is_null()), (Some(true), true), "{b:?}: {started:?}");
         // A device without a second screen: the password alone.
         let device = app.call("POST", "/api/v1/sign-in/device", None, Some(json!({"email": acct.email, "password": PASSWORD}))).await;
         assert_eq!(device.body["status"], "signed_in", "{b:?}: {:?}", device.body);
