@@ -310,3 +310,34 @@ async fn f_off_2_the_settings_page_pauses_shows_until_when_in_the_owners_zone_an
     assert_eq!(back.text_of("twosv-status").as_deref(), Some("On"), "{}", back.html);
     app.shutdown().await;
 }
+
+/// A pause over but not yet told, followed by a new one: the old one's end is recorded
+/// with the new pause, whose notice stands for both; no sweep tells the old end after.
+#[tokio::test]
+async fn f_off_2_a_new_pause_after_one_that_ran_out_untold_records_its_end_once() {
+    for b in backends().await {
+        let clock = FakeClock::at(UnixMillis(1_900_000_000_000));
+        let app = spawn_app_with(b, |c| {
+            use_fake_clock(c, clock.clone());
+            c.lock_sweep_every = std::time::Duration::from_secs(3600);
+        })
+        .await;
+        let acct = two_sv_account(&app).await;
+        step_up_sms(&app, &acct.token).await;
+        assert_eq!(app.call("POST", SUSPEND, Some(&acct.token), Some(json!({"hours": 1}))).await.status, 200);
+        clock.advance_secs(2 * 3600);
+        step_up_sms(&app, &acct.token).await;
+        let mails = app.inbox_count(&acct.email).await;
+        let r = app.call("POST", SUSPEND, Some(&acct.token), Some(json!({"hours": 2}))).await;
+        assert_eq!(r.status, 200, "{b:?}: {:?}", r.body);
+        assert_eq!(events(&app, &acct.email, EventKind::TwosvResumed).await, vec!["by time".to_string()], "{b:?}");
+        assert_eq!(events(&app, &acct.email, EventKind::TwosvSuspended).await.len(), 2, "{b:?}");
+        assert_eq!(app.running.services.end_due_suspensions().await.unwrap(), 0, "{b:?}: nothing is due");
+        assert_eq!(app.inbox_count(&acct.email).await, mails + 1, "{b:?}: the new pause's notice only");
+        clock.advance_secs(2 * 3600 + 1);
+        assert_eq!(app.running.services.end_due_suspensions().await.unwrap(), 1, "{b:?}");
+        assert_eq!(app.running.services.end_due_suspensions().await.unwrap(), 0, "{b:?}: told once");
+        assert_eq!(events(&app, &acct.email, EventKind::TwosvResumed).await.len(), 2, "{b:?}");
+        app.shutdown().await;
+    }
+}
