@@ -79,7 +79,7 @@ impl App {
         // F-INT-5: the first ID-token key, before any request can ask for one.
         services.ensure_signing_key().await.map_err(crate::config::operator_error)?;
         tasks.push(tokio::spawn(watch_clock(db.clone(), services.clone(), config.clock_check_every, rx.clone())));
-        tasks.push(tokio::spawn(end_due_locks(services.clone(), config.lock_sweep_every, rx.clone())));
+        tasks.push(tokio::spawn(end_due_locks_and_pauses(services.clone(), config.lock_sweep_every, rx.clone())));
         tasks.push(tokio::spawn(crate::audit::chain_continuously(db.clone(), rx.clone())));
         tasks.push(tokio::spawn(crate::audit::checkpoints(db.clone(), keys.clone(), config.clock.clone(), config.audit_checkpoint_every, rx.clone())));
 
@@ -146,7 +146,7 @@ async fn watch_clock(db: Db, services: Services<Db>, every: std::time::Duration,
 /// F-OFF-5: records the end of each lock whose time has come and tells its owner
 /// (once across instances: the end is guarded); F-OFF-2 likewise for pauses of 2SV;
 /// and keeps the session cache's table of notices small.
-async fn end_due_locks(services: Services<Db>, every: std::time::Duration, mut stop: watch::Receiver<bool>) {
+async fn end_due_locks_and_pauses(services: Services<Db>, every: std::time::Duration, mut stop: watch::Receiver<bool>) {
     loop {
         tokio::select! {
             _ = tokio::time::sleep(every) => {
