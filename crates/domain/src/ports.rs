@@ -942,6 +942,38 @@ pub struct DevInboxEntry {
 mod tests {
     use super::*;
 
+    /// F-OFF-2: 2SV is asked for by the clock alone: paused until the time, on from
+    /// the time on, whether or not anything has cleared the pause.
+    #[test]
+    fn f_off_2_a_pause_holds_until_its_time_and_only_while_2sv_is_on() {
+        let at = |ms| UnixMillis(ms);
+        let account = Account {
+            id: AccountId::new(),
+            email: crate::email::Email::parse("owner@example.com").unwrap(),
+            password_hash: String::new(),
+            locale: Locale::En,
+            created_at: at(0),
+            email_verified_at: Some(at(0)),
+            last_sign_in_at: None,
+            credentials_changed_at: None,
+            twosv_enabled_at: Some(at(10)),
+            preferred_factor: None,
+            signin_alerts: true,
+            time_zone: None,
+            locked_until: None,
+            twosv_suspended_until: Some(at(1_000)),
+        };
+        assert!(!account.twosv_required(at(999)));
+        assert_eq!(account.twosv_suspended_at(at(999)), Some(at(1_000)));
+        assert!(account.twosv_required(at(1_000)), "back on at the time itself");
+        assert_eq!(account.twosv_suspended_at(at(5_000)), None);
+        let off = Account { twosv_enabled_at: None, ..account.clone() };
+        assert!(!off.twosv_required(at(5_000)));
+        assert_eq!(off.twosv_suspended_at(at(500)), None, "a pause of 2SV that is off is no pause");
+        let unpaused = Account { twosv_suspended_until: None, ..account };
+        assert!(unpaused.twosv_required(at(0)));
+    }
+
     #[test]
     fn f_ops_7_a_drifted_clock_is_refused_whatever_the_round_trip() {
         let skew = ClockSkew::new(2_000);
