@@ -127,3 +127,7 @@ account-locked-subject = { $issuer }: your account is paused while we check it
 account-locked = Our support team is checking your { $issuer } account for sign-ins that may not be yours, so the account is paused until { $until }: signing in is not possible and no codes are sent. Questions: { $support }
 account-unlocked-subject = { $issuer }: your account is open again
 account-unlocked = Your { $issuer } account is open again: you can sign in as before. We suggest choosing a new password. { $url }
+twosv-suspended-subject = { $issuer }: two-step verification is paused until { $until }
+twosv-suspended = Two-step verification for your { $issuer } account is paused until { $until }: signing in asks for your password only. It switches back on by itself then, or sooner at { $url } If this wasn't you, switch it back on and change your password.
+twosv-resumed-subject = { $issuer }: two-step verification is back on
+twosv-resumed = Two-step verification for your { $issuer } account is back on: signing in asks for a code again. { $url }

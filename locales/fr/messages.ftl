@@ -123,3 +123,7 @@ account-locked-subject = { $issuer } : votre compte est en pause le temps d'une 
 account-locked = Notre support vérifie des connexions à votre compte { $issuer } qui pourraient venir d'un tiers. Le compte est en pause jusqu'au { $until } : connexion impossible, aucun code envoyé. Questions : { $support }
 account-unlocked-subject = { $issuer } : votre compte est de nouveau ouvert
 account-unlocked = Votre compte { $issuer } est de nouveau ouvert : vous pouvez vous connecter comme avant. Nous vous suggérons de choisir un nouveau mot de passe. { $url }
+twosv-suspended-subject = { $issuer } : vérification en deux étapes en pause jusqu'au { $until }
+twosv-suspended = La vérification en deux étapes de votre compte { $issuer } est en pause jusqu'au { $until } : le mot de passe suffit pour se connecter. Elle se réactive seule à cette heure, ou plus vite ici : { $url } Si ce n'est pas vous, réactivez-la et changez de mot de passe.
+twosv-resumed-subject = { $issuer } : vérification en deux étapes réactivée
+twosv-resumed = La vérification en deux étapes de votre compte { $issuer } est de nouveau active : la connexion demande de nouveau un code. { $url }

@@ -111,3 +111,7 @@ account-locked-subject = { $issuer }: アカウントを調査のため一時停
 account-locked = ご本人以外によるサインインの可能性について、サポートが{ $issuer }アカウントを調査しています。{ $until }まではサインインできず、コードも送信されません。お問い合わせ: { $support }
 account-unlocked-subject = { $issuer }: アカウントの一時停止を解除しました
 account-unlocked = お客様の{ $issuer }アカウントの一時停止を解除しました。これまでどおりサインインできます。パスワードの変更をおすすめします。{ $url }
+twosv-suspended-subject = { $issuer }: 2段階認証を{ $until }まで一時解除しました
+twosv-suspended = お客様の{ $issuer }アカウントの2段階認証を{ $until }まで一時解除しました。それまではパスワードだけでサインインできます。その時刻に自動で元に戻ります。早めに戻すには: { $url } お心当たりがない場合は、すぐに戻してパスワードを変更してください。
+twosv-resumed-subject = { $issuer }: 2段階認証が元に戻りました
+twosv-resumed = お客様の{ $issuer }アカウントの2段階認証が元に戻りました。サインインの際に再びコードが必要です。{ $url }

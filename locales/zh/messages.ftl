@@ -111,3 +111,7 @@ account-locked-subject = { $issuer }: 您的账户已暂停以便核查
 account-locked = 我们的客服正在核查您的{ $issuer }账户是否有非本人的登录，账户暂停至{ $until }：在此之前无法登录，也不会发送验证码。咨询: { $support }
 account-unlocked-subject = { $issuer }: 您的账户已恢复
 account-unlocked = 您的{ $issuer }账户已恢复，可以照常登录。建议您设置新密码。{ $url }
+twosv-suspended-subject = { $issuer }: 两步验证已暂停至{ $until }
+twosv-suspended = 您的{ $issuer }账户的两步验证已暂停至{ $until }，在此之前登录只需密码。到时会自动恢复；如需提前恢复: { $url } 如果不是您本人操作，请立即恢复并修改密码。
+twosv-resumed-subject = { $issuer }: 两步验证已恢复
+twosv-resumed = 您的{ $issuer }账户的两步验证已恢复：登录时将再次需要验证码。{ $url }

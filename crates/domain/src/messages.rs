@@ -64,10 +64,15 @@ pub enum Template {
     AccountLocked,
     /// F-OFF-5: the lock ended; signing in works again.
     AccountUnlocked,
+    /// F-OFF-2: the owner paused 2SV; until when, how to switch it back on, and what
+    /// to do if it was not them.
+    TwoSvSuspended,
+    /// F-OFF-2: 2SV is back on, at the pause's time or early.
+    TwoSvResumed,
 }
 
 impl Template {
-    pub const ALL: [Template; 30] = [
+    pub const ALL: [Template; 32] = [
         Template::VerifyEmailCode,
         Template::SignInCode,
         Template::StepUpCode,
@@ -98,6 +103,8 @@ impl Template {
         Template::DeliveryHandedOver,
         Template::AccountLocked,
         Template::AccountUnlocked,
+        Template::TwoSvSuspended,
+        Template::TwoSvResumed,
     ];
     pub fn id(self) -> &'static str {
         match self {
@@ -131,6 +138,8 @@ impl Template {
             Template::DeliveryHandedOver => "delivery-handed-over",
             Template::AccountLocked => "account-locked",
             Template::AccountUnlocked => "account-unlocked",
+            Template::TwoSvSuspended => "twosv-suspended",
+            Template::TwoSvResumed => "twosv-resumed",
         }
     }
     pub fn parse(s: &str) -> Option<Self> {

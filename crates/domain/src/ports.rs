@@ -131,6 +131,9 @@ pub struct Account {
     pub time_zone: Option<crate::zone::TimeZoneName>,
     /// F-OFF-5: the end of the lock in force, if support locked the account.
     pub locked_until: Option<UnixMillis>,
+    /// F-OFF-2: the owner paused 2SV until then. Kept (past its time) until the owner
+    /// is told that 2SV is back on; `twosv_required` is what decides.
+    pub twosv_suspended_until: Option<UnixMillis>,
 }
 
 impl Account {
@@ -138,6 +141,19 @@ impl Account {
     /// holds, whether or not anything has ended it yet.
     pub fn locked_at(&self, now: UnixMillis) -> Option<UnixMillis> {
         self.locked_until.filter(|t| *t > now)
+    }
+
+    /// F-OFF-2: the end of the owner's pause of 2SV, while it holds at `now`.
+    pub fn twosv_suspended_at(&self, now: UnixMillis) -> Option<UnixMillis> {
+        self.twosv_enabled_at.and(self.twosv_suspended_until).filter(|t| *t > now)
+    }
+
+    /// Whether a sign-in needs a code from a 2SV method at `now`: 2SV is on and not
+    /// paused. Computed from the clock, never set by a timer, so a pause ends at its
+    /// time whether or not any instance runs then. `twosv_enabled_at` alone says
+    /// whether 2SV is set up, which is what step-ups and method removal ask.
+    pub fn twosv_required(&self, now: UnixMillis) -> bool {
+        self.twosv_enabled_at.is_some() && self.twosv_suspended_at(now).is_none()
     }
 }
 
@@ -467,7 +483,14 @@ pub enum Write {
     /// F-ACC-6: the password tries counted against the old address follow the account
     /// to the new one; where both have some, the stricter state is kept.
     MovePasswordThrottle { from: ThrottleKey, to: ThrottleKey },
+    /// Also ends any pause (F-OFF-2): a pause belongs to the 2SV it paused.
     SetTwoSv { account: AccountId, enabled_at: Option<UnixMillis> },
+    /// F-OFF-2: pauses 2SV until `until`. Guarded: 2SV is on and the pause on record is
+    /// still `was` (none, or one whose time has passed), so of racing pauses one wins.
+    SuspendTwoSv { account: AccountId, until: UnixMillis, was: Option<UnixMillis> },
+    /// F-OFF-2: clears the pause that ends at `until`. Guarded on that value: an early
+    /// resume and the sweeps of every instance end one pause once between them.
+    ResumeTwoSv { account: AccountId, until: UnixMillis },
     SetPreferred { account: AccountId, factor: Option<FactorId> },
     SetSigninAlerts { account: AccountId, on: bool },
     /// Changes nothing within `SIGN_IN_TIME_GRAIN_MS` of the time on record.
@@ -813,6 +836,9 @@ pub trait Store: Clone + Send + Sync + 'static {
     fn open_account_lock(&self, account: AccountId) -> impl Future<Output = R<Option<AccountLock>>> + Send;
     /// F-OFF-5: locks whose time has come and that nothing has ended yet, oldest first.
     fn due_account_locks(&self, now: UnixMillis, limit: i64) -> impl Future<Output = R<Vec<AccountLock>>> + Send;
+    /// F-OFF-2: accounts whose pause of 2SV has reached its time and whose owner has
+    /// not been told yet, earliest first.
+    fn due_twosv_suspensions(&self, now: UnixMillis, limit: i64) -> impl Future<Output = R<Vec<Account>>> + Send;
     fn delivery(&self, key: DeliveryKey<'_>) -> impl Future<Output = R<Option<Delivery>>> + Send;
     /// F-DLV-6: the client's deliveries with these order ids, in one read.
     fn deliveries_by_orders(&self, client: ServiceClientId, orders: &[String]) -> impl Future<Output = R<Vec<Delivery>>> + Send;
@@ -954,6 +980,38 @@ pub struct DevInboxEntry {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// F-OFF-2: 2SV is asked for by the clock alone: paused until the time, on from
+    /// the time on, whether or not anything has cleared the pause.
+    #[test]
+    fn f_off_2_a_pause_holds_until_its_time_and_only_while_2sv_is_on() {
+        let at = |ms| UnixMillis(ms);
+        let account = Account {
+            id: AccountId::new(),
+            email: crate::email::Email::parse("owner@example.com").unwrap(),
+            password_hash: String::new(),
+            locale: Locale::En,
+            created_at: at(0),
+            email_verified_at: Some(at(0)),
+            last_sign_in_at: None,
+            credentials_changed_at: None,
+            twosv_enabled_at: Some(at(10)),
+            preferred_factor: None,
+            signin_alerts: true,
+            time_zone: None,
+            locked_until: None,
+            twosv_suspended_until: Some(at(1_000)),
+        };
+        assert!(!account.twosv_required(at(999)));
+        assert_eq!(account.twosv_suspended_at(at(999)), Some(at(1_000)));
+        assert!(account.twosv_required(at(1_000)), "back on at the time itself");
+        assert_eq!(account.twosv_suspended_at(at(5_000)), None);
+        let off = Account { twosv_enabled_at: None, ..account.clone() };
+        assert!(!off.twosv_required(at(5_000)));
+        assert_eq!(off.twosv_suspended_at(at(500)), None, "a pause of 2SV that is off is no pause");
+        let unpaused = Account { twosv_suspended_until: None, ..account };
+        assert!(unpaused.twosv_required(at(0)));
+    }
 
     #[test]
     fn f_ops_7_a_drifted_clock_is_refused_whatever_the_round_trip() {

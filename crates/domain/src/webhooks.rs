@@ -48,10 +48,14 @@ pub enum Topic {
     AccountLocked,
     /// F-OFF-5: the lock ended, early by support or at its time.
     AccountUnlocked,
+    /// F-OFF-2: the owner paused 2SV for a while: sign-ins ask no code until then.
+    TwoStepSuspended,
+    /// F-OFF-2: the pause ended, early by the owner or at its time.
+    TwoStepResumed,
 }
 
 impl Topic {
-    pub const ALL: [Topic; 17] = [
+    pub const ALL: [Topic; 19] = [
         Topic::SignInSucceeded,
         Topic::SignInFailuresRepeated,
         Topic::DeviceNew,
@@ -69,6 +73,8 @@ impl Topic {
         Topic::DeliveryHeld,
         Topic::AccountLocked,
         Topic::AccountUnlocked,
+        Topic::TwoStepSuspended,
+        Topic::TwoStepResumed,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -90,6 +96,8 @@ impl Topic {
             Topic::DeliveryHeld => "delivery.held",
             Topic::AccountLocked => "account.locked",
             Topic::AccountUnlocked => "account.unlocked",
+            Topic::TwoStepSuspended => "two_step.suspended",
+            Topic::TwoStepResumed => "two_step.resumed",
         }
     }
 
@@ -126,6 +134,8 @@ pub fn topics(kind: EventKind, unfamiliar: bool) -> &'static [Topic] {
         K::DeliveryHeld => &[Topic::DeliveryHeld],
         K::AccountLocked => &[Topic::AccountLocked],
         K::AccountUnlocked => &[Topic::AccountUnlocked],
+        K::TwosvSuspended => &[Topic::TwoStepSuspended],
+        K::TwosvResumed => &[Topic::TwoStepResumed],
         // Steps on the way (a code sent, a wrong code, a request started), the
         // operator's own changes, and the log's bookkeeping: no receiver acts on them.
         K::CourierAdded
@@ -236,9 +246,13 @@ struct Data {
     /// account.locked: when the lock ends by itself (RFC 3339, UTC).
     #[serde(skip_serializing_if = "Option::is_none")]
     locked_until: Option<String>,
-    /// account.unlocked: `support` (ended early) or `time`.
+    /// account.unlocked: `support` (ended early) or `time`; two_step.resumed: `owner`
+    /// (ended early) or `time`.
     #[serde(skip_serializing_if = "Option::is_none")]
     ended_by: Option<&'static str>,
+    /// two_step.suspended: when 2SV is back on by itself (RFC 3339, UTC).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    suspended_until: Option<String>,
 }
 
 /// The number after `key` in an event detail such as `lock <id> until <ms>`.
@@ -255,6 +269,8 @@ fn number_after(detail: &str, key: &str) -> Option<i64> {
 /// How an account lock's event detail says it ended (`lock <id> by time`).
 pub const ENDED_BY_TIME: &str = "time";
 pub const ENDED_BY_SUPPORT: &str = "support";
+/// F-OFF-2: a pause of 2SV the owner ended early (`by owner`).
+pub const ENDED_BY_OWNER: &str = "owner";
 
 /// The id after `key` in an event detail such as `step_up <id> client <id> method sms`.
 fn id_after(detail: &str, key: &str) -> Option<uuid::Uuid> {
@@ -284,6 +300,7 @@ pub fn payload(event: &Event, topic: Topic) -> String {
         lock_id: None,
         locked_until: None,
         ended_by: None,
+        suspended_until: None,
     };
     match topic {
         Topic::MethodAdded | Topic::MethodRemoved => data.method = FactorKind::parse(detail),
@@ -304,6 +321,8 @@ pub fn payload(event: &Event, topic: Topic) -> String {
             data.lock_id = id_after(detail, "lock");
             data.ended_by = [ENDED_BY_TIME, ENDED_BY_SUPPORT].into_iter().find(|b| detail.ends_with(&format!("by {b}")));
         }
+        Topic::TwoStepSuspended => data.suspended_until = number_after(detail, "until").and_then(|ms| jiff::Timestamp::from_millisecond(ms).ok()).map(|t| t.to_string()),
+        Topic::TwoStepResumed => data.ended_by = [ENDED_BY_TIME, ENDED_BY_OWNER].into_iter().find(|b| detail.ends_with(&format!("by {b}"))),
         Topic::SignInSucceeded | Topic::DeviceNew | Topic::TwoStepEnabled | Topic::TwoStepDisabled | Topic::EmailChanged | Topic::RecoveryRequested => {}
     }
     let timestamp = jiff::Timestamp::from_millisecond(event.at.0).map(|t| t.to_string()).unwrap_or_default();
@@ -581,5 +600,17 @@ mod tests {
         let ended: serde_json::Value = serde_json::from_str(&payload(&event(EventKind::AccountUnlocked, format!("lock {lock} by time")), Topic::AccountUnlocked)).unwrap();
         assert_eq!((ended["data"]["ended_by"].as_str(), ended["data"]["locked_until"].as_str()), (Some("time"), None));
         assert_eq!(topics(EventKind::AccountLocked, false), &[Topic::AccountLocked]);
+    }
+
+    #[test]
+    fn f_off_2_a_pause_of_2sv_is_announced_with_its_end_and_how_it_ended() {
+        let paused: serde_json::Value = serde_json::from_str(&payload(&event(EventKind::TwosvSuspended, "until 1900086400000"), Topic::TwoStepSuspended)).unwrap();
+        assert_eq!((paused["type"].as_str(), paused["data"]["suspended_until"].as_str()), (Some("two_step.suspended"), Some("2030-03-18T17:46:40Z")));
+        for by in ["owner", "time"] {
+            let resumed: serde_json::Value = serde_json::from_str(&payload(&event(EventKind::TwosvResumed, &format!("by {by}")), Topic::TwoStepResumed)).unwrap();
+            assert_eq!((resumed["data"]["ended_by"].as_str(), resumed["data"]["suspended_until"].as_str()), (Some(by), None));
+        }
+        assert_eq!(topics(EventKind::TwosvResumed, false), &[Topic::TwoStepResumed]);
+        assert_eq!(Topic::parse("two_step.suspended"), Some(Topic::TwoStepSuspended));
     }
 }

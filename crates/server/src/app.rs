@@ -79,7 +79,7 @@ impl App {
         // F-INT-5: the first ID-token key, before any request can ask for one.
         services.ensure_signing_key().await.map_err(crate::config::operator_error)?;
         tasks.push(tokio::spawn(watch_clock(db.clone(), services.clone(), config.clock_check_every, rx.clone())));
-        tasks.push(tokio::spawn(end_due_locks(services.clone(), config.lock_sweep_every, rx.clone())));
+        tasks.push(tokio::spawn(end_due_locks_and_pauses(services.clone(), config.lock_sweep_every, rx.clone())));
         tasks.push(tokio::spawn(crate::audit::chain_continuously(db.clone(), rx.clone())));
         tasks.push(tokio::spawn(crate::audit::checkpoints(db.clone(), keys.clone(), config.clock.clone(), config.audit_checkpoint_every, rx.clone())));
 
@@ -145,9 +145,10 @@ async fn watch_clock(db: Db, services: Services<Db>, every: std::time::Duration,
 
 /// Housekeeping every `lock_sweep_every`. F-OFF-5: records the end of each lock whose
 /// time has come and tells its owner (once across instances: the end is guarded);
-/// keeps the session cache's table of notices and the SMS counts small; and purges
-/// the OpenID Connect provider's expired requests, codes and tokens.
-async fn end_due_locks(services: Services<Db>, every: std::time::Duration, mut stop: watch::Receiver<bool>) {
+/// F-OFF-2 likewise for pauses of 2SV; keeps the session cache's table of notices and
+/// the SMS counts small; and purges the OpenID Connect provider's expired requests,
+/// codes and tokens.
+async fn end_due_locks_and_pauses(services: Services<Db>, every: std::time::Duration, mut stop: watch::Receiver<bool>) {
     loop {
         tokio::select! {
             _ = tokio::time::sleep(every) => {
@@ -155,6 +156,11 @@ async fn end_due_locks(services: Services<Db>, every: std::time::Duration, mut s
                     Ok(0) => {}
                     Ok(n) => tracing::info!(ended = n, "account locks ended at their time"),
                     Err(e) => tracing::warn!(error = %e, "ending account locks whose time has come failed; trying again later"),
+                }
+                match services.end_due_suspensions().await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(ended = n, "pauses of 2SV ended at their time"),
+                    Err(e) => tracing::warn!(error = %e, "ending pauses of 2SV whose time has come failed; trying again later"),
                 }
                 // The session cache's notices, which every instance writes (F-INT-2).
                 if let Err(e) = services.store.prune_cache_notices().await {

@@ -47,8 +47,9 @@ pub struct Config {
     /// no code (F-OPS-7); the clocks are compared at start and every `clock_check_every`.
     pub max_clock_skew: std::time::Duration,
     pub clock_check_every: std::time::Duration,
-    /// How often an instance looks for account locks whose time has come, to tell
-    /// their owners and record the end (F-OFF-5). The lock itself ends on time anyway.
+    /// How often an instance looks for account locks (F-OFF-5) and pauses of 2SV
+    /// (F-OFF-2) whose time has come, to tell their owners and record the end. Both end
+    /// on time anyway.
     pub lock_sweep_every: std::time::Duration,
     /// A request head must arrive within this (F-OPS-7: slow-header clients).
     pub header_timeout: std::time::Duration,

@@ -542,6 +542,7 @@ delegate!(Store {
     fn sign_in_challenges_since(&self, account: AccountId, since: UnixMillis) -> R<(i64, Option<UnixMillis>)>;
     fn open_account_lock(&self, account: AccountId) -> R<Option<AccountLock>>;
     fn due_account_locks(&self, now: UnixMillis, limit: i64) -> R<Vec<AccountLock>>;
+    fn due_twosv_suspensions(&self, now: UnixMillis, limit: i64) -> R<Vec<Account>>;
     fn delivery(&self, key: DeliveryKey<'_>) -> R<Option<Delivery>>;
     fn deliveries_by_orders(&self, client: ServiceClientId, orders: &[String]) -> R<Vec<Delivery>>;
     fn recipients(&self, accounts: &[AccountId]) -> R<Vec<(Account, Vec<Factor>)>>;

@@ -40,6 +40,7 @@ pub const SQLITE: &[Migration] = &[
     Migration { version: 25, name: "event_indexes", sql: include_str!("../migrations/sqlite/0025_event_indexes.sql") },
     Migration { version: 26, name: "sms_destinations", sql: include_str!("../migrations/sqlite/0026_sms_destinations.sql") },
     Migration { version: 27, name: "oidc_expiry", sql: include_str!("../migrations/sqlite/0027_oidc_expiry.sql") },
+    Migration { version: 28, name: "twosv_suspension", sql: include_str!("../migrations/sqlite/0028_twosv_suspension.sql") },
     Migration { version: 30, name: "staff", sql: include_str!("../migrations/sqlite/0030_staff.sql") },
 ];
 pub const POSTGRES: &[Migration] = &[
@@ -70,6 +71,7 @@ pub const POSTGRES: &[Migration] = &[
     Migration { version: 25, name: "event_indexes", sql: include_str!("../migrations/postgres/0025_event_indexes.sql") },
     Migration { version: 26, name: "sms_destinations", sql: include_str!("../migrations/postgres/0026_sms_destinations.sql") },
     Migration { version: 27, name: "oidc_expiry", sql: include_str!("../migrations/postgres/0027_oidc_expiry.sql") },
+    Migration { version: 28, name: "twosv_suspension", sql: include_str!("../migrations/postgres/0028_twosv_suspension.sql") },
     Migration { version: 30, name: "staff", sql: include_str!("../migrations/postgres/0030_staff.sql") },
 ];
 

@@ -64,6 +64,8 @@ pub(crate) fn stale(w: &Write) -> Option<Stale> {
         Write::SetLocale { account, .. }
         | Write::SetTimeZone { account, .. }
         | Write::SetTwoSv { account, .. }
+        | Write::SuspendTwoSv { account, .. }
+        | Write::ResumeTwoSv { account, .. }
         | Write::RevokeSession { account, .. }
         | Write::RevokeSessionsOf { account, .. }
         | Write::EndWeakStepUps { account }
@@ -568,6 +570,7 @@ mod tests {
                     signin_alerts: true,
                     time_zone: None,
                     locked_until: None,
+                    twosv_suspended_until: None,
                 },
             )),
         }

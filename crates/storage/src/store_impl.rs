@@ -231,7 +231,7 @@ macro_rules! challenge_context {
             "select c.*, \
             a.id as a_id, a.email as a_email, a.password_hash as a_password_hash, a.locale as a_locale, a.created_at as a_created_at, \
             a.email_verified_at as a_email_verified_at, a.last_sign_in_at as a_last_sign_in_at, a.credentials_changed_at as a_credentials_changed_at, \
-            a.twosv_enabled_at as a_twosv_enabled_at, a.preferred_factor as a_preferred_factor, a.signin_alerts as a_signin_alerts, a.time_zone as a_time_zone, a.locked_until as a_locked_until, \
+            a.twosv_enabled_at as a_twosv_enabled_at, a.preferred_factor as a_preferred_factor, a.signin_alerts as a_signin_alerts, a.time_zone as a_time_zone, a.locked_until as a_locked_until, a.twosv_suspended_until as a_twosv_suspended_until, \
             f.id as f_id, f.account_id as f_account_id, f.kind as f_kind, f.phone as f_phone, f.channel as f_channel, f.secret as f_secret, \
             f.created_at as f_created_at, f.verified_at as f_verified_at, f.last_used_step as f_last_used_step, f.failed_count as f_failed_count, \
             f.disabled_at as f_disabled_at, f.replaces as f_replaces, ",
@@ -249,7 +249,7 @@ macro_rules! account_columns {
     () => {
         "a.id as a_id, a.email as a_email, a.password_hash as a_password_hash, a.locale as a_locale, a.created_at as a_created_at, \
     a.email_verified_at as a_email_verified_at, a.last_sign_in_at as a_last_sign_in_at, a.credentials_changed_at as a_credentials_changed_at, \
-    a.twosv_enabled_at as a_twosv_enabled_at, a.preferred_factor as a_preferred_factor, a.signin_alerts as a_signin_alerts, a.time_zone as a_time_zone, a.locked_until as a_locked_until"
+    a.twosv_enabled_at as a_twosv_enabled_at, a.preferred_factor as a_preferred_factor, a.signin_alerts as a_signin_alerts, a.time_zone as a_time_zone, a.locked_until as a_locked_until, a.twosv_suspended_until as a_twosv_suspended_until"
     };
 }
 
@@ -333,6 +333,7 @@ fn account_row(r: &DbRow, p: &str) -> R<Account> {
         // rather than the account becoming unreadable.
         time_zone: col::<Option<String>>(r, p, "time_zone")?.and_then(|z| TimeZoneName::parse(&z).ok()),
         locked_until: opt_ms(col(r, p, "locked_until")?),
+        twosv_suspended_until: opt_ms(col(r, p, "twosv_suspended_until")?),
     })
 }
 
@@ -959,6 +960,16 @@ impl ninsho_domain::ports::Store for Store {
     async fn due_account_locks(&self, now: UnixMillis, limit: i64) -> R<Vec<AccountLock>> {
         let rows = sqlx::query("select * from account_locks where ended_at is null and until <= $1 order by until limit $2").bind(now.0).bind(limit).fetch_all(&self.read).await.map_err(db_err)?;
         rows.iter().map(lock_row).collect()
+    }
+
+    async fn due_twosv_suspensions(&self, now: UnixMillis, limit: i64) -> R<Vec<Account>> {
+        let rows = sqlx::query("select * from accounts where twosv_suspended_until <= $1 order by twosv_suspended_until limit $2")
+            .bind(now.0)
+            .bind(limit)
+            .fetch_all(&self.read)
+            .await
+            .map_err(db_err)?;
+        rows.iter().map(|r| account_row(r, "")).collect()
     }
 
     async fn courier_client(&self, account: AccountId) -> R<Option<ServiceClientId>> {

@@ -131,7 +131,13 @@ pub(crate) fn statements(w: &Write) -> Vec<Stmt> {
             },
             Stmt { sql: "delete from password_throttle where key = $1", args: args![from.as_str()], guarded: false },
         ],
-        Write::SetTwoSv { account, enabled_at } => guarded("update accounts set twosv_enabled_at = $2 where id = $1", args![account.0, ms(*enabled_at)]),
+        Write::SetTwoSv { account, enabled_at } => guarded("update accounts set twosv_enabled_at = $2, twosv_suspended_until = null where id = $1", args![account.0, ms(*enabled_at)]),
+        // `was` stands in as 0 for no pause: a pause never ends at the epoch.
+        Write::SuspendTwoSv { account, until, was } => guarded(
+            "update accounts set twosv_suspended_until = $2 where id = $1 and twosv_enabled_at is not null and coalesce(twosv_suspended_until, 0) = $3",
+            args![account.0, until.0, was.map_or(0, |t| t.0)],
+        ),
+        Write::ResumeTwoSv { account, until } => guarded("update accounts set twosv_suspended_until = null where id = $1 and twosv_suspended_until = $2", args![account.0, until.0]),
         Write::SetPreferred { account, factor } => guarded("update accounts set preferred_factor = $2 where id = $1", args![account.0, factor.map(|f| f.0)]),
         // Kept to the minute (F-SIGNIN-3, `SIGN_IN_TIME_GRAIN_MS`). Unguarded: the
         // session inserted beside it already needs the account (foreign key).

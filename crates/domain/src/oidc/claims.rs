@@ -87,6 +87,7 @@ mod tests {
             signin_alerts: true,
             time_zone: None,
             locked_until: None,
+            twosv_suspended_until: None,
         };
         let code = AuthCode {
             code_hash: vec![],

@@ -20,6 +20,7 @@ impl<S: Store> Services<S> {
             email: a.account.email.as_str().to_string(),
             locale: a.account.locale,
             two_step_enabled: a.account.twosv_enabled_at.is_some(),
+            two_step_suspended_until: a.account.twosv_suspended_at(self.now()),
             email_verified: a.account.email_verified_at.is_some(),
             created_at: a.account.created_at,
             methods: factors.iter().filter(|f| f.verified_at.is_some()).map(|f| MethodView::of(f, &a.account)).collect(),

@@ -115,15 +115,17 @@ impl<S: Store> Services<S> {
             // The code went to the new address, which no method stands for.
             (Purpose::VerifyEmail | Purpose::ChangeEmail, None) => true,
             (Purpose::Enroll, Some(f)) => Some(f.id) == ch.factor_id,
-            // Accounts without 2SV get e-mailed codes in high-risk sign-ins.
-            (Purpose::SignIn | Purpose::DeviceSignIn, None) => account.twosv_enabled_at.is_none(),
+            // Accounts without 2SV, or with it paused (F-OFF-2), get e-mailed codes in
+            // high-risk sign-ins.
+            (Purpose::SignIn | Purpose::DeviceSignIn, None) => !account.twosv_required(self.now()),
             (Purpose::SignIn, Some(f)) => f.verified_at.is_some(),
             (Purpose::DeviceSignIn, Some(f)) => f.verified_at.is_some() && f.kind != FactorKind::BackupCodes,
             // SECURITY.md: an e-mailed code never satisfies a step-up.
             (Purpose::StepUp, Some(f)) => f.verified_at.is_some() && f.kind != FactorKind::Email,
-            // F-INT-3: a 2SV method once 2SV is on; before, the e-mailed code (marked weak).
+            // F-INT-3: a 2SV method once 2SV is on; before, or while it is paused
+            // (F-OFF-2), the e-mailed code (marked weak).
             (Purpose::ServiceStepUp, Some(f)) => account.twosv_enabled_at.is_some() && f.verified_at.is_some() && f.kind != FactorKind::Email,
-            (Purpose::ServiceStepUp, None) => account.twosv_enabled_at.is_none(),
+            (Purpose::ServiceStepUp, None) => !account.twosv_required(self.now()),
             // The reset link already proves the e-mail address: the code must come from
             // something else the owner has (F-ACC-5).
             (Purpose::ResetPassword, Some(f)) => account.twosv_enabled_at.is_some() && f.verified_at.is_some() && f.kind != FactorKind::Email,
@@ -193,7 +195,9 @@ impl<S: Store> Services<S> {
                 out.session_id = Some(sid);
                 out.session_token = Some(token);
                 // Devices without a second screen are never trusted (F-SIGNIN-6).
-                if input.trust_browser && ch.purpose == Purpose::SignIn && account.twosv_enabled_at.is_some() {
+                // Nor is a browser trusted on a code 2SV did not ask for (F-OFF-2): the
+                // mark would skip codes once 2SV is back on.
+                if input.trust_browser && ch.purpose == Purpose::SignIn && account.twosv_required(now) {
                     let (w, token) = self.trust_browser_write(account.id, client)?;
                     writes.push(w);
                     out.trusted_browser_token = Some(token);

@@ -38,6 +38,7 @@ impl<S: Store> Services<S> {
             signin_alerts: true,
             time_zone: None,
             locked_until: None,
+            twosv_suspended_until: None,
         };
         Ok((account, SecretString::from(password)))
     }

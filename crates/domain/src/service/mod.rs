@@ -25,6 +25,7 @@ mod staff;
 mod toll;
 mod shipments_batch;
 mod step_ups;
+pub mod suspension;
 mod unsolicited;
 mod views;
 mod webhooks;

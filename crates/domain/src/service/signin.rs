@@ -218,6 +218,12 @@ impl<S: Store> Services<S> {
         Ok((writes, id, token))
     }
 
+    /// A sign-in by password alone is as strong as a step-up only while 2SV is off: a
+    /// paused 2SV (F-OFF-2) still asks a second factor of step-ups.
+    fn password_step_up(account: &Account) -> Option<AuthMethod> {
+        account.twosv_enabled_at.is_none().then_some(AuthMethod::Password)
+    }
+
     /// A device as messages name it: as the device list does, the raw user agent only
     /// when no rule reads it.
     pub(crate) fn device_named(client: &ClientInfo) -> String {
@@ -246,9 +252,11 @@ impl<S: Store> Services<S> {
             self.commit(vec![self.event(Some(account.id), EventKind::SignInRefusedLocked, client, "")]).await?;
             return Err(locked);
         }
-        // The common case needs no method list: a verified account without 2SV, calm risk.
-        if account.email_verified_at.is_some() && account.twosv_enabled_at.is_none() && !risk.high {
-            let (writes, session_id, session_token) = self.sign_in_writes(&account, client, known, "password", vec![AuthMethod::Password], Some(AuthMethod::Password))?;
+        let twosv = account.twosv_required(self.now());
+        // The common case needs no method list: a verified account without 2SV (or with
+        // 2SV paused, F-OFF-2), calm risk.
+        if account.email_verified_at.is_some() && !twosv && !risk.high {
+            let (writes, session_id, session_token) = self.sign_in_writes(&account, client, known, "password", vec![AuthMethod::Password], Self::password_step_up(&account))?;
             self.commit(writes).await?;
             return Ok(SignInOutcome::SignedIn { session_id, session_token });
         }
@@ -258,11 +266,11 @@ impl<S: Store> Services<S> {
         if account.email_verified_at.is_none() {
             return self.ask_code(&account, Purpose::VerifyEmail, None, &usable, client).await;
         }
-        if account.twosv_enabled_at.is_some() && usable.is_empty() {
+        if twosv && usable.is_empty() {
             // Every method was disabled (F-OTP-6): 2SV stays on; only recovery helps.
             return Err(Error::conflict("twosv.no_usable_method", "every two-step method is disabled; set one up again through account recovery"));
         }
-        if account.twosv_enabled_at.is_some() {
+        if twosv {
             // A live trust mark is younger than the last credential change (every change
             // revokes them), so that rule has been answered by the code given then.
             if let Some(tb) = trusted
@@ -277,7 +285,8 @@ impl<S: Store> Services<S> {
                 .or_else(|| Self::pick_method(&account, &usable, |_| true));
             return self.ask_code(&account, Purpose::SignIn, first, &usable, client).await;
         }
-        // Seed 000: accounts without 2SV still get an e-mailed code when risk is high.
+        // Seed 000: accounts without 2SV (or with it paused) still get an e-mailed code
+        // when risk is high.
         self.ask_code(&account, Purpose::SignIn, None, &usable, client).await
     }
 
@@ -339,6 +348,8 @@ impl<S: Store> Services<S> {
         // One try per request, however many hashes it takes.
         let tries = self.take_password_tries(email, client, false).await?;
         let account = found.as_ref().map(|f| &f.account);
+        // While 2SV is paused (F-OFF-2) a code appended out of habit is still taken; the
+        // password alone is too, below.
         let twosv = account.is_some_and(|a| a.twosv_enabled_at.is_some());
         if let (Some((prefix, code)), Some(a)) = (&split, account.filter(|_| twosv)) {
             if self.verify_password_tried(Some(a), prefix, &tries).await? {
@@ -365,8 +376,8 @@ impl<S: Store> Services<S> {
         let account = found.account;
         // F-OFF-5: said only now, to someone who knows the password.
         self.ensure_unlocked(&account)?;
-        if account.twosv_enabled_at.is_none() && account.email_verified_at.is_some() && !risk.high {
-            let (writes, session_id, session_token) = self.sign_in_writes(&account, client, known, "password_device", vec![AuthMethod::Password], Some(AuthMethod::Password))?;
+        if !account.twosv_required(self.now()) && account.email_verified_at.is_some() && !risk.high {
+            let (writes, session_id, session_token) = self.sign_in_writes(&account, client, known, "password_device", vec![AuthMethod::Password], Self::password_step_up(&account))?;
             self.commit(writes).await?;
             return Ok(DeviceSignInOutcome::SignedIn { session_id, session_token });
         }

@@ -66,6 +66,7 @@ impl<S: Store> Services<S> {
             signin_alerts: true,
             time_zone: None,
             locked_until: None,
+            twosv_suspended_until: None,
         };
         let challenge = self.new_challenge(account.id, Purpose::VerifyEmail, None, client)?;
         let id = challenge.id;

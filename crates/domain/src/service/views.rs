@@ -57,7 +57,10 @@ pub struct AccountView {
     pub id: AccountId,
     pub email: String,
     pub locale: Locale,
+    /// 2SV is set up, paused or not.
     pub two_step_enabled: bool,
+    /// F-OFF-2: while 2SV is paused, when it is back on by itself.
+    pub two_step_suspended_until: Option<UnixMillis>,
     pub email_verified: bool,
     pub created_at: UnixMillis,
     pub methods: Vec<MethodView>,

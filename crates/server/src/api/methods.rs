@@ -99,6 +99,26 @@ pub async fn disable(State(s): State<AppState>, Auth(a): Auth, Client(c): Client
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct Suspend {
+    /// A day when left out.
+    #[serde(default, deserialize_with = "super::extract::no_null")]
+    hours: Option<i64>,
+}
+
+/// F-OFF-2: pauses 2SV; says when it is back on by itself.
+pub async fn suspend(State(s): State<AppState>, Auth(a): Auth, Client(c): Client, JsonOrDefault(b): JsonOrDefault<Suspend>) -> ApiResult<Response> {
+    let until = s.services.suspend_two_step(&a, b.hours, &c).await?;
+    Ok(axum::Json(serde_json::json!({ "suspended_until": until })).into_response())
+}
+
+/// F-OFF-2: 2SV back on before the pause's time.
+pub async fn resume(State(s): State<AppState>, Auth(a): Auth, Client(c): Client) -> ApiResult<Response> {
+    s.services.resume_two_step(&a, &c).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
 pub async fn request_approval(State(s): State<AppState>, Auth(a): Auth, Client(c): Client) -> ApiResult<Response> {
     Ok((StatusCode::ACCEPTED, axum::Json(s.services.request_approval(&a, &c).await?)).into_response())
 }

@@ -59,6 +59,8 @@ pub fn router(state: AppState) -> Router {
         .route("/approvals/approve", post(methods::approve))
         .route("/two-step/enable", post(methods::enable))
         .route("/two-step/disable", post(methods::disable))
+        .route("/two-step/suspend", post(methods::suspend))
+        .route("/two-step/resume", post(methods::resume))
         .route("/sessions", get(account::sessions))
         .route("/sessions/sign-out-all", post(account::sign_out_all))
         .route("/sessions/{id}", delete(account::sign_out_one))

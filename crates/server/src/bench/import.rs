@@ -89,6 +89,7 @@ pub async fn measure_import(running: &Running, n: usize, concurrency: usize) -> 
             signin_alerts: false,
             time_zone: None,
             locked_until: None,
+            twosv_suspended_until: None,
         })
         .collect();
     let ids: Vec<AccountId> = accounts.iter().map(|a| a.id).collect();

@@ -146,6 +146,7 @@ fn account(now: UnixMillis, hash: &str) -> Account {
         signin_alerts: false,
         time_zone: None,
         locked_until: None,
+        twosv_suspended_until: None,
     }
 }
 

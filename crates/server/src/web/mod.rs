@@ -19,7 +19,7 @@ use axum::routing::{get, post};
 use tower_http::csrf::CsrfLayer;
 
 use crate::app::AppState;
-use pages::{account, auth, code, courier, deliveries, devices, links, messages, recovery, reset, safety, setup, step_up};
+use pages::{account, auth, code, courier, deliveries, devices, links, messages, recovery, reset, safety, setup, step_up, suspension};
 
 pub const CSS: &str = include_str!("../../static/ninsho.css");
 
@@ -51,6 +51,8 @@ pub fn routes(dev_inbox: bool) -> Router<AppState> {
         .route("/account/two-step/approval", post(setup::request_approval))
         .route("/account/two-step/enable", post(setup::enable))
         .route("/account/two-step/disable", get(safety::disable_confirm).post(setup::disable))
+        .route("/account/two-step/suspend", get(suspension::confirm).post(suspension::suspend))
+        .route("/account/two-step/resume", post(suspension::resume))
         .route("/account/feedback", get(safety::feedback_form).post(safety::feedback))
         .route("/account/phone", get(setup::phone_form).post(setup::add_phone))
         .route("/account/app", get(setup::app_page).post(setup::add_app))

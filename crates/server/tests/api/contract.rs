@@ -336,9 +336,19 @@ async fn f_ops_4_every_success_answer_fits_its_documented_schema() {
     let again = app.call("POST", "/api/v1/sign-in", None, Some(json!({"email": email, "password": PASSWORD, "trusted_browser_token": trusted}))).await;
     check("post", "/api/v1/sign-in", &again);
     check("post", "/api/v1/sign-in/device", &app.call("POST", "/api/v1/sign-in/device", None, Some(json!({"email": email, "password": PASSWORD}))).await);
+    let texts = app.inbox_count("+819012345678").await;
     let step = app.call("POST", "/api/v1/step-up", Some(&token), Some(json!({}))).await;
     check("post", "/api/v1/step-up", &step);
     assert_eq!(step.body["status"], "code_required");
+    // F-OFF-2: with the step-up's code, a pause of 2SV and its early end.
+    let code = app.code_after("+819012345678", texts).await;
+    let scid = step.body["challenge_id"].as_str().unwrap();
+    assert_eq!(app.call("POST", &format!("/api/v1/challenges/{scid}/verify"), Some(&token), Some(json!({"code": code}))).await.status, 200);
+    let paused = app.call("POST", "/api/v1/two-step/suspend", Some(&token), Some(json!({"hours": 2}))).await;
+    assert_eq!(paused.status, 200, "{:?}", paused.body);
+    check("post", "/api/v1/two-step/suspend", &paused);
+    check("get", "/api/v1/account", &app.call("GET", "/api/v1/account", Some(&token), None).await);
+    check("post", "/api/v1/two-step/resume", &app.call("POST", "/api/v1/two-step/resume", Some(&token), None).await);
 
     for path in ["/api/v1/account", "/api/v1/methods", "/api/v1/sessions", "/api/v1/trusted-browsers", "/api/v1/history", "/api/v1/messages"] {
         let r = app.call("GET", path, Some(&token), None).await;

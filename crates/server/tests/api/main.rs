@@ -41,6 +41,7 @@ mod service;
 mod session_cache;
 mod signin;
 mod step_ups;
+mod suspension;
 mod store;
 mod throttle;
 mod unsolicited;

@@ -1060,3 +1060,35 @@ async fn f_int_5_expired_requests_codes_and_tokens_are_purged_and_a_live_family_
         app.shutdown().await;
     }
 }
+
+/// F-OFF-2: a sign-in while the owner has paused 2SV reaches an application as what it
+/// was, the password alone (`aal1`, `pwd`); an application that asks for `aal2` still
+/// gets a second factor asked for, and then says so.
+#[tokio::test]
+async fn f_off_2_a_sign_in_while_2sv_is_paused_states_aal1_and_aal2_still_asks_a_second_factor() {
+    for backend in backends().await {
+        let app = spawn_app(backend).await;
+        let (client_id, secret) = confidential(&app).await;
+        let acct = two_sv_account(&app).await;
+        codes::step_up_sms(&app, &acct.token).await;
+        let r = app.call("POST", "/api/v1/two-step/suspend", Some(&acct.token), Some(json!({"hours": 4}))).await;
+        assert_eq!(r.status, 200, "{backend:?}: {:?}", r.body);
+        let s = app.call("POST", "/api/v1/sign-in", None, Some(json!({"email": acct.email, "password": PASSWORD}))).await;
+        assert_eq!(s.body["status"], "signed_in", "{backend:?}: {:?}", s.body);
+        let paused = s.body["session_token"].as_str().unwrap().to_string();
+        let pkce = [("code_challenge", CHALLENGE), ("code_challenge_method", "S256")];
+
+        let code = code_for(&app, &paused, &client_id, &pkce).await;
+        let (_, _, body) = token(&app, Some((&client_id, &secret)), &exchange_form(&code)).await;
+        let c = claims_of(body["id_token"].as_str().unwrap());
+        assert_eq!((&c["acr"], &c["amr"]), (&json!("aal1"), &json!(["pwd"])), "{backend:?}: {c}");
+
+        let loc = authorize_location(&app, Some(&paused), &authorize_path(&client_id, &[("acr_values", "aal2"), pkce[0], pkce[1]])).await;
+        let next = resume_link(&loc, "/account/confirm");
+        codes::step_up_sms(&app, &paused).await;
+        let code = code_from_resume(&app, &paused, &next).await;
+        let (_, _, body) = token(&app, Some((&client_id, &secret)), &exchange_form(&code)).await;
+        assert_eq!(claims_of(body["id_token"].as_str().unwrap())["acr"], "aal2", "{backend:?}: a code given is a second factor, paused or not");
+        app.shutdown().await;
+    }
+}

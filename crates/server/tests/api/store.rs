@@ -22,6 +22,7 @@ fn account(now: UnixMillis) -> Account {
         signin_alerts: false,
         time_zone: None,
         locked_until: None,
+        twosv_suspended_until: None,
     }
 }
 

@@ -21,9 +21,11 @@ use crate::web::ctx::{Ctx, Page};
 use crate::web::form::PageForm;
 
 /// Notices a redirect may ask for; anything else in `?notice=` is ignored.
-const NOTICES: [&str; 13] = [
+const NOTICES: [&str; 15] = [
     "twosv-on",
     "twosv-off",
+    "twosv-paused",
+    "twosv-resumed",
     "feedback-thanks",
     "phone-changed",
     "password-changed",
@@ -66,6 +68,8 @@ struct AccountPage {
     p: Page,
     email: String,
     twosv: bool,
+    /// F-OFF-2: while 2SV is paused, when it is back on, in the account's zone.
+    paused_until: Option<String>,
     methods: Vec<MethodRow>,
     backup_left: i64,
     has_backup: bool,
@@ -114,6 +118,7 @@ async fn account_page(ctx: Ctx, a: Authed, notice: Option<&str>, problem: Option
     let page = AccountPage {
         email: view.email.clone(),
         twosv: view.two_step_enabled,
+        paused_until: view.two_step_suspended_until.map(|t| crate::web::time::when(t, &view.time_zone)),
         methods: rows(&p, &view.methods),
         backup_left: view.backup_codes_left,
         has_backup: view.methods.iter().any(|m| m.kind == FactorKind::BackupCodes),

@@ -13,5 +13,6 @@ pub mod messages;
 pub mod recovery;
 pub mod reset;
 pub mod safety;
+pub mod suspension;
 pub mod setup;
 pub mod step_up;
