@@ -187,12 +187,25 @@ pub fn random_below(bound: u32) -> Result<u32> {
     }
 }
 
-/// `n` random decimal digits.
+/// `n` random decimal digits, each drawn as `random_below(10)` draws it, from one read
+/// of the OS random source for the whole code (a bulk import makes a code per shipment;
+/// a read per digit was a system call per digit).
 pub fn random_digits(n: usize) -> Result<String> {
+    const ZONE: u32 = u32::MAX - (u32::MAX % 10);
     let mut s = String::with_capacity(n);
-    for _ in 0..n {
-        let d = random_below(10)?;
-        s.push(char::from(b'0' + d as u8));
+    let mut pool = Zeroizing::new([0u8; 64]);
+    let (mut at, mut end) = (0, 0);
+    while s.len() < n {
+        if at == end {
+            end = (4 * (n - s.len())).min(pool.len());
+            fill_random(&mut pool[..end])?;
+            at = 0;
+        }
+        let v = u32::from_le_bytes([pool[at], pool[at + 1], pool[at + 2], pool[at + 3]]);
+        at += 4;
+        if v < ZONE {
+            s.push(char::from(b'0' + (v % 10) as u8));
+        }
     }
     Ok(s)
 }
