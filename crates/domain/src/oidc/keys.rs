@@ -217,6 +217,16 @@ impl<S: Store + OidcStore> Services<S> {
 
     /// The key that signs now, opened, and the published ones. Makes the first key if
     /// there is none yet.
+    /// The keys the JWKS publishes, without opening the private one: serving public
+    /// keys needs no secret in memory.
+    pub async fn published_keys(&self) -> Result<Vec<SigningKey>> {
+        let published = self.store.signing_keys(self.now()).await?;
+        if published.iter().any(|k| k.retired_at.is_none()) {
+            return Ok(published);
+        }
+        Ok(self.key_set().await?.published)
+    }
+
     pub async fn key_set(&self) -> Result<KeySet> {
         for _ in 0..2 {
             let published = self.store.signing_keys(self.now()).await?;

@@ -57,8 +57,8 @@ pub async fn configuration(State(state): State<AppState>) -> Response {
 pub async fn jwks(State(state): State<AppState>) -> Response {
     // Read from the database every time, not from this instance's cache: a key that
     // another instance just started to sign with is published at once everywhere.
-    match state.services.key_set().await {
-        Ok(keys) => cacheable(json!({"keys": keys.published.iter().map(jwk).collect::<Vec<_>>()})),
+    match state.services.published_keys().await {
+        Ok(keys) => cacheable(json!({"keys": keys.iter().map(jwk).collect::<Vec<_>>()})),
         Err(e) => super::token::server_error(&e),
     }
 }
