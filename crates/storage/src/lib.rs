@@ -377,14 +377,26 @@ impl Db {
             // A SQLite connection is a file handle on this machine: nothing can cut it, and
             // the driver's ping only goes to the connection's thread and back — a thread
             // hop before every query for nothing.
-            let write = SqlitePoolOptions::new()
-                .max_connections(1)
-                .test_before_acquire(false)
-                .acquire_timeout(Duration::from_secs(30))
-                .after_release(|conn, _| Box::pin(close_if_in_transaction(conn)))
-                .connect_with(writer)
-                .await
-                .map_err(|e| Error::internal(format!("cannot open SQLite file {path}: {e}")))?;
+            // Two processes opening a new file together: switching it to WAL takes a
+            // lock SQLite may refuse at once (SQLITE_BUSY, without waiting out the busy
+            // timeout), so the opening is tried again for a while.
+            let mut tries = 0;
+            let write = loop {
+                let opened = SqlitePoolOptions::new()
+                    .max_connections(1)
+                    .test_before_acquire(false)
+                    .acquire_timeout(Duration::from_secs(30))
+                    .after_release(|conn, _| Box::pin(close_if_in_transaction(conn)))
+                    .connect_with(writer.clone())
+                    .await;
+                match opened {
+                    Err(sqlx::Error::Database(e)) if e.code().as_deref() == Some("5") && tries < 100 => {
+                        tries += 1;
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                    }
+                    other => break other.map_err(|e| Error::internal(format!("cannot open SQLite file {path}: {e}")))?,
+                }
+            };
             migrate::sqlite(&write).await?;
             let read = SqlitePoolOptions::new()
                 .max_connections(4)
