@@ -584,3 +584,22 @@ authorize-back = Continue to { $app }
 err-oidc-client-unknown = This application is not registered here, so you cannot sign in to it with this account.
 err-oidc-redirect-uri-unregistered = This application asked to send you to an address it has not registered. For your safety, you are not sent there.
 err-oidc-request-expired = This sign-in request has expired or was already used. Go back to the application and start again.
+
+# F-SUP-1: the support console
+support-title = Support
+support-email = The account's e-mail address
+support-search = Find
+support-none = No account has this address.
+support-created = Account since
+support-two-step-on = Two-step verification: on
+support-two-step-off = Two-step verification: off
+support-two-step-paused = Two-step verification: paused until { $until }
+support-locked = Locked while support investigates, until { $until }
+support-sessions = Open sessions: { $count }
+support-no-methods = No two-step method is set up.
+support-log = Security log
+support-setup-needed = Staff turn on two-step verification before working here.
+event-staff-viewed-account = Read by support
+err-staff-not-staff = This page is for support staff.
+err-staff-not-permitted = Your support role does not allow this.
+err-staff-two-step-required = Staff turn on two-step verification before working here.

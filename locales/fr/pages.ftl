@@ -583,3 +583,22 @@ authorize-back = Continuer vers { $app }
 err-oidc-client-unknown = Cette application n'est pas enregistrée ici : vous ne pouvez pas vous y connecter avec ce compte.
 err-oidc-redirect-uri-unregistered = Cette application demande à vous envoyer vers une adresse qu'elle n'a pas enregistrée. Par sécurité, vous n'y êtes pas envoyé.
 err-oidc-request-expired = Cette demande de connexion a expiré ou a déjà servi. Retournez à l'application et recommencez.
+
+# F-SUP-1: the support console
+support-title = Support
+support-email = Adresse e-mail du compte
+support-search = Rechercher
+support-none = Aucun compte n'a cette adresse.
+support-created = Compte créé le
+support-two-step-on = Vérification en deux étapes : activée
+support-two-step-off = Vérification en deux étapes : désactivée
+support-two-step-paused = Vérification en deux étapes : en pause jusqu'au { $until }
+support-locked = Bloqué pendant la vérification du support, jusqu'au { $until }
+support-sessions = Sessions ouvertes : { $count }
+support-no-methods = Aucune méthode de vérification en deux étapes.
+support-log = Journal de sécurité
+support-setup-needed = Le personnel active la vérification en deux étapes avant de travailler ici.
+event-staff-viewed-account = Consulté par le support
+err-staff-not-staff = Cette page est réservée au personnel du support.
+err-staff-not-permitted = Votre rôle au support ne permet pas cette action.
+err-staff-two-step-required = Le personnel active la vérification en deux étapes avant de travailler ici.

@@ -571,3 +571,22 @@ authorize-back = { $app } に進む
 err-oidc-client-unknown = このアプリケーションは登録されていないため、このアカウントでサインインすることはできません。
 err-oidc-redirect-uri-unregistered = このアプリケーションは、登録されていない宛先への移動を求めています。安全のため、移動しません。
 err-oidc-request-expired = このサインインのリクエストは期限切れか、すでに使われています。アプリケーションに戻って、もう一度お試しください。
+
+# F-SUP-1: the support console
+support-title = サポート
+support-email = アカウントのメールアドレス
+support-search = 検索
+support-none = このアドレスのアカウントはありません。
+support-created = アカウント作成
+support-two-step-on = 2段階認証:有効
+support-two-step-off = 2段階認証:無効
+support-two-step-paused = 2段階認証:{ $until }まで一時停止中
+support-locked = 調査のため{ $until }までロック中
+support-sessions = 有効なセッション:{ $count }件
+support-no-methods = 2段階認証の方法は登録されていません。
+support-log = セキュリティログ
+support-setup-needed = スタッフはここで作業する前に2段階認証を有効にしてください。
+event-staff-viewed-account = サポートが閲覧
+err-staff-not-staff = このページはサポートスタッフ専用です。
+err-staff-not-permitted = あなたのサポート権限ではこの操作はできません。
+err-staff-two-step-required = スタッフはここで作業する前に2段階認証を有効にしてください。

@@ -571,3 +571,22 @@ authorize-back = 继续前往 { $app }
 err-oidc-client-unknown = 此应用未在这里注册，无法使用此账户登录。
 err-oidc-redirect-uri-unregistered = 此应用要求将您转到一个未登记的地址。为了您的安全，不会跳转。
 err-oidc-request-expired = 此登录请求已过期或已被使用。请返回应用重新开始。
+
+# F-SUP-1: the support console
+support-title = 客服
+support-email = 账户的电子邮件地址
+support-search = 查找
+support-none = 没有使用此地址的账户。
+support-created = 账户创建于
+support-two-step-on = 两步验证:已开启
+support-two-step-off = 两步验证:已关闭
+support-two-step-paused = 两步验证:暂停至 { $until }
+support-locked = 客服调查中,锁定至 { $until }
+support-sessions = 有效会话:{ $count }
+support-no-methods = 未设置两步验证方式。
+support-log = 安全日志
+support-setup-needed = 客服人员须先开启两步验证才能在此工作。
+event-staff-viewed-account = 客服查看
+err-staff-not-staff = 此页面仅供客服人员使用。
+err-staff-not-permitted = 您的客服角色不允许此操作。
+err-staff-two-step-required = 客服人员须先开启两步验证才能在此工作。

@@ -147,6 +147,7 @@ pub fn topics(kind: EventKind, unfamiliar: bool) -> &'static [Topic] {
         | K::StaffAdded
         | K::StaffRoleChanged
         | K::StaffRemoved
+        | K::StaffViewedAccount
         | K::WrongPassword
         | K::WrongCode
         | K::CodeSent

@@ -49,7 +49,7 @@ impl<S: Store> Services<S> {
         self.commit(vec![Write::SetTimeZone { account: a.account.id, zone }]).await
     }
 
-    fn place(&self, ip: Option<&str>, locale: Locale) -> Option<crate::place::Place> {
+    pub(crate) fn place(&self, ip: Option<&str>, locale: Locale) -> Option<crate::place::Place> {
         crate::place::place_of(self.places.as_ref(), ip, locale)
     }
 

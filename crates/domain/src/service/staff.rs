@@ -111,3 +111,35 @@ impl<S: Store> Services<S> {
         Ok(member)
     }
 }
+
+/// What support sees of an account at `/support`: its methods masked, how many
+/// sessions are open, whether 2SV is on, paused or the account locked, and its
+/// security log — never a code, a password or a secret.
+pub struct SupportView {
+    pub account: Account,
+    pub methods: Vec<MethodView>,
+    pub open_sessions: usize,
+    pub log: Vec<HistoryEntry>,
+}
+
+/// Security-log entries support reads at once.
+const SUPPORT_LOG_ENTRIES: i64 = 100;
+
+impl<S: Store> Services<S> {
+    /// F-SUP-1: a member looks an account up by its address. Each look is recorded in
+    /// the account's security log with who looked (`staff_viewed_account`); an
+    /// address with no account is `None`, and nothing is recorded.
+    pub async fn support_lookup(&self, a: &Authed, email: &str, locale: Locale, client: &ClientInfo) -> Result<Option<SupportView>> {
+        let member = self.authorize_staff(a, StaffAction::ViewAccount).await?;
+        let email = Email::parse(email).map_err(|_| Error::invalid("email.invalid", "email", "enter the account's e-mail address"))?;
+        let Some(account) = self.store.account_by_email(&email).await? else { return Ok(None) };
+        let now = self.now();
+        let factors = self.store.factors(account.id).await?;
+        let methods = Self::usable(&factors).iter().map(|f| MethodView::of(f, &account)).collect();
+        let open_sessions = self.store.sessions(account.id).await?.iter().filter(|s| s.revoked_at.is_none() && s.expires_at > now).count();
+        let events = self.store.events(account.id, SUPPORT_LOG_ENTRIES).await?;
+        let log = events.iter().map(|e| HistoryEntry::of(e, self.place(e.ip.as_deref(), locale))).collect();
+        self.commit(vec![self.event(Some(account.id), EventKind::StaffViewedAccount, client, format!("by {}", member.email))]).await?;
+        Ok(Some(SupportView { account, methods, open_sessions, log }))
+    }
+}

@@ -19,7 +19,7 @@ use axum::routing::{get, post};
 use tower_http::csrf::CsrfLayer;
 
 use crate::app::AppState;
-use pages::{account, auth, code, courier, deliveries, devices, links, messages, recovery, reset, safety, setup, step_up, suspension};
+use pages::{account, auth, code, courier, deliveries, devices, links, messages, recovery, reset, safety, setup, step_up, support, suspension};
 
 pub const CSS: &str = include_str!("../../static/ninsho.css");
 
@@ -67,6 +67,7 @@ pub fn routes(dev_inbox: bool) -> Router<AppState> {
         .route("/account/history", get(devices::history))
         .route("/account/messages", get(messages::list))
         .route("/courier", get(courier::show).post(courier::hand_over))
+        .route("/support", get(support::show))
         .route("/account/deliveries", get(deliveries::list))
         .route("/account/deliveries/resend", post(deliveries::resend))
         .route("/account/messages/check", get(messages::check_form).post(messages::check))

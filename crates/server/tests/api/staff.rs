@@ -128,3 +128,54 @@ async fn f_sup_1_the_cli_adds_lists_changes_and_removes_staff() {
     assert!(ok && text.starts_with(&format!("removed {email} (admin)")), "{text}");
     app.shutdown().await;
 }
+
+/// `/support`: a member (a viewer here) finds an account by its address and reads it —
+/// methods masked, the security log, never a code — and the look is recorded in the
+/// account's log with who looked. An unknown address says so; a malformed one is an
+/// error next to the field; a shopper's session gets the staff-only page. Both backends.
+#[tokio::test]
+async fn f_sup_1_the_support_page_finds_an_account_and_records_who_read_it() {
+    for b in backends().await {
+        let app = spawn_app(b).await;
+        let svc = &app.running.services;
+        let staff_email = unique_email();
+        let added = svc.add_staff(&staff_email, StaffRole::Viewer, "ops-1").await.unwrap();
+        let token = signed_in_member(&app, &staff_email, added.password.expose_secret()).await;
+        let shopper = two_sv_account(&app).await;
+        // A code the shopper was sent: support never sees one.
+        let before = app.inbox_count(PHONE).await;
+        assert_eq!(sign_in(&app, &browser(UA_B), &shopper.email, json!({})).await.body["status"], "code_required");
+        let code = app.code_after(PHONE, before).await;
+
+        let mut pc = ninsho_testkit::pages::PageClient::new(&app.url);
+        pc.cookies.insert("__Host-ninsho-session".into(), token.clone());
+        let form = pc.get("/support").await;
+        assert_eq!(form.status, 200, "{b:?}: {}", form.text());
+        assert!(form.html.contains("id=\"support-search\""), "{}", form.html);
+        let found = pc.get(&format!("/support?email={}", ninsho_server::web::ctx::urlencode(&shopper.email))).await;
+        assert_eq!(found.status, 200, "{b:?}: {}", found.text());
+        let page = found.text();
+        let methods = found.text_of("support-methods").unwrap_or_default();
+        assert!(page.contains(&shopper.email) && methods.contains("5678") && !page.contains("9012345678"), "{b:?}: the phone masked: {methods} / {page}");
+        assert!(found.text_of("support-two-step").is_some_and(|t| t.ends_with("on")), "{}", found.html);
+        assert!(found.text_of("support-log").is_some_and(|t| t.contains("Code sent")), "{b:?}: {}", found.html);
+        assert!(!found.html.contains(&code), "{b:?}: never a code");
+
+        let shopper_account = app.running.db.account_by_email(&ninsho_domain::email::Email::parse(&shopper.email).unwrap()).await.unwrap().unwrap();
+        let looks: Vec<String> = app.running.db.events(shopper_account.id, 500).await.unwrap().into_iter().filter(|e| e.kind == EventKind::StaffViewedAccount).map(|e| e.detail).collect();
+        assert_eq!(looks, [format!("by {staff_email}")], "{b:?}");
+
+        let none = pc.get("/support?email=nobody-here%40example.com").await;
+        assert!(none.html.contains("id=\"support-none\""), "{b:?}: {}", none.html);
+        let bad = pc.get("/support?email=not-an-address").await;
+        assert_eq!(bad.status, 422, "{b:?}");
+        assert!(bad.text_of("email-error").is_some(), "{}", bad.html);
+
+        let mut shop = ninsho_testkit::pages::PageClient::new(&app.url);
+        shop.cookies.insert("__Host-ninsho-session".into(), shopper.token.clone());
+        let refused = shop.get("/support").await;
+        assert_eq!(refused.status, 403, "{b:?}");
+        assert!(refused.text().contains("for support staff"), "{}", refused.text());
+        app.shutdown().await;
+    }
+}

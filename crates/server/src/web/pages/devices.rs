@@ -106,12 +106,26 @@ pub async fn revoke_browser(ctx: Ctx, PageForm(f): PageForm<IdForm>) -> Response
 }
 
 pub struct HistoryRow {
-    at: String,
-    what: String,
-    device: String,
-    ip: String,
-    place: Option<String>,
-    unfamiliar: bool,
+    pub(crate) at: String,
+    pub(crate) what: String,
+    pub(crate) device: String,
+    pub(crate) ip: String,
+    pub(crate) place: Option<String>,
+    pub(crate) unfamiliar: bool,
+}
+
+impl HistoryRow {
+    /// An entry of the security log as a page shows it, in the reader's zone.
+    pub fn of(p: &Page, e: ninsho_domain::service::HistoryEntry, zone: &ninsho_domain::zone::TimeZoneName) -> HistoryRow {
+        HistoryRow {
+            at: when(e.at, zone),
+            what: p.t(&format!("event-{}", e.kind.as_str().replace('_', "-"))),
+            device: readable::device(&p.tr, None, &e.device),
+            ip: e.ip.unwrap_or_default(),
+            place: readable::place(&p.tr, e.place.as_ref()),
+            unfamiliar: e.unfamiliar,
+        }
+    }
 }
 
 #[derive(askama::Template)]
@@ -130,16 +144,6 @@ pub async fn history(ctx: Ctx) -> Response {
     };
     let (zone, _) = ctx.state.services.time_zone(&a.account);
     let p = ctx.page("history-title");
-    let rows = entries
-        .into_iter()
-        .map(|e| HistoryRow {
-            at: when(e.at, &zone),
-            what: p.t(&format!("event-{}", e.kind.as_str().replace('_', "-"))),
-            device: readable::device(&p.tr, None, &e.device),
-            ip: e.ip.unwrap_or_default(),
-            place: readable::place(&p.tr, e.place.as_ref()),
-            unfamiliar: e.unfamiliar,
-        })
-        .collect();
+    let rows = entries.into_iter().map(|e| HistoryRow::of(&p, e, &zone)).collect();
     ctx.ok(&HistoryPage { p, zone: zone.as_str().to_string(), rows })
 }

@@ -5,6 +5,7 @@ pub mod account;
 pub mod auth;
 pub mod code;
 pub mod courier;
+pub mod support;
 pub mod deliveries;
 pub mod dev;
 pub mod devices;
