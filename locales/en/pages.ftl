@@ -595,6 +595,7 @@ support-two-step-on = Two-step verification: on
 support-two-step-off = Two-step verification: off
 support-two-step-paused = Two-step verification: paused until { $until }
 support-locked = Locked while support investigates, until { $until }
+support-methods = Methods
 support-sessions = Open sessions: { $count }
 support-no-methods = No two-step method is set up.
 support-log = Security log

@@ -594,6 +594,7 @@ support-two-step-on = Vérification en deux étapes : activée
 support-two-step-off = Vérification en deux étapes : désactivée
 support-two-step-paused = Vérification en deux étapes : en pause jusqu'au { $until }
 support-locked = Bloqué pendant la vérification du support, jusqu'au { $until }
+support-methods = Méthodes
 support-sessions = Sessions ouvertes : { $count }
 support-no-methods = Aucune méthode de vérification en deux étapes.
 support-log = Journal de sécurité

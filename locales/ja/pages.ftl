@@ -582,6 +582,7 @@ support-two-step-on = 2段階認証:有効
 support-two-step-off = 2段階認証:無効
 support-two-step-paused = 2段階認証:{ $until }まで一時停止中
 support-locked = 調査のため{ $until }までロック中
+support-methods = 認証方法
 support-sessions = 有効なセッション:{ $count }件
 support-no-methods = 2段階認証の方法は登録されていません。
 support-log = セキュリティログ

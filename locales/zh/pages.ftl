@@ -582,6 +582,7 @@ support-two-step-on = 两步验证:已开启
 support-two-step-off = 两步验证:已关闭
 support-two-step-paused = 两步验证:暂停至 { $until }
 support-locked = 客服调查中,锁定至 { $until }
+support-methods = 验证方式
 support-sessions = 有效会话:{ $count }
 support-no-methods = 未设置两步验证方式。
 support-log = 安全日志

@@ -14,7 +14,7 @@ const PHONE: &str = "+819012345678";
 
 /// A member signed in with the password and an SMS code, 2SV set up at the first
 /// sign-in: the session token.
-async fn signed_in_member(app: &TestApp, email: &str, password: &str) -> String {
+pub async fn signed_in_member(app: &TestApp, email: &str, password: &str) -> String {
     let first = call(&app.http, &app.url, "POST", "/api/v1/sign-in", None, Some(json!({"email": email, "password": password}))).await;
     assert_eq!(first.status, 200, "{:?}", first.body);
     let token = first.body["session_token"].as_str().unwrap().to_string();

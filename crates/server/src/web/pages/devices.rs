@@ -119,7 +119,9 @@ impl HistoryRow {
     pub fn of(p: &Page, e: ninsho_domain::service::HistoryEntry, zone: &ninsho_domain::zone::TimeZoneName) -> HistoryRow {
         HistoryRow {
             at: when(e.at, zone),
-            what: p.t(&format!("event-{}", e.kind.as_str().replace('_', "-"))),
+            // The kinds the owner never sees (the operator's and support's) may have no
+            // page text; support reads their stable name.
+            what: Some(format!("event-{}", e.kind.as_str().replace('_', "-"))).filter(|k| p.tr.has(k)).map_or_else(|| e.kind.as_str().to_string(), |k| p.t(&k)),
             device: readable::device(&p.tr, None, &e.device),
             ip: e.ip.unwrap_or_default(),
             place: readable::place(&p.tr, e.place.as_ref()),
