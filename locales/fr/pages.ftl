@@ -585,7 +585,7 @@ err-oidc-redirect-uri-unregistered = Cette application demande à vous envoyer v
 err-oidc-request-expired = Cette demande de connexion a expiré ou a déjà servi. Retournez à l'application et recommencez.
 
 # F-SUP-1: the support console
-support-title = Support
+support-title = Assistance
 support-email = Adresse e-mail du compte
 support-search = Rechercher
 support-none = Aucun compte n'a cette adresse.
@@ -603,3 +603,11 @@ event-staff-viewed-account = Consulté par le support
 err-staff-not-staff = Cette page est réservée au personnel du support.
 err-staff-not-permitted = Votre rôle au support ne permet pas cette action.
 err-staff-two-step-required = Le personnel active la vérification en deux étapes avant de travailler ici.
+support-lock = Bloquer le compte
+support-lock-reason = Pourquoi (pour le support ; jamais montré au titulaire)
+support-lock-hours = Pendant combien d'heures (1–720)
+support-unlock = Débloquer maintenant
+err-lock-hours-invalid = Un blocage dure de 1 heure à 30 jours (720 heures).
+err-lock-reason-invalid = Indiquez pourquoi le compte est bloqué, en 500 caractères au plus.
+err-lock-already-locked = Ce compte est déjà bloqué ; débloquez-le d'abord.
+err-lock-not-locked = Ce compte n'est pas bloqué.

@@ -117,6 +117,8 @@ impl<S: Store> Services<S> {
 /// security log — never a code, a password or a secret.
 pub struct SupportView {
     pub account: Account,
+    /// Whether the member looking may lock and unlock it.
+    pub may_lock: bool,
     pub methods: Vec<MethodView>,
     pub open_sessions: usize,
     pub log: Vec<HistoryEntry>,
@@ -140,6 +142,28 @@ impl<S: Store> Services<S> {
         let events = self.store.events(account.id, SUPPORT_LOG_ENTRIES).await?;
         let log = events.iter().map(|e| HistoryEntry::of(e, self.place(e.ip.as_deref(), locale))).collect();
         self.commit(vec![self.event(Some(account.id), EventKind::StaffViewedAccount, client, format!("by {}", member.email))]).await?;
-        Ok(Some(SupportView { account, methods, open_sessions, log }))
+        Ok(Some(SupportView { account, may_lock: member.role.permits(StaffAction::LockAccounts), methods, open_sessions, log }))
     }
 }
+
+/// The longest lock support sets from the console, in hours (30 days).
+const MAX_LOCK_HOURS: i64 = 720;
+
+impl<S: Store> Services<S> {
+    /// F-SUP-1 with F-OFF-5: a member locks an account from the console, recorded
+    /// under their own address.
+    pub async fn support_lock(&self, a: &Authed, email: &str, reason: &str, hours: i64) -> Result<crate::ports::AccountLock> {
+        let member = self.authorize_staff(a, StaffAction::LockAccounts).await?;
+        if !(1..=MAX_LOCK_HOURS).contains(&hours) {
+            return Err(Error::invalid("lock.hours_invalid", "hours", "a lock lasts from 1 hour to 30 days (720 hours)"));
+        }
+        self.lock_account(email, reason, hours * 3600, &member.email).await
+    }
+
+    /// Ends the account's lock now, recorded under the member's address.
+    pub async fn support_unlock(&self, a: &Authed, email: &str) -> Result<crate::ports::AccountLock> {
+        let member = self.authorize_staff(a, StaffAction::LockAccounts).await?;
+        self.unlock_account(email, &member.email).await
+    }
+}
+

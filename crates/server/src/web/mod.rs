@@ -68,6 +68,8 @@ pub fn routes(dev_inbox: bool) -> Router<AppState> {
         .route("/account/messages", get(messages::list))
         .route("/courier", get(courier::show).post(courier::hand_over))
         .route("/support", get(support::show))
+        .route("/support/lock", post(support::lock))
+        .route("/support/unlock", post(support::unlock))
         .route("/account/deliveries", get(deliveries::list))
         .route("/account/deliveries/resend", post(deliveries::resend))
         .route("/account/messages/check", get(messages::check_form).post(messages::check))

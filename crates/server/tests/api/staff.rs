@@ -179,3 +179,51 @@ async fn f_sup_1_the_support_page_finds_an_account_and_records_who_read_it() {
         app.shutdown().await;
     }
 }
+
+/// Locking from `/support`: an agent locks a shopper's account with a reason and a
+/// length (the shopper's sessions end; the lock is recorded under the agent's
+/// address), errors stay next to their fields, and the agent unlocks it again; a
+/// viewer has no such form and is refused if it posts one anyway. Both backends.
+#[tokio::test]
+async fn f_sup_1_an_agent_locks_and_unlocks_from_the_console_and_a_viewer_may_not() {
+    for b in backends().await {
+        let app = spawn_app(b).await;
+        let svc = &app.running.services;
+        let agent = unique_email();
+        let added = svc.add_staff(&agent, StaffRole::Agent, "ops-1").await.unwrap();
+        let token = signed_in_member(&app, &agent, added.password.expose_secret()).await;
+        let shopper = two_sv_account(&app).await;
+        let mut pc = ninsho_testkit::pages::PageClient::new(&app.url);
+        pc.cookies.insert("__Host-ninsho-session".into(), token);
+        let path = format!("/support?email={}", ninsho_server::web::ctx::urlencode(&shopper.email));
+        let view = pc.get(&path).await;
+        assert!(view.html.contains("id=\"support-lock\""), "{b:?}: {}", view.html);
+
+        for (hours, reason, field) in [("0", "suspected access", "hours-error"), ("24", "  ", "reason-error"), ("a day", "x", "hours-error")] {
+            let p = pc.post("/support/lock", &view, &[("email", &shopper.email), ("reason", reason), ("hours", hours)]).await;
+            assert_eq!(p.status, 422, "{b:?}: {hours} {reason:?}");
+            assert!(p.text_of(field).is_some(), "{b:?}: {field}: {}", p.html);
+        }
+        let locked = pc.post("/support/lock", &view, &[("email", &shopper.email), ("reason", "sign-ins from abroad"), ("hours", "36")]).await;
+        assert_eq!(locked.status, 200, "{b:?}: {}", locked.text());
+        assert!(locked.text_of("support-locked").is_some() && locked.html.contains("id=\"support-unlock\""), "{b:?}: {}", locked.html);
+        assert!(svc.authenticate(&shopper.token).await.is_err(), "{b:?}: the shopper's sessions ended");
+        let lock = svc.account_lock(&shopper.email).await.unwrap().unwrap();
+        assert_eq!((lock.locked_by.as_str(), lock.reason.as_str()), (agent.as_str(), "sign-ins from abroad"));
+        assert_eq!(lock.until.0 - lock.locked_at.0, 36 * 3_600_000);
+
+        let unlocked = pc.post("/support/unlock", &locked, &[("email", &shopper.email)]).await;
+        assert_eq!(unlocked.status, 200, "{b:?}");
+        assert!(unlocked.text_of("support-locked").is_none(), "{b:?}: {}", unlocked.html);
+        assert!(svc.account_lock(&shopper.email).await.unwrap().is_none());
+
+        // A viewer sees no form, and a form posted all the same is refused.
+        svc.set_staff_role(&agent, StaffRole::Viewer, "ops-1").await.unwrap();
+        let view = pc.get(&path).await;
+        assert!(!view.html.contains("id=\"support-lock\""), "{b:?}");
+        let refused = pc.post("/support/lock", &view, &[("email", &shopper.email), ("reason", "x"), ("hours", "24")]).await;
+        assert_eq!(refused.status, 403, "{b:?}");
+        assert!(svc.account_lock(&shopper.email).await.unwrap().is_none(), "{b:?}: nothing locked");
+        app.shutdown().await;
+    }
+}

@@ -11,6 +11,7 @@ use serde::Deserialize;
 use super::code::method_name;
 use super::devices::HistoryRow;
 use crate::web::ctx::{Ctx, Page};
+use crate::web::form::PageForm;
 use crate::web::time::when;
 
 pub struct Found {
@@ -18,6 +19,7 @@ pub struct Found {
     created: String,
     two_step: String,
     locked: Option<String>,
+    may_lock: bool,
     methods: Vec<String>,
     sessions: String,
     log: Vec<HistoryRow>,
@@ -33,6 +35,9 @@ struct SupportPage {
     /// Searched, and no account has the address.
     none: bool,
     found: Option<Found>,
+    /// What the lock form was sent with, shown again beside its errors.
+    reason: String,
+    hours: String,
 }
 
 #[derive(Deserialize)]
@@ -41,12 +46,18 @@ pub struct SearchQuery {
     email: String,
 }
 
-const FIELDS: &[&str] = &["email"];
+const FIELDS: &[&str] = &["email", "reason", "hours"];
 
 pub async fn show(ctx: Ctx, Query(q): Query<SearchQuery>) -> Response {
+    let email = q.email.trim().to_string();
+    page(ctx, email, None, String::new(), "24".into()).await
+}
+
+/// The console for `email` (none: the search form alone), with `error` from a form
+/// of it shown next to its field.
+async fn page(ctx: Ctx, email: String, error: Option<Error>, reason: String, hours: String) -> Response {
     let Some(a) = ctx.authed.clone() else { return ctx.to_sign_in() };
     let svc = &ctx.state.services;
-    let email = q.email.trim().to_string();
     let looked = if email.is_empty() {
         svc.authorize_staff(&a, ninsho_domain::staff::StaffAction::FindAccount).await.map(|_| None)
     } else {
@@ -55,7 +66,7 @@ pub async fn show(ctx: Ctx, Query(q): Query<SearchQuery>) -> Response {
     let (zone, _) = svc.time_zone(&a.account);
     match looked {
         Ok(result) => {
-            let p = ctx.page("support-title");
+            let p = ctx.page_with("support-title", error.as_ref(), FIELDS);
             let none = matches!(result, Some(None));
             let found = result.flatten().map(|v| Found {
                 email: v.account.email.as_str().to_string(),
@@ -66,20 +77,68 @@ pub async fn show(ctx: Ctx, Query(q): Query<SearchQuery>) -> Response {
                     (Some(_), None) => p.t("support-two-step-on"),
                 },
                 locked: v.account.locked_at(svc.now()).map(|until| p.t1("support-locked", "until", &when(until, &zone))),
+                may_lock: v.may_lock,
                 methods: v.methods.iter().map(|m| method_name(&p.tr, m)).collect(),
                 sessions: p.t1("support-sessions", "count", &v.open_sessions.to_string()),
                 log: v.log.into_iter().map(|e| HistoryRow::of(&p, e, &zone)).collect(),
             });
-            ctx.ok(&SupportPage { p, email, setup_needed: false, none, found })
+            let status = error.as_ref().map_or(axum::http::StatusCode::OK, crate::api::status_of);
+            ctx.render(status, &SupportPage { p, email, setup_needed: false, none, found, reason, hours })
         }
         Err(Error::Conflict { code: "staff.two_step_required", .. }) => {
             let p = ctx.page("support-title");
-            ctx.ok(&SupportPage { p, email, setup_needed: true, none: false, found: None })
+            ctx.ok(&SupportPage { p, email, setup_needed: true, none: false, found: None, reason, hours })
         }
         Err(e @ Error::Invalid { .. }) => {
             let p = ctx.page_with("support-title", Some(&e), FIELDS);
-            ctx.render(crate::api::status_of(&e), &SupportPage { p, email, setup_needed: false, none: false, found: None })
+            ctx.render(crate::api::status_of(&e), &SupportPage { p, email, setup_needed: false, none: false, found: None, reason, hours })
         }
+        Err(e) => ctx.fail(e, "/support"),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct LockForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    reason: String,
+    #[serde(default)]
+    hours: String,
+}
+
+/// F-OFF-5 from the console: the lock is recorded under the member's address.
+pub async fn lock(ctx: Ctx, PageForm(f): PageForm<LockForm>) -> Response {
+    let Some(a) = ctx.authed.clone() else { return ctx.to_sign_in() };
+    let hours = f.hours.trim().parse::<i64>().map_err(|_| Error::invalid("lock.hours_invalid", "hours", "a lock lasts from 1 hour to 30 days (720 hours)"));
+    let done = match hours {
+        Ok(h) => ctx.state.services.support_lock(&a, &f.email, &f.reason, h).await.map(|_| ()),
+        Err(e) => Err(e),
+    };
+    after(ctx, f.email, done, f.reason, f.hours).await
+}
+
+#[derive(Deserialize)]
+pub struct UnlockForm {
+    #[serde(default)]
+    email: String,
+}
+
+pub async fn unlock(ctx: Ctx, PageForm(f): PageForm<UnlockForm>) -> Response {
+    let Some(a) = ctx.authed.clone() else { return ctx.to_sign_in() };
+    let done = ctx.state.services.support_unlock(&a, &f.email).await.map(|_| ());
+    after(ctx, f.email, done, String::new(), "24".into()).await
+}
+
+/// Back to the account (a fresh GET), or the console again with the form's error.
+async fn after(ctx: Ctx, email: String, done: Result<(), Error>, reason: String, hours: String) -> Response {
+    let email = email.trim().to_string();
+    match done {
+        Ok(()) => {
+            let to = format!("/support?email={}", crate::web::ctx::urlencode(&email));
+            ctx.redirect(&to)
+        }
+        Err(e @ (Error::Invalid { .. } | Error::Conflict { .. })) => page(ctx, email, Some(e), reason, hours).await,
         Err(e) => ctx.fail(e, "/support"),
     }
 }
