@@ -612,3 +612,4 @@ err-lock-hours-invalid = A lock lasts from 1 hour to 30 days (720 hours).
 err-lock-reason-invalid = Say why the account is locked, in at most 500 characters.
 err-lock-already-locked = This account is already locked; unlock it first.
 err-lock-not-locked = This account is not locked.
+support-release = Release its send limits (identity checked)

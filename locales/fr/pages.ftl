@@ -611,3 +611,4 @@ err-lock-hours-invalid = Un blocage dure de 1 heure à 30 jours (720 heures).
 err-lock-reason-invalid = Indiquez pourquoi le compte est bloqué, en 500 caractères au plus.
 err-lock-already-locked = Ce compte est déjà bloqué ; débloquez-le d'abord.
 err-lock-not-locked = Ce compte n'est pas bloqué.
+support-release = Lever ses limites d'envoi (identité vérifiée)

@@ -599,3 +599,4 @@ err-lock-hours-invalid = ロックの期間は1時間から30日(720時間)ま�
 err-lock-reason-invalid = ロックの理由を500文字以内で入力してください。
 err-lock-already-locked = このアカウントはすでにロックされています。先に解除してください。
 err-lock-not-locked = このアカウントはロックされていません。
+support-release = 送信制限を解除(本人確認済み)

@@ -599,3 +599,4 @@ err-lock-hours-invalid = 锁定时长为 1 小时至 30 天(720 小时)。
 err-lock-reason-invalid = 请说明锁定账户的原因,最多 500 个字符。
 err-lock-already-locked = 此账户已被锁定,请先解锁。
 err-lock-not-locked = 此账户未被锁定。
+support-release = 解除其发送限制(已核实身份)

@@ -119,6 +119,8 @@ pub struct SupportView {
     pub account: Account,
     /// Whether the member looking may lock and unlock it.
     pub may_lock: bool,
+    /// Whether the member looking may release its send limits.
+    pub may_release: bool,
     pub methods: Vec<MethodView>,
     pub open_sessions: usize,
     pub log: Vec<HistoryEntry>,
@@ -142,7 +144,7 @@ impl<S: Store> Services<S> {
         let events = self.store.events(account.id, SUPPORT_LOG_ENTRIES).await?;
         let log = events.iter().map(|e| HistoryEntry::of(e, self.place(e.ip.as_deref(), locale))).collect();
         self.commit(vec![self.event(Some(account.id), EventKind::StaffViewedAccount, client, format!("by {}", member.email))]).await?;
-        Ok(Some(SupportView { account, may_lock: member.role.permits(StaffAction::LockAccounts), methods, open_sessions, log }))
+        Ok(Some(SupportView { account, may_lock: member.role.permits(StaffAction::LockAccounts), may_release: member.role.permits(StaffAction::ReleaseLimits), methods, open_sessions, log }))
     }
 }
 
@@ -164,6 +166,28 @@ impl<S: Store> Services<S> {
     pub async fn support_unlock(&self, a: &Authed, email: &str) -> Result<crate::ports::AccountLock> {
         let member = self.authorize_staff(a, StaffAction::LockAccounts).await?;
         self.unlock_account(email, &member.email).await
+    }
+}
+
+impl<S: Store> Services<S> {
+    /// F-SUP-1 with F-LIMIT-2: a member releases the send limits of an account — its
+    /// own and those of its address and phone numbers — after checking who asks.
+    /// Recorded on the account under the member's address; returns how many limits
+    /// were running.
+    pub async fn support_release_limits(&self, a: &Authed, email: &str) -> Result<u64> {
+        let member = self.authorize_staff(a, StaffAction::ReleaseLimits).await?;
+        let email = Email::parse(email)?;
+        let account = self.store.account_by_email(&email).await?.ok_or(Error::NotFound)?;
+        let phones: Vec<String> = self.store.factors(account.id).await?.into_iter().filter_map(|f| f.phone.map(|p| p.as_str().to_string())).collect();
+        let mut keys = vec![format!("acct:{}", account.id), format!("dest:{}", account.email.as_str())];
+        keys.extend(phones.iter().map(|p| format!("dest:{p}")));
+        let mut released = 0;
+        for key in &keys {
+            released += self.store.release_quotas(key).await?;
+        }
+        let event = self.event(Some(account.id), EventKind::LimitsReleased, &super::recovery::support(&member.email), format!("{released} by {}", member.email));
+        self.commit(vec![event]).await?;
+        Ok(released)
     }
 }
 

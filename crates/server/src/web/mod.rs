@@ -70,6 +70,7 @@ pub fn routes(dev_inbox: bool) -> Router<AppState> {
         .route("/support", get(support::show))
         .route("/support/lock", post(support::lock))
         .route("/support/unlock", post(support::unlock))
+        .route("/support/release-limits", post(support::release_limits))
         .route("/account/deliveries", get(deliveries::list))
         .route("/account/deliveries/resend", post(deliveries::resend))
         .route("/account/messages/check", get(messages::check_form).post(messages::check))

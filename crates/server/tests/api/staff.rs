@@ -129,6 +129,18 @@ async fn f_sup_1_the_cli_adds_lists_changes_and_removes_staff() {
     app.shutdown().await;
 }
 
+/// A member with `role`, signed in with 2SV, at `/support` in a page client, and a
+/// shopper with 2SV: (the member's address, the client, the shopper).
+async fn at_the_console(app: &TestApp, role: StaffRole) -> (String, ninsho_testkit::pages::PageClient, TwoSvAccount) {
+    let email = unique_email();
+    let added = app.running.services.add_staff(&email, role, "ops-1").await.unwrap();
+    let token = signed_in_member(app, &email, added.password.expose_secret()).await;
+    let shopper = two_sv_account(app).await;
+    let mut pc = ninsho_testkit::pages::PageClient::new(&app.url);
+    pc.cookies.insert("__Host-ninsho-session".into(), token);
+    (email, pc, shopper)
+}
+
 /// `/support`: a member (a viewer here) finds an account by its address and reads it —
 /// methods masked, the security log, never a code — and the look is recorded in the
 /// account's log with who looked. An unknown address says so; a malformed one is an
@@ -137,18 +149,12 @@ async fn f_sup_1_the_cli_adds_lists_changes_and_removes_staff() {
 async fn f_sup_1_the_support_page_finds_an_account_and_records_who_read_it() {
     for b in backends().await {
         let app = spawn_app(b).await;
-        let svc = &app.running.services;
-        let staff_email = unique_email();
-        let added = svc.add_staff(&staff_email, StaffRole::Viewer, "ops-1").await.unwrap();
-        let token = signed_in_member(&app, &staff_email, added.password.expose_secret()).await;
-        let shopper = two_sv_account(&app).await;
+        let (staff_email, mut pc, shopper) = at_the_console(&app, StaffRole::Viewer).await;
         // A code the shopper was sent: support never sees one.
         let before = app.inbox_count(PHONE).await;
         assert_eq!(sign_in(&app, &browser(UA_B), &shopper.email, json!({})).await.body["status"], "code_required");
         let code = app.code_after(PHONE, before).await;
 
-        let mut pc = ninsho_testkit::pages::PageClient::new(&app.url);
-        pc.cookies.insert("__Host-ninsho-session".into(), token.clone());
         let form = pc.get("/support").await;
         assert_eq!(form.status, 200, "{b:?}: {}", form.text());
         assert!(form.html.contains("id=\"support-search\""), "{}", form.html);
@@ -189,12 +195,7 @@ async fn f_sup_1_an_agent_locks_and_unlocks_from_the_console_and_a_viewer_may_no
     for b in backends().await {
         let app = spawn_app(b).await;
         let svc = &app.running.services;
-        let agent = unique_email();
-        let added = svc.add_staff(&agent, StaffRole::Agent, "ops-1").await.unwrap();
-        let token = signed_in_member(&app, &agent, added.password.expose_secret()).await;
-        let shopper = two_sv_account(&app).await;
-        let mut pc = ninsho_testkit::pages::PageClient::new(&app.url);
-        pc.cookies.insert("__Host-ninsho-session".into(), token);
+        let (agent, mut pc, shopper) = at_the_console(&app, StaffRole::Agent).await;
         let path = format!("/support?email={}", ninsho_server::web::ctx::urlencode(&shopper.email));
         let view = pc.get(&path).await;
         assert!(view.html.contains("id=\"support-lock\""), "{b:?}: {}", view.html);
@@ -224,6 +225,35 @@ async fn f_sup_1_an_agent_locks_and_unlocks_from_the_console_and_a_viewer_may_no
         let refused = pc.post("/support/lock", &view, &[("email", &shopper.email), ("reason", "x"), ("hours", "24")]).await;
         assert_eq!(refused.status, 403, "{b:?}");
         assert!(svc.account_lock(&shopper.email).await.unwrap().is_none(), "{b:?}: nothing locked");
+        app.shutdown().await;
+    }
+}
+
+/// Releasing limits from `/support` (F-LIMIT-2): a shopper who asked for too many
+/// codes gets one again once an agent released the account's limits; the release is
+/// in the account's log under the agent's address. Both backends.
+#[tokio::test]
+async fn f_sup_1_an_agent_releases_a_shoppers_send_limits_from_the_console() {
+    for b in backends().await {
+        let app = spawn_app(b).await;
+        let (agent, mut pc, shopper) = at_the_console(&app, StaffRole::Agent).await;
+        let s = sign_in(&app, &browser(UA_B), &shopper.email, json!({})).await;
+        let cid = s.body["challenge_id"].as_str().unwrap().to_string();
+        let resend = format!("/api/v1/challenges/{cid}/resend");
+        let mut last = 0;
+        for _ in 0..12 {
+            last = app.call("POST", &resend, None, None).await.status;
+        }
+        assert_eq!(last, 429, "{b:?}: the shopper reached a limit");
+
+        let view = pc.get(&format!("/support?email={}", ninsho_server::web::ctx::urlencode(&shopper.email))).await;
+        assert!(view.html.contains("id=\"support-release\""), "{b:?}: {}", view.html);
+        let released = pc.post("/support/release-limits", &view, &[("email", &shopper.email)]).await;
+        assert_eq!(released.status, 200, "{b:?}: {}", released.text());
+        assert_eq!(app.call("POST", &resend, None, None).await.status, 200, "{b:?}: a code goes out again");
+        let account = app.running.db.account_by_email(&ninsho_domain::email::Email::parse(&shopper.email).unwrap()).await.unwrap().unwrap();
+        let said: Vec<String> = app.running.db.events(account.id, 500).await.unwrap().into_iter().filter(|e| e.kind == EventKind::LimitsReleased).map(|e| e.detail).collect();
+        assert!(said.len() == 1 && said[0].ends_with(&format!(" by {agent}")), "{b:?}: {said:?}");
         app.shutdown().await;
     }
 }

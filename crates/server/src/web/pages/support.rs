@@ -20,6 +20,7 @@ pub struct Found {
     two_step: String,
     locked: Option<String>,
     may_lock: bool,
+    may_release: bool,
     methods: Vec<String>,
     sessions: String,
     log: Vec<HistoryRow>,
@@ -78,6 +79,7 @@ async fn page(ctx: Ctx, email: String, error: Option<Error>, reason: String, hou
                 },
                 locked: v.account.locked_at(svc.now()).map(|until| p.t1("support-locked", "until", &when(until, &zone))),
                 may_lock: v.may_lock,
+                may_release: v.may_release,
                 methods: v.methods.iter().map(|m| method_name(&p.tr, m)).collect(),
                 sessions: p.t1("support-sessions", "count", &v.open_sessions.to_string()),
                 log: v.log.into_iter().map(|e| HistoryRow::of(&p, e, &zone)).collect(),
@@ -118,6 +120,7 @@ pub async fn lock(ctx: Ctx, PageForm(f): PageForm<LockForm>) -> Response {
     after(ctx, f.email, done, f.reason, f.hours).await
 }
 
+/// A form that names only the account.
 #[derive(Deserialize)]
 pub struct UnlockForm {
     #[serde(default)]
@@ -142,3 +145,12 @@ async fn after(ctx: Ctx, email: String, done: Result<(), Error>, reason: String,
         Err(e) => ctx.fail(e, "/support"),
     }
 }
+
+/// F-LIMIT-2 from the console: the account's send limits, released under the
+/// member's address.
+pub async fn release_limits(ctx: Ctx, PageForm(f): PageForm<UnlockForm>) -> Response {
+    let Some(a) = ctx.authed.clone() else { return ctx.to_sign_in() };
+    let done = ctx.state.services.support_release_limits(&a, &f.email).await.map(|_| ());
+    after(ctx, f.email, done, String::new(), "24".into()).await
+}
+
