@@ -14,6 +14,10 @@ use ninsho_domain::types::Scope;
 use crate::config::Config;
 use crate::settings::{self, ConfigErrors, Flag, Loaded};
 
+/// What an admin command logs: its warnings, but not the database driver's notices
+/// of slow statements (a loaded machine makes them), so that a failure stays one line.
+const ADMIN_LOG: &str = "warn,sqlx::query=error";
+
 #[derive(Parser)]
 #[command(name = "ninsho", version, about = "Account security: sign-in with two-step verification, one-time codes, devices")]
 struct Cli {
@@ -496,7 +500,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Admin { what: Admin::Limits { what: Limits::Release(t) } } => {
-            crate::logging::init(log.format, "warn");
+            crate::logging::init(log.format, ADMIN_LOG);
             let services = crate::App::services(&c).await?;
             let target = if let Some(a) = &t.account {
                 LimitTarget::Account(a)
@@ -514,39 +518,39 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Admin { what: Admin::Resets { what } } => {
-            crate::logging::init(log.format, "warn");
+            crate::logging::init(log.format, ADMIN_LOG);
             resets(what, &c).await
         }
         Command::Admin { what: Admin::Clients { what } } => {
-            crate::logging::init(log.format, "warn");
+            crate::logging::init(log.format, ADMIN_LOG);
             let services = crate::App::services(&c).await?;
             let result = clients(&services, what).await;
             services.store.close().await;
             result
         }
         Command::Admin { what: Admin::Accounts { what } } => {
-            crate::logging::init(log.format, "warn");
+            crate::logging::init(log.format, ADMIN_LOG);
             let services = crate::App::services(&c).await?;
             let result = accounts(&services, what).await;
             services.store.close().await;
             result
         }
         Command::Admin { what: Admin::Staff { what } } => {
-            crate::logging::init(log.format, "warn");
+            crate::logging::init(log.format, ADMIN_LOG);
             let services = crate::App::services(&c).await?;
             let result = staff(&services, what).await;
             services.store.close().await;
             result
         }
         Command::Admin { what: Admin::Sms { what } } => {
-            crate::logging::init(log.format, "warn");
+            crate::logging::init(log.format, ADMIN_LOG);
             let services = crate::App::services(&c).await?;
             let result = sms(&services, what).await;
             services.store.close().await;
             result
         }
         Command::Admin { what: Admin::Couriers { what: Couriers::Add { email, carrier } } } => {
-            crate::logging::init(log.format, "warn");
+            crate::logging::init(log.format, ADMIN_LOG);
             let services = crate::App::services(&c).await?;
             let result = services.add_courier(&email, &carrier).await.map_err(crate::config::operator_error);
             services.store.close().await;
@@ -560,14 +564,14 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Admin { what: Admin::Webhooks { what } } => {
-            crate::logging::init(log.format, "warn");
+            crate::logging::init(log.format, ADMIN_LOG);
             let services = crate::App::services(&c).await?;
             let result = webhooks(&services, what).await;
             services.store.close().await;
             result
         }
         Command::Admin { what: Admin::Feedback { limit } } => {
-            crate::logging::init(log.format, "warn");
+            crate::logging::init(log.format, ADMIN_LOG);
             let services = crate::App::services(&c).await?;
             let result = services.feedback(limit).await;
             services.store.close().await;
@@ -578,7 +582,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Admin { what: Admin::Deliveries { what: Deliveries::Import { file, client } } } => {
-            crate::logging::init(log.format, "warn");
+            crate::logging::init(log.format, ADMIN_LOG);
             let services = crate::App::services(&c).await?;
             let result = crate::import::import_file(&services, &client, &file).await;
             services.store.close().await;
@@ -586,11 +590,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Admin { what: Admin::Audit { what } } => {
-            crate::logging::init(log.format, "warn");
+            crate::logging::init(log.format, ADMIN_LOG);
             crate::audit::run(what, &c).await
         }
         Command::Admin { what: Admin::Oidc { what } } => {
-            crate::logging::init(log.format, "warn");
+            crate::logging::init(log.format, ADMIN_LOG);
             let services = crate::App::services(&c).await?;
             let result = oidc(&services, what).await;
             services.store.close().await;
