@@ -43,6 +43,17 @@ impl<S: Store> Services<S> {
         Ok((account, SecretString::from(password)))
     }
 
+    /// For accounts that work for the shop (couriers, staff): 2SV is on (else `off`,
+    /// which names the setup the page points to) and this session passed a second
+    /// factor, at sign-in or in a step-up.
+    pub(crate) fn require_two_step_session(a: &Authed, off: Error) -> Result<()> {
+        if a.account.twosv_enabled_at.is_none() {
+            return Err(off);
+        }
+        let second = a.session.auth_methods.iter().chain(a.session.step_up_method.iter()).any(|m| m.is_second_factor());
+        if second { Ok(()) } else { Err(Error::StepUpRequired) }
+    }
+
     /// Creates a courier's account for the carrier client `carrier` (by name or id),
     /// with a random first password the operator hands over; the courier sets up 2SV
     /// at the first sign-in.
@@ -67,13 +78,7 @@ impl<S: Store> Services<S> {
     /// courier's, 2SV is on, and this session passed a second factor.
     pub async fn courier_client(&self, a: &Authed) -> Result<ServiceClient> {
         let client_id = self.store.courier_client(a.account.id).await?.ok_or(Error::NotFound)?;
-        if a.account.twosv_enabled_at.is_none() {
-            return Err(Error::conflict("courier.two_step_required", "couriers turn on two-step verification before taking codes at the door"));
-        }
-        let second = a.session.auth_methods.iter().chain(a.session.step_up_method.iter()).any(|m| m.is_second_factor());
-        if !second {
-            return Err(Error::StepUpRequired);
-        }
+        Self::require_two_step_session(a, Error::conflict("courier.two_step_required", "couriers turn on two-step verification before taking codes at the door"))?;
         let client = self.service_clients().await?.into_iter().find(|c| c.id == client_id).ok_or(Error::NotFound)?;
         if client.revoked_at.is_some() {
             return Err(Error::conflict("courier.carrier_revoked", "the carrier's access is revoked"));

@@ -98,13 +98,7 @@ impl<S: Store> Services<S> {
             self.commit(vec![Write::RevokeSession { account: a.account.id, session: a.session.id, now }]).await?;
             return Err(Error::Unauthenticated);
         }
-        if a.account.twosv_enabled_at.is_none() {
-            return Err(Error::conflict("staff.two_step_required", "staff turn on two-step verification before working at /support"));
-        }
-        let second = a.session.auth_methods.iter().chain(a.session.step_up_method.iter()).any(|m| m.is_second_factor());
-        if !second {
-            return Err(Error::StepUpRequired);
-        }
+        Self::require_two_step_session(a, Error::conflict("staff.two_step_required", "staff turn on two-step verification before working at /support"))?;
         if !member.role.permits(action) {
             return Err(Error::Forbidden { code: "staff.not_permitted", message: format!("the {} role may not do this", member.role.as_str()) });
         }
