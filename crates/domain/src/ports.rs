@@ -758,6 +758,9 @@ pub trait Store: Clone + Send + Sync + 'static {
 
     fn account(&self, id: AccountId) -> impl Future<Output = R<Option<Account>>> + Send;
     fn account_by_email(&self, email: &Email) -> impl Future<Output = R<Option<Account>>> + Send;
+    /// F-SUP-1: the accounts that have, or had, a verified phone method with this
+    /// number (one number may serve several accounts), newest first.
+    fn accounts_with_phone(&self, phone: &PhoneE164, limit: i64) -> impl Future<Output = R<Vec<Account>>> + Send;
     fn factors(&self, account: AccountId) -> impl Future<Output = R<Vec<Factor>>> + Send;
     fn challenge(&self, id: ChallengeId) -> impl Future<Output = R<Option<Challenge>>> + Send;
     /// The newest open challenge of this purpose (device sign-in keeps no id on the device).
@@ -808,6 +811,8 @@ pub trait Store: Clone + Send + Sync + 'static {
     fn reset_request(&self, id: ResetRequestId) -> impl Future<Output = R<Option<ResetRequest>>> + Send;
     /// Reset requests with this status (all if `None`), oldest first, documents not loaded.
     fn reset_requests(&self, status: Option<&str>, limit: i64) -> impl Future<Output = R<Vec<ResetRequest>>> + Send;
+    /// One account's reset requests, newest first, documents not loaded.
+    fn reset_requests_of(&self, account: AccountId) -> impl Future<Output = R<Vec<ResetRequest>>> + Send;
     /// The newest feedback first, with each account's address.
     fn feedback(&self, limit: i64) -> impl Future<Output = R<Vec<(Feedback, String)>>> + Send;
     /// The client whose current or previous secret has this hash, revoked or not.

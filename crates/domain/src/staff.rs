@@ -98,6 +98,10 @@ impl StaffAction {
             StaffAction::ReadStaffLog => "read_staff_log",
         }
     }
+
+    pub fn parse(s: &str) -> Option<StaffAction> {
+        Self::ALL.into_iter().find(|a| a.as_str() == s)
+    }
 }
 
 #[cfg(test)]

@@ -148,6 +148,7 @@ pub fn topics(kind: EventKind, unfamiliar: bool) -> &'static [Topic] {
         | K::StaffRoleChanged
         | K::StaffRemoved
         | K::StaffViewedAccount
+        | K::StaffActed
         | K::WrongPassword
         | K::WrongCode
         | K::CodeSent
@@ -270,7 +271,8 @@ fn number_after(detail: &str, key: &str) -> Option<i64> {
 /// How an account lock's event detail says it ended (`lock <id> by time`).
 pub const ENDED_BY_TIME: &str = "time";
 pub const ENDED_BY_SUPPORT: &str = "support";
-/// F-OFF-2: a pause of 2SV the owner ended early (`by owner`).
+/// F-OFF-2: a pause of 2SV the owner ended early (`by owner`); support's pauses and
+/// early ends say `by support`.
 pub const ENDED_BY_OWNER: &str = "owner";
 
 /// The id after `key` in an event detail such as `step_up <id> client <id> method sms`.
@@ -323,7 +325,7 @@ pub fn payload(event: &Event, topic: Topic) -> String {
             data.ended_by = [ENDED_BY_TIME, ENDED_BY_SUPPORT].into_iter().find(|b| detail.ends_with(&format!("by {b}")));
         }
         Topic::TwoStepSuspended => data.suspended_until = number_after(detail, "until").and_then(|ms| jiff::Timestamp::from_millisecond(ms).ok()).map(|t| t.to_string()),
-        Topic::TwoStepResumed => data.ended_by = [ENDED_BY_TIME, ENDED_BY_OWNER].into_iter().find(|b| detail.ends_with(&format!("by {b}"))),
+        Topic::TwoStepResumed => data.ended_by = [ENDED_BY_TIME, ENDED_BY_OWNER, ENDED_BY_SUPPORT].into_iter().find(|b| detail.ends_with(&format!("by {b}"))),
         Topic::SignInSucceeded | Topic::DeviceNew | Topic::TwoStepEnabled | Topic::TwoStepDisabled | Topic::EmailChanged | Topic::RecoveryRequested => {}
     }
     let timestamp = jiff::Timestamp::from_millisecond(event.at.0).map(|t| t.to_string()).unwrap_or_default();
@@ -607,7 +609,9 @@ mod tests {
     fn f_off_2_a_pause_of_2sv_is_announced_with_its_end_and_how_it_ended() {
         let paused: serde_json::Value = serde_json::from_str(&payload(&event(EventKind::TwosvSuspended, "until 1900086400000"), Topic::TwoStepSuspended)).unwrap();
         assert_eq!((paused["type"].as_str(), paused["data"]["suspended_until"].as_str()), (Some("two_step.suspended"), Some("2030-03-18T17:46:40Z")));
-        for by in ["owner", "time"] {
+        let by_support: serde_json::Value = serde_json::from_str(&payload(&event(EventKind::TwosvSuspended, "until 1900086400000 by support"), Topic::TwoStepSuspended)).unwrap();
+        assert_eq!(by_support["data"]["suspended_until"].as_str(), Some("2030-03-18T17:46:40Z"));
+        for by in ["owner", "time", "support"] {
             let resumed: serde_json::Value = serde_json::from_str(&payload(&event(EventKind::TwosvResumed, &format!("by {by}")), Topic::TwoStepResumed)).unwrap();
             assert_eq!((resumed["data"]["ended_by"].as_str(), resumed["data"]["suspended_until"].as_str()), (Some(by), None));
         }

@@ -519,6 +519,7 @@ delegate!(Store {
     fn commit(&self, writes: Vec<Write>) -> Result<(), CommitError>;
     fn account(&self, id: AccountId) -> R<Option<Account>>;
     fn account_by_email(&self, email: &Email) -> R<Option<Account>>;
+    fn accounts_with_phone(&self, phone: &ninsho_domain::phone::PhoneE164, limit: i64) -> R<Vec<Account>>;
     fn factors(&self, account: AccountId) -> R<Vec<Factor>>;
     fn challenge(&self, id: ChallengeId) -> R<Option<Challenge>>;
     fn open_challenge(&self, account: AccountId, purpose: Purpose, now: UnixMillis) -> R<Option<Challenge>>;
@@ -543,6 +544,7 @@ delegate!(Store {
     fn commit_attempt(&self, attempt: CodeAttempt, on_right: Vec<Write>) -> Result<AttemptOutcome, CommitError>;
     fn reset_request(&self, id: ResetRequestId) -> R<Option<ResetRequest>>;
     fn reset_requests(&self, status: Option<&str>, limit: i64) -> R<Vec<ResetRequest>>;
+    fn reset_requests_of(&self, account: AccountId) -> R<Vec<ResetRequest>>;
     fn feedback(&self, limit: i64) -> R<Vec<(Feedback, String)>>;
     fn service_client_by_secret(&self, secret_hash: &[u8]) -> R<Option<ServiceClient>>;
     fn service_client_with_session(&self, secret_hash: &[u8], token_hash: &[u8]) -> R<Option<ClientWithSession>>;

@@ -719,6 +719,16 @@ impl ninsho_domain::ports::Store for Store {
         r.as_ref().map(|r| account_row(r, "")).transpose()
     }
 
+    async fn accounts_with_phone(&self, phone: &PhoneE164, limit: i64) -> R<Vec<Account>> {
+        let rows = sqlx::query("select * from accounts where id in (select account_id from factors where phone = $1 and verified_at is not null) order by created_at desc limit $2")
+            .bind(phone.as_str())
+            .bind(limit)
+            .fetch_all(&self.read)
+            .await
+            .map_err(db_err)?;
+        rows.iter().map(|r| account_row(r, "")).collect()
+    }
+
     async fn factors(&self, account: AccountId) -> R<Vec<Factor>> {
         let rows = sqlx::query("select * from factors where account_id = $1 order by created_at, id").bind(account.0).fetch_all(&self.read).await.map_err(db_err)?;
         rows.iter().map(|r| factor_row(r, "")).collect()
@@ -881,6 +891,12 @@ impl ninsho_domain::ports::Store for Store {
     async fn reset_requests(&self, status: Option<&str>, limit: i64) -> R<Vec<ResetRequest>> {
         let rows = sqlx::query("select id, account_id, created_at, status, doc_type, doc_kind, doc_bytes, case when 1 = 0 then document end as document, decided_at, reason, reviewer, ip from reset_requests where ($1 is null or status = $1) order by created_at limit $2")
             .bind(status).bind(limit).fetch_all(&self.read).await.map_err(db_err)?;
+        rows.iter().map(reset_row).collect()
+    }
+
+    async fn reset_requests_of(&self, account: AccountId) -> R<Vec<ResetRequest>> {
+        let rows = sqlx::query("select id, account_id, created_at, status, doc_type, doc_kind, doc_bytes, case when 1 = 0 then document end as document, decided_at, reason, reviewer, ip from reset_requests where account_id = $1 order by created_at desc limit 50")
+            .bind(account.0).fetch_all(&self.read).await.map_err(db_err)?;
         rows.iter().map(reset_row).collect()
     }
 

@@ -148,6 +148,17 @@ impl PageClient {
 }
 
 impl PageClient {
+    /// One GET with the cookies for a file (not a page): status, headers, bytes.
+    pub async fn get_bytes(&mut self, path: &str) -> (u16, reqwest::header::HeaderMap, Vec<u8>) {
+        let mut req = self.http.get(format!("{}{}", self.base, path)).header("user-agent", &self.user_agent);
+        if !self.cookies.is_empty() {
+            req = req.header("cookie", self.cookie_header());
+        }
+        let res = req.send().await.expect("request");
+        let (status, headers) = (res.status().as_u16(), res.headers().clone());
+        (status, headers, res.bytes().await.map(|b| b.to_vec()).unwrap_or_default())
+    }
+
     /// One GET with the cookies, without following redirects; returns the
     /// `Location` (or the path).
     pub async fn send_raw_get(&mut self, path: &str) -> String {

@@ -45,8 +45,14 @@ impl<S: Store> Services<S> {
 
     /// Every message sent to the owner, newest first.
     pub async fn message_center(&self, a: &Authed, limit: i64) -> Result<Vec<MessageView>> {
+        self.messages_sent(a.account.id, limit).await
+    }
+
+    /// The messages sent to `account` as its owner and support read them: codes
+    /// blanked, approve/deny links removed.
+    pub(crate) async fn messages_sent(&self, account: AccountId, limit: i64) -> Result<Vec<MessageView>> {
         Ok(self
-            .archive(a.account.id, limit)
+            .archive(account, limit)
             .await?
             .into_iter()
             .map(|(m, text)| {

@@ -27,6 +27,12 @@ impl<S: Store> Services<S> {
     /// Locks the account with this address for `secs` seconds, for `reason` (support's
     /// words, never shown to the owner), set by `by`.
     pub async fn lock_account(&self, email: &str, reason: &str, secs: i64, by: &str) -> Result<AccountLock> {
+        self.lock_account_with(email, reason, secs, by, |_| Vec::new()).await
+    }
+
+    /// The lock, with `also(account)` committed in its transaction (a staff member's
+    /// own record of it).
+    pub(crate) async fn lock_account_with(&self, email: &str, reason: &str, secs: i64, by: &str, also: impl FnOnce(&Account) -> Vec<Write>) -> Result<AccountLock> {
         let reason = reason.trim();
         if reason.is_empty() || reason.chars().count() > 500 {
             return Err(Error::invalid("lock.reason_invalid", "reason", "say why the account is locked, in at most 500 characters"));
@@ -70,6 +76,7 @@ impl<S: Store> Services<S> {
         let vars = [("until", self.local_time(&account, lock.until)), ("support", self.policy.support_contact.clone())];
         writes.extend(self.notify_all_with(&account, &factors, Template::AccountLocked, None, self.policy.public_url.clone(), &vars)?);
         writes.push(self.event(Some(account.id), EventKind::AccountLocked, &staff(by), format!("lock {} until {}", lock.id.0, lock.until.0)));
+        writes.extend(also(&account));
         match self.commit(writes).await {
             Err(Error::Conflict { .. }) => Err(Error::conflict("lock.already_locked", "this account is already locked; unlock it first")),
             other => other.map(|()| lock),
@@ -78,6 +85,10 @@ impl<S: Store> Services<S> {
 
     /// Ends the account's lock now.
     pub async fn unlock_account(&self, email: &str, by: &str) -> Result<AccountLock> {
+        self.unlock_account_with(email, by, |_| Vec::new()).await
+    }
+
+    pub(crate) async fn unlock_account_with(&self, email: &str, by: &str, also: impl FnOnce(&Account) -> Vec<Write>) -> Result<AccountLock> {
         if by.trim().is_empty() || by.len() > 100 {
             return Err(Error::invalid("lock.staff_invalid", "by", "name who unlocks the account"));
         }
@@ -86,6 +97,7 @@ impl<S: Store> Services<S> {
         let lock = self.store.open_account_lock(account.id).await?.filter(|l| l.until > now).ok_or_else(|| Error::conflict("lock.not_locked", "this account is not locked"))?;
         let mut writes = self.end_writes(&account, &lock, ENDED_BY_SUPPORT, now, true)?;
         writes.push(self.event(Some(account.id), EventKind::AccountUnlocked, &staff(by), format!("lock {} by {ENDED_BY_SUPPORT}", lock.id.0)));
+        writes.extend(also(&account));
         match self.commit_guarded(writes).await? {
             Ok(()) => Ok(AccountLock { ended_at: Some(now), ended_by: Some(by.trim().to_string()), ..lock }),
             Err(_) => Err(Error::conflict("lock.not_locked", "this account is not locked")),
@@ -142,7 +154,7 @@ impl<S: Store> Services<S> {
         Ok(self.store.open_account_lock(account.id).await?.filter(|l| l.until > self.now()))
     }
 
-    async fn account_by_address(&self, email: &str) -> Result<Account> {
+    pub(crate) async fn account_by_address(&self, email: &str) -> Result<Account> {
         let email = crate::email::Email::parse(email).map_err(|_| Error::invalid("email.invalid", "email", "not an e-mail address"))?;
         self.store.account_by_email(&email).await?.ok_or(Error::NotFound)
     }

@@ -22,6 +22,7 @@ mod reset;
 mod signin;
 mod signup;
 mod staff;
+mod support;
 mod toll;
 mod shipments_batch;
 mod step_ups;
@@ -31,6 +32,7 @@ mod views;
 mod webhooks;
 
 pub use account::*;
+pub use support::*;
 pub use approval::*;
 pub use clients::*;
 pub use couriers::*;

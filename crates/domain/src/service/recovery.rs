@@ -202,19 +202,30 @@ impl<S: Store> Services<S> {
     /// The document of a pending request, for the reviewer's eyes only; who looked is
     /// recorded.
     pub async fn reset_document(&self, id: ResetRequestId, reviewer: &str) -> Result<(ResetRequest, zeroize::Zeroizing<Vec<u8>>)> {
+        self.reset_document_with(id, reviewer, |_| Vec::new()).await
+    }
+
+    /// The document, with `also(request)` committed with the record of the look.
+    pub(crate) async fn reset_document_with(&self, id: ResetRequestId, reviewer: &str, also: impl FnOnce(&ResetRequest) -> Vec<Write>) -> Result<(ResetRequest, zeroize::Zeroizing<Vec<u8>>)> {
         if reviewer.trim().is_empty() || reviewer.len() > 100 {
             return Err(Error::invalid("recovery.reason_too_long", "reviewer", "name the reviewer"));
         }
         let r = self.store.reset_request(id).await?.ok_or(Error::NotFound)?;
         let sealed = r.document.as_deref().ok_or_else(|| Error::conflict("recovery.already_decided", "the document was deleted with the decision"))?;
         let doc = self.keys.open(&document_aad(id), sealed)?;
-        self.commit(vec![self.event(Some(r.account_id), EventKind::ResetDocumentViewed, &support(reviewer), "")]).await?;
+        let mut writes = vec![self.event(Some(r.account_id), EventKind::ResetDocumentViewed, &support(reviewer), "")];
+        writes.extend(also(&r));
+        self.commit(writes).await?;
         Ok((r, doc))
     }
 
     /// F-OFF-4: approve (2SV off, methods kept for turning it on again, every session
     /// and trusted browser revoked) or reject with a reason. Exactly one decision wins.
     pub async fn decide_reset(&self, id: ResetRequestId, approve: bool, reason: &str, reviewer: &str) -> Result<ResetRequest> {
+        self.decide_reset_with(id, approve, reason, reviewer, |_| Vec::new()).await
+    }
+
+    pub(crate) async fn decide_reset_with(&self, id: ResetRequestId, approve: bool, reason: &str, reviewer: &str, also: impl FnOnce(&Account) -> Vec<Write>) -> Result<ResetRequest> {
         let reason = reason.trim();
         if !approve && reason.is_empty() {
             return Err(Error::invalid("recovery.reason_required", "reason", "say why the request is rejected"));
@@ -240,6 +251,7 @@ impl<S: Store> Services<S> {
             writes.extend(self.notify_all(&account, &factors, Template::ResetRejected, Some(&crate::messages::Detail::Reason(reason.to_string())))?);
         }
         writes.push(self.event(Some(account.id), if approve { EventKind::ResetApproved } else { EventKind::ResetRejected }, &support(reviewer), ""));
+        writes.extend(also(&account));
         match self.commit_guarded(writes).await? {
             Ok(()) => Ok(ResetRequest {
                 status: status.into(),

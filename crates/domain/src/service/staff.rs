@@ -84,6 +84,11 @@ impl<S: Store> Services<S> {
         }
     }
 
+    /// The member this session belongs to, if it is a staff member's.
+    pub async fn staff_member_of(&self, a: &Authed) -> Result<Option<StaffMember>> {
+        self.store.staff_member(a.account.id).await
+    }
+
     /// Every member, by address.
     pub async fn staff_members(&self) -> Result<Vec<StaffMember>> {
         self.store.staff_members().await
@@ -105,83 +110,3 @@ impl<S: Store> Services<S> {
         Ok(member)
     }
 }
-
-/// What support sees of an account at `/support`: its methods masked, how many
-/// sessions are open, whether 2SV is on, paused or the account locked, and its
-/// security log — never a code, a password or a secret.
-pub struct SupportView {
-    pub account: Account,
-    /// Whether the member looking may lock and unlock it.
-    pub may_lock: bool,
-    /// Whether the member looking may release its send limits.
-    pub may_release: bool,
-    pub methods: Vec<MethodView>,
-    pub open_sessions: usize,
-    pub log: Vec<HistoryEntry>,
-}
-
-/// Security-log entries support reads at once.
-const SUPPORT_LOG_ENTRIES: i64 = 100;
-
-impl<S: Store> Services<S> {
-    /// F-SUP-1: a member looks an account up by its address. Each look is recorded in
-    /// the account's security log with who looked (`staff_viewed_account`); an
-    /// address with no account is `None`, and nothing is recorded.
-    pub async fn support_lookup(&self, a: &Authed, email: &str, locale: Locale, client: &ClientInfo) -> Result<Option<SupportView>> {
-        let member = self.authorize_staff(a, StaffAction::ViewAccount).await?;
-        let email = Email::parse(email).map_err(|_| Error::invalid("email.invalid", "email", "enter the account's e-mail address"))?;
-        let Some(account) = self.store.account_by_email(&email).await? else { return Ok(None) };
-        let now = self.now();
-        let factors = self.store.factors(account.id).await?;
-        let methods = Self::usable(&factors).iter().map(|f| MethodView::of(f, &account)).collect();
-        let open_sessions = self.store.sessions(account.id).await?.iter().filter(|s| s.revoked_at.is_none() && s.expires_at > now).count();
-        let events = self.store.events(account.id, SUPPORT_LOG_ENTRIES).await?;
-        let log = events.iter().map(|e| HistoryEntry::of(e, self.place(e.ip.as_deref(), locale))).collect();
-        self.commit(vec![self.event(Some(account.id), EventKind::StaffViewedAccount, client, format!("by {}", member.email))]).await?;
-        Ok(Some(SupportView { account, may_lock: member.role.permits(StaffAction::LockAccounts), may_release: member.role.permits(StaffAction::ReleaseLimits), methods, open_sessions, log }))
-    }
-}
-
-/// The longest lock support sets from the console, in hours (30 days).
-const MAX_LOCK_HOURS: i64 = 720;
-
-impl<S: Store> Services<S> {
-    /// F-SUP-1 with F-OFF-5: a member locks an account from the console, recorded
-    /// under their own address.
-    pub async fn support_lock(&self, a: &Authed, email: &str, reason: &str, hours: i64) -> Result<crate::ports::AccountLock> {
-        let member = self.authorize_staff(a, StaffAction::LockAccounts).await?;
-        if !(1..=MAX_LOCK_HOURS).contains(&hours) {
-            return Err(Error::invalid("lock.hours_invalid", "hours", "a lock lasts from 1 hour to 30 days (720 hours)"));
-        }
-        self.lock_account(email, reason, hours * 3600, &member.email).await
-    }
-
-    /// Ends the account's lock now, recorded under the member's address.
-    pub async fn support_unlock(&self, a: &Authed, email: &str) -> Result<crate::ports::AccountLock> {
-        let member = self.authorize_staff(a, StaffAction::LockAccounts).await?;
-        self.unlock_account(email, &member.email).await
-    }
-}
-
-impl<S: Store> Services<S> {
-    /// F-SUP-1 with F-LIMIT-2: a member releases the send limits of an account — its
-    /// own and those of its address and phone numbers — after checking who asks.
-    /// Recorded on the account under the member's address; returns how many limits
-    /// were running.
-    pub async fn support_release_limits(&self, a: &Authed, email: &str) -> Result<u64> {
-        let member = self.authorize_staff(a, StaffAction::ReleaseLimits).await?;
-        let email = Email::parse(email)?;
-        let account = self.store.account_by_email(&email).await?.ok_or(Error::NotFound)?;
-        let phones: Vec<String> = self.store.factors(account.id).await?.into_iter().filter_map(|f| f.phone.map(|p| p.as_str().to_string())).collect();
-        let mut keys = vec![format!("acct:{}", account.id), format!("dest:{}", account.email.as_str())];
-        keys.extend(phones.iter().map(|p| format!("dest:{p}")));
-        let mut released = 0;
-        for key in &keys {
-            released += self.store.release_quotas(key).await?;
-        }
-        let event = self.event(Some(account.id), EventKind::LimitsReleased, &super::recovery::support(&member.email), format!("{released} by {}", member.email));
-        self.commit(vec![event]).await?;
-        Ok(released)
-    }
-}
-

@@ -26,6 +26,14 @@ pub const MAX_SUSPEND_HOURS: i64 = 7 * 24;
 /// Pauses ended per pass of `end_due_suspensions`.
 const DUE_BATCH: i64 = 100;
 
+/// A pause lasts from an hour to a week, whoever sets it.
+pub(crate) fn check_hours(hours: i64) -> Result<()> {
+    if !(1..=MAX_SUSPEND_HOURS).contains(&hours) {
+        return Err(Error::invalid("twosv.suspend_hours_invalid", "hours", "pause for 1 to 168 hours (7 days)"));
+    }
+    Ok(())
+}
+
 fn not_enabled() -> Error {
     Error::conflict("twosv.not_enabled", "two-step verification is off: there is nothing to pause")
 }
@@ -42,11 +50,14 @@ impl<S: Store> Services<S> {
     /// Pauses 2SV for `hours` (a day if `None`); returns when it is back on.
     pub async fn suspend_two_step(&self, a: &Authed, hours: Option<i64>, client: &ClientInfo) -> Result<UnixMillis> {
         let hours = hours.unwrap_or(DEFAULT_SUSPEND_HOURS);
-        if !(1..=MAX_SUSPEND_HOURS).contains(&hours) {
-            return Err(Error::invalid("twosv.suspend_hours_invalid", "hours", "pause for 1 to 168 hours (7 days)"));
-        }
+        check_hours(hours)?;
         self.require_step_up(a)?;
-        let mut account = a.account.clone();
+        self.pause_two_step(a.account.clone(), hours, client, "", Vec::new()).await
+    }
+
+    /// The pause itself, for the owner or for support (`by` names the member, and
+    /// `also` is their own record of it, committed with it).
+    pub(crate) async fn pause_two_step(&self, mut account: Account, hours: i64, client: &ClientInfo, by: &str, also: Vec<Write>) -> Result<UnixMillis> {
         // A second try only when the sweep ended a pause past its time meanwhile.
         for _ in 0..2 {
             if account.twosv_enabled_at.is_none() {
@@ -67,21 +78,30 @@ impl<S: Store> Services<S> {
             let factors = self.store.factors(account.id).await?;
             let vars = [("until", self.local_time(&account, until))];
             writes.extend(self.notify_all_with(&account, &factors, Template::TwoSvSuspended, None, self.settings_url(), &vars)?);
-            writes.push(self.event(Some(account.id), EventKind::TwosvSuspended, client, format!("until {}", until.0)));
+            let detail = if by.is_empty() { format!("until {}", until.0) } else { format!("until {} by {by}", until.0) };
+            writes.push(self.event(Some(account.id), EventKind::TwosvSuspended, client, detail));
+            writes.extend(also.iter().cloned());
             if self.commit_guarded(writes).await?.is_ok() {
                 return Ok(until);
             }
-            account = self.store.account(account.id).await?.ok_or(Error::Unauthenticated)?;
+            account = self.store.account(account.id).await?.ok_or(Error::NotFound)?;
         }
         Err(already_suspended())
     }
 
     /// Switches 2SV back on before the pause's time. No step-up: it only adds protection.
     pub async fn resume_two_step(&self, a: &Authed, client: &ClientInfo) -> Result<()> {
-        let until = a.account.twosv_suspended_at(self.now()).ok_or_else(not_suspended)?;
-        let mut writes = vec![Write::ResumeTwoSv { account: a.account.id, until }];
-        writes.extend(self.notify_all_with(&a.account, &[], Template::TwoSvResumed, None, self.settings_url(), &[])?);
-        writes.push(self.event(Some(a.account.id), EventKind::TwosvResumed, client, format!("by {ENDED_BY_OWNER}")));
+        self.end_pause(&a.account, client, ENDED_BY_OWNER, Vec::new()).await
+    }
+
+    /// Ends a running pause now; `by` says who (`ENDED_BY_OWNER` or `ENDED_BY_SUPPORT`,
+    /// whose member `also` records).
+    pub(crate) async fn end_pause(&self, account: &Account, client: &ClientInfo, by: &str, also: Vec<Write>) -> Result<()> {
+        let until = account.twosv_suspended_at(self.now()).ok_or_else(not_suspended)?;
+        let mut writes = vec![Write::ResumeTwoSv { account: account.id, until }];
+        writes.extend(self.notify_all_with(account, &[], Template::TwoSvResumed, None, self.settings_url(), &[])?);
+        writes.push(self.event(Some(account.id), EventKind::TwosvResumed, client, format!("by {by}")));
+        writes.extend(also);
         self.commit_guarded(writes).await?.map_err(|_| not_suspended())
     }
 

@@ -140,6 +140,15 @@ mod tests {
     fn f_msg_5_every_language_has_every_page_key_and_no_stray_one() {
         let en = keys(Locale::En);
         assert!(en.len() > 100, "the English page file is loaded");
+        // Every event kind is named in the history and at the console, staff's own too.
+        for kind in ninsho_domain::types::EventKind::ALL {
+            let key = crate::web::pages::devices::event_key(kind);
+            assert!(en.contains(&key), "no text for the event kind {}", kind.as_str());
+        }
+        for action in ninsho_domain::staff::StaffAction::ALL {
+            let key = format!("staff-action-{}", action.as_str().replace('_', "-"));
+            assert!(en.contains(&key), "no text for the staff action {}", action.as_str());
+        }
         for l in Locale::ALL {
             let tr = Tr::new(l);
             let missing: Vec<&String> = en.iter().filter(|k| !tr.has(k)).collect();

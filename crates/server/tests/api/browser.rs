@@ -981,10 +981,11 @@ async fn f_sup_1_browser_support_console_at_1280_px() {
     use ninsho_domain::staff::StaffRole;
     let app = web_app().await;
     let staff_email = unique_email();
-    let added = app.running.services.add_staff(&staff_email, StaffRole::Agent, "ops-1").await.unwrap();
+    let added = app.running.services.add_staff(&staff_email, StaffRole::Admin, "ops-1").await.unwrap();
     // The first password replaced and 2SV set up, as a member does at the first sign-in.
     super::staff::signed_in_member(&app, &staff_email, secrecy::ExposeSecret::expose_secret(&added.password)).await;
     let shopper = two_sv_account(&app).await;
+    let reset = super::support::reset_requested(&app, &shopper.email, "passport.png", &super::support::passport_png()).await;
 
     let b = Browser::start(1280, 900).await.unwrap();
     let t = Tab { b: &b, base: app.url.clone() };
@@ -999,11 +1000,43 @@ async fn f_sup_1_browser_support_console_at_1280_px() {
     t.click("verify").await;
     assert_eq!(t.path().await, "/support", "{}", t.source().await);
     t.shot("en-1280-support-search").await;
-    t.fill("email", &shopper.email).await;
+    // The number the shopper gives on the phone: the member and the shopper share it.
+    t.fill("q", "090-1234-5678").await;
     t.click("support-search").await;
+    assert!(t.text("support-several").await.contains(&shopper.email), "{}", t.source().await);
+    t.click_text(&shopper.email).await;
     assert!(t.text("support-two-step").await.ends_with("on"), "{}", t.source().await);
     assert!(t.text("support-methods").await.contains("5678"));
     t.shot("en-1280-support-account").await;
+
+    // The waiting reset request, its document drawn in the page.
+    t.click_text(&t.text("support-pending-resets").await).await;
+    assert_eq!(t.path().await, format!("/support/resets/{reset}"));
+    let drawn = b.driver.execute("const i = document.getElementById('support-document'); return i.complete ? i.naturalWidth : -1", Vec::new()).await.unwrap().json().as_i64();
+    assert_eq!(drawn, Some(240), "the document is shown in the page: {}", t.source().await);
+    t.shot("en-1280-support-reset").await;
+    t.fill("reason", "The photo is unreadable; please send a sharper one.").await;
+    t.click("support-reject").await;
+    assert!(t.text("support-reset-decided").await.contains("sharper"), "{}", t.source().await);
+
+    // Pausing 2SV for the owner who asked, then the member's own log.
+    t.click("support-reset-account").await;
+    t.tick("support-suspend-open").await;
+    t.fill("suspend-reason", "Moving to a new phone; identity checked by call-back").await;
+    t.fill("suspend-hours", "48").await;
+    t.click("support-suspend").await;
+    assert!(t.text("support-two-step").await.contains("paused"), "{}", t.source().await);
+    t.click("support-log-link").await;
+    assert!(t.text("staff-log").await.contains("Paused or resumed two-step verification"), "{}", t.source().await);
+    t.shot("en-1280-support-log").await;
+
+    // The console in Japanese.
+    t.go("/language/ja").await;
+    t.go(&format!("/support?q={}", ninsho_server::web::ctx::urlencode(&shopper.email))).await;
+    assert!(t.text("support-two-step").await.contains("一時停止"), "{}", t.source().await);
+    t.shot("ja-1280-support-account").await;
+    t.go("/support/log").await;
+    t.shot("ja-1280-support-log").await;
     b.quit().await;
     app.shutdown().await;
 }

@@ -42,6 +42,7 @@ mod session_cache;
 mod signin;
 mod step_ups;
 mod suspension;
+mod support;
 mod store;
 mod throttle;
 mod unsolicited;

@@ -131,7 +131,7 @@ async fn f_sup_1_the_cli_adds_lists_changes_and_removes_staff() {
 
 /// A member with `role`, signed in with 2SV, at `/support` in a page client, and a
 /// shopper with 2SV: (the member's address, the client, the shopper).
-async fn at_the_console(app: &TestApp, role: StaffRole) -> (String, ninsho_testkit::pages::PageClient, TwoSvAccount) {
+pub async fn at_the_console(app: &TestApp, role: StaffRole) -> (String, ninsho_testkit::pages::PageClient, TwoSvAccount) {
     let email = unique_email();
     let added = app.running.services.add_staff(&email, role, "ops-1").await.unwrap();
     let token = signed_in_member(app, &email, added.password.expose_secret()).await;
@@ -158,7 +158,7 @@ async fn f_sup_1_the_support_page_finds_an_account_and_records_who_read_it() {
         let form = pc.get("/support").await;
         assert_eq!(form.status, 200, "{b:?}: {}", form.text());
         assert!(form.html.contains("id=\"support-search\""), "{}", form.html);
-        let found = pc.get(&format!("/support?email={}", ninsho_server::web::ctx::urlencode(&shopper.email))).await;
+        let found = pc.get(&format!("/support?q={}", ninsho_server::web::ctx::urlencode(&shopper.email))).await;
         assert_eq!(found.status, 200, "{b:?}: {}", found.text());
         let page = found.text();
         let methods = found.text_of("support-methods").unwrap_or_default();
@@ -171,11 +171,11 @@ async fn f_sup_1_the_support_page_finds_an_account_and_records_who_read_it() {
         let looks: Vec<String> = app.running.db.events(shopper_account.id, 500).await.unwrap().into_iter().filter(|e| e.kind == EventKind::StaffViewedAccount).map(|e| e.detail).collect();
         assert_eq!(looks, [format!("by {staff_email}")], "{b:?}");
 
-        let none = pc.get("/support?email=nobody-here%40example.com").await;
+        let none = pc.get("/support?q=nobody-here%40example.com").await;
         assert!(none.html.contains("id=\"support-none\""), "{b:?}: {}", none.html);
-        let bad = pc.get("/support?email=not-an-address").await;
+        let bad = pc.get("/support?q=not-an-address").await;
         assert_eq!(bad.status, 422, "{b:?}");
-        assert!(bad.text_of("email-error").is_some(), "{}", bad.html);
+        assert!(bad.text_of("q-error").is_some(), "{}", bad.html);
 
         let mut shop = ninsho_testkit::pages::PageClient::new(&app.url);
         shop.cookies.insert("__Host-ninsho-session".into(), shopper.token.clone());
@@ -196,7 +196,7 @@ async fn f_sup_1_an_agent_locks_and_unlocks_from_the_console_and_a_viewer_may_no
         let app = spawn_app(b).await;
         let svc = &app.running.services;
         let (agent, mut pc, shopper) = at_the_console(&app, StaffRole::Agent).await;
-        let path = format!("/support?email={}", ninsho_server::web::ctx::urlencode(&shopper.email));
+        let path = format!("/support?q={}", ninsho_server::web::ctx::urlencode(&shopper.email));
         let view = pc.get(&path).await;
         assert!(view.html.contains("id=\"support-lock\""), "{b:?}: {}", view.html);
 
@@ -246,7 +246,7 @@ async fn f_sup_1_an_agent_releases_a_shoppers_send_limits_from_the_console() {
         }
         assert_eq!(last, 429, "{b:?}: the shopper reached a limit");
 
-        let view = pc.get(&format!("/support?email={}", ninsho_server::web::ctx::urlencode(&shopper.email))).await;
+        let view = pc.get(&format!("/support?q={}", ninsho_server::web::ctx::urlencode(&shopper.email))).await;
         assert!(view.html.contains("id=\"support-release\""), "{b:?}: {}", view.html);
         let released = pc.post("/support/release-limits", &view, &[("email", &shopper.email)]).await;
         assert_eq!(released.status, 200, "{b:?}: {}", released.text());

@@ -114,14 +114,18 @@ pub struct HistoryRow {
     pub(crate) unfamiliar: bool,
 }
 
+/// The page text naming an event kind.
+pub fn event_key(kind: ninsho_domain::types::EventKind) -> String {
+    format!("event-{}", kind.as_str().replace('_', "-"))
+}
+
 impl HistoryRow {
     /// An entry of the security log as a page shows it, in the reader's zone.
     pub fn of(p: &Page, e: ninsho_domain::service::HistoryEntry, zone: &ninsho_domain::zone::TimeZoneName) -> HistoryRow {
         HistoryRow {
             at: when(e.at, zone),
-            // The kinds the owner never sees (the operator's and support's) may have no
-            // page text; support reads their stable name.
-            what: Some(format!("event-{}", e.kind.as_str().replace('_', "-"))).filter(|k| p.tr.has(k)).map_or_else(|| e.kind.as_str().to_string(), |k| p.t(&k)),
+            // Every kind has its text, those only support reads included.
+            what: p.t(&event_key(e.kind)),
             device: readable::device(&p.tr, None, &e.device),
             ip: e.ip.unwrap_or_default(),
             place: readable::place(&p.tr, e.place.as_ref()),

@@ -13,11 +13,24 @@ use crate::web::form::PageForm;
 use crate::web::time::when;
 
 pub struct MessageRow {
-    at: String,
-    channel: String,
-    to: String,
-    kind: String,
-    text: String,
+    pub(crate) at: String,
+    pub(crate) channel: String,
+    pub(crate) to: String,
+    pub(crate) kind: String,
+    pub(crate) text: String,
+}
+
+impl MessageRow {
+    /// A message as sent (codes blanked), in the reader's zone and language.
+    pub(crate) fn of(p: &Page, m: ninsho_domain::service::MessageView, zone: &ninsho_domain::zone::TimeZoneName) -> MessageRow {
+        MessageRow {
+            at: when(m.sent_at.unwrap_or(m.created_at), zone),
+            channel: p.t(&format!("channel-{}", m.channel.as_str())),
+            to: m.to,
+            kind: p.t(&format!("kind-{}", m.kind)),
+            text: m.text.unwrap_or_default(),
+        }
+    }
 }
 
 #[derive(askama::Template)]
@@ -36,16 +49,7 @@ pub async fn list(ctx: Ctx) -> Response {
     };
     let (zone, _) = ctx.state.services.time_zone(&a.account);
     let p = ctx.page("messages-title");
-    let rows = msgs
-        .into_iter()
-        .map(|m| MessageRow {
-            at: when(m.sent_at.unwrap_or(m.created_at), &zone),
-            channel: p.t(&format!("channel-{}", m.channel.as_str())),
-            to: m.to,
-            kind: p.t(&format!("kind-{}", m.kind)),
-            text: m.text.unwrap_or_default(),
-        })
-        .collect();
+    let rows = msgs.into_iter().map(|m| MessageRow::of(&p, m, &zone)).collect();
     ctx.ok(&MessagesPage { p, zone: zone.as_str().to_string(), rows })
 }
 
