@@ -773,6 +773,9 @@ pub trait Store: Clone + Send + Sync + 'static {
     fn trusted_browser_by_token(&self, token_hash: &[u8]) -> impl Future<Output = R<Option<TrustedBrowser>>> + Send;
     fn trusted_browsers(&self, account: AccountId) -> impl Future<Output = R<Vec<TrustedBrowser>>> + Send;
     fn events(&self, account: AccountId, limit: i64) -> impl Future<Output = R<Vec<Event>>> + Send;
+    /// F-SUP-1: what staff did (`staff_acted` events), newest first — one member's or
+    /// everyone's — each with the member's address.
+    fn staff_actions(&self, member: Option<AccountId>, limit: i64) -> impl Future<Output = R<Vec<(Event, String)>>> + Send;
     /// Everything a code check reads, in one query; `known_device` is false when no
     /// device is given.
     fn challenge_context(&self, id: ChallengeId, device_hash: Option<&[u8]>) -> impl Future<Output = R<Option<ChallengeContext>>> + Send;

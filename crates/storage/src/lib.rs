@@ -529,6 +529,7 @@ delegate!(Store {
     fn trusted_browser_by_token(&self, token_hash: &[u8]) -> R<Option<TrustedBrowser>>;
     fn trusted_browsers(&self, account: AccountId) -> R<Vec<TrustedBrowser>>;
     fn events(&self, account: AccountId, limit: i64) -> R<Vec<Event>>;
+    fn staff_actions(&self, member: Option<AccountId>, limit: i64) -> R<Vec<(Event, String)>>;
     fn challenge_context(&self, id: ChallengeId, device_hash: Option<&[u8]>) -> R<Option<ChallengeContext>>;
     fn sign_in_context(&self, email: &Email, device_hash: &[u8], failures_since: UnixMillis) -> R<Option<SignInContext>>;
     fn backup_codes_left(&self, account: AccountId) -> R<i64>;

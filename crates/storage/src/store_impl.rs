@@ -776,6 +776,16 @@ impl ninsho_domain::ports::Store for Store {
         rows.iter().map(event_row).collect()
     }
 
+    async fn staff_actions(&self, member: Option<AccountId>, limit: i64) -> R<Vec<(Event, String)>> {
+        let rows = sqlx::query("select e.*, a.email as member_email from events e join accounts a on a.id = e.account_id where e.kind = 'staff_acted' and ($1 is null or e.account_id = $1) order by e.at desc, e.id desc limit $2")
+            .bind(member.map(|m| m.0))
+            .bind(limit)
+            .fetch_all(&self.read)
+            .await
+            .map_err(db_err)?;
+        rows.iter().map(|r| Ok((event_row(r)?, r.try_get::<String, _>("member_email").map_err(db_err)?))).collect()
+    }
+
     async fn challenge_context(&self, id: ChallengeId, device_hash: Option<&[u8]>) -> R<Option<ChallengeContext>> {
         let query = match device_hash {
             Some(d) => sqlx::query(CHALLENGE_CONTEXT).bind(id.0).bind(d),

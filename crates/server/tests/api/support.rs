@@ -250,7 +250,7 @@ fn staff_log(page: &ninsho_testkit::pages::Page) -> String {
 }
 
 /// Every staff action is recorded per person: the admin reads everyone's log and one
-/// member's; a member reads their own and nobody else's.
+/// member's, a removed member's included; a member reads their own and nobody else's.
 #[tokio::test]
 async fn f_sup_1_the_staff_log_shows_who_did_what() {
     for b in backends().await {
@@ -276,6 +276,12 @@ async fn f_sup_1_the_staff_log_shows_who_did_what() {
         assert!(staff_log(&own).contains(&shopper.email), "{b:?}: {}", own.html);
         assert_eq!(agent_pc.get("/support/log").await.status, 403, "{b:?}: not everyone's");
         assert_eq!(agent_pc.get(&format!("/support/log?member={}", ninsho_server::web::ctx::urlencode(&admin))).await.status, 403, "{b:?}: nor another's");
+        // A member who left keeps their record.
+        app.running.services.remove_staff(&agent, "ops-1").await.unwrap();
+        let after = admin_pc.get("/support/log").await;
+        assert!(staff_log(&after).contains(&agent), "{b:?}: the removed member's actions stay in the log");
+        let one = admin_pc.get(&format!("/support/log?member={}", ninsho_server::web::ctx::urlencode(&agent))).await;
+        assert!(staff_log(&one).contains("Locked or unlocked an account"), "{b:?}");
         // A shopper is not staff.
         let other = two_sv_account(&app).await;
         let mut shop = PageClient::new(&app.url);
