@@ -148,6 +148,13 @@ pub fn topics(kind: EventKind, unfamiliar: bool) -> &'static [Topic] {
         | K::StaffRoleChanged
         | K::StaffRemoved
         | K::StaffViewedAccount
+        // F-ORG-1: an organisation's own business, in its activity log.
+        | K::OrgCreated
+        | K::OrgMemberInvited
+        | K::OrgMemberJoined
+        | K::OrgRoleChanged
+        | K::OrgMemberRemoved
+        | K::OrgMemberLeft
         | K::WrongPassword
         | K::WrongCode
         | K::CodeSent

@@ -42,6 +42,7 @@ pub const SQLITE: &[Migration] = &[
     Migration { version: 27, name: "oidc_expiry", sql: include_str!("../migrations/sqlite/0027_oidc_expiry.sql") },
     Migration { version: 28, name: "twosv_suspension", sql: include_str!("../migrations/sqlite/0028_twosv_suspension.sql") },
     Migration { version: 29, name: "staff", sql: include_str!("../migrations/sqlite/0029_staff.sql") },
+    Migration { version: 30, name: "organisations", sql: include_str!("../migrations/sqlite/0030_organisations.sql") },
 ];
 pub const POSTGRES: &[Migration] = &[
     Migration { version: 1, name: "core", sql: include_str!("../migrations/postgres/0001_core.sql") },
@@ -73,6 +74,7 @@ pub const POSTGRES: &[Migration] = &[
     Migration { version: 27, name: "oidc_expiry", sql: include_str!("../migrations/postgres/0027_oidc_expiry.sql") },
     Migration { version: 28, name: "twosv_suspension", sql: include_str!("../migrations/postgres/0028_twosv_suspension.sql") },
     Migration { version: 29, name: "staff", sql: include_str!("../migrations/postgres/0029_staff.sql") },
+    Migration { version: 30, name: "organisations", sql: include_str!("../migrations/postgres/0030_organisations.sql") },
 ];
 
 const LEDGER: &str = "create table if not exists ninsho_migrations (version bigint primary key, name text not null, applied_at bigint not null)";
