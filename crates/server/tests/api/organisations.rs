@@ -57,7 +57,7 @@ pub async fn create_org(app: &TestApp, owner: &Member, name: &str) -> String {
 }
 
 /// The invitation token in the newest message to `email` in the dev inbox.
-async fn invitation_token(app: &TestApp, email: &str, after: usize) -> String {
+pub async fn invitation_token(app: &TestApp, email: &str, after: usize) -> String {
     for _ in 0..400 {
         let msgs = inbox(&app.http, &app.url, email).await.unwrap_or_default();
         if let Some(t) = msgs.iter().skip(after).rev().find_map(|m| token_in(m)) {
