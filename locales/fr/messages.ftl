@@ -130,7 +130,7 @@ twosv-resumed = La vérification en deux étapes de votre compte { $issuer } est
 
 # F-ORG-1 : une invitation à rejoindre une organisation
 org-invitation-subject = { $issuer } : { $inviter } vous invite à rejoindre { $org }
-org-invitation = { $inviter } vous invite à rejoindre l'organisation { $org } sur { $issuer } en tant que { $role ->
+org-invitation = { $inviter } vous invite à rejoindre l'organisation { $org } sur { $issuer } comme { $role ->
     [owner] propriétaire
     [admin] administrateur
    *[staff] membre du personnel
