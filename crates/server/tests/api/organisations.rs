@@ -271,7 +271,7 @@ async fn f_org_1_a_member_without_2sv_is_refused_and_sent_to_the_setup() {
         let code_sent = app.code_after(&staff.email, before).await;
         let signed = pc.post("/code", &code_page, &[("code", code_sent.as_str())]).await;
         // The setup, behind the confirmation with a fresh code it starts with.
-        assert!(signed.path.starts_with("/account/two-step/setup") || signed.path.ends_with("next=%2Faccount%2Ftwo-step%2Fsetup"), "{b:?}: {}", signed.path);
+        assert!(signed.path.starts_with("/account/two-step/setup") || signed.path.ends_with("next=%2Faccount%2Ftwo-step%2Fsetup"), "{b:?}: {} {code_sent} {:?} {:?}", signed.path, signed.text_of("code-error"), inbox(&app.http, &app.url, &staff.email).await);
         let page = pc.get(&format!("/organisations/{org}")).await;
         assert!(page.text_of("org-setup").is_some_and(|t| t.contains("two-step")), "{b:?}: {}", page.html);
         assert!(!page.html.contains(&owner.email), "{b:?}: no member list before 2SV");
