@@ -91,7 +91,9 @@ mod tests {
         use OrgRole as R;
         const ANY: &[Option<OrgRole>] = &[None, Some(R::Owner), Some(R::Admin), Some(R::Staff)];
         const BELOW_OWNER: &[Option<OrgRole>] = &[Some(R::Admin), Some(R::Staff)];
-        let expected: [(OrgRole, &[(OrgAction, &[Option<OrgRole>])]); 3] = [
+        // Per role: each action it may do, with the target roles it may do it to.
+        type Allowed = &'static [(OrgAction, &'static [Option<OrgRole>])];
+        let expected: [(OrgRole, Allowed); 3] = [
             (R::Owner, &[(A::ViewMembers, ANY), (A::Invite, ANY), (A::RemoveMember, ANY), (A::ChangeRole, ANY), (A::ReadOrgLog, ANY)]),
             (R::Admin, &[(A::ViewMembers, ANY), (A::Invite, BELOW_OWNER), (A::RemoveMember, BELOW_OWNER), (A::ChangeRole, BELOW_OWNER), (A::ReadOrgLog, ANY)]),
             (R::Staff, &[(A::ViewMembers, ANY)]),
