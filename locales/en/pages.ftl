@@ -660,3 +660,7 @@ err-org-already-member = This address belongs to a member already.
 err-org-member-changed = The member changed meanwhile: look again.
 err-org-name-invalid = Name the organisation (1 to 100 characters).
 err-org-role-invalid = Choose a role: owner, admin or staff.
+org-notice-invited = Invitation sent.
+org-notice-role-changed = Role changed.
+org-notice-removed = Member removed.
+org-notice-joined = Welcome: you are a member now.

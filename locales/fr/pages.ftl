@@ -659,3 +659,7 @@ err-org-already-member = Cette adresse appartient déjà à un membre.
 err-org-member-changed = Le membre a changé entre-temps : regardez à nouveau.
 err-org-name-invalid = Nommez l'organisation (1 à 100 caractères).
 err-org-role-invalid = Choisissez un rôle : propriétaire, administrateur ou personnel.
+org-notice-invited = Invitation envoyée.
+org-notice-role-changed = Rôle modifié.
+org-notice-removed = Membre retiré.
+org-notice-joined = Bienvenue : vous êtes maintenant membre.

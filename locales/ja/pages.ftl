@@ -647,3 +647,7 @@ err-org-already-member = このアドレスはすでにメンバーです。
 err-org-member-changed = その間にメンバーが変更されました。もう一度確認してください。
 err-org-name-invalid = 組織名を入力してください(1〜100文字)。
 err-org-role-invalid = 役割を選んでください(オーナー、管理者、スタッフ)。
+org-notice-invited = 招待を送信しました。
+org-notice-role-changed = 役割を変更しました。
+org-notice-removed = メンバーを削除しました。
+org-notice-joined = ようこそ。メンバーになりました。

@@ -647,3 +647,7 @@ err-org-already-member = 该地址已是成员。
 err-org-member-changed = 成员在此期间已更改:请重新查看。
 err-org-name-invalid = 请输入组织名称(1 至 100 个字符)。
 err-org-role-invalid = 请选择角色:所有者、管理员或员工。
+org-notice-invited = 邀请已发送。
+org-notice-role-changed = 角色已更改。
+org-notice-removed = 成员已移除。
+org-notice-joined = 欢迎:您现在是成员了。

@@ -200,10 +200,16 @@ impl<S: Store> Services<S> {
         if let Some(i) = &invitee {
             intent = intent.account(i.id);
         }
-        let mut writes = vec![Write::InsertOrgInvitation(invitation.clone()), intent.into_write(&self.keys, now)?];
+        // Send limits first: a refused charge names its quota.
+        let charges = self.org_invite_charges(a.account.id, email.as_str());
+        let mut writes = charges.writes(now);
+        writes.extend([Write::InsertOrgInvitation(invitation.clone()), intent.into_write(&self.keys, now)?]);
         writes.extend(self.org_record(&organisation, EventKind::OrgMemberInvited, &a.account, invitee.as_ref().map(|i| i.id), Some(email.as_str()), format!("role {}", role.as_str()), client));
-        self.commit(writes).await?;
-        Ok(OrgInvited { invitation })
+        match self.commit_guarded(writes).await? {
+            Ok(()) => Ok(OrgInvited { invitation }),
+            Err(i) if i < charges.keys().len() => Err(self.limited(&charges, i).await?),
+            Err(_) => Err(Error::internal("an invitation's write was refused")),
+        }
     }
 
     /// The open invitation a link names, refused with a typed error when unknown,

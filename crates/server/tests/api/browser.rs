@@ -1046,6 +1046,7 @@ async fn f_org_1_browser_organisation_invitation_at_1280_px() {
     // The least role is offered first: staff.
     t.click("org-invite").await;
     assert!(t.text("org-invitations").await.contains(&invitee.email), "{}", t.source().await);
+    assert_eq!(t.text("notice").await, "Invitation sent.");
     t.shot("en-1280-organisation-invited").await;
 
     // The invitee, in the same browser once the owner's cookies are gone, follows the link.

@@ -227,6 +227,26 @@ async fn f_org_1_a_wrong_account_an_expired_or_a_used_invitation_is_refused() {
     }
 }
 
+/// Invitations are e-mails: each address receives at most the destination quota's
+/// number a day (10), whoever invites it; the next is 429 `limit.destination`.
+#[tokio::test]
+async fn f_org_1_invitations_to_one_address_are_limited() {
+    for b in backends().await {
+        let app = spawn_app(b).await;
+        let owner = member(&app).await;
+        let org = create_org(&app, &owner, "Acme").await;
+        let target = unique_email();
+        for i in 0..10 {
+            assert_eq!(invite(&app, &owner, &org, &target, "staff").await.status, 201, "{b:?}: invitation {i}");
+        }
+        let r = invite(&app, &owner, &org, &target, "staff").await;
+        assert_eq!(code(&r), (429, "limit.destination".into()), "{b:?}: {:?}", r.body);
+        assert!(r.headers.get("retry-after").is_some(), "{b:?}");
+        assert_eq!(invite(&app, &owner, &org, &unique_email(), "staff").await.status, 201, "{b:?}: another address is not held back");
+        app.shutdown().await;
+    }
+}
+
 /// Without 2SV nothing works (`org.two_step_required`); with 2SV on but a session that
 /// passed no second factor, a step-up is asked. A member whose 2SV went off is sent to
 /// the setup when signing in on the pages, and refused until it is on again.

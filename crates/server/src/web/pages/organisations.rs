@@ -4,7 +4,7 @@
 //! invitation link. What a member may do is decided in `domain` (`OrgRole::permits`);
 //! a member without 2SV is shown the way to the setup instead.
 
-use axum::extract::Path;
+use axum::extract::{Path, Query};
 use axum::response::Response;
 use ninsho_domain::Error;
 use ninsho_domain::organisation::{OrgAction, OrgRole};
@@ -148,12 +148,26 @@ fn parse_org(id: &str) -> Option<OrgId> {
     OrgId::parse(id)
 }
 
-pub async fn show(ctx: Ctx, Path(id): Path<String>) -> Response {
+#[derive(Deserialize)]
+pub struct NoticeQuery {
+    #[serde(default)]
+    notice: Option<String>,
+}
+
+/// The notices the organisation's page shows after a form (`?notice=invited`).
+const NOTICES: &[&str] = &["invited", "role-changed", "removed", "joined"];
+
+pub async fn show(ctx: Ctx, Path(id): Path<String>, Query(q): Query<NoticeQuery>) -> Response {
     let Some(org) = parse_org(&id) else { return ctx.fail(Error::NotFound, "/organisations") };
-    org_page(ctx, org, None, String::new()).await
+    let notice = q.notice.filter(|n| NOTICES.contains(&n.as_str()));
+    org_page_with(ctx, org, None, String::new(), notice).await
 }
 
 async fn org_page(ctx: Ctx, org: OrgId, error: Option<Error>, email: String) -> Response {
+    org_page_with(ctx, org, error, email, None).await
+}
+
+async fn org_page_with(ctx: Ctx, org: OrgId, error: Option<Error>, email: String, notice: Option<String>) -> Response {
     let Some(a) = ctx.authed.clone() else { return ctx.to_sign_in() };
     let svc = &ctx.state.services;
     let back = format!("/organisations/{org}");
@@ -163,7 +177,8 @@ async fn org_page(ctx: Ctx, org: OrgId, error: Option<Error>, email: String) -> 
         Err(e) => return ctx.fail(e, &back),
     };
     let (zone, _) = svc.time_zone(&a.account);
-    let p = ctx.page_with("org-title", error.as_ref(), FIELDS);
+    let mut p = ctx.page_with("org-title", error.as_ref(), FIELDS);
+    p.notice = notice.map(|n| p.t(&format!("org-notice-{n}")));
     let members = v
         .members
         .iter()
