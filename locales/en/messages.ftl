@@ -131,3 +131,11 @@ twosv-suspended-subject = { $issuer }: two-step verification is paused until { $
 twosv-suspended = Two-step verification for your { $issuer } account is paused until { $until }: signing in asks for your password only. It switches back on by itself then, or sooner at { $url } If this wasn't you, switch it back on and change your password.
 twosv-resumed-subject = { $issuer }: two-step verification is back on
 twosv-resumed = Two-step verification for your { $issuer } account is back on: signing in asks for a code again. { $url }
+
+# F-ORG-1: an invitation to join an organisation
+org-invitation-subject = { $issuer }: { $inviter } invites you to join { $org }
+org-invitation = { $inviter } invites you to join the organisation { $org } on { $issuer } as { $role ->
+    [owner] an owner
+    [admin] an admin
+   *[staff] a member of staff
+}. Accept within { $validity }, signed in with this e-mail address: { $url } Members of an organisation sign in with two-step verification. If you don't know { $org }, ignore this e-mail.

@@ -127,3 +127,11 @@ twosv-suspended-subject = { $issuer } : vérification en deux étapes en pause j
 twosv-suspended = La vérification en deux étapes de votre compte { $issuer } est en pause jusqu'au { $until } : le mot de passe suffit pour se connecter. Elle se réactive seule à cette heure, ou plus vite ici : { $url } Si ce n'est pas vous, réactivez-la et changez de mot de passe.
 twosv-resumed-subject = { $issuer } : vérification en deux étapes réactivée
 twosv-resumed = La vérification en deux étapes de votre compte { $issuer } est de nouveau active : la connexion demande de nouveau un code. { $url }
+
+# F-ORG-1 : une invitation à rejoindre une organisation
+org-invitation-subject = { $issuer } : { $inviter } vous invite à rejoindre { $org }
+org-invitation = { $inviter } vous invite à rejoindre l'organisation { $org } sur { $issuer } comme { $role ->
+    [owner] propriétaire
+    [admin] administrateur
+   *[staff] membre du personnel
+}. Acceptez dans un délai de { $validity }, connecté avec cette adresse e-mail : { $url } Les membres d'une organisation se connectent avec la validation en deux étapes. Si vous ne connaissez pas { $org }, ignorez cet e-mail.

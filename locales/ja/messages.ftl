@@ -115,3 +115,11 @@ twosv-suspended-subject = { $issuer }: 2段階認証を{ $until }まで一時解
 twosv-suspended = お客様の{ $issuer }アカウントの2段階認証を{ $until }まで一時解除しました。それまではパスワードだけでサインインできます。その時刻に自動で元に戻ります。早めに戻すには: { $url } お心当たりがない場合は、すぐに戻してパスワードを変更してください。
 twosv-resumed-subject = { $issuer }: 2段階認証が元に戻りました
 twosv-resumed = お客様の{ $issuer }アカウントの2段階認証が元に戻りました。サインインの際に再びコードが必要です。{ $url }
+
+# F-ORG-1: 組織への招待
+org-invitation-subject = { $issuer }: { $inviter } さんから「{ $org }」への招待
+org-invitation = { $inviter } さんから、{ $issuer }の組織「{ $org }」に{ $role ->
+    [owner] オーナー
+    [admin] 管理者
+   *[staff] スタッフ
+}として招待されました。{ $validity }以内に、このメールアドレスでサインインして次のリンクから参加してください: { $url } 組織のメンバーは2段階認証でサインインします。お心当たりがない場合はこのメールを無視してください。

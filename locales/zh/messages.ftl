@@ -115,3 +115,11 @@ twosv-suspended-subject = { $issuer }: 两步验证已暂停至{ $until }
 twosv-suspended = 您的{ $issuer }账户的两步验证已暂停至{ $until }，在此之前登录只需密码。到时会自动恢复；如需提前恢复: { $url } 如果不是您本人操作，请立即恢复并修改密码。
 twosv-resumed-subject = { $issuer }: 两步验证已恢复
 twosv-resumed = 您的{ $issuer }账户的两步验证已恢复：登录时将再次需要验证码。{ $url }
+
+# F-ORG-1: 组织邀请
+org-invitation-subject = { $issuer }: { $inviter } 邀请您加入“{ $org }”
+org-invitation = { $inviter } 邀请您以{ $role ->
+    [owner] 所有者
+    [admin] 管理员
+   *[staff] 员工
+}身份加入{ $issuer }上的组织“{ $org }”。请在{ $validity }内使用此邮箱地址登录,并通过以下链接接受邀请: { $url } 组织成员需使用两步验证登录。如果您不认识该组织,请忽略此邮件。

@@ -273,6 +273,9 @@ mod tests {
             ("support", "https://shop.example/help"),
             ("when", "2026-12-01 09:15 JST"),
             ("password_url", "https://shop.example/forgot-password"),
+            ("org", "Acme"),
+            ("inviter", "boss@shop.example"),
+            ("role", "admin"),
         ]
         .into_iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))

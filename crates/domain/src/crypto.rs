@@ -118,6 +118,12 @@ impl KeyRing {
         Self::mac(&self.oidc_key, &[kind, token.as_bytes()]).to_vec()
     }
 
+    /// Keyed hash of an organisation invitation's token (F-ORG-1), bound to what it is:
+    /// a session token presented as an invitation matches nothing.
+    pub fn hash_invitation(&self, token: &str) -> Vec<u8> {
+        Self::mac(&self.token_key, &[b"org-invitation|", token.as_bytes()]).to_vec()
+    }
+
     /// Signature for links sent in messages (deny links).
     pub fn sign_link(&self, data: &[u8]) -> [u8; 32] {
         Self::mac(&self.link_key, &[data])

@@ -15,6 +15,7 @@ pub mod error;
 pub mod messages;
 pub mod money;
 pub mod oidc;
+pub mod organisation;
 pub mod otp;
 pub mod password;
 pub mod phone;

@@ -69,10 +69,12 @@ pub enum Template {
     TwoSvSuspended,
     /// F-OFF-2: 2SV is back on, at the pause's time or early.
     TwoSvResumed,
+    /// F-ORG-1: an invitation to join an organisation, with its single-use link.
+    OrgInvitation,
 }
 
 impl Template {
-    pub const ALL: [Template; 32] = [
+    pub const ALL: [Template; 33] = [
         Template::VerifyEmailCode,
         Template::SignInCode,
         Template::StepUpCode,
@@ -105,6 +107,7 @@ impl Template {
         Template::AccountUnlocked,
         Template::TwoSvSuspended,
         Template::TwoSvResumed,
+        Template::OrgInvitation,
     ];
     pub fn id(self) -> &'static str {
         match self {
@@ -140,6 +143,7 @@ impl Template {
             Template::AccountUnlocked => "account-unlocked",
             Template::TwoSvSuspended => "twosv-suspended",
             Template::TwoSvResumed => "twosv-resumed",
+            Template::OrgInvitation => "org-invitation",
         }
     }
     pub fn parse(s: &str) -> Option<Self> {
@@ -157,6 +161,7 @@ impl Template {
                 | Template::EmailChangeRequested
                 | Template::EmailChangeTaken
                 | Template::RepeatedCodeWarning
+                | Template::OrgInvitation
         )
     }
     pub fn carries_code(self) -> bool {

@@ -595,6 +595,22 @@ pub enum Write {
     SetStaffRole { account: AccountId, role: crate::staff::StaffRole },
     /// F-SUP-1 guard: a staff member (not removed) is removed.
     RemoveStaff { account: AccountId, now: UnixMillis },
+    /// F-ORG-1: a new organisation with its creator as its first owner.
+    InsertOrganisation { org: Organisation, owner: AccountId },
+    /// F-ORG-1: an invitation by e-mail (its token only hashed).
+    InsertOrgInvitation(OrgInvitation),
+    /// F-ORG-1 guard: the invitation is open (not used, not expired) and the account
+    /// becomes a member with its role. A member already is refused as unique.
+    AcceptOrgInvitation { invitation: OrgInvitationId, org: OrgId, account: AccountId, role: crate::organisation::OrgRole, now: UnixMillis },
+    /// F-ORG-1 guard: the member still has the role `from`, and the change leaves the
+    /// organisation an owner. Serialised per organisation (its row is locked first),
+    /// so two changes at once cannot both take the last owner away.
+    SetOrgRole { org: OrgId, account: AccountId, from: crate::organisation::OrgRole, to: crate::organisation::OrgRole },
+    /// F-ORG-1 guard: the member still has the role `from`, and is not the last owner;
+    /// serialised per organisation like `SetOrgRole`.
+    RemoveOrgMember { org: OrgId, account: AccountId, from: crate::organisation::OrgRole },
+    /// F-ORG-1: a line of the organisation's activity log.
+    InsertOrgEvent(OrgEvent),
     /// F-DLV-6: many new deliveries, each with its code's rows, inserted many rows per
     /// statement. Guard: every row is inserted (a unique order or tracking id refuses
     /// the whole list, which the caller then registers one by one).
@@ -667,6 +683,64 @@ impl ThrottleKey {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+}
+
+/// F-ORG-1: a business account.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Organisation {
+    pub id: OrgId,
+    pub name: String,
+    pub created_by: AccountId,
+    pub created_at: UnixMillis,
+}
+
+/// F-ORG-1: a member of an organisation, with what the member list shows.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OrgMember {
+    pub account_id: AccountId,
+    pub email: String,
+    pub role: crate::organisation::OrgRole,
+    pub joined_at: UnixMillis,
+    /// Whether the member's account has 2SV on.
+    pub two_step: bool,
+}
+
+/// F-ORG-1: an invitation to join an organisation, sent to an address.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OrgInvitation {
+    pub id: OrgInvitationId,
+    pub org_id: OrgId,
+    pub email: String,
+    pub role: crate::organisation::OrgRole,
+    pub token_hash: Vec<u8>,
+    pub invited_by: AccountId,
+    pub created_at: UnixMillis,
+    pub expires_at: UnixMillis,
+    pub accepted_at: Option<UnixMillis>,
+}
+
+/// F-ORG-1: a line of an organisation's activity log: who did what to whom.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OrgEvent {
+    pub id: EventId,
+    pub org_id: OrgId,
+    pub at: UnixMillis,
+    pub kind: EventKind,
+    pub actor: AccountId,
+    pub subject: Option<AccountId>,
+    /// The address concerned (an invitation's, or the subject's at the time).
+    pub subject_email: Option<String>,
+    pub detail: String,
+}
+
+/// F-ORG-1: an activity-log line as read back, with the actor's address.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OrgLogEntry {
+    pub at: UnixMillis,
+    pub kind: EventKind,
+    pub actor_email: String,
+    pub subject_email: Option<String>,
+    pub detail: String,
 }
 
 /// F-SUP-1: a staff member as the staff list keeps it.
@@ -861,6 +935,19 @@ pub trait Store: Clone + Send + Sync + 'static {
     /// Deletes quota counters whose key starts with `prefix` (support lifting a limit,
     /// F-LIMIT-2). Returns how many were lifted.
     fn release_quotas(&self, prefix: &str) -> impl Future<Output = R<u64>> + Send;
+
+    /// F-ORG-1: an organisation by id.
+    fn organisation(&self, id: OrgId) -> impl Future<Output = R<Option<Organisation>>> + Send;
+    /// F-ORG-1: the organisations the account is a member of, with its role, by name.
+    fn organisations_of(&self, account: AccountId) -> impl Future<Output = R<Vec<(Organisation, crate::organisation::OrgRole)>>> + Send;
+    /// F-ORG-1: an organisation's members, owners first, then by address.
+    fn org_members(&self, org: OrgId) -> impl Future<Output = R<Vec<OrgMember>>> + Send;
+    /// F-ORG-1: an invitation by its token's hash.
+    fn org_invitation(&self, token_hash: &[u8]) -> impl Future<Output = R<Option<OrgInvitation>>> + Send;
+    /// F-ORG-1: an organisation's invitations neither accepted nor expired at `now`.
+    fn open_org_invitations(&self, org: OrgId, now: UnixMillis) -> impl Future<Output = R<Vec<OrgInvitation>>> + Send;
+    /// F-ORG-1: the organisation's activity log, newest first.
+    fn org_log(&self, org: OrgId, limit: i64) -> impl Future<Output = R<Vec<OrgLogEntry>>> + Send;
 }
 
 /// F-DLV-1…4: a shipment the shop registered, and its delivery code's state. The code

@@ -275,10 +275,22 @@ pub enum EventKind {
     TwosvSuspended,
     /// F-OFF-2: the pause ended, early by the owner or at its time; the detail says which.
     TwosvResumed,
+    /// F-ORG-1: an organisation was created; its creator is its first owner; recorded for the member who acted and for the one concerned.
+    OrgCreated,
+    /// F-ORG-1: a member invited someone by e-mail, with a role; recorded for the member who acted and for the one concerned.
+    OrgMemberInvited,
+    /// F-ORG-1: an invitation was accepted; the account joined; recorded for the member who acted and for the one concerned.
+    OrgMemberJoined,
+    /// F-ORG-1: a member's role changed (`role admin to staff`); recorded for the member who acted and for the one concerned.
+    OrgRoleChanged,
+    /// F-ORG-1: a member was removed by another; recorded for the member who acted and for the one concerned.
+    OrgMemberRemoved,
+    /// F-ORG-1: a member left the organisation; recorded for the member who acted and for the one concerned.
+    OrgMemberLeft,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 68] = [EventKind::SignIn, EventKind::WrongPassword, EventKind::WrongCode, EventKind::CodeSent, EventKind::Denied, EventKind::DeniedAfterUse, EventKind::StepUp, EventKind::MethodDisabled, EventKind::SignUp, EventKind::SignUpExisting, EventKind::ResetRequested, EventKind::ResetDocumentViewed, EventKind::ResetApproved, EventKind::ResetRejected, EventKind::ResetCancelled, EventKind::MethodAdded, EventKind::MethodRemoved, EventKind::MethodEnrolmentStarted, EventKind::TwosvEnabled, EventKind::TwosvDisabled, EventKind::TrustedBrowserRemoved, EventKind::SigninAlertsChanged, EventKind::SignedOutAll, EventKind::SignedOut, EventKind::PreferredMethodChanged, EventKind::PasswordThrottled, EventKind::PasswordChanged, EventKind::LimitsReleased, EventKind::BackupCodesGenerated, EventKind::ApprovalRequested, EventKind::ApprovalGranted, EventKind::PasswordResetRequested, EventKind::PasswordReset, EventKind::EmailChangeRequested, EventKind::EmailChanged, EventKind::ServiceClientAdded, EventKind::ServiceClientRotated, EventKind::ServiceClientRevoked, EventKind::AuditCheckpoint, EventKind::ServiceStepUpStarted, EventKind::ServiceStepUpCompleted, EventKind::WebhookEndpointAdded, EventKind::WebhookEndpointRemoved, EventKind::DeliveryHandedOver, EventKind::DeliveryHeld, EventKind::CourierAdded, EventKind::OidcClientAdded, EventKind::OidcClientRemoved, EventKind::OidcKeyRotated, EventKind::OidcCodeExchanged, EventKind::OidcCodeReplayed, EventKind::OidcTokenRefreshed, EventKind::OidcRefreshReplayed, EventKind::OidcTokenRevoked, EventKind::AccountLocked, EventKind::AccountUnlocked, EventKind::UnsolicitedCodesWarned, EventKind::SmsDestinationPaused, EventKind::SmsBudgetSpent, EventKind::SignInRefusedLocked, EventKind::SmsPauseLifted, EventKind::StaffAdded, EventKind::StaffRoleChanged, EventKind::StaffRemoved, EventKind::TwosvSuspended, EventKind::TwosvResumed, EventKind::StaffViewedAccount, EventKind::StaffActed];
+    pub const ALL: [EventKind; 74] = [EventKind::SignIn, EventKind::WrongPassword, EventKind::WrongCode, EventKind::CodeSent, EventKind::Denied, EventKind::DeniedAfterUse, EventKind::StepUp, EventKind::MethodDisabled, EventKind::SignUp, EventKind::SignUpExisting, EventKind::ResetRequested, EventKind::ResetDocumentViewed, EventKind::ResetApproved, EventKind::ResetRejected, EventKind::ResetCancelled, EventKind::MethodAdded, EventKind::MethodRemoved, EventKind::MethodEnrolmentStarted, EventKind::TwosvEnabled, EventKind::TwosvDisabled, EventKind::TrustedBrowserRemoved, EventKind::SigninAlertsChanged, EventKind::SignedOutAll, EventKind::SignedOut, EventKind::PreferredMethodChanged, EventKind::PasswordThrottled, EventKind::PasswordChanged, EventKind::LimitsReleased, EventKind::BackupCodesGenerated, EventKind::ApprovalRequested, EventKind::ApprovalGranted, EventKind::PasswordResetRequested, EventKind::PasswordReset, EventKind::EmailChangeRequested, EventKind::EmailChanged, EventKind::ServiceClientAdded, EventKind::ServiceClientRotated, EventKind::ServiceClientRevoked, EventKind::AuditCheckpoint, EventKind::ServiceStepUpStarted, EventKind::ServiceStepUpCompleted, EventKind::WebhookEndpointAdded, EventKind::WebhookEndpointRemoved, EventKind::DeliveryHandedOver, EventKind::DeliveryHeld, EventKind::CourierAdded, EventKind::OidcClientAdded, EventKind::OidcClientRemoved, EventKind::OidcKeyRotated, EventKind::OidcCodeExchanged, EventKind::OidcCodeReplayed, EventKind::OidcTokenRefreshed, EventKind::OidcRefreshReplayed, EventKind::OidcTokenRevoked, EventKind::AccountLocked, EventKind::AccountUnlocked, EventKind::UnsolicitedCodesWarned, EventKind::SmsDestinationPaused, EventKind::SmsBudgetSpent, EventKind::SignInRefusedLocked, EventKind::SmsPauseLifted, EventKind::StaffAdded, EventKind::StaffRoleChanged, EventKind::StaffRemoved, EventKind::TwosvSuspended, EventKind::TwosvResumed, EventKind::StaffViewedAccount, EventKind::StaffActed, EventKind::OrgCreated, EventKind::OrgMemberInvited, EventKind::OrgMemberJoined, EventKind::OrgRoleChanged, EventKind::OrgMemberRemoved, EventKind::OrgMemberLeft];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -350,6 +362,12 @@ impl EventKind {
             EventKind::StaffActed => "staff_acted",
             EventKind::TwosvSuspended => "twosv_suspended",
             EventKind::TwosvResumed => "twosv_resumed",
+            EventKind::OrgCreated => "org_created",
+            EventKind::OrgMemberInvited => "org_member_invited",
+            EventKind::OrgMemberJoined => "org_member_joined",
+            EventKind::OrgRoleChanged => "org_role_changed",
+            EventKind::OrgMemberRemoved => "org_member_removed",
+            EventKind::OrgMemberLeft => "org_member_left",
         }
     }
 
@@ -361,7 +379,9 @@ impl EventKind {
     /// named: a new kind does not compile until someone decides.
     pub fn in_history(self) -> bool {
         match self {
-            EventKind::SignIn | EventKind::WrongPassword | EventKind::WrongCode | EventKind::CodeSent | EventKind::Denied | EventKind::DeniedAfterUse | EventKind::StepUp | EventKind::MethodDisabled | EventKind::SignUp | EventKind::ResetRequested | EventKind::ResetDocumentViewed | EventKind::ResetApproved | EventKind::ResetRejected | EventKind::ResetCancelled | EventKind::PasswordResetRequested | EventKind::PasswordReset | EventKind::PasswordChanged | EventKind::EmailChangeRequested | EventKind::EmailChanged | EventKind::ServiceStepUpStarted | EventKind::ServiceStepUpCompleted | EventKind::DeliveryHandedOver | EventKind::DeliveryHeld | EventKind::AccountLocked | EventKind::AccountUnlocked | EventKind::UnsolicitedCodesWarned | EventKind::SignInRefusedLocked | EventKind::TwosvSuspended | EventKind::TwosvResumed => true,
+            EventKind::SignIn | EventKind::WrongPassword | EventKind::WrongCode | EventKind::CodeSent | EventKind::Denied | EventKind::DeniedAfterUse | EventKind::StepUp | EventKind::MethodDisabled | EventKind::SignUp | EventKind::ResetRequested | EventKind::ResetDocumentViewed | EventKind::ResetApproved | EventKind::ResetRejected | EventKind::ResetCancelled | EventKind::PasswordResetRequested | EventKind::PasswordReset | EventKind::PasswordChanged | EventKind::EmailChangeRequested | EventKind::EmailChanged | EventKind::ServiceStepUpStarted | EventKind::ServiceStepUpCompleted | EventKind::DeliveryHandedOver | EventKind::DeliveryHeld | EventKind::AccountLocked | EventKind::AccountUnlocked | EventKind::UnsolicitedCodesWarned | EventKind::SignInRefusedLocked | EventKind::TwosvSuspended | EventKind::TwosvResumed
+            // F-ORG-1: every organisation action is in the history of each person it concerns.
+            | EventKind::OrgCreated | EventKind::OrgMemberInvited | EventKind::OrgMemberJoined | EventKind::OrgRoleChanged | EventKind::OrgMemberRemoved | EventKind::OrgMemberLeft => true,
             // Not sign-in history: changes to the settings (told by their own notices),
             // the operator's work and the log's bookkeeping.
             EventKind::SignUpExisting | EventKind::MethodAdded | EventKind::MethodRemoved | EventKind::MethodEnrolmentStarted | EventKind::TwosvEnabled | EventKind::TwosvDisabled | EventKind::TrustedBrowserRemoved | EventKind::SigninAlertsChanged | EventKind::SignedOutAll | EventKind::SignedOut | EventKind::PreferredMethodChanged | EventKind::PasswordThrottled | EventKind::LimitsReleased | EventKind::BackupCodesGenerated | EventKind::ApprovalRequested | EventKind::ApprovalGranted | EventKind::ServiceClientAdded | EventKind::ServiceClientRotated | EventKind::ServiceClientRevoked | EventKind::AuditCheckpoint | EventKind::WebhookEndpointAdded | EventKind::WebhookEndpointRemoved | EventKind::CourierAdded | EventKind::OidcClientAdded | EventKind::OidcClientRemoved | EventKind::OidcKeyRotated | EventKind::OidcCodeExchanged | EventKind::OidcCodeReplayed | EventKind::OidcTokenRefreshed | EventKind::OidcRefreshReplayed | EventKind::OidcTokenRevoked | EventKind::SmsDestinationPaused | EventKind::SmsBudgetSpent | EventKind::SmsPauseLifted | EventKind::StaffAdded | EventKind::StaffRoleChanged | EventKind::StaffRemoved | EventKind::StaffViewedAccount | EventKind::StaffActed => false,
@@ -371,6 +391,9 @@ impl EventKind {
 
 // F-INT-4: a receiver of event webhooks.
 id_type!(WebhookEndpointId);
+
+// F-ORG-1: an organisation (business account) and an invitation to join one.
+id_type!(OrgId, OrgInvitationId);
 
 // F-INT-5: an application that signs its users in with OpenID Connect, and a sign-in
 // it asked for that waits for the user to finish on ninsho's pages.

@@ -149,6 +149,13 @@ pub fn topics(kind: EventKind, unfamiliar: bool) -> &'static [Topic] {
         | K::StaffRemoved
         | K::StaffViewedAccount
         | K::StaffActed
+        // F-ORG-1: an organisation's own business, in its activity log.
+        | K::OrgCreated
+        | K::OrgMemberInvited
+        | K::OrgMemberJoined
+        | K::OrgRoleChanged
+        | K::OrgMemberRemoved
+        | K::OrgMemberLeft
         | K::WrongPassword
         | K::WrongCode
         | K::CodeSent

@@ -563,6 +563,12 @@ delegate!(Store {
     fn recipients(&self, accounts: &[AccountId]) -> R<Vec<(Account, Vec<Factor>)>>;
     fn deliveries_of(&self, account: AccountId, limit: i64) -> R<Vec<Delivery>>;
     fn release_quotas(&self, prefix: &str) -> R<u64>;
+    fn organisation(&self, id: OrgId) -> R<Option<Organisation>>;
+    fn organisations_of(&self, account: AccountId) -> R<Vec<(Organisation, ninsho_domain::organisation::OrgRole)>>;
+    fn org_members(&self, org: OrgId) -> R<Vec<OrgMember>>;
+    fn org_invitation(&self, token_hash: &[u8]) -> R<Option<OrgInvitation>>;
+    fn open_org_invitations(&self, org: OrgId, now: UnixMillis) -> R<Vec<OrgInvitation>>;
+    fn org_log(&self, org: OrgId, limit: i64) -> R<Vec<OrgLogEntry>>;
 });
 
 delegate!(OutboxStore {

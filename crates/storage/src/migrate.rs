@@ -43,6 +43,7 @@ pub const SQLITE: &[Migration] = &[
     Migration { version: 28, name: "twosv_suspension", sql: include_str!("../migrations/sqlite/0028_twosv_suspension.sql") },
     Migration { version: 29, name: "staff", sql: include_str!("../migrations/sqlite/0029_staff.sql") },
     Migration { version: 30, name: "phone_lookup", sql: include_str!("../migrations/sqlite/0030_phone_lookup.sql") },
+    Migration { version: 31, name: "organisations", sql: include_str!("../migrations/sqlite/0031_organisations.sql") },
 ];
 pub const POSTGRES: &[Migration] = &[
     Migration { version: 1, name: "core", sql: include_str!("../migrations/postgres/0001_core.sql") },
@@ -75,6 +76,7 @@ pub const POSTGRES: &[Migration] = &[
     Migration { version: 28, name: "twosv_suspension", sql: include_str!("../migrations/postgres/0028_twosv_suspension.sql") },
     Migration { version: 29, name: "staff", sql: include_str!("../migrations/postgres/0029_staff.sql") },
     Migration { version: 30, name: "phone_lookup", sql: include_str!("../migrations/postgres/0030_phone_lookup.sql") },
+    Migration { version: 31, name: "organisations", sql: include_str!("../migrations/postgres/0031_organisations.sql") },
 ];
 
 const LEDGER: &str = "create table if not exists ninsho_migrations (version bigint primary key, name text not null, applied_at bigint not null)";

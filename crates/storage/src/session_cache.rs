@@ -128,6 +128,12 @@ pub(crate) fn stale(w: &Write) -> Option<Stale> {
         | Write::InsertStaff { .. }
         | Write::SetStaffRole { .. }
         | Write::RemoveStaff { .. }
+        | Write::InsertOrganisation { .. }
+        | Write::InsertOrgInvitation(_)
+        | Write::AcceptOrgInvitation { .. }
+        | Write::SetOrgRole { .. }
+        | Write::RemoveOrgMember { .. }
+        | Write::InsertOrgEvent(_)
         | Write::InsertShipments(_)
         | Write::DecideResetRequest { .. }
         | Write::CancelChallengesOf { .. }

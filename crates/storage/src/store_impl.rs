@@ -1020,6 +1020,78 @@ impl ninsho_domain::ports::Store for Store {
         rows.iter().map(staff_row).collect()
     }
 
+    async fn organisation(&self, id: OrgId) -> R<Option<Organisation>> {
+        let r = sqlx::query("select id, name, created_by, created_at from organisations where id = $1").bind(id.0).fetch_optional(&self.read).await.map_err(db_err)?;
+        r.as_ref().map(|r| org_row(r, "")).transpose()
+    }
+
+    async fn organisations_of(&self, account: AccountId) -> R<Vec<(Organisation, ninsho_domain::organisation::OrgRole)>> {
+        let rows = sqlx::query("select o.id, o.name, o.created_by, o.created_at, m.role from org_members m join organisations o on o.id = m.org_id where m.account_id = $1 order by o.name, o.id")
+            .bind(account.0)
+            .fetch_all(&self.read)
+            .await
+            .map_err(db_err)?;
+        rows.iter().map(|r| Ok((org_row(r, "")?, org_role(r)?))).collect()
+    }
+
+    async fn org_members(&self, org: OrgId) -> R<Vec<OrgMember>> {
+        let rows = sqlx::query(
+            "select m.account_id, a.email, m.role, m.joined_at, a.twosv_enabled_at from org_members m join accounts a on a.id = m.account_id where m.org_id = $1 \
+                order by case m.role when 'owner' then 0 when 'admin' then 1 else 2 end, a.email",
+        )
+        .bind(org.0)
+        .fetch_all(&self.read)
+        .await
+        .map_err(db_err)?;
+        rows.iter()
+            .map(|r| {
+                Ok(OrgMember {
+                    account_id: AccountId(r.try_get("account_id").map_err(db_err)?),
+                    email: r.try_get("email").map_err(db_err)?,
+                    role: org_role(r)?,
+                    joined_at: UnixMillis(r.try_get("joined_at").map_err(db_err)?),
+                    two_step: r.try_get::<Option<i64>, _>("twosv_enabled_at").map_err(db_err)?.is_some(),
+                })
+            })
+            .collect()
+    }
+
+    async fn org_invitation(&self, token_hash: &[u8]) -> R<Option<OrgInvitation>> {
+        let r = sqlx::query("select * from org_invitations where token_hash = $1").bind(token_hash).fetch_optional(&self.read).await.map_err(db_err)?;
+        r.as_ref().map(invitation_row).transpose()
+    }
+
+    async fn open_org_invitations(&self, org: OrgId, now: UnixMillis) -> R<Vec<OrgInvitation>> {
+        let rows = sqlx::query("select * from org_invitations where org_id = $1 and accepted_at is null and expires_at > $2 order by created_at")
+            .bind(org.0)
+            .bind(now.0)
+            .fetch_all(&self.read)
+            .await
+            .map_err(db_err)?;
+        rows.iter().map(invitation_row).collect()
+    }
+
+    async fn org_log(&self, org: OrgId, limit: i64) -> R<Vec<OrgLogEntry>> {
+        let rows = sqlx::query("select e.at, e.kind, a.email, e.subject_email, e.detail from org_events e join accounts a on a.id = e.actor_id where e.org_id = $1 order by e.at desc, e.id desc limit $2")
+            .bind(org.0)
+            .bind(limit)
+            .fetch_all(&self.read)
+            .await
+            .map_err(db_err)?;
+        rows.iter()
+            .map(|r| {
+                let kind: String = r.try_get("kind").map_err(db_err)?;
+                Ok(OrgLogEntry {
+                    at: UnixMillis(r.try_get("at").map_err(db_err)?),
+                    kind: EventKind::parse(&kind).ok_or_else(|| Error::internal(format!("stored event kind {kind} is not recognised")))?,
+                    actor_email: r.try_get("email").map_err(db_err)?,
+                    subject_email: r.try_get("subject_email").map_err(db_err)?,
+                    detail: r.try_get("detail").map_err(db_err)?,
+                })
+            })
+            .collect()
+    }
+
     async fn delivery(&self, key: DeliveryKey<'_>) -> R<Option<Delivery>> {
         let r = match key {
             DeliveryKey::Tracking(t) => sqlx::query("select * from deliveries where tracking_id = $1").bind(t).fetch_optional(&self.read).await,
@@ -1222,6 +1294,34 @@ fn step_up_state_row(r: &DbRow) -> R<ServiceStepUpState> {
             method: r.try_get::<Option<&str>, _>("su_method").map_err(db_err)?.and_then(AuthMethod::parse),
         },
         challenge,
+    })
+}
+
+fn org_row(r: &DbRow, _prefix: &str) -> R<Organisation> {
+    Ok(Organisation {
+        id: OrgId(r.try_get("id").map_err(db_err)?),
+        name: r.try_get("name").map_err(db_err)?,
+        created_by: AccountId(r.try_get("created_by").map_err(db_err)?),
+        created_at: UnixMillis(r.try_get("created_at").map_err(db_err)?),
+    })
+}
+
+fn org_role(r: &DbRow) -> R<ninsho_domain::organisation::OrgRole> {
+    let role: String = r.try_get("role").map_err(db_err)?;
+    ninsho_domain::organisation::OrgRole::parse(&role).ok_or_else(|| Error::internal(format!("stored organisation role {role} is not recognised")))
+}
+
+fn invitation_row(r: &DbRow) -> R<OrgInvitation> {
+    Ok(OrgInvitation {
+        id: OrgInvitationId(r.try_get("id").map_err(db_err)?),
+        org_id: OrgId(r.try_get("org_id").map_err(db_err)?),
+        email: r.try_get("email").map_err(db_err)?,
+        role: org_role(r)?,
+        token_hash: r.try_get("token_hash").map_err(db_err)?,
+        invited_by: AccountId(r.try_get("invited_by").map_err(db_err)?),
+        created_at: UnixMillis(r.try_get("created_at").map_err(db_err)?),
+        expires_at: UnixMillis(r.try_get("expires_at").map_err(db_err)?),
+        accepted_at: r.try_get::<Option<i64>, _>("accepted_at").map_err(db_err)?.map(UnixMillis),
     })
 }
 

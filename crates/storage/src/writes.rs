@@ -363,6 +363,51 @@ pub(crate) fn statements(w: &Write) -> Vec<Stmt> {
             guarded("update staff set role = $2 where account_id = $1 and removed_at is null", args![account.0, role.as_str()])
         }
         Write::RemoveStaff { account, now } => guarded("update staff set removed_at = $2 where account_id = $1 and removed_at is null", args![account.0, now.0]),
+        Write::InsertOrganisation { org, owner } => {
+            let mut v = guarded(
+                "insert into organisations (id, name, created_by, created_at, version) values ($1, $2, $3, $4, 0)",
+                args![org.id.0, org.name.as_str(), org.created_by.0, org.created_at.0],
+            );
+            v.extend(guarded("insert into org_members (org_id, account_id, role, joined_at) values ($1, $2, 'owner', $3)", args![org.id.0, owner.0, org.created_at.0]));
+            v
+        }
+        Write::InsertOrgInvitation(i) => guarded(
+            "insert into org_invitations (id, org_id, email, role, token_hash, invited_by, created_at, expires_at) values ($1, $2, $3, $4, $5, $6, $7, $8)",
+            args![i.id.0, i.org_id.0, i.email.as_str(), i.role.as_str(), i.token_hash.clone(), i.invited_by.0, i.created_at.0, i.expires_at.0],
+        ),
+        Write::AcceptOrgInvitation { invitation, org, account, role, now } => {
+            let mut v = guarded(
+                "update org_invitations set accepted_at = $2, accepted_by = $3 where id = $1 and accepted_at is null and expires_at > $2",
+                args![invitation.0, now.0, account.0],
+            );
+            v.extend(guarded("insert into org_members (org_id, account_id, role, joined_at) values ($1, $2, $3, $4)", args![org.0, account.0, role.as_str(), now.0]));
+            v
+        }
+        // The organisation's row is locked first: changes to its owners queue behind
+        // each other, and each counts the owners the one before left (on PostgreSQL
+        // each statement of a transaction reads what committed before it started).
+        Write::SetOrgRole { org, account, from, to } => {
+            let mut v = guarded("update organisations set version = version + 1 where id = $1", args![org.0]);
+            v.extend(guarded(
+                "update org_members set role = $4 where org_id = $1 and account_id = $2 and role = $3 \
+                    and (role <> 'owner' or $4 = 'owner' or (select count(*) from org_members o where o.org_id = $1 and o.role = 'owner') > 1)",
+                args![org.0, account.0, from.as_str(), to.as_str()],
+            ));
+            v
+        }
+        Write::RemoveOrgMember { org, account, from } => {
+            let mut v = guarded("update organisations set version = version + 1 where id = $1", args![org.0]);
+            v.extend(guarded(
+                "delete from org_members where org_id = $1 and account_id = $2 and role = $3 \
+                    and (role <> 'owner' or (select count(*) from org_members o where o.org_id = $1 and o.role = 'owner') > 1)",
+                args![org.0, account.0, from.as_str()],
+            ));
+            v
+        }
+        Write::InsertOrgEvent(e) => always(
+            "insert into org_events (id, org_id, at, kind, actor_id, subject_id, subject_email, detail) values ($1, $2, $3, $4, $5, $6, $7, $8)",
+            args![e.id.0, e.org_id.0, e.at.0, e.kind.as_str(), e.actor.0, e.subject.map(|s| s.0), e.subject_email.clone(), e.detail.as_str()],
+        ),
         Write::HoldDelivery { delivery } => guarded("update deliveries set status = 'held' where id = $1 and status = 'pending'", args![delivery.0]),
         Write::SetServiceClientOrigins { id, origins } => {
             guarded("update service_clients set origins = $2 where id = $1 and revoked_at is null", args![id.0, origins.join("\n")])

@@ -300,6 +300,14 @@ impl<S: Store> Services<S> {
         Charges(keys)
     }
 
+    /// F-ORG-1: invitations e-mailed by a member, and to one address: the inviter as a
+    /// client address may send (a business invites its staff in a batch), the address
+    /// as any destination may receive.
+    pub(crate) fn org_invite_charges(&self, inviter: AccountId, destination: &str) -> Charges {
+        let q = &self.policy.quotas;
+        Charges(vec![(format!("org-invite:acct:{inviter}"), q.per_address, "limit.account"), (format!("org-invite:dest:{destination}"), q.per_destination, "limit.destination")])
+    }
+
     /// Reset requests (F-OFF-3): each costs a password hash and carries a document, so
     /// a client address may make only a few an hour, whatever their outcome.
     pub(crate) fn reset_charges(&self, client: &ClientInfo) -> Charges {

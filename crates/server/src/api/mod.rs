@@ -10,6 +10,7 @@ pub(crate) mod extract;
 mod health;
 mod inbox;
 mod methods;
+mod organisations;
 pub(crate) mod observe;
 pub(crate) mod problems;
 mod recovery;
@@ -71,6 +72,14 @@ pub fn router(state: AppState) -> Router {
         .route("/deliveries/{id}/resend", post(deliveries::resend))
         .route("/messages", get(inbox::list))
         .route("/messages/check", post(inbox::check))
+        .route("/organisations", get(organisations::list).post(organisations::create))
+        .route("/organisations/invitations/accept", post(organisations::accept))
+        .route("/organisations/{id}", get(organisations::show))
+        .route("/organisations/{id}/log", get(organisations::log))
+        .route("/organisations/{id}/invitations", post(organisations::invite))
+        .route("/organisations/{id}/leave", post(organisations::leave))
+        .route("/organisations/{id}/members/{account}", delete(organisations::remove))
+        .route("/organisations/{id}/members/{account}/role", put(organisations::set_role))
         .route("/password-reset", post(reset::ask))
         .route("/password-reset/inspect", post(reset::inspect))
         .route("/password-reset/send", post(reset::send))

@@ -19,7 +19,7 @@ use axum::routing::{get, post};
 use tower_http::csrf::CsrfLayer;
 
 use crate::app::AppState;
-use pages::{account, auth, code, courier, deliveries, devices, links, messages, recovery, reset, safety, setup, step_up, support, suspension};
+use pages::{account, auth, code, courier, deliveries, devices, links, messages, organisations, recovery, reset, safety, setup, step_up, support, suspension};
 
 pub const CSS: &str = include_str!("../../static/ninsho.css");
 
@@ -67,6 +67,14 @@ pub fn routes(dev_inbox: bool) -> Router<AppState> {
         .route("/account/history", get(devices::history))
         .route("/account/messages", get(messages::list))
         .route("/courier", get(courier::show).post(courier::hand_over))
+        .route("/organisations", get(organisations::list).post(organisations::create))
+        .route("/organisations/{id}", get(organisations::show))
+        .route("/organisations/{id}/invite", post(organisations::invite))
+        .route("/organisations/{id}/role", post(organisations::set_role))
+        .route("/organisations/{id}/remove", post(organisations::remove))
+        .route("/organisations/{id}/leave", post(organisations::leave))
+        .route("/organisations/invitations/{token}", get(organisations::invitation))
+        .route("/organisations/invitations/{token}/accept", post(organisations::accept))
         .route("/support", get(support::show))
         .route("/support/lock", post(support::lock))
         .route("/support/unlock", post(support::unlock))

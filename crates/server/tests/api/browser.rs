@@ -1040,3 +1040,64 @@ async fn f_sup_1_browser_support_console_at_1280_px() {
     b.quit().await;
     app.shutdown().await;
 }
+
+/// F-ORG-1: the organisation invitation in a real browser at 1280 px. The owner signs
+/// in with a code, creates an organisation and invites by e-mail on its page; the
+/// invitee opens the mailed link, is sent to sign in (password and SMS code) and back,
+/// accepts, and is in the member list with the role given.
+#[tokio::test]
+async fn f_org_1_browser_organisation_invitation_at_1280_px() {
+    if skip() {
+        return;
+    }
+    const PHONE: &str = "+819012345678";
+    let app = web_app().await;
+    let owner = two_sv_account(&app).await;
+    let invitee = two_sv_account(&app).await;
+    let b = Browser::start(1280, 900).await.unwrap();
+    let t = Tab { b: &b, base: app.url.clone() };
+    let sign_in_with_code = async |t: &Tab<'_>, email: &str| {
+        t.fill("email", email).await;
+        t.fill("password", PASSWORD).await;
+        let before = app.inbox_count(PHONE).await;
+        t.click("sign-in").await;
+        assert_eq!(t.path().await, "/code", "{}", t.source().await);
+        let code = app.code_after(PHONE, before).await;
+        t.fill("code", &code).await;
+        t.click("verify").await;
+    };
+
+    t.go("/sign-in?next=%2Forganisations").await;
+    sign_in_with_code(&t, &owner.email).await;
+    assert_eq!(t.path().await, "/organisations", "{}", t.source().await);
+    t.fill("name", "Acme Trading").await;
+    t.click("org-create").await;
+    assert!(t.path().await.starts_with("/organisations/"), "{}", t.source().await);
+    assert_eq!(t.text("org-name").await, "Acme Trading");
+    t.fill("email", &invitee.email).await;
+    let before = app.inbox_count(&invitee.email).await;
+    // The least role is offered first: staff.
+    t.click("org-invite").await;
+    assert!(t.text("org-invitations").await.contains(&invitee.email), "{}", t.source().await);
+    assert_eq!(t.text("notice").await, "Invitation sent.");
+    t.shot("en-1280-organisation-invited").await;
+
+    // The invitee, in the same browser once the owner's cookies are gone, follows the link.
+    let token = super::organisations::invitation_token(&app, &invitee.email, before).await;
+    b.driver.delete_all_cookies().await.unwrap();
+    t.go(&format!("/organisations/invitations/{token}")).await;
+    assert!(t.path().await.starts_with("/sign-in"), "{}", t.path().await);
+    sign_in_with_code(&t, &invitee.email).await;
+    assert_eq!(t.path().await, format!("/organisations/invitations/{token}"), "{}", t.source().await);
+    assert!(t.text("org-invitation").await.contains("Acme Trading"), "{}", t.source().await);
+    t.shot("en-1280-organisation-invitation").await;
+    t.click("org-accept").await;
+    assert!(t.path().await.starts_with("/organisations/"), "{}", t.source().await);
+    let members = t.text("org-members").await;
+    assert!(members.contains(&invitee.email) && members.contains(&owner.email), "{members}");
+    let me = b.driver.find(By::Css(format!("li[data-email='{}'] .org-role", invitee.email))).await.unwrap();
+    assert_eq!(me.text().await.unwrap(), "staff");
+    t.shot("en-1280-organisation-members").await;
+    b.quit().await;
+    app.shutdown().await;
+}

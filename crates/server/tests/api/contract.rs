@@ -42,10 +42,11 @@ expected-statuses = ["2xx", "401", "403", "404", "409", "410", "429"]
 include-path = ["/api/v1/sign-up", "/api/v1/account/password", "/api/v1/account/email", "/api/v1/password-reset"]
 checks.positive_data_acceptance.expected-statuses = ["2xx", "401", "403", "404", "409", "410", "422", "429"]
 
-# Approve, deny and reset tokens are signed by the server: any other string is refused
-# (422 deny.invalid_link / approve.invalid_link / reset.invalid_link, naming the field).
+# Approve, deny, reset and invitation tokens are issued by the server: any other string is refused
+# (422 deny.invalid_link / approve.invalid_link / reset.invalid_link /
+# org.invitation_invalid, naming the field).
 [[operations]]
-include-path = ["/api/v1/deny", "/api/v1/approvals/approve", "/api/v1/password-reset/inspect", "/api/v1/password-reset/send", "/api/v1/password-reset/complete", "/api/v1/password-reset/recovery"]
+include-path = ["/api/v1/organisations/invitations/accept", "/api/v1/deny", "/api/v1/approvals/approve", "/api/v1/password-reset/inspect", "/api/v1/password-reset/send", "/api/v1/password-reset/complete", "/api/v1/password-reset/recovery"]
 checks.positive_data_acceptance.expected-statuses = ["2xx", "401", "403", "404", "409", "410", "422", "429"]
 
 # A phone number must be a dialable one (national or E.164, by its region's plan).

@@ -31,6 +31,7 @@ mod hooks;
 mod messages;
 mod metrics;
 mod oidc;
+mod organisations;
 mod ops;
 mod races;
 mod readable;

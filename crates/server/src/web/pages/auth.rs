@@ -108,7 +108,9 @@ pub async fn sign_in(mut ctx: Ctx, PageForm(f): PageForm<SignInForm>) -> Respons
     match ctx.state.services.sign_in(&f.email, SecretString::from(f.password), trust.as_deref(), &ctx.client).await {
         Ok(SignInOutcome::SignedIn { session_token, .. }) => {
             ctx.start_session(&session_token).await;
-            ctx.redirect(&next)
+            // F-ORG-1: a member of an organisation without 2SV sets it up first.
+            let to = super::organisations::after_sign_in(&ctx.state, &session_token, &next).await;
+            ctx.redirect(&to)
         }
         Ok(SignInOutcome::CodeRequired { challenge_id, send_error, sent, .. }) => {
             set_pending(&mut ctx, challenge_id, &next);

@@ -255,7 +255,12 @@ pub async fn verify(mut ctx: Ctx, PageForm(f): PageForm<CodeForm>) -> Response {
                 ctx.set_cookie(cookies::TRUST, token, Some(age));
             }
             ctx.clear_cookie(cookies::PENDING);
-            ctx.redirect(&next)
+            // F-ORG-1: a member of an organisation without 2SV sets it up first.
+            let to = match &v.session_token {
+                Some(token) => super::organisations::after_sign_in(&ctx.state, token, &next).await,
+                None => next,
+            };
+            ctx.redirect(&to)
         }
         Err(Error::ChallengeClosed) => closed(ctx, Purpose::SignIn),
         Err(e) => match ctx.state.services.challenge_view(id).await {

@@ -5,6 +5,7 @@ pub mod account;
 pub mod auth;
 pub mod code;
 pub mod courier;
+pub mod organisations;
 pub mod support;
 pub mod deliveries;
 pub mod dev;
