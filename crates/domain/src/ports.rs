@@ -911,9 +911,10 @@ pub trait Store: Clone + Send + Sync + 'static {
     fn staff_member(&self, account: AccountId) -> impl Future<Output = R<Option<StaffMember>>> + Send;
     /// F-SUP-1: every staff member not removed, by address.
     fn staff_members(&self) -> impl Future<Output = R<Vec<StaffMember>>> + Send;
-    /// F-LIMIT-3: how many sign-ins of the account reached the code step since `since`,
-    /// and when its owner was last told so.
-    fn sign_in_challenges_since(&self, account: AccountId, since: UnixMillis) -> impl Future<Output = R<(i64, Option<UnixMillis>)>> + Send;
+    /// F-LIMIT-3: how many sign-in codes were sent to the account's owner since `since`
+    /// (each resend counts; a send withdrawn before it went out and an app's prompt do
+    /// not), and when its owner was last told so.
+    fn sign_in_codes_since(&self, account: AccountId, since: UnixMillis) -> impl Future<Output = R<(i64, Option<UnixMillis>)>> + Send;
     /// F-OFF-5: the account's lock that has not ended (its time may have passed).
     fn open_account_lock(&self, account: AccountId) -> impl Future<Output = R<Option<AccountLock>>> + Send;
     /// F-OFF-5: locks whose time has come and that nothing has ended yet, oldest first.

@@ -554,7 +554,7 @@ delegate!(Store {
     fn courier_client(&self, account: AccountId) -> R<Option<ServiceClientId>>;
     fn staff_member(&self, account: AccountId) -> R<Option<StaffMember>>;
     fn staff_members(&self) -> R<Vec<StaffMember>>;
-    fn sign_in_challenges_since(&self, account: AccountId, since: UnixMillis) -> R<(i64, Option<UnixMillis>)>;
+    fn sign_in_codes_since(&self, account: AccountId, since: UnixMillis) -> R<(i64, Option<UnixMillis>)>;
     fn open_account_lock(&self, account: AccountId) -> R<Option<AccountLock>>;
     fn due_account_locks(&self, now: UnixMillis, limit: i64) -> R<Vec<AccountLock>>;
     fn due_twosv_suspensions(&self, now: UnixMillis, limit: i64) -> R<Vec<Account>>;

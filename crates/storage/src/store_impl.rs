@@ -963,9 +963,10 @@ impl ninsho_domain::ports::Store for Store {
         rows.iter().map(|r| client_row(r, "")).collect()
     }
 
-    async fn sign_in_challenges_since(&self, account: AccountId, since: UnixMillis) -> R<(i64, Option<UnixMillis>)> {
+    async fn sign_in_codes_since(&self, account: AccountId, since: UnixMillis) -> R<(i64, Option<UnixMillis>)> {
         let r = sqlx::query(
-            "select (select count(*) from challenges where account_id = $1 and purpose in ($2, $3) and created_at >= $4), \
+            "select (select count(*) from outbox o join challenges c on c.id = o.challenge_id \
+                     where o.account_id = $1 and o.created_at >= $4 and o.status <> 'superseded' and c.purpose in ($2, $3)), \
              (select codes_warned_at from accounts where id = $1)",
         )
         .bind(account.0)

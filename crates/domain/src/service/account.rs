@@ -131,7 +131,7 @@ impl<S: Store> Services<S> {
 
     pub async fn history(&self, a: &Authed, limit: i64, locale: Locale) -> Result<Vec<HistoryEntry>> {
         let events = self.store.events(a.account.id, limit.clamp(1, 500)).await?;
-        Ok(events.iter().filter(|e| e.kind.in_history()).map(|e| HistoryEntry::of(e, self.place(e.ip.as_deref(), locale))).collect())
+        Ok(events.iter().filter(|e| e.kind.in_history()).map(|e| HistoryEntry::of(e, self.place(e.ip.as_deref(), locale)).for_owner()).collect())
     }
 
     /// The optional note a shopper leaves after a destructive action (seed 004). An

@@ -206,6 +206,13 @@ impl<S: Store> Services<S> {
         let account = self.store.account(session.account_id).await?.ok_or(Error::Unauthenticated)?;
         // F-OFF-5: a session made in a race with the lock is of no use either.
         self.ensure_unlocked(&account)?;
+        // F-SUP-1: a staff member's session idle past the timeout is over wherever it
+        // is used next, not only at /support (else any call would wake it up again).
+        // Only a session idle that long pays for the lookup.
+        if now.0 - session.last_seen_at.0 > staff::STAFF_IDLE_SECS * 1000 && self.store.staff_member(account.id).await?.is_some() {
+            self.commit(vec![Write::RevokeSession { account: account.id, session: session.id, now }]).await?;
+            return Err(Error::Unauthenticated);
+        }
         // Last use is shown in the device list; once a minute is precise enough and
         // keeps reads from turning into writes.
         if now.0 - session.last_seen_at.0 > 60_000 {

@@ -98,6 +98,8 @@ impl<S: Store> Services<S> {
     /// longer than `STAFF_IDLE_SECS` is ended here and must sign in again.
     pub async fn authorize_staff(&self, a: &Authed, action: StaffAction) -> Result<StaffMember> {
         let member = self.store.staff_member(a.account.id).await?.ok_or_else(|| Error::Forbidden { code: "staff.not_staff", message: "this page is for support staff".into() })?;
+        // `authenticate` ends a staff session idle past the timeout; this catches one
+        // authenticated before it ran out and used after.
         let now = self.now();
         if now.0 - a.session.last_seen_at.0 > STAFF_IDLE_SECS * 1000 {
             self.commit(vec![Write::RevokeSession { account: a.account.id, session: a.session.id, now }]).await?;

@@ -57,6 +57,23 @@ impl<S: Store> Services<S> {
         self.event(Some(member.account_id), EventKind::StaffActed, client, format!("{} {subject}", action.as_str()))
     }
 
+    /// Staff accounts are the operator's to change (`ninsho admin staff`), never the
+    /// console's: else one agent could lock every admin, or a reviewer approve a reset
+    /// that turns an admin's 2SV off.
+    async fn not_staff(&self, account: AccountId) -> Result<()> {
+        match self.store.staff_member(account).await? {
+            Some(_) => Err(Error::Forbidden { code: "staff.protected_account", message: "staff accounts are changed by the operator, not at the console".into() }),
+            None => Ok(()),
+        }
+    }
+
+    /// The account with this address, if the console may act on it.
+    async fn shoppers_account(&self, email: &str) -> Result<Account> {
+        let account = self.account_by_address(email).await?;
+        self.not_staff(account.id).await?;
+        Ok(account)
+    }
+
     /// Finds an account by e-mail address or phone number (as the owner would say
     /// it: national or international). One account is read whole, and the look is
     /// recorded on it and on the member; a number several accounts share lists them.
@@ -70,11 +87,16 @@ impl<S: Store> Services<S> {
             let phone = crate::phone::parse(query, &self.default_region).map_err(|_| Error::invalid("support.query_invalid", "q", "enter the account's e-mail address or phone number"))?;
             let mut accounts = self.store.accounts_with_phone(&phone.e164, SHARED_NUMBER_ACCOUNTS).await?;
             if accounts.len() > 1 {
+                self.commit(vec![self.staff_acted(&member, StaffAction::FindAccount, query, client)]).await?;
                 return Ok(SupportSearch::Several(accounts.into_iter().map(|a| a.email).collect()));
             }
             accounts.pop()
         };
-        let Some(account) = account else { return Ok(SupportSearch::Nothing) };
+        // A search that reads no account is on record too: who looked for what.
+        let Some(account) = account else {
+            self.commit(vec![self.staff_acted(&member, StaffAction::FindAccount, query, client)]).await?;
+            return Ok(SupportSearch::Nothing);
+        };
         self.authorize_staff(a, StaffAction::ViewAccount).await?;
         let view = self.support_view(&member, account, locale, client).await?;
         Ok(SupportSearch::Found(Box::new(view)))
@@ -114,12 +136,14 @@ impl<S: Store> Services<S> {
         if !(1..=MAX_LOCK_HOURS).contains(&hours) {
             return Err(Error::invalid("lock.hours_invalid", "hours", "a lock lasts from 1 hour to 30 days (720 hours)"));
         }
+        self.shoppers_account(email).await?;
         self.lock_account_with(email, reason, hours * 3600, &member.email, |acc| vec![self.staff_acted(&member, StaffAction::LockAccounts, acc.email.as_str(), client)]).await
     }
 
     /// Ends the account's lock now, recorded under the member's address.
     pub async fn support_unlock(&self, a: &Authed, email: &str, client: &ClientInfo) -> Result<AccountLock> {
         let member = self.authorize_staff(a, StaffAction::LockAccounts).await?;
+        self.shoppers_account(email).await?;
         self.unlock_account_with(email, &member.email, |acc| vec![self.staff_acted(&member, StaffAction::LockAccounts, acc.email.as_str(), client)]).await
     }
 
@@ -128,7 +152,7 @@ impl<S: Store> Services<S> {
     /// how many limits were running.
     pub async fn support_release_limits(&self, a: &Authed, email: &str, client: &ClientInfo) -> Result<u64> {
         let member = self.authorize_staff(a, StaffAction::ReleaseLimits).await?;
-        let account = self.account_by_address(email).await?;
+        let account = self.shoppers_account(email).await?;
         let phones: Vec<String> = self.store.factors(account.id).await?.into_iter().filter_map(|f| f.phone.map(|p| p.as_str().to_string())).collect();
         let mut keys = vec![format!("acct:{}", account.id), format!("dest:{}", account.email.as_str())];
         keys.extend(phones.iter().map(|p| format!("dest:{p}")));
@@ -155,7 +179,7 @@ impl<S: Store> Services<S> {
         if reason.is_empty() || reason.chars().count() > 500 {
             return Err(Error::invalid("twosv.suspend_reason_invalid", "reason", "say why 2SV is paused, in at most 500 characters"));
         }
-        let account = self.account_by_address(email).await?;
+        let account = self.shoppers_account(email).await?;
         let record = self.staff_acted(&member, StaffAction::SuspendTwoStep, &format!("{} {reason}", account.email.as_str()), client);
         self.pause_two_step(account, hours, &super::recovery::support(&member.email), crate::webhooks::ENDED_BY_SUPPORT, vec![record]).await
     }
@@ -163,7 +187,7 @@ impl<S: Store> Services<S> {
     /// Switches the account's paused 2SV back on now.
     pub async fn support_resume(&self, a: &Authed, email: &str, client: &ClientInfo) -> Result<()> {
         let member = self.authorize_staff(a, StaffAction::SuspendTwoStep).await?;
-        let account = self.account_by_address(email).await?;
+        let account = self.shoppers_account(email).await?;
         let record = self.staff_acted(&member, StaffAction::SuspendTwoStep, account.email.as_str(), client);
         self.end_pause(&account, &super::recovery::support(&member.email), crate::webhooks::ENDED_BY_SUPPORT, vec![record]).await
     }
@@ -189,6 +213,7 @@ impl<S: Store> Services<S> {
     /// the account and on the member.
     pub async fn support_reset_document(&self, a: &Authed, id: ResetRequestId, client: &ClientInfo) -> Result<(ResetRequest, zeroize::Zeroizing<Vec<u8>>)> {
         let member = self.authorize_staff(a, StaffAction::ReviewResets).await?;
+        self.not_staff(self.store.reset_request(id).await?.ok_or(Error::NotFound)?.account_id).await?;
         self.reset_document_with(id, &member.email, |r| vec![self.staff_acted(&member, StaffAction::ReviewResets, &r.id.to_string(), client)]).await
     }
 
@@ -196,6 +221,11 @@ impl<S: Store> Services<S> {
     /// member's address.
     pub async fn support_decide_reset(&self, a: &Authed, id: ResetRequestId, approve: bool, reason: &str, client: &ClientInfo) -> Result<ResetRequest> {
         let member = self.authorize_staff(a, StaffAction::DecideResets).await?;
+        self.not_staff(self.store.reset_request(id).await?.ok_or(Error::NotFound)?.account_id).await?;
+        // The console asks a reason for either decision: approving turns 2SV off.
+        if reason.trim().is_empty() {
+            return Err(Error::invalid("support.reason_required", "reason", "say why the request is approved or rejected"));
+        }
         let verdict = if approve { "approved" } else { "rejected" };
         self.decide_reset_with(id, approve, reason, &member.email, |acc| vec![self.staff_acted(&member, StaffAction::DecideResets, &format!("{} {id} {verdict}", acc.email.as_str()), client)])
             .await
@@ -217,6 +247,8 @@ impl<S: Store> Services<S> {
     /// everyone's. A member always reads their own; reading others' takes
     /// `ReadStaffLog`.
     pub async fn staff_log(&self, a: &Authed, of: Option<&str>) -> Result<Vec<StaffLogEntry>> {
+        // Staff first: whether an address has an account is nobody else's business.
+        self.authorize_staff(a, StaffAction::FindAccount).await?;
         let unknown = || Error::invalid("staff.unknown", "member", "no staff member has this address");
         let member = match of {
             Some(addr) => {

@@ -19,7 +19,7 @@ impl<S: Store> Services<S> {
         let now = self.now();
         let window = now.minus_secs(q.window_secs);
         let since = account.last_sign_in_at.map_or(window, |t| t.max(window));
-        let (asked, told_at) = self.store.sign_in_challenges_since(account.id, since).await?;
+        let (asked, told_at) = self.store.sign_in_codes_since(account.id, since).await?;
         // Told within the window already: the guarded mark would refuse anyway.
         if asked < q.limit || told_at.is_some_and(|t| t > window) {
             return Ok(false);

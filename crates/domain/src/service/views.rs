@@ -144,6 +144,15 @@ pub struct HistoryEntry {
 }
 
 impl HistoryEntry {
+    /// As the account's owner reads it: an action of support says "support", not
+    /// which member (that is in the staff log), so no staff address reaches a shopper.
+    pub fn for_owner(mut self) -> Self {
+        if self.user_agent.as_deref().is_some_and(|ua| ua.starts_with("support: ")) {
+            self.user_agent = Some("support".into());
+        }
+        self
+    }
+
     pub fn of(e: &Event, place: Option<Place>) -> Self {
         HistoryEntry {
             at: e.at,

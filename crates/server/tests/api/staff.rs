@@ -26,6 +26,14 @@ pub async fn signed_in_member(app: &TestApp, email: &str, password: &str) -> Str
     assert_eq!(step.status, 200, "{:?}", step.body);
     let r = app.call("POST", "/api/v1/account/password", Some(&token), Some(json!({"current_password": password, "new_password": PASSWORD}))).await;
     assert_eq!(r.status, 204, "{:?}", r.body);
+    // The console walks the member to the setup first.
+    let mut pc = ninsho_testkit::pages::PageClient::new(&app.url);
+    // Under either name: the browser tests' app serves plain HTTP, without `__Host-`.
+    pc.cookies.insert("__Host-ninsho-session".into(), token.clone());
+    pc.cookies.insert("ninsho-session".into(), token.clone());
+    let setup = pc.get("/support").await;
+    assert!(setup.text_of("support-setup").is_some() && setup.html.contains("href=\"/account/two-step/setup\""), "{}", setup.html);
+    assert!(!setup.html.contains("id=\"support-search\""), "no search before 2SV is on");
     turn_on_two_step(app, &token).await;
     // The session that set 2SV up passed no code at sign-in: a new one does.
     signed_in_member_again(app, email).await
@@ -63,8 +71,15 @@ async fn f_sup_1_staff_work_with_2sv_within_the_idle_timeout_and_only_as_their_r
         // Idle past the timeout: refused, and the session is over.
         let raw = super::audit::Raw::open(&app.db.url).await;
         raw.exec(&format!("update sessions set last_seen_at = last_seen_at - {} where account_id = (select id from accounts where email = '{email}')", (STAFF_IDLE_SECS + 60) * 1000)).await;
-        let idle = svc.authenticate(&token).await.unwrap();
-        assert_eq!(may(svc, &idle, StaffAction::FindAccount).await, Err("auth.required".into()), "{b:?}");
+        // Used anywhere else first (here the API): over too, not woken up by the call.
+        assert_eq!(app.call("GET", "/api/v1/account", Some(&token), None).await.status, 401, "{b:?}: an idle staff session is over everywhere");
+        assert!(svc.authenticate(&token).await.is_err(), "{b:?}: the idle session ended");
+        // Authenticated just before it ran out and used after: refused at the action.
+        let token = signed_in_member_again(&app, &email).await;
+        let a = svc.authenticate(&token).await.unwrap();
+        raw.exec(&format!("update sessions set last_seen_at = last_seen_at - {} where account_id = (select id from accounts where email = '{email}')", (STAFF_IDLE_SECS + 60) * 1000)).await;
+        let stale = ninsho_domain::service::Authed { session: ninsho_domain::ports::Session { last_seen_at: ninsho_domain::types::UnixMillis(a.session.last_seen_at.0 - (STAFF_IDLE_SECS + 60) * 1000), ..a.session.clone() }, ..a.clone() };
+        assert_eq!(may(svc, &stale, StaffAction::FindAccount).await, Err("auth.required".into()), "{b:?}");
         assert!(svc.authenticate(&token).await.is_err(), "{b:?}: the idle session ended");
         // Active a moment ago: still in.
         let token = signed_in_member_again(&app, &email).await;

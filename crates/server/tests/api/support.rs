@@ -110,6 +110,13 @@ async fn f_sup_1_support_finds_an_account_by_phone_number() {
             assert_eq!(found.status, 200, "{b:?}: {written}: {}", found.text());
             assert!(found.text_of("support-account").is_some_and(|t| t.contains(&own)), "{b:?}: {written}: {}", found.html);
         }
+        // Its devices and the messages sent to it, the code of each blanked.
+        let found = pc.get("/support?q=080-2222-3333").await;
+        assert!(section(&found, "support-sessions").contains("Last seen"), "{b:?}: {}", found.html);
+        let messages = section(&found, "support-messages");
+        assert!(messages.contains("…3333") || messages.contains("3333"), "{b:?}: the code's text message is listed: {messages}");
+        let digits = messages.as_bytes().windows(6).any(|w| w.iter().all(u8::is_ascii_digit));
+        assert!(!digits, "{b:?}: never a code: {messages}");
         // The member and the shopper both use +81 90-1234-5678.
         let shared = pc.get("/support?q=090-1234-5678").await;
         let listed = shared.text_of("support-several").unwrap_or_default();
@@ -171,8 +178,21 @@ async fn f_sup_1_a_reviewer_sees_the_document_in_the_page_and_decides_with_a_rea
         assert!(app.inbox_latest(&shopper.email, before).await.contains("The photo is unreadable."), "{b:?}: the owner is told why");
         let (gone, _, _) = pc.get_bytes(&format!("/support/resets/{id}/document")).await;
         assert_eq!(gone, 409, "{b:?}: the document went with the decision");
-        let again = pc.post(&format!("/support/resets/{id}/decide"), &page, &[("decision", "approve"), ("reason", "")]).await;
+        let again = pc.post(&format!("/support/resets/{id}/decide"), &page, &[("decision", "approve"), ("reason", "the photo matches after all")]).await;
         assert_eq!(again.status, 409, "{b:?}: one decision");
+
+        // A PDF opens in the browser's viewer, in a frame of the page.
+        let pdf = b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n";
+        let id = reset_requested(&app, &shopper.email, "passport.pdf", pdf).await;
+        let page = pc.get(&format!("/support/resets/{id}")).await;
+        assert!(page.html.contains(&format!("<iframe id=\"support-document\" title=\"Identity document\" src=\"/support/resets/{id}/document\"")), "{b:?}: {}", page.html);
+        let (status, headers, bytes) = pc.get_bytes(&format!("/support/resets/{id}/document")).await;
+        assert_eq!((status, bytes.as_slice()), (200, pdf.as_slice()), "{b:?}");
+        let header = |k: &str| headers.get(k).and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
+        assert_eq!((header("content-type").as_str(), header("cache-control").as_str()), ("application/pdf", "no-store"));
+        assert!(header("content-disposition").starts_with("inline;") && header("content-security-policy").contains("frame-ancestors 'self'"), "{headers:?}");
+        let rejected = pc.post(&format!("/support/resets/{id}/decide"), &page, &[("decision", "reject"), ("reason", "Expired passport")]).await;
+        assert_eq!(rejected.status, 200, "{b:?}");
 
         // A Word file cannot be shown: it is downloaded only when asked.
         let id = reset_requested(&app, &shopper.email, "licence.docx", b"PK\x03\x04..[Content_Types].xml..word/document.xml").await;
@@ -183,7 +203,10 @@ async fn f_sup_1_a_reviewer_sees_the_document_in_the_page_and_decides_with_a_rea
         let (status, headers, _) = pc.get_bytes(&format!("/support/resets/{id}/document?download=1")).await;
         assert_eq!(status, 200);
         assert!(headers["content-disposition"].to_str().unwrap().starts_with("attachment;"), "{headers:?}");
-        let approved = pc.post(&format!("/support/resets/{id}/decide"), &page, &[("decision", "approve"), ("reason", "")]).await;
+        // Approving turns 2SV off: it takes a reason too.
+        let no_reason = pc.post(&format!("/support/resets/{id}/decide"), &page, &[("decision", "approve"), ("reason", "")]).await;
+        assert_eq!(no_reason.status, 422, "{b:?}");
+        let approved = pc.post(&format!("/support/resets/{id}/decide"), &page, &[("decision", "approve"), ("reason", "Licence matches the account holder")]).await;
         assert_eq!(approved.status, 200, "{b:?}: {}", approved.text());
         assert!(account_of(&app, &shopper.email).await.twosv_enabled_at.is_none(), "{b:?}: approved: 2SV off");
 
@@ -227,6 +250,9 @@ async fn f_sup_1_an_agent_pauses_a_shoppers_two_step_verification_and_switches_i
         let log = said(&app, &agent, EventKind::StaffActed).await;
         assert!(log.iter().any(|d| d == &format!("suspend_two_step {} Moving to a new phone, identity checked by call-back", shopper.email)), "{b:?}: {log:?}");
 
+        // The owner's history says support paused it, not which member.
+        let history = app.call("GET", "/api/v1/history?limit=100", Some(&shopper.token), None).await;
+        assert!(history.body.to_string().contains("twosv_suspended") && !history.body.to_string().contains(&agent), "{b:?}: {:?}", history.body);
         let resumed = pc.post("/support/resume", &paused, &[("email", &shopper.email)]).await;
         assert_eq!(resumed.status, 200, "{b:?}");
         assert!(account_of(&app, &shopper.email).await.twosv_required(app.running.services.now()), "{b:?}: on again");
@@ -242,11 +268,16 @@ async fn f_sup_1_an_agent_pauses_a_shoppers_two_step_verification_and_switches_i
     }
 }
 
-/// The entries of the staff log on a page, as text.
-fn staff_log(page: &ninsho_testkit::pages::Page) -> String {
-    let start = page.html.find("id=\"staff-log\"").unwrap_or(page.html.len());
+/// The text of the list with this id on a page.
+fn section(page: &ninsho_testkit::pages::Page, id: &str) -> String {
+    let start = page.html.find(&format!("id=\"{id}\"")).unwrap_or(page.html.len());
     let list = &page.html[start..];
     ninsho_testkit::pages::strip_tags(&list[..list.find("</ul>").unwrap_or(list.len())])
+}
+
+/// The entries of the staff log on a page, as text.
+fn staff_log(page: &ninsho_testkit::pages::Page) -> String {
+    section(page, "staff-log")
 }
 
 /// Every staff action is recorded per person: the admin reads everyone's log and one
@@ -282,11 +313,13 @@ async fn f_sup_1_the_staff_log_shows_who_did_what() {
         assert!(staff_log(&after).contains(&agent), "{b:?}: the removed member's actions stay in the log");
         let one = admin_pc.get(&format!("/support/log?member={}", ninsho_server::web::ctx::urlencode(&agent))).await;
         assert!(staff_log(&one).contains("Locked or unlocked an account"), "{b:?}");
-        // A shopper is not staff.
+        // A shopper is not staff, and learns nothing of which addresses have accounts.
         let other = two_sv_account(&app).await;
         let mut shop = PageClient::new(&app.url);
         shop.cookies.insert("__Host-ninsho-session".into(), other.token.clone());
-        assert_eq!(shop.get(&format!("/support/log?member={}", ninsho_server::web::ctx::urlencode(&other.email))).await.status, 403, "{b:?}");
+        for member in [other.email.as_str(), admin.as_str(), "nobody-here@example.com", "not an address"] {
+            assert_eq!(shop.get(&format!("/support/log?member={}", ninsho_server::web::ctx::urlencode(member))).await.status, 403, "{b:?}: {member}");
+        }
         app.shutdown().await;
     }
 }
@@ -339,6 +372,69 @@ async fn f_sup_1_staff_actions_released_together_take_effect_once() {
         .await;
         assert_eq!(pauses.iter().filter(|p| p.is_ok()).count(), 1, "{b:?}");
         assert_eq!(said(&app, &other.email, EventKind::TwosvSuspended).await.len(), 1, "{b:?}");
+        app.shutdown().await;
+    }
+}
+
+/// A form posted to a console route, and the action it asks.
+type FormPost<'a> = (String, Vec<(&'a str, &'a str)>, ninsho_domain::staff::StaffAction);
+
+/// Each console route admits exactly the roles `StaffRole::permits` lets do its
+/// action and refuses the others with 403; and no role acts on a staff account at the
+/// console, not even an admin on their own.
+#[tokio::test]
+async fn f_sup_1_each_console_route_admits_exactly_the_roles_that_may() {
+    use ninsho_domain::staff::StaffAction as A;
+    for b in backends().await {
+        let app = spawn_app(b).await;
+        for role in StaffRole::ALL {
+            let (me, mut pc, shopper) = at_the_console(&app, role).await;
+            let id = reset_requested(&app, &shopper.email, "passport.png", &passport_png()).await;
+            let email = shopper.email.as_str();
+            let q = ninsho_server::web::ctx::urlencode(email);
+            for (path, action) in [
+                (format!("/support?q={q}"), A::ViewAccount),
+                ("/support/resets".to_string(), A::ReviewResets),
+                (format!("/support/resets/{id}"), A::ReviewResets),
+                (format!("/support/resets/{id}/document"), A::ReviewResets),
+                ("/support/log".to_string(), A::ReadStaffLog),
+            ] {
+                let status = pc.get_bytes(&path).await.0;
+                assert_eq!(status, if role.permits(action) { 200 } else { 403 }, "{b:?}: {} GET {path}", role.as_str());
+            }
+            let page = pc.get("/support").await;
+            let posts: [FormPost; 6] = [
+                ("/support/release-limits".into(), vec![("email", email)], A::ReleaseLimits),
+                ("/support/lock".into(), vec![("email", email), ("reason", "checking a sign-in"), ("hours", "1")], A::LockAccounts),
+                ("/support/unlock".into(), vec![("email", email)], A::LockAccounts),
+                ("/support/suspend".into(), vec![("email", email), ("reason", "new phone"), ("hours", "1")], A::SuspendTwoStep),
+                ("/support/resume".into(), vec![("email", email)], A::SuspendTwoStep),
+                (format!("/support/resets/{id}/decide"), vec![("decision", "reject"), ("reason", "unreadable")], A::DecideResets),
+            ];
+            for (path, fields, action) in posts {
+                let r = pc.post(&path, &page, &fields).await;
+                assert_eq!(r.status, if role.permits(action) { 200 } else { 403 }, "{b:?}: {} POST {path}: {}", role.as_str(), r.text());
+            }
+            let (account, now) = (account_of(&app, email).await, app.running.services.now());
+            assert!(account.locked_at(now).is_none() && account.twosv_suspended_at(now).is_none(), "{b:?}: {}: every change was undone or refused", role.as_str());
+            if role == StaffRole::Admin {
+                // A staff account, here the admin's own: changed by the operator only.
+                let own = reset_requested(&app, &me, "passport.png", &passport_png()).await;
+                for (path, fields) in [
+                    ("/support/lock".to_string(), vec![("email", me.as_str()), ("reason", "x"), ("hours", "1")]),
+                    ("/support/suspend".to_string(), vec![("email", me.as_str()), ("reason", "x"), ("hours", "1")]),
+                    ("/support/release-limits".to_string(), vec![("email", me.as_str())]),
+                    (format!("/support/resets/{own}/decide"), vec![("decision", "approve"), ("reason", "it is me")]),
+                ] {
+                    let r = pc.post(&path, &page, &fields).await;
+                    assert_eq!(r.status, 403, "{b:?}: {path}: {}", r.text());
+                    assert!(r.text().contains("changed by the operator"), "{b:?}: {}", r.text());
+                }
+                assert_eq!(pc.get_bytes(&format!("/support/resets/{own}/document")).await.0, 403, "{b:?}: nor a staff member's document");
+                let me_now = account_of(&app, &me).await;
+                assert!(me_now.locked_until.is_none() && me_now.twosv_enabled_at.is_some(), "{b:?}");
+            }
+        }
         app.shutdown().await;
     }
 }

@@ -340,3 +340,49 @@ async fn f_limit_4_old_counts_and_ended_pauses_are_pruned() {
         app.shutdown().await;
     }
 }
+
+/// The velocity limit follows the recent baseline: a key whose previous 24 hours held
+/// 40 sends an hour may send 3 × 40 = 120 this hour, where a key without history stops
+/// at the floor; hours outside the baseline window do not count. Sends released
+/// together never pass the limit. On the store itself, both backends.
+#[tokio::test]
+async fn f_limit_4_the_limit_is_the_multiple_of_the_recent_baseline_or_the_floor() {
+    use ninsho_domain::ports::{CommitError, Store, Write};
+    for b in backends().await {
+        let app = spawn_app(b).await;
+        let db = app.running.db.clone();
+        let now = UnixMillis(1_900_000_000_000 + 1_800_000);
+        let hour = now.0 / 3_600_000;
+        let raw = super::audit::Raw::open(&app.db.url).await;
+        // 40 an hour over the 24 hours before this one, and a huge hour just before them.
+        for h in 1..=24 {
+            raw.exec(&format!("insert into sms_traffic (key, hour, count) values ('sms-prefix:+44740', {}, 40)", hour - h)).await;
+        }
+        raw.exec(&format!("insert into sms_traffic (key, hour, count) values ('sms-prefix:+44740', {}, 100000)", hour - 25)).await;
+        raw.exec(&format!("insert into sms_traffic (key, hour, count) values ('sms-prefix:+44791', {}, 100000)", hour - 25)).await;
+        raw.close().await;
+
+        let charge = |key: &'static str| {
+            let db = db.clone();
+            async move {
+                match db.commit(vec![Write::ChargeSmsTraffic { key: key.into(), floor: 5, multiplier: 3, baseline_hours: 24, now }]).await {
+                    Ok(()) => true,
+                    Err(CommitError::Guard(0)) => false,
+                    Err(e) => panic!("{e:?}"),
+                }
+            }
+        };
+        let mut tries = tokio::task::JoinSet::new();
+        for _ in 0..130 {
+            tries.spawn(charge("sms-prefix:+44740"));
+        }
+        let passed = tries.join_all().await.into_iter().filter(|ok| *ok).count();
+        assert_eq!(passed, 120, "{b:?}: three times the baseline's mean of 40");
+        let mut fresh = 0;
+        for _ in 0..20 {
+            fresh += usize::from(charge("sms-prefix:+44791").await);
+        }
+        assert_eq!(fresh, 5, "{b:?}: no recent history: the floor (the hour 25 hours ago is outside the baseline)");
+        app.shutdown().await;
+    }
+}

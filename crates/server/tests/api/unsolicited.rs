@@ -72,6 +72,30 @@ async fn f_limit_3_codes_without_a_sign_in_tell_the_owner_once_a_window_and_a_si
     }
 }
 
+/// Codes sent again and again for one sign-in (the resend button) count as well: the
+/// owner is told at the third code, though only one sign-in was started.
+#[tokio::test]
+async fn f_limit_3_resent_codes_of_one_sign_in_tell_the_owner() {
+    for b in backends().await {
+        let app = spawn_app_with(b, ninsho_server::bench::lift_quotas).await;
+        let acct = two_sv_account(&app).await;
+        let cid = code_asked(&app, &acct.email).await;
+        app.settle().await;
+        for _ in 0..2 {
+            let r = app.call("POST", &format!("/api/v1/challenges/{cid}/resend"), None, None).await;
+            assert_eq!(r.status, 200, "{b:?}: {:?}", r.body);
+            app.settle().await;
+        }
+        assert_eq!(warnings(&app, &acct.email).await, 1, "{b:?}: three codes, one sign-in");
+        // In the message center and the sign-in history too.
+        let center = app.call("GET", "/api/v1/messages", Some(&acct.token), None).await;
+        assert!(center.body["messages"].as_array().unwrap().iter().any(|m| m["kind"] == "repeated-code-warning"), "{b:?}: {:?}", center.body);
+        let history = app.call("GET", "/api/v1/history?limit=100", Some(&acct.token), None).await;
+        assert!(history.body.to_string().contains("unsolicited_codes_warned"), "{b:?}: {:?}", history.body);
+        app.shutdown().await;
+    }
+}
+
 /// Twenty sign-ins that reach the code step together: one warning, not several.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn f_limit_3_a_burst_of_code_requests_tells_the_owner_once() {
