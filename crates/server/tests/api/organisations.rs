@@ -471,3 +471,35 @@ async fn f_org_1_every_action_is_recorded_for_each_person() {
         app.shutdown().await;
     }
 }
+
+/// Someone invited who has no account yet: the invitation link asks them to sign in,
+/// the sign-in page's sign-up link keeps where they were going, and once the new
+/// address is confirmed they are back at the invitation.
+#[tokio::test]
+async fn f_org_1_an_invitee_without_an_account_signs_up_and_comes_back_to_the_invitation() {
+    let app = super::pages::web_app().await;
+    let owner = member(&app).await;
+    let org = create_org(&app, &owner, "Shop Ltd").await;
+    let newcomer = unique_email();
+    let before = inbox(&app.http, &app.url, &newcomer).await.unwrap_or_default().len();
+    assert_eq!(invite(&app, &owner, &org, &newcomer, "staff").await.status, 201);
+    let token = invitation_token(&app, &newcomer, before).await;
+    let path = format!("/organisations/invitations/{token}");
+
+    let mut c = ninsho_testkit::pages::PageClient::new(&app.url);
+    let sign_in = c.get(&path).await;
+    assert_eq!(sign_in.path, format!("/sign-in?next={}", ninsho_server::web::ctx::urlencode(&path)), "{}", sign_in.html);
+    let href = sign_in.html.split("id=\"sign-up-link\"").next().and_then(|h| h.rsplit("href=\"").next()).map(|h| h.trim_end_matches("\" ").trim_end_matches('"').to_string()).unwrap_or_default();
+    assert_eq!(href, format!("/sign-up?next={}", ninsho_server::web::ctx::urlencode(&path)), "{}", sign_in.html);
+    let form = c.get(&href).await;
+    // The form carries it on (a page client sends only the fields it is given).
+    let carried = ninsho_testkit::pages::attr_after(&form.html, "name=\"next\" value=\"").unwrap_or_default();
+    assert_eq!(carried, path, "{}", form.html);
+    let mails = app.inbox_count(&newcomer).await;
+    let code_page = c.post("/sign-up", &form, &[("email", &newcomer), ("password", PASSWORD), ("locale", "en"), ("next", &carried)]).await;
+    assert_eq!(code_page.path, "/code", "{}", code_page.html);
+    let code = app.code_after(&newcomer, mails).await;
+    let done = c.post("/code", &code_page, &[("code", &code)]).await;
+    assert_eq!(done.path, path, "back at the invitation: {}", done.html);
+    app.shutdown().await;
+}

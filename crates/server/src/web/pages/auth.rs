@@ -44,6 +44,9 @@ struct SignUpPage {
     p: Page,
     email: String,
     languages: [(&'static str, &'static str); 4],
+    /// Where the new account goes once its address is confirmed (an organisation's
+    /// invitation, say).
+    next: String,
 }
 
 #[derive(Deserialize)]
@@ -53,25 +56,28 @@ pub struct SignUpForm {
     #[serde(default)]
     password: String,
     locale: Option<String>,
+    next: Option<String>,
 }
 
-pub async fn sign_up_form(ctx: Ctx) -> Response {
+pub async fn sign_up_form(ctx: Ctx, Query(q): Query<NextQuery>) -> Response {
     let p = ctx.page("sign-up-title");
-    ctx.ok(&SignUpPage { p, email: String::new(), languages: LANGUAGES })
+    let next = safe_next(q.next.as_deref(), "/account");
+    ctx.ok(&SignUpPage { p, email: String::new(), languages: LANGUAGES, next })
 }
 
 pub async fn sign_up(mut ctx: Ctx, PageForm(f): PageForm<SignUpForm>) -> Response {
     let locale = f.locale.as_deref().and_then(Locale::parse).unwrap_or(ctx.locale);
+    let next = safe_next(f.next.as_deref(), "/account");
     match ctx.state.services.sign_up(&f.email, SecretString::from(f.password), locale, &ctx.client).await {
         Ok(started) => {
             // The chosen language shows from the next page on, as the account's is.
             ctx.set_cookie(cookies::LANG, locale.as_str(), Some(365 * 24 * 3600));
-            set_pending(&mut ctx, started.challenge_id, "/account");
+            set_pending(&mut ctx, started.challenge_id, &next);
             ctx.redirect("/code")
         }
         Err(e) => {
             let p = ctx.page_with("sign-up-title", Some(&e), &["email", "password"]);
-            ctx.render(StatusCode::UNPROCESSABLE_ENTITY, &SignUpPage { p, email: f.email, languages: LANGUAGES })
+            ctx.render(StatusCode::UNPROCESSABLE_ENTITY, &SignUpPage { p, email: f.email, languages: LANGUAGES, next })
         }
     }
 }
@@ -82,6 +88,13 @@ struct SignInPage {
     p: Page,
     email: String,
     next: String,
+}
+
+impl SignInPage {
+    /// The sign-up link keeps where the visitor was going (an invitation, say).
+    fn sign_up_href(&self) -> String {
+        if self.next == "/account" { "/sign-up".into() } else { format!("/sign-up?next={}", crate::web::ctx::urlencode(&self.next)) }
+    }
 }
 
 #[derive(Deserialize)]
