@@ -744,3 +744,4 @@ org-notice-removed = Member removed.
 org-notice-joined = Welcome: you are a member now.
 err-support-reason-required = Say why you approve or reject the request.
 err-staff-protected-account = Staff accounts are changed by the operator, not at the console.
+err-staff-cross-site = Open the document from the support console.

@@ -743,3 +743,4 @@ org-notice-removed = Membre retiré.
 org-notice-joined = Bienvenue : vous êtes maintenant membre.
 err-support-reason-required = Indiquez pourquoi vous approuvez ou refusez la demande.
 err-staff-protected-account = Les comptes de l’équipe sont modifiés par l’exploitant, pas depuis la console.
+err-staff-cross-site = Ouvrez le document depuis la console d’assistance.

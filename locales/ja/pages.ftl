@@ -731,3 +731,4 @@ org-notice-removed = メンバーを削除しました。
 org-notice-joined = ようこそ。メンバーになりました。
 err-support-reason-required = 承認または却下の理由を入力してください。
 err-staff-protected-account = スタッフのアカウントはコンソールではなく運用者が変更します。
+err-staff-cross-site = 書類はサポートコンソールから開いてください。

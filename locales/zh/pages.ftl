@@ -731,3 +731,4 @@ org-notice-removed = 成员已移除。
 org-notice-joined = 欢迎:您现在是成员了。
 err-support-reason-required = 请说明批准或拒绝的理由。
 err-staff-protected-account = 员工账户由运维人员更改,不能在控制台中操作。
+err-staff-cross-site = 请从客服控制台打开该文件。

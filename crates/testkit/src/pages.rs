@@ -98,6 +98,11 @@ impl PageClient {
         self.send(reqwest::Method::GET, path, None, &[]).await
     }
 
+    /// A GET with these headers besides (`Sec-Fetch-Site`, say).
+    pub async fn get_with(&mut self, path: &str, headers: &[(&str, &str)]) -> Page {
+        self.send(reqwest::Method::GET, path, None, headers).await
+    }
+
     /// Posts a form (the CSRF token of `from` added) and follows the redirects.
     pub async fn post(&mut self, path: &str, from: &Page, fields: &[(&str, &str)]) -> Page {
         let mut all: Vec<(String, String)> = vec![("csrf".into(), from.csrf())];
@@ -150,7 +155,14 @@ impl PageClient {
 impl PageClient {
     /// One GET with the cookies for a file (not a page): status, headers, bytes.
     pub async fn get_bytes(&mut self, path: &str) -> (u16, reqwest::header::HeaderMap, Vec<u8>) {
+        self.get_bytes_with(path, &[]).await
+    }
+
+    pub async fn get_bytes_with(&mut self, path: &str, headers: &[(&str, &str)]) -> (u16, reqwest::header::HeaderMap, Vec<u8>) {
         let mut req = self.http.get(format!("{}{}", self.base, path)).header("user-agent", &self.user_agent);
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
         if !self.cookies.is_empty() {
             req = req.header("cookie", self.cookie_header());
         }

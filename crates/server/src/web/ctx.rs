@@ -165,6 +165,14 @@ impl Ctx {
         self.parts_headers.get(name).and_then(|v| v.to_str().ok())
     }
 
+    /// Whether the browser says this request was started by another site (a link or
+    /// a form elsewhere): `Sec-Fetch-Site: cross-site`. A GET that records something
+    /// (a look at an account, the opening of a document) is not done for one, so no
+    /// other site can plant entries in a member's log.
+    pub fn from_another_site(&self) -> bool {
+        self.parts_headers.get("sec-fetch-site").is_some_and(|v| v.as_bytes() == b"cross-site")
+    }
+
     pub fn cookie(&self, base: &str) -> Option<String> {
         self.cookies.get(&self.parts_headers, base)
     }

@@ -110,6 +110,9 @@ async fn f_sup_1_support_finds_an_account_by_phone_number() {
             assert_eq!(found.status, 200, "{b:?}: {written}: {}", found.text());
             assert!(found.text_of("support-account").is_some_and(|t| t.contains(&own)), "{b:?}: {written}: {}", found.html);
         }
+        // A search another site started shows the form and reads nothing.
+        let planted = pc.get_with("/support?q=080-2222-3333", &[("sec-fetch-site", "cross-site")]).await;
+        assert!(planted.text_of("support-account").is_none() && planted.html.contains("id=\"support-search\""), "{b:?}: {}", planted.html);
         // Its devices and the messages sent to it, the code of each blanked.
         let found = pc.get("/support?q=080-2222-3333").await;
         assert!(section(&found, "support-sessions").contains("Last seen"), "{b:?}: {}", found.html);
@@ -154,7 +157,11 @@ async fn f_sup_1_a_reviewer_sees_the_document_in_the_page_and_decides_with_a_rea
         assert_eq!(page.status, 200, "{b:?}: {}", page.text());
         assert!(page.html.contains(&format!("<img id=\"support-document\" src=\"/support/resets/{id}/document\"")), "{b:?}: {}", page.html);
         assert!(page.headers["content-security-policy"].to_str().unwrap().contains("frame-src 'self'"));
-        let (status, headers, bytes) = pc.get_bytes(&format!("/support/resets/{id}/document")).await;
+        // Another site cannot make the member's browser open it (and plant a record).
+        let (status, _, _) = pc.get_bytes_with(&format!("/support/resets/{id}/document"), &[("sec-fetch-site", "cross-site")]).await;
+        assert_eq!(status, 403, "{b:?}");
+        assert!(said(&app, &shopper.email, EventKind::ResetDocumentViewed).await.is_empty(), "{b:?}: nothing recorded");
+        let (status, headers, bytes) = pc.get_bytes_with(&format!("/support/resets/{id}/document"), &[("sec-fetch-site", "same-origin")]).await;
         assert_eq!(status, 200, "{b:?}");
         assert_eq!(bytes, image, "{b:?}: the document as uploaded");
         let header = |k: &str| headers.get(k).and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();

@@ -94,7 +94,11 @@ pub struct SearchQuery {
 const FIELDS: &[&str] = &["q", "reason", "hours"];
 
 pub async fn show(ctx: Ctx, Query(q): Query<SearchQuery>) -> Response {
+    // A search another site started is not run (nor recorded): the form, filled in.
     let q = q.q.trim().to_string();
+    if ctx.from_another_site() && !q.is_empty() {
+        return page(ctx, String::new(), None, Sent::fresh()).await;
+    }
     page(ctx, q, None, Sent::fresh()).await
 }
 

@@ -149,6 +149,9 @@ pub struct DocumentQuery {
 pub async fn document(ctx: Ctx, Path(id): Path<String>, Query(q): Query<DocumentQuery>) -> Response {
     let Some(a) = ctx.authed.clone() else { return ctx.to_sign_in() };
     let back = format!("/support/resets/{id}");
+    if ctx.from_another_site() {
+        return ctx.fail(Error::Forbidden { code: "staff.cross_site", message: "open the document from the console".into() }, &back);
+    }
     let opened = match request_id(&id) {
         Ok(id) => ctx.state.services.support_reset_document(&a, id, &ctx.client).await,
         Err(e) => Err(e),
