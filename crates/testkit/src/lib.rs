@@ -324,10 +324,14 @@ pub fn code_in(body: &str) -> String {
             return c;
         }
     }
+    // A code stands as a word of its own: six digits inside a link's id
+    // (`/deny/01a230829b…`) are not one.
     let bytes: Vec<char> = body.chars().collect();
     for w in 0..bytes.len() {
         let run: String = bytes[w..].iter().take_while(|c| c.is_ascii_digit()).collect();
-        if run.len() == 6 && (w == 0 || !bytes[w - 1].is_ascii_digit()) {
+        let before_ok = w == 0 || !bytes[w - 1].is_ascii_alphanumeric();
+        let after_ok = bytes.get(w + run.len()).is_none_or(|c| !c.is_ascii_alphanumeric());
+        if run.len() == 6 && before_ok && after_ok {
             return run;
         }
     }

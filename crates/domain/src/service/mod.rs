@@ -210,8 +210,7 @@ impl<S: Store> Services<S> {
         // is used next, not only at /support (else any call would wake it up again).
         // Only a session idle that long pays for the lookup.
         if now.0 - session.last_seen_at.0 > staff::STAFF_IDLE_SECS * 1000 && self.store.staff_member(account.id).await?.is_some() {
-            self.commit(vec![Write::RevokeSession { account: account.id, session: session.id, now }]).await?;
-            return Err(Error::Unauthenticated);
+            self.end_if_idle(account.id, &session).await?;
         }
         // Last use is shown in the device list; once a minute is precise enough and
         // keeps reads from turning into writes.

@@ -100,15 +100,29 @@ impl<S: Store> Services<S> {
         let member = self.store.staff_member(a.account.id).await?.ok_or_else(|| Error::Forbidden { code: "staff.not_staff", message: "this page is for support staff".into() })?;
         // `authenticate` ends a staff session idle past the timeout; this catches one
         // authenticated before it ran out and used after.
-        let now = self.now();
-        if now.0 - a.session.last_seen_at.0 > STAFF_IDLE_SECS * 1000 {
-            self.commit(vec![Write::RevokeSession { account: a.account.id, session: a.session.id, now }]).await?;
-            return Err(Error::Unauthenticated);
-        }
+        self.end_if_idle(a.account.id, &a.session).await?;
         Self::require_two_step_session(a, Error::conflict("staff.two_step_required", "staff turn on two-step verification before working at /support"))?;
-        if !member.role.permits(action) {
-            return Err(Error::Forbidden { code: "staff.not_permitted", message: format!("the {} role may not do this", member.role.as_str()) });
-        }
+        Self::permitted(&member, action)?;
         Ok(member)
+    }
+
+    /// Whether `member`'s role lets them do `action` (`StaffRole::permits`).
+    pub(crate) fn permitted(member: &StaffMember, action: StaffAction) -> Result<()> {
+        if member.role.permits(action) {
+            return Ok(());
+        }
+        Err(Error::Forbidden { code: "staff.not_permitted", message: format!("the {} role may not do this", member.role.as_str()) })
+    }
+
+    /// F-SUP-1: a staff member's session unused longer than `STAFF_IDLE_SECS` is over:
+    /// revoked, and the caller must sign in again. The one rule for `authenticate`
+    /// (which knows the account is staff only by asking) and `authorize_staff`.
+    pub(crate) async fn end_if_idle(&self, account: AccountId, session: &Session) -> Result<()> {
+        let now = self.now();
+        if now.0 - session.last_seen_at.0 <= STAFF_IDLE_SECS * 1000 {
+            return Ok(());
+        }
+        self.commit(vec![Write::RevokeSession { account, session: session.id, now }]).await?;
+        Err(Error::Unauthenticated)
     }
 }

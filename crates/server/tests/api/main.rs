@@ -123,6 +123,19 @@ pub async fn turn_on_two_step(app: &TestApp, token: &str) -> (String, Vec<String
     (phone_id, backup_codes)
 }
 
+/// Signs in with the password and an SMS code to the accounts' test phone: a session
+/// that passed two-step.
+pub async fn signed_in_with_code(app: &TestApp, email: &str) -> String {
+    let before = app.inbox_count("+819012345678").await;
+    let s = sign_in(app, &browser(UA_A), email, json!({})).await;
+    assert_eq!(s.body["status"], "code_required", "{:?}", s.body);
+    let code = app.code_after("+819012345678", before).await;
+    let cid = s.body["challenge_id"].as_str().unwrap();
+    let v = app.call("POST", &format!("/api/v1/challenges/{cid}/verify"), None, Some(json!({"code": code}))).await;
+    assert_eq!(v.status, 200, "{:?}", v.body);
+    v.body["session_token"].as_str().unwrap().to_string()
+}
+
 /// `ninsho ARGS` against the test app's database: (succeeded, stdout, stderr).
 pub async fn ninsho_cli(app: &TestApp, args: &[&str]) -> (bool, String, String) {
     let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_ninsho"))

@@ -36,7 +36,7 @@ pub async fn signed_in_member(app: &TestApp, email: &str, password: &str) -> Str
     assert!(!setup.html.contains("id=\"support-search\""), "no search before 2SV is on");
     turn_on_two_step(app, &token).await;
     // The session that set 2SV up passed no code at sign-in: a new one does.
-    signed_in_member_again(app, email).await
+    signed_in_with_code(app, email).await
 }
 
 async fn may(svc: &Services<ninsho_storage::Db>, a: &Authed, action: StaffAction) -> Result<(), String> {
@@ -75,14 +75,14 @@ async fn f_sup_1_staff_work_with_2sv_within_the_idle_timeout_and_only_as_their_r
         assert_eq!(app.call("GET", "/api/v1/account", Some(&token), None).await.status, 401, "{b:?}: an idle staff session is over everywhere");
         assert!(svc.authenticate(&token).await.is_err(), "{b:?}: the idle session ended");
         // Authenticated just before it ran out and used after: refused at the action.
-        let token = signed_in_member_again(&app, &email).await;
+        let token = signed_in_with_code(&app, &email).await;
         let a = svc.authenticate(&token).await.unwrap();
         raw.exec(&format!("update sessions set last_seen_at = last_seen_at - {} where account_id = (select id from accounts where email = '{email}')", (STAFF_IDLE_SECS + 60) * 1000)).await;
         let stale = ninsho_domain::service::Authed { session: ninsho_domain::ports::Session { last_seen_at: ninsho_domain::types::UnixMillis(a.session.last_seen_at.0 - (STAFF_IDLE_SECS + 60) * 1000), ..a.session.clone() }, ..a.clone() };
         assert_eq!(may(svc, &stale, StaffAction::FindAccount).await, Err("auth.required".into()), "{b:?}");
         assert!(svc.authenticate(&token).await.is_err(), "{b:?}: the idle session ended");
         // Active a moment ago: still in.
-        let token = signed_in_member_again(&app, &email).await;
+        let token = signed_in_with_code(&app, &email).await;
         let a = svc.authenticate(&token).await.unwrap();
         assert_eq!(may(svc, &a, StaffAction::FindAccount).await, Ok(()));
 
@@ -102,18 +102,6 @@ async fn f_sup_1_staff_work_with_2sv_within_the_idle_timeout_and_only_as_their_r
         raw.close().await;
         app.shutdown().await;
     }
-}
-
-/// Signs the member in again with the password and a code.
-async fn signed_in_member_again(app: &TestApp, email: &str) -> String {
-    let before = app.inbox_count(PHONE).await;
-    let s = sign_in(app, &browser(UA_A), email, json!({})).await;
-    assert_eq!(s.body["status"], "code_required", "{:?}", s.body);
-    let code = app.code_after(PHONE, before).await;
-    let cid = s.body["challenge_id"].as_str().unwrap();
-    let v = app.call("POST", &format!("/api/v1/challenges/{cid}/verify"), None, Some(json!({"code": code}))).await;
-    assert_eq!(v.status, 200, "{:?}", v.body);
-    v.body["session_token"].as_str().unwrap().to_string()
 }
 
 /// The operator's commands: one line each, a first password shown once, a bad role or
