@@ -97,6 +97,33 @@ async fn chain_batch(tx: &mut Tx, h: &mut HeadRow, limit: i64) -> Result<u64, sq
     Ok(rows.len() as u64)
 }
 
+/// Inserts a bulk write's events already chained, after the head, in the transaction
+/// that writes them; the committed events not chained yet go first, as the chainer
+/// would have taken them. The head stays held to the commit (PostgreSQL: `for update`),
+/// so no chainer of another instance places an event meanwhile; the hot paths' commits
+/// never take it and do not wait. `false` when a row was not inserted.
+pub(crate) async fn insert_chained(tx: &mut Tx, events: &[&ninsho_domain::ports::Event]) -> Result<bool, sqlx::Error> {
+    if events.is_empty() {
+        return Ok(true);
+    }
+    let mut h = lock_head(tx).await?;
+    while chain_batch(tx, &mut h, CHAIN_BATCH).await? == CHAIN_BATCH as u64 {}
+    let mut rows = Vec::with_capacity(events.len());
+    for e in events {
+        let seq = h.head.seq + 1;
+        let hash = audit::event_hash(&h.head.hash, seq, &EventColumns::of(e));
+        rows.push(crate::writes::chained_event_row(e, seq, &h.head.hash, &hash));
+        h.head = Head { seq, hash };
+        h.last_at = h.last_at.max(e.at.0);
+    }
+    let table = crate::writes::BulkRows { head: crate::writes::CHAINED_EVENTS, rows };
+    if insert_rows(tx, &table).await? < events.len() as u64 {
+        return Ok(false);
+    }
+    save_head(tx, &h).await?;
+    Ok(true)
+}
+
 /// Chains the events written before the chain existed (migration 0014), or by an
 /// instance stopped before it chained them, inside the migration's transaction.
 pub(crate) async fn chain_backlog(tx: &mut Tx) -> Result<u64, sqlx::Error> {

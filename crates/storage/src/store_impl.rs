@@ -484,6 +484,9 @@ async fn apply(tx: &mut Tx, w: &Write) -> Result<bool, sqlx::Error> {
                 return Ok(false);
             }
         }
+        if !insert_chained(tx, &bulk.events).await? {
+            return Ok(false);
+        }
         for s in bulk.fan_out {
             bind_all(sqlx::query(s.sql), &s.args).execute(&mut **tx).await?;
         }

@@ -556,13 +556,26 @@ impl BulkRows {
 }
 
 /// F-DLV-6: a bulk write as the new rows of each table, in an order the references
-/// allow (a delivery names its challenge), and the statements of the events that
-/// endpoints hear; the dialect turns the rows into as few statements as it can
+/// allow (a delivery names its challenge), its events, and the statements of the events
+/// that endpoints hear; the dialect turns the rows into as few statements as it can
 /// (`insert_rows`). `None` for every other write.
+///
+/// The events are inserted already chained (`insert_chained`), in the transaction that
+/// writes them: a bulk import writes tens of thousands a second, and chaining them after
+/// commit would read and rewrite each row once more.
 #[derive(Debug)]
-pub(crate) struct Bulk {
+pub(crate) struct Bulk<'a> {
     pub tables: Vec<BulkRows>,
+    pub events: Vec<&'a ninsho_domain::ports::Event>,
     pub fan_out: Vec<Stmt>,
+}
+
+/// The events table's columns as a bulk write inserts them: with their place in the chain.
+pub(crate) const CHAINED_EVENTS: &str = "events (id, account_id, at, kind, ip, user_agent, device_hash, detail, unfamiliar, seq, prev_hash, hash)";
+
+/// An event's row with its place in the chain, for `CHAINED_EVENTS`.
+pub(crate) fn chained_event_row(e: &ninsho_domain::ports::Event, seq: i64, prev_hash: &[u8], hash: &[u8]) -> Vec<Arg> {
+    args![e.id.0, e.account_id.map(|a| a.0), e.at.0, e.kind.as_str(), e.ip.clone(), e.user_agent.clone(), e.device_hash.clone(), e.detail.as_str(), e.unfamiliar, seq, prev_hash, hash]
 }
 
 /// `insert into {head} values (?, …), (…)` for `rows` rows of `cols` columns each:
@@ -609,7 +622,7 @@ impl Arg {
 
 /// F-DLV-6: the rows of a bulk write. Each delivery's code rows are those the single
 /// registration writes, with the code set at insertion.
-pub(crate) fn bulk_rows(w: &Write) -> Option<Bulk> {
+pub(crate) fn bulk_rows(w: &Write) -> Option<Bulk<'_>> {
     let ms = |t: Option<ninsho_domain::types::UnixMillis>| t.map(|t| t.0);
     let Write::InsertShipments(items) = w else { return None };
     let coded = items.iter().filter(|i| i.code.is_some()).count();
@@ -626,9 +639,8 @@ pub(crate) fn bulk_rows(w: &Write) -> Option<Bulk> {
             let m = &code.message;
             outbox.push(args![m.id.0, m.account_id.map(|a| a.0), m.template.as_str(), m.channel.as_str(), m.destination.as_str(), m.locale.as_str(), m.payload.as_slice(),
                 m.created_at.0, m.quota_keys.join("\n"), "pending", 0i64, m.created_at.0, m.challenge.map(|c| c.0)]);
-            let e = &code.event;
-            events.push(args![e.id.0, e.account_id.map(|a| a.0), e.at.0, e.kind.as_str(), e.ip.clone(), e.user_agent.clone(), e.device_hash.clone(), e.detail.as_str(), e.unfamiliar]);
-            fan_out.extend(webhook_fan_out(e));
+            events.push(&code.event);
+            fan_out.extend(webhook_fan_out(&code.event));
         }
         deliveries.push(args![d.id.0, d.client_id.0, d.order_id.as_str(), d.account_id.0, d.amount.minor, d.amount.currency.code(), d.categories.join(" "), d.country.as_str(),
             d.time_zone.as_str(), d.carrier.as_str(), d.tracking_id.as_str(), d.delivery_date.to_string(), d.address_changed_days_ago,
@@ -638,10 +650,9 @@ pub(crate) fn bulk_rows(w: &Write) -> Option<Bulk> {
         ("challenges (id, account_id, purpose, factor_id, code_hash, code_expires_at, created_at, expires_at, attempts, consumed_at, cancelled_at, session_id, ip, user_agent, device_name, new_email, code_message_id)", challenges),
         ("outbox (id, account_id, template, channel, destination, locale, payload, created_at, quota_keys, status, attempts, next_attempt_at, challenge_id)", outbox),
         ("deliveries (id, client_id, order_id, account_id, amount_minor, currency, categories, country, time_zone, carrier, tracking_id, delivery_date, address_changed_days_ago, rules, status, challenge_id, code_sealed, created_at)", deliveries),
-        ("events (id, account_id, at, kind, ip, user_agent, device_hash, detail, unfamiliar)", events),
     ];
     // An event some endpoint hears (none hears a code sent today) keeps its own statements.
-    Some(Bulk { tables: tables.into_iter().filter(|(_, rows)| !rows.is_empty()).map(|(head, rows)| BulkRows { head, rows }).collect(), fan_out })
+    Some(Bulk { tables: tables.into_iter().filter(|(_, rows)| !rows.is_empty()).map(|(head, rows)| BulkRows { head, rows }).collect(), events, fan_out })
 }
 
 /// Scopes are stored as their names, space-separated (as OAuth writes them).

@@ -107,6 +107,26 @@ async fn assert_intact(app: &TestApp, what: &str) -> (i64, Head) {
     }
 }
 
+/// A new account (signed up over HTTP): its address and id.
+async fn new_account(app: &TestApp) -> (String, AccountId) {
+    let email = unique_email();
+    app.signed_up(&email, PASSWORD).await;
+    let account = app.running.services.store.account_by_email(&ninsho_domain::email::Email::parse(&email).unwrap()).await.unwrap().unwrap().id;
+    (email, account)
+}
+
+/// The chain is intact and every event has its own place, from 1 to the head.
+async fn assert_gapless(app: &TestApp, what: &str) -> Head {
+    let (n, head) = assert_intact(app, what).await;
+    assert_eq!(head.seq, n, "{what}");
+    let raw = Raw::open(&app.db.url).await;
+    assert_eq!(raw.int("select count(*) from events").await, n, "{what}: every event has its place");
+    assert_eq!(raw.int("select count(distinct seq) from events").await, n, "{what}");
+    assert_eq!(raw.int("select min(seq) from events").await, 1, "{what}");
+    raw.close().await;
+    head
+}
+
 /// Re-hashes every event from `from` on and moves the head: what an intruder who
 /// knows the (public) hashing does after changing a row, to hide it from the chain.
 async fn rechain_from(app: &TestApp, raw: &Raw, from: i64) {
@@ -252,9 +272,7 @@ async fn f_ops_6_two_instances_writing_at_once_make_one_gapless_chain() {
     for b in backends().await {
         let app = spawn_app(b).await;
         let (second, _data) = spawn_second(&app).await;
-        let email = unique_email();
-        app.signed_up(&email, PASSWORD).await;
-        let account = app.running.services.store.account_by_email(&ninsho_domain::email::Email::parse(&email).unwrap()).await.unwrap().unwrap().id;
+        let (email, account) = new_account(&app).await;
         let (start, _) = app.running.db.audit_head().await.unwrap();
         let mut tasks = Vec::new();
         for i in 0..100 {
@@ -278,14 +296,77 @@ async fn f_ops_6_two_instances_writing_at_once_make_one_gapless_chain() {
         signins.await.unwrap();
         // Both chainers take turns on the head meanwhile; the second's too, here.
         second.db.chain_all().await.unwrap();
-        let (n, head) = assert_intact(&app, &format!("{b:?}: after concurrent writes")).await;
-        assert_eq!(head.seq, n);
+        let head = assert_gapless(&app, &format!("{b:?}: after concurrent writes")).await;
         assert!(head.seq >= start.seq + 106, "{b:?}: {} -> {}", start.seq, head.seq);
-        let raw = Raw::open(&app.db.url).await;
-        assert_eq!(raw.int("select count(*) from events").await, n, "{b:?}: every event has its place");
-        assert_eq!(raw.int("select count(distinct seq) from events").await, n, "{b:?}");
-        assert_eq!(raw.int("select min(seq) from events").await, 1, "{b:?}");
-        raw.close().await;
+        second.shutdown().await;
+        app.shutdown().await;
+    }
+}
+
+/// A bulk import's events are chained in the transaction that inserts them (the head is
+/// held to its commit), while both instances' hot paths insert events that their
+/// chainers place after commit: still one gapless chain, and no code event of the
+/// import is left for a chainer.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn f_ops_6_a_bulk_import_beside_two_writing_instances_makes_one_gapless_chain() {
+    use ninsho_domain::service::Shipment;
+    for b in backends().await {
+        let app = spawn_app(b).await;
+        let (second, _data) = spawn_second(&app).await;
+        let (_, account) = new_account(&app).await;
+        let name = format!("shop-{}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
+        let (shop, _) = app.running.services.add_service_client(&name, &[ninsho_domain::types::Scope::DeliveriesWrite], 100).await.unwrap();
+        let (start, _) = app.running.db.audit_head().await.unwrap();
+        let amount = ninsho_domain::money::Money::parse("150000", ninsho_domain::money::Currency::Jpy).unwrap();
+        let zone = ninsho_domain::zone::TimeZoneName::parse("Asia/Tokyo").unwrap();
+        let date = jiff::tz::TimeZone::UTC.to_datetime(jiff::Timestamp::now()).date().tomorrow().unwrap().tomorrow().unwrap();
+        let (batches, per_batch) = (6, 250);
+        let mut imports = Vec::new();
+        for batch in 0..batches {
+            let services = if batch % 2 == 0 { app.running.services.clone() } else { second.services.clone() };
+            let (shop, zone) = (shop.clone(), zone.clone());
+            let items = (0..per_batch)
+                .map(|i| {
+                    Ok(Shipment {
+                        order_id: format!("{name}-{batch}-{i}"),
+                        account,
+                        amount,
+                        categories: vec!["general".into()],
+                        country: "JP".into(),
+                        time_zone: zone.clone(),
+                        carrier: "yamato".into(),
+                        tracking_id: format!("{name}-T{batch}-{i}"),
+                        delivery_date: date,
+                        address_changed_days_ago: None,
+                    })
+                })
+                .collect();
+            let url = app.db.url.clone();
+            imports.push(tokio::spawn(async move {
+                let results = services.register_shipments(&shop, items).await;
+                // At once, before a chainer (every half second) could have run.
+                let raw = Raw::open(&url).await;
+                let unchained = raw.int("select count(*) from events where kind = 'code_sent' and seq is null").await;
+                raw.close().await;
+                (results, unchained)
+            }));
+        }
+        let mut hot = Vec::new();
+        for i in 0..60 {
+            let store = if i % 2 == 0 { app.running.services.store.clone() } else { second.services.store.clone() };
+            hot.push(tokio::spawn(async move { store.commit(vec![Write::InsertEvent(event(account, i))]).await }));
+        }
+        for t in imports {
+            let (results, unchained) = t.await.unwrap();
+            assert!(results.unwrap().iter().all(|r| r.as_ref().is_ok_and(|r| r.created && r.delivery.challenge_id.is_some())), "{b:?}: every shipment issued");
+            assert_eq!(unchained, 0, "{b:?}: an import's events are chained as they are inserted");
+        }
+        for t in hot {
+            t.await.unwrap().unwrap();
+        }
+        second.db.chain_all().await.unwrap();
+        let head = assert_gapless(&app, &format!("{b:?}: after an import beside concurrent writes")).await;
+        assert!(head.seq >= start.seq + batches * per_batch + 60, "{b:?}: {} -> {}", start.seq, head.seq);
         second.shutdown().await;
         app.shutdown().await;
     }
