@@ -15,8 +15,9 @@ use crate::config::Config;
 use crate::settings::{self, ConfigErrors, Flag, Loaded};
 
 /// What an admin command logs: its warnings, but not the database driver's notices
-/// of slow statements (a loaded machine makes them), so that a failure stays one line.
-const ADMIN_LOG: &str = "warn,sqlx::query=error";
+/// of slow statements or of a slow wait for a connection (a loaded machine makes
+/// them), so that a failure stays one line.
+const ADMIN_LOG: &str = "warn,sqlx::query=error,sqlx::pool=error";
 
 #[derive(Parser)]
 #[command(name = "ninsho", version, about = "Account security: sign-in with two-step verification, one-time codes, devices")]
@@ -870,5 +871,40 @@ mod tests {
     fn origin_host_from_public_url() {
         assert_eq!(crate::config::url_host("https://shop.example/x"), "shop.example");
         assert_eq!(crate::config::url_host("http://127.0.0.1:8080"), "127.0.0.1");
+    }
+
+    /// An admin command's failure is one line on stderr: the driver's notices of a slow
+    /// statement or a slow wait for a connection are not printed beside it, and the
+    /// command's own warnings are.
+    #[test]
+    fn admin_commands_log_their_warnings_but_not_the_drivers_slow_notices() {
+        use std::sync::{Arc, Mutex};
+        let lines = Arc::new(Mutex::new(Vec::<u8>::new()));
+        let sink = lines.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::new(super::ADMIN_LOG))
+            .with_writer(move || Sink(sink.clone()))
+            .with_ansi(false)
+            .finish();
+        tracing::subscriber::with_default(subscriber, || {
+            tracing::warn!(target: "sqlx::pool::acquire", "acquired connection, but time to acquire exceeded slow threshold");
+            tracing::warn!(target: "sqlx::query", "slow statement");
+            tracing::warn!(target: "ninsho_server::cli", "the command's own warning");
+        });
+        let text = String::from_utf8(lines.lock().unwrap().clone()).unwrap();
+        assert_eq!(text.lines().count(), 1, "{text}");
+        assert!(text.contains("the command's own warning"), "{text}");
+    }
+
+    struct Sink(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+    impl std::io::Write for Sink {
+        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(b);
+            Ok(b.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
     }
 }
