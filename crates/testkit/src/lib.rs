@@ -342,7 +342,7 @@ pub fn code_in(body: &str) -> String {
 /// owner would. `session` must be stepped up.
 pub async fn approve_setup(http: &reqwest::Client, base: &str, session: &str) {
     let me = call(http, base, "GET", "/api/v1/account", Some(session), None).await;
-    let email = me.body["email"].as_str().expect("account e-mail").to_string();
+    let email = me.body["email"].as_str().unwrap_or_else(|| panic!("account e-mail: {} {:?}", me.status, me.body)).to_string();
     let before = inbox(http, base, &email).await.map(|v| v.len()).unwrap_or(0);
     let r = call(http, base, "POST", "/api/v1/two-step/approval", Some(session), None).await;
     assert_eq!(r.status, 202, "{:?}", r.body);
