@@ -97,17 +97,18 @@ async fn chain_batch(tx: &mut Tx, h: &mut HeadRow, limit: i64) -> Result<u64, sq
     Ok(rows.len() as u64)
 }
 
-/// Inserts a bulk write's events already chained, after the head, in the transaction
-/// that writes them; the committed events not chained yet go first, as the chainer
-/// would have taken them. The head stays held to the commit (PostgreSQL: `for update`),
-/// so no chainer of another instance places an event meanwhile; the hot paths' commits
-/// never take it and do not wait. `false` when a row was not inserted.
-pub(crate) async fn insert_chained(tx: &mut Tx, events: &[&ninsho_domain::ports::Event]) -> Result<bool, sqlx::Error> {
-    if events.is_empty() {
-        return Ok(true);
-    }
+/// Takes the head (PostgreSQL: `for update`, held to the commit, so no chainer of
+/// another instance places an event meanwhile) and chains the committed events not
+/// chained yet, as the chainer would have: where events appended already chained go.
+async fn hold_head(tx: &mut Tx) -> Result<HeadRow, sqlx::Error> {
     let mut h = lock_head(tx).await?;
     while chain_batch(tx, &mut h, CHAIN_BATCH).await? == CHAIN_BATCH as u64 {}
+    Ok(h)
+}
+
+/// Inserts `events` after the held head with their places and hashes already set, and
+/// saves the head. `false` when a row was not inserted.
+async fn append_chained(tx: &mut Tx, h: &mut HeadRow, events: &[&ninsho_domain::ports::Event]) -> Result<bool, sqlx::Error> {
     let mut rows = Vec::with_capacity(events.len());
     for e in events {
         let seq = h.head.seq + 1;
@@ -120,8 +121,19 @@ pub(crate) async fn insert_chained(tx: &mut Tx, events: &[&ninsho_domain::ports:
     if insert_rows(tx, &table).await? < events.len() as u64 {
         return Ok(false);
     }
-    save_head(tx, &h).await?;
+    save_head(tx, h).await?;
     Ok(true)
+}
+
+/// A bulk write's events, chained in the transaction that inserts them: the hot paths'
+/// commits never take the head and do not wait for it. `false` when a row was not
+/// inserted.
+pub(crate) async fn insert_chained(tx: &mut Tx, events: &[&ninsho_domain::ports::Event]) -> Result<bool, sqlx::Error> {
+    if events.is_empty() {
+        return Ok(true);
+    }
+    let mut h = hold_head(tx).await?;
+    append_chained(tx, &mut h, events).await
 }
 
 /// Chains the events written before the chain existed (migration 0014), or by an
@@ -232,8 +244,7 @@ impl Store {
     /// when, and it is locked).
     pub async fn audit_checkpoint(&self, now: UnixMillis, min_gap_ms: i64, key: &audit::SigningKey) -> R<Option<(Checkpoint, Event)>> {
         let mut tx = self.write.begin_with(BEGIN_WRITE).await.map_err(db_err)?;
-        let mut h = lock_head(&mut tx).await.map_err(db_err)?;
-        while chain_batch(&mut tx, &mut h, CHAIN_BATCH).await.map_err(db_err)? == CHAIN_BATCH as u64 {}
+        let mut h = hold_head(&mut tx).await.map_err(db_err)?;
         save_head(&mut tx, &h).await.map_err(db_err)?;
         if min_gap_ms > 0 && h.checkpoint_at > 0 && now.0 - h.checkpoint_at < min_gap_ms {
             tx.commit().await.map_err(db_err)?;
@@ -252,27 +263,9 @@ impl Store {
             unfamiliar: false,
         };
         // Chained as it is written: the head is held.
-        let seq = h.head.seq + 1;
-        let hash = audit::event_hash(&h.head.hash, seq, &EventColumns::of(&event));
-        sqlx::query("insert into events (id, account_id, at, kind, ip, user_agent, device_hash, detail, unfamiliar, seq, prev_hash, hash) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)")
-            .bind(event.id.0)
-            .bind(None::<Uuid>)
-            .bind(event.at.0)
-            .bind(event.kind.as_str())
-            .bind(None::<String>)
-            .bind(None::<String>)
-            .bind(None::<Vec<u8>>)
-            .bind(event.detail.as_str())
-            .bind(false)
-            .bind(seq)
-            .bind(&h.head.hash[..])
-            .bind(&hash[..])
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?;
-        h.head = Head { seq, hash };
-        h.last_at = h.last_at.max(now.0);
-        save_head(&mut tx, &h).await.map_err(db_err)?;
+        if !append_chained(&mut tx, &mut h, &[&event]).await.map_err(db_err)? {
+            return Err(Error::internal("the checkpoint event was not inserted"));
+        }
         sqlx::query("update audit_head set checkpoint_at = $1 where id = 1").bind(now.0).execute(&mut *tx).await.map_err(db_err)?;
         tx.commit().await.map_err(db_err)?;
         Ok(Some((cp, event)))
