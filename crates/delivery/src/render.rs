@@ -557,7 +557,7 @@ mod authenticity_of_our_own_messages {
                         None => r.body.clone(),
                     };
                     let received = Received { channel: ch, sender: sender.into(), text: text.clone(), links: vec![], received_at: Some(UnixMillis(sent_at.0 + 30_000)) };
-                    let records = [SentRecord { channel: ch, kind: t, body: text.clone(), sent_at, challenge: Some(ChallengeId::new()) }];
+                    let records = [SentRecord { channel: ch, kind: t, body: text.clone(), sent_at, challenge: Some(ChallengeId::new()), delivery: None }];
                     let with_record = check(&received, official, &records, l);
                     assert_eq!(with_record.verdict, Verdict::Genuine, "{t:?} {l:?} {ch:?}: {:?}\n{text}", with_record.reasons);
                     let without = check(&received, official, &[], l);

@@ -260,11 +260,12 @@ pub struct Intent {
     pub vars: BTreeMap<&'static str, String>,
     pub quota_keys: Vec<String>,
     pub challenge: Option<ChallengeId>,
+    pub delivery: Option<DeliveryId>,
 }
 
 impl Intent {
     pub fn new(template: Template, channel: Channel, destination: impl Into<String>, locale: Locale) -> Self {
-        Intent { account: None, template, channel, destination: destination.into(), locale, vars: BTreeMap::new(), quota_keys: vec![], challenge: None }
+        Intent { account: None, template, channel, destination: destination.into(), locale, vars: BTreeMap::new(), quota_keys: vec![], challenge: None, delivery: None }
     }
     pub fn account(mut self, a: AccountId) -> Self {
         self.account = Some(a);
@@ -273,6 +274,11 @@ impl Intent {
     /// The request this message was sent for (its deny link cancels it).
     pub fn challenge(mut self, c: ChallengeId) -> Self {
         self.challenge = Some(c);
+        self
+    }
+    /// The delivery whose code this message carries (its deny link holds it).
+    pub fn delivery(mut self, d: DeliveryId) -> Self {
+        self.delivery = Some(d);
         self
     }
     pub fn var(mut self, k: &'static str, v: impl Into<String>) -> Self {
@@ -309,6 +315,7 @@ impl Intent {
             quota_keys: self.quota_keys,
             attempts: 0,
             challenge: self.challenge,
+            delivery: self.delivery,
         }))
     }
 }

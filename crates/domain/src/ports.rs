@@ -331,6 +331,8 @@ pub struct OutboxMessage {
     /// The request (challenge) a code or approval message was sent for: the
     /// authenticity check tells the owner which request a real code belongs to.
     pub challenge: Option<ChallengeId>,
+    /// The delivery a delivery code was sent for (F-DLV-2).
+    pub delivery: Option<DeliveryId>,
 }
 
 /// What a shopper wrote after a destructive action, for support to read.
@@ -579,14 +581,16 @@ pub enum Write {
     RemoveWebhookEndpoint { id: WebhookEndpointId, now: UnixMillis },
     /// F-DLV-1: unique order id per client, unique tracking id.
     InsertDelivery(Delivery),
-    /// A new code (a resend): sealed for the shopper's page.
-    SetDeliveryCode { delivery: DeliveryId, sealed: Vec<u8> },
-    /// F-DLV-3: a new delivery date; its challenge (code and all) lives until `until`.
-    RescheduleDelivery { delivery: DeliveryId, date: jiff::civil::Date, challenge: Option<ChallengeId>, until: UnixMillis },
-    /// Guard: pending.
-    HandOverDelivery { delivery: DeliveryId, courier: String, now: UnixMillis },
+    /// F-DLV-3: a new code (a resend); only the latest counts. Guard: the code is still
+    /// open (pending, not denied, not expired at `now`).
+    SetDeliveryCode { delivery: DeliveryId, hash: Vec<u8>, sealed: Vec<u8>, message: MessageId, now: UnixMillis },
+    /// F-DLV-3: a new delivery date; a code lives until `until`, the new day's end.
+    RescheduleDelivery { delivery: DeliveryId, date: jiff::civil::Date, until: UnixMillis },
     /// Guard: pending.
     HoldDelivery { delivery: DeliveryId },
+    /// The shopper's deny link: the code is closed, and a pending delivery held. Guard:
+    /// the link was not used before and the status is still `was`.
+    DenyDelivery { delivery: DeliveryId, was: DeliveryStatus, now: UnixMillis },
     /// F-DLV-3: a courier's account works for this carrier client.
     InsertCourier { account: AccountId, client: ServiceClientId, now: UnixMillis },
     /// F-SUP-1: the account becomes a staff member with `role`, added by `by`.
@@ -803,7 +807,7 @@ pub enum CodeCheck {
 /// have more codes decided than the limit allows.
 #[derive(Clone, Debug)]
 pub struct CodeAttempt {
-    pub challenge: ChallengeId,
+    pub on: Attempted,
     pub check: CodeCheck,
     pub now: UnixMillis,
     pub max_attempts: i64,
@@ -811,6 +815,16 @@ pub struct CodeAttempt {
     pub method: Option<(FactorId, i64)>,
     /// Written only when the code is wrong (its security-log event).
     pub on_wrong: Vec<Write>,
+}
+
+/// What a code is told for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Attempted {
+    /// A challenge's code (sign-in, step-up, …): a right one consumes the challenge.
+    Challenge(ChallengeId),
+    /// F-DLV-3: a delivery's code at the door: a right one hands the parcel over, once,
+    /// recording the courier.
+    Delivery { delivery: DeliveryId, courier: String },
 }
 
 /// What one code attempt came to.
@@ -951,9 +965,7 @@ pub trait Store: Clone + Send + Sync + 'static {
     fn org_log(&self, org: OrgId, limit: i64) -> impl Future<Output = R<Vec<OrgLogEntry>>> + Send;
 }
 
-/// F-DLV-1…4: a shipment the shop registered, and its delivery code's state. The code
-/// itself lives on a `Purpose::Delivery` challenge (attempts, expiry, only the latest
-/// code); the row keeps the code sealed too, for the shopper's own deliveries page.
+/// F-DLV-1…4: a shipment the shop registered, and its delivery code's state.
 #[derive(Clone, Debug)]
 pub struct Delivery {
     pub id: DeliveryId,
@@ -970,26 +982,45 @@ pub struct Delivery {
     pub address_changed_days_ago: Option<i64>,
     pub rules: Vec<crate::delivery_rules::Rule>,
     pub status: DeliveryStatus,
-    /// The code's challenge, when a code is required.
-    pub challenge_id: Option<ChallengeId>,
-    pub code_sealed: Option<Vec<u8>>,
+    /// The code, when one is required.
+    pub code: Option<DeliveryCode>,
     pub courier_id: Option<String>,
     pub handed_over_at: Option<UnixMillis>,
     pub created_at: UnixMillis,
 }
 
-/// A delivery registered in bulk, with what its code needs when it requires one.
+/// F-DLV-2…4: a delivery's code, kept on the delivery itself: it is no challenge, so
+/// nothing that answers a challenge can be asked about it (F-DLV-4). Attempts are
+/// counted by the statement that compares the code (DESIGN §10), as a challenge's are.
+#[derive(Clone, Debug)]
+pub struct DeliveryCode {
+    /// The latest code's keyed hash, in the delivery namespace (only it counts).
+    pub hash: Vec<u8>,
+    /// The latest code sealed, for the shopper's own deliveries page.
+    pub sealed: Vec<u8>,
+    /// The end of the delivery day where the parcel arrives.
+    pub valid_until: UnixMillis,
+    /// Wrong codes told at the door.
+    pub attempts: i64,
+    /// The message that carried the latest code.
+    pub message: MessageId,
+    /// When the shopper used the message's deny link.
+    pub denied_at: Option<UnixMillis>,
+    /// What the hash is keyed with when it is not the delivery's id: a code issued
+    /// before codes moved onto deliveries (migration 0032) was keyed with its challenge.
+    pub hashed_with: Option<uuid::Uuid>,
+}
+
+/// A delivery registered in bulk, with its code's message and event when it needs one.
 #[derive(Clone, Debug)]
 pub struct NewShipment {
     pub delivery: Delivery,
     pub code: Option<ShipmentCode>,
 }
 
-/// A delivery code's rows: its challenge with the code's hash and message already set
-/// (`code_hash`, `code_expires_at`, `code_message`), its sealed message, its event.
+/// The rows a delivery's code brings besides the delivery: its sealed message, its event.
 #[derive(Clone, Debug)]
 pub struct ShipmentCode {
-    pub challenge: Challenge,
     pub message: OutboxMessage,
     pub event: Event,
 }
@@ -1023,6 +1054,7 @@ impl DeliveryStatus {
 /// How a delivery is looked up.
 #[derive(Clone, Copy, Debug)]
 pub enum DeliveryKey<'a> {
+    Id(DeliveryId),
     Tracking(&'a str),
     Order { client: ServiceClientId, order_id: &'a str },
 }
@@ -1062,6 +1094,7 @@ pub struct ArchivedMessage {
     /// The sealed text that was sent, once it was.
     pub body: Option<Vec<u8>>,
     pub challenge: Option<ChallengeId>,
+    pub delivery: Option<DeliveryId>,
 }
 
 #[derive(Clone, Debug, serde::Serialize)]

@@ -499,8 +499,9 @@ pub enum Purpose {
     /// F-INT-3: a shop service asks the owner to confirm something (an order, a
     /// payment change) with a code; the result is the service's to read.
     ServiceStepUp,
-    /// F-DLV-2…4: a parcel's delivery code, told to the courier at the door. Its own
-    /// namespace: it is answered only by a handover, and a handover answers nothing else.
+    /// F-DLV-2…4: a parcel's delivery code, told to the courier at the door. No
+    /// challenge has this purpose: the code is kept on its delivery (`DeliveryCode`) and
+    /// answered only by a handover. It names what a delivery code message was for.
     Delivery,
 }
 

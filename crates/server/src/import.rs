@@ -54,7 +54,7 @@ impl Summary {
     fn note(&mut self, line: u64, r: Result<Registered, Error>) {
         match r {
             Ok(r) => {
-                if r.delivery.challenge_id.is_some() {
+                if r.delivery.code.is_some() {
                     self.issued += 1;
                 } else {
                     self.not_required += 1;

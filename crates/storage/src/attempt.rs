@@ -1,5 +1,6 @@
 //! The count-and-compare step of a code check (`CodeAttempt`) as SQL: the statement that
-//! takes an attempt and decides it, the method's failure count, and — on PostgreSQL —
+//! takes an attempt and decides it (on a challenge, or on a delivery's code at the
+//! door), the method's failure count, and — on PostgreSQL —
 //! the whole check folded into one statement in which the unlocked writes run only for
 //! a right code and the `on_wrong` writes only for a wrong one.
 //!
@@ -8,7 +9,7 @@
 //! SQLite has one writer). The limit (`attempts < max`) and the comparison are both in
 //! that statement, so each decision sees the count left by the one before it.
 
-use ninsho_domain::ports::{AttemptOutcome, CodeAttempt, CodeCheck, FailureCount, Write};
+use ninsho_domain::ports::{Attempted, AttemptOutcome, CodeAttempt, CodeCheck, FailureCount, Write};
 
 use crate::writes::{Arg, OneStatement, Touch, clashes, cte_name, fans_out, renumber, statements, touch};
 
@@ -28,9 +29,56 @@ const TAKE_SENT: &str = take_sql!("(code_hash = $4 and code_expires_at > $2)");
 const TAKE_BACKUP: &str = take_sql!("exists (select 1 from backup_codes b where b.account_id = $4 and b.code_hash = $5 and b.used_at is null)");
 const TAKE_DECIDED: &str = take_sql!("$4");
 
-/// The statement that takes and decides the attempt (without `returning`).
-pub(crate) fn take(a: &CodeAttempt) -> (&'static str, Vec<Arg>) {
-    let mut args: Vec<Arg> = vec![a.challenge.0.into(), a.now.0.into(), a.max_attempts.into()];
+/// The same on a delivery's code (F-DLV-3): a right code hands the parcel over in that
+/// statement, once, recording the courier. `$1` delivery, `$2` now, `$3` the most
+/// wrong attempts, `$4` the courier, `$5…` the check's own. `handed_over_at` answers
+/// as `consumed_at`, so the rest reads both alike.
+macro_rules! take_delivery_sql {
+    ($right:literal) => {
+        concat!(
+            "update deliveries set attempts = attempts + case when ",
+            $right,
+            " then 0 else 1 end, status = case when ",
+            $right,
+            " then 'handed_over' else status end, handed_over_at = case when ",
+            $right,
+            " then $2 end, courier_id = case when ",
+            $right,
+            " then $4 else courier_id end where id = $1 and status = 'pending' and code_denied_at is null and code_expires_at > $2 and attempts < $3",
+            " returning attempts, handed_over_at as consumed_at"
+        )
+    };
+}
+const TAKE_DELIVERY_SENT: &str = take_delivery_sql!("code_hash = $5");
+const TAKE_DELIVERY_DECIDED: &str = take_delivery_sql!("$5");
+
+/// The statement that takes and decides the attempt, returning `attempts` and
+/// `consumed_at`.
+pub(crate) fn take(a: &CodeAttempt) -> (String, Vec<Arg>) {
+    let (id, courier) = match &a.on {
+        Attempted::Challenge(c) => (c.0, None),
+        Attempted::Delivery { delivery, courier } => (delivery.0, Some(courier.as_str())),
+    };
+    let mut args: Vec<Arg> = vec![id.into(), a.now.0.into(), a.max_attempts.into()];
+    if let Some(courier) = courier {
+        args.push(courier.into());
+        let sql = match &a.check {
+            CodeCheck::SentHash(h) => {
+                args.push(h.as_slice().into());
+                TAKE_DELIVERY_SENT
+            }
+            // A backup code is no delivery code (F-DLV-4): counted as a wrong one.
+            CodeCheck::BackupHash { .. } => {
+                args.push(false.into());
+                TAKE_DELIVERY_DECIDED
+            }
+            CodeCheck::Decided(ok) => {
+                args.push((*ok).into());
+                TAKE_DELIVERY_DECIDED
+            }
+        };
+        return (sql.to_string(), args);
+    }
     let sql = match &a.check {
         CodeCheck::SentHash(h) => {
             args.push(h.as_slice().into());
@@ -46,10 +94,8 @@ pub(crate) fn take(a: &CodeAttempt) -> (&'static str, Vec<Arg>) {
             TAKE_DECIDED
         }
     };
-    (sql, args)
+    (format!("{sql} returning attempts, consumed_at"), args)
 }
-
-pub(crate) const TAKE_RETURNING: &str = " returning attempts, consumed_at";
 
 /// A wrong code on a method (F-OTP-6): at the ceiling it is disabled until set up again.
 /// `$1` method, `$2` ceiling, `$3` now.
@@ -110,7 +156,10 @@ pub(crate) fn one_statement(a: &CodeAttempt, on_right: &[Write]) -> Option<OneSt
         return None;
     }
     // The right and the wrong branch never both write: each is checked on its own.
-    let gate = Touch::Row("challenges", a.challenge.0.as_bytes().to_vec());
+    let gate = match &a.on {
+        Attempted::Challenge(c) => Touch::Row("challenges", c.0.as_bytes().to_vec()),
+        Attempted::Delivery { delivery, .. } => Touch::Row("deliveries", delivery.0.as_bytes().to_vec()),
+    };
     let mut right = vec![gate.clone()];
     right.extend(on_right.iter().map(touch).collect::<Option<Vec<_>>>()?);
     let mut wrong = vec![gate];
@@ -123,7 +172,7 @@ pub(crate) fn one_statement(a: &CodeAttempt, on_right: &[Write]) -> Option<OneSt
     }
 
     let (take_sql, mut args) = take(a);
-    let mut sql = format!("with g as ({take_sql}{TAKE_RETURNING})");
+    let mut sql = format!("with g as ({take_sql})");
     if let Some((m, ceiling)) = a.method {
         sql.push_str(", f as (");
         renumber(&mut sql, &gated(METHOD_FAILURE, WRONG)?, args.len());
@@ -175,18 +224,22 @@ mod tests {
     use ninsho_domain::types::*;
 
     fn attempt(check: CodeCheck, method: Option<FactorId>) -> CodeAttempt {
-        CodeAttempt { challenge: ChallengeId::new(), check, now: UnixMillis(9), max_attempts: 5, method: method.map(|m| (m, 100)), on_wrong: vec![] }
+        CodeAttempt { on: Attempted::Challenge(ChallengeId::new()), check, now: UnixMillis(9), max_attempts: 5, method: method.map(|m| (m, 100)), on_wrong: vec![] }
     }
 
     #[test]
     fn f_otp_3_the_limit_and_the_comparison_are_one_statement() {
         for check in [CodeCheck::SentHash(vec![1]), CodeCheck::BackupHash { account: AccountId::new(), code_hash: vec![1] }, CodeCheck::Decided(false)] {
-            let (sql, args) = take(&attempt(check, None));
+            let mut on_delivery = attempt(check.clone(), None);
+            on_delivery.on = Attempted::Delivery { delivery: DeliveryId::new(), courier: "c-1".into() };
+            for a in [attempt(check, None), on_delivery] {
+            let (sql, args) = take(&a);
             assert!(sql.contains("attempts < $3") && sql.contains("attempts = attempts + case when"), "{sql}");
             let mut used: Vec<usize> = sql.split('$').skip(1).map(|p| p.chars().take_while(char::is_ascii_digit).collect::<String>().parse().unwrap()).collect();
             used.sort_unstable();
             used.dedup();
             assert_eq!(used, (1..=args.len()).collect::<Vec<_>>(), "{sql}");
+            }
         }
     }
 
@@ -242,7 +295,8 @@ mod tests {
         assert!(one.sql.contains(&format!(") and {RIGHT} returning 1)")), "{}", one.sql);
         assert!(one.sql.contains("not exists (select 1 from r0) then ninsho_refuse(0)") && !one.sql.contains("from r0_1)"), "{}", one.sql);
         // A second change to the challenge in the right branch is not one statement.
-        let again = [Write::CancelChallenge { challenge: a.challenge, now }];
+        let Attempted::Challenge(challenge) = a.on else { unreachable!("a challenge's attempt") };
+        let again = [Write::CancelChallenge { challenge, now }];
         assert!(one_statement(&a, &again).is_none());
     }
 

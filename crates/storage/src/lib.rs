@@ -73,7 +73,7 @@ pub mod sqlite {
     const DB_NOW_MS: &str = "select cast((julianday('now') - 2440587.5) * 86400000.0 as integer)";
     const CLAIM_OUTBOX: &str = "update outbox set lease_until = $2, attempts = attempts + 1 \
         where id in (select id from outbox where status = 'pending' and next_attempt_at <= $1 and (lease_until is null or lease_until < $1) order by next_attempt_at limit $3) \
-        returning id, account_id, template, channel, destination, locale, payload, created_at, quota_keys, attempts, challenge_id";
+        returning id, account_id, template, channel, destination, locale, payload, created_at, quota_keys, attempts, challenge_id, delivery_id";
     const CLAIM_WEBHOOKS: &str = "update webhook_deliveries set lease_until = $2, attempts = attempts + 1 \
         where id in (select id from webhook_deliveries where status = 'pending' and next_attempt_at <= $1 and (lease_until is null or lease_until < $1) order by next_attempt_at limit $3) \
         returning id, webhook_id, endpoint_id, topic, body, attempts, created_at";
@@ -174,7 +174,7 @@ pub mod postgres {
     const DB_NOW_MS: &str = "select cast(extract(epoch from clock_timestamp()) * 1000 as bigint)";
     const CLAIM_OUTBOX: &str = "update outbox set lease_until = $2, attempts = attempts + 1 \
         where id in (select id from outbox where status = 'pending' and next_attempt_at <= $1 and (lease_until is null or lease_until < $1) order by next_attempt_at limit $3 for update skip locked) \
-        returning id, account_id, template, channel, destination, locale, payload, created_at, quota_keys, attempts, challenge_id";
+        returning id, account_id, template, channel, destination, locale, payload, created_at, quota_keys, attempts, challenge_id, delivery_id";
     const CLAIM_WEBHOOKS: &str = "update webhook_deliveries set lease_until = $2, attempts = attempts + 1 \
         where id in (select id from webhook_deliveries where status = 'pending' and next_attempt_at <= $1 and (lease_until is null or lease_until < $1) order by next_attempt_at limit $3 for update skip locked) \
         returning id, webhook_id, endpoint_id, topic, body, attempts, created_at";

@@ -122,7 +122,7 @@ pub(crate) fn stale(w: &Write) -> Option<Stale> {
         | Write::InsertDelivery(_)
         | Write::SetDeliveryCode { .. }
         | Write::RescheduleDelivery { .. }
-        | Write::HandOverDelivery { .. }
+        | Write::DenyDelivery { .. }
         | Write::HoldDelivery { .. }
         | Write::InsertCourier { .. }
         | Write::InsertStaff { .. }

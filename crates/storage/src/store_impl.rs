@@ -78,8 +78,7 @@ async fn apply_all(tx: &mut Tx, writes: &[Write]) -> Result<(), CommitError> {
 /// `on_right`, with a wrong one counts it on the method and applies `on_wrong`.
 async fn apply_attempt(tx: &mut Tx, a: &CodeAttempt, on_right: &[Write]) -> Result<AttemptOutcome, CommitError> {
     let store = |e| CommitError::Store(db_err(e));
-    let (take, args) = crate::attempt::take(a);
-    let sql = format!("{take}{}", crate::attempt::TAKE_RETURNING);
+    let (sql, args) = crate::attempt::take(a);
     let row = bind_all(sqlx::query(sqlx::AssertSqlSafe(sql)), &args).fetch_optional(&mut **tx).await.map_err(store)?;
     let taken = match row {
         Some(r) => Some((r.try_get::<i64, _>(0).map_err(store)?, r.try_get::<Option<i64>, _>(1).map_err(store)?)),
@@ -441,6 +440,7 @@ fn outbox_row(r: &DbRow) -> R<OutboxMessage> {
         quota_keys: keys.lines().filter(|l| !l.is_empty()).map(str::to_owned).collect(),
         attempts: r.try_get("attempts").map_err(db_err)?,
         challenge: r.try_get::<Option<Uuid>, _>("challenge_id").map_err(db_err)?.map(ChallengeId),
+        delivery: r.try_get::<Option<Uuid>, _>("delivery_id").map_err(db_err)?.map(DeliveryId),
     })
 }
 
@@ -623,8 +623,8 @@ impl Store {
     /// every row, `code_sent` events of those accounts).
     pub async fn count_coded_deliveries(&self, client: ServiceClientId) -> R<(i64, i64)> {
         let whole = sqlx::query(
-            "select count(*) from deliveries d join challenges c on c.id = d.challenge_id join outbox o on o.id = c.code_message_id \
-                where d.client_id = $1 and d.code_sealed is not null and c.code_hash is not null and c.purpose = 'delivery' and o.challenge_id = c.id",
+            "select count(*) from deliveries d join outbox o on o.id = d.code_message_id \
+                where d.client_id = $1 and d.code_sealed is not null and d.code_hash is not null and d.code_expires_at is not null and o.delivery_id = d.id",
         )
         .bind(client.0)
         .fetch_one(&self.read)
@@ -829,7 +829,7 @@ impl ninsho_domain::ports::Store for Store {
     }
 
     async fn messages(&self, account: AccountId, limit: i64) -> R<Vec<ArchivedMessage>> {
-        let rows = sqlx::query("select id, channel, destination, template, created_at, sent_at, status, body, challenge_id from outbox where account_id = $1 order by created_at desc, id desc limit $2")
+        let rows = sqlx::query("select id, channel, destination, template, created_at, sent_at, status, body, challenge_id, delivery_id from outbox where account_id = $1 order by created_at desc, id desc limit $2")
             .bind(account.0).bind(limit).fetch_all(&self.read).await.map_err(db_err)?;
         rows.iter()
             .map(|r| {
@@ -843,6 +843,7 @@ impl ninsho_domain::ports::Store for Store {
                     status: r.try_get("status").map_err(db_err)?,
                     body: r.try_get("body").map_err(db_err)?,
                     challenge: r.try_get::<Option<Uuid>, _>("challenge_id").map_err(db_err)?.map(ChallengeId),
+                    delivery: r.try_get::<Option<Uuid>, _>("delivery_id").map_err(db_err)?.map(DeliveryId),
                 })
             })
             .collect()
@@ -1098,6 +1099,7 @@ impl ninsho_domain::ports::Store for Store {
 
     async fn delivery(&self, key: DeliveryKey<'_>) -> R<Option<Delivery>> {
         let r = match key {
+            DeliveryKey::Id(id) => sqlx::query("select * from deliveries where id = $1").bind(id.0).fetch_optional(&self.read).await,
             DeliveryKey::Tracking(t) => sqlx::query("select * from deliveries where tracking_id = $1").bind(t).fetch_optional(&self.read).await,
             DeliveryKey::Order { client, order_id } => {
                 sqlx::query("select * from deliveries where client_id = $1 and order_id = $2").bind(client.0).bind(order_id).fetch_optional(&self.read).await
@@ -1261,12 +1263,26 @@ fn delivery_row(r: &DbRow) -> R<Delivery> {
         address_changed_days_ago: r.try_get("address_changed_days_ago").map_err(db_err)?,
         rules: text("rules")?.split_whitespace().filter_map(Rule::parse).collect(),
         status: parse_enum(DeliveryStatus::parse(&status), "delivery status")?,
-        challenge_id: r.try_get::<Option<Uuid>, _>("challenge_id").map_err(db_err)?.map(ChallengeId),
-        code_sealed: r.try_get("code_sealed").map_err(db_err)?,
+        code: delivery_code(r)?,
         courier_id: r.try_get("courier_id").map_err(db_err)?,
         handed_over_at: r.try_get::<Option<i64>, _>("handed_over_at").map_err(db_err)?.map(UnixMillis),
         created_at: UnixMillis(r.try_get("created_at").map_err(db_err)?),
     })
+}
+
+/// A delivery's code, when it has one (`code_hash` set).
+fn delivery_code(r: &DbRow) -> R<Option<DeliveryCode>> {
+    let Some(hash) = r.try_get::<Option<Vec<u8>>, _>("code_hash").map_err(db_err)? else { return Ok(None) };
+    let missing = |what: &str| Error::internal(format!("a delivery code without its {what}"));
+    Ok(Some(DeliveryCode {
+        hash,
+        sealed: r.try_get::<Option<Vec<u8>>, _>("code_sealed").map_err(db_err)?.ok_or_else(|| missing("sealed copy"))?,
+        valid_until: UnixMillis(r.try_get::<Option<i64>, _>("code_expires_at").map_err(db_err)?.ok_or_else(|| missing("expiry"))?),
+        attempts: r.try_get("attempts").map_err(db_err)?,
+        message: MessageId(r.try_get::<Option<Uuid>, _>("code_message_id").map_err(db_err)?.ok_or_else(|| missing("message"))?),
+        denied_at: r.try_get::<Option<i64>, _>("code_denied_at").map_err(db_err)?.map(UnixMillis),
+        hashed_with: r.try_get::<Option<Uuid>, _>("code_hashed_with").map_err(db_err)?,
+    }))
 }
 
 fn step_up_state_row(r: &DbRow) -> R<ServiceStepUpState> {

@@ -90,19 +90,18 @@ pub(crate) fn statements(w: &Write) -> Vec<Stmt> {
             v.extend(always("update oidc_tokens set revoked_at = $2 where account_id = $1 and revoked_at is null and created_at < $3", made_before_end));
             v
         }
-        Write::CancelChallengesOf { account, now } => {
-            // A parcel's code stays: after the investigation the shop can send it again.
-            always(
-                "update challenges set cancelled_at = $2 where account_id = $1 and consumed_at is null and cancelled_at is null and purpose <> 'delivery'",
-                args![account.0, now.0],
-            )
-        }
+        // A parcel's code is no challenge and stays: after the investigation the shop
+        // can send it again.
+        Write::CancelChallengesOf { account, now } => always(
+            "update challenges set cancelled_at = $2 where account_id = $1 and consumed_at is null and cancelled_at is null",
+            args![account.0, now.0],
+        ),
         Write::WarnUnsolicitedCodes { account, now, every_secs } => guarded(
             "update accounts set codes_warned_at = $2 where id = $1 and (codes_warned_at is null or codes_warned_at <= $2 - $3)",
             args![account.0, now.0, every_secs * 1000],
         ),
         Write::SupersedeCodesOf { account } => always(
-            "update outbox set status = 'superseded', lease_until = null where account_id = $1 and status = 'pending' and challenge_id is not null",
+            "update outbox set status = 'superseded', lease_until = null where account_id = $1 and status = 'pending' and (challenge_id is not null or delivery_id is not null)",
             args![account.0],
         ),
         Write::SetSigninAlerts { account, on } => guarded("update accounts set signin_alerts = $2 where id = $1", args![account.0, *on]),
@@ -246,11 +245,7 @@ pub(crate) fn statements(w: &Write) -> Vec<Stmt> {
             v.extend(webhook_fan_out(e));
             v
         }
-        Write::InsertOutbox(m) => guarded(
-            "insert into outbox (id, account_id, template, channel, destination, locale, payload, created_at, quota_keys, status, attempts, next_attempt_at, challenge_id) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'pending', 0, $8, $10)",
-            args![m.id.0, m.account_id.map(|a| a.0), m.template.as_str(), m.channel.as_str(), m.destination.as_str(), m.locale.as_str(), m.payload.as_slice(),
-                m.created_at.0, m.quota_keys.join("\n"), m.challenge.map(|c| c.0)],
-        ),
+        Write::InsertOutbox(m) => guarded(INSERT_OUTBOX, outbox_args(m)),
         // Fixed window: a new window starts when the old one has run out; inside a
         // window the count grows only while below the limit. No row back = limited.
         Write::ChargeQuota { key, limit, window_secs, now } => guarded(
@@ -331,26 +326,19 @@ pub(crate) fn statements(w: &Write) -> Vec<Stmt> {
             args![id.0, secret_hash.clone(), previous_valid_until.0],
         ),
         Write::RevokeServiceClient { id, now } => guarded("update service_clients set revoked_at = $2 where id = $1 and revoked_at is null", args![id.0, now.0]),
-        Write::InsertDelivery(d) => guarded(
-            "insert into deliveries (id, client_id, order_id, account_id, amount_minor, currency, categories, country, time_zone, carrier, tracking_id, delivery_date, address_changed_days_ago, rules, status, challenge_id, code_sealed, created_at) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)",
-            args![d.id.0, d.client_id.0, d.order_id.as_str(), d.account_id.0, d.amount.minor, d.amount.currency.code(), d.categories.join(" "), d.country.as_str(),
-                d.time_zone.as_str(), d.carrier.as_str(), d.tracking_id.as_str(), d.delivery_date.to_string(), d.address_changed_days_ago,
-                d.rules.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(" "), d.status.as_str(), d.challenge_id.map(|c| c.0), d.code_sealed.clone(), d.created_at.0],
+        Write::InsertDelivery(d) => guarded(INSERT_DELIVERY, delivery_args(d)),
+        Write::SetDeliveryCode { delivery, hash, sealed, message, now } => guarded(
+            "update deliveries set code_hash = $2, code_sealed = $3, code_message_id = $4, code_hashed_with = null where id = $1 and status = 'pending' and code_denied_at is null and code_expires_at > $5",
+            args![delivery.0, hash.as_slice(), sealed.as_slice(), message.0, now.0],
         ),
-        Write::SetDeliveryCode { delivery, sealed } => guarded("update deliveries set code_sealed = $2 where id = $1", args![delivery.0, sealed.clone()]),
-        Write::RescheduleDelivery { delivery, date, challenge, until } => {
-            let mut v = guarded("update deliveries set delivery_date = $2 where id = $1", args![delivery.0, date.to_string()]);
-            if let Some(c) = challenge {
-                v.extend(always(
-                    "update challenges set expires_at = $2, code_expires_at = case when code_expires_at is null then null else $2 end where id = $1 and consumed_at is null and cancelled_at is null",
-                    args![c.0, until.0],
-                ));
-            }
-            v
-        }
-        Write::HandOverDelivery { delivery, courier, now } => guarded(
-            "update deliveries set status = 'handed_over', courier_id = $2, handed_over_at = $3 where id = $1 and status = 'pending'",
-            args![delivery.0, courier.as_str(), now.0],
+        // A code told at the door before the new day starts still counts: it is the same.
+        Write::RescheduleDelivery { delivery, date, until } => guarded(
+            "update deliveries set delivery_date = $2, code_expires_at = case when code_hash is null then null else $3 end where id = $1",
+            args![delivery.0, date.to_string(), until.0],
+        ),
+        Write::DenyDelivery { delivery, was, now } => guarded(
+            "update deliveries set code_denied_at = $3, status = case when status = 'pending' then 'held' else status end where id = $1 and status = $2 and code_denied_at is null and code_hash is not null",
+            args![delivery.0, was.as_str(), now.0],
         ),
         Write::InsertCourier { account, client, now } => {
             guarded("insert into couriers (account_id, client_id, created_at) values ($1, $2, $3)", args![account.0, client.0, now.0])
@@ -555,8 +543,7 @@ impl BulkRows {
     }
 }
 
-/// F-DLV-6: a bulk write as the new rows of each table, in an order the references
-/// allow (a delivery names its challenge), its events, and the statements of the events
+/// F-DLV-6: a bulk write as the new rows of each table, its events, and the statements of the events
 /// that endpoints hear; the dialect turns the rows into as few statements as it can
 /// (`insert_rows`). `None` for every other write.
 ///
@@ -568,6 +555,39 @@ pub(crate) struct Bulk<'a> {
     pub tables: Vec<BulkRows>,
     pub events: Vec<&'a ninsho_domain::ports::Event>,
     pub fan_out: Vec<Stmt>,
+}
+
+/// A delivery's columns as it is inserted, alone or in bulk (`delivery_args`).
+macro_rules! delivery_columns {
+    () => {
+        "deliveries (id, client_id, order_id, account_id, amount_minor, currency, categories, country, time_zone, carrier, tracking_id, delivery_date, address_changed_days_ago, rules, status, code_hash, code_sealed, code_expires_at, attempts, code_message_id, created_at)"
+    };
+}
+const DELIVERIES: &str = delivery_columns!();
+const INSERT_DELIVERY: &str =
+    concat!("insert into ", delivery_columns!(), " values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)");
+
+fn delivery_args(d: &ninsho_domain::ports::Delivery) -> Vec<Arg> {
+    let code = d.code.as_ref();
+    args![d.id.0, d.client_id.0, d.order_id.as_str(), d.account_id.0, d.amount.minor, d.amount.currency.code(), d.categories.join(" "), d.country.as_str(),
+        d.time_zone.as_str(), d.carrier.as_str(), d.tracking_id.as_str(), d.delivery_date.to_string(), d.address_changed_days_ago,
+        d.rules.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(" "), d.status.as_str(), code.map(|c| c.hash.clone()), code.map(|c| c.sealed.clone()),
+        code.map(|c| c.valid_until.0), code.map_or(0, |c| c.attempts), code.map(|c| c.message.0), d.created_at.0]
+}
+
+/// A message's columns as it is inserted, alone or in bulk (`outbox_args`): pending,
+/// due at once.
+macro_rules! outbox_columns {
+    () => {
+        "outbox (id, account_id, template, channel, destination, locale, payload, created_at, quota_keys, status, attempts, next_attempt_at, challenge_id, delivery_id)"
+    };
+}
+const OUTBOX: &str = outbox_columns!();
+const INSERT_OUTBOX: &str = concat!("insert into ", outbox_columns!(), " values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)");
+
+fn outbox_args(m: &ninsho_domain::ports::OutboxMessage) -> Vec<Arg> {
+    args![m.id.0, m.account_id.map(|a| a.0), m.template.as_str(), m.channel.as_str(), m.destination.as_str(), m.locale.as_str(), m.payload.as_slice(),
+        m.created_at.0, m.quota_keys.join("\n"), "pending", 0i64, m.created_at.0, m.challenge.map(|c| c.0), m.delivery.map(|d| d.0)]
 }
 
 /// The events table's columns as a bulk write inserts them: with their place in the chain.
@@ -623,34 +643,20 @@ impl Arg {
 /// F-DLV-6: the rows of a bulk write. Each delivery's code rows are those the single
 /// registration writes, with the code set at insertion.
 pub(crate) fn bulk_rows(w: &Write) -> Option<Bulk<'_>> {
-    let ms = |t: Option<ninsho_domain::types::UnixMillis>| t.map(|t| t.0);
     let Write::InsertShipments(items) = w else { return None };
     let coded = items.iter().filter(|i| i.code.is_some()).count();
-    let (mut challenges, mut outbox, mut events) = (Vec::with_capacity(coded), Vec::with_capacity(coded), Vec::with_capacity(coded));
+    let (mut outbox, mut events) = (Vec::with_capacity(coded), Vec::with_capacity(coded));
     let mut deliveries = Vec::with_capacity(items.len());
     let mut fan_out = Vec::new();
     for item in items {
-        let d = &item.delivery;
         if let Some(code) = &item.code {
-            let ch = &code.challenge;
-            challenges.push(args![ch.id.0, ch.account_id.0, ch.purpose.as_str(), ch.factor_id.map(|f| f.0), ch.code_hash.clone(), ms(ch.code_expires_at), ch.created_at.0,
-                ch.expires_at.0, ch.attempts, ms(ch.consumed_at), ms(ch.cancelled_at), ch.session_id.map(|s| s.0), ch.ip.clone(), ch.user_agent.clone(),
-                ch.device_name.clone(), ch.new_email.as_ref().map(|e| e.as_str()), ch.code_message.map(|m| m.0)]);
-            let m = &code.message;
-            outbox.push(args![m.id.0, m.account_id.map(|a| a.0), m.template.as_str(), m.channel.as_str(), m.destination.as_str(), m.locale.as_str(), m.payload.as_slice(),
-                m.created_at.0, m.quota_keys.join("\n"), "pending", 0i64, m.created_at.0, m.challenge.map(|c| c.0)]);
+            outbox.push(outbox_args(&code.message));
             events.push(&code.event);
             fan_out.extend(webhook_fan_out(&code.event));
         }
-        deliveries.push(args![d.id.0, d.client_id.0, d.order_id.as_str(), d.account_id.0, d.amount.minor, d.amount.currency.code(), d.categories.join(" "), d.country.as_str(),
-            d.time_zone.as_str(), d.carrier.as_str(), d.tracking_id.as_str(), d.delivery_date.to_string(), d.address_changed_days_ago,
-            d.rules.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(" "), d.status.as_str(), d.challenge_id.map(|c| c.0), d.code_sealed.clone(), d.created_at.0]);
+        deliveries.push(delivery_args(&item.delivery));
     }
-    let tables = [
-        ("challenges (id, account_id, purpose, factor_id, code_hash, code_expires_at, created_at, expires_at, attempts, consumed_at, cancelled_at, session_id, ip, user_agent, device_name, new_email, code_message_id)", challenges),
-        ("outbox (id, account_id, template, channel, destination, locale, payload, created_at, quota_keys, status, attempts, next_attempt_at, challenge_id)", outbox),
-        ("deliveries (id, client_id, order_id, account_id, amount_minor, currency, categories, country, time_zone, carrier, tracking_id, delivery_date, address_changed_days_ago, rules, status, challenge_id, code_sealed, created_at)", deliveries),
-    ];
+    let tables = [(OUTBOX, outbox), (DELIVERIES, deliveries)];
     // An event some endpoint hears (none hears a code sent today) keeps its own statements.
     Some(Bulk { tables: tables.into_iter().filter(|(_, rows)| !rows.is_empty()).map(|(head, rows)| BulkRows { head, rows }).collect(), events, fan_out })
 }

@@ -204,6 +204,7 @@ mod tests {
             quota_keys: Vec::new(),
             attempts: 0,
             challenge: None,
+            delivery: None,
         }
     }
 

@@ -247,6 +247,7 @@ mod tests {
             quota_keys: vec![],
             attempts: 1,
             challenge: None,
+            delivery: None,
         }
     }
 

@@ -304,6 +304,7 @@ mod tests {
             quota_keys: Vec::new(),
             attempts: 1,
             challenge: None,
+            delivery: None,
         };
         let subject = (channel == Channel::Email).then(|| "Shop: code".to_string());
         (m, Rendered { subject, body: "Shop: 123456 code\n\n@shop.example #123456".into() })

@@ -8,7 +8,7 @@
 use serde::Serialize;
 
 use super::Verdict;
-use crate::ports::Challenge;
+use crate::ports::{Challenge, Delivery, DeliveryStatus};
 use crate::types::{Purpose, UnixMillis};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -112,6 +112,24 @@ impl RequestFacts {
             state,
             deny_url,
         }
+    }
+}
+
+impl RequestFacts {
+    /// A delivery's code as a request (F-DLV-2): open while a courier can still be
+    /// told it; completed once handed over; cancelled by its deny link.
+    pub fn of_delivery(d: &Delivery, now: UnixMillis, max_attempts: i64, deny_url: Option<String>) -> Self {
+        let code = d.code.as_ref();
+        let state = if code.is_some_and(|c| c.denied_at.is_some()) {
+            RequestState::Cancelled
+        } else if d.status == DeliveryStatus::HandedOver {
+            RequestState::Completed
+        } else if d.status != DeliveryStatus::Pending || code.is_none_or(|c| c.valid_until <= now || c.attempts >= max_attempts) {
+            RequestState::Expired
+        } else {
+            RequestState::Open
+        };
+        RequestFacts { purpose: Purpose::Delivery, started_at: d.created_at, device: None, address: None, state, deny_url }
     }
 }
 

@@ -53,7 +53,7 @@ fn assess(item: &Item) -> Assessment {
     let channel = Channel::parse(&item.channel).unwrap();
     let received = Received { channel, sender: item.sender.clone(), text: item.text.clone(), links: item.links.clone(), received_at: Some(now) };
     let records: Vec<SentRecord> =
-        item.record.iter().map(|r| SentRecord { channel, kind: Template::SignInCode, body: r.body.clone(), sent_at: now.minus_secs(r.sent_offset_secs), challenge: None }).collect();
+        item.record.iter().map(|r| SentRecord { channel, kind: Template::SignInCode, body: r.body.clone(), sent_at: now.minus_secs(r.sent_offset_secs), challenge: None, delivery: None }).collect();
     check(&received, &fixtures::official(), &records, Locale::parse(&item.locale).unwrap())
 }
 

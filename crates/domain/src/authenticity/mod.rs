@@ -33,7 +33,7 @@ pub use input::{MAX_LINKS, MAX_SENDER_CHARS, MAX_TEXT_CHARS, validate};
 pub use reason::{Reason, ReasonCode};
 
 use crate::messages::Template;
-use crate::types::{Channel, ChallengeId, Locale, UnixMillis};
+use crate::types::{Channel, ChallengeId, DeliveryId, Locale, UnixMillis};
 use serde::Serialize;
 
 /// Where the shop's genuine messages come from and link to (operator configuration).
@@ -86,6 +86,8 @@ pub struct SentRecord {
     pub sent_at: UnixMillis,
     /// The request (challenge) a code or approval message was sent for.
     pub challenge: Option<ChallengeId>,
+    /// The delivery a delivery code was sent for.
+    pub delivery: Option<DeliveryId>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -109,6 +111,8 @@ pub struct SentFacts {
     /// Read by `service` to find the request; never shown.
     #[serde(skip)]
     pub challenge: Option<ChallengeId>,
+    #[serde(skip)]
+    pub delivery: Option<DeliveryId>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -161,7 +165,7 @@ pub fn check(received: &Received, official: &OfficialSenders, records: &[SentRec
     let verdict = verdict(reasons.iter().any(Reason::is_red_flag), exact);
     let (message, difference) = match matched {
         Some(m) => {
-            let facts = SentFacts { kind: m.record.kind, channel: m.record.channel, sent_at: m.record.sent_at, challenge: m.record.challenge };
+            let facts = SentFacts { kind: m.record.kind, channel: m.record.channel, sent_at: m.record.sent_at, challenge: m.record.challenge, delivery: m.record.delivery };
             let difference = match m.fit {
                 record::Fit::Exact => None,
                 record::Fit::Altered(d) | record::Fit::Incomplete(d) => Some(d),
@@ -217,7 +221,7 @@ pub(crate) mod fixtures {
     }
 
     pub fn sent(channel: Channel, body: &str, secs_before: i64) -> SentRecord {
-        SentRecord { channel, kind: Template::SignInCode, body: body.into(), sent_at: NOW.minus_secs(secs_before), challenge: Some(challenge()) }
+        SentRecord { channel, kind: Template::SignInCode, body: body.into(), sent_at: NOW.minus_secs(secs_before), challenge: Some(challenge()), delivery: None }
     }
 
     /// The request every fixture record belongs to.

@@ -321,7 +321,7 @@ impl<S: Store> Services<S> {
         let counted = factor.filter(|f| f.kind != FactorKind::BackupCodes).map(|f| (f.id, self.policy.codes.method_failure_ceiling));
         let how = factor.map(|f| f.kind.as_str()).unwrap_or("email");
         CodeAttempt {
-            challenge: ch.id,
+            on: crate::ports::Attempted::Challenge(ch.id),
             check,
             now: self.now(),
             max_attempts: self.policy.codes.max_attempts_per_challenge,
@@ -449,6 +449,10 @@ impl<S: Store> Services<S> {
     /// still records the denial and tells the owner: that is the case that matters most.
     pub async fn deny(&self, token: &str, client: &ClientInfo) -> Result<DenyOutcome> {
         let bad = || Error::invalid("deny.invalid_link", "token", "this link is not valid");
+        // One path for both: a delivery code's link is signed under a kind of its own.
+        if let Some(d) = self.link_id(super::links::LinkKind::DenyDelivery, token) {
+            return self.deny_delivery(DeliveryId(d), client).await;
+        }
         let id = self.link_challenge(super::links::LinkKind::Deny, token).ok_or_else(bad)?;
         let ch = self.store.challenge(id).await?.ok_or_else(bad)?;
         if ch.cancelled_at.is_some() {
@@ -462,12 +466,7 @@ impl<S: Store> Services<S> {
             // Mark the link used although the challenge was consumed: single use.
             writes[0] = Write::MarkChallengeDenied { challenge: ch.id, now };
         }
-        // The owner is told, by e-mail, and pointed at the password change.
-        let intent = crate::messages::Intent::new(Template::DenyConfirmation, Channel::Email, account.email.as_str(), account.locale)
-            .account(account.id)
-            .var("issuer", &self.policy.issuer)
-            .var("url", format!("{}/account/password", self.policy.public_url.trim_end_matches('/')));
-        writes.push(intent.into_write(&self.keys, now)?);
+        writes.push(self.deny_confirmation(&account, now)?);
         match self.commit_guarded(writes).await? {
             Ok(()) => Ok(outcome),
             // A verify or another deny got there first: answer for what is true now.
@@ -476,6 +475,15 @@ impl<S: Store> Services<S> {
                 _ => Err(Error::conflict("deny.already_used", "this link was already used")),
             },
         }
+    }
+
+    /// After a deny link: the owner is told, by e-mail, and pointed at the password change.
+    pub(super) fn deny_confirmation(&self, account: &Account, now: UnixMillis) -> Result<Write> {
+        crate::messages::Intent::new(Template::DenyConfirmation, Channel::Email, account.email.as_str(), account.locale)
+            .account(account.id)
+            .var("issuer", &self.policy.issuer)
+            .var("url", format!("{}/account/password", self.policy.public_url.trim_end_matches('/')))
+            .into_write(&self.keys, now)
     }
 
     /// F-SIGNIN-4: begin a step-up for this session.

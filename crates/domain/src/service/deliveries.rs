@@ -1,9 +1,10 @@
 //! F-DLV-1…4: delivery codes. The shop's order service registers a shipment; the
 //! operator's rules decide whether it needs a code; the code goes to the shopper, who
 //! tells it only to the courier; the carrier's system checks it at the door. The code is
-//! a `Purpose::Delivery` challenge, so attempts are counted by the statement that
-//! compares them (DESIGN §10), only the latest code counts, and it expires at the end
-//! of the delivery day where the parcel arrives.
+//! kept on the delivery (`DeliveryCode`), not on a challenge: attempts are counted by
+//! the statement that compares them (DESIGN §10), only the latest code counts, it
+//! expires at the end of the delivery day where the parcel arrives, and nothing that
+//! answers a challenge can be asked about it (F-DLV-4).
 
 use secrecy::{ExposeSecret, SecretString};
 
@@ -12,7 +13,7 @@ use crate::delivery_rules::{ShipmentFacts, delivery_day_end};
 use crate::messages::{Intent, Template};
 use crate::money::Money;
 use crate::otp::sent_code;
-use crate::ports::{AttemptOutcome, Challenge, CodeAttempt, CodeCheck, Delivery, DeliveryKey, DeliveryStatus, ServiceClient};
+use crate::ports::{Attempted, AttemptOutcome, CodeAttempt, CodeCheck, Delivery, DeliveryCode, DeliveryKey, DeliveryStatus, Event, OutboxMessage, ServiceClient};
 use crate::zone::TimeZoneName;
 
 /// A shipment as the shop describes it.
@@ -55,7 +56,7 @@ pub struct DeliveryView {
     pub valid_until: Option<UnixMillis>,
 }
 
-pub(super) fn code_aad(id: DeliveryId) -> String {
+pub fn delivery_code_aad(id: DeliveryId) -> String {
     format!("deliveries|{id}|code")
 }
 
@@ -65,8 +66,8 @@ fn text_ok(what: &'static str, field: &'static str, s: &str) -> Result<()> {
 }
 
 impl<S: Store> Services<S> {
-    pub(super) fn delivery_code_hash(&self, challenge: ChallengeId, code: &str) -> Vec<u8> {
-        self.keys.hash_delivery_code(challenge.0.as_bytes(), code)
+    pub(super) fn delivery_code_hash(&self, keyed_with: uuid::Uuid, code: &str) -> Vec<u8> {
+        self.keys.hash_delivery_code(keyed_with.as_bytes(), code)
     }
 
     /// F-DLV-1: registers a shipment (idempotent by the shop's order id) and, when the
@@ -87,13 +88,10 @@ impl<S: Store> Services<S> {
             self.commit_new_delivery(vec![Write::InsertDelivery(delivery.clone())]).await?;
             return Ok(Registered { delivery, created: true, valid_until: None, sent: None });
         }
-        let now = self.now();
-        let challenge = Challenge::open(ChallengeId::new(), account.id, Purpose::Delivery, now, valid_until);
-        delivery.challenge_id = Some(challenge.id);
-        let insert = vec![Write::InsertChallenge(challenge), Write::InsertDelivery(delivery.clone())];
-        let (writes, sealed, sent) = self.delivery_code_writes(&account, &delivery, delivery.challenge_id.unwrap_or_default(), valid_until, insert).await?;
-        delivery.code_sealed = Some(sealed);
-        self.commit_new_delivery(writes).await?;
+        let to = self.delivery_destination(&account).await?;
+        let (code, message, event, sent) = self.new_delivery_code(&account, delivery.id, &to, valid_until, self.now())?;
+        delivery.code = Some(code);
+        self.commit_new_delivery(vec![Write::InsertDelivery(delivery.clone()), Write::InsertOutbox(message), Write::InsertEvent(event)]).await?;
         Ok(Registered { delivery, created: true, valid_until: Some(valid_until), sent: Some(sent) })
     }
 
@@ -145,38 +143,31 @@ pub(super) fn delivery_destination_of(account: &Account, factors: &[Factor]) -> 
 }
 
 impl<S: Store> Services<S> {
-    /// A fresh code for the delivery's challenge, after `prefix`: its hash in the
-    /// delivery namespace on the challenge (only the latest counts), its sealed copy for
-    /// the shopper's page, its message and event.
-    async fn delivery_code_writes(&self, account: &Account, d: &Delivery, challenge: ChallengeId, until: UnixMillis, prefix: Vec<Write>) -> Result<(Vec<Write>, Vec<u8>, super::SentVia)> {
-        let (channel, to) = self.delivery_destination(account).await?;
-        let now = self.now();
+    /// A fresh code for delivery `d`, valid `until` the delivery day's end: the code as
+    /// the delivery keeps it (its hash in the delivery namespace, a sealed copy for the
+    /// shopper's page), its message and its event. Nothing is read or written here.
+    pub(super) fn new_delivery_code(&self, account: &Account, d: DeliveryId, to: &(Channel, String), until: UnixMillis, now: UnixMillis) -> Result<(DeliveryCode, OutboxMessage, Event, super::SentVia)> {
+        let (channel, to) = (to.0, to.1.as_str());
         let code = sent_code::generate()?;
-        let sealed = self.keys.seal(&code_aad(d.id), code.as_bytes())?;
-        let message = self.delivery_code_message(account, channel, &to, challenge, &code, until, now)?;
-        let Write::InsertOutbox(m) = &message else { return Err(Error::internal("an intent is an outbox row")) };
-        let message_id = m.id;
-        let mut writes = prefix;
-        writes.push(Write::SetChallengeCode { challenge, factor: None, code_hash: self.delivery_code_hash(challenge, &code), code_expires_at: until, message: message_id, now });
-        writes.push(Write::SetDeliveryCode { delivery: d.id, sealed: sealed.clone() });
-        writes.push(message);
-        let masked = Self::masked(channel, &to);
-        writes.push(self.event(Some(account.id), EventKind::CodeSent, &ClientInfo::default(), format!("{} {masked} delivery", channel.as_str())));
-        Ok((writes, sealed, super::SentVia { channel, to: masked, state: super::DeliveryState::Queued }))
-    }
-
-    /// The code's message, sealed: in the account's language, valid to the day's end.
-    #[allow(clippy::too_many_arguments)]
-    pub(super) fn delivery_code_message(&self, account: &Account, channel: Channel, to: &str, challenge: ChallengeId, code: &str, until: UnixMillis, now: UnixMillis) -> Result<Write> {
-        Intent::new(Template::DeliveryCode, channel, to, account.locale)
+        let sealed = self.keys.seal(&delivery_code_aad(d), code.as_bytes())?;
+        let Write::InsertOutbox(message) = Intent::new(Template::DeliveryCode, channel, to, account.locale)
             .account(account.id)
-            .challenge(challenge)
-            .var("code", code)
+            .delivery(d)
+            .var("code", code.as_str())
             .var("issuer", &self.policy.issuer)
             .var("origin_host", &self.policy.origin_host)
-            .var("deny_url", self.deny_link(challenge))
+            .var("deny_url", self.delivery_deny_link(d))
             .valid_for((until.0 - now.0).div_euclid(1000))
-            .into_write(&self.keys, now)
+            .into_write(&self.keys, now)?
+        else {
+            return Err(Error::internal("an intent is an outbox row"));
+        };
+        let masked = Self::masked(channel, to);
+        let Write::InsertEvent(event) = self.event(Some(account.id), EventKind::CodeSent, &ClientInfo::default(), format!("{} {masked} delivery", channel.as_str())) else {
+            return Err(Error::internal("an event is an event row"));
+        };
+        let code = DeliveryCode { hash: self.delivery_code_hash(d.0, &code), sealed, valid_until: until, attempts: 0, message: message.id, denied_at: None, hashed_with: None };
+        Ok((code, message, event, super::SentVia { channel, to: masked, state: super::DeliveryState::Queued }))
     }
 
     /// A new delivery as the operator's rules decide it: pending a code, or needing none.
@@ -198,8 +189,7 @@ impl<S: Store> Services<S> {
             address_changed_days_ago: s.address_changed_days_ago,
             rules: decision.rules,
             status: if decision.required { DeliveryStatus::Pending } else { DeliveryStatus::NotRequired },
-            challenge_id: None,
-            code_sealed: None,
+            code: None,
             courier_id: None,
             handed_over_at: None,
             created_at: now,
@@ -214,10 +204,13 @@ impl<S: Store> Services<S> {
         let mut d = d;
         if d.delivery_date != s.delivery_date && matches!(d.status, DeliveryStatus::Pending | DeliveryStatus::NotRequired) {
             // F-DLV-3: a rescheduled delivery extends the code to the new day's end.
-            self.commit(vec![Write::RescheduleDelivery { delivery: d.id, date: s.delivery_date, challenge: d.challenge_id, until: valid_until }]).await?;
+            self.commit(vec![Write::RescheduleDelivery { delivery: d.id, date: s.delivery_date, until: valid_until }]).await?;
             d.delivery_date = s.delivery_date;
+            if let Some(c) = d.code.as_mut() {
+                c.valid_until = valid_until;
+            }
         }
-        let valid_until = d.challenge_id.map(|_| valid_until);
+        let valid_until = d.code.as_ref().map(|_| valid_until);
         Ok(Registered { delivery: d, created: false, valid_until, sent: None })
     }
 
@@ -241,10 +234,7 @@ impl<S: Store> Services<S> {
             client.require(Scope::DeliveriesVerify)?;
         }
         let d = self.own_delivery(client, tracking).await?;
-        let valid_until = match d.challenge_id {
-            Some(c) => self.store.challenge(c).await?.map(|c| c.expires_at),
-            None => None,
-        };
+        let valid_until = d.code.as_ref().map(|c| c.valid_until);
         Ok(DeliveryView { delivery: d, code: None, valid_until })
     }
 
@@ -257,22 +247,23 @@ impl<S: Store> Services<S> {
 
     async fn resend_delivery(&self, d: &Delivery) -> Result<super::SentVia> {
         let closed = || Error::conflict("delivery.closed", "this delivery takes no code now");
-        let Some(cid) = d.challenge_id.filter(|_| d.status == DeliveryStatus::Pending) else { return Err(closed()) };
-        let ch = self.store.challenge(cid).await?.ok_or_else(closed)?;
-        if !self.delivery_challenge_open(&ch) {
-            return Err(closed());
-        }
+        let Some(code) = d.code.as_ref().filter(|_| self.delivery_code_open(d)) else { return Err(closed()) };
         let account = self.store.account(d.account_id).await?.ok_or_else(closed)?;
         self.ensure_unlocked(&account)?;
-        let (writes, _, sent) = self.delivery_code_writes(&account, d, cid, ch.expires_at, vec![]).await?;
-        match self.commit_guarded(writes).await? {
+        let to = self.delivery_destination(&account).await?;
+        let now = self.now();
+        let (fresh, message, event, sent) = self.new_delivery_code(&account, d.id, &to, code.valid_until, now)?;
+        let set = Write::SetDeliveryCode { delivery: d.id, hash: fresh.hash, sealed: fresh.sealed, message: message.id, now };
+        match self.commit_guarded(vec![set, Write::InsertOutbox(message), Write::InsertEvent(event)]).await? {
             Ok(()) => Ok(sent),
             Err(_) => Err(closed()),
         }
     }
 
-    fn delivery_challenge_open(&self, c: &Challenge) -> bool {
-        c.consumed_at.is_none() && c.cancelled_at.is_none() && c.expires_at > self.now() && c.attempts < self.policy.deliveries.max_attempts
+    /// Whether the delivery's code can still be told at the door.
+    fn delivery_code_open(&self, d: &Delivery) -> bool {
+        d.status == DeliveryStatus::Pending
+            && d.code.as_ref().is_some_and(|c| c.denied_at.is_none() && c.valid_until > self.now() && c.attempts < self.policy.deliveries.max_attempts)
     }
 
     /// F-DLV-3: the code told at the door. A match hands the parcel over once; wrong
@@ -285,11 +276,11 @@ impl<S: Store> Services<S> {
         let d = self.own_delivery(client, tracking).await?;
         match d.status {
             DeliveryStatus::HandedOver => return Err(Error::conflict("delivery.already_handed_over", "this parcel was already handed over")),
-            DeliveryStatus::Held => return Err(Error::conflict("delivery.held", "this delivery is held after too many wrong codes; the shop decides what happens next")),
+            DeliveryStatus::Held => return Err(Self::held()),
             DeliveryStatus::NotRequired => return Err(Error::conflict("delivery.no_code", "this parcel needs no code")),
             DeliveryStatus::Pending => {}
         }
-        let cid = d.challenge_id.ok_or_else(|| Error::internal("a pending delivery without its code"))?;
+        let keyed_with = d.code.as_ref().ok_or_else(|| Error::internal("a pending delivery without its code"))?.hashed_with.unwrap_or(d.id.0);
         let account = self.store.account(d.account_id).await?.ok_or_else(Self::delivery_not_found)?;
         // F-OFF-5: while support investigates, no parcel is handed over on a code.
         self.ensure_unlocked(&account)?;
@@ -298,13 +289,13 @@ impl<S: Store> Services<S> {
             return Err(Self::code_malformed());
         }
         let check = match sent_code::normalize(code, sent_code::DIGITS) {
-            Some(c) => CodeCheck::SentHash(self.delivery_code_hash(cid, &c)),
+            Some(c) => CodeCheck::SentHash(self.delivery_code_hash(keyed_with, &c)),
             None => CodeCheck::Decided(false),
         };
         let now = self.now();
         let who = ClientInfo::default();
         let attempt = CodeAttempt {
-            challenge: cid,
+            on: Attempted::Delivery { delivery: d.id, courier: courier.to_string() },
             check,
             now,
             max_attempts: self.policy.deliveries.max_attempts,
@@ -315,8 +306,8 @@ impl<S: Store> Services<S> {
             .account(account.id)
             .var("issuer", &self.policy.issuer)
             .var("url", format!("{}/account/deliveries", self.policy.public_url.trim_end_matches('/')));
+        // The statement that takes the attempt hands the parcel over (`Attempted::Delivery`).
         let on_right = vec![
-            Write::HandOverDelivery { delivery: d.id, courier: courier.to_string(), now },
             self.event(Some(account.id), EventKind::DeliveryHandedOver, &who, format!("delivery {} courier {courier}", d.id)),
             notice.into_write(&self.keys, now)?,
         ];
@@ -337,14 +328,12 @@ impl<S: Store> Services<S> {
     /// Why a delivery's code can no longer be answered, as the door hears it.
     async fn closed_delivery(&self, d: &Delivery, account: &Account) -> Result<Error> {
         let now_d = self.store.delivery(DeliveryKey::Tracking(&d.tracking_id)).await?.ok_or_else(Self::delivery_not_found)?;
-        if now_d.status == DeliveryStatus::HandedOver {
-            return Ok(Error::conflict("delivery.already_handed_over", "this parcel was already handed over"));
+        match now_d.status {
+            DeliveryStatus::HandedOver => return Ok(Error::conflict("delivery.already_handed_over", "this parcel was already handed over")),
+            DeliveryStatus::Held => return Ok(Self::held()),
+            DeliveryStatus::Pending | DeliveryStatus::NotRequired => {}
         }
-        let ch = match d.challenge_id {
-            Some(c) => self.store.challenge(c).await?,
-            None => None,
-        };
-        match ch {
+        match now_d.code {
             Some(c) if c.attempts >= self.policy.deliveries.max_attempts => self.hold_delivery(d, account).await,
             _ => Ok(Error::conflict("delivery.code_expired", "the code has expired: the delivery day is over; the shop can reschedule")),
         }
@@ -355,7 +344,11 @@ impl<S: Store> Services<S> {
         let event = self.event(Some(account.id), EventKind::DeliveryHeld, &ClientInfo::default(), format!("delivery {} client {}", d.id, d.client_id));
         // A second hold (another wrong try of the same burst) changes nothing.
         let _ = self.commit_guarded(vec![Write::HoldDelivery { delivery: d.id }, event]).await?;
-        Ok(Error::conflict("delivery.held", "too many wrong codes: the delivery is held; the shop decides what happens next"))
+        Ok(Self::held())
+    }
+
+    fn held() -> Error {
+        Error::conflict("delivery.held", "the delivery is held; the shop decides what happens next")
     }
 
     /// The shopper's deliveries, with each usable code (F-DLV-2: "also on a deliveries
@@ -363,18 +356,49 @@ impl<S: Store> Services<S> {
     pub async fn my_deliveries(&self, a: &Authed, limit: i64) -> Result<Vec<DeliveryView>> {
         let mut out = Vec::new();
         for d in self.store.deliveries_of(a.account.id, limit).await? {
-            let ch = match d.challenge_id {
-                Some(c) => self.store.challenge(c).await?,
-                None => None,
-            };
-            let open = ch.as_ref().is_some_and(|c| self.delivery_challenge_open(c)) && d.status == DeliveryStatus::Pending;
-            let code = match (&d.code_sealed, open) {
-                (Some(sealed), true) => Some(String::from_utf8(self.keys.open(&code_aad(d.id), sealed)?.to_vec()).map_err(Error::internal)?),
+            let code = match &d.code {
+                Some(c) if self.delivery_code_open(&d) => Some(String::from_utf8(self.keys.open(&delivery_code_aad(d.id), &c.sealed)?.to_vec()).map_err(Error::internal)?),
                 _ => None,
             };
-            out.push(DeliveryView { valid_until: ch.map(|c| c.expires_at), code, delivery: d });
+            out.push(DeliveryView { valid_until: d.code.as_ref().map(|c| c.valid_until), code, delivery: d });
         }
         Ok(out)
+    }
+
+    /// The deny link of delivery `d`'s code message.
+    pub(super) fn delivery_deny_link(&self, d: DeliveryId) -> String {
+        self.url_of(super::links::LinkKind::DenyDelivery, d.0)
+    }
+
+    /// The deny link of a delivery code's message ("I did not order this"): the code
+    /// is closed and a pending delivery held, so no courier hands the parcel over on it;
+    /// the shop hears `delivery.held`, and the owner is pointed at the password change.
+    /// A parcel already handed over is recorded as denied after use.
+    pub(super) async fn deny_delivery(&self, id: DeliveryId, client: &ClientInfo) -> Result<super::DenyOutcome> {
+        let used = || Error::conflict("deny.already_used", "this link was already used");
+        let d = self.store.delivery(DeliveryKey::Id(id)).await?.ok_or_else(|| Error::invalid("deny.invalid_link", "token", "this link is not valid"))?;
+        if d.code.as_ref().is_none_or(|c| c.denied_at.is_some()) {
+            return Err(used());
+        }
+        let account = self.store.account(d.account_id).await?.ok_or_else(used)?;
+        let now = self.now();
+        let (outcome, kind) = match d.status {
+            DeliveryStatus::HandedOver => (super::DenyOutcome::AlreadyUsed, EventKind::DeniedAfterUse),
+            _ => (super::DenyOutcome::Denied, EventKind::Denied),
+        };
+        let mut writes = vec![Write::DenyDelivery { delivery: d.id, was: d.status, now }, self.event(Some(account.id), kind, client, "delivery")];
+        if d.status == DeliveryStatus::Pending {
+            writes.push(self.event(Some(account.id), EventKind::DeliveryHeld, &ClientInfo::default(), format!("delivery {} client {}", d.id, d.client_id)));
+        }
+        writes.push(self.deny_confirmation(&account, now)?);
+        match self.commit_guarded(writes).await? {
+            Ok(()) => Ok(outcome),
+            // The status moved meanwhile (handed over, held): answer for what is true now.
+            Err(_) => match self.store.delivery(DeliveryKey::Id(id)).await? {
+                Some(now_d) if now_d.status != d.status && now_d.code.as_ref().is_some_and(|c| c.denied_at.is_none()) => Box::pin(self.deny_delivery(id, client)).await,
+                _ => Err(used()),
+            },
+        }
     }
 
     /// "Didn't get it?" on the shopper's deliveries page: a new code, charged as any send.

@@ -88,23 +88,27 @@ impl<S: Store> Services<S> {
             .await?
             .into_iter()
             .filter_map(|(m, text)| {
-                Some(SentRecord { channel: m.channel, kind: Template::parse(&m.template)?, body: text?, sent_at: m.sent_at.unwrap_or(m.created_at), challenge: m.challenge })
+                Some(SentRecord { channel: m.channel, kind: Template::parse(&m.template)?, body: text?, sent_at: m.sent_at.unwrap_or(m.created_at), challenge: m.challenge, delivery: m.delivery })
             })
             .collect();
         let assessment = authenticity::check(&received, official, &records, a.account.locale);
+        if let Some(id) = assessment.message.as_ref().and_then(|m| m.delivery) {
+            let Some(d) = self.store.delivery(crate::ports::DeliveryKey::Id(id)).await?.filter(|d| d.account_id == a.account.id) else { return Ok(assessment) };
+            let deny_url = self.pasted_link(self.delivery_deny_link(id), &received);
+            return Ok(assessment.with_request(RequestFacts::of_delivery(&d, self.now(), self.policy.deliveries.max_attempts, deny_url)));
+        }
         let Some(id) = assessment.message.as_ref().and_then(|m| m.challenge) else { return Ok(assessment) };
         // The record is this account's, so is its challenge; checked all the same, as
         // a request of another account must never be described here.
         let Some(challenge) = self.store.challenge(id).await?.filter(|c| c.account_id == a.account.id) else { return Ok(assessment) };
-        let deny_url = self.pasted_deny_link(id, &received);
+        let deny_url = self.pasted_link(self.deny_link(id), &received);
         Ok(assessment.with_request(RequestFacts::of(&challenge, self.now(), self.policy.codes.max_attempts_per_challenge, deny_url)))
     }
 
-    /// The challenge's deny link, if the paste carried it. A session alone must not
+    /// The request's deny `link`, if the paste carried it. A session alone must not
     /// yield a deny link (see `message_center`); handing back the one the user pasted
     /// gives away nothing. Compared in constant time: it is a signed secret.
-    fn pasted_deny_link(&self, challenge: ChallengeId, received: &Received) -> Option<String> {
-        let link = self.deny_link(challenge);
+    fn pasted_link(&self, link: String, received: &Received) -> Option<String> {
         let token = link.rsplit('/').next()?;
         let words = received.text.split(|c: char| c.is_whitespace() || !c.is_ascii()).chain(received.links.iter().map(String::as_str));
         let pasted = words.filter_map(|w| w.rsplit_once("/deny/").map(|(_, t)| t.trim_end_matches(['.', ',', ';', ':', '!', '?', ')', ']', '"', '\'']))).fold(false, |found, t| {

@@ -8,6 +8,8 @@ use super::*;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum LinkKind {
     Deny,
+    /// F-DLV-2: the deny link of a delivery code's message; names the delivery.
+    DenyDelivery,
     Approve,
     ResetPassword,
     /// F-OFF-3: in the notice of a 2SV reset request, names the request, not a challenge.
@@ -21,6 +23,7 @@ impl LinkKind {
         match self {
             // Deny links were signed without a prefix first; links still in inboxes work.
             LinkKind::Deny => b"",
+            LinkKind::DenyDelivery => b"deny-delivery:",
             LinkKind::Approve => b"approve:",
             LinkKind::ResetPassword => b"reset-password:",
             LinkKind::CancelResetRequest => b"cancel-reset-request:",
@@ -30,7 +33,7 @@ impl LinkKind {
 
     fn path(self) -> &'static str {
         match self {
-            LinkKind::Deny => "deny",
+            LinkKind::Deny | LinkKind::DenyDelivery => "deny",
             LinkKind::Approve => "approve",
             LinkKind::ResetPassword => "reset",
             LinkKind::CancelResetRequest => "recovery/cancel",

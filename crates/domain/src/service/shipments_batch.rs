@@ -9,10 +9,9 @@
 
 use std::collections::{HashMap, HashSet};
 
-use super::deliveries::{code_aad, delivery_destination_of};
+use super::deliveries::delivery_destination_of;
 use super::*;
-use crate::otp::sent_code;
-use crate::ports::{Challenge, CommitError, Delivery, DeliveryStatus, NewShipment, ServiceClient, ShipmentCode};
+use crate::ports::{CommitError, Delivery, DeliveryStatus, NewShipment, ServiceClient, ShipmentCode};
 
 /// The most shipments one batch call carries.
 pub const BATCH_MAX: usize = 1000;
@@ -121,36 +120,18 @@ impl<S: Store> Services<S> {
         Ok(out.into_iter().map(|o| o.unwrap_or_else(|| Err(Error::internal("a shipment without an answer")))).collect())
     }
 
-    /// A new delivery's rows, decided by the rules: with its code (challenge, sealed
-    /// copy, message, event) when one is required. Nothing is read or written here.
+    /// A new delivery's rows, decided by the rules: with its code, message and event
+    /// when one is required. Nothing is read or written here.
     fn new_shipment(&self, client: &ServiceClient, account: &Account, to: &(Channel, String), s: Shipment, until: UnixMillis, now: UnixMillis) -> Result<(NewShipment, Registered)> {
         let mut delivery = self.decided_delivery(client, account, s, now);
         if delivery.status != DeliveryStatus::Pending {
             let registered = Registered { delivery: delivery.clone(), created: true, valid_until: None, sent: None };
             return Ok((NewShipment { delivery, code: None }, registered));
         }
-        let (channel, to) = (to.0, to.1.as_str());
-        let cid = ChallengeId::new();
-        let code = sent_code::generate()?;
-        let sealed = self.keys.seal(&code_aad(delivery.id), code.as_bytes())?;
-        let Write::InsertOutbox(message) = self.delivery_code_message(account, channel, to, cid, &code, until, now)? else {
-            return Err(Error::internal("an intent is an outbox row"));
-        };
-        let challenge = Challenge {
-            code_hash: Some(self.delivery_code_hash(cid, &code)),
-            code_expires_at: Some(until),
-            code_message: Some(message.id),
-            ..Challenge::open(cid, account.id, Purpose::Delivery, now, until)
-        };
-        let masked = Self::masked(channel, to);
-        let Write::InsertEvent(event) = self.event(Some(account.id), EventKind::CodeSent, &ClientInfo::default(), format!("{} {masked} delivery", channel.as_str())) else {
-            return Err(Error::internal("an event is an event row"));
-        };
-        delivery.challenge_id = Some(cid);
-        delivery.code_sealed = Some(sealed);
-        let sent = SentVia { channel, to: masked, state: DeliveryState::Queued };
+        let (code, message, event, sent) = self.new_delivery_code(account, delivery.id, to, until, now)?;
+        delivery.code = Some(code);
         let registered = Registered { delivery: delivery.clone(), created: true, valid_until: Some(until), sent: Some(sent) };
-        Ok((NewShipment { delivery, code: Some(ShipmentCode { challenge, message, event }) }, registered))
+        Ok((NewShipment { delivery, code: Some(ShipmentCode { message, event }) }, registered))
     }
 
     /// The client an import registers for, by name or id: it must be active and may

@@ -568,7 +568,7 @@ fn valid_id_token(jwks: &serde_json::Value, token: &str, issuer: &str, audience:
 /// F-DLV-3: a carrier's system tells the code at the door; each delivery is handed
 /// over once (the code's hash is set as a registration sets it).
 async fn handovers(svc: &ninsho_domain::Services<ninsho_storage::Db>, http: &reqwest::Client, base: &str, account: AccountId, n: usize, c: usize) -> anyhow::Result<Tally> {
-    use ninsho_domain::ports::{Delivery, DeliveryStatus};
+    use ninsho_domain::ports::{Delivery, DeliveryCode, DeliveryStatus};
     let now = svc.clock.now();
     let (shop, _) = svc.add_service_client(&format!("bench-{}", uuid::Uuid::new_v4().simple()), &[Scope::DeliveriesWrite], 6_000_000).await.map_err(store_err)?;
     let (_, secret) = svc.add_service_client(&format!("bench-{}", uuid::Uuid::new_v4().simple()), &[Scope::DeliveriesVerify], 6_000_000).await.map_err(store_err)?;
@@ -579,15 +579,19 @@ async fn handovers(svc: &ninsho_domain::Services<ninsho_storage::Db>, http: &req
     let mut tracking = Vec::with_capacity(n);
     let mut writes = Vec::new();
     for i in 0..n {
-        let cid = ChallengeId::new();
+        let id = DeliveryId::new();
         let t = format!("BENCH-{}-{i}", uuid::Uuid::new_v4().simple());
-        writes.push(Write::InsertChallenge(Challenge {
-            code_hash: Some(svc.keys.hash_delivery_code(cid.0.as_bytes(), "123456")),
-            code_expires_at: Some(until),
-            ..Challenge::open(cid, account, Purpose::Delivery, now, until)
-        }));
+        let code = DeliveryCode {
+            hash: svc.keys.hash_delivery_code(id.0.as_bytes(), "123456"),
+            sealed: svc.keys.seal(&ninsho_domain::service::delivery_code_aad(id), b"123456").map_err(store_err)?,
+            valid_until: until,
+            attempts: 0,
+            message: MessageId::new(),
+            denied_at: None,
+            hashed_with: None,
+        };
         writes.push(Write::InsertDelivery(Delivery {
-            id: DeliveryId::new(),
+            id,
             client_id: shop.id,
             order_id: t.clone(),
             account_id: account,
@@ -601,8 +605,7 @@ async fn handovers(svc: &ninsho_domain::Services<ninsho_storage::Db>, http: &req
             address_changed_days_ago: None,
             rules: vec![ninsho_domain::delivery_rules::Rule::Amount],
             status: DeliveryStatus::Pending,
-            challenge_id: Some(cid),
-            code_sealed: None,
+            code: Some(code),
             courier_id: None,
             handed_over_at: None,
             created_at: now,

@@ -76,7 +76,7 @@ fn delivery_json(v: &DeliveryView) -> Value {
         "tracking_id": d.tracking_id,
         "carrier": d.carrier,
         "sub": d.account_id.to_string(),
-        "code_required": d.challenge_id.is_some(),
+        "code_required": d.code.is_some(),
         "rules": d.rules.iter().map(|r| r.as_str()).collect::<Vec<_>>(),
         "status": d.status,
         "delivery_date": d.delivery_date.to_string(),
@@ -112,7 +112,7 @@ pub struct BatchBody {
 fn batch_item(index: usize, r: Result<ninsho_domain::service::Registered, Error>) -> Value {
     match r {
         Ok(r) => {
-            let outcome = if r.delivery.challenge_id.is_some() { "issued" } else { "not_required" };
+            let outcome = if r.delivery.code.is_some() { "issued" } else { "not_required" };
             let mut delivery = delivery_json(&DeliveryView { valid_until: r.valid_until, code: None, delivery: r.delivery });
             delivery["sent"] = json!(r.sent);
             json!({"index": index, "outcome": outcome, "created": r.created, "delivery": delivery})

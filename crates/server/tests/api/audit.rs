@@ -358,7 +358,7 @@ async fn f_ops_6_a_bulk_import_beside_two_writing_instances_makes_one_gapless_ch
         }
         for t in imports {
             let (results, unchained) = t.await.unwrap();
-            assert!(results.unwrap().iter().all(|r| r.as_ref().is_ok_and(|r| r.created && r.delivery.challenge_id.is_some())), "{b:?}: every shipment issued");
+            assert!(results.unwrap().iter().all(|r| r.as_ref().is_ok_and(|r| r.created && r.delivery.code.is_some())), "{b:?}: every shipment issued");
             assert_eq!(unchained, 0, "{b:?}: an import's events are chained as they are inserted");
         }
         for t in hot {

@@ -5,7 +5,8 @@
 
 use super::*;
 use ninsho_domain::ports::{DeliveryKey, FakeClock, Store, Write};
-use ninsho_domain::types::{ChallengeId, MessageId, Scope, UnixMillis};
+use ninsho_domain::ports::Clock;
+use ninsho_domain::types::{AccountId, ChallengeId, DeliveryId, MessageId, Scope, UnixMillis};
 use secrecy::ExposeSecret;
 
 const PHONE: &str = "+819012345678";
@@ -187,25 +188,43 @@ async fn f_dlv_3_the_code_at_the_door_hands_over_once_and_wrong_tries_hold_the_d
     }
 }
 
+/// A shopper with two-step verification on, a shop and a carrier, and one parcel that
+/// needs a code: its tracking id and the SMS that carried the code.
+struct CodedParcel {
+    acct: TwoSvAccount,
+    shop: String,
+    carrier: String,
+    tracking: String,
+    sms: String,
+}
+
+async fn coded_parcel(app: &TestApp) -> CodedParcel {
+    let acct = two_sv_account(app).await;
+    let sub = sub_of(app, &acct.token).await;
+    let shop = client(app, &[Scope::DeliveriesWrite]).await;
+    let carrier = client(app, &[Scope::DeliveriesVerify]).await;
+    let before = app.inbox_count(PHONE).await;
+    let body = shipment(&sub, "150000", &["general"], &tomorrow());
+    assert_eq!(app.call("POST", DELIVERIES, Some(&shop), Some(body.clone())).await.status, 201);
+    let tracking = body["tracking_id"].as_str().unwrap().to_string();
+    let sms = app.code_message_after(PHONE, before).await;
+    CodedParcel { acct, shop, carrier, tracking, sms }
+}
+
 #[tokio::test]
 async fn f_dlv_4_a_delivery_code_and_any_other_code_never_answer_for_each_other() {
     for b in backends().await {
         let app = spawn_app(b).await;
-        let acct = two_sv_account(&app).await;
-        let sub = sub_of(&app, &acct.token).await;
-        let shop = client(&app, &[Scope::DeliveriesWrite]).await;
-        let carrier = client(&app, &[Scope::DeliveriesVerify]).await;
-        let before = app.inbox_count(PHONE).await;
-        let body = shipment(&sub, "150000", &["general"], &tomorrow());
-        assert_eq!(app.call("POST", DELIVERIES, Some(&shop), Some(body.clone())).await.status, 201);
-        let t = body["tracking_id"].as_str().unwrap().to_string();
-        let code = code_in(&app.code_message_after(PHONE, before).await);
+        let CodedParcel { acct, carrier, tracking: t, sms, .. } = coded_parcel(&app).await;
+        let code = code_in(&sms);
         let store = &app.running.services.store;
         let d = store.delivery(DeliveryKey::Tracking(&t)).await.unwrap().unwrap();
-        let dch = d.challenge_id.unwrap();
-
-        // The delivery's own challenge, with its right code, through the code API: refused,
+        // A delivery code is kept on its delivery, not on a challenge: the delivery's id
+        // named as a challenge, with its right code, through the code API: refused,
         // uncounted, and the parcel still waits.
+        assert!(d.code.is_some());
+        let dch = ChallengeId(d.id.0);
+        assert!(store.challenge(dch).await.unwrap().is_none(), "no challenge has a delivery's id");
         let v = app.call("POST", &format!("/api/v1/challenges/{dch}/verify"), None, Some(json!({"code": code}))).await;
         assert_ne!(v.status, 200, "{:?}", v.body);
         assert!(v.body.get("session_token").is_none());
@@ -222,6 +241,7 @@ async fn f_dlv_4_a_delivery_code_and_any_other_code_never_answer_for_each_other(
         // delivery's hash is of another key, so no stored sign-in hash can match it).
         let sign_in_digits = ninsho_domain::otp::sent_code::hash(&app.running.services.keys, dch, &code);
         assert_ne!(sign_in_digits, app.running.services.keys.hash_delivery_code(dch.0.as_bytes(), &code), "the namespaces hash apart");
+        assert_eq!(d.code.as_ref().map(|c| c.hash.clone()), Some(app.running.services.keys.hash_delivery_code(d.id.0.as_bytes(), &code)), "the stored hash is the delivery namespace's");
         // The sign-in takes its code; the parcel is untouched by it.
         let ok = app.call("POST", &format!("/api/v1/challenges/{cid}/verify"), None, Some(json!({"code": code}))).await;
         assert_eq!(ok.status, 200, "{:?}", ok.body);
@@ -250,6 +270,111 @@ async fn f_dlv_4_a_delivery_code_and_any_other_code_never_answer_for_each_other(
         // And the delivery code still opens the door.
         let door = app.call("POST", &format!("{DELIVERIES}/{t}/handover"), Some(&carrier), Some(json!({"code": code, "courier_id": "c1"}))).await;
         assert_eq!(door.status, 200, "{b:?}: {:?}", door.body);
+    }
+}
+
+#[tokio::test]
+async fn f_dlv_2_the_deny_link_of_a_delivery_code_holds_the_parcel_and_the_checker_names_the_delivery() {
+    for b in backends().await {
+        let app = spawn_app(b).await;
+        let CodedParcel { acct, shop, carrier, tracking: t, sms } = coded_parcel(&app).await;
+        let code = code_in(&sms);
+        let check = || app.call("POST", "/api/v1/messages/check", Some(&acct.token), Some(json!({"channel": "sms", "sender": "+81 50-5370-4545", "text": sms})));
+
+        // The checker ties the real message to its delivery, open, with its deny link.
+        let c = check().await;
+        assert_eq!(c.body["verdict"], "genuine", "{b:?}: {:?}", c.body);
+        assert_eq!((c.body["request"]["purpose"].as_str(), c.body["request"]["state"].as_str()), (Some("delivery"), Some("open")), "{b:?}: {:?}", c.body);
+        assert!(c.body["request"]["deny_url"].as_str().is_some_and(|u| u.contains("/deny/")), "{b:?}: {:?}", c.body);
+
+        // "I did not order this": the parcel is held, the right code no longer opens
+        // the door, and the link works once.
+        let token = sms.split_whitespace().find(|w| w.contains("/deny/")).unwrap().rsplit('/').next().unwrap().to_string();
+        let denied = app.call("POST", "/api/v1/deny", None, Some(json!({"token": token}))).await;
+        assert_eq!(denied.body["status"], "denied", "{b:?}: {:?}", denied.body);
+        assert_eq!(app.call("GET", &format!("{DELIVERIES}/{t}"), Some(&shop), None).await.body["status"], "held", "{b:?}");
+        let door = app.call("POST", &format!("{DELIVERIES}/{t}/handover"), Some(&carrier), Some(json!({"code": code, "courier_id": "c1"}))).await;
+        assert_eq!((door.status, door.body["code"].as_str()), (409, Some("delivery.held")), "{b:?}: {:?}", door.body);
+        let again = app.call("POST", "/api/v1/deny", None, Some(json!({"token": token}))).await;
+        assert_eq!(again.body["code"], "deny.already_used", "{b:?}: {:?}", again.body);
+        let c = check().await;
+        assert_eq!(c.body["request"]["state"], "cancelled", "{b:?}: {:?}", c.body);
+        let h = app.call("GET", "/api/v1/history", Some(&acct.token), None).await;
+        let kinds: Vec<&str> = h.body["history"].as_array().unwrap().iter().filter_map(|e| e["kind"].as_str()).collect();
+        assert!(kinds.contains(&"denied") && kinds.contains(&"delivery_held"), "{b:?}: {kinds:?}");
+        // A shop's resend cannot reopen a denied code.
+        let resend = app.call("POST", &format!("{DELIVERIES}/{t}/resend"), Some(&shop), None).await;
+        assert_eq!(resend.body["code"], "delivery.closed", "{b:?}: {:?}", resend.body);
+        app.shutdown().await;
+    }
+}
+
+/// Rows as the version before migration 0032 wrote them: the code on a 'delivery'
+/// challenge that the delivery names, its message naming the challenge.
+macro_rules! seed_031 {
+    ($pool:expr, $keys:expr, $ids:expr, $now:expr) => {{
+        let (account, shop, challenge, message, delivery, tracking) = $ids;
+        let until = $now + 86_400_000;
+        let q = |sql| sqlx::query(sqlx::AssertSqlSafe(sql));
+        q("insert into accounts (id, email, password_hash, locale, created_at, signin_alerts) values ($1, $2, 'x', 'en', $3, true)")
+            .bind(account).bind(format!("{}@example.com", account.simple())).bind($now).execute($pool).await.unwrap();
+        q("insert into service_clients (id, name, scopes, secret_hash, rate_per_minute, created_at) values ($1, $2, 'deliveries:write', $3, 600, $4)")
+            .bind(shop).bind(format!("shop-{}", shop.simple())).bind(shop.as_bytes().to_vec()).bind($now).execute($pool).await.unwrap();
+        q("insert into challenges (id, account_id, purpose, code_hash, code_expires_at, created_at, expires_at, attempts, code_message_id) values ($1, $2, 'delivery', $3, $4, $5, $4, 1, $6)")
+            .bind(challenge).bind(account).bind($keys.hash_delivery_code(challenge.as_bytes(), "123456")).bind(until).bind($now).bind(message).execute($pool).await.unwrap();
+        q("insert into outbox (id, account_id, template, channel, destination, locale, payload, created_at, quota_keys, status, attempts, next_attempt_at, challenge_id) values ($1, $2, 'delivery-code', 'email', 'a@example.com', 'en', $3, $4, '', 'sent', 0, $4, $5)")
+            .bind(message).bind(account).bind(vec![0u8]).bind($now).bind(challenge).execute($pool).await.unwrap();
+        q("insert into deliveries (id, client_id, order_id, account_id, amount_minor, currency, categories, country, time_zone, carrier, tracking_id, delivery_date, rules, status, challenge_id, code_sealed, created_at) \
+            values ($1, $2, $3, $4, 150000, 'JPY', 'general', 'JP', 'Asia/Tokyo', 'yamato', $3, $5, 'amount', 'pending', $6, $7, $8)")
+            .bind(delivery).bind(shop).bind(tracking.as_str()).bind(account).bind(tomorrow()).bind(challenge)
+            .bind($keys.seal(&ninsho_domain::service::delivery_code_aad(DeliveryId(delivery)), b"123456").unwrap()).bind($now).execute($pool).await.unwrap();
+    }};
+}
+
+#[tokio::test]
+async fn f_dlv_3_a_code_sent_before_codes_moved_onto_deliveries_still_opens_the_door() {
+    for b in backends().await {
+        let db = fresh_db(b).await.unwrap();
+        let keys = ninsho_domain::crypto::KeyRing::from_hex(TEST_MASTER_KEY).unwrap();
+        let (account, shop, challenge, message, delivery) = (uuid::Uuid::now_v7(), uuid::Uuid::now_v7(), uuid::Uuid::now_v7(), uuid::Uuid::now_v7(), uuid::Uuid::now_v7());
+        let tracking = tracking();
+        let ids = (account, shop, challenge, message, delivery, tracking.clone());
+        let now = ninsho_domain::ports::SystemClock.now().0;
+        match b {
+            Backend::Sqlite => {
+                let opts = <sqlx::sqlite::SqliteConnectOptions as std::str::FromStr>::from_str(&db.url).unwrap().create_if_missing(true);
+                let pool = sqlx::SqlitePool::connect_with(opts).await.unwrap();
+                ninsho_storage::migrate::sqlite_through(&pool, 31).await.unwrap();
+                seed_031!(&pool, keys, ids, now);
+                pool.close().await;
+            }
+            Backend::Postgres => {
+                let pool = sqlx::PgPool::connect(&db.url).await.unwrap();
+                ninsho_storage::migrate::postgres_through(&pool, 31).await.unwrap();
+                seed_031!(&pool, keys, ids, now);
+                pool.close().await;
+            }
+        }
+        // The new version starts on that database and migrates it.
+        let data = TempDir::new().unwrap();
+        let running = ninsho_server::App::start(test_config(&db.url, data.path.clone())).await.unwrap();
+        let url = running.url();
+        let app = TestApp { running, http: ninsho_testkit::client(), url, db, data };
+        let store = &app.running.services.store;
+        assert!(store.challenge(ChallengeId(challenge)).await.unwrap().is_none(), "{b:?}: no delivery challenge is left");
+        let d = store.delivery(DeliveryKey::Tracking(&tracking)).await.unwrap().unwrap();
+        let code = d.code.as_ref().expect("the code moved onto the delivery");
+        assert_eq!((code.attempts, code.message.0, code.hashed_with), (1, message, Some(challenge)), "{b:?}");
+        let m = store.messages(AccountId(account), 10).await.unwrap();
+        assert_eq!(m.iter().map(|m| (m.challenge, m.delivery.map(|d| d.0))).collect::<Vec<_>>(), vec![(None, Some(delivery))], "{b:?}: the message names its delivery");
+        // The wrong try made before the upgrade still counts; the code sent then still works.
+        let carrier = client(&app, &[Scope::DeliveriesVerify]).await;
+        let wrong = app.call("POST", &format!("{DELIVERIES}/{tracking}/handover"), Some(&carrier), Some(json!({"code": "000000", "courier_id": "c1"}))).await;
+        assert_eq!(wrong.body["code"], "code.invalid", "{b:?}: {:?}", wrong.body);
+        assert!(wrong.body["detail"].as_str().is_some_and(|d| d.contains("3 more tries")), "{b:?}: {:?}", wrong.body);
+        let right = app.call("POST", &format!("{DELIVERIES}/{tracking}/handover"), Some(&carrier), Some(json!({"code": "123456", "courier_id": "c1"}))).await;
+        assert_eq!((right.status, right.body["status"].as_str()), (200, Some("handed_over")), "{b:?}: {:?}", right.body);
+        app.shutdown().await;
     }
 }
 
@@ -532,7 +657,7 @@ async fn f_dlv_6_an_import_killed_mid_way_then_run_again_registers_every_line_ex
         let orders: Vec<String> = (0..LINES).map(|i| format!("kill-{run_id}-{i}")).collect();
         let found = store.deliveries_by_orders(shop.id, &orders).await.unwrap();
         assert_eq!(found.len(), LINES, "{b:?}: one delivery per order id");
-        assert!(found.iter().all(|d| d.challenge_id.is_some() && d.code_sealed.is_some()));
+        assert!(found.iter().all(|d| d.code.is_some()));
     }
 }
 

@@ -82,6 +82,7 @@ fn outbox_message(to: &str) -> ninsho_domain::ports::OutboxMessage {
         quota_keys: Vec::new(),
         attempts: 0,
         challenge: None,
+        delivery: None,
     }
 }
 

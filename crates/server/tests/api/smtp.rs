@@ -163,6 +163,7 @@ async fn f_ops_3_smtp_starttls_is_required_not_opportunistic() {
         quota_keys: vec![],
         attempts: 1,
         challenge: None,
+        delivery: None,
     };
     let r = Rendered { subject: Some("Shop: code".into()), body: "Shop code:\n\n    654321\n".into() };
     let e = p.send(&m, &r).await.unwrap_err();

@@ -88,7 +88,7 @@ async fn f_ops_2_a_write_list_lands_whole_or_not_at_all_and_names_the_refused_gu
         // the right one would unlock lands.
         let s1 = session(a.id, now);
         let attempt = |hash: Vec<u8>| CodeAttempt {
-            challenge: ch.id,
+            on: Attempted::Challenge(ch.id),
             check: CodeCheck::SentHash(hash),
             now,
             max_attempts: 5,
@@ -311,6 +311,7 @@ async fn f_msg_3_a_code_message_keeps_its_challenge_from_outbox_to_message_cente
             quota_keys: vec![],
             attempts: 0,
             challenge,
+            delivery: None,
         };
         let (with, without) = (message(Some(ch.id)), message(None));
         db.commit(vec![Write::InsertOutbox(with.clone()), Write::InsertOutbox(without.clone())]).await.unwrap();
