@@ -617,8 +617,8 @@ impl Store {
         sqlx::query("select count(*) from sessions where account_id = $1").bind(account.0).fetch_one(&self.read).await.and_then(|r| r.try_get::<i64, _>(0)).map_err(db_err)
     }
 
-    /// A client's deliveries that were written whole with a code (F-DLV-6): the sealed
-    /// copy, the challenge with the code's hash and its message, and one `code_sent`
+    /// A client's deliveries that were written whole with a code (F-DLV-6): the code's
+    /// hash, sealed copy and expiry, the message naming the delivery, and one `code_sent`
     /// event per such delivery among their accounts' events. Returns (deliveries with
     /// every row, `code_sent` events of those accounts).
     pub async fn count_coded_deliveries(&self, client: ServiceClientId) -> R<(i64, i64)> {

@@ -140,8 +140,8 @@ pub async fn measure_import(running: &Running, n: usize, concurrency: usize) -> 
         }
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
-    // Only what the database holds counts: each delivery with its sealed code, its
-    // challenge and message, and as many code events as such deliveries.
+    // Only what the database holds counts: each delivery with its code (hash, sealed
+    // copy, expiry), the message naming it, and as many code events as such deliveries.
     let (whole, events) = running.db.count_coded_deliveries(client.id).await.map_err(err)?;
     let reported = summary.issued.saturating_sub(summary.already);
     let issued = reported.min(whole.max(0) as u64).min(events.max(0) as u64);
