@@ -660,4 +660,94 @@ mod tests {
         db.close().await;
         let _ = std::fs::remove_dir_all(&dir);
     }
+
+    /// One coded shipment's rows for `account` of `client`, tracking id `tracking`.
+    fn shipment(account: AccountId, client: ServiceClientId, tracking: String) -> NewShipment {
+        let (id, message) = (DeliveryId::new(), MessageId::new());
+        NewShipment {
+            delivery: Delivery {
+                id,
+                client_id: client,
+                order_id: tracking.clone(),
+                account_id: account,
+                amount: ninsho_domain::money::Money { minor: 150_000, currency: ninsho_domain::money::Currency::parse("JPY").unwrap() },
+                categories: vec!["general".into()],
+                country: "JP".into(),
+                time_zone: ninsho_domain::zone::TimeZoneName::parse("Asia/Tokyo").unwrap(),
+                carrier: "yamato".into(),
+                tracking_id: tracking,
+                delivery_date: ninsho_domain::delivery_rules::parse_date("2030-01-01").unwrap(),
+                address_changed_days_ago: None,
+                rules: vec![],
+                status: DeliveryStatus::Pending,
+                code: Some(DeliveryCode { hash: vec![1; 32], sealed: vec![2; 40], valid_until: UnixMillis(2), attempts: 0, message, denied_at: None, hashed_with: None }),
+                courier_id: None,
+                handed_over_at: None,
+                created_at: UnixMillis(1),
+            },
+            code: Some(ShipmentCode {
+                message: OutboxMessage {
+                    id: message,
+                    account_id: Some(account),
+                    template: "delivery-code".into(),
+                    channel: Channel::Email,
+                    destination: "a@example.com".into(),
+                    locale: Locale::En,
+                    payload: vec![3; 300],
+                    created_at: UnixMillis(1),
+                    quota_keys: vec![],
+                    attempts: 0,
+                    challenge: None,
+                    delivery: Some(id),
+                },
+                event: Event { account_id: Some(account), kind: EventKind::CodeSent, ..match event(EventKind::CodeSent) { Write::InsertEvent(e) => e, _ => unreachable!() } },
+            }),
+        }
+    }
+
+    /// F-DLV-6 with the group commit: a bulk write's rows are bound by its caller, before
+    /// the batch; when a batch is run again job by job (another job's guard refused),
+    /// the bulk write is bound again from its rows and lands whole, once.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn f_dlv_6_a_bulk_write_bound_ahead_lands_whole_when_its_batch_is_run_again() {
+        let dir = std::env::temp_dir().join(format!("ninsho-store-{}", uuid::Uuid::new_v4().simple()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let db = Db::connect(&format!("sqlite://{}", dir.join("t.db").display())).await.unwrap();
+        let Db::Sqlite(s) = &db else { unreachable!() };
+        let (account, client) = (AccountId::new(), ServiceClientId::new());
+        sqlx::query("insert into accounts (id, email, password_hash, locale, created_at, signin_alerts) values ($1, 'a@example.com', 'x', 'en', 1, true)").bind(account.0).execute(&s.write).await.unwrap();
+        sqlx::query("insert into service_clients (id, name, scopes, secret_hash, rate_per_minute, created_at) values ($1, 'shop', 'deliveries:write', x'00', 600, 1)").bind(client.0).execute(&s.write).await.unwrap();
+        let mut tasks = Vec::new();
+        for i in 0..120 {
+            let db = db.clone();
+            tasks.push(tokio::spawn(async move {
+                let r = if i % 2 == 0 {
+                    let items = (0..25).map(|k| shipment(account, client, format!("T-{i}-{k}"))).collect();
+                    db.commit(vec![Write::InsertShipments(items)]).await
+                } else {
+                    // A guard that never holds: its batch is run again job by job.
+                    db.commit(vec![event(EventKind::SignIn), Write::VerifyFactor { factor: FactorId::new(), now: UnixMillis(1) }]).await
+                };
+                (i, r)
+            }));
+        }
+        for t in tasks {
+            let (i, r) = t.await.unwrap();
+            if i % 2 == 0 {
+                assert!(r.is_ok(), "bulk job {i}: {r:?}");
+            } else {
+                assert!(matches!(r, Err(CommitError::Guard(1))), "job {i}: {r:?}");
+            }
+        }
+        let count = |sql: &'static str| {
+            let pool = s.read.clone();
+            async move { sqlx::query_scalar::<_, i64>(sql).fetch_one(&pool).await.unwrap() }
+        };
+        assert_eq!(count("select count(*) from deliveries where code_hash is not null").await, 60 * 25);
+        assert_eq!(count("select count(*) from outbox o join deliveries d on d.code_message_id = o.id and o.delivery_id = d.id").await, 60 * 25);
+        assert_eq!(count("select count(*) from events where kind = 'code_sent' and seq is not null").await, 60 * 25);
+        assert_eq!(count("select count(*) from events where kind = 'sign_in'").await, 0, "a refused job leaves nothing");
+        db.close().await;
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }

@@ -50,10 +50,12 @@ pub(crate) enum Work {
 }
 
 /// One caller's work waiting for the group commit. A plain list answers `Accepted`.
-#[derive(Debug)]
+/// `bound`: a bulk write's table statements, bound by the caller (`bind_ahead`); taken
+/// by the first run, so a batch run again job by job binds from the write.
 #[allow(dead_code)] // only the SQLite build groups commits
 pub(crate) struct Job {
     work: Work,
+    bound: Option<Bound>,
     reply: tokio::sync::oneshot::Sender<Result<AttemptOutcome, CommitError>>,
 }
 
@@ -61,10 +63,45 @@ pub(crate) struct Job {
 #[allow(dead_code)]
 const MAX_GROUP: usize = 64;
 
-/// Applies a whole list; stops at the first guard that does not hold.
-async fn apply_all(tx: &mut Tx, writes: &[Write]) -> Result<(), CommitError> {
+/// A bulk write's table statements with their values bound, each with the rows it
+/// must insert.
+pub(crate) type Bound = Vec<(sqlx::query::Query<'static, DB, <DB as sqlx::Database>::Arguments>, u64)>;
+
+/// F-DLV-6: binds a bulk write's table rows (`writes` is one `InsertShipments`) before
+/// the job reaches the group commit, in the caller's task: binding copies every value,
+/// and the one writer waited for it statement by statement, while the chunks in flight
+/// can bind side by side. The events are bound in the transaction, where the chain's
+/// head is known. Anonymous placeholders: for the group commit, which is SQLite's.
+fn bind_ahead(writes: &[Write]) -> Option<Bound> {
+    let [Write::InsertShipments(items)] = writes else { return None };
+    let mut out = Vec::new();
+    for t in crate::writes::bulk_tables(items) {
+        let columns = t.columns();
+        let mut rows = t.rows.into_iter().peekable();
+        while rows.peek().is_some() {
+            let chunk: Vec<Vec<Arg>> = rows.by_ref().take(crate::writes::BULK_ROWS).collect();
+            let (sql, n) = (crate::writes::values_sql(t.head, columns, chunk.len()), chunk.len() as u64);
+            out.push((chunk.into_iter().flatten().fold(sqlx::query(sqlx::AssertSqlSafe(sql)), bind_owned), n));
+        }
+    }
+    Some(out)
+}
+
+fn bind_owned(q: sqlx::query::Query<'static, DB, <DB as sqlx::Database>::Arguments>, a: Arg) -> sqlx::query::Query<'static, DB, <DB as sqlx::Database>::Arguments> {
+    match a {
+        Arg::Uuid(v) => q.bind(v),
+        Arg::Int(v) => q.bind(v),
+        Arg::Bytes(v) => q.bind(v),
+        Arg::Text(v) => q.bind(v),
+        Arg::Bool(v) => q.bind(v),
+    }
+}
+
+/// Applies a whole list; stops at the first guard that does not hold. `bound`: the
+/// first write's statements bound ahead (`bind_ahead`).
+async fn apply_all(tx: &mut Tx, writes: &[Write], mut bound: Option<Bound>) -> Result<(), CommitError> {
     for (i, w) in writes.iter().enumerate() {
-        match apply(tx, w).await {
+        match apply(tx, w, bound.take()).await {
             Ok(true) => {}
             Ok(false) => return Err(CommitError::Guard(i)),
             Err(e) if is_unique(&e) => return Err(CommitError::Unique),
@@ -87,7 +124,7 @@ async fn apply_attempt(tx: &mut Tx, a: &CodeAttempt, on_right: &[Write]) -> Resu
     let mut method = None;
     match taken {
         None => {}
-        Some((_, Some(_))) => apply_all(tx, on_right).await?,
+        Some((_, Some(_))) => apply_all(tx, on_right, None).await?,
         Some((_, None)) => {
             if let Some((m, ceiling)) = a.method {
                 let sql = format!("{}{}", crate::attempt::METHOD_FAILURE, crate::attempt::METHOD_FAILURE_RETURNING);
@@ -100,7 +137,7 @@ async fn apply_attempt(tx: &mut Tx, a: &CodeAttempt, on_right: &[Write]) -> Resu
                 }
             }
             // The wrong-code event is no guard of anything: a refusal there is a fault.
-            apply_all(tx, &a.on_wrong).await.map_err(|e| match e {
+            apply_all(tx, &a.on_wrong, None).await.map_err(|e| match e {
                 CommitError::Guard(i) => CommitError::Store(Error::internal(format!("the wrong-code write {i} changed nothing"))),
                 e => e,
             })?;
@@ -109,9 +146,9 @@ async fn apply_attempt(tx: &mut Tx, a: &CodeAttempt, on_right: &[Write]) -> Resu
     Ok(crate::attempt::outcome(taken, method, a.now.0))
 }
 
-async fn apply_work(tx: &mut Tx, work: &Work) -> Result<AttemptOutcome, CommitError> {
+async fn apply_work(tx: &mut Tx, work: &Work, bound: Option<Bound>) -> Result<AttemptOutcome, CommitError> {
     let outcome = match work {
-        Work::Writes(w) => apply_all(tx, w).await.map(|()| AttemptOutcome::Accepted),
+        Work::Writes(w) => apply_all(tx, w, bound).await.map(|()| AttemptOutcome::Accepted),
         Work::Attempt(a, on_right) => apply_attempt(tx, a, on_right).await,
     }?;
     // In the same transaction: no change can commit without the other instances hearing of it.
@@ -149,10 +186,10 @@ pub(crate) async fn group_commit(pool: Pool<DB>, mut rx: tokio::sync::mpsc::Rece
                 Err(_) => break,
             }
         }
-        let results = match run_batch(&pool, &jobs, false).await {
+        let results = match run_batch(&pool, &mut jobs, false).await {
             Ok(Some(results)) => Ok(results),
             // A job failed: nothing of the batch was kept; isolate the jobs.
-            Ok(None) => match run_batch(&pool, &jobs, true).await {
+            Ok(None) => match run_batch(&pool, &mut jobs, true).await {
                 Ok(Some(results)) => Ok(results),
                 Ok(None) => Err(Error::internal("a batch failed twice")),
                 Err(e) => Err(e),
@@ -186,12 +223,12 @@ pub(crate) async fn group_commit(pool: Pool<DB>, mut rx: tokio::sync::mpsc::Rece
 /// One transaction for the batch. Without savepoints, the first failing job aborts the
 /// whole batch (`Ok(None)`); with them, each job's result is its own.
 #[allow(dead_code)]
-async fn run_batch(pool: &Pool<DB>, jobs: &[Job], isolate: bool) -> Result<Option<Vec<Result<AttemptOutcome, CommitError>>>, Error> {
+async fn run_batch(pool: &Pool<DB>, jobs: &mut [Job], isolate: bool) -> Result<Option<Vec<Result<AttemptOutcome, CommitError>>>, Error> {
     let mut tx = pool.begin_with(BEGIN_WRITE).await.map_err(db_err)?;
     let mut results = Vec::with_capacity(jobs.len());
     for j in jobs {
         if !isolate {
-            match apply_work(&mut tx, &j.work).await {
+            match apply_work(&mut tx, &j.work, j.bound.take()).await {
                 Ok(outcome) => results.push(Ok(outcome)),
                 Err(_) => {
                     tx.rollback().await.map_err(db_err)?;
@@ -201,7 +238,7 @@ async fn run_batch(pool: &Pool<DB>, jobs: &[Job], isolate: bool) -> Result<Optio
             continue;
         }
         let r = match sqlx::query("SAVEPOINT ninsho_job").execute(&mut *tx).await {
-            Ok(_) => apply_work(&mut tx, &j.work).await,
+            Ok(_) => apply_work(&mut tx, &j.work, j.bound.take()).await,
             Err(e) => Err(CommitError::Store(db_err(e))),
         };
         let end = if r.is_ok() { "RELEASE SAVEPOINT ninsho_job" } else { "ROLLBACK TO SAVEPOINT ninsho_job" };
@@ -477,17 +514,29 @@ fn probe_pad() -> Vec<u8> {
 }
 
 /// Applies one write; `Ok(false)` when a guarded statement changed nothing.
-async fn apply(tx: &mut Tx, w: &Write) -> Result<bool, sqlx::Error> {
-    if let Some(bulk) = crate::writes::bulk_rows(w) {
-        for t in &bulk.tables {
-            if insert_rows(tx, t).await? < t.rows.len() as u64 {
-                return Ok(false);
+async fn apply(tx: &mut Tx, w: &Write, bound: Option<Bound>) -> Result<bool, sqlx::Error> {
+    if let Write::InsertShipments(items) = w {
+        match bound {
+            Some(statements) => {
+                for (q, rows) in statements {
+                    if q.execute(&mut **tx).await?.rows_affected() < rows {
+                        return Ok(false);
+                    }
+                }
+            }
+            None => {
+                for t in &crate::writes::bulk_tables(items) {
+                    if insert_rows(tx, t).await? < t.rows.len() as u64 {
+                        return Ok(false);
+                    }
+                }
             }
         }
-        if !insert_chained(tx, &bulk.events).await? {
+        let (events, fan_out) = crate::writes::bulk_events(items);
+        if !insert_chained(tx, &events).await? {
             return Ok(false);
         }
-        for s in bulk.fan_out {
+        for s in fan_out {
             bind_all(sqlx::query(s.sql), &s.args).execute(&mut **tx).await?;
         }
         return Ok(true);
@@ -535,14 +584,14 @@ impl Store {
     }
 
     /// Runs work through the group commit (SQLite) or in a transaction of its own.
-    async fn commit_work(&self, work: Work) -> Result<AttemptOutcome, CommitError> {
+    async fn commit_work(&self, work: Work, bound: Option<Bound>) -> Result<AttemptOutcome, CommitError> {
         if let Some(batcher) = &self.batcher {
             let (reply, answer) = tokio::sync::oneshot::channel();
-            batcher.send(Job { work, reply }).await.map_err(|_| CommitError::Store(Error::internal("the writer has stopped")))?;
+            batcher.send(Job { work, bound, reply }).await.map_err(|_| CommitError::Store(Error::internal("the writer has stopped")))?;
             return answer.await.map_err(|_| CommitError::Store(Error::internal("the writer has stopped")))?;
         }
         let mut tx = self.write.begin_with(BEGIN_WRITE).await.map_err(db_err)?;
-        match apply_work(&mut tx, &work).await {
+        match apply_work(&mut tx, &work, bound).await {
             Ok(outcome) => {
                 tx.commit().await.map_err(db_err)?;
                 Ok(outcome)
@@ -676,7 +725,8 @@ impl ninsho_domain::ports::Store for Store {
         {
             self.commit_one(one.notifying(crate::session_cache::notice(&stale))).await.map(|_| ())
         } else {
-            self.commit_work(work).await.map(|_| ())
+            let bound = if self.batcher.is_some() && let Work::Writes(writes) = &work { bind_ahead(writes) } else { None };
+            self.commit_work(work, bound).await.map(|_| ())
         };
         // Whatever the outcome (a lost connection may hide a commit), this instance
         // stops answering from what the writes may have changed.
@@ -705,7 +755,7 @@ impl ninsho_domain::ports::Store for Store {
                 Err(e) => Err(e),
             }
         } else {
-            self.commit_work(work).await
+            self.commit_work(work, None).await
         };
         self.cache.drop_stale(&stale);
         self.health.note_write(&r);

@@ -543,19 +543,6 @@ impl BulkRows {
     }
 }
 
-/// F-DLV-6: a bulk write as the new rows of each table, its events, and the statements of the events
-/// that endpoints hear; the dialect turns the rows into as few statements as it can
-/// (`insert_rows`). `None` for every other write.
-///
-/// The events are inserted already chained (`insert_chained`), in the transaction that
-/// writes them: a bulk import writes tens of thousands a second, and chaining them after
-/// commit would read and rewrite each row once more.
-#[derive(Debug)]
-pub(crate) struct Bulk<'a> {
-    pub tables: Vec<BulkRows>,
-    pub events: Vec<&'a ninsho_domain::ports::Event>,
-    pub fan_out: Vec<Stmt>,
-}
 
 /// A delivery's columns as it is inserted, alone or in bulk (`delivery_args`).
 macro_rules! delivery_columns {
@@ -640,25 +627,23 @@ impl Arg {
     }
 }
 
-/// F-DLV-6: the rows of a bulk write. Each delivery's code rows are those the single
-/// registration writes, with the code set at insertion.
-pub(crate) fn bulk_rows(w: &Write) -> Option<Bulk<'_>> {
-    let Write::InsertShipments(items) = w else { return None };
-    let coded = items.iter().filter(|i| i.code.is_some()).count();
-    let (mut outbox, mut events) = (Vec::with_capacity(coded), Vec::with_capacity(coded));
-    let mut deliveries = Vec::with_capacity(items.len());
-    let mut fan_out = Vec::new();
-    for item in items {
-        if let Some(code) = &item.code {
-            outbox.push(outbox_args(&code.message));
-            events.push(&code.event);
-            fan_out.extend(webhook_fan_out(&code.event));
-        }
-        deliveries.push(delivery_args(&item.delivery));
-    }
-    let tables = [(OUTBOX, outbox), (DELIVERIES, deliveries)];
-    // An event some endpoint hears (none hears a code sent today) keeps its own statements.
-    Some(Bulk { tables: tables.into_iter().filter(|(_, rows)| !rows.is_empty()).map(|(head, rows)| BulkRows { head, rows }).collect(), events, fan_out })
+/// F-DLV-6: a bulk write (`Write::InsertShipments`) as the new rows of each table but
+/// the events; the dialect turns them into as few statements as it can (`insert_rows`).
+/// Each delivery's rows are those the single registration writes.
+pub(crate) fn bulk_tables(items: &[ninsho_domain::ports::NewShipment]) -> Vec<BulkRows> {
+    let outbox = items.iter().filter_map(|i| i.code.as_ref()).map(|c| outbox_args(&c.message)).collect();
+    let deliveries = items.iter().map(|i| delivery_args(&i.delivery)).collect();
+    [(OUTBOX, outbox), (DELIVERIES, deliveries)].into_iter().filter(|(_, rows): &(_, Vec<_>)| !rows.is_empty()).map(|(head, rows)| BulkRows { head, rows }).collect()
+}
+
+/// A bulk write's events, and the statements of those that endpoints hear (none hears
+/// a code sent today). The events are inserted already chained (`insert_chained`), in
+/// the transaction that writes them: a bulk import writes tens of thousands a second,
+/// and chaining them after commit would read and rewrite each row once more.
+pub(crate) fn bulk_events(items: &[ninsho_domain::ports::NewShipment]) -> (Vec<&ninsho_domain::ports::Event>, Vec<Stmt>) {
+    let events: Vec<_> = items.iter().filter_map(|i| i.code.as_ref()).map(|c| &c.event).collect();
+    let fan_out = events.iter().flat_map(|e| webhook_fan_out(e)).collect();
+    (events, fan_out)
 }
 
 /// Scopes are stored as their names, space-separated (as OAuth writes them).
