@@ -1055,6 +1055,9 @@ impl DeliveryStatus {
 #[derive(Clone, Copy, Debug)]
 pub enum DeliveryKey<'a> {
     Id(DeliveryId),
+    /// A code sent before codes moved onto deliveries: its challenge's id, which the
+    /// deny link of its message names (`DeliveryCode::hashed_with`).
+    HashedWith(ChallengeId),
     Tracking(&'a str),
     Order { client: ServiceClientId, order_id: &'a str },
 }

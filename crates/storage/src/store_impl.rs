@@ -1150,6 +1150,7 @@ impl ninsho_domain::ports::Store for Store {
     async fn delivery(&self, key: DeliveryKey<'_>) -> R<Option<Delivery>> {
         let r = match key {
             DeliveryKey::Id(id) => sqlx::query("select * from deliveries where id = $1").bind(id.0).fetch_optional(&self.read).await,
+            DeliveryKey::HashedWith(c) => sqlx::query("select * from deliveries where code_hashed_with = $1").bind(c.0).fetch_optional(&self.read).await,
             DeliveryKey::Tracking(t) => sqlx::query("select * from deliveries where tracking_id = $1").bind(t).fetch_optional(&self.read).await,
             DeliveryKey::Order { client, order_id } => {
                 sqlx::query("select * from deliveries where client_id = $1 and order_id = $2").bind(client.0).bind(order_id).fetch_optional(&self.read).await

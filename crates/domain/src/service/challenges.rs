@@ -454,7 +454,12 @@ impl<S: Store> Services<S> {
             return self.deny_delivery(DeliveryId(d), client).await;
         }
         let id = self.link_challenge(super::links::LinkKind::Deny, token).ok_or_else(bad)?;
-        let ch = self.store.challenge(id).await?.ok_or_else(bad)?;
+        let Some(ch) = self.store.challenge(id).await? else {
+            // A delivery code message sent before codes moved onto deliveries names the
+            // challenge the code was on.
+            let d = self.store.delivery(crate::ports::DeliveryKey::HashedWith(id)).await?.ok_or_else(bad)?;
+            return self.deny_delivery(d.id, client).await;
+        };
         if ch.cancelled_at.is_some() {
             return Err(Error::conflict("deny.already_used", "this link was already used"));
         }

@@ -94,7 +94,12 @@ impl<S: Store> Services<S> {
         let assessment = authenticity::check(&received, official, &records, a.account.locale);
         if let Some(id) = assessment.message.as_ref().and_then(|m| m.delivery) {
             let Some(d) = self.store.delivery(crate::ports::DeliveryKey::Id(id)).await?.filter(|d| d.account_id == a.account.id) else { return Ok(assessment) };
-            let deny_url = self.pasted_link(self.delivery_deny_link(id), &received);
+            // A message sent before codes moved onto deliveries has its challenge's link.
+            let link = match d.code.as_ref().and_then(|c| c.hashed_with) {
+                Some(old) => self.deny_link(ChallengeId(old)),
+                None => self.delivery_deny_link(id),
+            };
+            let deny_url = self.pasted_link(link, &received);
             return Ok(assessment.with_request(RequestFacts::of_delivery(&d, self.now(), self.policy.deliveries.max_attempts, deny_url)));
         }
         let Some(id) = assessment.message.as_ref().and_then(|m| m.challenge) else { return Ok(assessment) };

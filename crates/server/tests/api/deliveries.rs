@@ -374,6 +374,12 @@ async fn f_dlv_3_a_code_sent_before_codes_moved_onto_deliveries_still_opens_the_
         assert!(wrong.body["detail"].as_str().is_some_and(|d| d.contains("3 more tries")), "{b:?}: {:?}", wrong.body);
         let right = app.call("POST", &format!("{DELIVERIES}/{tracking}/handover"), Some(&carrier), Some(json!({"code": "123456", "courier_id": "c1"}))).await;
         assert_eq!((right.status, right.body["status"].as_str()), (200, Some("handed_over")), "{b:?}: {:?}", right.body);
+        // The deny link of the message sent then names the challenge: it still finds
+        // its delivery (here already handed over, so it is recorded as denied after use).
+        let old_link = app.running.services.deny_link(ChallengeId(challenge));
+        let token = old_link.rsplit('/').next().unwrap();
+        let denied = app.call("POST", "/api/v1/deny", None, Some(json!({"token": token}))).await;
+        assert_eq!(denied.body["status"], "already_used", "{b:?}: {:?}", denied.body);
         app.shutdown().await;
     }
 }

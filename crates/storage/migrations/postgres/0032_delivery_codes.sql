@@ -3,7 +3,8 @@
 -- for a code that must answer no challenge endpoint anyway (F-DLV-4). The code's hash,
 -- expiry, wrong tries, latest message and deny move onto the delivery; a message
 -- names the delivery it carries a code for. A code issued before keeps working: its
--- hash stays keyed with its challenge's id (`code_hashed_with`).
+-- hash stays keyed with its challenge's id (`code_hashed_with`), and the deny link of
+-- its message, which names that challenge, finds the delivery by it.
 alter table deliveries
     add column code_hash bytea,
     add column code_expires_at bigint,
@@ -17,4 +18,7 @@ update deliveries d set code_hash = c.code_hash, code_expires_at = c.code_expire
 alter table outbox add column delivery_id uuid;
 update outbox o set delivery_id = d.id, challenge_id = null from deliveries d where o.challenge_id = d.challenge_id;
 alter table deliveries drop column challenge_id;
+create index deliveries_hashed_with on deliveries (code_hashed_with) where code_hashed_with is not null;
+-- A code denied before: the delivery is held, as a deny now does.
+update deliveries set status = 'held' where status = 'pending' and code_denied_at is not null;
 delete from challenges where purpose = 'delivery';

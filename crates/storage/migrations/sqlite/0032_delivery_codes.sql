@@ -3,7 +3,8 @@
 -- for a code that must answer no challenge endpoint anyway (F-DLV-4). The code's hash,
 -- expiry, wrong tries, latest message and deny move onto the delivery; a message
 -- names the delivery it carries a code for. A code issued before keeps working: its
--- hash stays keyed with its challenge's id (`code_hashed_with`).
+-- hash stays keyed with its challenge's id (`code_hashed_with`), and the deny link of
+-- its message, which names that challenge, finds the delivery by it.
 create table deliveries_0032 (
     id blob primary key,
     client_id blob not null references service_clients (id),
@@ -45,4 +46,7 @@ update outbox set delivery_id = (select d.id from deliveries d where d.challenge
 drop table deliveries;
 alter table deliveries_0032 rename to deliveries;
 create index deliveries_by_account on deliveries (account_id, created_at);
+create index deliveries_hashed_with on deliveries (code_hashed_with) where code_hashed_with is not null;
+-- A code denied before: the delivery is held, as a deny now does.
+update deliveries set status = 'held' where status = 'pending' and code_denied_at is not null;
 delete from challenges where purpose = 'delivery';
