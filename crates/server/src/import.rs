@@ -20,13 +20,6 @@ type Services = ninsho_domain::Services<Db>;
 pub const COLUMNS: [&str; 11] =
     ["order_id", "sub", "amount", "currency", "categories", "country", "time_zone", "carrier", "tracking_id", "delivery_date", "address_changed_days_ago"];
 
-/// Shipments per batch: one transaction each, so memory stays flat whatever the file.
-pub const CHUNK: usize = 2000;
-
-/// Batches in flight: the next ones prepare their codes while one commits (and on
-/// SQLite, those ready by then commit together).
-pub const IN_FLIGHT: usize = 3;
-
 /// The most line numbers kept per reason (the count is always whole).
 const LINES_PER_REASON: usize = 50;
 
@@ -120,7 +113,8 @@ pub fn shipment_of_record(r: &csv::StringRecord) -> Result<Shipment, Error> {
     })
 }
 
-/// Registers `lines` (each with its line number) in chunks, `IN_FLIGHT` at a time;
+/// Registers `lines` (each with its line number) in chunks, as many at a time as the
+/// database takes best (`Db::bulk_shape`);
 /// `progress` hears how many lines are done. Stops at the first failure of the store
 /// itself: what was committed stays, and the same file again registers the rest.
 pub async fn import<I>(services: &Services, client: &ServiceClient, lines: I, mut progress: impl FnMut(u64)) -> anyhow::Result<Summary>
@@ -132,9 +126,10 @@ where
     let mut flying: VecDeque<Chunk> = VecDeque::new();
     let mut lines = lines.peekable();
     let mut done = 0u64;
+    let shape = services.store.bulk_shape();
     loop {
-        if lines.peek().is_some() && flying.len() < IN_FLIGHT {
-            let (numbers, items): (Vec<u64>, Vec<_>) = lines.by_ref().take(CHUNK).unzip();
+        if lines.peek().is_some() && flying.len() < shape.in_flight {
+            let (numbers, items): (Vec<u64>, Vec<_>) = lines.by_ref().take(shape.chunk).unzip();
             let (svc, client) = (services.clone(), client.clone());
             flying.push_back((numbers, tokio::spawn(async move { svc.register_shipments(&client, items).await })));
             continue;

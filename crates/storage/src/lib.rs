@@ -29,6 +29,10 @@ pub mod sqlite {
     const HEAD_FOR_UPDATE: &str = "select last_seq, last_hash, checkpoint_at, last_at from audit_head where id = 1";
     /// Commits go through the group commit instead.
     const ONE_STATEMENT: bool = false;
+    /// F-DLV-6: the one writer takes the chunks in turn, and those ready together commit
+    /// together: bigger or more chunks cost memory (the page cache is already 64 MiB)
+    /// and bought at most 7 % (ADR 0007, step 4).
+    pub const BULK_SHAPE: crate::BulkShape = crate::BulkShape { chunk: 2000, in_flight: 3 };
     /// A bulk write's rows, `BULK_ROWS` to a statement, with anonymous `?` placeholders:
     /// the driver looks up each argument's name as it binds it, in a list as long as
     /// the names, so numbered placeholders would make binding grow with the square of
@@ -109,6 +113,11 @@ pub mod postgres {
     const HEAD_FOR_UPDATE: &str = "select last_seq, last_hash, checkpoint_at, last_at from audit_head where id = 1 for update";
     /// The writes of the hot paths commit as one statement (`writes::one_statement`).
     const ONE_STATEMENT: bool = true;
+    /// F-DLV-6: each chunk is a transaction of its own, and the chain's head is held
+    /// from its events to its commit, so chunks of 2,000 queued behind the head a third
+    /// of the time; chunks of 4,000, five at a time, keep the server busy (ADR 0007,
+    /// step 4).
+    pub const BULK_SHAPE: crate::BulkShape = crate::BulkShape { chunk: 4000, in_flight: 5 };
     /// A bulk write's rows as one statement per table, one array per column
     /// (`writes::unnest_sql`): a thousand-row `values` list would be a statement of
     /// thousands of arguments, parsed and planned again for each length of list.
@@ -316,6 +325,15 @@ const WRITER_CHECKPOINT_PAGES: u32 = 16_000;
 /// the database file for many commits.
 const CHECKPOINT_GATHER: Duration = Duration::from_millis(200);
 
+/// How a bulk import is cut (F-DLV-6): shipments per bulk write (one transaction, so
+/// memory stays flat whatever the file), and bulk writes in flight at once, the next
+/// ones preparing their codes while one commits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BulkShape {
+    pub chunk: usize,
+    pub in_flight: usize,
+}
+
 /// The store the server runs on, chosen by the database URL.
 #[derive(Clone, Debug)]
 pub enum Db {
@@ -417,6 +435,14 @@ impl Db {
             return Err(Error::internal("the database URL must start with sqlite:// or postgres://"));
         };
         Ok(db)
+    }
+
+    /// How a bulk import is cut for this database (F-DLV-6).
+    pub fn bulk_shape(&self) -> BulkShape {
+        match self {
+            Db::Sqlite(_) => sqlite::BULK_SHAPE,
+            Db::Postgres(_) => postgres::BULK_SHAPE,
+        }
     }
 
     pub fn backend(&self) -> &'static str {
