@@ -39,9 +39,8 @@ pub mod sqlite {
     /// the arguments. How many rows were inserted.
     async fn insert_rows(tx: &mut Tx, t: &crate::writes::BulkRows) -> Result<u64, sqlx::Error> {
         let mut n = 0;
-        for chunk in t.rows.chunks(crate::writes::BULK_ROWS) {
-            let sql = crate::writes::values_sql(t.head, t.columns(), chunk.len());
-            n += bind_all(sqlx::query(sqlx::AssertSqlSafe(sql)), chunk.iter().flatten()).execute(&mut **tx).await?.rows_affected();
+        for (sql, rows) in crate::writes::values_statements(t.head, t.columns(), &t.rows) {
+            n += bind_all(sqlx::query(sqlx::AssertSqlSafe(sql)), rows.into_iter().flatten()).execute(&mut **tx).await?.rows_affected();
         }
         Ok(n)
     }

@@ -77,11 +77,9 @@ fn bind_ahead(writes: &[Write]) -> Option<Bound> {
     let mut out = Vec::new();
     for t in crate::writes::bulk_tables(items) {
         let columns = t.columns();
-        let mut rows = t.rows.into_iter().peekable();
-        while rows.peek().is_some() {
-            let chunk: Vec<Vec<Arg>> = rows.by_ref().take(crate::writes::BULK_ROWS).collect();
-            let (sql, n) = (crate::writes::values_sql(t.head, columns, chunk.len()), chunk.len() as u64);
-            out.push((chunk.into_iter().flatten().fold(sqlx::query(sqlx::AssertSqlSafe(sql)), bind_owned), n));
+        for (sql, rows) in crate::writes::values_statements(t.head, columns, t.rows) {
+            let n = rows.len() as u64;
+            out.push((rows.into_iter().flatten().fold(sqlx::query(sqlx::AssertSqlSafe(sql)), bind_owned), n));
         }
     }
     Some(out)

@@ -599,6 +599,17 @@ pub(crate) fn values_sql(head: &str, cols: usize, rows: usize) -> String {
     sql
 }
 
+/// A table's new rows cut into `values` statements of at most `BULK_ROWS` rows, each
+/// with its SQL (`values_sql`): the rows owned (bound ahead, `bind_ahead`) or borrowed.
+pub(crate) fn values_statements<R>(head: &str, columns: usize, rows: impl IntoIterator<Item = R>) -> impl Iterator<Item = (String, Vec<R>)> {
+    let mut rows = rows.into_iter().peekable();
+    std::iter::from_fn(move || {
+        rows.peek()?;
+        let chunk: Vec<R> = rows.by_ref().take(BULK_ROWS).collect();
+        Some((values_sql(head, columns, chunk.len()), chunk))
+    })
+}
+
 /// `insert into {head} select * from unnest($1::t1[], …)`: one array per column, so a
 /// statement of any number of rows has a handful of arguments and one prepared plan
 /// (PostgreSQL). `None` when a column mixes kinds of values.

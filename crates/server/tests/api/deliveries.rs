@@ -309,6 +309,64 @@ async fn f_dlv_2_the_deny_link_of_a_delivery_code_holds_the_parcel_and_the_check
     }
 }
 
+/// The courier at the door and the shopper's "I did not order this" at the same
+/// moment, 50 of each at once, twice per backend: the parcel is handed over or held,
+/// never both, the deny is recorded once and the shopper warned once.
+#[tokio::test]
+async fn f_dlv_2_a_burst_of_deny_links_and_right_codes_ends_in_one_outcome() {
+    for b in backends().await {
+        let app = spawn_app(b).await;
+        for round in 0..2 {
+            let CodedParcel { acct, shop, carrier, tracking: t, sms } = coded_parcel(&app).await;
+            let code = code_in(&sms);
+            let token = sms.split_whitespace().find(|w| w.contains("/deny/")).unwrap().rsplit('/').next().unwrap().to_string();
+            let mails = app.inbox_count(&acct.email).await;
+            let gate = std::sync::Arc::new(tokio::sync::Barrier::new(100));
+            let mut calls = tokio::task::JoinSet::new();
+            for i in 0..100 {
+                let (http, url, gate) = (app.http.clone(), app.url.clone(), gate.clone());
+                let (door, auth, path, body) = if i % 2 == 0 {
+                    (true, Some(carrier.clone()), format!("{DELIVERIES}/{t}/handover"), json!({"code": code, "courier_id": "c1"}))
+                } else {
+                    (false, None, "/api/v1/deny".to_string(), json!({"token": token}))
+                };
+                calls.spawn(async move {
+                    gate.wait().await;
+                    let r = call(&http, &url, "POST", &path, auth.as_deref(), Some(body)).await;
+                    (door, r.status, r.body["status"].as_str().or(r.body["code"].as_str()).unwrap_or("").to_string())
+                });
+            }
+            let answers = calls.join_all().await;
+            let count = |door: bool, status: u16, what: &str| answers.iter().filter(|(d, s, w)| *d == door && *s == status && w == what).count();
+            let handed = count(true, 200, "handed_over");
+            let (denied, denied_after_use) = (count(false, 200, "denied"), count(false, 200, "already_used"));
+            let expected = if handed == 1 {
+                [(true, 409, "delivery.already_handed_over", 49), (false, 200, "already_used", 1), (false, 409, "deny.already_used", 49)]
+            } else {
+                [(true, 409, "delivery.held", 50), (false, 200, "denied", 1), (false, 409, "deny.already_used", 49)]
+            };
+            for (door, status, what, n) in expected {
+                assert_eq!(count(door, status, what), n, "{b:?} round {round}: {what}: {answers:?}");
+            }
+            assert_eq!(handed + denied, 1, "{b:?} round {round}: handed over or held, never both: {answers:?}");
+            assert_eq!(denied + denied_after_use, 1, "{b:?} round {round}: one deny recorded: {answers:?}");
+            let status = app.call("GET", &format!("{DELIVERIES}/{t}"), Some(&shop), None).await;
+            assert_eq!(status.body["status"], if handed == 1 { "handed_over" } else { "held" }, "{b:?} round {round}");
+            let h = app.call("GET", "/api/v1/history", Some(&acct.token), None).await;
+            let kinds: Vec<&str> = h.body["history"].as_array().unwrap().iter().filter_map(|e| e["kind"].as_str()).collect();
+            let n = |k: &str| kinds.iter().filter(|x| **x == k).count();
+            assert_eq!((n("denied"), n("denied_after_use"), n("delivery_held")), (denied, denied_after_use, denied), "{b:?} round {round}: {kinds:?}");
+            // The warning to change the password, once: wait for it, then for any second one.
+            app.inbox_latest(&acct.email, mails).await;
+            tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+            let warned = app.inbox_count(&acct.email).await - mails;
+            let handed_notice = usize::from(handed == 1);
+            assert_eq!(warned, 1 + handed_notice, "{b:?} round {round}: one warning (and the handover notice)");
+        }
+        app.shutdown().await;
+    }
+}
+
 /// Rows as the version before migration 0032 wrote them: the code on a 'delivery'
 /// challenge that the delivery names, its message naming the challenge.
 macro_rules! seed_031 {
