@@ -797,6 +797,11 @@ pub enum CodeCheck {
     BackupHash { account: AccountId, code_hash: Vec<u8> },
     /// A code the service checked itself (TOTP: the seed is sealed): the verdict.
     Decided(bool),
+    /// A delivery code sent before codes moved onto deliveries (migration 0032): its
+    /// keyed hash under the delivery's id and under the challenge it was keyed with
+    /// then. Either may match the delivery's code when the statement runs, so a resend
+    /// landing between the door's read and its check is no wrong try (F-DLV-3).
+    SentHashUnderEither(Vec<u8>, Vec<u8>),
 }
 
 /// The step that opens every code check's commit (F-OTP-3, F-OTP-6): one atomic

@@ -50,6 +50,7 @@ macro_rules! take_delivery_sql {
     };
 }
 const TAKE_DELIVERY_SENT: &str = take_delivery_sql!("code_hash = $5");
+const TAKE_DELIVERY_EITHER: &str = take_delivery_sql!("code_hash in ($5, $6)");
 const TAKE_DELIVERY_DECIDED: &str = take_delivery_sql!("$5");
 
 /// The statement that takes and decides the attempt, returning `attempts` and
@@ -66,6 +67,11 @@ pub(crate) fn take(a: &CodeAttempt) -> (String, Vec<Arg>) {
             CodeCheck::SentHash(h) => {
                 args.push(h.as_slice().into());
                 TAKE_DELIVERY_SENT
+            }
+            CodeCheck::SentHashUnderEither(h, before) => {
+                args.push(h.as_slice().into());
+                args.push(before.as_slice().into());
+                TAKE_DELIVERY_EITHER
             }
             // A backup code is no delivery code (F-DLV-4): counted as a wrong one.
             CodeCheck::BackupHash { .. } => {
@@ -88,6 +94,11 @@ pub(crate) fn take(a: &CodeAttempt) -> (String, Vec<Arg>) {
             args.push(account.0.into());
             args.push(code_hash.as_slice().into());
             TAKE_BACKUP
+        }
+        // A delivery's code answers no challenge (F-DLV-4): counted as a wrong one.
+        CodeCheck::SentHashUnderEither(..) => {
+            args.push(false.into());
+            TAKE_DECIDED
         }
         CodeCheck::Decided(ok) => {
             args.push((*ok).into());
@@ -229,7 +240,7 @@ mod tests {
 
     #[test]
     fn f_otp_3_the_limit_and_the_comparison_are_one_statement() {
-        for check in [CodeCheck::SentHash(vec![1]), CodeCheck::BackupHash { account: AccountId::new(), code_hash: vec![1] }, CodeCheck::Decided(false)] {
+        for check in [CodeCheck::SentHash(vec![1]), CodeCheck::SentHashUnderEither(vec![1], vec![2]), CodeCheck::BackupHash { account: AccountId::new(), code_hash: vec![1] }, CodeCheck::Decided(false)] {
             let mut on_delivery = attempt(check.clone(), None);
             on_delivery.on = Attempted::Delivery { delivery: DeliveryId::new(), courier: "c-1".into() };
             for a in [attempt(check, None), on_delivery] {

@@ -280,7 +280,6 @@ impl<S: Store> Services<S> {
             DeliveryStatus::NotRequired => return Err(Error::conflict("delivery.no_code", "this parcel needs no code")),
             DeliveryStatus::Pending => {}
         }
-        let keyed_with = d.code.as_ref().ok_or_else(|| Error::internal("a pending delivery without its code"))?.hashed_with.unwrap_or(d.id.0);
         let account = self.store.account(d.account_id).await?.ok_or_else(Self::delivery_not_found)?;
         // F-OFF-5: while support investigates, no parcel is handed over on a code.
         self.ensure_unlocked(&account)?;
@@ -288,10 +287,7 @@ impl<S: Store> Services<S> {
         if code.len() > 64 {
             return Err(Self::code_malformed());
         }
-        let check = match sent_code::normalize(code, sent_code::DIGITS) {
-            Some(c) => CodeCheck::SentHash(self.delivery_code_hash(keyed_with, &c)),
-            None => CodeCheck::Decided(false),
-        };
+        let check = self.delivery_code_check(&d, code)?;
         let now = self.now();
         let who = ClientInfo::default();
         let attempt = CodeAttempt {
@@ -363,6 +359,22 @@ impl<S: Store> Services<S> {
             out.push(DeliveryView { valid_until: d.code.as_ref().map(|c| c.valid_until), code, delivery: d });
         }
         Ok(out)
+    }
+
+    /// How the door's statement tells the code typed for delivery `d`, as read before
+    /// it runs, right from wrong. A code sent before migration 0032 is keyed with its old
+    /// challenge's id; if the shop sends a new one meanwhile, that one is keyed with the
+    /// delivery's, so both hashes go to the statement, which compares whichever code
+    /// the delivery holds then.
+    pub fn delivery_code_check(&self, d: &Delivery, code: &str) -> Result<CodeCheck> {
+        let keyed_before = d.code.as_ref().ok_or_else(|| Error::internal("a pending delivery without its code"))?.hashed_with;
+        Ok(match sent_code::normalize(code, sent_code::DIGITS) {
+            Some(c) => match keyed_before {
+                None => CodeCheck::SentHash(self.delivery_code_hash(d.id.0, &c)),
+                Some(before) => CodeCheck::SentHashUnderEither(self.delivery_code_hash(d.id.0, &c), self.delivery_code_hash(before, &c)),
+            },
+            None => CodeCheck::Decided(false),
+        })
     }
 
     /// The deny link of delivery `d`'s code message.

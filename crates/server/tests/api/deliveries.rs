@@ -4,7 +4,7 @@
 //! other code never answer for each other.
 
 use super::*;
-use ninsho_domain::ports::{DeliveryKey, FakeClock, Store, Write};
+use ninsho_domain::ports::{AttemptOutcome, Attempted, CodeAttempt, DeliveryKey, FakeClock, Store, Write};
 use ninsho_domain::ports::Clock;
 use ninsho_domain::types::{AccountId, ChallengeId, DeliveryId, MessageId, Scope, UnixMillis};
 use secrecy::ExposeSecret;
@@ -397,6 +397,8 @@ async fn f_dlv_3_a_code_sent_before_codes_moved_onto_deliveries_still_opens_the_
         let (account, shop, challenge, message, delivery) = (uuid::Uuid::now_v7(), uuid::Uuid::now_v7(), uuid::Uuid::now_v7(), uuid::Uuid::now_v7(), uuid::Uuid::now_v7());
         let tracking = tracking();
         let ids = (account, shop, challenge, message, delivery, tracking.clone());
+        // A second such parcel, for the upgrade's race below.
+        let raced = (uuid::Uuid::now_v7(), uuid::Uuid::now_v7(), uuid::Uuid::now_v7(), uuid::Uuid::now_v7(), uuid::Uuid::now_v7(), self::tracking());
         let now = ninsho_domain::ports::SystemClock.now().0;
         match b {
             Backend::Sqlite => {
@@ -404,12 +406,14 @@ async fn f_dlv_3_a_code_sent_before_codes_moved_onto_deliveries_still_opens_the_
                 let pool = sqlx::SqlitePool::connect_with(opts).await.unwrap();
                 ninsho_storage::migrate::sqlite_through(&pool, 31).await.unwrap();
                 seed_031!(&pool, keys, ids, now);
+                seed_031!(&pool, keys, raced.clone(), now);
                 pool.close().await;
             }
             Backend::Postgres => {
                 let pool = sqlx::PgPool::connect(&db.url).await.unwrap();
                 ninsho_storage::migrate::postgres_through(&pool, 31).await.unwrap();
                 seed_031!(&pool, keys, ids, now);
+                seed_031!(&pool, keys, raced.clone(), now);
                 pool.close().await;
             }
         }
@@ -438,6 +442,31 @@ async fn f_dlv_3_a_code_sent_before_codes_moved_onto_deliveries_still_opens_the_
         let token = old_link.rsplit('/').next().unwrap();
         let denied = app.call("POST", "/api/v1/deny", None, Some(json!({"token": token}))).await;
         assert_eq!(denied.body["status"], "already_used", "{b:?}: {:?}", denied.body);
+
+        // The upgrade's race: the door reads a migrated code's delivery, the shop's new
+        // code lands (keyed with the delivery's id), then the door checks that new code.
+        // It is right, not a wrong try.
+        let (_, _, _, raced_message, raced_delivery, raced_tracking) = raced;
+        let stale = store.delivery(DeliveryKey::Tracking(&raced_tracking)).await.unwrap().unwrap();
+        assert!(stale.code.as_ref().is_some_and(|c| c.hashed_with.is_some()), "{b:?}");
+        let resent = Write::SetDeliveryCode {
+            delivery: DeliveryId(raced_delivery),
+            hash: keys.hash_delivery_code(raced_delivery.as_bytes(), "654321"),
+            sealed: keys.seal(&ninsho_domain::service::delivery_code_aad(DeliveryId(raced_delivery)), b"654321").unwrap(),
+            message: MessageId(raced_message),
+            now: ninsho_domain::ports::SystemClock.now(),
+        };
+        store.commit(vec![resent]).await.unwrap();
+        let check = app.running.services.delivery_code_check(&stale, "654321").unwrap();
+        let at_door = CodeAttempt {
+            on: Attempted::Delivery { delivery: DeliveryId(raced_delivery), courier: "c1".into() },
+            check,
+            now: ninsho_domain::ports::SystemClock.now(),
+            max_attempts: 5,
+            method: None,
+            on_wrong: vec![],
+        };
+        assert_eq!(store.commit_attempt(at_door, vec![]).await.unwrap(), AttemptOutcome::Accepted, "{b:?}");
         app.shutdown().await;
     }
 }
