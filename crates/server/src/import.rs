@@ -136,7 +136,7 @@ where
         }
         let Some((numbers, task)) = flying.pop_front() else { break };
         let first = numbers.first().copied().unwrap_or(0);
-        let results = task.await.map_err(|e| anyhow::anyhow!("a batch stopped: {e}"))?.map_err(|e| anyhow::anyhow!("from line {first} on, nothing more was registered: {e}"))?;
+        let results = task.await.map_err(|e| anyhow::anyhow!("a batch stopped: {e}"))?.map_err(|e| anyhow::anyhow!("from line {first} on, lines may be missing (the chunks after it may have committed); run the same file again to register the rest: {e}"))?;
         done += numbers.len() as u64;
         for (line, r) in numbers.into_iter().zip(results) {
             summary.note(line, r);
