@@ -543,7 +543,6 @@ impl BulkRows {
     }
 }
 
-
 /// A delivery's columns as it is inserted, alone or in bulk (`delivery_args`).
 macro_rules! delivery_columns {
     () => {
